@@ -1,0 +1,2 @@
+// Package sim is the Stackless core of Stackworld.
+package sim

@@ -1,0 +1,146 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Match them with errors.Is; the messages of wrapping errors name the
+// tasklet or channel involved.
+var (
+	// ErrDeadlock is returned when the last runnable tasklet tries to block and no watchdog
+	// (a Run or Tick caller) is waiting to take over. The caller is not queued.
+	ErrDeadlock = errors.New("sim: deadlock: the last runnable tasklet cannot be blocked")
+
+	// ErrMainReceiving is delivered to the main tasklet, blocked receiving, when the last
+	// other runnable tasklet ends. It matches ErrDeadlock too.
+	ErrMainReceiving error = deadlockError("sim: deadlock: the main tasklet is receiving without a sender available")
+
+	// ErrMainSending is ErrMainReceiving's counterpart for a blocked send.
+	ErrMainSending error = deadlockError("sim: deadlock: the main tasklet is sending without a receiver available")
+
+	// ErrSystemExit is the parent of ErrTaskletExit, as SystemExit is TaskletExit's base in Python.
+	ErrSystemExit = errors.New("sim: system exit")
+
+	// ErrTaskletExit is raised in a tasklet by Kill. A tasklet that lets it escape ends
+	// silently. errors.Is(ErrTaskletExit, ErrSystemExit) is true.
+	ErrTaskletExit error = taskletExit{}
+
+	// ErrStopIteration ends an iteration over a channel when sent with SendError; Next
+	// reports it as ok == false instead of an error.
+	ErrStopIteration = errors.New("sim: stop iteration")
+
+	// ErrClosed: a send or receive would block on a closing channel.
+	ErrClosed = errors.New("send/receive operation on a closed channel")
+
+	// ErrBlockTrap: the tasklet has BlockTrap set and the operation would block.
+	ErrBlockTrap = errors.New("this tasklet does not like to be blocked")
+
+	// ErrSwitchTrap: the scheduler's switch trap is set and the operation would switch.
+	ErrSwitchTrap = errors.New("switch_trap: switching is forbidden")
+
+	// ErrBadPC is what a frame raises when Step finds a resume point it does not know.
+	ErrBadPC = errors.New("sim: frame resumed at an unknown resume point")
+
+	// ErrNotCurrent: an operation was made on behalf of a tasklet that is not running.
+	ErrNotCurrent = errors.New("the tasklet is not the current tasklet")
+
+	// ErrWrongKind: a soft tasklet called a blocking (Wait) operation, or a hard tasklet or
+	// main returned an Await as an Op.
+	ErrWrongKind = errors.New("operation not available to this kind of tasklet")
+
+	// ErrInLoop: the main tasklet's blocking API was called while the scheduler was already
+	// running tasklets (for example from inside a Step).
+	ErrInLoop = errors.New("the scheduler is already running tasklets")
+
+	// ErrClosedScheduler: the scheduler was closed.
+	ErrClosedScheduler = errors.New("sim: scheduler is closed")
+
+	// ErrZeroOp: a Step returned the zero Op.
+	ErrZeroOp = errors.New("sim: step returned the zero Op (return t.Goto, t.Return, an Await's Then, ...)")
+)
+
+// Reasons carried by StateError, one per Stackless RuntimeError message.
+var (
+	ErrRunBlocked       = errors.New("you cannot run a blocked tasklet")
+	ErrRunDead          = errors.New("you cannot run an unbound(dead) tasklet")
+	ErrRemoveBlocked    = errors.New("you cannot remove a blocked tasklet")
+	ErrRemoveCurrent    = errors.New("the current tasklet cannot be removed")
+	ErrBindCurrent      = errors.New("can't (re)bind the current tasklet")
+	ErrBindScheduled    = errors.New("tasklet is scheduled")
+	ErrBindMain         = errors.New("can't unbind the main tasklet")
+	ErrHasCState        = errors.New("tasklet has C state on its stack (it is a hard tasklet that has started)")
+	ErrAlive            = errors.New("tasklet is alive")
+	ErrNotBound         = errors.New("the tasklet was not bound to a function")
+	ErrThrowDead        = errors.New("you cannot throw to a dead tasklet")
+	ErrNilError         = errors.New("exceptions must be non-nil errors")
+	ErrMainCannotSleep  = errors.New("the main tasklet cannot sleep; call Tick instead")
+	ErrForeignScheduler = errors.New("the tasklet belongs to another scheduler")
+	ErrNotRestorable    = errors.New("tasklet is not restorable (hard tasklets keep their state on a goroutine stack)")
+)
+
+// A StateError reports an operation that a tasklet's state does not allow.
+type StateError struct {
+	Op      string // "insert", "remove", "run", "bind", ...
+	Tasklet ID
+	State   State
+	Reason  error // one of the Err* reasons above
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("sim: %s tasklet %d (%s): %v", e.Op, e.Tasklet, e.State, e.Reason)
+}
+
+// Unwrap returns the reason, so errors.Is(err, sim.ErrRunBlocked) works.
+func (e *StateError) Unwrap() error { return e.Reason }
+
+// A ChannelError reports a channel operation that failed.
+type ChannelError struct {
+	Op      string // "send" or "receive"
+	Channel ChanID
+	Tasklet ID
+	Reason  error
+}
+
+func (e *ChannelError) Error() string {
+	return fmt.Sprintf("sim: %s on channel %d by tasklet %d: %v", e.Op, e.Channel, e.Tasklet, e.Reason)
+}
+
+// Unwrap returns the reason.
+func (e *ChannelError) Unwrap() error { return e.Reason }
+
+// A PanicError is what a hard tasklet or a step that panicked dies with.
+type PanicError struct {
+	Tasklet ID
+	Value   any
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("sim: tasklet %d panicked: %v", e.Tasklet, e.Value)
+}
+
+// A TaskletError is an unhandled error that ended a tasklet, as Run, Tick or a blocking
+// call of the main tasklet return it.
+type TaskletError struct {
+	Tasklet ID
+	Err     error
+}
+
+func (e *TaskletError) Error() string { return fmt.Sprintf("tasklet %d: %v", e.Tasklet, e.Err) }
+
+// Unwrap returns the tasklet's error.
+func (e *TaskletError) Unwrap() error { return e.Err }
+
+type deadlockError string
+
+func (e deadlockError) Error() string        { return string(e) }
+func (e deadlockError) Is(target error) bool { return target == ErrDeadlock }
+
+type taskletExit struct{}
+
+func (taskletExit) Error() string        { return "sim: tasklet exit" }
+func (taskletExit) Is(target error) bool { return target == ErrSystemExit }
+
+func stateErr(op string, t *Tasklet, reason error) error {
+	return &StateError{Op: op, Tasklet: t.id, State: t.state, Reason: reason}
+}

@@ -1,0 +1,247 @@
+package sim
+
+import "fmt"
+
+// PC is a resume point inside a frame, like Stackless's f_lasti. A frame's resume points
+// are part of the save format: number them explicitly and never reuse a number.
+type PC uint32
+
+// A Frame is one activation record of a soft tasklet: a plain struct whose exported fields
+// are all the state that must survive a suspension. Step runs the frame from t.At() to its
+// next suspension point and says what happens next.
+//
+// A Step must return an Op: t.Goto(pc) to continue at another resume point, an Await's
+// Then(pc) to suspend (schedule, sleep, call a child, send, receive, switch, ...), or
+// t.Return(), t.ReturnValue(v), t.Exit(), t.Raise(err) to finish. Non-blocking calls
+// (TrySend, TryRecv, Spawn, Insert, queries) may be made freely inside a step.
+type Frame interface {
+	Step(t *T) Op
+}
+
+// A Catcher is a Frame that handles errors raised at its resume point: a failed operation,
+// a Kill or Throw, an error from a child frame. Catch returns the next Op like Step does
+// (t.Raise(err) passes the error on). Frames that are not Catchers are popped and the error
+// goes to the frame below, as in Python where most functions have no try.
+type Catcher interface {
+	Frame
+	Catch(t *T, err error) Op
+}
+
+// An Op is what a step returns: the scheduler's next move for the tasklet. The zero Op is
+// invalid (the tasklet fails with ErrZeroOp).
+type Op struct{ c opCode }
+
+type opCode uint8
+
+const (
+	opNone   opCode = iota
+	opStep          // run the same tasklet's top frame again (Goto, Call, failed op)
+	opAwait         // an Await was performed: the current tasklet may have changed
+	opReturn        // pop the top frame
+	opExit          // end the tasklet
+	opRaise         // pop the top frame and raise the pending error below it
+)
+
+// Goto continues the frame at pc in the same turn (a loop or a jump). It counts as a step
+// for budgets and timeouts.
+func (t *Tasklet) Goto(pc PC) Op {
+	t.pc = pc
+	return Op{opStep}
+}
+
+// Return pops the top frame; the frame below resumes where its Call said. Returning from
+// the bottom frame ends the tasklet.
+func (t *Tasklet) Return() Op { return Op{opReturn} }
+
+// ReturnValue pops the top frame and leaves v in the tempval, where the caller reads it
+// with t.Value().
+func (t *Tasklet) ReturnValue(v any) Op {
+	t.tempval = v
+	t.flags &^= flagBomb
+	return Op{opReturn}
+}
+
+// Exit ends the tasklet at once, whatever frames are below.
+func (t *Tasklet) Exit() Op { return Op{opExit} }
+
+// Raise pops the top frame and raises err at the resume point of the frame below (its
+// Catch, if it has one). Raising from the bottom frame ends the tasklet with err.
+func (t *Tasklet) Raise(err error) Op {
+	if err == nil {
+		err = ErrNilError
+	}
+	t.setBomb(err)
+	return Op{opRaise}
+}
+
+// Child returns the frame that returned to the running frame last, as its concrete type
+// (its fields are the results), or the zero F if it is of another type.
+func Child[F Frame](t *T) F {
+	var f F
+	if t.x != nil {
+		f, _ = t.x.child.(F)
+	}
+	return f
+}
+
+func (t *Tasklet) setBomb(err error) {
+	t.tempval = &bomb{err}
+	t.flags |= flagBomb
+}
+
+func (t *Tasklet) takeBomb() error {
+	if t.flags&flagBomb == 0 {
+		return nil
+	}
+	b := t.tempval.(*bomb)
+	t.tempval = nil
+	t.flags &^= flagBomb
+	return b.err
+}
+
+// An Await is a suspending operation that has not happened yet. In a soft tasklet's Step,
+// Then(pc) performs it and names the resume point; in the main tasklet or a hard tasklet,
+// Wait performs it and blocks until the tasklet runs again. Dropping an Await does nothing.
+type Await struct {
+	t    *Tasklet
+	v    any    // value, child frame, target tasklet, error, options
+	arg  uint64 // channel id, ticks
+	kind awaitKind
+}
+
+type awaitKind uint8
+
+const (
+	awNone awaitKind = iota
+	awFail
+	awSchedule
+	awScheduleRemove
+	awSleep
+	awCall
+	awSend
+	awSendErr
+	awRecv
+	awNext
+	awRecvFor
+	awRun
+	awSwitch
+	awThrow
+	awWatch
+)
+
+var awaitNames = [...]string{"none", "fail", "schedule", "schedule-remove", "sleep", "call", "send", "send", "receive", "receive", "receive", "run", "switch", "throw", "run"}
+
+// Then performs the operation on behalf of the running soft tasklet and makes pc the
+// frame's resume point. If the operation fails, the error is raised at pc (see Catcher).
+func (a Await) Then(pc PC) Op {
+	t := a.t
+	if t == nil {
+		return Op{}
+	}
+	if t.kind != Soft || t.s.current != t {
+		// Misuse: raise in the running tasklet if there is one.
+		if cur := t.s.current; cur != nil && cur.kind == Soft {
+			cur.setBomb(fmt.Errorf("sim: %s.Then for tasklet %d (%s) called while tasklet %d runs: %w", awaitNames[a.kind], t.id, t.kind, cur.id, ErrNotCurrent))
+			return Op{opStep}
+		}
+		return Op{}
+	}
+	if a.kind == awCall {
+		child, _ := a.v.(Frame)
+		if child == nil {
+			t.setBomb(fmt.Errorf("sim: tasklet %d: Call with a nil frame", t.id))
+			return Op{opStep}
+		}
+		x := t.ext()
+		x.callers = append(x.callers, frameRec{t.frame, pc})
+		t.frame, t.pc = child, 0
+		return Op{opStep}
+	}
+	t.pc = pc
+	if err := t.s.perform(a); err != nil {
+		t.setBomb(err)
+		return Op{opStep}
+	}
+	return Op{opAwait}
+}
+
+// Wait performs the operation on behalf of the main tasklet or a hard tasklet and returns
+// when that tasklet runs again, with the error raised at its resumption (nil normally). The
+// main tasklet's Wait runs the other tasklets until it is resumed.
+func (a Await) Wait() error {
+	t := a.t
+	if t == nil {
+		return fmt.Errorf("sim: Wait on the zero Await")
+	}
+	s := t.s
+	switch {
+	case s.closed:
+		return ErrClosedScheduler
+	case t.kind == Soft:
+		return fmt.Errorf("sim: %s.Wait by soft tasklet %d: use .Then(pc) in its Step: %w", awaitNames[a.kind], t.id, ErrWrongKind)
+	case s.current != t:
+		return fmt.Errorf("sim: %s.Wait by tasklet %d while tasklet %d runs: %w", awaitNames[a.kind], t.id, s.current.id, ErrNotCurrent)
+	case t.kind == Main && s.inLoop:
+		return fmt.Errorf("sim: %s.Wait by the main tasklet: %w (call it from plain Go code, not from a Step)", awaitNames[a.kind], ErrInLoop)
+	case a.kind == awCall:
+		return fmt.Errorf("sim: Call by tasklet %d: only soft tasklets have frames: %w", t.id, ErrWrongKind)
+	}
+	if err := s.perform(a); err != nil {
+		return err
+	}
+	s.suspend(t)
+	return t.takeBomb()
+}
+
+func failed(t *Tasklet, err error) Await { return Await{t: t, v: err, kind: awFail} }
+
+// Schedule yields: the tasklet goes to the end of the ring and the next one runs.
+// With nothing else runnable it continues at once.
+func (t *Tasklet) Schedule() Await { return Await{t: t, kind: awSchedule} }
+
+// ScheduleRemove yields and pauses the tasklet, leaving v in its tempval; somebody must
+// Insert it again. Resumed, it finds in Value() whatever the tempval holds then.
+func (t *Tasklet) ScheduleRemove(v any) Await { return Await{t: t, v: v, kind: awScheduleRemove} }
+
+// Sleep parks the tasklet until tick Now()+n. Sleep(0) is Schedule.
+func (t *Tasklet) Sleep(n int) Await {
+	if n <= 0 {
+		return t.Schedule()
+	}
+	return Await{t: t, arg: uint64(n), kind: awSleep}
+}
+
+// NextTick parks the tasklet until the next tick: Sleep(1).
+func (t *Tasklet) NextTick() Await { return t.Sleep(1) }
+
+// Call pushes child on the tasklet's frame stack and runs it; when it returns, the caller
+// resumes at the pc given to Then and finds the child with sim.Child.
+func (t *Tasklet) Call(child Frame) Await { return Await{t: t, v: child, kind: awCall} }
+
+// Watch makes t a watchdog, like Stackless's run(): t leaves the ring and the other
+// tasklets run until the ring is empty, a tasklet fails with an unhandled error (raised in
+// t), or opts' timeout interrupts one (left in t's tempval as a *Tasklet).
+func (t *Tasklet) Watch(opts RunOptions) Await { return Await{t: t, v: opts, kind: awWatch} }
+
+// Run switches to target at once (inserting it at the end of the ring if it was paused);
+// the caller t stays runnable and resumes after target's ring successors.
+func (target *Tasklet) Run(t *T) Await { return Await{t: t, v: target, kind: awRun} }
+
+// Switch is Run, but the caller t is paused (removed from the ring) in the same move.
+func (target *Tasklet) Switch(t *T) Await { return Await{t: t, v: target, kind: awSwitch} }
+
+// Kill raises ErrTaskletExit in target and switches to it at once: a blocked target leaves
+// its channel, a paused one is inserted. Killing a dead tasklet does nothing; a tasklet that
+// never started dies without running. t is the caller.
+func (target *Tasklet) Kill(t *T) Await { return target.Throw(t, ErrTaskletExit) }
+
+// Throw raises err in target and switches to it at once (Stackless: throw and
+// raise_exception). Throwing to the caller itself raises err at its resume point.
+func (target *Tasklet) Throw(t *T, err error) Await {
+	return Await{t: t, v: throwArgs{target, err}, kind: awThrow}
+}
+
+type throwArgs struct {
+	target *Tasklet
+	err    error
+}

@@ -1,0 +1,83 @@
+package sim
+
+// Each calls f for every alive tasklet, main included, in a deterministic order that does
+// not depend on addresses: the ring from the current tasklet, the watchdogs (outermost
+// first), each channel's queue (channels by id, queue order), the sleepers (by wake tick,
+// then in the order they went to sleep), the paused tasklets (in the order they paused).
+// It stops when f returns false. f must not change the scheduler.
+func (s *Scheduler) Each(f func(*Tasklet) bool) {
+	ok := true
+	visit := func(t *Tasklet) bool { ok = f(t); return ok }
+	if s.ring.each(visit); !ok {
+		return
+	}
+	for _, w := range s.watchdogs {
+		if !visit(w) {
+			return
+		}
+	}
+	for _, ch := range s.chans {
+		if ch == nil {
+			continue
+		}
+		if ch.queue.each(visit); !ok {
+			return
+		}
+	}
+	s.timers.each(func(t *Tasklet, _ uint64) bool {
+		if t.state == StateSleeping {
+			return visit(t)
+		}
+		return true // a receive with a timeout: listed with its channel
+	})
+	if !ok {
+		return
+	}
+	s.paused.each(visit)
+}
+
+// Channels calls f for each channel in id order until f returns false.
+func (s *Scheduler) Channels(f func(*Channel) bool) {
+	for _, ch := range s.chans {
+		if ch != nil && !f(ch) {
+			return
+		}
+	}
+}
+
+// Counts is how many alive tasklets are in each state.
+type Counts struct {
+	Runnable, Blocked, Sleeping, Paused, Watching int
+}
+
+// Total returns the number of alive tasklets.
+func (c Counts) Total() int { return c.Runnable + c.Blocked + c.Sleeping + c.Paused + c.Watching }
+
+// Counts counts alive tasklets by state without walking them one by one where it can.
+func (s *Scheduler) Counts() Counts {
+	c := Counts{Runnable: s.ring.len(), Paused: s.paused.len(), Watching: len(s.watchdogs)}
+	for _, ch := range s.chans {
+		if ch != nil {
+			c.Blocked += ch.queue.len()
+		}
+	}
+	s.timers.each(func(t *Tasklet, _ uint64) bool {
+		if t.state == StateSleeping {
+			c.Sleeping++
+		}
+		return true
+	})
+	return c
+}
+
+// WakeTick returns the tick a sleeping tasklet wakes at (0 if it is not sleeping), or the
+// tick a receive with a timeout gives up at.
+func (t *Tasklet) WakeTick() uint64 {
+	switch {
+	case t.state == StateSleeping:
+		return t.s.wakeTick(t)
+	case t.state == StateBlocked && t.x != nil:
+		return t.x.deadline
+	}
+	return 0
+}

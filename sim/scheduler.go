@@ -1,0 +1,739 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Options configure a Scheduler. The zero value is the documented default.
+type Options struct {
+	// TickBudget is the number of steps a soft tasklet may run in one tick before it is
+	// pre-empted to the next tick (and counted in Stats.Preempted). 0 means no limit.
+	TickBudget uint32
+}
+
+// RunOptions configure a watchdog (Scheduler.RunWith, Tasklet.Watch), as the arguments of
+// Stackless's run(timeout, soft, totaltimeout). Only the outermost watchdog with a Timeout
+// acts on it; inner ones behave as if Timeout were 0.
+type RunOptions struct {
+	// Timeout interrupts a tasklet that has run Timeout steps since the last switch
+	// (or, with TotalTimeout, since the watchdog started). 0: never.
+	Timeout int64
+	// TotalTimeout makes Timeout bound the whole Run instead of each turn.
+	TotalTimeout bool
+	// Soft makes a timeout interrupt nobody: at the next switch the watchdog is resumed
+	// (with a nil victim) and every tasklet stays in the ring.
+	Soft bool
+}
+
+// Stats counts what the scheduler did since it was created (or loaded).
+type Stats struct {
+	Steps     uint64 // soft steps run
+	Switches  uint64 // changes of the current tasklet
+	Preempted uint64 // tasklets moved to the next tick by the tick budget
+	Spawned   uint64 // tasklets created
+}
+
+// ScheduleCallback is called on every switch with the tasklet that stops and the one that
+// starts (prev is a dying tasklet when one ends). It must not change the scheduler's state.
+type ScheduleCallback func(prev, next *Tasklet)
+
+// ChannelCallback is called before every send or receive with the acting tasklet, the
+// direction and whether the operation will block.
+type ChannelCallback func(ch *Channel, t *Tasklet, sending, willBlock bool)
+
+// ErrorHandler receives errors that end tasklets (other than ErrTaskletExit). Returning nil
+// swallows the error; returning an error sends it to the innermost watchdog, as if no handler
+// were installed.
+type ErrorHandler func(t *Tasklet, err error) error
+
+// A Scheduler runs tasklets in a ring, one at a time, on the caller's thread of control.
+// It has no goroutines of its own (hard tasklets are coroutines it resumes) and reads no
+// clock: the same calls in the same order give the same result, every time.
+type Scheduler struct {
+	ring      queue      // runnable tasklets; the front is current when current is runnable
+	paused    queue      // alive tasklets in no other queue (savable state)
+	current   *Tasklet   //
+	main      *Tasklet   //
+	watchdogs []*Tasklet // innermost last
+	timed     *Tasklet   // the outermost watchdog with a timeout
+	chans     []*Channel // by id-1; nil after DropChannel
+	timers    timers
+	now       uint64
+	nextID    ID
+	slab      []Tasklet
+	opts      Options
+	stats     Stats
+	ticked    []*Tasklet // tasklets whose steps count in this tick
+
+	turnSteps  int64 // steps since the last switch (or since the timed watchdog began)
+	inLoop     bool
+	closed     bool
+	softIRQ    bool
+	inChanCB   bool
+	switchTrap int
+	schedCB    ScheduleCallback
+	chanCB     ChannelCallback
+	errHandler ErrorHandler
+	hardLive   int
+}
+
+const slabSize = 128
+
+// NewScheduler returns a scheduler whose main tasklet is the caller.
+func NewScheduler(opts Options) *Scheduler {
+	s := &Scheduler{opts: opts, nextID: 1}
+	s.main = s.alloc()
+	s.main.kind = Main
+	s.main.state = StateRunnable
+	s.main.flags |= flagStarted
+	s.ring.pushBack(s.main)
+	s.current = s.main
+	return s
+}
+
+// alloc returns a new tasklet with the next id, allocated from a slab so that tasklets made
+// together sit together in memory.
+func (s *Scheduler) alloc() *Tasklet {
+	if len(s.slab) == 0 {
+		s.slab = make([]Tasklet, slabSize)
+	}
+	t := &s.slab[0]
+	s.slab = s.slab[1:]
+	t.s, t.id = s, s.nextID
+	s.nextID++
+	s.stats.Spawned++
+	return t
+}
+
+// Main returns the main tasklet: the program's own flow of control.
+func (s *Scheduler) Main() *Tasklet { return s.main }
+
+// Current returns the running tasklet.
+func (s *Scheduler) Current() *Tasklet { return s.current }
+
+// RunCount returns the number of runnable tasklets, the current one included
+// (Stackless getruncount). A watchdog is not counted while it waits.
+func (s *Scheduler) RunCount() int { return s.ring.len() }
+
+// Now returns the current tick.
+func (s *Scheduler) Now() uint64 { return s.now }
+
+// Stats returns the scheduler's counters.
+func (s *Scheduler) Stats() Stats { return s.stats }
+
+// Options returns the options the scheduler was made with.
+func (s *Scheduler) Options() Options { return s.opts }
+
+// SetTickBudget changes Options.TickBudget.
+func (s *Scheduler) SetTickBudget(steps uint32) { s.opts.TickBudget = steps }
+
+// NewTasklet returns a new, unbound soft tasklet (Stackless: tasklet()).
+func (s *Scheduler) NewTasklet() *Tasklet { return s.alloc() }
+
+// Spawn creates a soft tasklet whose first frame is f and appends it to the ring.
+func (s *Scheduler) Spawn(f Frame) *Tasklet {
+	t := s.alloc()
+	if f == nil {
+		return t // unbound; Setup reports the error
+	}
+	t.frame = f
+	t.state = StateRunnable
+	s.ring.pushBack(t)
+	return t
+}
+
+// SpawnPaused creates a soft tasklet bound to f but not scheduled (alive and paused).
+func (s *Scheduler) SpawnPaused(f Frame) *Tasklet {
+	t := s.alloc()
+	if f != nil {
+		t.frame = f
+		s.pause(t)
+	}
+	return t
+}
+
+// SetScheduleCallback installs f (nil removes it) and returns the previous callback.
+func (s *Scheduler) SetScheduleCallback(f ScheduleCallback) ScheduleCallback {
+	old := s.schedCB
+	s.schedCB = f
+	return old
+}
+
+// SetChannelCallback installs f (nil removes it) and returns the previous callback.
+func (s *Scheduler) SetChannelCallback(f ChannelCallback) ChannelCallback {
+	old := s.chanCB
+	s.chanCB = f
+	return old
+}
+
+// SetErrorHandler installs h (nil removes it) and returns the previous handler.
+func (s *Scheduler) SetErrorHandler(h ErrorHandler) ErrorHandler {
+	old := s.errHandler
+	s.errHandler = h
+	return old
+}
+
+// SwitchTrap adds delta to the switch-trap level and returns the old level. While the level
+// is positive every operation that would switch tasklets fails with ErrSwitchTrap.
+func (s *Scheduler) SwitchTrap(delta int) int {
+	old := s.switchTrap
+	s.switchTrap += delta
+	return old
+}
+
+// Run makes the main tasklet a watchdog and runs the ring until it is empty. It returns the
+// unhandled error of a tasklet that failed (a *TaskletError), else nil.
+func (s *Scheduler) Run() error {
+	_, err := s.RunWith(RunOptions{})
+	return err
+}
+
+// RunWith is Run with a step timeout: it also returns when a tasklet is interrupted, and
+// then returns that tasklet (now paused; Insert it to continue).
+func (s *Scheduler) RunWith(opts RunOptions) (*Tasklet, error) {
+	if err := s.main.Watch(opts).Wait(); err != nil {
+		return nil, err
+	}
+	victim, _ := s.main.TempVal().(*Tasklet)
+	s.main.tempval = nil
+	return victim, nil
+}
+
+// Schedule lets the main tasklet yield: the others run one turn each, then Schedule returns.
+func (s *Scheduler) Schedule() error { return s.main.Schedule().Wait() }
+
+// Close stops every hard tasklet's coroutine (their functions unwind) and makes further
+// blocking calls fail. Soft tasklets are plain data and need no cleanup.
+func (s *Scheduler) Close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	s.Each(func(t *Tasklet) bool {
+		if t.kind == Hard && t.x != nil && t.x.hard != nil {
+			t.x.hard.stop()
+		}
+		return true
+	})
+}
+
+// ---- internal: switching ----
+
+// setCurrent makes next the running tasklet (next must be at the ring front).
+func (s *Scheduler) setCurrent(prev, next *Tasklet) {
+	if s.softIRQ && s.timed != nil && next != s.timed {
+		w := s.timed
+		s.popWatchdogsTo(w)
+		w.tempval, w.flags = nil, w.flags&^flagBomb
+		w.state = StateRunnable
+		s.ring.pushFront(w)
+		next = w
+	}
+	s.current = next
+	if prev != next {
+		s.stats.Switches++
+		if s.timed == nil || !s.timed.x.watch.opts.TotalTimeout {
+			s.turnSteps = 0
+		}
+		if s.schedCB != nil {
+			s.schedCB(prev, next)
+		}
+	}
+}
+
+// next switches from prev, which has left the ring, to the ring front, or wakes the
+// innermost watchdog (or main) when the ring is empty.
+func (s *Scheduler) next(prev *Tasklet) {
+	if nt := s.ring.front(); nt != nil {
+		s.setCurrent(prev, nt)
+		return
+	}
+	s.wakeIdle(prev)
+}
+
+// wakeIdle resumes the innermost watchdog, or main, because the ring is empty.
+func (s *Scheduler) wakeIdle(prev *Tasklet) {
+	if n := len(s.watchdogs); n > 0 {
+		w := s.watchdogs[n-1]
+		s.popWatchdogsTo(w)
+		w.tempval, w.flags = nil, w.flags&^flagBomb
+		w.state = StateRunnable
+		s.ring.pushFront(w)
+		s.setCurrent(prev, w)
+		return
+	}
+	m := s.main
+	switch m.state {
+	case StateBlocked:
+		err := ErrMainReceiving
+		if m.dir > 0 {
+			err = ErrMainSending
+		}
+		s.unblock(m)
+		m.setBomb(err)
+	case StatePaused:
+		s.unpause(m)
+		m.state = StateRunnable
+	}
+	s.ring.pushFront(m)
+	m.state = StateRunnable
+	s.setCurrent(prev, m)
+}
+
+// raiseUnhandled delivers err, which ended prev, to the innermost watchdog or to main.
+func (s *Scheduler) raiseUnhandled(prev *Tasklet, err error) {
+	var w *Tasklet
+	if n := len(s.watchdogs); n > 0 {
+		w = s.watchdogs[n-1]
+		s.popWatchdogsTo(w)
+	} else {
+		w = s.main
+		switch w.state {
+		case StateBlocked:
+			s.unblock(w)
+		case StatePaused:
+			s.unpause(w)
+		}
+	}
+	if w.state == StateRunnable {
+		s.rotateTo(w)
+	} else {
+		w.state = StateRunnable
+		s.ring.pushFront(w)
+	}
+	w.setBomb(err)
+	s.setCurrent(prev, w)
+}
+
+// popWatchdogsTo removes w and every watchdog inside it from the stack; inner ones are
+// left paused.
+func (s *Scheduler) popWatchdogsTo(w *Tasklet) {
+	for n := len(s.watchdogs); n > 0; n-- {
+		top := s.watchdogs[n-1]
+		s.watchdogs = s.watchdogs[:n-1]
+		if top == s.timed {
+			s.timed = nil
+			s.softIRQ = false
+		}
+		top.x.watch = nil
+		if top == w {
+			return
+		}
+		s.pause(top)
+	}
+}
+
+// rotateTo turns the ring so that t (runnable) is at the front, keeping the circular order.
+func (s *Scheduler) rotateTo(t *Tasklet) {
+	r := &s.ring
+	k := r.index(t)
+	if k <= r.len()/2 {
+		for ; k > 0; k-- {
+			r.rotate()
+		}
+		return
+	}
+	for k = r.len() - k; k > 0; k-- {
+		r.pushFront(r.popBack())
+	}
+}
+
+func (s *Scheduler) pause(t *Tasklet) {
+	t.state = StatePaused
+	s.paused.pushBack(t)
+}
+
+func (s *Scheduler) unpause(t *Tasklet) {
+	if t.state == StatePaused {
+		s.paused.remove(t)
+	}
+}
+
+func (s *Scheduler) makeRunnable(t *Tasklet) {
+	t.state = StateRunnable
+	s.ring.pushBack(t)
+}
+
+// setState moves a non-scheduled tasklet between new, paused and dead.
+func (s *Scheduler) setState(t *Tasklet, st State) {
+	s.unpause(t)
+	if st == StatePaused {
+		s.pause(t)
+		return
+	}
+	t.state = st
+}
+
+// unblock takes a blocked tasklet out of its channel queue (restoring the balance) and
+// cancels its receive timeout. The tasklet is left in no queue.
+func (s *Scheduler) unblock(t *Tasklet) {
+	ch := s.chans[t.aux-1]
+	ch.queue.remove(t)
+	ch.balance -= int32(t.dir)
+	t.dir = 0
+	t.flags &^= flagIter
+	s.cancelDeadline(t)
+	t.state = StatePaused // caller decides where it goes; not in the paused queue
+}
+
+// detach takes an alive tasklet out of whatever holds it, ready to be made runnable.
+func (s *Scheduler) detach(t *Tasklet) {
+	switch t.state {
+	case StateBlocked:
+		s.unblock(t)
+	case StateSleeping:
+		s.timers.cancelSleep(s, t)
+	case StatePaused:
+		s.unpause(t)
+	case StateWatching:
+		for i, w := range s.watchdogs {
+			if w == t {
+				s.watchdogs = append(s.watchdogs[:i], s.watchdogs[i+1:]...)
+				break
+			}
+		}
+		if t == s.timed {
+			s.timed, s.softIRQ = nil, false
+		}
+		t.x.watch = nil
+	}
+	t.state = StatePaused
+}
+
+// prepareThrow makes t runnable (at the end of the ring if it was not) with err pending.
+func (s *Scheduler) prepareThrow(t *Tasklet, err error) {
+	if t.state != StateRunnable {
+		s.detach(t)
+		s.makeRunnable(t)
+	}
+	t.setBomb(err)
+}
+
+// suspend blocks the main or a hard tasklet until it is current again.
+func (s *Scheduler) suspend(t *Tasklet) {
+	if s.current == t {
+		return
+	}
+	if t.kind == Main {
+		s.loop()
+		return
+	}
+	t.x.hard.yieldToLoop()
+}
+
+// ---- internal: performing operations ----
+
+func (s *Scheduler) trapped() error {
+	if s.switchTrap > 0 {
+		return ErrSwitchTrap
+	}
+	return nil
+}
+
+func (s *Scheduler) perform(a Await) error {
+	t := a.t
+	switch a.kind {
+	case awFail:
+		return a.v.(error)
+	case awSchedule:
+		t.tempval, t.flags = nil, t.flags&^flagBomb
+		if s.ring.len() <= 1 {
+			return nil
+		}
+		if err := s.trapped(); err != nil {
+			return err
+		}
+		s.ring.rotate()
+		s.setCurrent(t, s.ring.front())
+		return nil
+	case awScheduleRemove:
+		t.tempval, t.flags = a.v, t.flags&^flagBomb
+		if t.kind == Main && s.ring.len() <= 1 && len(s.watchdogs) == 0 {
+			return nil // main alone: nothing to switch to
+		}
+		if err := s.trapped(); err != nil {
+			return err
+		}
+		s.ring.popFront()
+		s.pause(t)
+		s.next(t)
+		return nil
+	case awSleep:
+		if t.kind == Main {
+			return stateErr("sleep", t, ErrMainCannotSleep)
+		}
+		if err := s.trapped(); err != nil {
+			return err
+		}
+		s.ring.popFront()
+		s.timers.addSleep(s, t, s.now+a.arg)
+		s.next(t)
+		return nil
+	case awSend, awSendErr, awRecv, awNext, awRecvFor:
+		return s.chanOp(a)
+	case awRun, awSwitch:
+		return s.runTarget(t, a.v.(*Tasklet), a.kind == awSwitch)
+	case awThrow:
+		ta := a.v.(throwArgs)
+		return s.throw(t, ta.target, ta.err)
+	case awWatch:
+		return s.watch(t, a.v.(RunOptions))
+	}
+	return fmt.Errorf("sim: unknown operation %d", a.kind)
+}
+
+func (s *Scheduler) runTarget(t, target *Tasklet, remove bool) error {
+	op := "run"
+	if remove {
+		op = "switch"
+	}
+	if target.s != s {
+		return stateErr(op, target, ErrForeignScheduler)
+	}
+	switch target.state {
+	case StateBlocked:
+		return stateErr(op, target, ErrRunBlocked)
+	case StateNew, StateDead:
+		return stateErr(op, target, ErrRunDead)
+	case StateWatching:
+		return stateErr(op, target, ErrBindScheduled)
+	}
+	if target == t {
+		return nil
+	}
+	if err := s.trapped(); err != nil {
+		return err
+	}
+	if target.state != StateRunnable {
+		s.detach(target)
+		s.makeRunnable(target)
+	}
+	if remove {
+		s.ring.remove(t)
+		s.pause(t)
+	}
+	s.rotateTo(target)
+	s.setCurrent(t, target)
+	return nil
+}
+
+func (s *Scheduler) throw(t, target *Tasklet, err error) error {
+	if target.s != s {
+		return stateErr("throw", target, ErrForeignScheduler)
+	}
+	if e := target.checkThrow(err); e != nil || !target.Alive() {
+		return e
+	}
+	if target == t {
+		return err // raised right here
+	}
+	if e := s.trapped(); e != nil {
+		return e
+	}
+	s.prepareThrow(target, err)
+	s.rotateTo(target)
+	s.setCurrent(t, target)
+	return nil
+}
+
+func (s *Scheduler) watch(t *Tasklet, opts RunOptions) error {
+	if s.ring.len() > 1 {
+		if err := s.trapped(); err != nil {
+			return err
+		}
+	}
+	x := t.ext()
+	x.watch = &watchdog{opts: opts}
+	s.watchdogs = append(s.watchdogs, t)
+	if opts.Timeout > 0 && s.timed == nil {
+		s.timed = t
+		s.turnSteps = 0
+		s.softIRQ = false
+	}
+	s.ring.popFront()
+	t.state = StateWatching
+	s.next(t)
+	return nil
+}
+
+type watchdog struct {
+	opts RunOptions
+}
+
+// finish ends t (the current tasklet) with err (nil for a normal end).
+func (s *Scheduler) finish(t *Tasklet, err error) {
+	if t.state == StateRunnable {
+		s.ring.remove(t)
+	}
+	t.state = StateDead
+	if t.kind == Hard {
+		s.hardLive--
+		t.x = nil // the coroutine is returning; nothing to stop
+	}
+	t.dropFrames()
+	if err != nil && !errors.Is(err, ErrSystemExit) {
+		if s.errHandler != nil {
+			err = s.errHandler(t, err)
+		}
+		if err != nil {
+			s.raiseUnhandled(t, &TaskletError{Tasklet: t.id, Err: err})
+			return
+		}
+	}
+	s.next(t)
+}
+
+// ---- internal: the loop ----
+
+// loop runs tasklets until the main tasklet is current again.
+func (s *Scheduler) loop() {
+	s.inLoop = true
+	for s.current != s.main {
+		t := s.current
+		if t.kind == Soft {
+			s.runSoft(t)
+		} else {
+			t.x.hard.resume()
+		}
+	}
+	s.inLoop = false
+}
+
+// runSoft steps t until it is no longer current.
+func (s *Scheduler) runSoft(t *Tasklet) {
+	defer s.recoverStep(t)
+	for {
+		var op Op
+		if t.flags&flagBomb != 0 {
+			if t.flags&flagStarted == 0 {
+				s.finish(t, t.takeBomb())
+				return
+			}
+			if c, ok := t.frame.(Catcher); ok {
+				op = c.Catch(t, t.takeBomb())
+			} else {
+				op = Op{opRaise}
+			}
+		} else {
+			t.flags |= flagStarted
+			op = t.frame.Step(t)
+		}
+		s.stats.Steps++
+		switch op.c {
+		case opStep:
+		case opAwait:
+			if s.current != t {
+				return
+			}
+		case opReturn:
+			if !s.popFrame(t) {
+				s.finish(t, nil)
+				return
+			}
+			continue // a return always runs the caller's next step: no budget check
+		case opExit:
+			s.finish(t, nil)
+			return
+		case opRaise:
+			if !s.popFrame(t) {
+				s.finish(t, t.takeBomb())
+				return
+			}
+			continue
+		default:
+			t.setBomb(fmt.Errorf("tasklet %d, frame %T at pc %d: %w", t.id, t.frame, t.pc, ErrZeroOp))
+			continue
+		}
+		if s.timed != nil || s.opts.TickBudget != 0 || t.flags&flagPendingIRQ != 0 {
+			if s.limit(t) {
+				return
+			}
+		}
+	}
+}
+
+// popFrame pops t's top frame, keeping it as the child; false when it was the last one.
+func (s *Scheduler) popFrame(t *Tasklet) bool {
+	if t.x == nil || len(t.x.callers) == 0 {
+		return false
+	}
+	x := t.x
+	n := len(x.callers) - 1
+	x.child = t.frame
+	t.frame, t.pc = x.callers[n].f, x.callers[n].pc
+	x.callers[n] = frameRec{}
+	x.callers = x.callers[:n]
+	return true
+}
+
+// limit applies Run timeouts and the tick budget after a step; true if t was pre-empted.
+func (s *Scheduler) limit(t *Tasklet) bool {
+	s.turnSteps++
+	if w := s.timed; w != nil {
+		o := w.x.watch.opts
+		due := s.turnSteps >= o.Timeout || t.flags&flagPendingIRQ != 0
+		if due && o.Soft {
+			s.softIRQ = true
+		} else if due && t.flags&flagAtomic != 0 {
+			t.flags |= flagPendingIRQ
+		} else if due {
+			t.flags &^= flagPendingIRQ
+			s.ring.remove(t)
+			s.pause(t)
+			s.popWatchdogsTo(w)
+			w.tempval, w.flags = t, w.flags&^flagBomb
+			w.state = StateRunnable
+			s.ring.pushFront(w)
+			s.setCurrent(t, w)
+			return true
+		}
+	} else {
+		t.flags &^= flagPendingIRQ
+	}
+	if b := s.opts.TickBudget; b != 0 {
+		if t.flags&flagTicked == 0 {
+			t.flags |= flagTicked
+			s.ticked = append(s.ticked, t)
+		}
+		t.steps++
+		if t.steps >= b {
+			s.stats.Preempted++
+			s.ring.remove(t)
+			s.timers.addSleep(s, t, s.now+1)
+			s.next(t)
+			return true
+		}
+	}
+	return false
+}
+
+// recoverStep turns a panic in a step or callback into the tasklet's death.
+func (s *Scheduler) recoverStep(t *Tasklet) {
+	if r := recover(); r != nil {
+		if s.current != t || !t.Alive() {
+			panic(r) // not ours to handle: the scheduler's own state is in doubt
+		}
+		s.finish(t, &PanicError{Tasklet: t.id, Value: r})
+	}
+}
+
+// Tick advances the clock by one tick, wakes the tasklets due at it (in the order they went
+// to sleep) and runs the ring until it is empty, with the main tasklet as watchdog. It
+// returns the first unhandled tasklet error (the rest of the tick then runs at the next
+// call). Step counts of the tick budget start again at every tick.
+func (s *Scheduler) Tick() error {
+	if s.current != s.main || s.inLoop {
+		return fmt.Errorf("sim: Tick called by tasklet %d: %w", s.current.id, ErrInLoop)
+	}
+	s.now++
+	s.timers.wake(s, s.now)
+	err := s.main.Watch(RunOptions{}).Wait()
+	for i, t := range s.ticked {
+		t.steps = 0
+		t.flags &^= flagTicked
+		s.ticked[i] = nil
+	}
+	s.ticked = s.ticked[:0]
+	return err
+}

@@ -11,8 +11,10 @@ import (
 
 type logger struct{ lines []string }
 
-func (l *logger) printf(format string, a ...any) { l.lines = append(l.lines, fmt.Sprintf(format, a...)) }
-func (l *logger) String() string                 { return strings.Join(l.lines, "\n") + "\n" }
+func (l *logger) printf(format string, a ...any) {
+	l.lines = append(l.lines, fmt.Sprintf(format, a...))
+}
+func (l *logger) String() string { return strings.Join(l.lines, "\n") + "\n" }
 
 // worker is case 1's worker as a frame.
 type worker struct {

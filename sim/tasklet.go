@@ -58,14 +58,14 @@ func (s State) valid() bool { return int(s) < len(stateNames) }
 type taskletFlags uint8
 
 const (
-	flagStarted   taskletFlags = 1 << iota // the top frame has run at least one step
-	flagBomb                               // tempval holds a *bomb to raise at the resume point
-	flagAtomic                             // not pre-empted by Run timeouts
-	flagBlockTrap                          // blocking raises ErrBlockTrap
-	flagPendingIRQ                         // a timeout came due while atomic
-	flagNotOK                              // the last RecvFor/Next found nothing (ok == false)
-	flagTicked                             // steps counted in this tick (listed in Scheduler.ticked)
-	flagIter                               // blocked in Next: ErrStopIteration ends the iteration
+	flagStarted    taskletFlags = 1 << iota // the top frame has run at least one step
+	flagBomb                                // tempval holds a *bomb to raise at the resume point
+	flagAtomic                              // not pre-empted by Run timeouts
+	flagBlockTrap                           // blocking raises ErrBlockTrap
+	flagPendingIRQ                          // a timeout came due while atomic
+	flagNotOK                               // the last RecvFor/Next found nothing (ok == false)
+	flagTicked                              // steps counted in this tick (listed in Scheduler.ticked)
+	flagIter                                // blocked in Next: ErrStopIteration ends the iteration
 )
 
 // A Tasklet is a lightweight thread of the scheduler. Soft tasklets hold a stack of frames;

@@ -1,0 +1,338 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Image is a scheduler's whole state as plain data: what persist saves and loads. Tasklets
+// and channels refer to each other by id. Order is meaningful and deterministic (see Each):
+// saving, loading and saving again gives an equal Image.
+type Image struct {
+	Tick     uint64
+	NextID   ID     // the id the next new tasklet gets
+	NextChan ChanID // the id the next new channel gets
+	Stats    Stats
+	Tasklets []TaskletState // every alive tasklet but main, in Each order
+	Frames   []FrameState   // all frames; a tasklet owns Frames[FrameStart:FrameStart+FrameCount]
+	Channels []ChannelState // by id
+	Timers   []ID           // every timer entry in wake order: sleepers and receive deadlines
+}
+
+// TaskletFlags are the saved flags of a tasklet.
+type TaskletFlags uint8
+
+const (
+	FlagStarted    TaskletFlags = TaskletFlags(flagStarted)
+	FlagAtomic     TaskletFlags = TaskletFlags(flagAtomic)
+	FlagBlockTrap  TaskletFlags = TaskletFlags(flagBlockTrap)
+	FlagPendingIRQ TaskletFlags = TaskletFlags(flagPendingIRQ)
+	FlagNotOK      TaskletFlags = TaskletFlags(flagNotOK)
+	FlagIter       TaskletFlags = TaskletFlags(flagIter)
+
+	savedFlags = FlagStarted | FlagAtomic | FlagBlockTrap | FlagPendingIRQ | FlagNotOK | FlagIter
+)
+
+// TaskletState is one saved soft tasklet.
+type TaskletState struct {
+	ID         ID
+	State      State // StateRunnable, StateBlocked, StateSleeping or StatePaused
+	Flags      TaskletFlags
+	Dir        int8   // blocked: +1 sending, -1 receiving
+	Channel    ChanID // blocked: the channel
+	Wake       uint64 // sleeping: wake tick; blocked: receive deadline or 0
+	TempVal    any    // the value slot (nil when Err is set)
+	Err        error  // an error pending at the resume point (Kill, Throw, SendError)
+	FrameStart uint32
+	FrameCount uint32
+}
+
+// FrameState is one saved frame with its resume point.
+type FrameState struct {
+	Frame Frame
+	PC    PC
+}
+
+// ChannelState is one saved channel. Its queue is the blocked tasklets that name it, in
+// the order they appear in Image.Tasklets; its balance follows from their directions.
+type ChannelState struct {
+	ID          ChanID
+	Preference  int8
+	ScheduleAll bool
+	Closing     bool
+}
+
+// SnapshotOptions say what to do with tasklets that cannot be saved.
+type SnapshotOptions struct {
+	// OmitHard leaves hard tasklets out (a blocked one is left out of its channel's queue
+	// too) instead of failing; Snapshot reports their ids.
+	OmitHard bool
+}
+
+// ErrSnapshotRunning: Snapshot was called while tasklets run (from a Step or a hard tasklet).
+var ErrSnapshotRunning = errors.New("snapshot only from the main tasklet while no tasklet runs (not from a Step or a hard tasklet)")
+
+// Snapshot returns the scheduler's state. It must be called by the main program while no
+// tasklet runs (between Run or Tick calls): the running tasklet cannot be saved. Hard
+// tasklets are refused with a *StateError naming the first one, or left out (opts.OmitHard)
+// and listed in omitted. The frames and values in the Image are the live ones, not copies:
+// encode the State before the scheduler runs again.
+func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err error) {
+	if s.inLoop || s.current != s.main {
+		return nil, nil, fmt.Errorf("sim: snapshot: %w", ErrSnapshotRunning)
+	}
+	if len(s.watchdogs) > 0 {
+		w := s.watchdogs[len(s.watchdogs)-1]
+		return nil, nil, stateErr("save", w, errors.New("it is a watchdog waiting in Watch; save after it returns"))
+	}
+	st = &Image{Tick: s.now, NextID: s.nextID, NextChan: ChanID(len(s.chans) + 1), Stats: s.stats}
+	for _, ch := range s.chans {
+		if ch != nil {
+			st.Channels = append(st.Channels, ChannelState{ID: ch.id, Preference: ch.preference, ScheduleAll: ch.scheduleAll, Closing: ch.closing})
+		}
+	}
+	s.Each(func(t *Tasklet) bool {
+		switch {
+		case t.kind == Main:
+			return true
+		case t.kind == Hard:
+			if !opts.OmitHard {
+				err = stateErr("save", t, ErrNotRestorable)
+				return false
+			}
+			omitted = append(omitted, t.id)
+			return true
+		}
+		ts := TaskletState{ID: t.id, State: t.state, Flags: TaskletFlags(t.flags) & savedFlags, FrameStart: uint32(len(st.Frames))}
+		if t.flags&flagBomb != 0 {
+			ts.Err = t.tempval.(*bomb).err
+		} else {
+			ts.TempVal = t.tempval
+		}
+		switch t.state {
+		case StateBlocked:
+			ts.Dir, ts.Channel = t.dir, ChanID(t.aux)
+			if t.x != nil {
+				ts.Wake = t.x.deadline
+			}
+		case StateSleeping:
+			ts.Wake = s.wakeTick(t)
+		}
+		t.Frames(func(f Frame, pc PC) bool {
+			st.Frames = append(st.Frames, FrameState{f, pc})
+			return true
+		})
+		ts.FrameCount = uint32(len(st.Frames)) - ts.FrameStart
+		st.Tasklets = append(st.Tasklets, ts)
+		return true
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.timers.each(func(t *Tasklet, _ uint64) bool {
+		if t.kind == Soft {
+			st.Timers = append(st.Timers, t.id)
+		}
+		return true
+	})
+	return st, omitted, nil
+}
+
+// RestoreOptions say how restored tasklets come back.
+type RestoreOptions struct {
+	// Paused brings runnable and sleeping tasklets back paused, as Stackless's unpickling
+	// does (Insert them to resume); blocked ones stay blocked on their channels. By default
+	// everything resumes exactly where it was.
+	Paused bool
+}
+
+// A RestoreError reports an Image that cannot be restored; nothing was changed.
+type RestoreError struct {
+	Tasklet ID     // 0 if not about a tasklet
+	Channel ChanID // 0 if not about a channel
+	Problem string
+}
+
+func (e *RestoreError) Error() string {
+	switch {
+	case e.Tasklet != 0:
+		return fmt.Sprintf("sim: restore: tasklet %d: %s", e.Tasklet, e.Problem)
+	case e.Channel != 0:
+		return fmt.Sprintf("sim: restore: channel %d: %s", e.Channel, e.Problem)
+	}
+	return "sim: restore: " + e.Problem
+}
+
+// Restore loads st into s, which must be new (no tasklets but main, no channels). It checks
+// all of st first and changes nothing if it is inconsistent (duplicate or dangling ids,
+// frames out of range, mixed directions in a queue, wake ticks in the past, ...).
+func (s *Scheduler) Restore(st *Image, opts RestoreOptions) error {
+	index, err := s.checkRestore(st)
+	if err != nil {
+		return err
+	}
+	s.now = st.Tick
+	s.nextID = st.NextID
+	s.stats = st.Stats
+	s.chans = make([]*Channel, st.NextChan-1)
+	for _, cs := range st.Channels {
+		s.chans[cs.ID-1] = &Channel{s: s, id: cs.ID, preference: cs.Preference, scheduleAll: cs.ScheduleAll, closing: cs.Closing}
+	}
+	byID := make(map[ID]*Tasklet, len(st.Tasklets))
+	slab := make([]Tasklet, len(st.Tasklets))
+	for i := range st.Tasklets {
+		ts := &st.Tasklets[i]
+		t := &slab[i]
+		byID[ts.ID] = t
+		t.s, t.id, t.kind = s, ts.ID, Soft
+		t.flags = taskletFlags(ts.Flags)
+		t.tempval = ts.TempVal
+		if ts.Err != nil {
+			t.setBomb(ts.Err)
+		}
+		fr := st.Frames[ts.FrameStart : ts.FrameStart+ts.FrameCount]
+		top := fr[len(fr)-1]
+		t.frame, t.pc = top.Frame, top.PC
+		if len(fr) > 1 {
+			x := t.ext()
+			x.callers = make([]frameRec, len(fr)-1)
+			for j, f := range fr[:len(fr)-1] {
+				x.callers[j] = frameRec{f.Frame, f.PC}
+			}
+		}
+		switch {
+		case ts.State == StateBlocked:
+			ch := s.chans[ts.Channel-1]
+			ch.queue.pushBack(t)
+			ch.balance += int32(ts.Dir)
+			t.state, t.dir, t.aux = StateBlocked, ts.Dir, uint32(ts.Channel)
+		case opts.Paused || ts.State == StatePaused:
+			s.pause(t)
+		case ts.State == StateRunnable:
+			s.makeRunnable(t)
+		}
+	}
+	for _, id := range st.Timers {
+		t := byID[id]
+		ts := &st.Tasklets[index[id]]
+		switch {
+		case ts.State == StateBlocked:
+			s.addDeadline(t, ts.Wake)
+		case !opts.Paused:
+			s.timers.addSleep(s, t, ts.Wake)
+		}
+	}
+	return nil
+}
+
+// checkRestore validates st and returns the index of each tasklet id in st.Tasklets.
+func (s *Scheduler) checkRestore(st *Image) (map[ID]int, error) {
+	bad := func(id ID, format string, a ...any) error {
+		return &RestoreError{Tasklet: id, Problem: fmt.Sprintf(format, a...)}
+	}
+	if st == nil {
+		return nil, &RestoreError{Problem: "nil image"}
+	}
+	if s.nextID != 2 || len(s.chans) != 0 || s.ring.len() != 1 || s.paused.len() != 0 || s.inLoop || s.current != s.main {
+		return nil, &RestoreError{Problem: "the scheduler is not new (restore into a fresh NewScheduler)"}
+	}
+	if st.NextID < 2 || st.NextChan < 1 {
+		return nil, &RestoreError{Problem: fmt.Sprintf("next ids %d/%d out of range", st.NextID, st.NextChan)}
+	}
+	chans := make([]bool, st.NextChan)
+	for _, cs := range st.Channels {
+		switch {
+		case cs.ID == 0 || cs.ID >= st.NextChan:
+			return nil, &RestoreError{Channel: cs.ID, Problem: fmt.Sprintf("id out of range [1, %d)", st.NextChan)}
+		case chans[cs.ID]:
+			return nil, &RestoreError{Channel: cs.ID, Problem: "duplicate channel"}
+		case cs.Preference < -1 || cs.Preference > 1:
+			return nil, &RestoreError{Channel: cs.ID, Problem: fmt.Sprintf("preference %d not in -1..1", cs.Preference)}
+		}
+		chans[cs.ID] = true
+	}
+	seen := make(map[ID]int, len(st.Tasklets))
+	dirs := make(map[ChanID]int8)
+	timed := 0
+	for i, ts := range st.Tasklets {
+		id := ts.ID
+		if id < 2 || id >= st.NextID {
+			return nil, bad(id, "id out of range [2, %d)", st.NextID)
+		}
+		if _, dup := seen[id]; dup {
+			return nil, bad(id, "duplicate tasklet")
+		}
+		seen[id] = i
+		if ts.Flags&^savedFlags != 0 {
+			return nil, bad(id, "unknown flags %#x", uint8(ts.Flags&^savedFlags))
+		}
+		if ts.FrameCount == 0 || uint64(ts.FrameStart)+uint64(ts.FrameCount) > uint64(len(st.Frames)) {
+			return nil, bad(id, "frames [%d, +%d) out of range (%d frames)", ts.FrameStart, ts.FrameCount, len(st.Frames))
+		}
+		for j := ts.FrameStart; j < ts.FrameStart+ts.FrameCount; j++ {
+			if st.Frames[j].Frame == nil {
+				return nil, bad(id, "frame %d is nil", j-ts.FrameStart)
+			}
+		}
+		if ts.Err != nil && ts.TempVal != nil {
+			return nil, bad(id, "both a value and a pending error")
+		}
+		switch ts.State {
+		case StateRunnable, StatePaused:
+			if ts.Wake != 0 || ts.Channel != 0 || ts.Dir != 0 {
+				return nil, bad(id, "%s tasklet with channel or wake tick", ts.State)
+			}
+		case StateSleeping:
+			if ts.Wake <= st.Tick {
+				return nil, bad(id, "wake tick %d is not after tick %d", ts.Wake, st.Tick)
+			}
+			timed++
+		case StateBlocked:
+			if ts.Channel == 0 || ts.Channel >= st.NextChan || !chans[ts.Channel] {
+				return nil, bad(id, "blocked on unknown channel %d", ts.Channel)
+			}
+			if ts.Dir != 1 && ts.Dir != -1 {
+				return nil, bad(id, "blocked direction %d", ts.Dir)
+			}
+			if d, ok := dirs[ts.Channel]; ok && d != ts.Dir {
+				return nil, bad(id, "channel %d queues senders and receivers together", ts.Channel)
+			}
+			dirs[ts.Channel] = ts.Dir
+			if ts.Wake != 0 {
+				if ts.Wake <= st.Tick {
+					return nil, bad(id, "receive deadline %d is not after tick %d", ts.Wake, st.Tick)
+				}
+				if ts.Dir != -1 {
+					return nil, bad(id, "a deadline on a blocked send")
+				}
+				timed++
+			}
+		default:
+			return nil, bad(id, "state %s cannot be restored", ts.State)
+		}
+	}
+	if len(st.Timers) != timed {
+		return nil, &RestoreError{Problem: fmt.Sprintf("%d timer entries for %d sleeping or timed tasklets", len(st.Timers), timed)}
+	}
+	var last uint64
+	inTimers := make(map[ID]bool, len(st.Timers))
+	for _, id := range st.Timers {
+		i, ok := seen[id]
+		if !ok {
+			return nil, bad(id, "timer entry for an unknown tasklet")
+		}
+		if inTimers[id] {
+			return nil, bad(id, "two timer entries")
+		}
+		inTimers[id] = true
+		ts := st.Tasklets[i]
+		if ts.Wake == 0 {
+			return nil, bad(id, "timer entry for a tasklet that waits for no tick")
+		}
+		if ts.Wake < last {
+			return nil, bad(id, "timer entries out of tick order")
+		}
+		last = ts.Wake
+	}
+	return seen, nil
+}

@@ -53,20 +53,15 @@ type Counts struct {
 // Total returns the number of alive tasklets.
 func (c Counts) Total() int { return c.Runnable + c.Blocked + c.Sleeping + c.Paused + c.Watching }
 
-// Counts counts alive tasklets by state without walking them one by one where it can.
+// Counts counts alive tasklets by state. Its cost grows with the number of channels, not
+// of tasklets.
 func (s *Scheduler) Counts() Counts {
-	c := Counts{Runnable: s.ring.len(), Paused: s.paused.len(), Watching: len(s.watchdogs)}
+	c := Counts{Runnable: s.ring.len(), Paused: s.paused.len(), Watching: len(s.watchdogs), Sleeping: s.timers.sleepers}
 	for _, ch := range s.chans {
 		if ch != nil {
 			c.Blocked += ch.queue.len()
 		}
 	}
-	s.timers.each(func(t *Tasklet, _ uint64) bool {
-		if t.state == StateSleeping {
-			c.Sleeping++
-		}
-		return true
-	})
 	return c
 }
 

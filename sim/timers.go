@@ -9,8 +9,9 @@ import (
 // sleep, and a min-heap of the ticks that have buckets. Cancelled entries are left as nil.
 type timers struct {
 	buckets map[uint64][]*Tasklet
-	ticks   tickHeap
-	spare   [][]*Tasklet
+	ticks    tickHeap
+	spare    [][]*Tasklet
+	sleepers int // entries of sleeping tasklets (the rest are receive deadlines)
 }
 
 type tickHeap []uint64
@@ -46,6 +47,7 @@ func (tm *timers) addSleep(s *Scheduler, t *Tasklet, tick uint64) {
 	t.pos = uint32(tm.add(t, tick))
 	t.aux = uint32(tick)
 	t.state = StateSleeping
+	tm.sleepers++
 }
 
 // wakeTick recovers the full wake tick of a sleeping tasklet from its low 32 bits.
@@ -56,6 +58,7 @@ func (s *Scheduler) wakeTick(t *Tasklet) uint64 {
 func (tm *timers) cancelSleep(s *Scheduler, t *Tasklet) {
 	tm.buckets[s.wakeTick(t)][t.pos] = nil
 	t.state = StatePaused
+	tm.sleepers--
 }
 
 func (s *Scheduler) addDeadline(t *Tasklet, tick uint64) {
@@ -89,6 +92,8 @@ func (tm *timers) wake(s *Scheduler, tick uint64) {
 				s.unblock(t)
 				t.tempval = nil
 				t.flags |= flagNotOK
+			} else {
+				tm.sleepers--
 			}
 			s.makeRunnable(t)
 		}
@@ -107,17 +112,4 @@ func (tm *timers) each(f func(t *Tasklet, tick uint64) bool) {
 			}
 		}
 	}
-}
-
-// len counts the parked tasklets.
-func (tm *timers) len() int {
-	n := 0
-	for _, b := range tm.buckets { // determinism: a count does not depend on order
-		for _, t := range b {
-			if t != nil {
-				n++
-			}
-		}
-	}
-	return n
 }

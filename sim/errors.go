@@ -10,7 +10,7 @@ import (
 var (
 	// ErrDeadlock is returned when the last runnable tasklet tries to block and no watchdog
 	// (a Run or Tick caller) is waiting to take over. The caller is not queued.
-	ErrDeadlock = errors.New("sim: deadlock: the last runnable tasklet cannot be blocked")
+	ErrDeadlock = errors.New("deadlock: the last runnable tasklet cannot be blocked")
 
 	// ErrMainReceiving is delivered to the main tasklet, blocked receiving, when the last
 	// other runnable tasklet ends. It matches ErrDeadlock too.
@@ -69,7 +69,7 @@ var (
 	ErrBindCurrent      = errors.New("can't (re)bind the current tasklet")
 	ErrBindScheduled    = errors.New("tasklet is scheduled")
 	ErrBindMain         = errors.New("can't unbind the main tasklet")
-	ErrHasCState        = errors.New("tasklet has C state on its stack (it is a hard tasklet that has started)")
+	ErrHasCState        = errors.New("tasklet has C state on its stack (hard tasklets cannot be rebound)")
 	ErrAlive            = errors.New("tasklet is alive")
 	ErrNotBound         = errors.New("the tasklet was not bound to a function")
 	ErrThrowDead        = errors.New("you cannot throw to a dead tasklet")

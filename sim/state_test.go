@@ -84,15 +84,19 @@ func TestRestoreRejectsBadImages(t *testing.T) {
 			Frames:   []sim.FrameState{{Frame: &rec{}}}}
 	}
 	cases := map[string]func(*sim.Image){
-		"sim: restore: tasklet 5: id out of range [2, 3)":                   func(im *sim.Image) { im.Tasklets[0].ID = 5 },
-		"sim: restore: tasklet 2: blocked on unknown channel 7":             func(im *sim.Image) { im.Tasklets[0].Channel = 7 },
-		"sim: restore: tasklet 2: frames [0, +2) out of range (1 frames)":   func(im *sim.Image) { im.Tasklets[0].FrameCount = 2 },
-		"sim: restore: tasklet 2: wake tick 0 is not after tick 0":          func(im *sim.Image) { im.Tasklets[0].State = sim.StateSleeping; im.Tasklets[0].Channel = 0; im.Tasklets[0].Dir = 0 },
-		"sim: restore: channel 1: duplicate channel":                        func(im *sim.Image) { im.Channels = append(im.Channels, im.Channels[0]) },
-		"sim: restore: tasklet 2: state dead cannot be restored":            func(im *sim.Image) { im.Tasklets[0].State = sim.StateDead },
-		"sim: restore: 1 timer entries for 0 sleeping or timed tasklets":    func(im *sim.Image) { im.Timers = []sim.ID{2} },
-		"sim: restore: tasklet 2: duplicate tasklet":                        func(im *sim.Image) { im.Tasklets = append(im.Tasklets, im.Tasklets[0]) },
-		"sim: restore: tasklet 2: frame 0 is nil":                           func(im *sim.Image) { im.Frames[0].Frame = nil },
+		"sim: restore: tasklet 5: id out of range [2, 3)":                 func(im *sim.Image) { im.Tasklets[0].ID = 5 },
+		"sim: restore: tasklet 2: blocked on unknown channel 7":           func(im *sim.Image) { im.Tasklets[0].Channel = 7 },
+		"sim: restore: tasklet 2: frames [0, +2) out of range (1 frames)": func(im *sim.Image) { im.Tasklets[0].FrameCount = 2 },
+		"sim: restore: tasklet 2: wake tick 0 is not after tick 0": func(im *sim.Image) {
+			im.Tasklets[0].State = sim.StateSleeping
+			im.Tasklets[0].Channel = 0
+			im.Tasklets[0].Dir = 0
+		},
+		"sim: restore: channel 1: duplicate channel":                     func(im *sim.Image) { im.Channels = append(im.Channels, im.Channels[0]) },
+		"sim: restore: tasklet 2: state dead cannot be restored":         func(im *sim.Image) { im.Tasklets[0].State = sim.StateDead },
+		"sim: restore: 1 timer entries for 0 sleeping or timed tasklets": func(im *sim.Image) { im.Timers = []sim.ID{2} },
+		"sim: restore: tasklet 2: duplicate tasklet":                     func(im *sim.Image) { im.Tasklets = append(im.Tasklets, im.Tasklets[0]) },
+		"sim: restore: tasklet 2: frame 0 is nil":                        func(im *sim.Image) { im.Frames[0].Frame = nil },
 	}
 	for want, mutate := range cases { // determinism: independent subtests
 		t.Run(want, func(t *testing.T) {

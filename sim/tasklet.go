@@ -291,11 +291,11 @@ func (t *Tasklet) Bind(f Frame) error {
 }
 
 func (t *Tasklet) checkBind() error {
-	switch {
-	case t.kind == Main:
-		return stateErr("bind", t, ErrBindMain)
+	switch { // Stackless's order (PyTasklet_BindEx): current first, then main
 	case t.s.current == t:
 		return stateErr("bind", t, ErrBindCurrent)
+	case t.kind == Main:
+		return stateErr("bind", t, ErrBindMain)
 	case t.Scheduled():
 		return stateErr("bind", t, ErrBindScheduled)
 	case t.state == StateWatching:

@@ -8,7 +8,7 @@ import (
 // timers park tasklets until a tick: one bucket per tick, in the order tasklets went to
 // sleep, and a min-heap of the ticks that have buckets. Cancelled entries are left as nil.
 type timers struct {
-	buckets map[uint64][]*Tasklet
+	buckets  map[uint64][]*Tasklet
 	ticks    tickHeap
 	spare    [][]*Tasklet
 	sleepers int // entries of sleeping tasklets (the rest are receive deadlines)

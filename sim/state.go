@@ -78,14 +78,13 @@ var ErrSnapshotRunning = errors.New("snapshot only from the main tasklet while n
 // and listed in omitted. The frames and values in the Image are the live ones, not copies:
 // encode the State before the scheduler runs again.
 func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err error) {
-	if s.inLoop || s.current != s.main {
-		return nil, nil, fmt.Errorf("sim: snapshot: %w", ErrSnapshotRunning)
-	}
-	if len(s.watchdogs) > 0 {
-		w := s.watchdogs[len(s.watchdogs)-1]
-		return nil, nil, stateErr("save", w, errors.New("it is a watchdog waiting in Watch; save after it returns"))
+	if err := s.CanSnapshot(); err != nil {
+		return nil, nil, err
 	}
 	st = &Image{Tick: s.now, NextID: s.nextID, NextChan: ChanID(len(s.chans) + 1), Stats: s.stats}
+	n := s.Counts().Total() // presized: growing 1M-entry slices costs more than the walk
+	st.Tasklets = make([]TaskletState, 0, n)
+	st.Frames = make([]FrameState, 0, n)
 	for _, ch := range s.chans {
 		if ch != nil {
 			st.Channels = append(st.Channels, ChannelState{ID: ch.id, Preference: ch.preference, ScheduleAll: ch.scheduleAll, Closing: ch.closing})
@@ -103,21 +102,8 @@ func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err
 			omitted = append(omitted, t.id)
 			return true
 		}
-		ts := TaskletState{ID: t.id, State: t.state, Flags: TaskletFlags(t.flags) & savedFlags, FrameStart: uint32(len(st.Frames))}
-		if t.flags&flagBomb != 0 {
-			ts.Err = t.tempval.(*bomb).err
-		} else {
-			ts.TempVal = t.tempval
-		}
-		switch t.state {
-		case StateBlocked:
-			ts.Dir, ts.Channel = t.dir, ChanID(t.aux)
-			if t.x != nil {
-				ts.Wake = t.x.deadline
-			}
-		case StateSleeping:
-			ts.Wake = s.wakeTick(t)
-		}
+		ts := t.Saved()
+		ts.FrameStart = uint32(len(st.Frames))
 		t.Frames(func(f Frame, pc PC) bool {
 			st.Frames = append(st.Frames, FrameState{f, pc})
 			return true
@@ -129,13 +115,61 @@ func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err
 	if err != nil {
 		return nil, nil, err
 	}
-	s.timers.each(func(t *Tasklet, _ uint64) bool {
-		if t.kind == Soft {
-			st.Timers = append(st.Timers, t.id)
-		}
+	s.EachTimer(func(id ID) bool {
+		st.Timers = append(st.Timers, id)
 		return true
 	})
 	return st, omitted, nil
+}
+
+// CanSnapshot reports why Snapshot would fail now, or nil: it is called from a Step or a
+// hard tasklet, or a watchdog is waiting.
+func (s *Scheduler) CanSnapshot() error {
+	if s.inLoop || s.current != s.main {
+		return fmt.Errorf("sim: snapshot: %w", ErrSnapshotRunning)
+	}
+	if len(s.watchdogs) > 0 {
+		w := s.watchdogs[len(s.watchdogs)-1]
+		return stateErr("save", w, errors.New("it is a watchdog waiting in Watch; save after it returns"))
+	}
+	return nil
+}
+
+// Saved returns what Snapshot records for soft tasklet t, with FrameStart 0 and FrameCount
+// its depth. With CanSnapshot, Each, Frames and EachTimer it lets an encoder stream a large
+// scheduler without building an Image (which costs more than the walk at 1M tasklets).
+func (t *Tasklet) Saved() TaskletState {
+	ts := TaskletState{ID: t.id, State: t.state, Flags: TaskletFlags(t.flags) & savedFlags, FrameCount: uint32(t.Depth())}
+	if t.flags&flagBomb != 0 {
+		ts.Err = t.tempval.(*bomb).err
+	} else {
+		ts.TempVal = t.tempval
+	}
+	switch t.state {
+	case StateBlocked:
+		ts.Dir, ts.Channel = t.dir, ChanID(t.aux)
+		if t.x != nil {
+			ts.Wake = t.x.deadline
+		}
+	case StateSleeping:
+		ts.Wake = t.s.wakeTick(t)
+	}
+	return ts
+}
+
+// NextIDs returns the ids the next new tasklet and the next new channel will get
+// (Image.NextID and Image.NextChan).
+func (s *Scheduler) NextIDs() (ID, ChanID) { return s.nextID, ChanID(len(s.chans) + 1) }
+
+// EachTimer calls f with the id of every soft tasklet's timer entry in wake order (ticks,
+// then the order the entries were made): sleepers and receive deadlines, as Image.Timers.
+func (s *Scheduler) EachTimer(f func(ID) bool) {
+	s.timers.each(func(t *Tasklet, _ uint64) bool {
+		if t.kind == Soft {
+			return f(t.id)
+		}
+		return true
+	})
 }
 
 // RestoreOptions say how restored tasklets come back.
@@ -178,12 +212,10 @@ func (s *Scheduler) Restore(st *Image, opts RestoreOptions) error {
 	for _, cs := range st.Channels {
 		s.chans[cs.ID-1] = &Channel{s: s, id: cs.ID, preference: cs.Preference, scheduleAll: cs.ScheduleAll, closing: cs.Closing}
 	}
-	byID := make(map[ID]*Tasklet, len(st.Tasklets))
 	slab := make([]Tasklet, len(st.Tasklets))
 	for i := range st.Tasklets {
 		ts := &st.Tasklets[i]
 		t := &slab[i]
-		byID[ts.ID] = t
 		t.s, t.id, t.kind = s, ts.ID, Soft
 		t.flags = taskletFlags(ts.Flags)
 		t.tempval = ts.TempVal
@@ -213,8 +245,8 @@ func (s *Scheduler) Restore(st *Image, opts RestoreOptions) error {
 		}
 	}
 	for _, id := range st.Timers {
-		t := byID[id]
-		ts := &st.Tasklets[index[id]]
+		i, _ := index.get(id)
+		t, ts := &slab[i], &st.Tasklets[i]
 		switch {
 		case ts.State == StateBlocked:
 			s.addDeadline(t, ts.Wake)
@@ -226,7 +258,7 @@ func (s *Scheduler) Restore(st *Image, opts RestoreOptions) error {
 }
 
 // checkRestore validates st and returns the index of each tasklet id in st.Tasklets.
-func (s *Scheduler) checkRestore(st *Image) (map[ID]int, error) {
+func (s *Scheduler) checkRestore(st *Image) (*idIndex, error) {
 	bad := func(id ID, format string, a ...any) error {
 		return &RestoreError{Tasklet: id, Problem: fmt.Sprintf(format, a...)}
 	}
@@ -251,18 +283,18 @@ func (s *Scheduler) checkRestore(st *Image) (map[ID]int, error) {
 		}
 		chans[cs.ID] = true
 	}
-	seen := make(map[ID]int, len(st.Tasklets))
-	dirs := make(map[ChanID]int8)
+	seen := newIDIndex(len(st.Tasklets), st.NextID)
+	dirs := make([]int8, st.NextChan) // sized like chans above
 	timed := 0
 	for i, ts := range st.Tasklets {
 		id := ts.ID
 		if id < 2 || id >= st.NextID {
 			return nil, bad(id, "id out of range [2, %d)", st.NextID)
 		}
-		if _, dup := seen[id]; dup {
+		if _, dup := seen.get(id); dup {
 			return nil, bad(id, "duplicate tasklet")
 		}
-		seen[id] = i
+		seen.put(id, i)
 		if ts.Flags&^savedFlags != 0 {
 			return nil, bad(id, "unknown flags %#x", uint8(ts.Flags&^savedFlags))
 		}
@@ -294,7 +326,7 @@ func (s *Scheduler) checkRestore(st *Image) (map[ID]int, error) {
 			if ts.Dir != 1 && ts.Dir != -1 {
 				return nil, bad(id, "blocked direction %d", ts.Dir)
 			}
-			if d, ok := dirs[ts.Channel]; ok && d != ts.Dir {
+			if d := dirs[ts.Channel]; d != 0 && d != ts.Dir {
 				return nil, bad(id, "channel %d queues senders and receivers together", ts.Channel)
 			}
 			dirs[ts.Channel] = ts.Dir
@@ -315,16 +347,16 @@ func (s *Scheduler) checkRestore(st *Image) (map[ID]int, error) {
 		return nil, &RestoreError{Problem: fmt.Sprintf("%d timer entries for %d sleeping or timed tasklets", len(st.Timers), timed)}
 	}
 	var last uint64
-	inTimers := make(map[ID]bool, len(st.Timers))
+	inTimers := make([]bool, len(st.Tasklets)) // by position in st.Tasklets
 	for _, id := range st.Timers {
-		i, ok := seen[id]
+		i, ok := seen.get(id)
 		if !ok {
 			return nil, bad(id, "timer entry for an unknown tasklet")
 		}
-		if inTimers[id] {
+		if inTimers[i] {
 			return nil, bad(id, "two timer entries")
 		}
-		inTimers[id] = true
+		inTimers[i] = true
 		ts := st.Tasklets[i]
 		if ts.Wake == 0 {
 			return nil, bad(id, "timer entry for a tasklet that waits for no tick")
@@ -335,4 +367,40 @@ func (s *Scheduler) checkRestore(st *Image) (map[ID]int, error) {
 		last = ts.Wake
 	}
 	return seen, nil
+}
+
+// idIndex maps tasklet ids to their position in Image.Tasklets: a dense table when the ids
+// are compact (the usual case: filling and probing a map of 1M ids costs several times
+// more), else a map, so that sparse ids cannot make Restore allocate much.
+type idIndex struct {
+	dense []int32 // id-2 -> position+1; 0: absent
+	m     map[ID]int
+}
+
+func newIDIndex(n int, next ID) *idIndex {
+	if span := uint64(next) - 2; span <= 4*uint64(n)+1024 {
+		return &idIndex{dense: make([]int32, span)}
+	}
+	return &idIndex{m: make(map[ID]int, n)}
+}
+
+// get returns the position of id; ids outside [2, next) are absent.
+func (x *idIndex) get(id ID) (int, bool) {
+	if x.m != nil {
+		i, ok := x.m[id]
+		return i, ok
+	}
+	if k := uint64(id) - 2; k < uint64(len(x.dense)) && x.dense[k] != 0 {
+		return int(x.dense[k]) - 1, true
+	}
+	return 0, false
+}
+
+// put records the position of id, which must be in [2, next).
+func (x *idIndex) put(id ID, i int) {
+	if x.m != nil {
+		x.m[id] = i
+		return
+	}
+	x.dense[id-2] = int32(i + 1)
 }

@@ -1,0 +1,26 @@
+package actors
+
+import (
+	"github.com/stackworld/stackworld/persist"
+)
+
+// The frames and messages of this package, registered with persist under stable names.
+// Their field layouts and resume points are part of the save format. Generic types are
+// registered for the instantiations this package uses; register your own instantiations
+// (Actor[M, H, *H], Ask[Q, R], Receive[M], Timer[M], Request[Q, R], Reply[R]) the same way.
+func init() {
+	persist.RegisterInterface[Template]()
+	persist.Register[Wander]("actors.Wander", "tick")
+	persist.Register[Patrol]("actors.Patrol", "tick")
+	persist.Register[Chase]("actors.Chase", "start", "tick")
+	persist.Register[Flee]("actors.Flee", "start", "tick")
+	persist.Register[Spawner]("actors.Spawner", "tick")
+	persist.Register[Supervisor]("actors.Supervisor", "start", "wait")
+	persist.Register[Trader]("actors.Trader", "take")
+	persist.Register[Customer]("actors.Customer", "start", "walk", "asked")
+	persist.Register[PriceQuery]("actors.PriceQuery")
+	persist.Register[Quote]("actors.Quote")
+	persist.Register[ShopRequest]("actors.ShopRequest")
+	persist.Register[Reply[Quote]]("actors.Reply.Quote")
+	persist.Register[Ask[PriceQuery, Quote]]("actors.Ask.PriceQuery.Quote", "send", "wait")
+}

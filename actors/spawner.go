@@ -1,0 +1,71 @@
+package actors
+
+import (
+	"fmt"
+
+	"github.com/stackworld/stackworld/sim"
+	"github.com/stackworld/stackworld/world"
+)
+
+// A Spawner keeps a population: every Every ticks it forgets its entities that are gone and
+// spawns up to Batch new ones of Kind (at random places in Area, or anywhere on the map if
+// Area is empty) until it has Max, each driven by a frame made from Brain (a Template).
+// Brain is kept as data, so the spawner is saved like any frame.
+type Spawner struct {
+	Kind    world.Kind
+	Max     int
+	Every   int // ticks between checks; 0: 1
+	Batch   int // at most this many per check; 0: no limit
+	Area    Rect
+	Brain   Template // held by value: actors.Wander{...}
+	Alive   []world.EntityID
+	Spawned uint64
+}
+
+// A Rect is an area of the map: Min inclusive, Max exclusive. The zero Rect means the map.
+type Rect struct{ Min, Max world.Vec }
+
+const spawnerTick sim.PC = 0
+
+// Step checks the population and spawns.
+func (f *Spawner) Step(t *sim.T) sim.Op {
+	w := world.Of(t)
+	switch t.At() {
+	case spawnerTick:
+		if f.Brain == nil {
+			return t.Raise(fmt.Errorf("actors: spawner of %s has no Brain template", w.KindName(f.Kind)))
+		}
+		alive := f.Alive[:0]
+		for _, id := range f.Alive {
+			if w.Alive(id) {
+				alive = append(alive, id)
+			}
+		}
+		clear(f.Alive[len(alive):])
+		f.Alive = alive
+		n := f.Max - len(f.Alive)
+		if f.Batch > 0 {
+			n = min(n, f.Batch)
+		}
+		for range n {
+			id := w.SpawnEntity(f.Kind, RandomIn(w, f.Area), f.Brain.New)
+			f.Alive = append(f.Alive, id)
+			f.Spawned++
+		}
+		return t.Sleep(max(f.Every, 1)).Then(spawnerTick)
+	}
+	return t.Raise(sim.ErrBadPC)
+}
+
+// RandomIn returns a random position in r (the whole map if r is empty), from the world's RNG.
+func RandomIn(w *world.World, r Rect) world.Vec {
+	if r.Max.X <= r.Min.X || r.Max.Y <= r.Min.Y {
+		cfg := w.Config()
+		r = Rect{Max: world.Vec{X: cfg.Width, Y: cfg.Height}}
+	}
+	rn := w.Rand()
+	return world.Vec{
+		X: r.Min.X + int32(rn.Uint32N(uint32(r.Max.X-r.Min.X))),
+		Y: r.Min.Y + int32(rn.Uint32N(uint32(r.Max.Y-r.Min.Y))),
+	}
+}

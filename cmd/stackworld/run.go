@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stackworld/stackworld/actors"
+	"github.com/stackworld/stackworld/assets"
+	"github.com/stackworld/stackworld/world"
+)
+
+func init() {
+	commands["run"] = command{summary: "run a world headless (the embedded default scenario without flags)", run: runCmd}
+}
+
+// runOptions are run's flags.
+type runOptions struct {
+	ticks         int
+	rate          float64
+	seed          uint64
+	save          string
+	saveEvery     int
+	load          string
+	scenario      string
+	metrics       string
+	budget        time.Duration
+	progressEvery int
+	logLevel      string
+}
+
+const runUsage = `usage: stackworld run [flags]
+
+Runs a world headless: the embedded default scenario (10,000 NPCs), a --scenario file, or
+a snapshot saved with --save (--load). Progress goes to stderr: one line per --progress
+ticks, or a live line when stderr is a terminal. Ctrl-C stops the world cleanly (saving it
+first with --save).
+
+flags:
+`
+
+func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
+	o := &runOptions{}
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, runUsage)
+		fs.PrintDefaults()
+	}
+	fs.IntVar(&o.ticks, "ticks", 600, "ticks to run (0: until interrupted)")
+	fs.Float64Var(&o.rate, "rate", 0, "ticks per second (0: as fast as possible)")
+	fs.Uint64Var(&o.seed, "seed", 0, "random seed (0: the scenario's seed; not with --load)")
+	fs.StringVar(&o.save, "save", "", "save the world to `FILE` every --save-every ticks, at the end and on Ctrl-C")
+	fs.IntVar(&o.saveEvery, "save-every", 100, "ticks between saves with --save")
+	fs.StringVar(&o.load, "load", "", "resume the world saved in `FILE`")
+	fs.StringVar(&o.scenario, "scenario", "", "build the world from the scenario `FILE` (JSON) instead of the default")
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics and pprof on /debug/pprof/")
+	fs.DurationVar(&o.budget, "budget", 0, "wall time a tick may take before the clock slows (time dilation); 0: 1/rate, or 50ms")
+	fs.IntVar(&o.progressEvery, "progress", 100, "ticks between progress lines when stderr is not a terminal")
+	fs.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return nil, usageError{msg: fmt.Sprintf("unexpected argument %q (run takes only flags)", fs.Arg(0))}
+	}
+	switch {
+	case o.ticks < 0:
+		return nil, usageError{msg: fmt.Sprintf("--ticks %d: must be 0 (forever) or more", o.ticks)}
+	case o.rate < 0 || o.rate > 1e6:
+		return nil, usageError{msg: fmt.Sprintf("--rate %g: must be in [0, 1e6] ticks per second", o.rate)}
+	case o.saveEvery < 1:
+		return nil, usageError{msg: fmt.Sprintf("--save-every %d: must be at least 1", o.saveEvery)}
+	case o.progressEvery < 1:
+		return nil, usageError{msg: fmt.Sprintf("--progress %d: must be at least 1", o.progressEvery)}
+	case o.budget < 0:
+		return nil, usageError{msg: fmt.Sprintf("--budget %v: must not be negative", o.budget)}
+	case o.load != "" && o.scenario != "":
+		return nil, usageError{msg: "--load and --scenario both given: a snapshot already holds its world"}
+	case o.load != "" && o.seed != 0:
+		return nil, usageError{msg: "--load and --seed both given: a snapshot continues with its saved random state"}
+	}
+	if _, err := parseLevel(o.logLevel); err != nil {
+		return nil, usageError{msg: err.Error()}
+	}
+	if o.budget == 0 {
+		o.budget = 50 * time.Millisecond
+		if o.rate > 0 {
+			o.budget = time.Duration(float64(time.Second) / o.rate)
+		}
+	}
+	return o, nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// runCmd is `stackworld run`.
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseRunFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	level, _ := parseLevel(o.logLevel)
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	start := time.Now()
+	clock := func() time.Duration { return time.Since(start) } // the only wall clock: measuring ticks
+	cfg := world.Config{WallBudget: o.budget, Clock: clock, Logger: log}
+
+	w, source, err := buildWorld(o, cfg)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	log.Info("world ready", "source", source, "tick", w.Now(), "entities", w.Len(), "tasklets", w.Stats().Tasklets.Total()-1)
+
+	r := &runner{o: o, w: w, log: log, stderr: stderr, clock: clock}
+	if o.metrics != "" {
+		m, err := serveMetrics(ctx, o.metrics, log)
+		if err != nil {
+			return err
+		}
+		defer m.close()
+		r.metrics = m
+		r.metrics.observe(w, nil)
+	}
+	r.live = isTerminal(stderr)
+	err = r.loop(ctx)
+	r.endProgress()
+	if err != nil {
+		return err
+	}
+	st := w.Stats()
+	fmt.Fprintf(stdout, "tick %d: %d entities, %d tasklets, %d failures reported, checksum %016x\n",
+		st.Tick, st.Entities, st.Tasklets.Total()-1, st.Failures, w.Checksum())
+	if r.interrupted {
+		log.Info("stopped by interrupt", "tick", st.Tick)
+	}
+	return nil
+}
+
+// buildWorld loads the snapshot or builds the scenario.
+func buildWorld(o *runOptions, cfg world.Config) (*world.World, string, error) {
+	if o.load != "" {
+		w, err := loadWorld(o.load, cfg)
+		if err != nil {
+			return nil, "", tryError{err: err, try: "check the file, or start a new world: stackworld run --save " + o.load}
+		}
+		return w, o.load, nil
+	}
+	data, name := assets.DefaultScenario(), "embedded "+assets.DefaultScenarioName
+	if o.scenario != "" {
+		var err error
+		if data, err = os.ReadFile(o.scenario); err != nil {
+			return nil, "", tryError{err: fmt.Errorf("read scenario: %w", err), try: "stackworld run (the embedded default scenario)"}
+		}
+		name = o.scenario
+	}
+	sc, err := actors.ParseScenario(data)
+	if err != nil {
+		return nil, "", tryError{err: fmt.Errorf("%s: %w", name, err), try: "compare with assets/scenarios/default.json"}
+	}
+	c := sc.Config(o.seed)
+	cfg.Seed, cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = c.Seed, c.Width, c.Height, c.CellSize, c.TickBudget
+	w, err := world.New(cfg)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", name, err)
+	}
+	if err := actors.Populate(w, sc); err != nil {
+		w.Close()
+		return nil, "", fmt.Errorf("%s: %w", name, err)
+	}
+	return w, fmt.Sprintf("%s (%q, seed %d)", name, sc.Name, cfg.Seed), nil
+}
+
+// runner is the tick loop with its pacing, progress, saves and metrics.
+type runner struct {
+	o           *runOptions
+	w           *world.World
+	log         *slog.Logger
+	stderr      io.Writer
+	clock       func() time.Duration
+	metrics     *metrics
+	live        bool
+	lastLive    time.Duration
+	lineLen     int
+	interrupted bool
+	timings     []world.TickTiming
+}
+
+func (r *runner) loop(ctx context.Context) error {
+	var next time.Duration // when the next tick is due (with --rate)
+	base := time.Duration(0)
+	if r.o.rate > 0 {
+		base = time.Duration(float64(time.Second) / r.o.rate)
+		next = r.clock()
+	}
+	var timer *time.Timer
+	for n := 0; r.o.ticks == 0 || n < r.o.ticks; n++ {
+		if ctx.Err() != nil {
+			r.interrupted = true
+			break
+		}
+		if base > 0 {
+			if wait := next - r.clock(); wait > 0 {
+				if timer == nil {
+					timer = time.NewTimer(wait)
+				} else {
+					timer.Reset(wait)
+				}
+				select {
+				case <-ctx.Done():
+					timer.Stop()
+					r.interrupted = true
+				case <-timer.C:
+				}
+				if r.interrupted {
+					break
+				}
+			}
+			// The clock slows under load: the next tick is due one dilated interval later,
+			// never earlier than now (a late world runs late, it does not drop or rush ticks).
+			next = max(next+r.w.Interval(base), r.clock())
+		}
+		if err := r.w.Tick(); err != nil {
+			return err
+		}
+		if r.metrics != nil {
+			r.metrics.observe(r.w, nil)
+		}
+		r.progress(false)
+		if r.o.save != "" && r.w.Now()%uint64(r.o.saveEvery) == 0 {
+			if err := r.save(); err != nil {
+				return err
+			}
+		}
+	}
+	if r.o.save != "" {
+		return r.save()
+	}
+	return nil
+}
+
+func (r *runner) save() error {
+	t0 := r.clock()
+	size, err := saveWorld(r.w, r.o.save)
+	took := r.clock() - t0
+	if err != nil {
+		return tryError{err: fmt.Errorf("save %s at tick %d: %w", r.o.save, r.w.Now(), err), try: "check that the directory exists and is writable"}
+	}
+	if r.metrics != nil {
+		r.metrics.observe(r.w, &saveStat{bytes: size, took: took})
+	}
+	r.log.Debug("saved", "file", r.o.save, "tick", r.w.Now(), "bytes", size, "took", took)
+	return nil
+}
+
+// progress prints the progress line: live (\r) on a terminal, at most ten times a second,
+// else one line every --progress ticks.
+func (r *runner) progress(final bool) {
+	tick := r.w.Now()
+	if r.live {
+		now := r.clock()
+		if !final && now-r.lastLive < 100*time.Millisecond {
+			return
+		}
+		r.lastLive = now
+		line := r.line()
+		pad := max(r.lineLen-len(line), 0)
+		r.lineLen = len(line)
+		fmt.Fprintf(r.stderr, "\r%s%s", line, strings.Repeat(" ", pad))
+		return
+	}
+	if final || tick%uint64(r.o.progressEvery) == 0 {
+		fmt.Fprintln(r.stderr, r.line())
+	}
+}
+
+func (r *runner) endProgress() {
+	if r.live {
+		r.progress(true)
+		fmt.Fprintln(r.stderr)
+	} else if r.w.Now()%uint64(r.o.progressEvery) != 0 {
+		r.progress(true)
+	}
+}
+
+// line formats tick, entities, tasklets by state, ms per tick (p50/p99 of the last 256
+// ticks) and dilation.
+func (r *runner) line() string {
+	st := r.w.Stats()
+	r.timings = r.w.Timings(r.timings[:0])
+	p50, p99 := percentiles(r.timings)
+	c := st.Tasklets
+	return fmt.Sprintf("tick %d  entities %d  tasklets run %d blk %d slp %d  ms/tick p50 %.2f p99 %.2f  dilation %.2f  preempted %d  failures %d",
+		st.Tick, st.Entities, c.Runnable-1, c.Blocked, c.Sleeping, p50, p99, st.Dilation, st.Preempted, st.Failures)
+}
+
+// percentiles returns the 50th and 99th percentile of the tick wall times, in ms.
+func percentiles(ts []world.TickTiming) (p50, p99 float64) {
+	if len(ts) == 0 {
+		return 0, 0
+	}
+	ds := make([]time.Duration, len(ts))
+	for i, t := range ts {
+		ds[i] = t.Wall
+	}
+	slices.Sort(ds)
+	at := func(q float64) float64 {
+		i := min(int(q*float64(len(ds))), len(ds)-1)
+		return float64(ds[i]) / float64(time.Millisecond)
+	}
+	return at(0.50), at(0.99)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

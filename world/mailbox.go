@@ -1,0 +1,224 @@
+package world
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/stackworld/stackworld/sim"
+)
+
+// A Mailbox is a buffered, typed inbox: a handle that frames hold as plain data. sim
+// channels buffer nothing (a send waits for a receiver), so the messages of a mailbox live
+// in a queue owned by the world, saved with it; a channel of the scheduler (whose id is the
+// mailbox's id) wakes a tasklet that waits for mail. The zero Mailbox refers to none.
+//
+// The receiving side, from a Step:
+//
+//	case wait:
+//		if m, ok := f.Inbox.TryTake(w); ok { ... handle m ...; return t.Goto(wait) }
+//		return f.Inbox.Wait(t).Then(wait)
+//
+// Any tasklet, or the main program between ticks (to deliver inputs), posts with Post.
+type Mailbox[M any] struct{ ID sim.ChanID }
+
+// mailQueue is a mailbox's queue, typed (queue[M]) or as loaded (loaded).
+type mailQueue interface {
+	Len() int
+	Owner() EntityID
+	Name() string
+	each(f func(v any) bool)
+	values() []any
+}
+
+// queue is a FIFO of M: items[head:] are queued.
+type queue[M any] struct {
+	items []M
+	head  int
+	owner EntityID
+	name  string
+}
+
+func (q *queue[M]) Len() int        { return len(q.items) - q.head }
+func (q *queue[M]) Owner() EntityID { return q.owner }
+func (q *queue[M]) Name() string    { return q.name }
+func (q *queue[M]) each(f func(v any) bool) {
+	for _, v := range q.items[q.head:] {
+		if !f(v) {
+			return
+		}
+	}
+}
+func (q *queue[M]) values() []any {
+	out := make([]any, 0, q.Len())
+	for _, v := range q.items[q.head:] {
+		out = append(out, v)
+	}
+	return out
+}
+
+func (q *queue[M]) push(v M) { q.items = append(q.items, v) }
+
+func (q *queue[M]) pop() (M, bool) {
+	var zero M
+	if q.head == len(q.items) {
+		return zero, false
+	}
+	v := q.items[q.head]
+	q.items[q.head] = zero
+	q.head++
+	switch {
+	case q.head == len(q.items):
+		q.items, q.head = q.items[:0], 0
+	case q.head > 32 && q.head*2 > len(q.items):
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	return v, true
+}
+
+// loaded is a queue as decoded from a snapshot, converted to queue[M] on first typed use.
+type loaded struct {
+	vals  []any
+	owner EntityID
+	name  string
+}
+
+func (q *loaded) Len() int        { return len(q.vals) }
+func (q *loaded) Owner() EntityID { return q.owner }
+func (q *loaded) Name() string    { return q.name }
+func (q *loaded) each(f func(v any) bool) {
+	for _, v := range q.vals {
+		if !f(v) {
+			return
+		}
+	}
+}
+func (q *loaded) values() []any { return q.vals }
+
+// NewMailbox returns a new, empty mailbox owned by entity owner (0: none), named for views.
+func NewMailbox[M any](w *World, owner EntityID, name string) Mailbox[M] {
+	id := w.s.NewChannel().ID()
+	w.setMail(id, &queue[M]{owner: owner, name: name})
+	return Mailbox[M]{ID: id}
+}
+
+func (w *World) setMail(id sim.ChanID, q mailQueue) {
+	for int(id) >= len(w.mail) {
+		w.mail = append(w.mail, nil)
+	}
+	if w.mail[id] == nil {
+		w.mailIDs = append(w.mailIDs, id)
+	}
+	w.mail[id] = q
+}
+
+// q returns the typed queue of mb, converting a loaded one; nil if mb is not a mailbox of
+// w or holds another type of message.
+func (mb Mailbox[M]) q(w *World) *queue[M] {
+	if int(mb.ID) >= len(w.mail) {
+		return nil
+	}
+	switch q := w.mail[mb.ID].(type) {
+	case *queue[M]:
+		return q
+	case *loaded:
+		tq := &queue[M]{owner: q.owner, name: q.name, items: make([]M, 0, len(q.vals))}
+		for _, v := range q.vals {
+			m, err := convert[M](v)
+			if err != nil {
+				panic(fmt.Sprintf("world: mailbox %d (%q): %v", mb.ID, q.name, err))
+			}
+			tq.items = append(tq.items, m)
+		}
+		w.mail[mb.ID] = tq
+		return tq
+	}
+	return nil
+}
+
+// convert turns a decoded value into M: directly, or by a numeric or string conversion of
+// the decoder's generic types (CBOR integers decode as int64 or uint64 inside any).
+func convert[M any](v any) (M, error) {
+	var zero M
+	if v == nil {
+		return zero, nil
+	}
+	if m, ok := v.(M); ok {
+		return m, nil
+	}
+	rv, mt := reflect.ValueOf(v), reflect.TypeFor[M]()
+	if rv.CanConvert(mt) && rv.Kind() != reflect.Struct && rv.Kind() != reflect.Pointer {
+		return rv.Convert(mt).Interface().(M), nil
+	}
+	if rv.Kind() == reflect.Pointer && rv.Elem().Type() == mt {
+		return rv.Elem().Interface().(M), nil
+	}
+	if mt.Kind() == reflect.Pointer && rv.Type() == mt.Elem() {
+		p := reflect.New(mt.Elem())
+		p.Elem().Set(rv)
+		return p.Interface().(M), nil
+	}
+	return zero, fmt.Errorf("saved message of type %T does not fit %v", v, mt)
+}
+
+// Post appends msg to the mailbox and wakes a tasklet waiting in Wait or WaitFor (it goes to
+// the end of the ring; nothing switches). It reports false, dropping msg, if the mailbox is
+// unknown or holds MaxMailboxLen messages. Call it from a Step or from the main program
+// between ticks (inputs). Post does not allocate once the queue has grown.
+func (mb Mailbox[M]) Post(w *World, msg M) bool {
+	q := mb.q(w)
+	if q == nil || q.Len() >= MaxMailboxLen {
+		return false
+	}
+	q.push(msg)
+	if ch := w.s.Channel(mb.ID); ch != nil && ch.Balance() < 0 {
+		mb.wake().TrySend(w.s.Current(), nil) // nil: nothing to box, nothing to save
+	}
+	return true
+}
+
+// TryTake removes and returns the oldest message; ok is false if there is none.
+func (mb Mailbox[M]) TryTake(w *World) (msg M, ok bool) {
+	if q := mb.q(w); q != nil {
+		return q.pop()
+	}
+	return msg, false
+}
+
+// Peek returns the oldest message without removing it.
+func (mb Mailbox[M]) Peek(w *World) (msg M, ok bool) {
+	if q := mb.q(w); q != nil && q.Len() > 0 {
+		return q.items[q.head], true
+	}
+	return msg, false
+}
+
+// Len returns the number of queued messages.
+func (mb Mailbox[M]) Len(w *World) int {
+	if int(mb.ID) < len(w.mail) && w.mail[mb.ID] != nil {
+		return w.mail[mb.ID].Len()
+	}
+	return 0
+}
+
+// wake is the channel a waiting tasklet blocks on; Post sends nil on it.
+func (mb Mailbox[M]) wake() sim.Chan[any] { return sim.ChanOf[any](mb.ID) }
+
+// Wait blocks t until the next Post. Take what is queued first (TryTake): Wait does not
+// look at the queue.
+func (mb Mailbox[M]) Wait(t *sim.T) sim.Await { return mb.wake().Recv(t) }
+
+// WaitFor is Wait with a timeout in ticks: t resumes after the next Post or at tick
+// Now()+ticks, whichever comes first (TimedOut tells which). Either way, look at the queue
+// again.
+func (mb Mailbox[M]) WaitFor(t *sim.T, ticks int) sim.Await { return mb.wake().RecvFor(t, ticks) }
+
+// TimedOut reports, after a WaitFor, whether t was resumed by the timeout (no Post came).
+func (mb Mailbox[M]) TimedOut(t *sim.T) bool {
+	_, ok := mb.wake().GotOK(t)
+	return !ok
+}
+
+// IsZero reports whether mb refers to no mailbox.
+func (mb Mailbox[M]) IsZero() bool { return mb.ID == 0 }

@@ -1,0 +1,89 @@
+package world
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/stackworld/stackworld/persist"
+	"github.com/stackworld/stackworld/sim"
+)
+
+// SectionName is the name of the world's section in a snapshot.
+const SectionName = "world"
+
+func init() {
+	persist.Register[IndexState]("world.IndexState") // before State, which points to it
+	persist.Register[State]("world.State")
+	persist.Register[AoIEvent]("world.AoIEvent")
+	persist.Register[Exit]("world.Exit")
+}
+
+// persistCodec is the persist snapshot format as a Codec: the scheduler's image plus the
+// world's State in the section "world".
+type persistCodec struct{ c *persist.Codec }
+
+// NewCodec returns the Codec that saves worlds with c (persist.DefaultOptions().Codec()).
+func NewCodec(c *persist.Codec) Codec { return persistCodec{c} }
+
+// DefaultCodec returns NewCodec of a persist codec with the default options.
+func DefaultCodec() Codec {
+	c, err := persist.DefaultOptions().Codec()
+	if err != nil {
+		panic(err) // the defaults are valid
+	}
+	return persistCodec{c}
+}
+
+func (p persistCodec) Encode(s *sim.Scheduler, st *State) ([]byte, error) {
+	data, _, err := p.c.Save(s, persist.Section{Name: SectionName, Value: st})
+	return data, err
+}
+
+func (p persistCodec) Decode(data []byte) (*sim.Scheduler, *State, error) {
+	s, snap, err := p.c.Load(data, sim.RestoreOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	st, ok := snap.Section(SectionName).(*State)
+	if !ok {
+		if v := snap.Section(SectionName); v != nil {
+			return nil, nil, fmt.Errorf("world: load: section %q holds a %T, not a world.State", SectionName, v)
+		}
+		return nil, nil, errors.New(`world: load: the snapshot has no "world" section (it was not saved by World.Save)`)
+	}
+	return s, st, nil
+}
+
+// SaveFile saves the world with c to path atomically (a crash leaves the old file or the
+// new one, never a mix) and returns the snapshot's size in bytes.
+func (w *World) SaveFile(c Codec, path string) (int, error) {
+	data, err := w.Save(c)
+	if err != nil {
+		return 0, err
+	}
+	return len(data), persist.WriteFileAtomic(path, data)
+}
+
+// MaxFileBytes is the largest snapshot file LoadFile reads.
+const MaxFileBytes = 1 << 30
+
+// LoadFile loads the world saved in path with c (see Restore for cfg).
+func LoadFile(c Codec, path string, cfg Config) (*World, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > MaxFileBytes {
+		return nil, fmt.Errorf("world: load %s: %d bytes, more than the limit of %d", path, fi.Size(), MaxFileBytes)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	w, err := Load(c, data, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return w, nil
+}

@@ -1,0 +1,199 @@
+package world
+
+import (
+	"encoding/binary"
+	"math"
+	"time"
+
+	"github.com/stackworld/stackworld/sim"
+)
+
+// Tick runs one tick:
+//
+//  1. inputs: whatever the main program posted since the last tick (Mailbox.Post) has
+//     already woken its receivers, in posting order;
+//  2. the scheduler advances the clock and wakes the sleepers due now, in the order they
+//     went to sleep;
+//  3. the ring runs until it is empty (a tasklet over its step budget is pre-empted to the
+//     next tick and counted; a failing tasklet is reported, see Failure);
+//  4. velocities are added to positions, the spatial index is rebuilt, areas of interest
+//     are updated (enter/leave events), and the checksum is computed.
+//
+// Tick returns an error only if the scheduler cannot tick (it is called from a Step).
+func (w *World) Tick() error {
+	var t0 time.Duration
+	if w.cfg.Clock != nil {
+		t0 = w.cfg.Clock()
+	}
+	n := copy(w.events, w.events[w.evMark:])
+	w.events = w.events[:n]
+	before := w.s.Stats()
+	w.inTick = true
+	err := w.s.Tick()
+	w.inTick = false
+	if err != nil {
+		return err
+	}
+	w.endTick(true)
+	w.evMark = len(w.events)
+	after := w.s.Stats()
+	tm := TickTiming{
+		Tick:      w.s.Now(),
+		Steps:     after.Steps - before.Steps,
+		Switches:  after.Switches - before.Switches,
+		Preempted: after.Preempted - before.Preempted,
+	}
+	if w.cfg.Clock != nil {
+		tm.Wall = w.cfg.Clock() - t0
+		w.dilate(tm.Wall)
+	}
+	tm.Dilation = w.dilation
+	w.timings[w.nTimings%timingsKept] = tm
+	w.nTimings++
+	return nil
+}
+
+// endTick is step 4 of Tick (and of New and Load, without events).
+func (w *World) endTick(emit bool) {
+	if emit {
+		w.integrate()
+	}
+	w.items = w.items[:0]
+	for i := range w.ents {
+		e := &w.ents[i]
+		w.items = append(w.items, GridItem{ID: e.ID, Kind: e.Kind, Pos: e.Pos})
+	}
+	w.grid.Build(w.items)
+	w.died, w.dirty = 0, false
+	w.updateInterest(emit)
+	w.sum = w.checksum()
+}
+
+// ---- checksum ----
+
+// Checksum returns the checksum of the world at the end of the last tick: FNV-1a over
+// little-endian 64-bit words (one multiply per word) of the tick, the scheduler's counters
+// and tasklet counts, the RNG state, the entity count and every entity's fields in the
+// world's order. Same seed and same inputs give the same checksum at every tick, on every
+// machine.
+func (w *World) Checksum() uint64 { return w.sum }
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+type hash64 uint64
+
+func (h *hash64) word(v uint64) { *h = (*h ^ hash64(v)) * fnvPrime }
+
+func (w *World) checksum() uint64 {
+	h := hash64(fnvOffset)
+	st := w.s.Stats()
+	h.word(w.s.Now())
+	h.word(st.Steps)
+	h.word(st.Switches)
+	h.word(st.Preempted)
+	h.word(st.Spawned)
+	h.word(uint64(w.s.RunCount()))
+	h.word(w.failed)
+	h.word(w.seq)
+	var rb [32]byte
+	b, _ := w.pcg.AppendBinary(rb[:0]) // "pcg:" + 16 bytes of state; cannot fail
+	for len(b) >= 8 {
+		h.word(binary.LittleEndian.Uint64(b))
+		b = b[8:]
+	}
+	var tail [8]byte
+	copy(tail[:], b)
+	h.word(binary.LittleEndian.Uint64(tail[:]))
+	h.word(uint64(len(w.ents)))
+	for i := range w.ents {
+		e := &w.ents[i]
+		h.word(uint64(e.ID) | uint64(e.Kind)<<32 | uint64(e.State)<<48)
+		h.word(uint64(uint32(e.Pos.X)) | uint64(uint32(e.Pos.Y))<<32)
+		h.word(uint64(uint32(e.Vel.X)) | uint64(uint32(e.Vel.Y))<<32)
+		h.word(uint64(uint32(e.Interest)) | uint64(e.Tasklet)<<32)
+		h.word(uint64(e.Notify))
+	}
+	return uint64(h)
+}
+
+// ---- timings and time dilation ----
+
+// TickTiming is what one tick cost. Wall and Dilation come from Config.Clock and are not
+// part of the world's state (they differ between runs); the counters are.
+type TickTiming struct {
+	Tick      uint64
+	Wall      time.Duration // 0 without a Clock
+	Steps     uint64        // soft steps run in the tick
+	Switches  uint64
+	Preempted uint64  // tasklets pre-empted by the tick budget
+	Dilation  float64 // the dilation factor after the tick
+}
+
+// Timings appends the timings of the last ticks (up to 256), oldest first, to dst.
+func (w *World) Timings(dst []TickTiming) []TickTiming {
+	n := min(w.nTimings, timingsKept)
+	for i := w.nTimings - n; i < w.nTimings; i++ {
+		dst = append(dst, w.timings[i%timingsKept])
+	}
+	return dst
+}
+
+// LastTiming returns the timing of the last tick.
+func (w *World) LastTiming() TickTiming {
+	if w.nTimings == 0 {
+		return TickTiming{}
+	}
+	return w.timings[(w.nTimings-1)%timingsKept]
+}
+
+// dilate updates the dilation factor from a tick's wall time: an exponential moving average
+// of tick times against Config.WallBudget, clamped to [MinDilation, 1].
+func (w *World) dilate(wall time.Duration) {
+	if w.cfg.WallBudget <= 0 {
+		return
+	}
+	const alpha = 0.2
+	if w.emaWall == 0 {
+		w.emaWall = float64(wall)
+	} else {
+		w.emaWall += alpha * (float64(wall) - w.emaWall)
+	}
+	f := 1.0
+	if w.emaWall > float64(w.cfg.WallBudget) {
+		f = float64(w.cfg.WallBudget) / w.emaWall
+	}
+	w.dilation = math.Max(w.cfg.MinDilation, math.Min(1, f))
+}
+
+// Dilation returns the time-dilation factor in (0, 1]: 1 when ticks fit Config.WallBudget,
+// less when the world is loaded and its clock should run slower. The world never drops
+// ticks: every tick runs in full; under load it is paced further apart (see Interval). The
+// factor never influences what the world does, only when the next tick starts.
+func (w *World) Dilation() float64 { return w.dilation }
+
+// Interval returns how far apart ticks should start for a nominal tick interval base, given
+// the dilation: base / Dilation().
+func (w *World) Interval(base time.Duration) time.Duration {
+	return time.Duration(float64(base) / w.dilation)
+}
+
+// Stats is a summary of the world for progress lines and metrics.
+type Stats struct {
+	Tick      uint64
+	Entities  int
+	Tasklets  sim.Counts
+	Preempted uint64 // since the world began
+	Failures  uint64
+	Dilation  float64
+}
+
+// Stats returns the world's summary. It walks the timers (cheap), not the tasklets.
+func (w *World) Stats() Stats {
+	return Stats{
+		Tick: w.s.Now(), Entities: len(w.ents), Tasklets: w.s.Counts(),
+		Preempted: w.s.Stats().Preempted, Failures: w.failed, Dilation: w.dilation,
+	}
+}

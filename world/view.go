@@ -1,0 +1,92 @@
+package world
+
+import (
+	"reflect"
+
+	"github.com/stackworld/stackworld/sim"
+)
+
+// Read-only views for tools and viewers. They hand out the live data (no copies), so they
+// are cheap enough to read every frame; call them between ticks, on the world's goroutine,
+// and do not change what they return. Entities, Events, Failures, Timings and Stats are the
+// other views.
+
+// Tasklets calls f for every alive tasklet in state st (any state if st is sim.StateDead,
+// which no alive tasklet has), in the scheduler's deterministic order, until f returns
+// false.
+func (w *World) Tasklets(st sim.State, f func(t *sim.Tasklet) bool) {
+	w.s.Each(func(t *sim.Tasklet) bool {
+		if st != sim.StateDead && t.State() != st {
+			return true
+		}
+		return f(t)
+	})
+}
+
+// Tasklet returns the alive tasklet with the given id, or nil. It walks the tasklets: for
+// tools, not for steps.
+func (w *World) Tasklet(id sim.ID) *sim.Tasklet {
+	var found *sim.Tasklet
+	w.s.Each(func(t *sim.Tasklet) bool {
+		if t.ID() == id {
+			found = t
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// FrameInfo describes one frame of a tasklet's stack.
+type FrameInfo struct {
+	Type  string    // the frame's Go type, e.g. "*actors.Wander"
+	PC    sim.PC    // its resume point
+	Frame sim.Frame // the live frame: read, don't modify
+}
+
+// FrameStack appends t's frames, bottom first, to dst.
+func FrameStack(dst []FrameInfo, t *sim.Tasklet) []FrameInfo {
+	t.Frames(func(f sim.Frame, pc sim.PC) bool {
+		dst = append(dst, FrameInfo{Type: reflect.TypeOf(f).String(), PC: pc, Frame: f})
+		return true
+	})
+	return dst
+}
+
+// ChannelInfo describes a channel of the world: a named channel, a mailbox, or an
+// anonymous channel of the scheduler.
+type ChannelInfo struct {
+	Channel *sim.Channel // live: Balance, Preference, Queue (the blocked tasklets)
+	Name    string       // the channel's or mailbox's name, or ""
+	Mailbox bool         // a mailbox: Queued messages wait in its queue
+	Owner   EntityID     // a mailbox's owner
+	Queued  int          // a mailbox's queued messages
+}
+
+// Channels calls f for every channel in id order until f returns false. Mailboxes report
+// their queued messages; EachMessage walks them.
+func (w *World) Channels(f func(ChannelInfo) bool) {
+	names := make(map[sim.ChanID]string, len(w.names))
+	for _, name := range w.channelNames() {
+		names[w.names[name]] = name
+	}
+	w.s.Channels(func(ch *sim.Channel) bool {
+		ci := ChannelInfo{Channel: ch, Name: names[ch.ID()]}
+		if id := ch.ID(); int(id) < len(w.mail) && w.mail[id] != nil {
+			q := w.mail[id]
+			ci.Mailbox, ci.Name, ci.Owner, ci.Queued = true, q.Name(), q.Owner(), q.Len()
+		}
+		return f(ci)
+	})
+}
+
+// EachMessage calls f for each message queued in mailbox id, oldest first, until f returns
+// false.
+func (w *World) EachMessage(id sim.ChanID, f func(msg any) bool) {
+	if int(id) < len(w.mail) && w.mail[id] != nil {
+		w.mail[id].each(f)
+	}
+}
+
+// Mailboxes returns the ids of all mailboxes in creation order (read only).
+func (w *World) Mailboxes() []sim.ChanID { return w.mailIDs }

@@ -1,0 +1,261 @@
+package world
+
+import (
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"weak"
+
+	"github.com/stackworld/stackworld/sim"
+)
+
+// Named limits and defaults.
+const (
+	// DefaultTickBudget is the step budget of a tasklet per tick when Config.TickBudget is 0.
+	DefaultTickBudget = 10_000
+	// DefaultSize is the map's width and height, in units, when Config leaves them 0.
+	DefaultSize = 1024
+	// DefaultCellSize is the spatial grid's cell size, in units, when Config.CellSize is 0.
+	DefaultCellSize = 32
+	// DefaultMinDilation is the slowest the clock runs under load (EVE's 10 %).
+	DefaultMinDilation = 0.1
+	// MaxMailboxLen is the most messages a mailbox queues; Post reports false beyond it.
+	MaxMailboxLen = 1 << 16
+	// timingsKept is how many ticks' timings Timings can return.
+	timingsKept = 256
+	// failuresKept is how many failures Failures can return.
+	failuresKept = 64
+)
+
+// Config configures a World. The zero value is the documented default; pass seeds
+// explicitly in tests (world.Config{Seed: 42}).
+type Config struct {
+	// Seed seeds the world's random number generator (a math/rand/v2 PCG).
+	Seed uint64
+	// Width and Height bound the map, in units: positions stay in [0, Width) × [0, Height).
+	// 0 means DefaultSize.
+	Width, Height int32
+	// CellSize is the spatial grid's cell size, in units. 0 means DefaultCellSize.
+	CellSize int32
+	// TickBudget is the number of steps a tasklet may run in one tick before it is
+	// pre-empted to the next tick (and counted). 0 means DefaultTickBudget.
+	TickBudget uint32
+	// WallBudget is the wall time one tick may take before the world slows its clock (time
+	// dilation). 0 disables dilation. It needs Clock.
+	WallBudget time.Duration
+	// MinDilation is the slowest dilation factor. 0 means DefaultMinDilation.
+	MinDilation float64
+	// Clock returns monotonic wall time (any origin). It is read only to measure ticks for
+	// Timings and dilation, never by world logic, so it cannot change what the world does.
+	// nil: ticks are not timed.
+	Clock func() time.Duration
+	// Logger receives failure reports. nil: slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.Width == 0 {
+		c.Width = DefaultSize
+	}
+	if c.Height == 0 {
+		c.Height = DefaultSize
+	}
+	if c.CellSize == 0 {
+		c.CellSize = DefaultCellSize
+	}
+	if c.TickBudget == 0 {
+		c.TickBudget = DefaultTickBudget
+	}
+	if c.MinDilation == 0 {
+		c.MinDilation = DefaultMinDilation
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Validate reports what New would refuse in c (with the defaults filled in).
+func (c Config) Validate() error { return c.withDefaults().check() }
+
+func (c Config) check() error {
+	switch {
+	case c.Width < 1 || c.Height < 1 || c.Width > 1<<30 || c.Height > 1<<30:
+		return fmt.Errorf("world: map size %d×%d out of range [1, 2^30]", c.Width, c.Height)
+	case c.CellSize < 1 || c.CellSize > 1<<20:
+		return fmt.Errorf("world: cell size %d out of range [1, 2^20]", c.CellSize)
+	case int64(c.Width/c.CellSize+1)*int64(c.Height/c.CellSize+1) > 1<<26:
+		return fmt.Errorf("world: %d×%d map with cell size %d has too many grid cells (limit 2^26); use larger cells", c.Width, c.Height, c.CellSize)
+	case c.MinDilation <= 0 || c.MinDilation > 1:
+		return fmt.Errorf("world: MinDilation %g out of range (0, 1]", c.MinDilation)
+	case c.TickBudget > 1<<30:
+		return fmt.Errorf("world: TickBudget %d out of range [1, 2^30]", c.TickBudget)
+	case c.WallBudget < 0:
+		return fmt.Errorf("world: negative WallBudget %v", c.WallBudget)
+	}
+	return nil
+}
+
+// A World is one zone: a scheduler, an entity registry, a spatial grid with interest
+// management, a seeded RNG, a tick clock, named channels and mailboxes. All its methods run
+// on the caller's thread of control: from the main program between ticks, or from a Step
+// of one of its tasklets. It is not safe for concurrent use; read it from another goroutine
+// only while you hold the world still (the run loop's pause, the viewer's frame).
+type World struct {
+	cfg  Config
+	s    *sim.Scheduler
+	pcg  *rand.PCG
+	rand *rand.Rand
+
+	// entities, dense; idx maps an EntityID to its index (-1: none)
+	ents    []Entity
+	tasks   []*sim.Tasklet // the tasklet driving ents[i], parallel to ents
+	idx     []int32
+	nextID  EntityID
+	kinds   []string
+	kindIdx map[string]Kind
+	died    int // entities despawned since the grid was rebuilt (it may still list them)
+	inTick  bool
+	dirty   bool // the main program changed entities since the grid was rebuilt
+
+	grid     Grid
+	items    []GridItem // scratch for rebuilding the grid
+	watchers []watcher  // entities with an interest radius, by id
+	scratch  []EntityID
+
+	names   map[string]sim.ChanID // named channels
+	mail    []mailQueue           // by channel id; nil: not a mailbox
+	mailIDs []sim.ChanID          // mailbox ids in creation order
+	comps   map[string]componentStore
+	monitor map[sim.ID]sim.ChanID // tasklet → Exit mailbox
+	seq     uint64                // world sequence counter (correlation ids)
+
+	events   []Event
+	evMark   int       // events before evMark belong to the last tick; Tick drops them
+	failures []Failure // ring of the last failuresKept
+	failed   uint64    // failures since the world began (saved)
+
+	sum      uint64
+	timings  [timingsKept]TickTiming
+	nTimings uint64
+	emaWall  float64
+	dilation float64
+
+	bind *binding
+}
+
+// New returns an empty world at tick 0.
+func New(cfg Config) (*World, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	s := sim.NewScheduler(sim.Options{TickBudget: cfg.TickBudget})
+	w := newWorld(cfg, s)
+	w.pcg = rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)
+	w.rand = rand.New(w.pcg)
+	w.nextID = 1
+	w.endTick(false)
+	return w, nil
+}
+
+// newWorld wires a world around s (new or restored); the RNG and entities are set by the caller.
+func newWorld(cfg Config, s *sim.Scheduler) *World {
+	w := &World{
+		cfg:      cfg,
+		s:        s,
+		idx:      []int32{-1},
+		kindIdx:  map[string]Kind{},
+		names:    map[string]sim.ChanID{},
+		comps:    map[string]componentStore{},
+		monitor:  map[sim.ID]sim.ChanID{},
+		dilation: 1,
+	}
+	w.grid.init(cfg.Width, cfg.Height, cfg.CellSize)
+	s.SetErrorHandler(w.onError)
+	w.register()
+	return w
+}
+
+// Scheduler returns the world's scheduler.
+func (w *World) Scheduler() *sim.Scheduler { return w.s }
+
+// Config returns the configuration (with defaults filled in).
+func (w *World) Config() Config { return w.cfg }
+
+// Now returns the current tick.
+func (w *World) Now() uint64 { return w.s.Now() }
+
+// Rand returns the world's random number generator. Its state is saved with the world; use it
+// (never package-level rand functions) from steps so that runs repeat.
+func (w *World) Rand() *rand.Rand { return w.rand }
+
+// NextSeq returns the next value of a saved world counter, for correlation ids and names.
+func (w *World) NextSeq() uint64 {
+	w.seq++
+	return w.seq
+}
+
+// Spawn starts a soft tasklet running f (not tied to an entity).
+func (w *World) Spawn(f sim.Frame) *sim.Tasklet { return w.s.Spawn(f) }
+
+// Close unbinds the world from its scheduler (Of returns nil afterwards) and stops hard
+// tasklets. Worlds that are dropped without Close are unbound when collected.
+func (w *World) Close() {
+	if w.bind == nil {
+		return
+	}
+	registry.Delete(w.bind.key)
+	lastBound.CompareAndSwap(w.bind, nil)
+	w.bind = nil
+	w.s.Close()
+}
+
+// ---- Of: from a tasklet to its world ----
+
+// binding ties a scheduler to its world in the registry.
+type binding struct {
+	s   *sim.Scheduler
+	w   *World
+	key weak.Pointer[sim.Scheduler]
+}
+
+var (
+	// registry maps weak.Pointer[sim.Scheduler] to weak.Pointer[World]: weak both ways, with
+	// a cleanup on the World, so that dropped worlds are collected.
+	registry sync.Map
+	// lastBound caches the last lookup: steps of one world call Of many times in a row.
+	lastBound atomic.Pointer[binding]
+)
+
+func (w *World) register() {
+	b := &binding{s: w.s, w: w, key: weak.Make(w.s)}
+	w.bind = b
+	registry.Store(b.key, weak.Make(w))
+	runtime.AddCleanup(w, func(k weak.Pointer[sim.Scheduler]) { registry.Delete(k) }, b.key)
+}
+
+// Of returns the world whose scheduler runs t, or nil. Frames call it from Step to reach
+// their world: sim.T carries no user pointer, so package world keeps a small registry from
+// scheduler to world, with a one-entry cache in front (about 1 ns when the same world asks
+// again; a map lookup otherwise). It is safe for concurrent use by different worlds.
+func Of(t *sim.T) *World {
+	s := t.Scheduler()
+	if b := lastBound.Load(); b != nil && b.s == s {
+		return b.w
+	}
+	v, ok := registry.Load(weak.Make(s))
+	if !ok {
+		return nil
+	}
+	w := v.(weak.Pointer[World]).Value()
+	if w == nil || w.bind == nil {
+		return nil
+	}
+	lastBound.Store(w.bind)
+	return w
+}

@@ -314,14 +314,14 @@ func TestRegisterRefuses(t *testing.T) {
 	type ok struct{ A int }
 	for want, f := range map[string]func(){
 		`persist: Register[persist_test.unexported]("t.unexported"): persist_test.unexported: field a is unexported: frames and saved values keep all their state in exported fields`: func() { persist.Register[unexported]("t.unexported") },
-		`persist: Register[persist_test.fn]("t.fn"): field F: func(): func values are not pure data`:                                                                                         func() { persist.Register[fn]("t.fn") },
-		`persist: Register[persist_test.gochan]("t.gochan"): field C: chan int: chan values are not pure data`:                                                                               func() { persist.Register[gochan]("t.gochan") },
-		`persist: Register[persist_test.ptr]("t.ptr"): field P: *int: pointers are saved only to registered struct types (register int first, or hold an id)`:                               func() { persist.Register[ptr]("t.ptr") },
-		`persist: Register[persist_test.iface]("t.iface"): field S: interface type fmt.Stringer is not registered (persist.RegisterInterface)`:                                               func() { persist.Register[iface]("t.iface") },
-		`persist: Register[persist_test.loop]("t.loop"): field L: persist_test.loop contains itself (break the cycle with a pointer to a registered type, or an id)`:                         func() { persist.Register[loop]("t.loop") },
-		`persist: Register[persist_test.ok]("ptest.Rec"): the name is taken`:                                                                                                                 func() { persist.Register[ok]("ptest.Rec") },
-		`persist: Register[persist_test.ok]("bad name"): a name is 1 to 200 letters, digits and . _ - /`:                                                                                     func() { persist.Register[ok]("bad name") },
-		`persist: Register[persist_test.Rec]("t.again"): the type is registered already as "ptest.Rec"`:                                                                                      func() { persist.Register[Rec]("t.again") },
+		`persist: Register[persist_test.fn]("t.fn"): field F: func(): func values are not pure data`:                                                                                  func() { persist.Register[fn]("t.fn") },
+		`persist: Register[persist_test.gochan]("t.gochan"): field C: chan int: chan values are not pure data`:                                                                        func() { persist.Register[gochan]("t.gochan") },
+		`persist: Register[persist_test.ptr]("t.ptr"): field P: *int: pointers are saved only to registered struct types (register int first, or hold an id)`:                         func() { persist.Register[ptr]("t.ptr") },
+		`persist: Register[persist_test.iface]("t.iface"): field S: interface type fmt.Stringer is not registered (persist.RegisterInterface)`:                                        func() { persist.Register[iface]("t.iface") },
+		`persist: Register[persist_test.loop]("t.loop"): field L: persist_test.loop contains itself (break the cycle with a pointer to a registered type, or an id)`:                  func() { persist.Register[loop]("t.loop") },
+		`persist: Register[persist_test.ok]("ptest.Rec"): the name is taken`:                                                                                                          func() { persist.Register[ok]("ptest.Rec") },
+		`persist: Register[persist_test.ok]("bad name"): a name is 1 to 200 letters, digits and . _ - /`:                                                                              func() { persist.Register[ok]("bad name") },
+		`persist: Register[persist_test.Rec]("t.again"): the type is registered already as "ptest.Rec"`:                                                                               func() { persist.Register[Rec]("t.again") },
 	} { // determinism: independent cases
 		require.PanicsWithError(t, want, f)
 	}

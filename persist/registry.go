@@ -530,7 +530,7 @@ func (c *compiler) mapOf(t reflect.Type) (*compiled, error) {
 			// CoreDet: keys sorted by their encoded bytes.
 			entries := make([]entry, 0, m.Len())
 			kp := reflect.New(t.Key())
-			for it := m.MapRange(); it.Next(); {
+			for it := m.MapRange(); it.Next(); { // determinism: entries sorted below
 				kp.Elem().Set(it.Key())
 				saved := e.w.b
 				e.w.b = nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stackworld/stackworld/persist"
+	"github.com/stackworld/stackworld/persist/persistbench"
 	"github.com/stackworld/stackworld/sim"
 	"github.com/stretchr/testify/require"
 )
@@ -86,17 +87,32 @@ func TestFormat1Schema1Loads(t *testing.T) {
 }
 
 // frameFixtures builds one small snapshot per frame type used in the tests.
-var frameFixtures = map[string]func(s *sim.Scheduler){
-	"Rec":      func(s *sim.Scheduler) { s.Spawn(&Rec{N: 2}) },
-	"Consumer": func(s *sim.Scheduler) { s.Spawn(&Consumer{Ch: sim.NewChan[any](s), Name: "c", Got: 3}) },
-	"Producer": func(s *sim.Scheduler) { s.Spawn(&Producer{Ch: sim.NewChan[any](s), V: Msg{From: 2, Kind: 1, Text: "m"}}) },
-	"Sleeper":  func(s *sim.Scheduler) { s.Spawn(&Sleeper{Name: "s", Ticks: 3, N: 2}) },
-	"Waiter":   func(s *sim.Scheduler) { s.Spawn(&Waiter{Ch: sim.NewChan[int](s), Ticks: 5}) },
-	"Byval":    func(s *sim.Scheduler) { s.Spawn(Byval{K: 1}) },
-	"Tally":    func(s *sim.Scheduler) { s.Spawn(&Tally{Count: 1, By: 2}) },
-	"Kitchen": func(s *sim.Scheduler) {
+var frameFixtures = map[string]func() *sim.Scheduler{
+	"Rec":      spawnRun(func(s *sim.Scheduler) { s.Spawn(&Rec{N: 2}) }),
+	"Consumer": spawnRun(func(s *sim.Scheduler) { s.Spawn(&Consumer{Ch: sim.NewChan[any](s), Name: "c", Got: 3}) }),
+	"Producer": spawnRun(func(s *sim.Scheduler) {
+		s.Spawn(&Producer{Ch: sim.NewChan[any](s), V: Msg{From: 2, Kind: 1, Text: "m"}})
+	}),
+	"Sleeper":   spawnRun(func(s *sim.Scheduler) { s.Spawn(&Sleeper{Name: "s", Ticks: 3, N: 2}) }),
+	"Waiter":    spawnRun(func(s *sim.Scheduler) { s.Spawn(&Waiter{Ch: sim.NewChan[int](s), Ticks: 5}) }),
+	"Byval":     spawnRun(func(s *sim.Scheduler) { s.Spawn(Byval{K: 1}) }),
+	"Tally":     spawnRun(func(s *sim.Scheduler) { s.Spawn(&Tally{Count: 1, By: 2}) }),
+	"Countdown": spawnRun(func(s *sim.Scheduler) { s.Spawn(&Countdown{N: 2}) }),
+	"Kitchen": spawnRun(func(s *sim.Scheduler) {
 		s.Spawn(&Kitchen{I: 1, S: "k", M: map[string]int{"a": 1}, Any: Point{1, 2}, Head: &Node{Name: "n"}, Err: ErrBoom, F64: 2.5})
-	},
+	}),
+	"bench": func() *sim.Scheduler { return persistbench.World(40) }, // Walker, Sleeper, Inbox, Outbox, Deep, Pauser
+}
+
+func spawnRun(spawn func(s *sim.Scheduler)) func() *sim.Scheduler {
+	return func() *sim.Scheduler {
+		s := sim.NewScheduler(sim.Options{})
+		spawn(s)
+		if err := s.Run(); err != nil {
+			panic(err)
+		}
+		return s
+	}
 }
 
 // TestFrameFixtures loads the saved fixture of each frame type and saves it again: a
@@ -107,9 +123,7 @@ func TestFrameFixtures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("testdata", "frames", name+".cbor")
 			if *update {
-				s := sim.NewScheduler(sim.Options{})
-				build(s)
-				require.NoError(t, s.Run())
+				s := build()
 				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 				_, err := c.SaveFile(path, s)
 				require.NoError(t, err)

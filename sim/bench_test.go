@@ -3,7 +3,9 @@ package sim_test
 // Benchmarks with their baselines in the same run (STYLE §8); the bodies live in
 // sim/simbench so that "stackworld bench" runs the same code. Targets: simbench's doc.
 //
-//	go test -run '^$' -bench . -cpu 1 ./sim
+//	go test -run '^$' -bench . -cpu 1 -benchtime 0.5s -count 3 ./sim   # about 70 s
+//
+// The machine is shared: compare medians of interleaved runs, not single figures.
 
 import (
 	"fmt"

@@ -153,6 +153,19 @@ func (s *Scheduler) chanOp(a Await) error {
 	return nil
 }
 
+// sendRecv is chanOp for a plain Send or Recv on an existing channel.
+func (s *Scheduler) sendRecv(t *Tasklet, ch *Channel, send bool, v any) error {
+	dir, name := int8(-1), "receive"
+	if send {
+		dir, name = 1, "send"
+	}
+	t.flags &^= flagNotOK | flagIter
+	if err := s.transfer(t, ch, dir, v, false); err != nil {
+		return &ChannelError{Op: name, Channel: ch.id, Tasklet: t.id, Reason: err}
+	}
+	return nil
+}
+
 var errNoChannel = errors.New("no such channel")
 var errRecursiveCallback = errors.New("recursive channel call due to callbacks")
 
@@ -191,8 +204,7 @@ func (s *Scheduler) transfer(t *Tasklet, ch *Channel, dir int8, v any, isErr boo
 			s.ring.rotate()
 			s.setCurrent(t, s.ring.front())
 		case ch.preference == -dir:
-			s.ring.popFront() // t
-			s.ring.pushFront(p)
+			s.ring.replace(t, p) // t is the ring's front
 			s.ring.pushBack(t)
 			s.setCurrent(t, p)
 		default:
@@ -231,7 +243,9 @@ func deliver(p *Tasklet, v any, isErr bool) {
 	} else {
 		p.tempval, p.flags = v, p.flags&^flagBomb
 	}
-	iterEnd(p)
+	if p.flags&flagIter != 0 {
+		iterEnd(p)
+	}
 }
 
 // iterEnd turns ErrStopIteration received by Next into ok == false.

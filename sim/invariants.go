@@ -18,8 +18,8 @@ import (
 //     queued tasklets wait in the same direction, in StateBlocked, on that channel;
 //   - every watchdog is StateWatching; the timed watchdog is one of them and has a timeout;
 //   - sleeping tasklets wake at a tick after Now(), in the bucket and slot they record,
-//     and the timers count them right;
-//     receives with a timeout are listed at their deadline, also after Now();
+//     and the timers count them right; receives with a timeout are listed at their
+//     deadline, also after Now();
 //   - paused queue members are StatePaused;
 //   - no tasklet appears in two places (ring, channel queues, timers, paused queue,
 //     watchdogs), every queued tasklet belongs to this scheduler and records its slot, alive

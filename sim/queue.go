@@ -15,11 +15,9 @@ func (q *queue) len() int { return q.n }
 
 func (q *queue) mask() uint32 { return uint32(len(q.buf) - 1) }
 
-// reserve makes room for one more slot, compacting tombstones or doubling the buffer.
-func (q *queue) reserve() {
-	if int(q.tail-q.head) < len(q.buf) {
-		return
-	}
+// grow makes room for one more slot in a full queue, compacting tombstones or doubling the
+// buffer. Pushes check for room themselves, so that the common case makes no call.
+func (q *queue) grow() {
 	size := len(q.buf) * 2
 	if size == 0 {
 		size = 8
@@ -41,7 +39,9 @@ func (q *queue) reserve() {
 }
 
 func (q *queue) pushBack(t *Tasklet) {
-	q.reserve()
+	if int(q.tail-q.head) >= len(q.buf) {
+		q.grow()
+	}
 	t.pos = q.tail
 	q.buf[q.tail&q.mask()] = t
 	q.tail++
@@ -49,7 +49,9 @@ func (q *queue) pushBack(t *Tasklet) {
 }
 
 func (q *queue) pushFront(t *Tasklet) {
-	q.reserve()
+	if int(q.tail-q.head) >= len(q.buf) {
+		q.grow()
+	}
 	q.head--
 	t.pos = q.head
 	q.buf[q.head&q.mask()] = t
@@ -104,12 +106,25 @@ func (q *queue) popBack() *Tasklet {
 	return t
 }
 
-// rotate moves the front tasklet to the back: one Stackless schedule().
+// rotate moves the front tasklet to the back: one Stackless schedule(). The slot it
+// leaves makes room for it, so the buffer never grows here.
 func (q *queue) rotate() {
-	t := q.popFront()
-	if t != nil {
-		q.pushBack(t)
+	t := q.front()
+	if t == nil {
+		return
 	}
+	m := q.mask()
+	q.buf[q.head&m] = nil
+	q.head++
+	t.pos = q.tail
+	q.buf[q.tail&m] = t
+	q.tail++
+}
+
+// replace puts u in t's slot; t leaves the queue.
+func (q *queue) replace(t, u *Tasklet) {
+	u.pos = t.pos
+	q.buf[t.pos&q.mask()] = u
 }
 
 // remove takes t out of the queue, leaving a tombstone.

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestDiffSame(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, runDiff(context.Background(), []string{recFixture, recFixture}, &stdout, &stderr))
+	require.Equal(t, "no differences\n", stdout.String())
+}
+
+func TestDiffChanges(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := runDiff(context.Background(), []string{recFixture, "../../persist/testdata/frames/Sleeper.cbor"}, &stdout, &stderr)
+	require.ErrorIs(t, err, errDiffer)
+	require.EqualError(t, err, "the snapshots differ: 17 changes")
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	require.Len(t, lines, 17)
+	require.Equal(t, []string{
+		`stats.steps: 3 → 1`,
+		`- types[name="string"]: {"name":"string","shape":"string"}`,
+	}, lines[:2])
+	require.Contains(t, lines, `tasklets[id=2].state: "paused" → "sleeping"`)
+	require.Contains(t, lines, `tasklets[id=2].frames[0].fields.N: 2 → 1`)
+	require.Contains(t, lines, `+ tasklets[id=2].wake: 3`)
+
+	var out bytes.Buffer
+	require.Equal(t, 2, runMain(context.Background(), []string{"diff", recFixture}, &out, &out))
+	require.Contains(t, out.String(), "Error: diff takes two snapshot files\nTry: stackworld diff -h\n")
+}

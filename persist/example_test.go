@@ -1,0 +1,75 @@
+package persist_test
+
+import (
+	"fmt"
+
+	"github.com/stackworld/stackworld/persist"
+	"github.com/stackworld/stackworld/sim"
+)
+
+// Countdown counts N down to zero, one tick at a time.
+type Countdown struct{ N int }
+
+func (f *Countdown) Step(t *sim.T) sim.Op {
+	if f.N == 0 {
+		return t.Return()
+	}
+	fmt.Println("countdown", f.N)
+	f.N--
+	return t.NextTick().Then(0)
+}
+
+func init() { persist.Register[Countdown]("example.Countdown", "tick") }
+
+// ExampleCodec_Save saves a scheduler and shows the start of the document (magic, format,
+// schema, tick, the type table) and its size: a change of the format shows here.
+func ExampleCodec_Save() {
+	s := sim.NewScheduler(sim.Options{})
+	s.Spawn(&Countdown{N: 3})
+	if err := s.Tick(); err != nil {
+		panic(err)
+	}
+	codec, err := persist.DefaultOptions().Codec()
+	if err != nil {
+		panic(err)
+	}
+	data, rep, err := codec.Save(s)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("% x\n", data[:16])
+	fmt.Printf("%q\n", data[16:54])
+	fmt.Println(len(data), "bytes,", rep.Tasklets, "tasklet,", rep.Frames, "frame, types", rep.Types)
+	// Output:
+	// countdown 3
+	// 8a 6a 73 74 61 63 6b 77 6f 72 6c 64 01 02 01 81
+	// "\x83r*example.Countdowng{N int}\x81dtick\x86\x03\x01\x01"
+	// 83 bytes, 1 tasklet, 1 frame, types [*example.Countdown]
+}
+
+// ExampleCodec_Load loads a snapshot in a fresh scheduler, as another process would, and
+// resumes it where it was.
+func ExampleCodec_Load() {
+	s := sim.NewScheduler(sim.Options{})
+	s.Spawn(&Countdown{N: 2})
+	if err := s.Tick(); err != nil {
+		panic(err)
+	}
+	codec, _ := persist.DefaultOptions().Codec()
+	data, _, _ := codec.Save(s)
+
+	s2, snap, err := codec.Load(data, sim.RestoreOptions{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("loaded at tick", snap.Tick)
+	for range 3 {
+		if err := s2.Tick(); err != nil {
+			panic(err)
+		}
+	}
+	// Output:
+	// countdown 2
+	// loaded at tick 1
+	// countdown 1
+}

@@ -247,7 +247,7 @@ func (c *invCheck) deadline(t *Tasklet, where string) error {
 	if d <= s.now {
 		return invErr("tasklet %d on %s has a receive deadline at tick %d, not after now (%d)", t.id, where, d, s.now)
 	}
-	b := s.timers.buckets[d]
+	b := s.timers.buckets[d].bucketSlots()
 	if t.x.timerPos < 0 || t.x.timerPos >= len(b) || b[t.x.timerPos] != t {
 		return invErr("tasklet %d on %s: its receive deadline (tick %d, slot %d) is not in the timers", t.id, where, d, t.x.timerPos)
 	}
@@ -274,12 +274,12 @@ func (c *invCheck) timers() error {
 		if at <= s.now {
 			return invErr("timers: a bucket for tick %d is not after now (%d)", at, s.now)
 		}
-		b, ok := tm.buckets[at]
+		bk, ok := tm.buckets[at]
 		if !ok {
 			return invErr("timers: tick %d is in the heap without a bucket", at)
 		}
 		where := fmt.Sprintf("the timers (tick %d)", at)
-		for j, t := range b {
+		for j, t := range bk.ts {
 			switch {
 			case t == nil:
 			case t.state == StateSleeping:

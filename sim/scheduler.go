@@ -581,7 +581,8 @@ func (s *Scheduler) watch(t *Tasklet, opts RunOptions) error {
 		}
 	}
 	x := t.ext()
-	x.watch = &watchdog{opts: opts}
+	x.watch = &x.watchOpts // no allocation per Run or Tick
+	x.watchOpts = watchdog{opts: opts}
 	s.watchdogs = append(s.watchdogs, t)
 	if opts.Timeout > 0 && s.timed == nil {
 		s.timed = t

@@ -101,7 +101,8 @@ type extra struct {
 	hard     *coroutine // hard tasklets
 	deadline uint64     // RecvFor: tick at which the receive times out (0: none)
 	timerPos int        // RecvFor: index in the deadline's timer bucket
-	watch    *watchdog  // while the tasklet is a watchdog
+	watch    *watchdog  // while the tasklet is a watchdog: &watchOpts
+	watchOpts watchdog
 }
 
 type frameRec struct {
@@ -359,9 +360,13 @@ func (t *Tasklet) Remove() error {
 func (t *Tasklet) KillPending() error { return t.ThrowPending(ErrTaskletExit) }
 
 // ThrowPending arranges for err to be raised in t when it next runs, without switching:
-// t is unblocked if blocked and inserted at the end of the ring if not runnable.
+// t is unblocked if blocked and inserted at the end of the ring if not runnable. Thrown to
+// the running tasklet itself, err is raised right here: ThrowPending returns it.
 func (t *Tasklet) ThrowPending(err error) error {
 	if err := t.checkThrow(err); err != nil || !t.Alive() {
+		return err
+	}
+	if t.s.current == t {
 		return err
 	}
 	t.s.prepareThrow(t, err)

@@ -1,45 +1,89 @@
 package sim
 
-import (
-	"container/heap"
-	"slices"
-)
+import "slices"
 
 // timers park tasklets until a tick: one bucket per tick, in the order tasklets went to
 // sleep, and a min-heap of the ticks that have buckets. Cancelled entries are left as nil.
 type timers struct {
-	buckets  map[uint64][]*Tasklet
+	buckets  map[uint64]*bucket
 	ticks    tickHeap
-	spare    [][]*Tasklet
+	spare    []*bucket
+	last     *bucket // the bucket add used last, and its tick
+	lastTick uint64
 	sleepers int // entries of sleeping tasklets (the rest are receive deadlines)
 }
 
+// tickHeap is a min-heap of ticks (hand-written: container/heap would box every tick).
 type tickHeap []uint64
 
-func (h tickHeap) Len() int           { return len(h) }
-func (h tickHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h tickHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *tickHeap) Push(x any)        { *h = append(*h, x.(uint64)) }
-func (h *tickHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *tickHeap) push(v uint64) {
+	*h = append(*h, v)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if a[p] <= a[i] {
+			break
+		}
+		a[p], a[i] = a[i], a[p]
+		i = p
+	}
+}
+
+func (h *tickHeap) pop() uint64 {
+	a := *h
+	top := a[0]
+	n := len(a) - 1
+	a[0] = a[n]
+	a = a[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && a[l] < a[m] {
+			m = l
+		}
+		if l+1 < n && a[l+1] < a[m] {
+			m = l + 1
+		}
+		if m == i {
+			break
+		}
+		a[m], a[i] = a[i], a[m]
+		i = m
+	}
+	*h = a
+	return top
+}
+
+// bucket is the tasklets due at one tick, in the order they were parked.
+type bucket struct{ ts []*Tasklet }
+
+// bucketSlots returns the bucket's slots (nil for a missing bucket).
+func (b *bucket) bucketSlots() []*Tasklet {
+	if b == nil {
+		return nil
+	}
+	return b.ts
 }
 
 func (tm *timers) add(t *Tasklet, tick uint64) int {
-	if tm.buckets == nil {
-		tm.buckets = make(map[uint64][]*Tasklet)
-	}
-	b, ok := tm.buckets[tick]
-	if !ok {
-		if n := len(tm.spare); n > 0 {
-			b, tm.spare = tm.spare[n-1], tm.spare[:n-1]
+	b := tm.last
+	if b == nil || tm.lastTick != tick {
+		if tm.buckets == nil {
+			tm.buckets = make(map[uint64]*bucket)
 		}
-		heap.Push(&tm.ticks, tick)
+		var ok bool
+		if b, ok = tm.buckets[tick]; !ok {
+			if n := len(tm.spare); n > 0 {
+				b, tm.spare = tm.spare[n-1], tm.spare[:n-1]
+			} else {
+				b = &bucket{}
+			}
+			tm.buckets[tick] = b
+			tm.ticks.push(tick)
+		}
+		tm.last, tm.lastTick = b, tick // most parks in a row go to the same tick
 	}
-	tm.buckets[tick] = append(b, t)
-	return len(b)
+	b.ts = append(b.ts, t)
+	return len(b.ts) - 1
 }
 
 // addSleep parks t (already out of the ring) until tick.
@@ -56,7 +100,7 @@ func (s *Scheduler) wakeTick(t *Tasklet) uint64 {
 }
 
 func (tm *timers) cancelSleep(s *Scheduler, t *Tasklet) {
-	tm.buckets[s.wakeTick(t)][t.pos] = nil
+	tm.buckets[s.wakeTick(t)].ts[t.pos] = nil
 	t.state = StatePaused
 	tm.sleepers--
 }
@@ -71,7 +115,7 @@ func (s *Scheduler) cancelDeadline(t *Tasklet) {
 	if t.x == nil || t.x.deadline == 0 {
 		return
 	}
-	s.timers.buckets[t.x.deadline][t.x.timerPos] = nil
+	s.timers.buckets[t.x.deadline].ts[t.x.timerPos] = nil
 	t.x.deadline = 0
 }
 
@@ -79,14 +123,17 @@ func (s *Scheduler) cancelDeadline(t *Tasklet) {
 // receive that timed out leaves its channel with ok == false.
 func (tm *timers) wake(s *Scheduler, tick uint64) {
 	for len(tm.ticks) > 0 && tm.ticks[0] <= tick {
-		at := heap.Pop(&tm.ticks).(uint64)
+		at := tm.ticks.pop()
 		b := tm.buckets[at]
 		delete(tm.buckets, at)
-		for i, t := range b {
+		if tm.last == b {
+			tm.last = nil
+		}
+		for i, t := range b.ts {
 			if t == nil {
 				continue
 			}
-			b[i] = nil
+			b.ts[i] = nil
 			if t.state == StateBlocked {
 				t.x.deadline = 0
 				s.unblock(t)
@@ -97,7 +144,8 @@ func (tm *timers) wake(s *Scheduler, tick uint64) {
 			}
 			s.makeRunnable(t)
 		}
-		tm.spare = append(tm.spare, b[:0])
+		b.ts = b.ts[:0]
+		tm.spare = append(tm.spare, b)
 	}
 }
 
@@ -106,7 +154,7 @@ func (tm *timers) each(f func(t *Tasklet, tick uint64) bool) {
 	ticks := slices.Clone(tm.ticks)
 	slices.Sort(ticks)
 	for _, at := range ticks {
-		for _, t := range tm.buckets[at] {
+		for _, t := range tm.buckets[at].ts {
 			if t != nil && !f(t, at) {
 				return
 			}

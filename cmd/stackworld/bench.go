@@ -1,0 +1,326 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackworld/stackworld/persist/persistbench"
+	"github.com/stackworld/stackworld/sim/simbench"
+	"github.com/stackworld/stackworld/world/worldbench"
+)
+
+func init() {
+	commands["bench"] = command{
+		summary: "run the performance benchmarks (P1-P6) and print them beside their baselines",
+		run:     benchCmd,
+	}
+}
+
+// benchRow is one line of the performance table.
+type benchRow struct {
+	id, measure, target string
+	reached, baseline   string
+	ratio               string
+}
+
+// benchConfig is what the bench flags select.
+type benchConfig struct {
+	quick     bool
+	only      map[string]bool
+	benchtime time.Duration
+	stderr    io.Writer
+}
+
+func (c *benchConfig) want(id string) bool { return len(c.only) == 0 || c.only[id] }
+
+func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "small sizes and short runs (a smoke test of the table, not figures to quote)")
+	only := fs.String("only", "", "comma-separated measures to run, e.g. P1,P2 (default: all of P1-P6)")
+	benchtime := fs.Duration("benchtime", time.Second, "target time per benchmark")
+	child := fs.String("parked-child", "", "internal: measure parked memory in this process (soft|goroutine)")
+	childN := fs.Int("parked-n", 1_000_000, "internal: tasklets for -parked-child")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: stackworld bench [-quick] [-only P1,P2,...] [-benchtime 1s]")
+		fmt.Fprintln(stderr, "\nRuns the benchmarks behind the README's performance table, each beside its baseline,")
+		fmt.Fprintln(stderr, "and prints the table in Markdown. Progress goes to stderr. For the README's figures")
+		fmt.Fprintln(stderr, "run it as: GOMAXPROCS=1 go run ./cmd/stackworld bench")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("bench takes no arguments, got %q", fs.Args())}
+	}
+	if *child != "" {
+		return parkedChild(stdout, *child, *childN)
+	}
+	cfg := &benchConfig{quick: *quick, benchtime: *benchtime, stderr: stderr, only: map[string]bool{}}
+	if *quick && *benchtime == time.Second {
+		cfg.benchtime = 20 * time.Millisecond
+	}
+	for _, id := range strings.Split(*only, ",") {
+		if id = strings.ToUpper(strings.TrimSpace(id)); id != "" {
+			if id < "P1" || id > "P6" || len(id) != 2 {
+				return usageError{fmt.Sprintf("-only: unknown measure %q (want P1 to P6)", id)}
+			}
+			cfg.only[id] = true
+		}
+	}
+	testing.Init()
+	if err := flag.Set("test.benchtime", cfg.benchtime.String()); err != nil {
+		return fmt.Errorf("bench: set benchtime: %w", err)
+	}
+	fmt.Fprintf(stdout, "GOMAXPROCS=%d, %s/%s, %s, benchtime %s\n\n", runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), cfg.benchtime)
+	var rows []benchRow
+	steps := []struct {
+		id  string
+		run func(*benchConfig) ([]benchRow, error)
+	}{{"P1", benchTurns}, {"P2", benchHandoff}, {"P3", benchHardSwitch}, {"P4", benchParked}, {"P5", benchSnapshots}, {"P6", benchWorld}}
+	for _, st := range steps {
+		if !cfg.want(st.id) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r, err := st.run(cfg)
+		if err != nil {
+			return fmt.Errorf("bench %s: %w", st.id, err)
+		}
+		rows = append(rows, r...)
+	}
+	fmt.Fprintln(stdout, "| | measure | target | reached | baseline (same run) | ratio |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", r.id, r.measure, r.target, r.reached, r.baseline, r.ratio)
+	}
+	return nil
+}
+
+// measure runs one benchmark body and returns its metric in unit, with a progress line.
+func (c *benchConfig) measure(name, unit string, body func(*testing.B)) (float64, error) {
+	fmt.Fprintf(c.stderr, "bench: %s ...", name)
+	start := time.Now()
+	var failed string
+	res := testing.Benchmark(func(b *testing.B) {
+		body(b)
+		if b.Failed() {
+			failed = "failed"
+		}
+	})
+	if failed != "" || res.N == 0 {
+		fmt.Fprintln(c.stderr, " failed")
+		return 0, fmt.Errorf("%s: the benchmark failed its own check (run the package's benchmarks with go test -bench for details)", name)
+	}
+	v, ok := res.Extra[unit]
+	if !ok {
+		v = float64(res.NsPerOp())
+	}
+	fmt.Fprintf(c.stderr, " %.4g %s (%s)\n", v, unit, time.Since(start).Round(time.Millisecond))
+	return v, nil
+}
+
+func (c *benchConfig) sizes(full ...int) []int {
+	if c.quick {
+		return full[:1]
+	}
+	return full
+}
+
+func fmtF(v float64, unit string) string { return fmt.Sprintf("%.3g %s", v, unit) }
+
+func speedup(slow, fast float64) string { return fmt.Sprintf("%.1f× faster", slow/fast) }
+
+func benchTurns(c *benchConfig) ([]benchRow, error) {
+	var rows []benchRow
+	for _, n := range c.sizes(1_000, 10_000, 100_000, 1_000_000) {
+		soft, err := c.measure(fmt.Sprintf("P1 turn soft N=%d", n), "ns/turn", func(b *testing.B) { simbench.Turn(b, n, false) })
+		if err != nil {
+			return nil, err
+		}
+		shuf, err := c.measure(fmt.Sprintf("P1 turn soft shuffled N=%d", n), "ns/turn", func(b *testing.B) { simbench.Turn(b, n, true) })
+		if err != nil {
+			return nil, err
+		}
+		pull, err := c.measure(fmt.Sprintf("P1 turn iter.Pull N=%d", n), "ns/turn", func(b *testing.B) { simbench.PullTurn(b, n) })
+		if err != nil {
+			return nil, err
+		}
+		target, targetShuf := "≥10× pull", "≥10× pull"
+		if n == 1_000_000 {
+			target, targetShuf = "≤10 ns, ≥10× pull", "≤25 ns"
+		}
+		rows = append(rows,
+			benchRow{"P1", fmt.Sprintf("soft turn, %s tasklets, spawn order", count(n)), target, fmtF(soft, "ns"), "iter.Pull " + fmtF(pull, "ns"), speedup(pull, soft)},
+			benchRow{"P1", fmt.Sprintf("soft turn, %s tasklets, shuffled ring", count(n)), targetShuf, fmtF(shuf, "ns"), "iter.Pull " + fmtF(pull, "ns"), speedup(pull, shuf)})
+	}
+	return rows, nil
+}
+
+func benchHandoff(c *benchConfig) ([]benchRow, error) {
+	ptr, err := c.measure("P2 hand-off soft (pointer)", "ns/handoff", simbench.Handoff)
+	if err != nil {
+		return nil, err
+	}
+	boxed, err := c.measure("P2 hand-off soft (int)", "ns/handoff", simbench.HandoffInt)
+	if err != nil {
+		return nil, err
+	}
+	gor, err := c.measure("P2 hand-off goroutines", "ns/handoff", simbench.GoroutineHandoff)
+	if err != nil {
+		return nil, err
+	}
+	return []benchRow{
+		{"P2", "send→receive, two soft tasklets (pointer)", "≤15 ns, ≥10×", fmtF(ptr, "ns"), "goroutines + chan " + fmtF(gor, "ns"), speedup(gor, ptr)},
+		{"P2", "send→receive, two soft tasklets (int, boxed)", "—", fmtF(boxed, "ns"), "goroutines + chan " + fmtF(gor, "ns"), speedup(gor, boxed)},
+	}, nil
+}
+
+func benchHardSwitch(c *benchConfig) ([]benchRow, error) {
+	hard, err := c.measure("P3 hard-tasklet switch", "ns/switch", simbench.HardSwitch)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.measure("P3 raw iter.Pull switch", "ns/switch", simbench.PullSwitch)
+	if err != nil {
+		return nil, err
+	}
+	return []benchRow{{"P3", "hard-tasklet switch (resume + yield)", "≤1.2× raw", fmtF(hard, "ns"), "iter.Pull next() " + fmtF(raw, "ns"), fmt.Sprintf("%.2f× raw", hard/raw)}}, nil
+}
+
+// benchParked measures P4 in child processes, so that nothing else lives in the heap.
+func benchParked(c *benchConfig) ([]benchRow, error) {
+	n := 1_000_000
+	if c.quick {
+		n = 10_000
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	child := func(kind string) (float64, error) {
+		fmt.Fprintf(c.stderr, "bench: P4 parked %s N=%d (child process) ...", kind, n)
+		out, err := exec.Command(exe, "bench", "-parked-child", kind, "-parked-n", strconv.Itoa(n)).Output()
+		if err != nil {
+			fmt.Fprintln(c.stderr, " failed")
+			return 0, fmt.Errorf("parked %s child: %w", kind, err)
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+		fmt.Fprintf(c.stderr, " %.4g B\n", v)
+		return v, err
+	}
+	soft, err := child("soft")
+	if err != nil {
+		return nil, err
+	}
+	gor, err := child("goroutine")
+	if err != nil {
+		return nil, err
+	}
+	return []benchRow{{"P4", fmt.Sprintf("parked soft tasklet (blocked, one 16-byte frame), %s", count(n)), "≤96 B", fmtF(soft, "B"), "parked goroutine " + fmtF(gor, "B"), fmt.Sprintf("%.0f× smaller", gor/soft)}}, nil
+}
+
+func parkedChild(stdout io.Writer, kind string, n int) error {
+	var v float64
+	var err error
+	switch kind {
+	case "soft":
+		v, err = simbench.ParkedSoft(n, 1024)
+	case "goroutine":
+		v, err = simbench.ParkedGoroutines(n)
+	default:
+		return usageError{fmt.Sprintf("-parked-child %q: want soft or goroutine", kind)}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%.2f\n", v)
+	return nil
+}
+
+func benchSnapshots(c *benchConfig) ([]benchRow, error) {
+	n := 1_000_000
+	if c.quick {
+		n = 10_000
+	}
+	m := func(name string, body func(*testing.B, int)) (float64, float64, error) {
+		var per, size float64
+		fmt.Fprintf(c.stderr, "bench: P5 %s N=%d ...", name, n)
+		res := testing.Benchmark(func(b *testing.B) { body(b, n) })
+		if res.N == 0 {
+			fmt.Fprintln(c.stderr, " failed")
+			return 0, 0, fmt.Errorf("%s: the benchmark failed its own check", name)
+		}
+		per, size = res.Extra["ns/tasklet"], res.Extra["B/tasklet"]
+		fmt.Fprintf(c.stderr, " %.3g ns/tasklet, %.3g B/tasklet\n", per, size)
+		return per, size, nil
+	}
+	save, size, err := m("save cbor", persistbench.Save)
+	if err != nil {
+		return nil, err
+	}
+	gobSave, gobSize, err := m("save gob", persistbench.GobSave)
+	if err != nil {
+		return nil, err
+	}
+	load, _, err := m("load cbor", persistbench.Load)
+	if err != nil {
+		return nil, err
+	}
+	gobLoad, _, err := m("load gob", persistbench.GobLoad)
+	if err != nil {
+		return nil, err
+	}
+	_, idle, err := m("save idle cbor", persistbench.SaveIdle)
+	if err != nil {
+		return nil, err
+	}
+	ms := func(perTasklet float64) string { return fmt.Sprintf("%.0f ms per 1M", perTasklet) } // ns/tasklet × 1M / 1e6
+	return []benchRow{
+		{"P5", fmt.Sprintf("save, %s mixed parked tasklets", count(n)), "≤250 ms per 1M, ≥2× gob", ms(save), "gob " + ms(gobSave), speedup(gobSave, save)},
+		{"P5", fmt.Sprintf("load, %s mixed parked tasklets", count(n)), "≤250 ms per 1M, ≥2× gob", ms(load), "gob " + ms(gobLoad), speedup(gobLoad, load)},
+		{"P5", "snapshot size per idle tasklet", "≤12 B", fmtF(idle, "B"), fmt.Sprintf("mixed: cbor %.3g B, gob %.3g B", size, gobSize), fmt.Sprintf("%.1f× smaller (mixed)", gobSize/size)},
+	}, nil
+}
+
+func benchWorld(c *benchConfig) ([]benchRow, error) {
+	var rows []benchRow
+	for _, n := range c.sizes(10_000, 100_000, 1_000_000) {
+		fmt.Fprintf(c.stderr, "bench: P6 world tick N=%d (and the plain-loop baseline) ...", n)
+		r := worldbench.Run(n)
+		if r.World == 0 || r.Baseline == 0 {
+			fmt.Fprintln(c.stderr, " failed")
+			return nil, fmt.Errorf("world tick N=%d: the benchmark failed its own check", n)
+		}
+		fmt.Fprintf(c.stderr, " %s/tick vs %s/tick\n", r.World, r.Baseline)
+		target := "—"
+		if n == 100_000 {
+			target = "≤20 ms per tick"
+		}
+		rows = append(rows, benchRow{"P6", fmt.Sprintf("world tick, %s NPCs (wander + 1 AoI query each)", count(n)), target,
+			fmt.Sprintf("%.3g ms", float64(r.World)/1e6), fmt.Sprintf("plain loop %.3g ms", float64(r.Baseline)/1e6), fmt.Sprintf("%.2f× overhead", r.Ratio)})
+	}
+	return rows, nil
+}
+
+func count(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1_000 && n%1_000 == 0:
+		return fmt.Sprintf("%dk", n/1_000)
+	}
+	return strconv.Itoa(n)
+}

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 )
 
 // command is one subcommand.
@@ -92,5 +91,4 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'stackworld <command> -h' for a command's flags.")
-	_ = strings.TrimSpace
 }

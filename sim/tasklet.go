@@ -96,12 +96,12 @@ type T = Tasklet
 
 // extra holds what most soft tasklets never need.
 type extra struct {
-	callers  []frameRec // caller frames, bottom first; the top frame is Tasklet.frame
-	child    Frame      // the frame that returned last (Child)
-	hard     *coroutine // hard tasklets
-	deadline uint64     // RecvFor: tick at which the receive times out (0: none)
-	timerPos int        // RecvFor: index in the deadline's timer bucket
-	watch    *watchdog  // while the tasklet is a watchdog: &watchOpts
+	callers   []frameRec // caller frames, bottom first; the top frame is Tasklet.frame
+	child     Frame      // the frame that returned last (Child)
+	hard      *coroutine // hard tasklets
+	deadline  uint64     // RecvFor: tick at which the receive times out (0: none)
+	timerPos  int        // RecvFor: index in the deadline's timer bucket
+	watch     *watchdog  // while the tasklet is a watchdog: &watchOpts
 	watchOpts watchdog
 }
 

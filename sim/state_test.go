@@ -10,7 +10,7 @@ import (
 
 // rec is case 10's rec(n, depth) as a frame.
 type rec struct {
-	log      *logger
+	log      *lines
 	N, Depth int
 	R        int
 }
@@ -34,7 +34,7 @@ func (f *rec) Step(t *sim.T) sim.Op {
 }
 
 func TestImageRoundTripResumesRecursion(t *testing.T) {
-	l := &logger{}
+	l := &lines{}
 	s := sim.NewScheduler(sim.Options{})
 	tk := s.Spawn(&rec{log: l, N: 3})
 	require.NoError(t, s.Run())
@@ -48,7 +48,7 @@ func TestImageRoundTripResumesRecursion(t *testing.T) {
 
 	for i := 0; i < 2; i++ {
 		// Frames are live: give the copy its own logger-bearing frames.
-		cl := &logger{}
+		cl := &lines{}
 		img2 := *img
 		img2.Frames = nil
 		for _, f := range img.Frames {
@@ -70,7 +70,7 @@ func TestImageRoundTripResumesRecursion(t *testing.T) {
 		require.Equal(t, "paused at bottom", t2.TempVal())
 		require.NoError(t, t2.Insert())
 		require.NoError(t, s2.Run())
-		require.Equal(t, "leave 3\nleave 2\nleave 1\nleave 0\n", cl.String())
+		require.Equal(t, "leave 3\nleave 2\nleave 1\nleave 0\n", cl.text())
 		require.False(t, t2.Alive())
 	}
 	require.True(t, tk.Paused(), "the original is untouched")

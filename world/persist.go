@@ -72,14 +72,14 @@ const MaxFileBytes = 1 << 30
 func LoadFile(c Codec, path string, cfg Config) (*World, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("world: load: %w", err) // the PathError names the file
 	}
 	if fi.Size() > MaxFileBytes {
 		return nil, fmt.Errorf("world: load %s: %d bytes, more than the limit of %d", path, fi.Size(), MaxFileBytes)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("world: load: %w", err)
 	}
 	w, err := Load(c, data, cfg)
 	if err != nil {

@@ -166,6 +166,46 @@ func (s *Scheduler) sendRecv(t *Tasklet, ch *Channel, send bool, v any) error {
 	return nil
 }
 
+// handoffFast performs the two halves of a hand-off between soft tasklets when nothing
+// observes or restricts the switch (no channel or schedule callback, no switch trap, no
+// timed watchdog), without transfer's generality: a send to a waiting receiver on a channel
+// that prefers the receiver and does not schedule all (the default: the sender switches
+// to the receiver), and a receive that blocks while another tasklet is runnable. It does
+// exactly what transfer does in those cases; for any other it reports false, having done
+// nothing, and the caller takes the general path.
+func (s *Scheduler) handoffFast(t *Tasklet, ch *Channel, send bool, v any) bool {
+	if s.chanCB != nil || !s.plainSwitch() {
+		return false
+	}
+	if send {
+		if ch.balance >= 0 || ch.preference >= 0 || ch.scheduleAll {
+			return false
+		}
+		t.flags &^= flagNotOK | flagIter
+		p := ch.queue.popFront()
+		ch.balance++
+		p.dir = 0
+		s.cancelDeadline(p)
+		p.tempval, p.flags = v, p.flags&^(flagBomb|flagIter) // deliver(p, v, false), inlined
+		t.tempval = nil
+		p.state = StateRunnable
+		s.ring.replace(t, p) // t is the ring's front
+		s.ring.pushBack(t)
+		s.switchPlain(p)
+		return true
+	}
+	if ch.balance > 0 || ch.closing || t.flags&flagBlockTrap != 0 || s.ring.len() <= 1 {
+		return false
+	}
+	t.flags &^= flagNotOK | flagIter
+	s.ring.popFront()
+	ch.queue.pushBack(t)
+	ch.balance--
+	t.state, t.dir, t.aux = StateBlocked, -1, uint32(ch.id)
+	s.switchPlain(s.ring.front())
+	return true
+}
+
 var errNoChannel = errors.New("no such channel")
 var errRecursiveCallback = errors.New("recursive channel call due to callbacks")
 

@@ -144,10 +144,12 @@ func (a Await) Then(pc PC) Op {
 	}
 	var err error
 	if k := a.kind; k == awSend || k == awRecv {
-		if ch := t.s.Channel(ChanID(a.arg)); ch != nil {
-			err = t.s.sendRecv(t, ch, k == awSend, a.v) // chanOp's case, one call shorter
+		if ch := t.s.Channel(ChanID(a.arg)); ch == nil {
+			err = t.s.chanOp(a) // reports the missing channel
+		} else if t.s.handoffFast(t, ch, k == awSend, a.v) {
+			return Op{opAwait}
 		} else {
-			err = t.s.chanOp(a)
+			err = t.s.sendRecv(t, ch, k == awSend, a.v) // chanOp's case, one call shorter
 		}
 	} else {
 		err = t.s.perform(a)

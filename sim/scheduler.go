@@ -76,7 +76,7 @@ type Scheduler struct {
 	chanCB     ChannelCallback
 	errHandler ErrorHandler
 	hardLive   int
-	touched    taskletFlags // sink of scheduleFast's look-ahead reads
+	touched    taskletFlags // sink of lookAhead's reads
 }
 
 // slabSize is chosen so that a slab wastes nothing: 199 tasklets of 72 bytes plus the
@@ -417,16 +417,6 @@ func (s *Scheduler) prepareThrow(t *Tasklet, err error) {
 
 // ---- internal: performing operations ----
 
-// In a large ring, scheduleFast reads a tasklet that will run touchAhead turns later, so
-// that when the ring is in random memory order (what churn produces) its cache miss
-// overlaps the turns in between instead of stalling its own: 1M shuffled tasklets turn in
-// half the time. Go has no prefetch instruction; a load whose value is kept does the same.
-// Rings under touchMin tasklets fit in the caches, where the extra load only costs.
-const (
-	touchAhead = 8
-	touchMin   = 4096
-)
-
 // scheduleFast is perform's awSchedule for the common case (no trap, no timed watchdog,
 // no callback, another tasklet runnable), written for speed: t, the current tasklet,
 // goes to the end of the ring and the next one becomes current. It reports false, having
@@ -450,15 +440,27 @@ func (s *Scheduler) scheduleFast(t *Tasklet) bool {
 	q.buf[q.tail&m] = t
 	q.tail++
 	next := q.front()
-	if q.n >= touchMin {
-		if u := q.buf[(q.head+touchAhead)&m]; u != nil {
-			s.touched += u.flags
-		}
+	if q.n >= touchMin && q.head%lookBatch == 0 {
+		s.lookAhead() // see lookahead.go
 	}
 	s.current = next
 	s.stats.Switches++
 	s.turnSteps = 0
 	return true
+}
+
+// plainSwitch reports whether a switch needs nothing but setting the current tasklet and
+// counting it: no switch trap, no timed watchdog (hence no soft interrupt pending) and no
+// schedule callback. Fast paths check it once and then switch with switchPlain.
+func (s *Scheduler) plainSwitch() bool {
+	return s.switchTrap <= 0 && s.timed == nil && s.schedCB == nil
+}
+
+// switchPlain is setCurrent(prev, next) for next != prev when plainSwitch holds.
+func (s *Scheduler) switchPlain(next *Tasklet) {
+	s.current = next
+	s.stats.Switches++
+	s.turnSteps = 0
 }
 
 func (s *Scheduler) trapped() error {

@@ -34,3 +34,13 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 	err = benchCmd(context.Background(), []string{"extra"}, &out, &errOut)
 	require.EqualError(t, err, `bench takes no arguments, got ["extra"]`)
 }
+
+// TestHelpExitsZero: -h prints a command's usage and exits 0, for every command.
+func TestHelpExitsZero(t *testing.T) {
+	for _, name := range []string{"run", "inspect", "diff", "bench"} {
+		var out, errOut bytes.Buffer
+		require.Equal(t, 0, runMain(context.Background(), []string{name, "-h"}, &out, &errOut), name)
+		require.Contains(t, errOut.String(), "usage: stackworld "+name, name)
+		require.NotContains(t, errOut.String(), "Error:", name)
+	}
+}

@@ -26,11 +26,8 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: stackworld diff A B\n\nShow what changed from snapshot A to snapshot B; exit status 1 if anything did.")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 2 {
 		return usageError{"diff takes two snapshot files"}

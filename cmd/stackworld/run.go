@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -65,11 +64,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.DurationVar(&o.budget, "budget", 0, "wall time a tick may take before the clock slows (time dilation); 0: 1/rate, or 50ms")
 	fs.IntVar(&o.progressEvery, "progress", 100, "ticks between progress lines when stderr is not a terminal")
 	fs.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, usageError{msg: err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, usageError{msg: fmt.Sprintf("unexpected argument %q (run takes only flags)", fs.Arg(0))}
@@ -113,9 +109,6 @@ func parseLevel(s string) (slog.Level, error) {
 // runCmd is `stackworld run`.
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseRunFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}

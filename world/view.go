@@ -3,6 +3,7 @@ package world
 import (
 	"reflect"
 
+	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
 )
 
@@ -39,15 +40,20 @@ func (w *World) Tasklet(id sim.ID) *sim.Tasklet {
 
 // FrameInfo describes one frame of a tasklet's stack.
 type FrameInfo struct {
-	Type  string    // the frame's Go type, e.g. "*actors.Wander"
-	PC    sim.PC    // its resume point
-	Frame sim.Frame // the live frame: read, don't modify
+	Type   string    // the frame's registered name (as snapshots write it, e.g. "*actors.Wander"), else its Go type
+	PC     sim.PC    // its resume point
+	PCName string    // the resume point's registered name, or ""
+	Frame  sim.Frame // the live frame: read, don't modify
 }
 
 // FrameStack appends t's frames, bottom first, to dst.
 func FrameStack(dst []FrameInfo, t *sim.Tasklet) []FrameInfo {
 	t.Frames(func(f sim.Frame, pc sim.PC) bool {
-		dst = append(dst, FrameInfo{Type: reflect.TypeOf(f).String(), PC: pc, Frame: f})
+		name, ok := persist.TypeName(f)
+		if !ok {
+			name = reflect.TypeOf(f).String()
+		}
+		dst = append(dst, FrameInfo{Type: name, PC: pc, PCName: persist.PCName(f, pc), Frame: f})
 		return true
 	})
 	return dst

@@ -136,11 +136,6 @@ func (q *queue) remove(t *Tasklet) {
 	}
 }
 
-// contains reports whether t sits at the position it records.
-func (q *queue) contains(t *Tasklet) bool {
-	return len(q.buf) > 0 && q.buf[t.pos&q.mask()] == t && t.pos-q.head < q.tail-q.head
-}
-
 // each calls f for every live tasklet from front to back until f returns false.
 func (q *queue) each(f func(*Tasklet) bool) {
 	m := q.mask()

@@ -53,8 +53,6 @@ func (s State) String() string {
 	return fmt.Sprintf("State(%d)", uint8(s))
 }
 
-func (s State) valid() bool { return int(s) < len(stateNames) }
-
 type taskletFlags uint8
 
 const (

@@ -1,0 +1,268 @@
+package sim_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stackworld/stackworld/sim"
+	"github.com/stretchr/testify/require"
+)
+
+// square is a child frame whose field is its result.
+type square struct{ In, Out int }
+
+func (f *square) Step(t *sim.T) sim.Op {
+	f.Out = f.In * f.In
+	return t.Return()
+}
+
+// caller calls square and reads the result through sim.Child, then exits from a nested
+// frame.
+type caller struct {
+	l   *lines
+	Got int
+}
+
+func (f *caller) Step(t *sim.T) sim.Op {
+	switch t.At() {
+	case 0:
+		return t.Call(&square{In: 7}).Then(1)
+	case 1:
+		f.Got = sim.Child[*square](t).Out
+		f.l.printf("child returned %d, depth %d", f.Got, t.Depth())
+		return t.Call(&exiter{l: f.l}).Then(2)
+	case 2:
+		f.l.printf("not reached: Exit ends the whole tasklet")
+		return t.Return()
+	}
+	return t.Raise(sim.ErrBadPC)
+}
+
+type exiter struct{ l *lines }
+
+func (f *exiter) Step(t *sim.T) sim.Op {
+	f.l.printf("exiting at depth %d", t.Depth())
+	return t.Exit()
+}
+
+func TestCallChildAndExit(t *testing.T) {
+	s, l := newProgram(t)
+	tk := s.Spawn(&caller{l: l})
+	require.NoError(t, s.Run())
+	require.Equal(t, "child returned 49, depth 1\nexiting at depth 2\n", l.text())
+	require.False(t, tk.Alive())
+	require.Equal(t, 0, tk.Depth())
+}
+
+// Spec: §2.2, schedule_all: the partner goes to the end of the ring and neither side runs;
+// the caller's ring successor does.
+func TestScheduleAll(t *testing.T) {
+	s, l := newProgram(t)
+	ch := sim.NewChan[string](s)
+	c := ch.In(s)
+	c.SetScheduleAll(true)
+	require.True(t, c.ScheduleAll())
+	s.Spawn(&receiver{l: l, name: "R", Ch: ch})
+	require.NoError(t, s.Run()) // R blocks
+	s.Spawn(&sender{l: l, name: "S", Ch: ch, V: "v"})
+	s.Spawn(&printer{l: l, Text: "other runs"})
+	require.NoError(t, s.Run())
+	// Preference -1 would run R at once, preference 0 would let S go on: schedule-all runs
+	// S's successor, then R (appended), then S.
+	require.Equal(t, "R waits\nS sends v\nother runs\nR got v\nS sent\n", l.text())
+}
+
+type printer struct {
+	l    *lines
+	Text string
+}
+
+func (f *printer) Step(t *sim.T) sim.Op {
+	f.l.printf("%s", f.Text)
+	return t.Return()
+}
+
+type receiver struct {
+	l    *lines
+	name string
+	Ch   sim.Chan[string]
+}
+
+func (f *receiver) Step(t *sim.T) sim.Op {
+	if t.At() == 0 {
+		f.l.printf("%s waits", f.name)
+		return f.Ch.Recv(t).Then(1)
+	}
+	f.l.printf("%s got %s", f.name, f.Ch.Got(t))
+	return t.Return()
+}
+
+type sender struct {
+	l    *lines
+	name string
+	Ch   sim.Chan[string]
+	V    string
+}
+
+func (f *sender) Step(t *sim.T) sim.Op {
+	if t.At() == 0 {
+		f.l.printf("%s sends %s", f.name, f.V)
+		return f.Ch.Send(t, f.V).Then(1)
+	}
+	f.l.printf("%s sent", f.name)
+	return t.Return()
+}
+
+// timedReceiver receives with a timeout and reports what happened.
+type timedReceiver struct {
+	l     *lines
+	Ch    sim.Chan[string]
+	Ticks int
+}
+
+func (f *timedReceiver) Step(t *sim.T) sim.Op {
+	if t.At() == 0 {
+		return f.Ch.RecvFor(t, f.Ticks).Then(1)
+	}
+	v, ok := f.Ch.GotOK(t)
+	f.l.printf("tick %d: got %q ok=%v", t.Scheduler().Now(), v, ok)
+	return t.Return()
+}
+
+func TestRecvForTimesOutAtItsTick(t *testing.T) {
+	s, l := newProgram(t)
+	ch := sim.NewChan[string](s)
+	tk := s.Spawn(&timedReceiver{l: l, Ch: ch, Ticks: 3})
+	require.NoError(t, s.Run())
+	require.Equal(t, sim.StateBlocked, tk.State())
+	require.Equal(t, ch.ID(), tk.BlockedOn())
+	require.Equal(t, -1, tk.BlockedDir())
+	require.Equal(t, uint64(3), tk.WakeTick())
+	require.Equal(t, -1, ch.In(s).Balance())
+	for range 3 {
+		require.NoError(t, s.Tick())
+	}
+	require.Equal(t, "tick 3: got \"\" ok=false\n", l.text())
+	require.Equal(t, 0, ch.In(s).Balance(), "the timed-out receiver left the queue")
+	require.NoError(t, s.CheckInvariants())
+
+	// Served before the deadline: the timer is cancelled.
+	s.Spawn(&timedReceiver{l: l, Ch: ch, Ticks: 5})
+	require.NoError(t, s.Run())
+	require.NoError(t, sim.Send(s.Main(), ch, "hi"))
+	require.NoError(t, s.Tick())
+	require.Equal(t, "tick 3: got \"\" ok=false\ntick 3: got \"hi\" ok=true\n", l.text())
+	require.Equal(t, 0, s.Counts().Total()-1, "only main is left")
+	require.NoError(t, s.CheckInvariants())
+}
+
+// sleeper sleeps Ticks, then logs the tick it woke at.
+type sleeper struct {
+	l     *lines
+	Name  string
+	Ticks int
+}
+
+func (f *sleeper) Step(t *sim.T) sim.Op {
+	if t.At() == 0 {
+		return t.Sleep(f.Ticks).Then(1)
+	}
+	f.l.printf("%s woke at tick %d", f.Name, t.Scheduler().Now())
+	return t.Return()
+}
+
+func TestSleepersWakeInTickThenSleepOrder(t *testing.T) {
+	s, l := newProgram(t)
+	s.Spawn(&sleeper{l: l, Name: "a", Ticks: 2})
+	b := s.Spawn(&sleeper{l: l, Name: "b", Ticks: 1})
+	s.Spawn(&sleeper{l: l, Name: "c", Ticks: 2})
+	s.Spawn(&sleeper{l: l, Name: "d", Ticks: 1})
+	require.NoError(t, s.Run())
+	require.Equal(t, sim.Counts{Runnable: 1, Sleeping: 4}, s.Counts())
+	require.Equal(t, uint64(1), b.WakeTick())
+	require.NoError(t, b.Remove(), "a sleeper can be removed: it becomes paused")
+	require.True(t, b.Paused())
+	require.NoError(t, s.Tick())
+	require.NoError(t, s.Tick())
+	require.Equal(t, "d woke at tick 1\na woke at tick 2\nc woke at tick 2\n", l.text())
+	require.NoError(t, b.Insert())
+	require.NoError(t, s.Run())
+	require.Equal(t, "d woke at tick 1\na woke at tick 2\nc woke at tick 2\nb woke at tick 2\n", l.text())
+}
+
+// spinner never yields: the tick budget must pre-empt it.
+type busy struct{ N int }
+
+func (f *busy) Step(t *sim.T) sim.Op {
+	f.N++
+	return t.Goto(0)
+}
+
+func TestTickBudgetPreemptsToNextTick(t *testing.T) {
+	s := sim.NewScheduler(sim.Options{TickBudget: 10})
+	b := &busy{}
+	tk := s.Spawn(b)
+	require.NoError(t, s.Tick())
+	require.Equal(t, 10, b.N)
+	require.Equal(t, sim.StateSleeping, tk.State())
+	require.Equal(t, uint64(2), tk.WakeTick())
+	require.Equal(t, uint64(1), s.Stats().Preempted)
+	require.NoError(t, s.Tick())
+	require.Equal(t, 20, b.N, "a fresh budget every tick")
+	require.Equal(t, uint64(2), s.Stats().Preempted)
+	require.NoError(t, tk.Kill(s.Main()).Wait())
+}
+
+func TestTempValAndPendingError(t *testing.T) {
+	s, l := newProgram(t)
+	tk := s.Spawn(&printer{l: l, Text: "ran"})
+	require.NoError(t, tk.Remove())
+	tk.SetTempVal(42)
+	require.Equal(t, 42, tk.TempVal())
+	require.NoError(t, tk.ThrowPending(errBoom))
+	require.Nil(t, tk.TempVal(), "a pending error hides the value")
+	require.Same(t, errBoom, tk.PendingError())
+	err := s.Run()
+	var te *sim.TaskletError
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, tk.ID(), te.Tasklet)
+	require.ErrorIs(t, err, errBoom)
+	require.Empty(t, l.out, "a tasklet that never started dies without running")
+}
+
+var errBoom = errors.New("boom")
+
+func TestChannelViewsAndDrop(t *testing.T) {
+	s, l := newProgram(t)
+	a := sim.NewChan[string](s)
+	b := sim.NewChan[string](s)
+	require.False(t, a.IsZero())
+	require.True(t, sim.Chan[int]{}.IsZero())
+	require.Equal(t, a, sim.ChanOf[string](a.ID()))
+	s.Spawn(&receiver{l: l, name: "R1", Ch: a})
+	s.Spawn(&receiver{l: l, name: "R2", Ch: a})
+	require.NoError(t, s.Run())
+	var ids []sim.ID
+	a.In(s).Queue(func(t *sim.Tasklet) bool { ids = append(ids, t.ID()); return true })
+	require.Equal(t, []sim.ID{2, 3}, ids)
+	require.Equal(t, 2, a.In(s).Len())
+	require.Equal(t, "channel 1 (balance -2, preference -1)", a.In(s).String())
+	var chans []sim.ChanID
+	s.Channels(func(c *sim.Channel) bool { chans = append(chans, c.ID()); return true })
+	require.Equal(t, []sim.ChanID{1, 2}, chans)
+
+	require.EqualError(t, s.DropChannel(a.ID()), "sim: drop channel 1: 2 tasklets are waiting on it")
+	require.NoError(t, s.DropChannel(b.ID()))
+	require.Nil(t, b.In(s))
+	require.EqualError(t, s.DropChannel(b.ID()), "sim: drop channel 2: no such channel")
+	err := sim.Send(s.Main(), b, "x")
+	require.EqualError(t, err, "sim: send on channel 2 by tasklet 1: no such channel")
+
+	a.In(s).Close()
+	require.True(t, a.In(s).Closing())
+	require.False(t, a.In(s).Closed(), "closing, but receivers still wait")
+	require.NoError(t, sim.Send(s.Main(), a, "p"))
+	require.NoError(t, sim.Send(s.Main(), a, "q"))
+	require.True(t, a.In(s).Closed())
+	require.Equal(t, "R1 waits\nR2 waits\nR1 got p\nR2 got q\n", l.text())
+}

@@ -28,7 +28,7 @@ type decoder struct {
 	frame   int
 	group   int // type index of the frame group being read, or -1
 	groupK  int
-	ts      []sim.TaskletState
+	ts      []sim.TaskletRow
 }
 
 // fileType is one entry of a document's type table.
@@ -136,9 +136,9 @@ type decoded struct {
 	format   int
 	schema   uint64
 	tick     uint64
-	img      *sim.Image // typed mode
-	sections []Section  // typed mode
-	raw      *Raw       // raw mode
+	img      *sim.ImageTable // typed mode
+	sections []Section       // typed mode
+	raw      *Raw            // raw mode
 }
 
 // decode reads a whole document. In typed mode, a document of an older schema is left
@@ -275,14 +275,16 @@ func (d *decoder) decode() (*decoded, error) {
 	if !d.column(nt, "tasklet ids") {
 		return nil, d.errorAt(nil)
 	}
-	ids := make([]sim.ID, nt)
+	// The tasklet table has no pointers (values and errors are set apart, few tasklets
+	// have one): 32 bytes a tasklet that the garbage collector need not scan.
+	ts := make([]sim.TaskletRow, nt)
 	var prev int64
 	for i := 0; i < nt && r.err == nil; i++ {
 		prev += r.int()
 		if prev < 2 || prev > math.MaxUint32 {
 			r.failk(ErrInconsistent, "tasklet id %d out of range [2, %d]", prev, uint32(math.MaxUint32))
 		}
-		ids[i] = sim.ID(prev)
+		ts[i].ID = sim.ID(prev)
 	}
 	// Depths: (position delta, frame count) pairs for tasklets with more than one frame.
 	m, v := r.head()
@@ -309,7 +311,7 @@ func (d *decoder) decode() (*decoded, error) {
 		}
 		pos += int(delta)
 		if depth < 2 || depth > uint64(d.lim.MaxFrameDepth) {
-			d.tasklet = ids[pos]
+			d.tasklet = ts[pos].ID
 			r.failk(ErrLimit, "%d frames (want 2 to MaxFrameDepth %d)", depth, d.lim.MaxFrameDepth)
 			break
 		}
@@ -320,12 +322,10 @@ func (d *decoder) decode() (*decoded, error) {
 	}
 	// States, in one pass over the tasklets: everything but the sparse columns.
 	d.column(nt, "states")
-	ts := make([]sim.TaskletState, nt)
 	var blocked, timed, withValue, withErr []int32
 	frames, dk := 0, 0
 	for i := 0; i < nt && r.err == nil; i++ {
 		t := &ts[i]
-		t.ID = ids[i]
 		v := r.uint()
 		code, bits := v&(1<<stateBits-1), v>>stateBits
 		if bits&^allBits != 0 {
@@ -386,12 +386,12 @@ func (d *decoder) decode() (*decoded, error) {
 	d.ts = ts
 	// Frames: pc*groups + group each, bottom first.
 	d.column(frames, "frames")
-	var img *sim.Image
+	var img *sim.ImageTable
 	var rawFrames []RawFrame
 	if d.raw {
 		rawFrames = make([]RawFrame, frames)
 	} else {
-		img = &sim.Image{Frames: make([]sim.FrameState, frames)}
+		img = &sim.ImageTable{Frames: make([]sim.FrameState, frames)}
 	}
 	ngu := uint64(max(ng, 1))
 	for j := 0; j < frames && r.err == nil; j++ {
@@ -445,8 +445,11 @@ func (d *decoder) decode() (*decoded, error) {
 	}
 	d.column(len(withValue), "values")
 	var rawValues map[int32]*RawValue
+	var values []sim.TaskletValue // typed mode, by tasklet
 	if d.raw {
 		rawValues = make(map[int32]*RawValue, len(withValue))
+	} else {
+		values = make([]sim.TaskletValue, 0, len(withValue))
 	}
 	for _, i := range withValue {
 		if r.err != nil {
@@ -460,15 +463,18 @@ func (d *decoder) decode() (*decoded, error) {
 		if d.raw {
 			rawValues[i], _ = v.(*RawValue)
 		} else {
-			ts[i].TempVal = v
+			values = append(values, sim.TaskletValue{Index: int(i), TempVal: v})
 		}
 	}
 	d.column(len(withErr), "pending errors")
 	var rawErrs map[int32]string
+	var errs []error // typed mode, one per withErr
 	if d.raw {
 		rawErrs = make(map[int32]string, len(withErr))
+	} else {
+		errs = make([]error, len(withErr))
 	}
-	for _, i := range withErr {
+	for k, i := range withErr {
 		if r.err != nil {
 			break
 		}
@@ -483,7 +489,7 @@ func (d *decoder) decode() (*decoded, error) {
 		case ft.problem != nil:
 			r.failk(ft.problem.(*problem).kind, "%s", ft.problem)
 		default:
-			ts[i].Err = ft.ref.err
+			errs[k] = ft.ref.err
 		}
 	}
 	if r.err != nil {
@@ -578,8 +584,37 @@ func (d *decoder) decode() (*decoded, error) {
 	}
 	img.Tick, img.NextID, img.NextChan, img.Stats = out.tick, nextID, nextChan, stats
 	img.Tasklets, img.Channels, img.Timers = ts, chans, timers
+	img.Values = mergeValues(values, withErr, errs)
 	out.img, out.sections = img, sections
 	return out, nil
+}
+
+// mergeValues adds the pending errors errs of the tasklets at positions withErr to values,
+// keeping them in tasklet order (a tasklet with both gets one entry with both, which
+// Restore refuses).
+func mergeValues(values []sim.TaskletValue, withErr []int32, errs []error) []sim.TaskletValue {
+	if len(withErr) == 0 {
+		return values
+	}
+	out := make([]sim.TaskletValue, 0, len(values)+len(withErr))
+	a, b := 0, 0
+	for a < len(values) || b < len(withErr) {
+		switch {
+		case b == len(withErr) || (a < len(values) && values[a].Index < int(withErr[b])):
+			out = append(out, values[a])
+			a++
+		case a == len(values) || int(withErr[b]) < values[a].Index:
+			out = append(out, sim.TaskletValue{Index: int(withErr[b]), Err: errs[b]})
+			b++
+		default:
+			v := values[a]
+			v.Err = errs[b]
+			out = append(out, v)
+			a++
+			b++
+		}
+	}
+	return out
 }
 
 // frameSlab is one frame group as decoded: typed frames in a slab, or raw values.

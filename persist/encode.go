@@ -139,18 +139,57 @@ func (e *encoder) anyValue(v any) {
 	}
 }
 
+// chunked is a byte buffer that grows by adding chunks instead of copying: growing the
+// columns and frame groups of a 1M-tasklet save by append allocated several times their
+// size (and so ran the garbage collector over the whole heap once or twice per save).
+type chunked struct {
+	w    writer   // the chunk being written
+	full [][]byte // earlier chunks, in order
+	size int      // bytes in full
+}
+
+const (
+	minChunk = 4 << 10
+	maxChunk = 1 << 20
+)
+
+// room makes sure the current chunk has n more bytes free.
+func (c *chunked) room(n int) {
+	if cap(c.w.b)-len(c.w.b) < n {
+		c.grow(n)
+	}
+}
+
+func (c *chunked) grow(n int) {
+	next := max(min(max(2*cap(c.w.b), minChunk), maxChunk), n)
+	if len(c.w.b) > 0 {
+		c.full = append(c.full, c.w.b)
+		c.size += len(c.w.b)
+	}
+	c.w.b = make([]byte, 0, next)
+}
+
+func (c *chunked) len() int { return c.size + len(c.w.b) }
+
+func (c *chunked) appendTo(w *writer) {
+	for _, b := range c.full {
+		w.b = append(w.b, b...)
+	}
+	w.b = append(w.b, c.w.b...)
+}
+
 // column is one array of the tasklet table, counted as it is written.
 type column struct {
-	w writer
+	chunked
 	n int
 }
 
-func (c *column) uint(v uint64) { c.w.uint(v); c.n++ }
-func (c *column) int(v int64)   { c.w.int(v); c.n++ }
+func (c *column) uint(v uint64) { c.room(9); c.w.uint(v); c.n++ }
+func (c *column) int(v int64)   { c.room(9); c.w.int(v); c.n++ }
 
 func (c *column) flush(w *writer) {
 	w.array(c.n)
-	w.b = append(w.b, c.w.b...)
+	c.appendTo(w)
 }
 
 // frameGroup holds the encoded frames of one type, in order.
@@ -158,7 +197,7 @@ type frameGroup struct {
 	ref   *typeRef
 	index int // position among the groups
 	typ   int // type table index
-	w     writer
+	buf   chunked
 	n     int
 }
 
@@ -190,23 +229,26 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 	rep := &Report{}
 	tick := s.Now()
 	nextID, nextChan := s.NextIDs()
-	guess := s.RunCount() // a hint: the ring is usually a large part of the tasklets
+	counts := s.Counts() // cheap (a walk over the channels): presizes what can be
 	var (
 		ids, depths, states, chans, wakes, values, errs, timers column
 		groups                                                  []*frameGroup
 		byRef                                                   = map[*typeRef]*frameGroup{}
 		lastType                                                reflect.Type
 		lastGroup                                               *frameGroup
-		frameGroups                                             = make([]uint32, 0, guess) // per frame: group
-		framePCs                                                = make([]sim.PC, 0, guess)
+		frames                                                  chunked // per frame: resume point, group
+		nframes                                                 int
 		prevID, prevChan                                        int64
 		prevDeep                                                int
-		sleepers                                                []timerPos // in timer order already (Each lists them so)
+		sleepers                                                = make([]timerPos, 0, counts.Sleeping) // in timer order already (Each lists them so)
 		deadlines                                               = map[sim.ID]int{}
 		failure                                                 error
 	)
-	ids.w.b = make([]byte, 0, guess+16)
-	states.w.b = make([]byte, 0, guess+16)
+	// Presized from the counts (the columns take one to three bytes an entry), so that
+	// they rarely need more than their first chunk; the rest grow by chunks.
+	ids.w.b = make([]byte, 0, min(3*counts.Total(), 4*maxChunk)+16)
+	states.w.b = make([]byte, 0, min(counts.Total()+2*counts.Blocked, 4*maxChunk)+16)
+	frames.w.b = make([]byte, 0, min(2*counts.Total(), 4*maxChunk)+16)
 	s.Each(func(t *sim.Tasklet) bool {
 		switch t.Kind() {
 		case sim.Main:
@@ -259,7 +301,7 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 			}
 			wakes.uint(ts.Wake - tick)
 			if code == codeSleeping {
-				sleepers = append(sleepers, timerPos{ts.ID, index})
+				sleepers = append(sleepers, timerPos{ts.ID, int32(index)})
 			} else {
 				deadlines[ts.ID] = index
 			}
@@ -271,6 +313,7 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 		}
 		if ts.TempVal != nil {
 			bits |= bitValue
+			values.room(64)
 			e.w = values.w
 			e.anyValue(ts.TempVal)
 			values.w = e.w
@@ -301,17 +344,20 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 				}
 				if g = byRef[ref]; g == nil {
 					g = &frameGroup{ref: ref, index: len(groups), typ: e.typeIndex(ref)}
-					g.w.b = make([]byte, 0, 64<<10)
 					byRef[ref] = g
 					groups = append(groups, g)
 				}
 				lastType, lastGroup = tt, g
 			}
-			frameGroups = append(frameGroups, uint32(g.index))
-			framePCs = append(framePCs, pc)
-			e.w = g.w
+			// pc*len(groups) + group is written when the number of groups is known.
+			frames.room(2 * 9)
+			frames.w.uint(uint64(pc))
+			frames.w.uint(uint64(g.index))
+			nframes++
+			g.buf.room(64)
+			e.w = g.buf.w
 			g.ref.info.enc(e, dataOf(f, g.ref))
-			g.w = e.w
+			g.buf.w = e.w
 			g.n++
 			if e.err != nil {
 				failure = fmt.Errorf("tasklet %d, frame %d (%s): %w", ts.ID, fi, g.ref.name, e.err)
@@ -325,12 +371,12 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 	if failure != nil {
 		return nil, nil, failure
 	}
-	rep.Tasklets, rep.Frames = ids.n, len(frameGroups)
+	rep.Tasklets, rep.Frames = ids.n, nframes
 	prev, k := 0, 0
 	s.EachTimer(func(id sim.ID) bool {
 		var i int
 		if k < len(sleepers) && sleepers[k].id == id {
-			i = sleepers[k].pos
+			i = int(sleepers[k].pos)
 			k++
 		} else if p, ok := deadlines[id]; ok {
 			i = p
@@ -341,14 +387,6 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 		prev = i
 		return true
 	})
-	// Each frame is one number: its group and resume point, pc*groups + group.
-	var frames column
-	frames.w.b = make([]byte, 0, len(frameGroups)+16)
-	ng := uint64(len(groups))
-	for j, g := range frameGroups {
-		frames.uint(uint64(framePCs[j])*ng + uint64(g))
-	}
-
 	// Channels: ids and flags.
 	var chIDs, chFlags column
 	var prevCh int64
@@ -387,11 +425,11 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 		schema = reg.schema()
 	}
 	st := s.Stats()
-	size := len(ids.w.b) + len(states.w.b) + len(depths.w.b) + len(frames.w.b) + len(chans.w.b) +
-		len(wakes.w.b) + len(values.w.b) + len(errs.w.b) + len(timers.w.b) + len(secs.b) +
-		len(chIDs.w.b) + len(chFlags.w.b) + 256 + 64*len(e.types)
+	size := ids.len() + states.len() + depths.len() + frames.len() + chans.len() +
+		wakes.len() + values.len() + errs.len() + timers.len() + len(secs.b) +
+		chIDs.len() + chFlags.len() + 256 + 64*len(e.types)
 	for _, g := range groups {
-		size += len(g.w.b) + 16
+		size += g.buf.len() + 16
 	}
 	out := writer{b: make([]byte, 0, size)}
 	out.array(10)
@@ -426,11 +464,24 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 		out.array(2)
 		out.uint(uint64(g.typ))
 		out.array(g.n)
-		out.b = append(out.b, g.w.b...)
+		g.buf.appendTo(&out)
 	}
 	out.array(10)
 	out.uint(uint64(ids.n))
-	for _, col := range []*column{&ids, &depths, &states, &frames, &chans, &wakes, &values, &errs, &timers} {
+	for _, col := range []*column{&ids, &depths, &states} {
+		col.flush(&out)
+	}
+	// Each frame is one number: its group and resume point, pc*groups + group.
+	out.array(nframes)
+	ng := uint64(len(groups))
+	for _, b := range append(frames.full, frames.w.b) {
+		r := reader{b: b}
+		for r.off < len(r.b) {
+			pc := r.uint()
+			out.uint(pc*ng + r.uint())
+		}
+	}
+	for _, col := range []*column{&chans, &wakes, &values, &errs, &timers} {
 		col.flush(&out)
 	}
 	out.array(2)
@@ -462,5 +513,5 @@ func checkSections(sections []Section, max int) error {
 // timerPos is a tasklet with a timer entry and its position in the tasklet table.
 type timerPos struct {
 	id  sim.ID
-	pos int
+	pos int32
 }

@@ -84,8 +84,8 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 		return nil, err
 	}
 	snap := &Snapshot{Format: out.format, Schema: out.schema, Tick: out.tick}
-	img, sections := out.img, out.sections
-	if img == nil { // an older schema: read it generically, upgrade it, convert it
+	tbl, sections := out.img, out.sections
+	if tbl == nil { // an older schema: read it generically, upgrade it, convert it
 		rd := &decoder{r: reader{b: data}, reg: reg, lim: c.opts, raw: true}
 		ro2, err := rd.decode()
 		if err != nil {
@@ -102,16 +102,21 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 			raw.Schema = from + 1
 		}
 		conv := &converter{reg: reg, max: c.opts.MaxNesting}
-		if img, sections, err = conv.image(raw); err != nil {
+		img, secs, err := conv.image(raw)
+		if err != nil {
 			return nil, err
+		}
+		sections = secs
+		if err := s.Restore(img, ro); err != nil {
+			return nil, &LoadError{Offset: -1, Err: err}
 		}
 	} else {
 		for _, ft := range d.table {
 			snap.Types = append(snap.Types, ft.name)
 		}
-	}
-	if err := s.Restore(img, ro); err != nil {
-		return nil, &LoadError{Offset: -1, Err: err}
+		if err := s.RestoreTable(tbl, ro); err != nil {
+			return nil, &LoadError{Offset: -1, Err: err}
+		}
 	}
 	snap.Sections = sections
 	return snap, nil

@@ -295,7 +295,7 @@ func (d *decoder) rawShape(sh *shape) any {
 	return nil
 }
 
-func (d *decoder) assembleRaw(out *decoded, ts []sim.TaskletState, frames []RawFrame, values map[int32]*RawValue,
+func (d *decoder) assembleRaw(out *decoded, ts []sim.TaskletRow, frames []RawFrame, values map[int32]*RawValue,
 	errs map[int32]string, timers []sim.ID, chans []sim.ChannelState, sections []RawSection,
 	nextID sim.ID, nextChan sim.ChanID, stats sim.Stats) *Raw {
 	raw := &Raw{Format: out.format, Schema: out.schema, Tick: out.tick, NextID: nextID, NextChan: nextChan,

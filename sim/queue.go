@@ -38,6 +38,23 @@ func (q *queue) grow() {
 	q.buf, q.tail = nb, pos
 }
 
+// presize gives an empty queue room for n tasklets without growing.
+func (q *queue) presize(n int) {
+	if len(q.buf) >= n || n < 8 {
+		return
+	}
+	size := 8
+	for size < n {
+		size *= 2
+	}
+	nb := make([]*Tasklet, size)
+	m := uint32(size - 1)
+	for p := q.head; p != q.tail; p++ {
+		nb[p&m] = q.buf[p&q.mask()]
+	}
+	q.buf = nb
+}
+
 func (q *queue) pushBack(t *Tasklet) {
 	if int(q.tail-q.head) >= len(q.buf) {
 		q.grow()

@@ -274,6 +274,27 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 		s.chans[cs.ID-1] = &Channel{s: s, id: cs.ID, preference: cs.Preference, scheduleAll: cs.ScheduleAll, closing: cs.Closing}
 	}
 	slab := make([]Tasklet, len(st.Tasklets))
+	// One allocation each for the ring, the paused set, caller frames and extras, sized by a
+	// first pass: growing them tasklet by tasklet costs more than the pass (1M-tasklet loads).
+	runnable, paused, callers, deep := 0, 0, 0, 0
+	for i := range st.Tasklets {
+		ts := &st.Tasklets[i]
+		switch {
+		case ts.State == StateBlocked:
+		case opts.Paused || ts.State == StatePaused:
+			paused++
+		case ts.State == StateRunnable:
+			runnable++
+		}
+		if ts.FrameCount > 1 {
+			callers += int(ts.FrameCount) - 1
+			deep++
+		}
+	}
+	s.ring.presize(s.ring.len() + runnable)
+	s.paused.presize(paused)
+	callerSlab := make([]frameRec, callers)
+	extraSlab := make([]extra, deep)
 	vk := 0
 	for i := range st.Tasklets {
 		ts := &st.Tasklets[i]
@@ -291,10 +312,13 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 		fr := st.Frames[ts.FrameStart : ts.FrameStart+ts.FrameCount]
 		top := fr[len(fr)-1]
 		t.frame, t.pc = top.Frame, top.PC
-		if len(fr) > 1 {
-			x := t.ext()
-			x.callers = make([]frameRec, len(fr)-1)
-			for j, f := range fr[:len(fr)-1] {
+		if n := len(fr) - 1; n > 0 {
+			x := &extraSlab[0]
+			extraSlab = extraSlab[1:]
+			t.x = x
+			x.callers = callerSlab[:n:n] // full slice: a Call appends to a copy
+			callerSlab = callerSlab[n:]
+			for j, f := range fr[:n] {
 				x.callers[j] = frameRec{f.Frame, f.PC}
 			}
 		}

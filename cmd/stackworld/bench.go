@@ -48,6 +48,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quick := fs.Bool("quick", false, "small sizes and short runs (a smoke test of the table, not figures to quote)")
 	only := fs.String("only", "", "comma-separated measures to run, e.g. P1,P2 (default: all of P1-P6)")
 	benchtime := fs.Duration("benchtime", time.Second, "target time per benchmark")
+	inProcess := fs.Bool("in-process", false, "run every measure in this process (default: each measure in a fresh child process, so that one measure's heap does not slow the next)")
 	child := fs.String("parked-child", "", "internal: measure parked memory in this process (soft|goroutine)")
 	childN := fs.Int("parked-n", 1_000_000, "internal: tasklets for -parked-child")
 	fs.Usage = func() {
@@ -83,6 +84,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("bench: set benchtime: %w", err)
 	}
 	fmt.Fprintf(stdout, "GOMAXPROCS=%d, %s/%s, %s, benchtime %s\n\n", runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), cfg.benchtime)
+	if !*inProcess {
+		return benchChildren(ctx, cfg, *quick, stdout, stderr)
+	}
 	var rows []benchRow
 	steps := []struct {
 		id  string
@@ -101,10 +105,52 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		rows = append(rows, r...)
 	}
-	fmt.Fprintln(stdout, "| | measure | target | reached | baseline (same run) | ratio |")
-	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
+	fmt.Fprintln(stdout, tableHeader)
+	fmt.Fprintln(stdout, tableRule)
 	for _, r := range rows {
 		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", r.id, r.measure, r.target, r.reached, r.baseline, r.ratio)
+	}
+	return nil
+}
+
+const (
+	tableHeader = "| | measure | target | reached | baseline (same run) | ratio |"
+	tableRule   = "|---|---|---|---|---|---|"
+)
+
+// benchChildren runs each selected measure as `stackworld bench -in-process -only Pn` in a
+// child process and prints one table of their rows: a measure that leaves a large heap (a
+// 1M-tasklet ring) would otherwise slow the garbage collector for the next.
+func benchChildren(ctx context.Context, cfg *benchConfig, quick bool, stdout, stderr io.Writer) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: find this program to run the measures in child processes: %w (or use -in-process)", err)
+	}
+	var rows []string
+	for _, id := range []string{"P1", "P2", "P3", "P4", "P5", "P6"} {
+		if !cfg.want(id) {
+			continue
+		}
+		args := []string{"bench", "-in-process", "-only", id, "-benchtime", cfg.benchtime.String()}
+		if quick {
+			args = append(args, "-quick")
+		}
+		cmd := exec.CommandContext(ctx, exe, args...)
+		cmd.Stderr = stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("bench %s (child process): %w", id, err)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "| P") {
+				rows = append(rows, line)
+			}
+		}
+	}
+	fmt.Fprintln(stdout, tableHeader)
+	fmt.Fprintln(stdout, tableRule)
+	for _, r := range rows {
+		fmt.Fprintln(stdout, r)
 	}
 	return nil
 }

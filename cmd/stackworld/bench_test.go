@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,7 +18,7 @@ func TestBenchQuickTable(t *testing.T) {
 		t.Skip("runs benchmarks")
 	}
 	var out, errOut bytes.Buffer
-	err := benchCmd(context.Background(), []string{"-quick", "-only", "P2,P3"}, &out, &errOut)
+	err := benchCmd(context.Background(), []string{"-quick", "-in-process", "-only", "P2,P3"}, &out, &errOut)
 	require.NoError(t, err, errOut.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 2+2+3, out.String()) // GOMAXPROCS line, blank, header, rule, 3 rows
@@ -43,4 +45,26 @@ func TestHelpExitsZero(t *testing.T) {
 		require.Contains(t, errOut.String(), "usage: stackworld "+name, name)
 		require.NotContains(t, errOut.String(), "Error:", name)
 	}
+}
+
+// TestBenchChildProcesses builds the real command and runs one measure the default way, in
+// a child process, checking that the parent prints the child's row under one header.
+func TestBenchChildProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command and runs a benchmark")
+	}
+	exe := filepath.Join(t.TempDir(), "stackworld")
+	build := exec.Command("go", "build", "-o", exe, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+	cmd := exec.Command(exe, "bench", "-quick", "-only", "P3")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err = cmd.Output()
+	require.NoError(t, err, stderr.String())
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, 5, string(out)) // GOMAXPROCS line, blank, header, rule, one row
+	require.Equal(t, tableHeader, lines[2])
+	require.True(t, strings.HasPrefix(lines[4], "| P3 | hard-tasklet switch (resume + yield) | ≤1.2× raw | "), lines[4])
+	require.Contains(t, stderr.String(), "bench: P3 hard-tasklet switch ...")
 }

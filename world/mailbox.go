@@ -127,7 +127,11 @@ func (mb Mailbox[M]) q(w *World) *queue[M] {
 		for _, v := range q.vals {
 			m, err := convert[M](v)
 			if err != nil {
-				panic(fmt.Sprintf("world: mailbox %d (%q): %v", mb.ID, q.name, err))
+				// Bad snapshot data must not panic: the mailbox stays as loaded and reads as
+				// not holding M (Post reports false, TryTake nothing); the log says why.
+				w.cfg.Logger.Error("world: loaded mailbox holds a message of another type",
+					"mailbox", mb.ID, "name", q.name, "err", err)
+				return nil
 			}
 			tq.items = append(tq.items, m)
 		}

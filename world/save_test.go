@@ -269,3 +269,29 @@ func TestLoadKeepsTickBudget(t *testing.T) {
 	tick(t, l, 1)
 	require.Equal(t, 150, l.Tasklet(2).Top().(*runaway).N)
 }
+
+// TestLoadedMailboxOfAnotherTypeDoesNotPanic: a snapshot whose mailbox holds strings, read
+// as a mailbox of ints (bad or hostile data, or a changed program), reports "not a mailbox
+// of this type" instead of panicking.
+func TestLoadedMailboxOfAnotherTypeDoesNotPanic(t *testing.T) {
+	w, err := world.New(world.Config{Seed: 1})
+	require.NoError(t, err)
+	mb := world.NewMailbox[string](w, 0, "box")
+	require.True(t, mb.Post(w, "hello"))
+	data, err := w.Save(world.DefaultCodec())
+	require.NoError(t, err)
+	w.Close()
+
+	w2, err := world.Load(world.DefaultCodec(), data, cfgQuiet())
+	require.NoError(t, err)
+	defer w2.Close()
+	wrong := world.Mailbox[int]{ID: mb.ID}
+	require.NotPanics(t, func() {
+		require.False(t, wrong.Post(w2, 7))
+		_, ok := wrong.TryTake(w2)
+		require.False(t, ok)
+	})
+	got, ok := mb.TryTake(w2)
+	require.True(t, ok, "the mailbox is intact for its real type")
+	require.Equal(t, "hello", got)
+}

@@ -102,7 +102,7 @@ func (w *World) KindName(k Kind) string {
 func (w *World) Kinds() []string { return w.kinds }
 
 // MaxEntityID is the highest entity id: ids are never reused, and the world keeps an index
-// of 4 bytes per id issued so far (so a world that has issued n ids holds 4n bytes of index).
+// of about 4 bytes per id issued so far, in pages of 1024 ids allocated as they are used.
 const MaxEntityID = 1<<28 - 1
 
 // NewEntity adds an entity of kind k at pos (clamped into the map) and returns its id. It
@@ -113,11 +113,8 @@ func (w *World) NewEntity(k Kind, pos Vec) EntityID {
 	if id > MaxEntityID {
 		panic(fmt.Sprintf("world: entity ids exhausted (%d issued)", MaxEntityID))
 	}
-	for len(w.idx) < int(id) {
-		w.idx = append(w.idx, -1) // ids issued before a load and not present
-	}
 	w.nextID++
-	w.idx = append(w.idx, int32(len(w.ents)))
+	w.idx.set(id, int32(len(w.ents)))
 	w.ents = append(w.ents, Entity{ID: id, Kind: k, Pos: w.clamp(pos)})
 	w.tasks = append(w.tasks, nil)
 	w.emit(Event{Type: EventSpawn, Entity: id})
@@ -166,23 +163,17 @@ func (w *World) Despawn(id EntityID) bool {
 	last := len(w.ents) - 1
 	if i != last {
 		w.ents[i], w.tasks[i] = w.ents[last], w.tasks[last]
-		w.idx[w.ents[i].ID] = int32(i)
+		w.idx.set(w.ents[i].ID, int32(i))
 	}
 	w.ents[last], w.tasks[last] = Entity{}, nil
 	w.ents, w.tasks = w.ents[:last], w.tasks[:last]
-	w.idx[id] = -1
+	w.idx.set(id, -1)
 	w.died++
 	w.emit(Event{Type: EventDespawn, Entity: id})
 	return true
 }
 
-func (w *World) index(id EntityID) (int, bool) {
-	if int(id) >= len(w.idx) {
-		return 0, false
-	}
-	i := w.idx[id]
-	return int(i), i >= 0
-}
+func (w *World) index(id EntityID) (int, bool) { return w.idx.get(id) }
 
 // Alive reports whether entity id exists.
 func (w *World) Alive(id EntityID) bool {

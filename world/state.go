@@ -195,19 +195,12 @@ func Restore(s *sim.Scheduler, st *State, cfg Config) (*World, error) {
 	n := len(c.ID)
 	w.ents = make([]Entity, n)
 	w.tasks = make([]*sim.Tasklet, n)
-	var maxID EntityID
-	for _, id := range c.ID {
-		maxID = max(maxID, id)
-	}
-	w.idx = make([]int32, maxID+1) // ids above maxID read as absent (see index)
-	for i := range w.idx {
-		w.idx[i] = -1
-	}
+	w.idx = entityIndex{}
 	for i := range n {
 		e := Entity{ID: c.ID[i], Kind: c.Kind[i], State: c.State[i], Pos: Vec{c.X[i], c.Y[i]}, Vel: Vec{c.VX[i], c.VY[i]},
 			Interest: c.Interest[i], Tasklet: c.Tasklet[i], Notify: c.Notify[i]}
 		w.ents[i] = e
-		w.idx[e.ID] = int32(i)
+		w.idx.set(e.ID, int32(i))
 		if e.Interest > 0 {
 			w.watchers = append(w.watchers, watcher{id: e.ID})
 		}

@@ -114,7 +114,7 @@ type World struct {
 	// entities, dense; idx maps an EntityID to its index (-1: none)
 	ents    []Entity
 	tasks   []*sim.Tasklet // the tasklet driving ents[i], parallel to ents
-	idx     []int32
+	idx     entityIndex
 	nextID  EntityID
 	kinds   []string
 	kindIdx map[string]Kind
@@ -168,7 +168,6 @@ func newWorld(cfg Config, s *sim.Scheduler) *World {
 	w := &World{
 		cfg:      cfg,
 		s:        s,
-		idx:      []int32{-1},
 		kindIdx:  map[string]Kind{},
 		names:    map[string]sim.ChanID{},
 		comps:    map[string]componentStore{},

@@ -47,7 +47,7 @@ type FlakyError struct {
 }
 
 func (e *FlakyError) Error() string {
-	return fmt.Sprintf("actors: trader %d dropped request %d", e.Trader, e.Corr)
+	return fmt.Sprintf("actors: trader %d dropped request %d (a planned failure: fail_one_in in the scenario)", e.Trader, e.Corr)
 }
 
 // Trader is a mailbox actor: it answers the price queries queued in its inbox (ShopOf), one

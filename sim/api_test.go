@@ -266,3 +266,21 @@ func TestChannelViewsAndDrop(t *testing.T) {
 	require.True(t, a.In(s).Closed())
 	require.Equal(t, "R1 waits\nR2 waits\nR1 got p\nR2 got q\n", l.text())
 }
+
+func TestHardTaskletSleeps(t *testing.T) {
+	s, l := newProgram(t)
+	s.SpawnHard(func(h *sim.Tasklet) error {
+		for range 2 {
+			if err := h.Sleep(2).Wait(); err != nil {
+				return err
+			}
+			l.printf("hard woke at tick %d", s.Now())
+		}
+		return nil
+	})
+	for range 5 { // it first runs in tick 1, so it wakes at ticks 3 and 5
+		require.NoError(t, s.Tick())
+	}
+	require.Equal(t, "hard woke at tick 3\nhard woke at tick 5\n", l.text())
+	require.EqualError(t, s.Main().Sleep(1).Wait(), "sim: sleep tasklet 1 (runnable): the main tasklet cannot sleep; call Tick instead")
+}

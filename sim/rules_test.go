@@ -98,28 +98,6 @@ func TestScheduleRemoveGeneratorIdiom(t *testing.T) {
 	require.Equal(t, "main got 0\ngen got a\nmain got 1\ngen got b\nmain got 2\ngen got c\n", l.text())
 }
 
-// drain iterates a channel with Next until the iteration ends.
-type drain struct {
-	l  *lines
-	Ch sim.Chan[string]
-}
-
-func (f *drain) Step(t *sim.T) sim.Op {
-	switch t.At() {
-	case 0:
-		return f.Ch.Next(t).Then(1)
-	case 1:
-		v, ok := f.Ch.GotOK(t)
-		if !ok {
-			f.l.printf("loop ended")
-			return t.Return()
-		}
-		f.l.printf("got %s", v)
-		return t.Goto(0)
-	}
-	return t.Raise(sim.ErrBadPC)
-}
-
 // Spec: §2.4-§2.5 (case 12): iterating a closing channel drains the queued senders, then
 // stops; an operation that would block on it fails, one that finds a partner succeeds.
 func TestIteratingAClosingChannelDrainsThenStops(t *testing.T) {
@@ -133,7 +111,7 @@ func TestIteratingAClosingChannelDrainsThenStops(t *testing.T) {
 	require.Equal(t, 2, c.Balance())
 	require.True(t, c.Closing())
 	require.False(t, c.Closed())
-	s.Spawn(&drain{l: l, Ch: ch})
+	s.Spawn(&iterate[string]{l: l, Ch: ch})
 	require.NoError(t, s.Run())
 	require.True(t, c.Closed())
 	err := sim.Send(s.Main(), ch, "z")

@@ -1045,23 +1045,25 @@ func (f *c13Producer) Step(t *sim.T) sim.Op {
 	return t.Raise(sim.ErrBadPC)
 }
 
-// c13Consumer is `for v in ch: print("consumer got", v)` then "consumer loop ended".
-type c13Consumer struct {
-	l  *lines
-	Ch sim.Chan[int]
+// iterate is `for v in ch: print(prefix + "got", v)` then print(prefix + "loop ended"):
+// case 13's consumer, and the drain of a closing channel in rules_test.go.
+type iterate[V any] struct {
+	l      *lines
+	Prefix string
+	Ch     sim.Chan[V]
 }
 
-func (f *c13Consumer) Step(t *sim.T) sim.Op {
+func (f *iterate[V]) Step(t *sim.T) sim.Op {
 	switch t.At() {
 	case 0:
 		return f.Ch.Next(t).Then(1)
 	case 1:
 		v, ok := f.Ch.GotOK(t)
 		if !ok {
-			f.l.printf("consumer loop ended")
+			f.l.printf("%sloop ended", f.Prefix)
 			return t.Return()
 		}
-		f.l.printf("consumer got %d", v)
+		f.l.printf("%sgot %v", f.Prefix, v)
 		return t.Goto(0)
 	}
 	return t.Raise(sim.ErrBadPC)
@@ -1119,7 +1121,7 @@ consumer loop ended
 		}
 
 		// iteration: the sender ends the loop by sending StopIteration
-		spawn(s, k, &c13Consumer{l: l, Ch: ch}, func(h *sim.Tasklet) error {
+		spawn(s, k, &iterate[int]{l: l, Prefix: "consumer ", Ch: ch}, func(h *sim.Tasklet) error {
 			var err error
 			for v := range sim.Values(h, ch, &err) {
 				l.printf("consumer got %d", v)

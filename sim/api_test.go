@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/stackworld/stackworld/sim"
@@ -283,4 +284,78 @@ func TestHardTaskletSleeps(t *testing.T) {
 	}
 	require.Equal(t, "hard woke at tick 3\nhard woke at tick 5\n", l.text())
 	require.EqualError(t, s.Main().Sleep(1).Wait(), "sim: sleep tasklet 1 (runnable): the main tasklet cannot sleep; call Tick instead")
+}
+
+// thief returns an Op made for another tasklet (Victim), then one from the zero Await,
+// catching what each raises.
+type thief struct {
+	Victim *sim.Tasklet
+	Errs   []error
+	PCs    []sim.PC
+}
+
+func (f *thief) Step(t *sim.T) sim.Op {
+	switch t.At() {
+	case 0:
+		return f.Victim.Schedule().Then(1)
+	case 2:
+		return sim.Await{}.Then(3)
+	}
+	return t.Return()
+}
+
+func (f *thief) Catch(t *sim.T, err error) sim.Op {
+	f.Errs = append(f.Errs, err)
+	f.PCs = append(f.PCs, t.At())
+	return t.Goto(t.At() + 2)
+}
+
+// Misuse of Then: an Op made for another tasklet, or from the zero Await, raises in the
+// stepping tasklet at its old resume point and leaves the other tasklet alone.
+func TestThenMisuseRaisesInTheSteppingTasklet(t *testing.T) {
+	s := sim.NewScheduler(sim.Options{})
+	victim := s.SpawnPaused(&busy{})
+	f := &thief{Victim: victim}
+	tk := s.Spawn(f)
+	require.NoError(t, s.Run())
+	require.Len(t, f.Errs, 2)
+	require.ErrorIs(t, f.Errs[0], sim.ErrNotCurrent)
+	require.ErrorIs(t, f.Errs[1], sim.ErrZeroOp)
+	require.Equal(t, []sim.PC{0, 2}, f.PCs)
+	require.False(t, tk.Alive())
+	require.Equal(t, sim.StatePaused, victim.State(), "the victim was not scheduled")
+}
+
+// longWait sleeps, or waits on a channel, for Ticks ticks.
+type longWait struct {
+	Ch    sim.Chan[int]
+	Ticks int
+	Recv  bool
+}
+
+func (f *longWait) Step(t *sim.T) sim.Op {
+	if t.At() == 1 {
+		return t.Return()
+	}
+	if f.Recv {
+		return f.Ch.RecvFor(t, f.Ticks).Then(1)
+	}
+	return t.Sleep(f.Ticks).Then(1)
+}
+
+// RecvFor keeps tick counts over 32 bits; Sleep caps them at 2^32-1.
+func TestLongWaitsKeepTheirTicks(t *testing.T) {
+	s := sim.NewScheduler(sim.Options{})
+	ch := sim.NewChan[int](s)
+	const ticks = 1<<32 + 5
+	sl := s.Spawn(&longWait{Ticks: ticks})
+	rf := s.Spawn(&longWait{Ch: ch, Ticks: ticks + 1, Recv: true})
+	short := s.Spawn(&longWait{Ch: ch, Ticks: 300, Recv: true})
+	require.NoError(t, s.Tick())
+	require.Equal(t, uint64(1+math.MaxUint32), sl.WakeTick())
+	require.Equal(t, uint64(ticks+2), rf.WakeTick())
+	require.Equal(t, uint64(301), short.WakeTick())
+	for _, tk := range []*sim.Tasklet{sl, rf, short} {
+		require.NoError(t, tk.Kill(s.Main()).Wait())
+	}
 }

@@ -25,7 +25,7 @@ func (c Chan[V]) In(s *Scheduler) *Channel { return s.Channel(c.id) }
 // preference decides who runs next. Fails with ErrDeadlock if t is the last runnable tasklet
 // and no watchdog waits, with ErrClosed on a closing channel.
 func (c Chan[V]) Send(t *T, v V) Await {
-	return Await{t: t, v: v, arg: uint64(c.id), kind: awSend}
+	return Await{t: t, v: v, arg: uint32(c.id), kind: awSend}
 }
 
 // SendError sends err to a receiver, which raises it at its resume point (Stackless:
@@ -34,15 +34,15 @@ func (c Chan[V]) SendError(t *T, err error) Await {
 	if err == nil {
 		return failed(t, ErrNilError)
 	}
-	return Await{t: t, v: err, arg: uint64(c.id), kind: awSendErr}
+	return Await{t: t, v: err, arg: uint32(c.id), kind: awSendErr}
 }
 
 // Recv receives a value, blocking until a sender offers one; read it with Got.
-func (c Chan[V]) Recv(t *T) Await { return Await{t: t, arg: uint64(c.id), kind: awRecv} }
+func (c Chan[V]) Recv(t *T) Await { return Await{t: t, arg: uint32(c.id), kind: awRecv} }
 
 // Next receives the next value of an iteration: GotOK reports false, without an error, when
 // the channel is closing with no sender queued, or a sender sent ErrStopIteration.
-func (c Chan[V]) Next(t *T) Await { return Await{t: t, arg: uint64(c.id), kind: awNext} }
+func (c Chan[V]) Next(t *T) Await { return Await{t: t, arg: uint32(c.id), kind: awNext} }
 
 // RecvFor receives with a timeout: if no sender has come by tick Now()+ticks, the tasklet
 // resumes and GotOK reports false. ticks <= 0 never blocks.
@@ -50,7 +50,7 @@ func (c Chan[V]) RecvFor(t *T, ticks int) Await {
 	if ticks < 0 {
 		ticks = 0
 	}
-	return Await{t: t, arg: uint64(c.id) | uint64(uint32(ticks))<<32, kind: awRecvFor}
+	return Await{t: t, v: uint64(ticks), arg: uint32(c.id), kind: awRecvFor}
 }
 
 // Got returns the value the tasklet received last (the zero V if none, or after a timeout).

@@ -137,7 +137,7 @@ func (s *Scheduler) chanOp(a Await) error {
 		}
 		t.flags |= flagIter
 	}
-	if a.kind == awRecvFor && a.arg>>32 == 0 && ch.balance <= 0 {
+	if a.kind == awRecvFor && a.ticks() == 0 && ch.balance <= 0 {
 		t.tempval = nil
 		t.flags |= flagNotOK // a zero timeout never blocks
 		return nil
@@ -148,7 +148,7 @@ func (s *Scheduler) chanOp(a Await) error {
 		return &ChannelError{Op: name, Channel: ch.id, Tasklet: t.id, Reason: err}
 	}
 	if a.kind == awRecvFor && t.state == StateBlocked {
-		s.addDeadline(t, s.now+a.arg>>32)
+		s.addDeadline(t, s.now+a.ticks())
 	}
 	return nil
 }
@@ -166,44 +166,75 @@ func (s *Scheduler) sendRecv(t *Tasklet, ch *Channel, send bool, v any) error {
 	return nil
 }
 
-// handoffFast performs the two halves of a hand-off between soft tasklets when nothing
-// observes or restricts the switch (no channel or schedule callback, no switch trap, no
-// timed watchdog), without transfer's generality: a send to a waiting receiver on a channel
-// that prefers the receiver and does not schedule all (the default: the sender switches
-// to the receiver), and a receive that blocks while another tasklet is runnable. It does
-// exactly what transfer does in those cases; for any other it reports false, having done
-// nothing, and the caller takes the general path.
-func (s *Scheduler) handoffFast(t *Tasklet, ch *Channel, send bool, v any) bool {
-	if s.chanCB != nil || !s.plainSwitch() {
-		return false
+// handoffPlain carries out a Send or Recv op that t's step returned when s.plain holds,
+// without transfer's generality, and returns the tasklet that is current after it: a send
+// to a waiting receiver on a channel that prefers the receiver and does not schedule all
+// (the default: the sender switches to the receiver), and a receive that blocks while
+// another tasklet is runnable. It does exactly what transfer does in those cases; for any
+// other it returns nil, having done nothing, and the caller takes the general path.
+func (s *Scheduler) handoffPlain(t *Tasklet, op Op) *Tasklet {
+	id := ChanID(op.w >> 32)
+	if id == 0 || int(id) > len(s.chans) {
+		return nil
 	}
-	if send {
+	ch := s.chans[id-1]
+	if ch == nil {
+		return nil
+	}
+	r := &s.ring
+	rm := r.mask()
+	if op.c == opSend {
 		if ch.balance >= 0 || ch.preference >= 0 || ch.scheduleAll {
-			return false
+			return nil
 		}
+		t.pc = op.pc()
 		t.flags &^= flagNotOK | flagIter
 		p := ch.queue.popFront()
 		ch.balance++
 		p.dir = 0
-		s.cancelDeadline(p)
-		p.tempval, p.flags = v, p.flags&^(flagBomb|flagIter) // deliver(p, v, false), inlined
-		t.tempval = nil
+		if p.x != nil {
+			s.cancelDeadline(p)
+		}
+		p.tempval, p.flags = op.v, p.flags&^(flagBomb|flagIter) // deliver(p, v, false), inlined
+		if t.tempval != nil {
+			t.tempval = nil
+		}
 		p.state = StateRunnable
-		s.ring.replace(t, p) // t is the ring's front
-		s.ring.pushBack(t)
-		s.switchPlain(p)
-		return true
+		// p takes t's place at the ring's front; t goes to the end (it left a slot: no growth).
+		p.pos = t.pos
+		r.buf[t.pos&rm] = p
+		if int(r.tail-r.head) >= len(r.buf) {
+			r.grow()
+			rm = r.mask()
+		}
+		t.pos = r.tail
+		r.buf[r.tail&rm] = t
+		r.tail++
+		r.n++
+		s.current = p
+		s.stats.Switches++
+		return p
 	}
-	if ch.balance > 0 || ch.closing || t.flags&flagBlockTrap != 0 || s.ring.len() <= 1 {
-		return false
+	if ch.balance > 0 || ch.closing || t.flags&flagBlockTrap != 0 || r.n <= 1 {
+		return nil
 	}
+	t.pc = op.pc()
 	t.flags &^= flagNotOK | flagIter
-	s.ring.popFront()
+	// t leaves the ring's front (nothing but tombstones before it) for the channel's queue.
+	r.buf[t.pos&rm] = nil
+	h := t.pos + 1
+	r.n--
+	for r.buf[h&rm] == nil { // another tasklet is runnable, so this ends
+		h++
+	}
+	r.head = h
+	next := r.buf[h&rm]
 	ch.queue.pushBack(t)
 	ch.balance--
 	t.state, t.dir, t.aux = StateBlocked, -1, uint32(ch.id)
-	s.switchPlain(s.ring.front())
-	return true
+	s.current = next
+	s.stats.Switches++
+	return next
 }
 
 var errNoChannel = errors.New("no such channel")

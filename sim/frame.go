@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // PC is a resume point inside a frame, like Stackless's f_lasti. A frame's resume points
 // are part of the save format: number them explicitly and never reuse a number.
@@ -27,42 +30,59 @@ type Catcher interface {
 	Catch(t *T, err error) Op
 }
 
-// An Op is what a step returns: the scheduler's next move for the tasklet. The zero Op is
+// An Op is what a step returns: the scheduler's next move for the tasklet. Making an Op
+// changes nothing; the scheduler carries it out when the step returns it. The zero Op is
 // invalid (the tasklet fails with ErrZeroOp).
-type Op struct{ c opCode }
+//
+// An Op made by Await.Then carries the whole operation, in at most 32 bytes and four
+// fields: the most the compiler keeps in registers. So the common moves (yield, send,
+// receive) cost no call and no memory traffic until the scheduler acts on them.
+type Op struct {
+	v  any    // Then: the Await's value
+	w  uint64 // Then: resume point (low 32 bits) and the Await's 32-bit argument (high)
+	id ID     // Then: the tasklet the Await was made for (must be the stepping one)
+	c  opCode
+}
 
 type opCode uint8
 
 const (
 	opNone   opCode = iota
 	opStep          // run the same tasklet's top frame again (Goto, Call, failed op)
-	opAwait         // an Await was performed: the current tasklet may have changed
 	opReturn        // pop the top frame
 	opExit          // end the tasklet
 	opRaise         // pop the top frame and raise the pending error below it
+	opAwait         // opAwait + awaitKind: an Await's Then
+)
+
+// Op codes of the awaits that runSoft carries out on its fast paths.
+const (
+	opSchedule = opAwait + opCode(awSchedule)
+	opSend     = opAwait + opCode(awSend)
+	opRecv     = opAwait + opCode(awRecv)
 )
 
 // Goto continues the frame at pc in the same turn (a loop or a jump). It counts as a step
 // for budgets and timeouts.
 func (t *Tasklet) Goto(pc PC) Op {
 	t.pc = pc
-	return Op{opStep}
+	return Op{c: opStep}
 }
 
 // Return pops the top frame; the frame below resumes where its Call said. Returning from
 // the bottom frame ends the tasklet.
-func (t *Tasklet) Return() Op { return Op{opReturn} }
+func (t *Tasklet) Return() Op { return Op{c: opReturn} }
 
 // ReturnValue pops the top frame and leaves v in the tempval, where the caller reads it
 // with t.Value().
 func (t *Tasklet) ReturnValue(v any) Op {
 	t.tempval = v
 	t.flags &^= flagBomb
-	return Op{opReturn}
+	return Op{c: opReturn}
 }
 
 // Exit ends the tasklet at once, whatever frames are below.
-func (t *Tasklet) Exit() Op { return Op{opExit} }
+func (t *Tasklet) Exit() Op { return Op{c: opExit} }
 
 // Raise pops the top frame and raises err at the resume point of the frame below (its
 // Catch, if it has one). Raising from the bottom frame ends the tasklet with err.
@@ -71,7 +91,7 @@ func (t *Tasklet) Raise(err error) Op {
 		err = ErrNilError
 	}
 	t.setBomb(err)
-	return Op{opRaise}
+	return Op{c: opRaise}
 }
 
 // Child returns the frame that returned to the running frame last, as its concrete type
@@ -102,11 +122,22 @@ func (t *Tasklet) takeBomb() error {
 // An Await is a suspending operation that has not happened yet. In a soft tasklet's Step,
 // Then(pc) performs it and names the resume point; in the main tasklet or a hard tasklet,
 // Wait performs it and blocks until the tasklet runs again. Dropping an Await does nothing.
+//
+// An Await is 32 bytes in four fields, so that the compiler keeps it in registers.
 type Await struct {
 	t    *Tasklet
-	v    any    // value, child frame, target tasklet, error, options
-	arg  uint64 // channel id, ticks
+	v    any    // value, child frame, target tasklet, error, options; RecvFor's ticks
+	arg  uint32 // channel id, or the ticks of a Sleep
 	kind awaitKind
+}
+
+// ticks returns the ticks of a Sleep or a RecvFor.
+func (a Await) ticks() uint64 {
+	if a.kind == awRecvFor {
+		n, _ := a.v.(uint64)
+		return n
+	}
+	return uint64(a.arg)
 }
 
 type awaitKind uint8
@@ -131,60 +162,25 @@ const (
 
 var awaitNames = [...]string{"none", "fail", "schedule", "schedule-remove", "sleep", "call", "send", "send", "receive", "receive", "receive", "run", "switch", "throw", "run"}
 
-// Then performs the operation on behalf of the running soft tasklet and makes pc the
-// frame's resume point. If the operation fails, the error is raised at pc (see Catcher).
+// Then returns the Op that performs the operation when the step returns it, on behalf of
+// the stepping soft tasklet, and makes pc the frame's resume point. If the operation fails,
+// the error is raised at pc (see Catcher). Return the Op at once: an Op that is not
+// returned does nothing.
 func (a Await) Then(pc PC) Op {
-	t := a.t
-	if t == nil || t.kind != Soft || t.s.current != t || a.kind == awCall {
-		return a.thenOther(pc)
+	op := Op{v: a.v, w: uint64(pc) | uint64(a.arg)<<32, c: opAwait + opCode(a.kind)}
+	if a.t != nil {
+		op.id = a.t.id
 	}
-	t.pc = pc
-	if a.kind == awSchedule && t.s.scheduleFast(t) {
-		return Op{opAwait}
-	}
-	var err error
-	if k := a.kind; k == awSend || k == awRecv {
-		if ch := t.s.Channel(ChanID(a.arg)); ch == nil {
-			err = t.s.chanOp(a) // reports the missing channel
-		} else if t.s.handoffFast(t, ch, k == awSend, a.v) {
-			return Op{opAwait}
-		} else {
-			err = t.s.sendRecv(t, ch, k == awSend, a.v) // chanOp's case, one call shorter
-		}
-	} else {
-		err = t.s.perform(a)
-	}
-	if err != nil {
-		t.setBomb(err)
-		return Op{opStep}
-	}
-	return Op{opAwait}
+	return op
 }
 
-// thenOther is Then for a Call and for misuse, kept out of Then's hot path.
-func (a Await) thenOther(pc PC) Op {
-	t := a.t
-	if t == nil {
-		return Op{}
-	}
-	if t.kind != Soft || t.s.current != t {
-		// Misuse: raise in the running tasklet if there is one.
-		if cur := t.s.current; cur != nil && cur.kind == Soft {
-			cur.setBomb(fmt.Errorf("sim: %s.Then for tasklet %d (%s) called while tasklet %d runs: %w", awaitNames[a.kind], t.id, t.kind, cur.id, ErrNotCurrent))
-			return Op{opStep}
-		}
-		return Op{}
-	}
-	child, _ := a.v.(Frame)
-	if child == nil {
-		t.setBomb(fmt.Errorf("sim: tasklet %d: Call with a nil frame", t.id))
-		return Op{opStep}
-	}
-	x := t.ext()
-	x.callers = append(x.callers, frameRec{t.frame, pc})
-	t.frame, t.pc = child, 0
-	return Op{opStep}
+// await turns an Op made by Then back into its Await for t.
+func (op Op) await(t *Tasklet) Await {
+	return Await{t: t, v: op.v, arg: uint32(op.w >> 32), kind: awaitKind(op.c - opAwait)}
 }
+
+// pc returns the resume point an Op made by Then names.
+func (op Op) pc() PC { return PC(op.w) }
 
 // Wait performs the operation on behalf of the main tasklet or a hard tasklet and returns
 // when that tasklet runs again, with the error raised at its resumption (nil normally). The
@@ -252,12 +248,13 @@ func (t *Tasklet) Schedule() Await { return Await{t: t, kind: awSchedule} }
 // Insert it again. Resumed, it finds in Value() whatever the tempval holds then.
 func (t *Tasklet) ScheduleRemove(v any) Await { return Await{t: t, v: v, kind: awScheduleRemove} }
 
-// Sleep parks the tasklet until tick Now()+n. Sleep(0) is Schedule.
+// Sleep parks the tasklet until tick Now()+n. Sleep(0) is Schedule. n is capped at
+// 2^32-1 ticks (over two years at 60 ticks a second).
 func (t *Tasklet) Sleep(n int) Await {
 	if n <= 0 {
 		return t.Schedule()
 	}
-	return Await{t: t, arg: uint64(n), kind: awSleep}
+	return Await{t: t, arg: uint32(min(n, math.MaxUint32)), kind: awSleep}
 }
 
 // NextTick parks the tasklet until the next tick: Sleep(1).

@@ -8,7 +8,7 @@ import "unsafe"
 // ring costs two dependent cache misses: the tasklet, then its frame (whose address is in
 // the tasklet). Go has no prefetch instruction, but a load whose value is kept does the
 // same, provided many of them are issued together: the CPU then waits for all their
-// misses at once instead of one after the other. So every lookBatch turns scheduleFast
+// misses at once instead of one after the other. So every lookBatch turns yieldPlain
 // calls lookAhead, which loads the tasklets lookBatch..3*lookBatch-1 places ahead in the
 // ring (their memory arrives during the next turns) and the frames of those
 // lookBatch..2*lookBatch-1 places ahead (their tasklets were loaded by the previous call,

@@ -72,6 +72,7 @@ type Scheduler struct {
 	softIRQ    bool
 	inChanCB   bool
 	switchTrap int
+	plain      bool // switches need no more than setting current: see updatePlain
 	schedCB    ScheduleCallback
 	chanCB     ChannelCallback
 	errHandler ErrorHandler
@@ -94,6 +95,7 @@ func NewScheduler(opts Options) *Scheduler {
 	s.main.flags |= flagStarted
 	s.ring.pushBack(s.main)
 	s.current = s.main
+	s.plain = true
 	return s
 }
 
@@ -162,6 +164,7 @@ func (s *Scheduler) SpawnPaused(f Frame) *Tasklet {
 func (s *Scheduler) SetScheduleCallback(f ScheduleCallback) ScheduleCallback {
 	old := s.schedCB
 	s.schedCB = f
+	s.updatePlain()
 	return old
 }
 
@@ -169,6 +172,7 @@ func (s *Scheduler) SetScheduleCallback(f ScheduleCallback) ScheduleCallback {
 func (s *Scheduler) SetChannelCallback(f ChannelCallback) ChannelCallback {
 	old := s.chanCB
 	s.chanCB = f
+	s.updatePlain()
 	return old
 }
 
@@ -184,6 +188,7 @@ func (s *Scheduler) SetErrorHandler(h ErrorHandler) ErrorHandler {
 func (s *Scheduler) SwitchTrap(delta int) int {
 	old := s.switchTrap
 	s.switchTrap += delta
+	s.updatePlain()
 	return old
 }
 
@@ -319,6 +324,7 @@ func (s *Scheduler) popWatchdogsTo(w *Tasklet) {
 		s.watchdogs = s.watchdogs[:n-1]
 		if top == s.timed {
 			s.timed = nil
+			s.updatePlain()
 			s.softIRQ = false
 		}
 		top.x.watch = nil
@@ -417,50 +423,54 @@ func (s *Scheduler) prepareThrow(t *Tasklet, err error) {
 
 // ---- internal: performing operations ----
 
-// scheduleFast is perform's awSchedule for the common case (no trap, no timed watchdog,
-// no callback, another tasklet runnable), written for speed: t, the current tasklet,
-// goes to the end of the ring and the next one becomes current. It reports false, having
-// done nothing, when the general path is needed.
+// scheduleFast is perform's awSchedule for the common case (a plain switch, another
+// tasklet runnable): t, the current tasklet, goes to the end of the ring and the next one
+// becomes current. It reports false, having done nothing, when the general path is needed.
 func (s *Scheduler) scheduleFast(t *Tasklet) bool {
-	q := &s.ring
-	if q.n <= 1 || s.switchTrap != 0 || s.timed != nil || s.schedCB != nil {
+	if !s.plain || s.ring.n <= 1 {
 		return false
 	}
+	s.yieldPlain(t)
+	return true
+}
+
+// yieldPlain moves t, the current tasklet, from the ring's front to its end and makes the
+// next runnable tasklet current, which it returns. s.plain must hold and another tasklet
+// be runnable. (turnSteps is left alone: it counts only while a timed watchdog runs, and
+// then s.plain is false.)
+func (s *Scheduler) yieldPlain(t *Tasklet) *Tasklet {
 	if t.tempval != nil || t.flags&flagBomb != 0 {
 		t.tempval, t.flags = nil, t.flags&^flagBomb
 	}
+	q := &s.ring
 	m := q.mask()
-	h := q.head
-	for q.buf[h&m] == nil { // skip tombstones up to t, the first live entry
-		h++
-	}
-	q.buf[h&m] = nil
-	q.head = h + 1
+	q.buf[t.pos&m] = nil // t is the first live entry: nothing but tombstones before it
+	h := t.pos + 1
 	t.pos = q.tail
 	q.buf[q.tail&m] = t
 	q.tail++
-	next := q.front()
-	if q.n >= touchMin && q.head%lookBatch == 0 {
+	for q.buf[h&m] == nil { // another tasklet is runnable, so this ends before t
+		h++
+	}
+	q.head = h
+	next := q.buf[h&m]
+	if q.n >= touchMin && h%lookBatch == 0 {
 		s.lookAhead() // see lookahead.go
 	}
 	s.current = next
 	s.stats.Switches++
-	s.turnSteps = 0
-	return true
+	return next
 }
 
-// plainSwitch reports whether a switch needs nothing but setting the current tasklet and
-// counting it: no switch trap, no timed watchdog (hence no soft interrupt pending) and no
-// schedule callback. Fast paths check it once and then switch with switchPlain.
-func (s *Scheduler) plainSwitch() bool {
-	return s.switchTrap <= 0 && s.timed == nil && s.schedCB == nil
+// updatePlain recomputes s.plain; call it after changing anything it depends on.
+func (s *Scheduler) updatePlain() {
+	s.plain = s.switchTrap <= 0 && s.timed == nil && s.schedCB == nil && s.chanCB == nil
 }
 
-// switchPlain is setCurrent(prev, next) for next != prev when plainSwitch holds.
+// switchPlain is setCurrent(prev, next) for next != prev when s.plain holds.
 func (s *Scheduler) switchPlain(next *Tasklet) {
 	s.current = next
 	s.stats.Switches++
-	s.turnSteps = 0
 }
 
 func (s *Scheduler) trapped() error {
@@ -506,7 +516,7 @@ func (s *Scheduler) perform(a Await) error {
 			return err
 		}
 		s.ring.popFront()
-		s.timers.addSleep(s, t, s.now+a.arg)
+		s.timers.addSleep(s, t, s.now+a.ticks())
 		s.next(t)
 		return nil
 	case awSend, awSendErr, awRecv, awNext, awRecvFor:
@@ -588,6 +598,7 @@ func (s *Scheduler) watch(t *Tasklet, opts RunOptions) error {
 	s.watchdogs = append(s.watchdogs, t)
 	if opts.Timeout > 0 && s.timed == nil {
 		s.timed = t
+		s.updatePlain()
 		s.turnSteps = 0
 		s.softIRQ = false
 	}
@@ -637,57 +648,112 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 	}()
 	for {
 		var op Op
-		if t.flags&flagBomb != 0 {
-			if t.flags&flagStarted == 0 {
-				s.finish(t, t.takeBomb())
-				goto switched
-			}
-			if c, ok := t.frame.(Catcher); ok {
-				op = c.Catch(t, t.takeBomb())
-			} else {
-				op = Op{opRaise}
-			}
-		} else {
+		switch f := t.flags; {
+		case f&(flagBomb|flagStarted) == flagStarted:
+			op = t.frame.Step(t)
+		case f&flagBomb == 0:
 			t.flags |= flagStarted
 			op = t.frame.Step(t)
-		}
-		s.stats.Steps++
-		switch op.c {
-		case opStep:
-		case opAwait:
-			if s.current != t {
-				goto switched
-			}
-		case opReturn:
-			if !s.popFrame(t) {
-				s.finish(t, nil)
-				goto switched
-			}
-			continue // a return always runs the caller's next step: no budget check
-		case opExit:
-			s.finish(t, nil)
-			goto switched
-		case opRaise:
-			if !s.popFrame(t) {
-				s.finish(t, t.takeBomb())
-				goto switched
+		case f&flagStarted == 0:
+			s.finish(t, t.takeBomb()) // killed or thrown to before its first step
+			if t = s.current; t.kind != Soft {
+				return
 			}
 			continue
 		default:
-			t.setBomb(fmt.Errorf("tasklet %d, frame %T at pc %d: %w", t.id, t.frame, t.pc, ErrZeroOp))
-			continue
-		}
-		if s.timed != nil || s.opts.TickBudget != 0 || t.flags&flagPendingIRQ != 0 {
-			if s.limit(t) {
-				goto switched
+			if c, ok := t.frame.(Catcher); ok {
+				op = c.Catch(t, t.takeBomb())
+			} else {
+				op = Op{c: opRaise}
 			}
 		}
-		continue
-	switched:
-		if t = s.current; t.kind != Soft {
-			return
+		s.stats.Steps++
+		// Fast paths: a yield or a hand-off between soft tasklets that nothing observes.
+		if op.id == t.id && s.plain {
+			switch op.c {
+			case opSchedule:
+				if s.ring.n > 1 {
+					t.pc = op.pc()
+					if t = s.yieldPlain(t); t.kind != Soft {
+						return
+					}
+					continue
+				}
+			case opSend, opRecv:
+				if next := s.handoffPlain(t, op); next != nil {
+					if t = next; t.kind != Soft {
+						return
+					}
+					continue
+				}
+			}
+		}
+		if !s.carryOut(t, op) {
+			if t = s.current; t.kind != Soft {
+				return
+			}
 		}
 	}
+}
+
+// carryOut does what op says for t, the current soft tasklet whose step returned it, and
+// reports whether t is still current and steps again.
+func (s *Scheduler) carryOut(t *Tasklet, op Op) bool {
+	switch op.c {
+	case opStep:
+	case opReturn:
+		if !s.popFrame(t) {
+			s.finish(t, nil)
+			return false
+		}
+		return true // a return always runs the caller's next step: no budget check
+	case opExit:
+		s.finish(t, nil)
+		return false
+	case opRaise:
+		if !s.popFrame(t) {
+			s.finish(t, t.takeBomb())
+			return false
+		}
+		return true
+	default:
+		if op.c < opAwait {
+			t.setBomb(fmt.Errorf("tasklet %d, frame %T at pc %d: %w", t.id, t.frame, t.pc, ErrZeroOp))
+			return true
+		}
+		if err := s.performStep(t, op); err != nil {
+			t.setBomb(err)
+		} else if s.current != t {
+			return false
+		}
+	}
+	if s.timed != nil || s.opts.TickBudget != 0 || t.flags&flagPendingIRQ != 0 {
+		return !s.limit(t)
+	}
+	return true
+}
+
+// performStep performs the Await that t's step returned with Then (the general path).
+func (s *Scheduler) performStep(t *Tasklet, op Op) error {
+	a := op.await(t)
+	if op.id == 0 {
+		return fmt.Errorf("tasklet %d, frame %T at pc %d: Then on the zero Await: %w", t.id, t.frame, t.pc, ErrZeroOp)
+	}
+	if op.id != t.id {
+		return fmt.Errorf("sim: %s.Then for tasklet %d returned by the step of tasklet %d: %w", awaitNames[a.kind], op.id, t.id, ErrNotCurrent)
+	}
+	if a.kind == awCall {
+		child, _ := a.v.(Frame)
+		if child == nil {
+			return fmt.Errorf("sim: tasklet %d: Call with a nil frame", t.id)
+		}
+		x := t.ext()
+		x.callers = append(x.callers, frameRec{t.frame, op.pc()})
+		t.frame, t.pc = child, 0
+		return nil
+	}
+	t.pc = op.pc()
+	return s.perform(a)
 }
 
 // popFrame pops t's top frame, keeping it as the child; false when it was the last one.

@@ -67,12 +67,12 @@ func (c Chan[V]) GotOK(t *T) (V, bool) {
 
 // TrySend hands v to a waiting receiver without blocking or switching (the receiver goes to
 // the end of the ring) and reports whether one was waiting. t is the acting tasklet.
-func (c Chan[V]) TrySend(t *T, v V) bool { return t.s.trySend(t, t.s.Channel(c.id), v, false) }
+func (c Chan[V]) TrySend(t *T, v V) bool { return t.x.s.trySend(t, t.x.s.Channel(c.id), v, false) }
 
 // TryRecv takes the value of a waiting sender without blocking or switching (the sender goes
 // to the end of the ring). ok is false if no sender waits; err is an error sent with SendError.
 func (c Chan[V]) TryRecv(t *T) (v V, ok bool, err error) {
-	x, err, ok := t.s.tryRecv(t, t.s.Channel(c.id))
+	x, err, ok := t.x.s.tryRecv(t, t.x.s.Channel(c.id))
 	v, _ = x.(V)
 	return v, ok, err
 }

@@ -192,7 +192,7 @@ func (s *Scheduler) handoffPlain(t *Tasklet, op Op) *Tasklet {
 		p := ch.queue.popFront()
 		ch.balance++
 		p.dir = 0
-		if p.x != nil {
+		if p.x.deadline != 0 {
 			s.cancelDeadline(p)
 		}
 		p.tempval, p.flags = op.v, p.flags&^(flagBomb|flagIter) // deliver(p, v, false), inlined

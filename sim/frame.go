@@ -98,9 +98,7 @@ func (t *Tasklet) Raise(err error) Op {
 // (its fields are the results), or the zero F if it is of another type.
 func Child[F Frame](t *T) F {
 	var f F
-	if t.x != nil {
-		f, _ = t.x.child.(F)
-	}
+	f, _ = t.x.child.(F)
 	return f
 }
 
@@ -187,10 +185,10 @@ func (op Op) pc() PC { return PC(op.w) }
 // main tasklet's Wait runs the other tasklets until it is resumed.
 func (a Await) Wait() error {
 	t := a.t
-	if t == nil || t.kind == Soft || t.s.closed || t.s.current != t || (t.kind == Main && t.s.inLoop) || a.kind == awCall {
+	if t == nil || t.kind == Soft || t.x.s.closed || t.x.s.current != t || (t.kind == Main && t.x.s.inLoop) || a.kind == awCall {
 		return a.waitErr()
 	}
-	s := t.s
+	s := t.x.s
 	if a.kind != awSchedule || !s.scheduleFast(t) {
 		if err := s.perform(a); err != nil {
 			return err
@@ -224,7 +222,7 @@ func (a Await) waitErr() error {
 	if t == nil {
 		return fmt.Errorf("sim: Wait on the zero Await")
 	}
-	s := t.s
+	s := t.x.s
 	switch {
 	case s.closed:
 		return ErrClosedScheduler

@@ -70,8 +70,8 @@ func (s *Scheduler) Counts() Counts {
 func (t *Tasklet) WakeTick() uint64 {
 	switch {
 	case t.state == StateSleeping:
-		return t.s.wakeTick(t)
-	case t.state == StateBlocked && t.x != nil:
+		return t.x.s.wakeTick(t)
+	case t.state == StateBlocked:
 		return t.x.deadline
 	}
 	return 0

@@ -62,6 +62,12 @@ func (c *invCheck) run() error {
 			return err
 		}
 	}
+	if x := &s.simple; x.s != s || x.own || x.callers != nil || x.child != nil || x.hard != nil || x.deadline != 0 || x.timerPos != 0 || x.watch != nil {
+		return invErr("the shared extra of simple tasklets was written to: %+v", *x)
+	}
+	if plain := s.switchTrap <= 0 && s.timed == nil && s.schedCB == nil && s.chanCB == nil; s.plain != plain {
+		return invErr("plain is %v, but switch trap, timed watchdog and callbacks say %v", s.plain, plain)
+	}
 	if _, ok := c.seen[s.main]; !ok {
 		return invErr("the main tasklet (%s) is in no queue", s.main)
 	}
@@ -73,7 +79,7 @@ func (c *invCheck) run() error {
 
 // place records that t was found at where and checks what every queued tasklet must obey.
 func (c *invCheck) place(t *Tasklet, where string) error {
-	if t.s != c.s {
+	if t.x == nil || t.x.s != c.s {
 		return invErr("%s holds tasklet %d of another scheduler", where, t.id)
 	}
 	if prev, ok := c.seen[t]; ok {
@@ -86,7 +92,7 @@ func (c *invCheck) place(t *Tasklet, where string) error {
 			return invErr("%s holds soft tasklet %d (%s) without a frame", where, t.id, t.state)
 		}
 	case Hard:
-		if t.x == nil || t.x.hard == nil {
+		if t.x.hard == nil {
 			return invErr("%s holds hard tasklet %d (%s) without a coroutine", where, t.id, t.state)
 		}
 		c.hard++
@@ -97,7 +103,7 @@ func (c *invCheck) place(t *Tasklet, where string) error {
 	default:
 		return invErr("%s holds tasklet %d of invalid kind %d", where, t.id, t.kind)
 	}
-	if t.state != StateBlocked && t.x != nil && t.x.deadline != 0 {
+	if t.state != StateBlocked && t.x.deadline != 0 {
 		return invErr("tasklet %d (%s) in %s has a receive deadline at tick %d", t.id, t.state, where, t.x.deadline)
 	}
 	return nil
@@ -174,7 +180,7 @@ func (c *invCheck) watchdogs() error {
 		if w.state != StateWatching {
 			return invErr("%s is tasklet %d in state %s", where, w.id, w.state)
 		}
-		if w.x == nil || w.x.watch == nil {
+		if w.x.watch == nil {
 			return invErr("%s, tasklet %d, has no watchdog options", where, w.id)
 		}
 		if err := c.place(w, where); err != nil {
@@ -224,7 +230,7 @@ func (c *invCheck) channels() error {
 			} else if t.dir != first.dir {
 				return invErr("%s queues tasklet %d (direction %+d) behind tasklet %d (direction %+d)", where, t.id, t.dir, first.id, first.dir)
 			}
-			if t.x != nil && t.x.deadline != 0 {
+			if t.x.deadline != 0 {
 				if err := c.deadline(t, where); err != nil {
 					return err
 				}
@@ -290,7 +296,7 @@ func (c *invCheck) timers() error {
 					return err
 				}
 				sleepers++
-			case t.state == StateBlocked && t.x != nil && t.x.deadline == at && t.x.timerPos == j:
+			case t.state == StateBlocked && t.x.deadline == at && t.x.timerPos == j:
 				if _, ok := c.seen[t]; !ok { // channels were walked first
 					return invErr("tasklet %d has a receive deadline in %s but is in no channel queue", t.id, where)
 				}

@@ -62,6 +62,8 @@ type Scheduler struct {
 	now       uint64
 	nextID    ID
 	slab      []Tasklet
+	slabSize  int   // tasklets in the last slab
+	simple    extra // the extra of every tasklet that needs none of its own: all zero but s
 	opts      Options
 	stats     Stats
 	ticked    []*Tasklet // tasklets whose steps count in this tick
@@ -80,15 +82,23 @@ type Scheduler struct {
 	touched    taskletFlags // sink of lookAhead's reads
 }
 
-// slabSize is chosen so that a slab wastes nothing: 199 tasklets of 72 bytes plus the
-// 8-byte header Go's allocator puts on objects with pointers over 512 bytes make 14,336
-// bytes, a size class whose spans have no tail (128 made 9,224, rounded up to 9,472: 2
-// bytes lost per tasklet). Check with the parked-memory benchmark when Tasklet changes.
-const slabSize = 199
+// maxSlab is the number of tasklets in a full slab: 1024 tasklets of 64 bytes make 64 KiB,
+// a large object, which Go's allocator places at the start of its own pages with no
+// header. So every tasklet fills exactly one cache line and a slab wastes nothing. The
+// first slabs of a scheduler are smaller (8, 16, ... tasklets) so that small worlds stay
+// small. Check with the parked-memory benchmark when Tasklet changes.
+const maxSlab = 1024
+
+// nextSlabSize returns the size of the next slab: double the last, up to maxSlab.
+func (s *Scheduler) nextSlabSize() int {
+	s.slabSize = min(max(2*s.slabSize, 8), maxSlab)
+	return s.slabSize
+}
 
 // NewScheduler returns a scheduler whose main tasklet is the caller.
 func NewScheduler(opts Options) *Scheduler {
 	s := &Scheduler{opts: opts, nextID: 1}
+	s.simple.s = s
 	s.main = s.alloc()
 	s.main.kind = Main
 	s.main.state = StateRunnable
@@ -103,11 +113,11 @@ func NewScheduler(opts Options) *Scheduler {
 // together sit together in memory.
 func (s *Scheduler) alloc() *Tasklet {
 	if len(s.slab) == 0 {
-		s.slab = make([]Tasklet, slabSize)
+		s.slab = make([]Tasklet, s.nextSlabSize())
 	}
 	t := &s.slab[0]
 	s.slab = s.slab[1:]
-	t.s, t.id = s, s.nextID
+	t.x, t.id = &s.simple, s.nextID
 	s.nextID++
 	s.stats.Spawned++
 	return t
@@ -221,7 +231,7 @@ func (s *Scheduler) Close() {
 	}
 	s.closed = true
 	s.Each(func(t *Tasklet) bool {
-		if t.kind == Hard && t.x != nil && t.x.hard != nil {
+		if t.kind == Hard && t.x.hard != nil {
 			t.x.hard.stop()
 		}
 		return true
@@ -406,6 +416,7 @@ func (s *Scheduler) detach(t *Tasklet) {
 		}
 		if t == s.timed {
 			s.timed, s.softIRQ = nil, false
+			s.updatePlain()
 		}
 		t.x.watch = nil
 	}
@@ -537,7 +548,7 @@ func (s *Scheduler) runTarget(t, target *Tasklet, remove bool) error {
 	if remove {
 		op = "switch"
 	}
-	if target.s != s {
+	if target.x.s != s {
 		return stateErr(op, target, ErrForeignScheduler)
 	}
 	switch target.state {
@@ -568,7 +579,7 @@ func (s *Scheduler) runTarget(t, target *Tasklet, remove bool) error {
 }
 
 func (s *Scheduler) throw(t, target *Tasklet, err error) error {
-	if target.s != s {
+	if target.x.s != s {
 		return stateErr("throw", target, ErrForeignScheduler)
 	}
 	if e := target.checkThrow(err); e != nil || !target.Alive() {
@@ -620,7 +631,7 @@ func (s *Scheduler) finish(t *Tasklet, err error) {
 	t.state = StateDead
 	if t.kind == Hard {
 		s.hardLive--
-		t.x = nil // the coroutine is returning; nothing to stop
+		t.x = &s.simple // the coroutine is returning; nothing to stop
 	}
 	t.dropFrames()
 	if err != nil && !errors.Is(err, ErrSystemExit) {
@@ -758,7 +769,7 @@ func (s *Scheduler) performStep(t *Tasklet, op Op) error {
 
 // popFrame pops t's top frame, keeping it as the child; false when it was the last one.
 func (s *Scheduler) popFrame(t *Tasklet) bool {
-	if t.x == nil || len(t.x.callers) == 0 {
+	if len(t.x.callers) == 0 {
 		return false
 	}
 	x := t.x

@@ -201,11 +201,11 @@ func (t *Tasklet) Saved() TaskletState {
 	switch t.state {
 	case StateBlocked:
 		ts.Dir, ts.Channel = t.dir, ChanID(t.aux)
-		if t.x != nil {
+		if t.x.own {
 			ts.Wake = t.x.deadline
 		}
 	case StateSleeping:
-		ts.Wake = t.s.wakeTick(t)
+		ts.Wake = t.x.s.wakeTick(t)
 	}
 	return ts
 }
@@ -299,7 +299,7 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 	for i := range st.Tasklets {
 		ts := &st.Tasklets[i]
 		t := &slab[i]
-		t.s, t.id, t.kind = s, ts.ID, Soft
+		t.x, t.id, t.kind = &s.simple, ts.ID, Soft
 		t.flags = taskletFlags(ts.Flags)
 		if vk < len(st.Values) && st.Values[vk].Index == i {
 			v := &st.Values[vk]
@@ -315,6 +315,7 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 		if n := len(fr) - 1; n > 0 {
 			x := &extraSlab[0]
 			extraSlab = extraSlab[1:]
+			x.s, x.own = s, true
 			t.x = x
 			x.callers = callerSlab[:n:n] // full slice: a Call appends to a copy
 			callerSlab = callerSlab[n:]

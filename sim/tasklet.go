@@ -74,16 +74,15 @@ const (
 // The layout is kept at 72 bytes (allocated in slabs): top frame and its resume point held
 // directly, caller frames and rare state behind one pointer.
 type Tasklet struct {
-	frame   Frame      // top frame (soft); nil when unbound, dead or hard
-	tempval any        // the value slot: values in transit, Schedule values, bombs
-	s       *Scheduler //
-	x       *extra     // caller frames, hard coroutine, timeouts; nil for simple soft tasklets
-	id      ID         //
-	pc      PC         // resume point of the top frame
-	pos     uint32     // position in the queue that holds the tasklet
-	aux     uint32     // blocked: channel id; sleeping: low 32 bits of the wake tick
-	steps   uint32     // steps run in the current tick (tick budget)
-	state   State      //
+	frame   Frame  // top frame (soft); nil when unbound, dead or hard
+	tempval any    // the value slot: values in transit, Schedule values, bombs
+	x       *extra // the scheduler, and caller frames, hard coroutine, timeouts: never nil
+	id      ID     //
+	pc      PC     // resume point of the top frame
+	pos     uint32 // position in the queue that holds the tasklet
+	aux     uint32 // blocked: channel id; sleeping: low 32 bits of the wake tick
+	steps   uint32 // steps run in the current tick (tick budget)
+	state   State  //
 	flags   taskletFlags
 	dir     int8 // blocked: +1 sending, -1 receiving
 	kind    Kind
@@ -92,8 +91,12 @@ type Tasklet struct {
 // T is the name step methods use for the running tasklet: Step(t *sim.T) sim.Op.
 type T = Tasklet
 
-// extra holds what most soft tasklets never need.
+// extra holds the tasklet's scheduler and what most soft tasklets never need. Tasklets
+// that need nothing more share their scheduler's simple extra, which stays all zero but
+// for s; ext gives a tasklet its own before anything is written to it.
 type extra struct {
+	s         *Scheduler
+	own       bool       // false for the scheduler's shared simple extra
 	callers   []frameRec // caller frames, bottom first; the top frame is Tasklet.frame
 	child     Frame      // the frame that returned last (Child)
 	hard      *coroutine // hard tasklets
@@ -111,8 +114,8 @@ type frameRec struct {
 type bomb struct{ err error }
 
 func (t *Tasklet) ext() *extra {
-	if t.x == nil {
-		t.x = &extra{}
+	if !t.x.own {
+		t.x = &extra{s: t.x.s, own: true}
 	}
 	return t.x
 }
@@ -127,7 +130,7 @@ func (t *Tasklet) Kind() Kind { return t.kind }
 func (t *Tasklet) State() State { return t.state }
 
 // Scheduler returns the scheduler the tasklet belongs to.
-func (t *Tasklet) Scheduler() *Scheduler { return t.s }
+func (t *Tasklet) Scheduler() *Scheduler { return t.x.s }
 
 // Alive reports whether the tasklet is bound and has not finished.
 func (t *Tasklet) Alive() bool { return t.state != StateNew && t.state != StateDead }
@@ -165,7 +168,7 @@ func (t *Tasklet) Paused() bool { return t.state == StatePaused || t.state == St
 func (t *Tasklet) Restorable() bool { return t.kind == Soft || !t.Alive() }
 
 // IsCurrent reports whether the tasklet is the one running.
-func (t *Tasklet) IsCurrent() bool { return t.s.current == t }
+func (t *Tasklet) IsCurrent() bool { return t.x.s.current == t }
 
 // IsMain reports whether this is the main tasklet.
 func (t *Tasklet) IsMain() bool { return t.kind == Main }
@@ -236,9 +239,6 @@ func (t *Tasklet) Depth() int {
 	if t.frame == nil {
 		return 0
 	}
-	if t.x == nil {
-		return 1
-	}
 	return len(t.x.callers) + 1
 }
 
@@ -248,11 +248,9 @@ func (t *Tasklet) Frames(f func(fr Frame, pc PC) bool) {
 	if t.frame == nil {
 		return
 	}
-	if t.x != nil {
-		for _, r := range t.x.callers {
-			if !f(r.f, r.pc) {
-				return
-			}
+	for _, r := range t.x.callers {
+		if !f(r.f, r.pc) {
+			return
 		}
 	}
 	f(t.frame, t.pc)
@@ -281,17 +279,17 @@ func (t *Tasklet) Bind(f Frame) error {
 	t.dropFrames()
 	t.kind = Soft
 	if f == nil {
-		t.s.setState(t, StateNew)
+		t.x.s.setState(t, StateNew)
 		return nil
 	}
 	t.frame, t.pc = f, 0
-	t.s.setState(t, StatePaused)
+	t.x.s.setState(t, StatePaused)
 	return nil
 }
 
 func (t *Tasklet) checkBind() error {
 	switch { // Stackless's order (PyTasklet_BindEx): current first, then main
-	case t.s.current == t:
+	case t.x.s.current == t:
 		return stateErr("bind", t, ErrBindCurrent)
 	case t.kind == Main:
 		return stateErr("bind", t, ErrBindMain)
@@ -329,8 +327,8 @@ func (t *Tasklet) Insert() error {
 	case StateWatching:
 		return stateErr("insert", t, ErrBindScheduled)
 	case StatePaused:
-		t.s.unpause(t)
-		t.s.makeRunnable(t)
+		t.x.s.unpause(t)
+		t.x.s.makeRunnable(t)
 	}
 	return nil
 }
@@ -341,14 +339,14 @@ func (t *Tasklet) Remove() error {
 	switch {
 	case t.state == StateBlocked:
 		return stateErr("remove", t, ErrRemoveBlocked)
-	case t.s.current == t:
+	case t.x.s.current == t:
 		return stateErr("remove", t, ErrRemoveCurrent)
 	case t.state == StateRunnable:
-		t.s.ring.remove(t)
-		t.s.pause(t)
+		t.x.s.ring.remove(t)
+		t.x.s.pause(t)
 	case t.state == StateSleeping:
-		t.s.timers.cancelSleep(t.s, t)
-		t.s.pause(t)
+		t.x.s.timers.cancelSleep(t.x.s, t)
+		t.x.s.pause(t)
 	}
 	return nil
 }
@@ -364,10 +362,10 @@ func (t *Tasklet) ThrowPending(err error) error {
 	if err := t.checkThrow(err); err != nil || !t.Alive() {
 		return err
 	}
-	if t.s.current == t {
+	if t.x.s.current == t {
 		return err
 	}
-	t.s.prepareThrow(t, err)
+	t.x.s.prepareThrow(t, err)
 	return nil
 }
 
@@ -390,10 +388,10 @@ func (t *Tasklet) dropFrames() {
 	t.frame, t.pc = nil, 0
 	t.tempval = nil
 	t.flags &^= flagBomb | flagStarted | flagNotOK
-	if t.x != nil {
+	if t.x.own {
 		if t.x.hard != nil {
 			t.x.hard.stop()
 		}
-		t.x = nil
+		t.x = &t.x.s.simple
 	}
 }

@@ -112,7 +112,7 @@ func (s *Scheduler) addDeadline(t *Tasklet, tick uint64) {
 }
 
 func (s *Scheduler) cancelDeadline(t *Tasklet) {
-	if t.x == nil || t.x.deadline == 0 {
+	if t.x.deadline == 0 {
 		return
 	}
 	s.timers.buckets[t.x.deadline].ts[t.x.timerPos] = nil

@@ -8,11 +8,13 @@ import "unsafe"
 // ring costs two dependent cache misses: the tasklet, then its frame (whose address is in
 // the tasklet). Go has no prefetch instruction, but a load whose value is kept does the
 // same, provided many of them are issued together: the CPU then waits for all their
-// misses at once instead of one after the other. So every lookBatch turns yieldPlain
-// calls lookAhead, which loads the tasklets lookBatch..3*lookBatch-1 places ahead in the
-// ring (their memory arrives during the next turns) and the frames of those
+// misses at once instead of one after the other. So every lookBatch turns a yield calls
+// lookAhead, which loads the tasklets 2*lookBatch..3*lookBatch-1 places ahead in the ring
+// (their memory arrives during the next turns) and the frames of those
 // lookBatch..2*lookBatch-1 places ahead (their tasklets were loaded by the previous call,
-// so the frame addresses are at hand).
+// so the frame addresses are at hand). More loads in flight is better up to a point: at
+// 1M shuffled tasklets a batch of 8 gave 40 ns a turn, 16 gave 33, 32 gave 31, 64 gave
+// 30 but slowed 100k tasklets from 12 to 15 ns.
 //
 // The look-ahead is skipped for rings under touchMin tasklets (they fit in the caches,
 // where the extra loads only cost) and, after one address comparison, for a ring whose
@@ -21,7 +23,7 @@ import "unsafe"
 //
 // This file holds the package's only uses of unsafe: that comparison and touchFrame.
 const (
-	lookBatch = 8
+	lookBatch = 32
 	touchMin  = 4096
 )
 

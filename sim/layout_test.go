@@ -13,3 +13,26 @@ func TestTaskletLayout(t *testing.T) {
 		t.Fatalf("sizeof(Tasklet) = %d bytes, want 64", got)
 	}
 }
+
+// TestTaskletFrameFirst guards prefetch_amd64.s, which reads a tasklet's frame pointer as
+// the second word of the Tasklet.
+func TestTaskletFrameFirst(t *testing.T) {
+	if got := unsafe.Offsetof(Tasklet{}.frame); got != 0 {
+		t.Fatalf("Tasklet.frame at offset %d, want 0", got)
+	}
+}
+
+// TestPrefetchRingSkipsHoles calls both versions of prefetchRing over tombstones, a
+// tasklet without a frame and one with, wrapping around the ring's end.
+func TestPrefetchRingSkipsHoles(t *testing.T) {
+	s := NewScheduler(Options{})
+	f := &lookPtr{n: 7}
+	buf := []*Tasklet{s.main, nil, s.SpawnPaused(f), nil}
+	for _, frames := range []bool{false, true} {
+		prefetchRing(buf, 2, 6, 3, frames)
+		got := prefetchRingGo(buf, 2, 6, 3, frames)
+		if want := taskletFlags(7); frames && got != want {
+			t.Fatalf("prefetchRingGo read %d from the frames, want %d (the lookPtr's first byte)", got, want)
+		}
+	}
+}

@@ -71,8 +71,9 @@ const (
 // Tasklets are not safe for concurrent use: all calls happen on the scheduler's thread of
 // control (the main program, a Step, or a hard tasklet while it runs).
 //
-// The layout is kept at 72 bytes (allocated in slabs): top frame and its resume point held
-// directly, caller frames and rare state behind one pointer.
+// The layout is kept at 64 bytes, one cache line (allocated in page-aligned slabs): top
+// frame and its resume point held directly; the scheduler, caller frames and rare state
+// behind one pointer.
 type Tasklet struct {
 	frame   Frame  // top frame (soft); nil when unbound, dead or hard
 	tempval any    // the value slot: values in transit, Schedule values, bombs

@@ -30,7 +30,23 @@ type benchRow struct {
 	id, measure, target string
 	reached, baseline   string
 	ratio               string
+	met                 string // whether each part of the target was met: "yes", "no / yes", "—"
 }
+
+// met says, for each part of a row's target in order, whether the figure meets it.
+func met(parts ...bool) string {
+	words := make([]string, len(parts))
+	for i, ok := range parts {
+		words[i] = "no"
+		if ok {
+			words[i] = "yes"
+		}
+	}
+	return strings.Join(words, " / ")
+}
+
+// noTarget is the met column of a row without a target.
+const noTarget = "—"
 
 // benchConfig is what the bench flags select.
 type benchConfig struct {
@@ -108,14 +124,14 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintln(stdout, tableHeader)
 	fmt.Fprintln(stdout, tableRule)
 	for _, r := range rows {
-		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", r.id, r.measure, r.target, r.reached, r.baseline, r.ratio)
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s | %s |\n", r.id, r.measure, r.target, r.reached, r.baseline, r.ratio, r.met)
 	}
 	return nil
 }
 
 const (
-	tableHeader = "| | measure | target | reached | baseline (same run) | ratio |"
-	tableRule   = "|---|---|---|---|---|---|"
+	tableHeader = "| | measure | target | reached | baseline (same run) | ratio | met? |"
+	tableRule   = "|---|---|---|---|---|---|---|"
 )
 
 // benchChildren runs each selected measure as `stackworld bench -in-process -only Pn` in a
@@ -205,12 +221,14 @@ func benchTurns(c *benchConfig) ([]benchRow, error) {
 			return nil, err
 		}
 		target, targetShuf := "≥10× pull", "≥10× pull"
+		metSpawn, metShuf := met(pull >= 10*soft), met(pull >= 10*shuf)
 		if n == 1_000_000 {
-			target, targetShuf = "≤10 ns, ≥10× pull", "≤25 ns"
+			target, targetShuf = "≤10 ns, ≥10× pull", "≤25 ns, ≥10× pull"
+			metSpawn, metShuf = met(soft <= 10, pull >= 10*soft), met(shuf <= 25, pull >= 10*shuf)
 		}
 		rows = append(rows,
-			benchRow{"P1", fmt.Sprintf("soft turn, %s tasklets, spawn order", count(n)), target, fmtF(soft, "ns"), "iter.Pull " + fmtF(pull, "ns"), speedup(pull, soft)},
-			benchRow{"P1", fmt.Sprintf("soft turn, %s tasklets, shuffled ring", count(n)), targetShuf, fmtF(shuf, "ns"), "iter.Pull " + fmtF(pull, "ns"), speedup(pull, shuf)})
+			benchRow{"P1", fmt.Sprintf("soft turn, %s tasklets, spawn order", count(n)), target, fmtF(soft, "ns"), "iter.Pull " + fmtF(pull, "ns"), speedup(pull, soft), metSpawn},
+			benchRow{"P1", fmt.Sprintf("soft turn, %s tasklets, shuffled ring", count(n)), targetShuf, fmtF(shuf, "ns"), "iter.Pull " + fmtF(pull, "ns"), speedup(pull, shuf), metShuf})
 	}
 	return rows, nil
 }
@@ -229,8 +247,8 @@ func benchHandoff(c *benchConfig) ([]benchRow, error) {
 		return nil, err
 	}
 	return []benchRow{
-		{"P2", "send→receive, two soft tasklets (pointer)", "≤15 ns, ≥10×", fmtF(ptr, "ns"), "goroutines + chan " + fmtF(gor, "ns"), speedup(gor, ptr)},
-		{"P2", "send→receive, two soft tasklets (int, boxed)", "—", fmtF(boxed, "ns"), "goroutines + chan " + fmtF(gor, "ns"), speedup(gor, boxed)},
+		{"P2", "send→receive, two soft tasklets (pointer)", "≤15 ns, ≥10×", fmtF(ptr, "ns"), "goroutines + chan " + fmtF(gor, "ns"), speedup(gor, ptr), met(ptr <= 15, gor >= 10*ptr)},
+		{"P2", "send→receive, two soft tasklets (int, boxed)", "—", fmtF(boxed, "ns"), "goroutines + chan " + fmtF(gor, "ns"), speedup(gor, boxed), noTarget},
 	}, nil
 }
 
@@ -243,7 +261,7 @@ func benchHardSwitch(c *benchConfig) ([]benchRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []benchRow{{"P3", "hard-tasklet switch (resume + yield)", "≤1.2× raw", fmtF(hard, "ns"), "iter.Pull next() " + fmtF(raw, "ns"), fmt.Sprintf("%.2f× raw", hard/raw)}}, nil
+	return []benchRow{{"P3", "hard-tasklet switch (resume + yield)", "≤1.2× raw", fmtF(hard, "ns"), "iter.Pull next() " + fmtF(raw, "ns"), fmt.Sprintf("%.2f× raw", hard/raw), met(hard <= 1.2*raw)}}, nil
 }
 
 // benchParked measures P4 in child processes, so that nothing else lives in the heap.
@@ -275,7 +293,7 @@ func benchParked(c *benchConfig) ([]benchRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []benchRow{{"P4", fmt.Sprintf("parked soft tasklet (blocked, one 16-byte frame), %s", count(n)), "≤96 B", fmtF(soft, "B"), "parked goroutine " + fmtF(gor, "B"), fmt.Sprintf("%.0f× smaller", gor/soft)}}, nil
+	return []benchRow{{"P4", fmt.Sprintf("parked soft tasklet (blocked, one 16-byte frame), %s", count(n)), "≤96 B", fmtF(soft, "B"), "parked goroutine " + fmtF(gor, "B"), fmt.Sprintf("%.0f× smaller", gor/soft), met(soft <= 96)}}, nil
 }
 
 func parkedChild(stdout io.Writer, kind string, n int) error {
@@ -342,9 +360,9 @@ func benchSnapshots(c *benchConfig) ([]benchRow, error) {
 	}
 	ms := func(perTasklet float64) string { return fmt.Sprintf("%.0f ms per 1M", perTasklet) } // ns/tasklet × 1M / 1e6
 	return []benchRow{
-		{"P5", fmt.Sprintf("save, %s mixed parked tasklets", count(n)), "≤250 ms per 1M, ≥2× gob", ms(save), "gob " + ms(gobSave), speedup(gobSave, save)},
-		{"P5", fmt.Sprintf("load, %s mixed parked tasklets", count(n)), "≤250 ms per 1M, ≥2× gob", ms(load), "gob " + ms(gobLoad), speedup(gobLoad, load)},
-		{"P5", "snapshot size per idle tasklet", "≤12 B", fmtF(idle, "B"), fmt.Sprintf("mixed: cbor %.3g B, gob %.3g B", size, gobSize), fmt.Sprintf("%.1f× smaller (mixed)", gobSize/size)},
+		{"P5", fmt.Sprintf("save, %s mixed parked tasklets", count(n)), "≤250 ms per 1M, ≥2× gob", ms(save), "gob " + ms(gobSave), speedup(gobSave, save), met(save <= 250, gobSave >= 2*save)},
+		{"P5", fmt.Sprintf("load, %s mixed parked tasklets", count(n)), "≤250 ms per 1M, ≥2× gob", ms(load), "gob " + ms(gobLoad), speedup(gobLoad, load), met(load <= 250, gobLoad >= 2*load)},
+		{"P5", "snapshot size per idle tasklet", "≤12 B", fmtF(idle, "B"), fmt.Sprintf("mixed: cbor %.3g B, gob %.3g B", size, gobSize), fmt.Sprintf("%.1f× smaller (mixed)", gobSize/size), met(idle <= 12)},
 	}, nil
 }
 
@@ -358,12 +376,12 @@ func benchWorld(c *benchConfig) ([]benchRow, error) {
 			return nil, fmt.Errorf("world tick N=%d: the benchmark failed its own check", n)
 		}
 		fmt.Fprintf(c.stderr, " %s/tick vs %s/tick\n", r.World, r.Baseline)
-		target := "—"
+		target, ok := "—", noTarget
 		if n == 100_000 {
-			target = "≤20 ms per tick"
+			target, ok = "≤20 ms per tick", met(r.World <= 20*time.Millisecond)
 		}
 		rows = append(rows, benchRow{"P6", fmt.Sprintf("world tick, %s NPCs (wander + 1 AoI query each)", count(n)), target,
-			fmt.Sprintf("%.3g ms", float64(r.World)/1e6), fmt.Sprintf("plain loop %.3g ms", float64(r.Baseline)/1e6), fmt.Sprintf("%.2f× overhead", r.Ratio)})
+			fmt.Sprintf("%.3g ms", float64(r.World)/1e6), fmt.Sprintf("plain loop %.3g ms", float64(r.Baseline)/1e6), fmt.Sprintf("%.2f× overhead", r.Ratio), ok})
 	}
 	return rows, nil
 }

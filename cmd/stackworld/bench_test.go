@@ -22,9 +22,12 @@ func TestBenchQuickTable(t *testing.T) {
 	require.NoError(t, err, errOut.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 2+2+3, out.String()) // GOMAXPROCS line, blank, header, rule, 3 rows
-	require.Equal(t, "| | measure | target | reached | baseline (same run) | ratio |", lines[2])
+	require.Equal(t, "| | measure | target | reached | baseline (same run) | ratio | met? |", lines[2])
 	require.True(t, strings.HasPrefix(lines[4], "| P2 | send→receive, two soft tasklets (pointer) | ≤15 ns, ≥10× | "), lines[4])
-	require.Contains(t, lines[4], "faster |")
+	require.Contains(t, lines[4], "faster | ")
+	require.True(t, strings.HasSuffix(lines[4], " | yes / yes |") || strings.HasSuffix(lines[4], " | no / yes |") ||
+		strings.HasSuffix(lines[4], " | yes / no |") || strings.HasSuffix(lines[4], " | no / no |"), lines[4])
+	require.True(t, strings.HasSuffix(lines[5], " | — |"), lines[5])
 	require.True(t, strings.HasPrefix(lines[6], "| P3 | hard-tasklet switch (resume + yield) | ≤1.2× raw | "), lines[6])
 	require.Contains(t, errOut.String(), "bench: P2 hand-off soft (pointer) ...")
 }

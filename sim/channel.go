@@ -166,61 +166,60 @@ func (s *Scheduler) sendRecv(t *Tasklet, ch *Channel, send bool, v any) error {
 	return nil
 }
 
-// handoffPlain carries out a Send or Recv op that t's step returned when s.plain holds,
-// without transfer's generality, and returns the tasklet that is current after it: a send
-// to a waiting receiver on a channel that prefers the receiver and does not schedule all
-// (the default: the sender switches to the receiver), and a receive that blocks while
-// another tasklet is runnable. It does exactly what transfer does in those cases; for any
-// other it returns nil, having done nothing, and the caller takes the general path.
-func (s *Scheduler) handoffPlain(t *Tasklet, op Op) *Tasklet {
-	id := ChanID(op.w >> 32)
-	if id == 0 || int(id) > len(s.chans) {
-		return nil
-	}
-	ch := s.chans[id-1]
-	if ch == nil {
-		return nil
-	}
-	r := &s.ring
-	rm := r.mask()
-	if op.c == opSend {
-		if ch.balance >= 0 || ch.preference >= 0 || ch.scheduleAll {
-			return nil
-		}
-		t.pc = op.pc()
-		t.flags &^= flagNotOK | flagIter
-		p := ch.queue.popFront()
-		ch.balance++
-		p.dir = 0
-		if p.x.deadline != 0 {
-			s.cancelDeadline(p)
-		}
-		p.tempval, p.flags = op.v, p.flags&^(flagBomb|flagIter) // deliver(p, v, false), inlined
-		if t.tempval != nil {
-			t.tempval = nil
-		}
-		p.state = StateRunnable
-		// p takes t's place at the ring's front; t goes to the end (it left a slot: no growth).
-		p.pos = t.pos
-		r.buf[t.pos&rm] = p
-		if int(r.tail-r.head) >= len(r.buf) {
-			r.grow()
-			rm = r.mask()
-		}
-		t.pos = r.tail
-		r.buf[r.tail&rm] = t
-		r.tail++
-		r.n++
-		s.current = p
-		s.stats.Switches++
-		return p
-	}
-	if ch.balance > 0 || ch.closing || t.flags&flagBlockTrap != 0 || r.n <= 1 {
+// sendPlain and recvPlain carry out a Send or Recv op that t's step returned when s.plain
+// holds, without transfer's generality, and return the tasklet that is current after it:
+// a send to a waiting receiver on a channel that prefers the receiver and does not
+// schedule all (the default: the sender switches to the receiver), and a receive that
+// blocks while another tasklet is runnable. They do exactly what transfer does in those
+// cases; for any other they return nil, having done nothing, and the caller takes the
+// general path.
+func (s *Scheduler) sendPlain(t *Tasklet, op Op) *Tasklet {
+	ch := s.plainChannel(ChanID(op.w >> 32))
+	if ch == nil || ch.balance >= 0 || ch.preference >= 0 || ch.scheduleAll {
 		return nil
 	}
 	t.pc = op.pc()
 	t.flags &^= flagNotOK | flagIter
+	p := ch.queue.popFront()
+	ch.balance++
+	p.dir = 0
+	if p.x.deadline != 0 {
+		s.cancelDeadline(p)
+	}
+	p.tempval, p.flags = op.v, p.flags&^(flagBomb|flagIter) // deliver(p, v, false), inlined
+	if t.tempval != nil {
+		t.tempval = nil
+	}
+	p.state = StateRunnable
+	// p takes t's place at the ring's front; t goes to the end.
+	r := &s.ring
+	rm := r.mask()
+	p.pos = t.pos
+	r.buf[t.pos&rm] = p
+	if int(r.tail-r.head) >= len(r.buf) {
+		r.grow()
+		rm = r.mask()
+	}
+	t.pos = r.tail
+	r.buf[r.tail&rm] = t
+	r.tail++
+	r.n++
+	s.current = p
+	s.stats.Switches++
+	return p
+}
+
+// recvPlain: see sendPlain.
+func (s *Scheduler) recvPlain(t *Tasklet, pc PC, id ChanID) *Tasklet {
+	ch := s.plainChannel(id)
+	r := &s.ring
+	if ch == nil || ch.balance > 0 || ch.closing || t.flags&flagBlockTrap != 0 || r.n <= 1 {
+		return nil
+	}
+	t.pc = pc
+	t.flags &^= flagNotOK | flagIter
 	// t leaves the ring's front (nothing but tombstones before it) for the channel's queue.
+	rm := r.mask()
 	r.buf[t.pos&rm] = nil
 	h := t.pos + 1
 	r.n--
@@ -231,10 +230,18 @@ func (s *Scheduler) handoffPlain(t *Tasklet, op Op) *Tasklet {
 	next := r.buf[h&rm]
 	ch.queue.pushBack(t)
 	ch.balance--
-	t.state, t.dir, t.aux = StateBlocked, -1, uint32(ch.id)
+	t.state, t.dir, t.aux = StateBlocked, -1, uint32(id)
 	s.current = next
 	s.stats.Switches++
 	return next
+}
+
+// plainChannel returns the channel with id, or nil.
+func (s *Scheduler) plainChannel(id ChanID) *Channel {
+	if id == 0 || int(id) > len(s.chans) {
+		return nil
+	}
+	return s.chans[id-1]
 }
 
 var errNoChannel = errors.New("no such channel")

@@ -713,8 +713,15 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 					}
 					continue
 				}
-			case opSend, opRecv:
-				if next := s.handoffPlain(t, op); next != nil {
+			case opSend:
+				if next := s.sendPlain(t, op); next != nil {
+					if t = next; t.kind != Soft {
+						return
+					}
+					continue
+				}
+			case opRecv:
+				if next := s.recvPlain(t, op.pc(), ChanID(op.w>>32)); next != nil {
 					if t = next; t.kind != Soft {
 						return
 					}

@@ -10,10 +10,26 @@ type HardFunc func(h *Tasklet) error
 
 // coroutine runs a hard tasklet with strict hand-off: exactly one of the loop and the
 // tasklet runs at a time, and the order comes from the ring, never from the Go scheduler.
+//
+// Each side of a switch hands the other what it would otherwise test on resuming: a test
+// there of a value loaded after the switch delays the returns that follow it, all of
+// them mispredicted (see Await.Wait). So the loop in the main tasklet's Wait resumes a
+// hard tasklet h with
+//
+//	c := h.x.hard
+//	c.err = h.takeBomb()
+//	if back, _ := c.next(); back {
+//		// the main tasklet is current with no error pending: its Wait returns nil
+//	}
+//
+// (written out there: it is over the inlining budget, and a frame between the switch and
+// Wait would cost one more mispredicted return), and the tasklet suspends with
+// c.suspend(s.mainBack()), which returns c.err.
 type coroutine struct {
-	next  func() (struct{}, bool)
+	next  func() (bool, bool) // resumes the tasklet; true: what the tasklet yields, mainBack
 	stop  func()
-	yield func(struct{}) bool
+	yield func(bool) bool
+	err   error // the error raised in the tasklet when it resumes: its bomb, taken by the loop
 }
 
 type unwind struct{}
@@ -38,10 +54,11 @@ func (s *Scheduler) newHard(fn HardFunc) *Tasklet {
 	c := &coroutine{}
 	t.ext().hard = c
 	s.hardLive++
-	c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
+	c.next, c.stop = iter.Pull(func(yield func(bool) bool) {
 		c.yield = yield
-		if t.flags&flagBomb != 0 { // killed before it started: its code never runs
-			s.finish(t, t.takeBomb())
+		if err := c.err; err != nil { // killed before it started: its code never runs
+			c.err = nil
+			s.finish(t, err)
 			return
 		}
 		t.flags |= flagStarted
@@ -67,12 +84,18 @@ func runHard(t *Tasklet, fn HardFunc) (err error, unwound bool) {
 	return fn(t), false
 }
 
-// resume runs the hard tasklet until it blocks, yields or ends.
-func (c *coroutine) resume() { c.next() }
-
-// yieldToLoop gives control back to the loop until the tasklet is resumed.
-func (c *coroutine) yieldToLoop() {
-	if !c.yield(struct{}{}) {
+// suspend gives control back to the loop until the tasklet is resumed and returns the
+// error raised at its resumption. back is what the loop's next() returns: s.mainBack(),
+// once the tasklet's operation has made another tasklet current.
+func (c *coroutine) suspend(back bool) error {
+	if !c.yield(back) {
 		panic(unwind{})
 	}
+	return c.err
+}
+
+// mainBack reports whether the main tasklet is current with no error pending: the loop in
+// its Wait, given back control, can then return nil at once.
+func (s *Scheduler) mainBack() bool {
+	return s.current == s.main && s.main.flags&flagBomb == 0
 }

@@ -195,7 +195,7 @@ func (a Await) Wait() error {
 		s := t.x.s
 		q := &s.ring
 		if s.current == t && s.plain && q.n > 1 && !s.closed && (t.kind == Hard || t.kind == Main && !s.inLoop) {
-			// yieldPlain: t moves from the front of the ring to its end.
+			// The yield, as in runSoft: t moves from the front of the ring to its end.
 			if t.tempval != nil || t.flags&flagBomb != 0 {
 				t.tempval, t.flags = nil, t.flags&^flagBomb
 			}
@@ -240,10 +240,8 @@ func (a Await) Wait() error {
 		return a.waitErr()
 	}
 	s := t.x.s
-	if a.kind != awSchedule || !s.scheduleFast(t) {
-		if err := s.perform(a); err != nil {
-			return err
-		}
+	if err := s.perform(a); err != nil {
+		return err
 	}
 	// Suspend t until it is current again: a hard tasklet yields to the loop, the main
 	// tasklet runs it (soft tasklets, then hard ones, until main is current again). This

@@ -434,45 +434,6 @@ func (s *Scheduler) prepareThrow(t *Tasklet, err error) {
 
 // ---- internal: performing operations ----
 
-// scheduleFast is perform's awSchedule for the common case (a plain switch, another
-// tasklet runnable): t, the current tasklet, goes to the end of the ring and the next one
-// becomes current. It reports false, having done nothing, when the general path is needed.
-func (s *Scheduler) scheduleFast(t *Tasklet) bool {
-	if !s.plain || s.ring.n <= 1 {
-		return false
-	}
-	s.yieldPlain(t)
-	return true
-}
-
-// yieldPlain moves t, the current tasklet, from the ring's front to its end and makes the
-// next runnable tasklet current, which it returns. s.plain must hold and another tasklet
-// be runnable. (turnSteps is left alone: it counts only while a timed watchdog runs, and
-// then s.plain is false.)
-func (s *Scheduler) yieldPlain(t *Tasklet) *Tasklet {
-	if t.tempval != nil || t.flags&flagBomb != 0 {
-		t.tempval, t.flags = nil, t.flags&^flagBomb
-	}
-	q := &s.ring
-	m := q.mask()
-	q.buf[t.pos&m] = nil // t is the first live entry: nothing but tombstones before it
-	h := t.pos + 1
-	t.pos = q.tail
-	q.buf[q.tail&m] = t
-	q.tail++
-	for q.buf[h&m] == nil { // another tasklet is runnable, so this ends before t
-		h++
-	}
-	q.head = h
-	next := q.buf[h&m]
-	if q.n >= touchMin && h%lookBatch == 0 {
-		s.lookAhead() // see lookahead.go
-	}
-	s.current = next
-	s.stats.Switches++
-	return next
-}
-
 // updatePlain recomputes s.plain; call it after changing anything it depends on.
 func (s *Scheduler) updatePlain() {
 	s.plain = s.switchTrap <= 0 && s.timed == nil && s.schedCB == nil && s.chanCB == nil
@@ -684,8 +645,9 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			switch op.c {
 			case opSchedule:
 				if q := &s.ring; q.n > 1 {
-					// yieldPlain, written out (Go does not inline it): t moves from the
-					// front to the end. This is the turn of P1; the call cost 1 ns of 6.
+					// The yield, written out (a call cost 1 ns of the 6 a turn costs):
+					// t moves from the ring's front to its end. Await.Wait has a copy
+					// for the main and hard tasklets; keep the two alike.
 					t.pc = op.pc()
 					if t.tempval != nil || t.flags&flagBomb != 0 {
 						t.tempval, t.flags = nil, t.flags&^flagBomb

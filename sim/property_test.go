@@ -459,7 +459,8 @@ func runRandomProgram(seed uint64) (w *progWorld, err error) {
 		w.chans = append(w.chans, c)
 	}
 	// Half the programs check on every switch; the other half run without a schedule
-	// callback, because the scheduler's fast paths (the written-out yields, sendPlain, recvPlain) are only taken then.
+	// callback, because the scheduler's fast paths (the written-out yields, sendPlain,
+	// recvPlain) are only taken then.
 	if rng.IntN(2) == 0 {
 		s.SetScheduleCallback(func(prev, next *sim.Tasklet) {
 			w.logf("switch %d>%d", prev.ID(), next.ID())

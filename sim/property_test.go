@@ -300,7 +300,11 @@ func (f *progFrame) Step(t *sim.T) sim.Op {
 	w.check("step", t.ID())
 	switch t.At() {
 	case progPCGot:
-		w.gotValue(t.ID(), w.chans[f.Ch].Got(t))
+		v, ok := w.chans[f.Ch].GotOK(t)
+		if !ok { // a plain Recv must clear what a timed-out RecvFor left
+			w.logf("t%d got %d, not ok", t.ID(), v)
+		}
+		w.gotValue(t.ID(), v)
 	case progPCGotOK:
 		if v, ok := w.chans[f.Ch].GotOK(t); ok {
 			w.gotValue(t.ID(), v)
@@ -433,8 +437,15 @@ func (w *progWorld) mainOp() {
 
 const progRounds = 40
 
+// Switch observers for runRandomProgram.
+const (
+	observeRandom = iota // half the programs log and check every switch (seeded)
+	observeNone          // no schedule callback: the fast paths run
+	observeSilent        // a callback that does nothing: every switch takes the general path
+)
+
 // runRandomProgram runs the program of seed and returns its state; err is the first violation.
-func runRandomProgram(seed uint64) (w *progWorld, err error) {
+func runRandomProgram(seed uint64, observe int) (w *progWorld, err error) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed_5eed))
 	s := sim.NewScheduler(sim.Options{})
 	w = &progWorld{seed: seed, s: s, rng: rng, max: 12 + rng.IntN(20), hard: rng.IntN(3) == 0,
@@ -461,7 +472,10 @@ func runRandomProgram(seed uint64) (w *progWorld, err error) {
 	// Half the programs check on every switch; the other half run without a schedule
 	// callback, because the scheduler's fast paths (the written-out yields, sendPlain,
 	// recvPlain) are only taken then.
-	if rng.IntN(2) == 0 {
+	switch logSwitches := rng.IntN(2) == 0; {
+	case observe == observeSilent:
+		s.SetScheduleCallback(func(prev, next *sim.Tasklet) {})
+	case observe == observeRandom && logSwitches:
 		s.SetScheduleCallback(func(prev, next *sim.Tasklet) {
 			w.logf("switch %d>%d", prev.ID(), next.ID())
 			w.check("switch", next.ID())
@@ -518,12 +532,12 @@ func (w *progWorld) killAll() {
 // checkRandomProgram runs seed twice: no violation, the same event log.
 func checkRandomProgram(t testing.TB, seed uint64) *progWorld {
 	t.Helper()
-	w1, err := runRandomProgram(seed)
+	w1, err := runRandomProgram(seed, observeRandom)
 	if err != nil {
 		t.Logf("seed %d", seed)
 		t.Fatalf("%v\nlast events:\n%s", err, progTail(w1.log, 40))
 	}
-	w2, err := runRandomProgram(seed)
+	w2, err := runRandomProgram(seed, observeRandom)
 	if err != nil {
 		t.Logf("seed %d", seed)
 		t.Fatalf("second run: %v", err)
@@ -575,6 +589,29 @@ func TestRandomPrograms(t *testing.T) {
 	for i, sub := range want {
 		if seen[i] == 0 {
 			t.Errorf("no program logged %q", sub)
+		}
+	}
+}
+
+// TestFastPathsMatchGeneralPaths runs every program twice, without a schedule callback
+// (the scheduler's fast paths: written-out yields, sendPlain, recvPlain, Wait's yield) and
+// with one that does nothing (the general paths), and requires the same events.
+func TestFastPathsMatchGeneralPaths(t *testing.T) {
+	n := progCount()
+	for seed := uint64(1); seed <= uint64(n); seed++ {
+		fast, err := runRandomProgram(seed, observeNone)
+		if err != nil {
+			t.Fatalf("seed %d, fast paths: %v\nlast events:\n%s", seed, err, progTail(fast.log, 40))
+		}
+		general, err := runRandomProgram(seed, observeSilent)
+		if err != nil {
+			t.Fatalf("seed %d, general paths: %v\nlast events:\n%s", seed, err, progTail(general.log, 40))
+		}
+		for i := range max(len(fast.log), len(general.log)) {
+			if i >= len(fast.log) || i >= len(general.log) || fast.log[i] != general.log[i] {
+				t.Fatalf("seed %d: fast and general paths differ at event %d:\n%s\nvs\n%s", seed, i,
+					progTail(fast.log[:min(i+1, len(fast.log))], 10), progTail(general.log[:min(i+1, len(general.log))], 10))
+			}
 		}
 	}
 }

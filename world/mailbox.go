@@ -97,6 +97,9 @@ func (q *loaded) each(f func(v any) bool) {
 func (q *loaded) values() []any { return q.vals }
 
 // NewMailbox returns a new, empty mailbox owned by entity owner (0: none), named for views.
+// A mailbox whose owner despawns is dropped, with the messages still queued, at the end of
+// the tick in which the owner despawned (or, while some tasklet still waits on it, at the
+// end of the first tick after it stops waiting): Post to it then reports false.
 func NewMailbox[M any](w *World, owner EntityID, name string) Mailbox[M] {
 	id := w.s.NewChannel().ID()
 	w.setMail(id, &queue[M]{owner: owner, name: name})
@@ -111,6 +114,34 @@ func (w *World) setMail(id sim.ChanID, q mailQueue) {
 		w.mailIDs = append(w.mailIDs, id)
 	}
 	w.mail[id] = q
+}
+
+// dropOrphanMail drops the mailboxes whose owner has despawned and on which no tasklet
+// waits, with their channels and queued messages; the rest keep their creation order. It
+// reports whether an orphan had to stay because a tasklet waits on it.
+func (w *World) dropOrphanMail() (waiting bool) {
+	var live []sim.ChanID // nil until a mailbox is dropped: Mailboxes' slice stays as it was
+	for i, id := range w.mailIDs {
+		owner := w.mail[id].Owner()
+		orphan := owner != 0 && !w.Alive(owner)
+		if ch := w.s.Channel(id); orphan && ch != nil && ch.Balance() != 0 {
+			orphan, waiting = false, true
+		}
+		switch {
+		case orphan && live == nil:
+			live = append(make([]sim.ChanID, 0, len(w.mailIDs)-1), w.mailIDs[:i]...)
+			fallthrough
+		case orphan:
+			_ = w.s.DropChannel(id) // no tasklet waits (checked above); already gone is fine
+			w.mail[id] = nil
+		case live != nil:
+			live = append(live, id)
+		}
+	}
+	if live != nil {
+		w.mailIDs = live
+	}
+	return waiting
 }
 
 // q returns the typed queue of mb, converting a loaded one; nil if mb is not a mailbox of

@@ -64,6 +64,9 @@ func (w *World) endTick(emit bool) {
 		w.items = append(w.items, GridItem{ID: e.ID, Kind: e.Kind, Pos: e.Pos})
 	}
 	w.grid.Build(w.items)
+	if w.died > 0 || w.orphanMail || !emit { // !emit: a new or loaded world, swept once
+		w.orphanMail = w.dropOrphanMail()
+	}
 	w.died, w.dirty = 0, false
 	w.updateInterest(emit)
 	w.sum = w.checksum()

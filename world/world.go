@@ -130,9 +130,11 @@ type World struct {
 	names   map[string]sim.ChanID // named channels
 	mail    []mailQueue           // by channel id; nil: not a mailbox
 	mailIDs []sim.ChanID          // mailbox ids in creation order
-	comps   map[string]componentStore
-	monitor map[sim.ID]sim.ChanID // tasklet → Exit mailbox
-	seq     uint64                // world sequence counter (correlation ids)
+	// orphanMail: a mailbox whose owner despawned is kept because a tasklet waits on it
+	orphanMail bool
+	comps      map[string]componentStore
+	monitor    map[sim.ID]sim.ChanID // tasklet → Exit mailbox
+	seq        uint64                // world sequence counter (correlation ids)
 
 	events   []Event
 	evMark   int       // events before evMark belong to the last tick; Tick drops them

@@ -364,3 +364,39 @@ func TestViews(t *testing.T) {
 	require.Equal(t, 1, st.Tasklets.Sleeping)
 	require.Equal(t, 1, st.Tasklets.Blocked)
 }
+
+// A mailbox is dropped with its owner: at the end of the tick in which the owner despawned,
+// or, while another tasklet still waits on it, once that tasklet stops waiting.
+func TestMailboxesDropWithTheirOwner(t *testing.T) {
+	w := newWorld(t, world.Config{})
+	kind := w.Kind("npc")
+	var log []string
+	owner := w.NewEntity(kind, world.Vec{})
+	inbox := world.NewMailbox[string](w, owner, "inbox")
+	_, err := w.Attach(owner, &echo{log: &log, Inbox: inbox})
+	require.NoError(t, err)
+	shared := w.NewEntity(kind, world.Vec{})
+	watched := world.NewMailbox[string](w, shared, "watched")
+	stranger := w.Spawn(&echo{log: &log, Inbox: watched}) // waits on shared's mailbox, owned by no entity
+	keep := world.NewMailbox[string](w, 0, "unowned")
+	tick(t, w, 1)
+	require.True(t, inbox.Post(w, "hello"))
+	require.True(t, watched.Post(w, "hi"))
+	tick(t, w, 1)
+	require.Equal(t, []string{"tick 2: hello", "tick 2: hi"}, log)
+
+	require.True(t, w.Despawn(owner))
+	require.True(t, w.Despawn(shared))
+	require.True(t, inbox.Post(w, "unread")) // until the tick ends, the mailbox is still there
+	tick(t, w, 1)
+	require.Equal(t, []sim.ChanID{watched.ID, keep.ID}, w.Mailboxes(), "inbox dropped; watched has a waiter")
+	require.Nil(t, w.Scheduler().Channel(inbox.ID))
+	require.False(t, inbox.Post(w, "too late"))
+	require.Equal(t, 0, inbox.Len(w))
+
+	require.NoError(t, stranger.Kill(w.Scheduler().Main()).Wait())
+	tick(t, w, 1)
+	require.Equal(t, []sim.ChanID{keep.ID}, w.Mailboxes())
+	require.Nil(t, w.Scheduler().Channel(watched.ID))
+	require.True(t, keep.Post(w, "still here"))
+}

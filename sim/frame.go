@@ -118,8 +118,9 @@ func (t *Tasklet) takeBomb() error {
 }
 
 // An Await is a suspending operation that has not happened yet. In a soft tasklet's Step,
-// Then(pc) performs it and names the resume point; in the main tasklet or a hard tasklet,
-// Wait performs it and blocks until the tasklet runs again. Dropping an Await does nothing.
+// Then(pc) turns it into the Op to return (the scheduler performs it when the step returns)
+// and names the resume point; in the main tasklet or a hard tasklet, Wait performs it and
+// blocks until the tasklet runs again. Dropping an Await does nothing.
 //
 // An Await is 32 bytes in four fields, so that the compiler keeps it in registers.
 type Await struct {

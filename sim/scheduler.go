@@ -613,12 +613,16 @@ func (s *Scheduler) finish(t *Tasklet, err error) {
 // tasklet: a switch from one soft tasklet to another does not return to Wait's loop, so one
 // deferred recover serves many turns.
 func (s *Scheduler) runSoft(t *Tasklet) {
+	// stepping is t for the deferred recover. The closure does not capture t itself, which
+	// would keep t in memory instead of a register for every use in the loop.
+	stepping := t
 	defer func() {
 		if r := recover(); r != nil {
-			s.recoverStep(t, r) // t: the tasklet that was being stepped
+			s.recoverStep(stepping, r)
 		}
 	}()
 	for {
+		stepping = t
 		var op Op
 		switch f := t.flags; {
 		case f&(flagBomb|flagStarted) == flagStarted:

@@ -359,3 +359,13 @@ func TestLongWaitsKeepTheirTicks(t *testing.T) {
 		require.NoError(t, tk.Kill(s.Main()).Wait())
 	}
 }
+
+// The zero Tasklet, which no scheduler made, answers its accessors without panicking.
+func TestZeroTasklet(t *testing.T) {
+	var z sim.Tasklet
+	require.Nil(t, z.Scheduler())
+	require.False(t, z.IsCurrent())
+	require.False(t, z.Alive())
+	require.Equal(t, sim.StateNew, z.State())
+	require.Equal(t, 0, z.Depth())
+}

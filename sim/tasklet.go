@@ -131,7 +131,12 @@ func (t *Tasklet) Kind() Kind { return t.kind }
 func (t *Tasklet) State() State { return t.state }
 
 // Scheduler returns the scheduler the tasklet belongs to.
-func (t *Tasklet) Scheduler() *Scheduler { return t.x.s }
+func (t *Tasklet) Scheduler() *Scheduler {
+	if t.x == nil { // the zero Tasklet, which no scheduler made
+		return nil
+	}
+	return t.x.s
+}
 
 // Alive reports whether the tasklet is bound and has not finished.
 func (t *Tasklet) Alive() bool { return t.state != StateNew && t.state != StateDead }
@@ -169,7 +174,7 @@ func (t *Tasklet) Paused() bool { return t.state == StatePaused || t.state == St
 func (t *Tasklet) Restorable() bool { return t.kind == Soft || !t.Alive() }
 
 // IsCurrent reports whether the tasklet is the one running.
-func (t *Tasklet) IsCurrent() bool { return t.x.s.current == t }
+func (t *Tasklet) IsCurrent() bool { return t.x != nil && t.x.s.current == t }
 
 // IsMain reports whether this is the main tasklet.
 func (t *Tasklet) IsMain() bool { return t.kind == Main }

@@ -164,7 +164,7 @@ var awaitNames = [...]string{"none", "fail", "schedule", "schedule-remove", "sle
 // Then returns the Op that performs the operation when the step returns it, on behalf of
 // the stepping soft tasklet, and makes pc the frame's resume point. If the operation fails,
 // the error is raised at pc (see Catcher). Return the Op at once: an Op that is not
-// returned does nothing.
+// returned does nothing. An Await made for another tasklet raises ErrNotCurrent.
 func (a Await) Then(pc PC) Op {
 	op := Op{v: a.v, w: uint64(pc) | uint64(a.arg)<<32, c: opAwait + opCode(a.kind)}
 	if a.t != nil {

@@ -153,8 +153,11 @@ func (w *World) Despawn(id EntityID) bool {
 		return false
 	}
 	w.touch()
-	if t := w.tasks[i]; t != nil && t.Alive() && !t.IsCurrent() {
-		_ = t.KillPending() // alive and not current: cannot fail
+	if t := w.tasks[i]; t != nil {
+		if t.Alive() && !t.IsCurrent() {
+			_ = t.KillPending() // alive and not current: cannot fail
+		}
+		delete(w.monitor, t.ID()) // a kill is no failure: the monitor would never hear of it
 	}
 	if w.ents[i].Interest > 0 {
 		w.removeWatcher(id)

@@ -400,3 +400,21 @@ func TestMailboxesDropWithTheirOwner(t *testing.T) {
 	require.Nil(t, w.Scheduler().Channel(watched.ID))
 	require.True(t, keep.Post(w, "still here"))
 }
+
+// Despawning an entity drops the monitor of its tasklet: the kill is no failure, so the
+// monitor would never hear of it and its entry would stay forever.
+func TestDespawnDropsTheMonitor(t *testing.T) {
+	w := newWorld(t, world.Config{})
+	mon := world.NewMailbox[world.Exit](w, 0, "monitor")
+	a := w.SpawnEntity(w.Kind("x"), world.Vec{}, func(world.EntityID) sim.Frame { return &counter{} })
+	b := w.SpawnEntity(w.Kind("x"), world.Vec{}, func(world.EntityID) sim.Frame { return &counter{} })
+	w.Monitor(w.TaskletOf(a).ID(), mon)
+	w.Monitor(w.TaskletOf(b).ID(), mon)
+	tick(t, w, 1)
+	require.True(t, w.Despawn(a))
+	tick(t, w, 1)
+	st, err := w.State()
+	require.NoError(t, err)
+	require.Equal(t, []world.MonitorState{{Tasklet: w.TaskletOf(b).ID(), Mailbox: mon.ID}}, st.Monitors)
+	require.Equal(t, 0, mon.Len(w), "a kill posts no Exit")
+}

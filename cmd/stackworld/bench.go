@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,6 +54,7 @@ type benchConfig struct {
 	quick     bool
 	only      map[string]bool
 	benchtime time.Duration
+	count     int // runs of each P1-P3 benchmark; the table shows the median
 	stderr    io.Writer
 }
 
@@ -64,11 +66,12 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quick := fs.Bool("quick", false, "small sizes and short runs (a smoke test of the table, not figures to quote)")
 	only := fs.String("only", "", "comma-separated measures to run, e.g. P1,P2 (default: all of P1-P6)")
 	benchtime := fs.Duration("benchtime", time.Second, "target time per benchmark")
+	count := fs.Int("count", 1, "runs of each P1-P3 benchmark (each beside its baseline); the table shows the median, which steadies figures on a noisy machine")
 	inProcess := fs.Bool("in-process", false, "run every measure in this process (default: each measure in a fresh child process, so that one measure's heap does not slow the next)")
 	child := fs.String("parked-child", "", "internal: measure parked memory in this process (soft|goroutine)")
 	childN := fs.Int("parked-n", 1_000_000, "internal: tasklets for -parked-child")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stackworld bench [-quick] [-only P1,P2,...] [-benchtime 1s]")
+		fmt.Fprintln(stderr, "usage: stackworld bench [-quick] [-only P1,P2,...] [-benchtime 1s] [-count 1]")
 		fmt.Fprintln(stderr, "\nRuns the benchmarks behind the README's performance table, each beside its baseline,")
 		fmt.Fprintln(stderr, "and prints the table in Markdown. Progress goes to stderr. For the README's figures")
 		fmt.Fprintln(stderr, "run it as: GOMAXPROCS=1 go run ./cmd/stackworld bench")
@@ -83,7 +86,10 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *child != "" {
 		return parkedChild(stdout, *child, *childN)
 	}
-	cfg := &benchConfig{quick: *quick, benchtime: *benchtime, stderr: stderr, only: map[string]bool{}}
+	if *count < 1 || *count > 99 {
+		return usageError{fmt.Sprintf("-count %d: want 1 to 99", *count)}
+	}
+	cfg := &benchConfig{quick: *quick, benchtime: *benchtime, count: *count, stderr: stderr, only: map[string]bool{}}
 	if *quick && *benchtime == time.Second {
 		cfg.benchtime = 20 * time.Millisecond
 	}
@@ -99,7 +105,11 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := flag.Set("test.benchtime", cfg.benchtime.String()); err != nil {
 		return fmt.Errorf("bench: set benchtime: %w", err)
 	}
-	fmt.Fprintf(stdout, "GOMAXPROCS=%d, %s/%s, %s, benchtime %s\n\n", runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), cfg.benchtime)
+	runs := ""
+	if cfg.count > 1 {
+		runs = fmt.Sprintf(", P1-P3 the median of %d runs", cfg.count)
+	}
+	fmt.Fprintf(stdout, "GOMAXPROCS=%d, %s/%s, %s, benchtime %s%s\n\n", runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), cfg.benchtime, runs)
 	if !*inProcess {
 		return benchChildren(ctx, cfg, *quick, stdout, stderr)
 	}
@@ -147,7 +157,7 @@ func benchChildren(ctx context.Context, cfg *benchConfig, quick bool, stdout, st
 		if !cfg.want(id) {
 			continue
 		}
-		args := []string{"bench", "-in-process", "-only", id, "-benchtime", cfg.benchtime.String()}
+		args := []string{"bench", "-in-process", "-only", id, "-benchtime", cfg.benchtime.String(), "-count", strconv.Itoa(cfg.count)}
 		if quick {
 			args = append(args, "-quick")
 		}
@@ -171,8 +181,31 @@ func benchChildren(ctx context.Context, cfg *benchConfig, quick bool, stdout, st
 	return nil
 }
 
-// measure runs one benchmark body and returns its metric in unit, with a progress line.
+// measure runs one benchmark body c.count times and returns the median of its metric in
+// unit, with a progress line for each run.
 func (c *benchConfig) measure(name, unit string, body func(*testing.B)) (float64, error) {
+	runs := make([]float64, 0, c.count)
+	for range max(c.count, 1) {
+		v, err := c.measureOnce(name, unit, body)
+		if err != nil {
+			return 0, err
+		}
+		runs = append(runs, v)
+	}
+	return median(runs), nil
+}
+
+// median returns the median of vs (sorting vs); vs must not be empty.
+func median(vs []float64) float64 {
+	slices.Sort(vs)
+	if n := len(vs); n%2 == 0 {
+		return (vs[n/2-1] + vs[n/2]) / 2
+	}
+	return vs[len(vs)/2]
+}
+
+// measureOnce runs one benchmark body once and returns its metric in unit.
+func (c *benchConfig) measureOnce(name, unit string, body func(*testing.B)) (float64, error) {
 	fmt.Fprintf(c.stderr, "bench: %s ...", name)
 	start := time.Now()
 	var failed string

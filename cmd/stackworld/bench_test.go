@@ -71,3 +71,26 @@ func TestBenchChildProcesses(t *testing.T) {
 	require.True(t, strings.HasPrefix(lines[4], "| P3 | hard-tasklet switch (resume + yield) | ≤1.2× raw | "), lines[4])
 	require.Contains(t, stderr.String(), "bench: P3 hard-tasklet switch ...")
 }
+
+// TestBenchCountTakesTheMedian runs P3 three times in one process: three progress lines
+// for each benchmark, one row, and a header that says so.
+func TestBenchCountTakesTheMedian(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs benchmarks")
+	}
+	var out, errOut bytes.Buffer
+	err := benchCmd(context.Background(), []string{"-quick", "-in-process", "-only", "P3", "-count", "3"}, &out, &errOut)
+	require.NoError(t, err, errOut.String())
+	require.Equal(t, 3, strings.Count(errOut.String(), "bench: P3 hard-tasklet switch ..."))
+	require.Equal(t, 3, strings.Count(errOut.String(), "bench: P3 raw iter.Pull switch ..."))
+	require.Contains(t, out.String(), ", P1-P3 the median of 3 runs\n")
+	require.Equal(t, 1, strings.Count(out.String(), "| P3 |"))
+	err = benchCmd(context.Background(), []string{"-count", "0"}, &out, &errOut)
+	require.EqualError(t, err, "-count 0: want 1 to 99")
+}
+
+func TestMedian(t *testing.T) {
+	require.Equal(t, 2.0, median([]float64{3, 1, 2}))
+	require.Equal(t, 2.5, median([]float64{4, 1, 3, 2}))
+	require.Equal(t, 7.0, median([]float64{7}))
+}

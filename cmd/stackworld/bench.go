@@ -66,7 +66,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quick := fs.Bool("quick", false, "small sizes and short runs (a smoke test of the table, not figures to quote)")
 	only := fs.String("only", "", "comma-separated measures to run, e.g. P1,P2 (default: all of P1-P6)")
 	benchtime := fs.Duration("benchtime", time.Second, "target time per benchmark")
-	count := fs.Int("count", 1, "runs of each P1-P3 benchmark (each beside its baseline); the table shows the median, which steadies figures on a noisy machine")
+	count := fs.Int("count", 1, "runs of each P1-P3 benchmark, taken in turn with its baselines; the table shows the median, which steadies figures on a noisy machine")
 	inProcess := fs.Bool("in-process", false, "run every measure in this process (default: each measure in a fresh child process, so that one measure's heap does not slow the next)")
 	child := fs.String("parked-child", "", "internal: measure parked memory in this process (soft|goroutine)")
 	childN := fs.Int("parked-n", 1_000_000, "internal: tasklets for -parked-child")
@@ -181,18 +181,31 @@ func benchChildren(ctx context.Context, cfg *benchConfig, quick bool, stdout, st
 	return nil
 }
 
-// measure runs one benchmark body c.count times and returns the median of its metric in
-// unit, with a progress line for each run.
-func (c *benchConfig) measure(name, unit string, body func(*testing.B)) (float64, error) {
-	runs := make([]float64, 0, c.count)
+// benchBody is a benchmark body and its name in progress lines.
+type benchBody struct {
+	name string
+	run  func(*testing.B)
+}
+
+// measure runs the bodies c.count times, in turn (so that a measure and its baseline meet
+// the machine in the same state), and returns the median of each one's metric in unit,
+// with a progress line for each run.
+func (c *benchConfig) measure(unit string, bodies ...benchBody) ([]float64, error) {
+	runs := make([][]float64, len(bodies))
 	for range max(c.count, 1) {
-		v, err := c.measureOnce(name, unit, body)
-		if err != nil {
-			return 0, err
+		for i, body := range bodies {
+			v, err := c.measureOnce(body.name, unit, body.run)
+			if err != nil {
+				return nil, err
+			}
+			runs[i] = append(runs[i], v)
 		}
-		runs = append(runs, v)
 	}
-	return median(runs), nil
+	medians := make([]float64, len(bodies))
+	for i, r := range runs {
+		medians[i] = median(r)
+	}
+	return medians, nil
 }
 
 // median returns the median of vs (sorting vs); vs must not be empty.
@@ -241,18 +254,14 @@ func speedup(slow, fast float64) string { return fmt.Sprintf("%.1f× faster", sl
 func benchTurns(c *benchConfig) ([]benchRow, error) {
 	var rows []benchRow
 	for _, n := range c.sizes(1_000, 10_000, 100_000, 1_000_000) {
-		soft, err := c.measure(fmt.Sprintf("P1 turn soft N=%d", n), "ns/turn", func(b *testing.B) { simbench.Turn(b, n, false) })
+		m, err := c.measure("ns/turn",
+			benchBody{fmt.Sprintf("P1 turn soft N=%d", n), func(b *testing.B) { simbench.Turn(b, n, false) }},
+			benchBody{fmt.Sprintf("P1 turn soft shuffled N=%d", n), func(b *testing.B) { simbench.Turn(b, n, true) }},
+			benchBody{fmt.Sprintf("P1 turn iter.Pull N=%d", n), func(b *testing.B) { simbench.PullTurn(b, n) }})
 		if err != nil {
 			return nil, err
 		}
-		shuf, err := c.measure(fmt.Sprintf("P1 turn soft shuffled N=%d", n), "ns/turn", func(b *testing.B) { simbench.Turn(b, n, true) })
-		if err != nil {
-			return nil, err
-		}
-		pull, err := c.measure(fmt.Sprintf("P1 turn iter.Pull N=%d", n), "ns/turn", func(b *testing.B) { simbench.PullTurn(b, n) })
-		if err != nil {
-			return nil, err
-		}
+		soft, shuf, pull := m[0], m[1], m[2]
 		target, targetShuf := "≥10× pull", "≥10× pull"
 		metSpawn, metShuf := met(pull >= 10*soft), met(pull >= 10*shuf)
 		if n == 1_000_000 {
@@ -267,18 +276,14 @@ func benchTurns(c *benchConfig) ([]benchRow, error) {
 }
 
 func benchHandoff(c *benchConfig) ([]benchRow, error) {
-	ptr, err := c.measure("P2 hand-off soft (pointer)", "ns/handoff", simbench.Handoff)
+	m, err := c.measure("ns/handoff",
+		benchBody{"P2 hand-off soft (pointer)", simbench.Handoff},
+		benchBody{"P2 hand-off soft (int)", simbench.HandoffInt},
+		benchBody{"P2 hand-off goroutines", simbench.GoroutineHandoff})
 	if err != nil {
 		return nil, err
 	}
-	boxed, err := c.measure("P2 hand-off soft (int)", "ns/handoff", simbench.HandoffInt)
-	if err != nil {
-		return nil, err
-	}
-	gor, err := c.measure("P2 hand-off goroutines", "ns/handoff", simbench.GoroutineHandoff)
-	if err != nil {
-		return nil, err
-	}
+	ptr, boxed, gor := m[0], m[1], m[2]
 	return []benchRow{
 		{"P2", "send→receive, two soft tasklets (pointer)", "≤15 ns, ≥10×", fmtF(ptr, "ns"), "goroutines + chan " + fmtF(gor, "ns"), speedup(gor, ptr), met(ptr <= 15, gor >= 10*ptr)},
 		{"P2", "send→receive, two soft tasklets (int, boxed)", "—", fmtF(boxed, "ns"), "goroutines + chan " + fmtF(gor, "ns"), speedup(gor, boxed), noTarget},
@@ -286,14 +291,13 @@ func benchHandoff(c *benchConfig) ([]benchRow, error) {
 }
 
 func benchHardSwitch(c *benchConfig) ([]benchRow, error) {
-	hard, err := c.measure("P3 hard-tasklet switch", "ns/switch", simbench.HardSwitch)
+	m, err := c.measure("ns/switch",
+		benchBody{"P3 hard-tasklet switch", simbench.HardSwitch},
+		benchBody{"P3 raw iter.Pull switch", simbench.PullSwitch})
 	if err != nil {
 		return nil, err
 	}
-	raw, err := c.measure("P3 raw iter.Pull switch", "ns/switch", simbench.PullSwitch)
-	if err != nil {
-		return nil, err
-	}
+	hard, raw := m[0], m[1]
 	return []benchRow{{"P3", "hard-tasklet switch (resume + yield)", "≤1.2× raw", fmtF(hard, "ns"), "iter.Pull next() " + fmtF(raw, "ns"), fmt.Sprintf("%.2f× raw", hard/raw), met(hard <= 1.2*raw)}}, nil
 }
 

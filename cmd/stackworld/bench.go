@@ -74,7 +74,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "usage: stackworld bench [-quick] [-only P1,P2,...] [-benchtime 1s] [-count 1]")
 		fmt.Fprintln(stderr, "\nRuns the benchmarks behind the README's performance table, each beside its baseline,")
 		fmt.Fprintln(stderr, "and prints the table in Markdown. Progress goes to stderr. For the README's figures")
-		fmt.Fprintln(stderr, "run it as: GOMAXPROCS=1 go run ./cmd/stackworld bench")
+		fmt.Fprintln(stderr, "run it as: GOMAXPROCS=1 go run ./cmd/stackworld bench -count 3")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {

@@ -1,0 +1,112 @@
+package sim_test
+
+import (
+	"testing"
+
+	"github.com/stackworld/stackworld/sim"
+)
+
+// spinOnce yields once per round and counts its turns.
+type spinOnce struct{ N int }
+
+func (f *spinOnce) Step(t *sim.T) sim.Op {
+	f.N++
+	return t.Schedule().Then(0)
+}
+
+// relay receives pointers on In and sends each on Out; with a sender and a receiver at
+// the ends, every move is a plain hand-off.
+type relay struct {
+	In, Out sim.Chan[*int]
+}
+
+func (f *relay) Step(t *sim.T) sim.Op {
+	if t.At() == 1 {
+		return f.Out.Send(t, f.In.Got(t)).Then(0)
+	}
+	return f.In.Recv(t).Then(1)
+}
+
+// waiter receives with a timeout of Ticks ticks, forever, counting the timeouts.
+type waiter struct {
+	Ch       sim.Chan[int]
+	Ticks    int
+	TimedOut int
+}
+
+func (f *waiter) Step(t *sim.T) sim.Op {
+	if t.At() == 1 {
+		if _, ok := f.Ch.GotOK(t); !ok {
+			f.TimedOut++
+		}
+	}
+	return f.Ch.RecvFor(t, f.Ticks).Then(1)
+}
+
+// The scheduler's hot paths allocate nothing: a turn, a hand-off of a pointer, a tick of
+// receives that time out (ticks under 256: see RecvFor), and a hard tasklet's switch.
+func TestHotPathsAllocateNothing(t *testing.T) {
+	if raceBuild() {
+		t.Skip("the race detector allocates")
+	}
+	s := sim.NewScheduler(sim.Options{})
+	defer s.Close()
+	spinners := make([]*spinOnce, 100)
+	for i := range spinners {
+		spinners[i] = &spinOnce{}
+		s.Spawn(spinners[i])
+	}
+	if allocs := testing.AllocsPerRun(100, func() { _ = s.Schedule() }); allocs != 0 {
+		t.Errorf("a round of 100 turns allocated %.1f times", allocs)
+	}
+	if spinners[0].N != 101 {
+		t.Fatalf("spinner ran %d turns, want 101", spinners[0].N)
+	}
+
+	s2 := sim.NewScheduler(sim.Options{})
+	defer s2.Close()
+	a, b := sim.NewChan[*int](s2), sim.NewChan[*int](s2)
+	s2.Spawn(&relay{In: a, Out: b})
+	v := new(int)
+	if allocs := testing.AllocsPerRun(100, func() {
+		if err := sim.Send(s2.Main(), a, v); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := sim.Receive(s2.Main(), b); err != nil || got != v {
+			t.Fatalf("received %p, %v; want %p", got, err, v)
+		}
+	}); allocs != 0 {
+		t.Errorf("a relay through a soft tasklet allocated %.1f times", allocs)
+	}
+
+	s3 := sim.NewScheduler(sim.Options{})
+	defer s3.Close()
+	ch := sim.NewChan[int](s3)
+	waiters := []*waiter{{Ch: ch, Ticks: 1}, {Ch: ch, Ticks: 1}, {Ch: ch, Ticks: 2}}
+	for _, w := range waiters {
+		s3.Spawn(w)
+	}
+	for range 4 { // the timers' buckets and spares reach their size
+		if err := s3.Tick(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if allocs := testing.AllocsPerRun(100, func() { _ = s3.Tick() }); allocs != 0 {
+		t.Errorf("a tick of timed-out receives allocated %.1f times", allocs)
+	}
+	if waiters[0].TimedOut < 100 {
+		t.Fatalf("a waiter timed out %d times, want 100 or more", waiters[0].TimedOut)
+	}
+	n := 0
+	s3.SpawnHard(func(h *sim.Tasklet) error {
+		for {
+			n++
+			if err := h.Schedule().Wait(); err != nil {
+				return err
+			}
+		}
+	})
+	if allocs := testing.AllocsPerRun(100, func() { _ = s3.Schedule() }); allocs != 0 {
+		t.Errorf("a hard tasklet's switch allocated %.1f times", allocs)
+	}
+}

@@ -4,15 +4,8 @@ import (
 	"testing"
 
 	"github.com/stackworld/stackworld/sim"
+	"github.com/stackworld/stackworld/sim/simbench"
 )
-
-// spinOnce yields once per round and counts its turns.
-type spinOnce struct{ N int }
-
-func (f *spinOnce) Step(t *sim.T) sim.Op {
-	f.N++
-	return t.Schedule().Then(0)
-}
 
 // relay receives pointers on In and sends each on Out; with a sender and a receiver at
 // the ends, every move is a plain hand-off.
@@ -27,40 +20,19 @@ func (f *relay) Step(t *sim.T) sim.Op {
 	return f.In.Recv(t).Then(1)
 }
 
-// waiter receives with a timeout of Ticks ticks, forever, counting the timeouts.
-type waiter struct {
-	Ch       sim.Chan[int]
-	Ticks    int
-	TimedOut int
-}
-
-func (f *waiter) Step(t *sim.T) sim.Op {
-	if t.At() == 1 {
-		if _, ok := f.Ch.GotOK(t); !ok {
-			f.TimedOut++
-		}
-	}
-	return f.Ch.RecvFor(t, f.Ticks).Then(1)
-}
-
 // The scheduler's hot paths allocate nothing: a turn, a hand-off of a pointer, a tick of
 // receives that time out (ticks under 256: see RecvFor), and a hard tasklet's switch.
 func TestHotPathsAllocateNothing(t *testing.T) {
 	if raceBuild() {
 		t.Skip("the race detector allocates")
 	}
-	s := sim.NewScheduler(sim.Options{})
+	s, spinners := simbench.NewTurnRing(100, false)
 	defer s.Close()
-	spinners := make([]*spinOnce, 100)
-	for i := range spinners {
-		spinners[i] = &spinOnce{}
-		s.Spawn(spinners[i])
-	}
 	if allocs := testing.AllocsPerRun(100, func() { _ = s.Schedule() }); allocs != 0 {
 		t.Errorf("a round of 100 turns allocated %.1f times", allocs)
 	}
-	if spinners[0].N != 101 {
-		t.Fatalf("spinner ran %d turns, want 101", spinners[0].N)
+	if spinners[0].Turns != 101 {
+		t.Fatalf("spinner ran %d turns, want 101", spinners[0].Turns)
 	}
 
 	s2 := sim.NewScheduler(sim.Options{})
@@ -82,7 +54,7 @@ func TestHotPathsAllocateNothing(t *testing.T) {
 	s3 := sim.NewScheduler(sim.Options{})
 	defer s3.Close()
 	ch := sim.NewChan[int](s3)
-	waiters := []*waiter{{Ch: ch, Ticks: 1}, {Ch: ch, Ticks: 1}, {Ch: ch, Ticks: 2}}
+	waiters := []*longWait{{Ch: ch, Ticks: 1, Recv: true, Repeat: true}, {Ch: ch, Ticks: 1, Recv: true, Repeat: true}, {Ch: ch, Ticks: 2, Recv: true, Repeat: true}}
 	for _, w := range waiters {
 		s3.Spawn(w)
 	}

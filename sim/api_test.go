@@ -326,16 +326,24 @@ func TestThenMisuseRaisesInTheSteppingTasklet(t *testing.T) {
 	require.Equal(t, sim.StatePaused, victim.State(), "the victim was not scheduled")
 }
 
-// longWait sleeps, or waits on a channel, for Ticks ticks.
+// longWait sleeps, or waits on a channel, for Ticks ticks; with Repeat it waits again
+// after each wait, counting the receives that timed out.
 type longWait struct {
-	Ch    sim.Chan[int]
-	Ticks int
-	Recv  bool
+	Ch       sim.Chan[int]
+	Ticks    int
+	Recv     bool
+	Repeat   bool
+	TimedOut int
 }
 
 func (f *longWait) Step(t *sim.T) sim.Op {
 	if t.At() == 1 {
-		return t.Return()
+		if _, ok := f.Ch.GotOK(t); f.Recv && !ok {
+			f.TimedOut++
+		}
+		if !f.Repeat {
+			return t.Return()
+		}
 	}
 	if f.Recv {
 		return f.Ch.RecvFor(t, f.Ticks).Then(1)

@@ -65,7 +65,7 @@ func (c *invCheck) run() error {
 	if x := &s.simple; x.s != s || x.own || x.callers != nil || x.child != nil || x.hard != nil || x.deadline != 0 || x.timerPos != 0 || x.watch != nil {
 		return invErr("the shared extra of simple tasklets was written to: %+v", *x)
 	}
-	if plain := s.switchTrap <= 0 && s.timed == nil && s.schedCB == nil && s.chanCB == nil; s.plain != plain {
+	if plain := s.plainNow(); s.plain != plain {
 		return invErr("plain is %v, but switch trap, timed watchdog and callbacks say %v", s.plain, plain)
 	}
 	if _, ok := c.seen[s.main]; !ok {

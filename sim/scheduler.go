@@ -435,8 +435,12 @@ func (s *Scheduler) prepareThrow(t *Tasklet, err error) {
 // ---- internal: performing operations ----
 
 // updatePlain recomputes s.plain; call it after changing anything it depends on.
-func (s *Scheduler) updatePlain() {
-	s.plain = s.switchTrap <= 0 && s.timed == nil && s.schedCB == nil && s.chanCB == nil
+func (s *Scheduler) updatePlain() { s.plain = s.plainNow() }
+
+// plainNow reports whether a switch needs no more than setting current: no switch trap,
+// no timed watchdog (hence no soft interrupt), no schedule or channel callback.
+func (s *Scheduler) plainNow() bool {
+	return s.switchTrap <= 0 && s.timed == nil && s.schedCB == nil && s.chanCB == nil
 }
 
 // switchPlain is setCurrent(prev, next) for next != prev when s.plain holds.
@@ -687,7 +691,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 					continue
 				}
 			case opRecv:
-				if next := s.recvPlain(t, op.pc(), ChanID(op.w>>32)); next != nil {
+				if next := s.recvPlain(t, op); next != nil {
 					if t = next; t.kind != Soft {
 						return
 					}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 )
@@ -185,95 +186,88 @@ func (op Op) pc() PC { return PC(op.w) }
 // when that tasklet runs again, with the error raised at its resumption (nil normally). The
 // main tasklet's Wait runs the other tasklets until it is resumed.
 func (a Await) Wait() error {
-	// A coroutine switch is followed by returns that are all mispredicted: every frame
-	// between the switch and the code that resumes adds one (~6 ns a hard-tasklet
-	// switch), and a test of a value loaded after the switch, ahead of those returns,
-	// delays them (~1.5 ns each). So the suspension is written out here, not called, and
-	// the two sides of a switch hand each other what they would test (see coroutine). The
-	// common yield, a plain Schedule, comes first, written out too.
-	t := a.t
-	if a.kind == awSchedule && t != nil {
-		s := t.x.s
-		q := &s.ring
-		if s.current == t && s.plain && q.n > 1 && !s.closed && (t.kind == Hard || t.kind == Main && !s.inLoop) {
-			// The yield, as in runSoft: t moves from the front of the ring to its end.
-			if t.tempval != nil || t.flags&flagBomb != 0 {
-				t.tempval, t.flags = nil, t.flags&^flagBomb
-			}
-			buf, tail, h := q.buf, q.tail, t.pos+1
-			m := uint32(len(buf) - 1)
-			next := buf[h&m]
-			for next == nil { // another tasklet is runnable, so this ends before t
-				h++
-				next = buf[h&m]
-			}
-			// t's slot is tail's when the buffer is full: nil, then t.
-			buf[t.pos&m], buf[tail&m], s.current = nil, t, next
-			t.pos, q.tail, q.head = tail, tail+1, h
-			s.stats.Switches++
-			if q.n >= touchMin && h%lookBatch == 0 {
-				s.lookAhead()
-			}
-			if t.kind == Hard {
-				return t.x.hard.suspend(s.mainBack())
-			}
-			s.inLoop = true
-			for c := next; c != t; c = s.current {
-				if c.kind == Soft {
-					s.runSoft(c)
-					continue
-				}
-				co := c.x.hard
-				co.err = c.takeBomb()
-				if back, _ := co.next(); back {
-					s.inLoop = false
-					return nil
-				}
-			}
-			s.inLoop = false
-			if t.flags&flagBomb == 0 {
-				return nil
-			}
-			return t.takeBomb()
+	// Wait is small enough to be inlined: a hard tasklet's Wait is then no frame of its own
+	// between the tasklet's code and its coroutine's yield. A coroutine switch is followed by
+	// returns that are all mispredicted, and each frame there cost about 5 ns a switch (see
+	// coroutine). The tasklet's wait function does the work: see extra.wait.
+	if a.t == nil {
+		return errWaitZero
+	}
+	if !a.t.x.wait(a) {
+		panic(unwind{}) // the scheduler was closed: the hard tasklet's function unwinds
+	}
+	return a.t.x.werr
+}
+
+var errWaitZero = errors.New("sim: Wait on the zero Await")
+
+// waitOther is the wait function of soft tasklets (and of hard ones that ended): they cannot
+// Wait.
+func waitOther(a Await) bool {
+	a.t.x.werr = a.waitErr()
+	return true
+}
+
+// waitMain is the main tasklet's wait function: it performs a and runs the other tasklets
+// until main is current again, leaving in werr the error raised at main's resumption.
+func waitMain(a Await) bool {
+	t, x := a.t, a.t.x
+	s := x.s
+	if a.kind == awSchedule && s.current == t && s.plain && s.ring.n > 1 && !s.inLoop && !s.closed {
+		if t.tempval != nil { // a bomb lives in tempval too
+			t.tempval, t.flags = nil, t.flags&^flagBomb
+		}
+		s.yieldPlain(t)
+	} else if err := s.performMain(a); err != nil {
+		x.werr = err
+		return true
+	}
+	// Run the others until main is current again. Hard tasklets are resumed here, not in a
+	// function of their own: that would be one more frame between the switch and Wait.
+	s.inLoop = true
+	for c := s.current; c != t; c = s.current {
+		if c.kind == Soft {
+			s.runSoft(c)
+			continue
+		}
+		cx := c.x
+		co := cx.hard
+		if c.flags&flagBomb != 0 {
+			cx.werr = c.takeBomb()
+		} else if cx.werr != nil { // cheaper than a store of nil: that takes a write barrier check
+			cx.werr = nil
+		}
+		if co.armed {
+			cx.wait = co.yield
+		}
+		op, _ := co.next()
+		cx.wait = co.slow
+		if op.t != nil {
+			s.performYielded(c, op)
+		} else {
+			co.armed = op.kind == awSchedule
 		}
 	}
-	if t == nil || t.kind == Soft || t.x.s.closed || t.x.s.current != t || (t.kind == Main && t.x.s.inLoop) || a.kind == awCall {
+	s.inLoop = false
+	if t.flags&flagBomb != 0 {
+		x.werr = t.takeBomb()
+	} else if x.werr != nil {
+		x.werr = nil
+	}
+	return true
+}
+
+// performMain performs a for the main tasklet, or says why it cannot.
+func (s *Scheduler) performMain(a Await) error {
+	if s.closed || s.current != a.t || s.inLoop || a.kind == awCall {
 		return a.waitErr()
 	}
-	s := t.x.s
-	if err := s.perform(a); err != nil {
-		return err
-	}
-	// Suspend t until it is current again: a hard tasklet yields to the loop, the main
-	// tasklet runs it (soft tasklets, then hard ones, until main is current again). This
-	// repeats the fast path's loop on purpose: sharing it cost 2 ns a switch (see above).
-	if s.current != t {
-		if t.kind == Hard {
-			return t.x.hard.suspend(s.mainBack())
-		}
-		s.inLoop = true
-		for c := s.current; c != t; c = s.current {
-			if c.kind == Soft {
-				s.runSoft(c)
-				continue
-			}
-			co := c.x.hard
-			co.err = c.takeBomb()
-			if back, _ := co.next(); back {
-				break
-			}
-		}
-		s.inLoop = false
-	}
-	return t.takeBomb()
+	return s.perform(a)
 }
 
 // waitErr says why Wait cannot perform a.
 func (a Await) waitErr() error {
 	t := a.t
-	if t == nil {
-		return fmt.Errorf("sim: Wait on the zero Await")
-	}
 	s := t.x.s
 	switch {
 	case s.closed:

@@ -8,28 +8,24 @@ import "iter"
 // panic does (as a *PanicError).
 type HardFunc func(h *Tasklet) error
 
-// coroutine runs a hard tasklet with strict hand-off: exactly one of the loop and the
-// tasklet runs at a time, and the order comes from the ring, never from the Go scheduler.
+// coroutine runs a hard tasklet with strict hand-off: exactly one of the loop (in the main
+// tasklet's wait, waitMain) and the tasklet runs at a time, and the order comes from the
+// ring, never from the Go scheduler.
 //
-// Each side of a switch hands the other what it would otherwise test on resuming: a test
-// there of a value loaded after the switch delays the returns that follow it, all of
-// them mispredicted (see Await.Wait). So the loop in the main tasklet's Wait resumes a
-// hard tasklet h with
-//
-//	c := h.x.hard
-//	c.err = h.takeBomb()
-//	if back, _ := c.next(); back {
-//		// the main tasklet is current with no error pending: its Wait returns nil
-//	}
-//
-// (written out there: it is over the inlining budget, and a frame between the switch and
-// Wait would cost one more mispredicted return), and the tasklet suspends with
-// c.suspend(s.mainBack()), which returns c.err.
+// A coroutine switch is followed by returns that are all mispredicted, one per frame
+// between the switch and the code that resumes; on the tasklet's side each cost about 5 ns
+// a switch, on the loop's side about 3. So the tasklet's Wait is inlined into its code, and
+// while the tasklet runs after a Schedule that switched (armed), its wait function is the
+// coroutine's yield itself: Wait hands the Await to the loop, which performs it
+// (performYielded). If that Await does not switch away, the loop resumes the tasklet at once
+// and disarms it: the next Await goes through slow, which performs it in place and yields
+// only if another tasklet became current. Being armed changes how fast, never what happens.
 type coroutine struct {
-	next  func() (bool, bool) // resumes the tasklet; true: what the tasklet yields, mainBack
+	next  func() (Await, bool) // resumes the tasklet; an Await with t set: the tasklet's own, to perform
 	stop  func()
-	yield func(bool) bool
-	err   error // the error raised in the tasklet when it resumes: its bomb, taken by the loop
+	yield func(Await) bool // the coroutine's yield: false once the scheduler closed
+	slow  func(Await) bool // the wait function while not armed: waitHardSlow
+	armed bool
 }
 
 type unwind struct{}
@@ -51,13 +47,14 @@ func (s *Scheduler) NewHard(fn HardFunc) *Tasklet {
 func (s *Scheduler) newHard(fn HardFunc) *Tasklet {
 	t := s.alloc()
 	t.kind = Hard
-	c := &coroutine{}
-	t.ext().hard = c
+	c := &coroutine{slow: waitHardSlow}
+	x := t.ext()
+	x.hard, x.wait = c, c.slow
 	s.hardLive++
-	c.next, c.stop = iter.Pull(func(yield func(bool) bool) {
+	c.next, c.stop = iter.Pull(func(yield func(Await) bool) {
 		c.yield = yield
-		if err := c.err; err != nil { // killed before it started: its code never runs
-			c.err = nil
+		if err := x.werr; err != nil { // killed before it started: its code never runs
+			x.werr = nil
 			s.finish(t, err)
 			return
 		}
@@ -84,18 +81,47 @@ func runHard(t *Tasklet, fn HardFunc) (err error, unwound bool) {
 	return fn(t), false
 }
 
-// suspend gives control back to the loop until the tasklet is resumed and returns the
-// error raised at its resumption. back is what the loop's next() returns: s.mainBack(),
-// once the tasklet's operation has made another tasklet current.
-func (c *coroutine) suspend(back bool) error {
-	if !c.yield(back) {
-		panic(unwind{})
+// waitHardSlow is the wait function of a hard tasklet that is not armed: it performs a in place
+// and, if another tasklet became current, yields to the loop until the tasklet is resumed
+// (the loop then leaves in werr the error raised at its resumption). False: the scheduler
+// was closed while the tasklet waited.
+func waitHardSlow(a Await) bool {
+	t := a.t
+	x, s := t.x, t.x.s
+	if s.closed || s.current != t || a.kind == awCall {
+		x.werr = a.waitErr()
+		return true
 	}
-	return c.err
+	if err := s.perform(a); err != nil {
+		x.werr = err
+		return true
+	}
+	if s.current == t {
+		x.werr = t.takeBomb()
+		return true
+	}
+	return x.hard.yield(Await{kind: a.kind}) // no tasklet: performed already; the kind says whether to arm
 }
 
-// mainBack reports whether the main tasklet is current with no error pending: the loop in
-// its Wait, given back control, can then return nil at once.
-func (s *Scheduler) mainBack() bool {
-	return s.current == s.main && s.main.flags&flagBomb == 0
+// performYielded performs op, which the armed hard tasklet c (current) handed to the loop.
+func (s *Scheduler) performYielded(c *Tasklet, op Await) {
+	if op.kind == awSchedule && s.plain && s.ring.n > 1 {
+		if c.tempval != nil { // a bomb lives in tempval too
+			c.tempval, c.flags = nil, c.flags&^flagBomb
+		}
+		s.yieldPlain(c)
+		return
+	}
+	var err error
+	if op.kind == awCall {
+		err = op.waitErr()
+	} else {
+		err = s.perform(op)
+	}
+	if err != nil {
+		c.setBomb(err) // raised when the loop resumes c, at once
+	}
+	if s.current == c {
+		c.x.hard.armed = false // it did not switch away: the next Await goes the slow way
+	}
 }

@@ -62,6 +62,7 @@ func (c *invCheck) run() error {
 			return err
 		}
 	}
+	// werr may hold what the last misused Wait of a soft tasklet returned.
 	if x := &s.simple; x.s != s || x.own || x.callers != nil || x.child != nil || x.hard != nil || x.deadline != 0 || x.timerPos != 0 || x.watch != nil {
 		return invErr("the shared extra of simple tasklets was written to: %+v", *x)
 	}

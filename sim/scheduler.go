@@ -98,8 +98,9 @@ func (s *Scheduler) nextSlabSize() int {
 // NewScheduler returns a scheduler whose main tasklet is the caller.
 func NewScheduler(opts Options) *Scheduler {
 	s := &Scheduler{opts: opts, nextID: 1}
-	s.simple.s = s
+	s.simple.s, s.simple.wait = s, waitOther
 	s.main = s.alloc()
+	s.main.ext().wait = waitMain
 	s.main.kind = Main
 	s.main.state = StateRunnable
 	s.main.flags |= flagStarted
@@ -221,7 +222,11 @@ func (s *Scheduler) RunWith(opts RunOptions) (*Tasklet, error) {
 }
 
 // Schedule lets the main tasklet yield: the others run one turn each, then Schedule returns.
-func (s *Scheduler) Schedule() error { return s.main.Schedule().Wait() }
+func (s *Scheduler) Schedule() error {
+	m := s.main
+	waitMain(Await{t: m, kind: awSchedule}) // main's Wait, written so that it inlines here
+	return m.x.werr
+}
 
 // Close stops every hard tasklet's coroutine (their functions unwind) and makes further
 // blocking calls fail. Soft tasklets are plain data and need no cleanup.
@@ -654,10 +659,10 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			case opSchedule:
 				if q := &s.ring; q.n > 1 {
 					// The yield, written out (a call cost 1 ns of the 6 a turn costs):
-					// t moves from the ring's front to its end. Await.Wait has a copy
+					// t moves from the ring's front to its end. yieldPlain is the same
 					// for the main and hard tasklets; keep the two alike.
 					t.pc = op.pc()
-					if t.tempval != nil || t.flags&flagBomb != 0 {
+					if t.tempval != nil { // a bomb lives in tempval too
 						t.tempval, t.flags = nil, t.flags&^flagBomb
 					}
 					buf, tail := q.buf, q.tail
@@ -704,6 +709,30 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				return
 			}
 		}
+	}
+}
+
+// yieldPlain moves t, the current tasklet and the ring's first live entry, to the ring's end
+// and makes the next live entry current: runSoft's yield, for the main and hard tasklets.
+// Another tasklet must be runnable.
+func (s *Scheduler) yieldPlain(t *Tasklet) {
+	q := &s.ring
+	buf, tail, h := q.buf, q.tail, t.pos+1
+	if len(buf) == 0 {
+		return // cannot happen (t is in it); tells the compiler that the masked indexes are in bounds
+	}
+	m := uint(len(buf) - 1)
+	next := buf[uint(h)&m]
+	for next == nil {
+		h++
+		next = buf[uint(h)&m]
+	}
+	// t's slot is tail's when the buffer is full: nil, then t.
+	buf[uint(t.pos)&m], buf[uint(tail)&m], s.current = nil, t, next
+	t.pos, q.tail, q.head = tail, tail+1, h
+	s.stats.Switches++
+	if q.n >= touchMin && h%lookBatch == 0 {
+		s.lookAhead()
 	}
 }
 

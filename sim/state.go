@@ -315,7 +315,7 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 		if n := len(fr) - 1; n > 0 {
 			x := &extraSlab[0]
 			extraSlab = extraSlab[1:]
-			x.s, x.own = s, true
+			x.s, x.own, x.wait = s, true, waitOther
 			t.x = x
 			x.callers = callerSlab[:n:n] // full slice: a Call appends to a copy
 			callerSlab = callerSlab[n:]

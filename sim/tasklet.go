@@ -97,13 +97,15 @@ type T = Tasklet
 // for s; ext gives a tasklet its own before anything is written to it.
 type extra struct {
 	s         *Scheduler
-	own       bool       // false for the scheduler's shared simple extra
-	callers   []frameRec // caller frames, bottom first; the top frame is Tasklet.frame
-	child     Frame      // the frame that returned last (Child)
-	hard      *coroutine // hard tasklets
-	deadline  uint64     // RecvFor: tick at which the receive times out (0: none)
-	timerPos  int        // RecvFor: index in the deadline's timer bucket
-	watch     *watchdog  // while the tasklet is a watchdog: &watchOpts
+	wait      func(Await) bool // performs an Await for Wait: waitMain, a hard tasklet's, or waitOther
+	werr      error            // what Wait returns: set by wait, or by the loop resuming a hard tasklet
+	own       bool             // false for the scheduler's shared simple extra
+	callers   []frameRec       // caller frames, bottom first; the top frame is Tasklet.frame
+	child     Frame            // the frame that returned last (Child)
+	hard      *coroutine       // hard tasklets
+	deadline  uint64           // RecvFor: tick at which the receive times out (0: none)
+	timerPos  int              // RecvFor: index in the deadline's timer bucket
+	watch     *watchdog        // while the tasklet is a watchdog: &watchOpts
 	watchOpts watchdog
 }
 
@@ -116,7 +118,7 @@ type bomb struct{ err error }
 
 func (t *Tasklet) ext() *extra {
 	if !t.x.own {
-		t.x = &extra{s: t.x.s, own: true}
+		t.x = &extra{s: t.x.s, own: true, wait: t.x.wait}
 	}
 	return t.x
 }

@@ -242,10 +242,15 @@ func waitMain(a Await) bool {
 		}
 		op, _ := co.next()
 		cx.wait = co.slow
-		if op.t != nil {
-			s.performYielded(c, op)
-		} else {
+		if op.t == nil { // waitHardSlow performed op.kind and switched away: arm c after a Schedule
 			co.armed = op.kind == awSchedule
+		} else if op.kind == awSchedule && s.plain && s.ring.n > 1 { // c, armed, handed over its op
+			if c.tempval != nil { // a bomb lives in tempval too
+				c.tempval, c.flags = nil, c.flags&^flagBomb
+			}
+			s.yieldPlain(c)
+		} else {
+			s.performYielded(c, op)
 		}
 	}
 	s.inLoop = false

@@ -103,15 +103,9 @@ func waitHardSlow(a Await) bool {
 	return x.hard.yield(Await{kind: a.kind}) // no tasklet: performed already; the kind says whether to arm
 }
 
-// performYielded performs op, which the armed hard tasklet c (current) handed to the loop.
+// performYielded performs op, which the armed hard tasklet c (current) handed to the loop,
+// unless it is a plain yield: waitMain does that one itself.
 func (s *Scheduler) performYielded(c *Tasklet, op Await) {
-	if op.kind == awSchedule && s.plain && s.ring.n > 1 {
-		if c.tempval != nil { // a bomb lives in tempval too
-			c.tempval, c.flags = nil, c.flags&^flagBomb
-		}
-		s.yieldPlain(c)
-		return
-	}
 	var err error
 	if op.kind == awCall {
 		err = op.waitErr()

@@ -377,3 +377,29 @@ func TestZeroTasklet(t *testing.T) {
 	require.Equal(t, sim.StateNew, z.State())
 	require.Equal(t, 0, z.Depth())
 }
+
+// stepFunc is a frame made of a function, for tests.
+type stepFunc func(t *sim.T) sim.Op
+
+func (f stepFunc) Step(t *sim.T) sim.Op { return f(t) }
+
+func TestEndHandlerSeesEveryEnd(t *testing.T) {
+	s := sim.NewScheduler(sim.Options{})
+	l := &lines{}
+	s.SetErrorHandler(func(t *sim.Tasklet, err error) error {
+		l.printf("error handler: tasklet %d: %v", t.ID(), err)
+		return nil
+	})
+	s.SetEndHandler(func(t *sim.Tasklet) { l.printf("end: tasklet %d (%v)", t.ID(), t.Alive()) })
+	s.Spawn(stepFunc(func(t *sim.T) sim.Op { return t.Exit() }))
+	s.Spawn(stepFunc(func(t *sim.T) sim.Op { return t.Raise(errors.New("boom")) }))
+	blocked := s.Spawn(stepFunc(func(t *sim.T) sim.Op { return t.ScheduleRemove(nil).Then(0) }))
+	s.SpawnHard(func(h *sim.Tasklet) error { return nil })
+	require.NoError(t, s.Run())
+	require.NoError(t, blocked.KillPending())
+	require.NoError(t, s.Run())
+	require.Equal(t, "end: tasklet 2 (false)\n"+
+		"error handler: tasklet 3: boom\nend: tasklet 3 (false)\n"+
+		"end: tasklet 5 (false)\n"+
+		"end: tasklet 4 (false)\n", l.text())
+}

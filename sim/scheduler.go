@@ -78,6 +78,7 @@ type Scheduler struct {
 	schedCB    ScheduleCallback
 	chanCB     ChannelCallback
 	errHandler ErrorHandler
+	endHandler func(t *Tasklet)
 	hardLive   int
 	touched    taskletFlags // sink of lookAhead's reads
 }
@@ -191,6 +192,15 @@ func (s *Scheduler) SetChannelCallback(f ChannelCallback) ChannelCallback {
 func (s *Scheduler) SetErrorHandler(h ErrorHandler) ErrorHandler {
 	old := s.errHandler
 	s.errHandler = h
+	return old
+}
+
+// SetEndHandler installs h (nil removes it), which is called with every tasklet that ends,
+// normally, killed or failed (after the error handler), and returns the previous one. Like
+// the error handler, h runs inside the scheduler: it must not block or switch.
+func (s *Scheduler) SetEndHandler(h func(t *Tasklet)) func(t *Tasklet) {
+	old := s.endHandler
+	s.endHandler = h
 	return old
 }
 
@@ -604,14 +614,17 @@ func (s *Scheduler) finish(t *Tasklet, err error) {
 		t.x = &s.simple // the coroutine is returning; nothing to stop
 	}
 	t.dropFrames()
-	if err != nil && !errors.Is(err, ErrSystemExit) {
-		if s.errHandler != nil {
-			err = s.errHandler(t, err)
-		}
-		if err != nil {
-			s.raiseUnhandled(t, &TaskletError{Tasklet: t.id, Err: err})
-			return
-		}
+	if errors.Is(err, ErrSystemExit) {
+		err = nil
+	} else if err != nil && s.errHandler != nil {
+		err = s.errHandler(t, err)
+	}
+	if s.endHandler != nil {
+		s.endHandler(t)
+	}
+	if err != nil {
+		s.raiseUnhandled(t, &TaskletError{Tasklet: t.id, Err: err})
+		return
 	}
 	s.next(t)
 }

@@ -59,6 +59,14 @@ func (w *World) onError(t *sim.Tasklet, err error) error {
 	return nil
 }
 
+// onEnd is the scheduler's end handler: a tasklet that ended needs no monitor any more (a
+// failure has been posted to it by then).
+func (w *World) onEnd(t *sim.Tasklet) {
+	if len(w.monitor) != 0 {
+		delete(w.monitor, t.ID())
+	}
+}
+
 // entityOf returns the entity driven by tasklet id (a scan: failures are rare).
 func (w *World) entityOf(id sim.ID) EntityID {
 	for i := range w.ents {

@@ -178,6 +178,7 @@ func newWorld(cfg Config, s *sim.Scheduler) *World {
 	}
 	w.grid.init(cfg.Width, cfg.Height, cfg.CellSize)
 	s.SetErrorHandler(w.onError)
+	s.SetEndHandler(w.onEnd)
 	w.register()
 	return w
 }

@@ -418,3 +418,21 @@ func TestDespawnDropsTheMonitor(t *testing.T) {
 	require.Equal(t, []world.MonitorState{{Tasklet: w.TaskletOf(b).ID(), Mailbox: mon.ID}}, st.Monitors)
 	require.Equal(t, 0, mon.Len(w), "a kill posts no Exit")
 }
+
+func TestAnEndedTaskletLosesItsMonitor(t *testing.T) {
+	w := newWorld(t, world.Config{})
+	mon := world.NewMailbox[world.Exit](w, 0, "monitor")
+	done := w.Spawn(&ender{})
+	w.Monitor(done.ID(), mon)
+	tick(t, w, 1)
+	require.False(t, done.Alive())
+	st, err := w.State()
+	require.NoError(t, err)
+	require.Empty(t, st.Monitors, "the monitor of a tasklet that ended normally is dropped")
+	require.Equal(t, 0, mon.Len(w), "a normal end posts no Exit")
+}
+
+// ender ends at its first step.
+type ender struct{}
+
+func (f *ender) Step(t *sim.T) sim.Op { return t.Exit() }

@@ -37,38 +37,22 @@ func armedPair(t *testing.T, setup func(s *sim.Scheduler, l *lines), body func(h
 }
 
 func TestArmedHardTaskletReceivesWithoutSwitching(t *testing.T) {
-	var got int
-	c := sim.ChanOf[int](1)
+	var got string
+	c := sim.ChanOf[string](1)
 	s, _, l := armedPair(t, func(s *sim.Scheduler, l *lines) {
-		require.Equal(t, c, sim.NewChan[int](s))
+		require.Equal(t, c, sim.NewChan[string](s))
 	}, func(h *sim.Tasklet, l *lines) error {
 		l.printf("h receives")
 		v, err := sim.Receive(h, c) // a sender waits: no switch, h keeps running
 		got = v
-		l.printf("h got %d (%v), current %v", v, err, h.IsCurrent())
+		l.printf("h got %s (%v), current %v", v, err, h.IsCurrent())
 		return err
 	})
-	s.Spawn(&intSender{l: l, C: c, V: 42})
+	s.Spawn(&sender{l: l, name: "sender", Ch: c, V: "42"})
 	require.NoError(t, s.Run())
-	require.Equal(t, 42, got)
+	require.Equal(t, "42", got)
 	require.Equal(t, "h yields 0\nh yields 1\nh receives\nsender sends 42\nh got 42 (<nil>), current true\nsender sent\n", l.text())
 	require.NoError(t, s.CheckInvariants())
-}
-
-// intSender sends V on C once, logging before and after.
-type intSender struct {
-	l *lines
-	C sim.Chan[int]
-	V int
-}
-
-func (f *intSender) Step(t *sim.T) sim.Op {
-	if t.At() == 0 {
-		f.l.printf("sender sends %d", f.V)
-		return f.C.Send(t, f.V).Then(1)
-	}
-	f.l.printf("sender sent")
-	return t.Exit()
 }
 
 func TestArmedHardTaskletGetsErrorsAtItsWait(t *testing.T) {

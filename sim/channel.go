@@ -19,21 +19,28 @@ type Channel struct {
 	preference  int8
 	scheduleAll bool
 	closing     bool
+	// special is preference != -1 || scheduleAll || closing, kept by setSpecial: the
+	// hand-off fast paths (sendPlain, recvPlain) test this one byte.
+	special bool
+}
+
+func (ch *Channel) setSpecial() {
+	ch.special = ch.preference != -1 || ch.scheduleAll || ch.closing
 }
 
 // NewChannel returns a new channel with preference -1 (prefer the receiver).
 func (s *Scheduler) NewChannel() *Channel {
-	ch := &Channel{s: s, id: ChanID(len(s.chans) + 1), preference: -1}
+	ch := &Channel{s: s, id: ChanID(len(s.chans)), preference: -1}
 	s.chans = append(s.chans, ch)
 	return ch
 }
 
 // Channel returns the channel with the given id, or nil.
 func (s *Scheduler) Channel(id ChanID) *Channel {
-	if id == 0 || int(id) > len(s.chans) {
+	if int(id) >= len(s.chans) {
 		return nil
 	}
-	return s.chans[id-1]
+	return s.chans[id] // s.chans[0] is nil: one bounds check covers id 0
 }
 
 // DropChannel forgets an unused channel (no tasklet waiting on it), so that a world that
@@ -46,7 +53,7 @@ func (s *Scheduler) DropChannel(id ChanID) error {
 	if ch.balance != 0 {
 		return fmt.Errorf("sim: drop channel %d: %d tasklets are waiting on it", id, abs32(ch.balance))
 	}
-	s.chans[id-1] = nil
+	s.chans[id] = nil
 	return nil
 }
 
@@ -73,6 +80,7 @@ func (ch *Channel) SetPreference(p int) {
 	default:
 		ch.preference = 0
 	}
+	ch.setSpecial()
 }
 
 // ScheduleAll reports the schedule-all flag.
@@ -80,14 +88,14 @@ func (ch *Channel) ScheduleAll() bool { return ch.scheduleAll }
 
 // SetScheduleAll makes every transfer append the unblocked partner to the ring and switch to
 // the caller's successor, overriding the preference.
-func (ch *Channel) SetScheduleAll(on bool) { ch.scheduleAll = on }
+func (ch *Channel) SetScheduleAll(on bool) { ch.scheduleAll = on; ch.setSpecial() }
 
 // Close marks the channel closing: operations that would block fail with ErrClosed, waiting
 // tasklets stay queued and can still be served. It wakes nobody (Stackless semantics).
-func (ch *Channel) Close() { ch.closing = true }
+func (ch *Channel) Close() { ch.closing = true; ch.setSpecial() }
 
 // Open clears the closing flag.
-func (ch *Channel) Open() { ch.closing = false }
+func (ch *Channel) Open() { ch.closing = false; ch.setSpecial() }
 
 // Closing reports whether Close was called (and Open was not).
 func (ch *Channel) Closing() bool { return ch.closing }
@@ -164,75 +172,6 @@ func (s *Scheduler) sendRecv(t *Tasklet, ch *Channel, send bool, v any) error {
 		return &ChannelError{Op: name, Channel: ch.id, Tasklet: t.id, Reason: err}
 	}
 	return nil
-}
-
-// sendPlain and recvPlain carry out a Send or Recv op that t's step returned when s.plain
-// holds, without transfer's generality, and return the tasklet that is current after it:
-// a send to a waiting receiver on a channel that prefers the receiver and does not
-// schedule all (the default: the sender switches to the receiver), and a receive that
-// blocks while another tasklet is runnable. They do exactly what transfer does in those
-// cases; for any other they return nil, having done nothing, and the caller takes the
-// general path.
-func (s *Scheduler) sendPlain(t *Tasklet, op Op) *Tasklet {
-	ch := s.Channel(ChanID(op.w >> 32))
-	if ch == nil || ch.balance >= 0 || ch.preference >= 0 || ch.scheduleAll {
-		return nil
-	}
-	t.pc = op.pc()
-	t.flags &^= flagNotOK | flagIter
-	p := ch.queue.popFront()
-	ch.balance++
-	p.dir = 0
-	if p.x.deadline != 0 {
-		s.cancelDeadline(p)
-	}
-	p.tempval, p.flags = op.v, p.flags&^(flagBomb|flagIter) // deliver(p, v, false), inlined
-	if t.tempval != nil {
-		t.tempval = nil
-	}
-	p.state = StateRunnable
-	// p takes t's place at the ring's front; t goes to the end. Written out, as below,
-	// rather than with replace and pushBack: 1.5 ns of a 22 ns hand-off.
-	r := &s.ring
-	rm := r.mask()
-	p.pos = t.pos
-	r.buf[t.pos&rm] = p
-	if int(r.tail-r.head) >= len(r.buf) {
-		r.grow()
-		rm = r.mask()
-	}
-	t.pos = r.tail
-	r.buf[r.tail&rm] = t
-	r.tail++
-	r.n++
-	s.switchPlain(p)
-	return p
-}
-
-// recvPlain: see sendPlain.
-func (s *Scheduler) recvPlain(t *Tasklet, op Op) *Tasklet {
-	ch := s.Channel(ChanID(op.w >> 32))
-	if ch == nil || ch.balance > 0 || ch.closing || t.flags&flagBlockTrap != 0 || s.ring.n <= 1 {
-		return nil
-	}
-	t.pc = op.pc()
-	t.flags &^= flagNotOK | flagIter
-	// t leaves the ring's front (nothing but tombstones before it) for the channel's queue.
-	r := &s.ring
-	rm := r.mask()
-	r.buf[t.pos&rm] = nil
-	h := t.pos + 1
-	r.n--
-	for r.buf[h&rm] == nil { // another tasklet is runnable, so this ends
-		h++
-	}
-	r.head = h
-	next := r.buf[h&rm]
-	ch.queue.pushBack(t)
-	ch.balance--
-	t.state, t.dir, t.aux = StateBlocked, -1, uint32(ch.id)
-	s.switchPlain(next)
-	return next
 }
 
 var errNoChannel = errors.New("no such channel")

@@ -208,8 +208,11 @@ func (c *invCheck) channels() error {
 		if ch == nil {
 			continue
 		}
-		if ch.id != ChanID(i+1) || ch.s != s {
-			return invErr("channel %d is listed as channel %d", ch.id, i+1)
+		if ch.id != ChanID(i) || ch.s != s {
+			return invErr("channel %d is listed as channel %d", ch.id, i)
+		}
+		if ch.special != (ch.preference != -1 || ch.scheduleAll || ch.closing) {
+			return invErr("channel %d: special is %v with preference %d, schedule-all %v, closing %v", ch.id, ch.special, ch.preference, ch.scheduleAll, ch.closing)
 		}
 		where := fmt.Sprintf("channel %d", ch.id)
 		var senders, receivers int32

@@ -57,7 +57,7 @@ type Scheduler struct {
 	main      *Tasklet   //
 	watchdogs []*Tasklet // innermost last
 	timed     *Tasklet   // the outermost watchdog with a timeout
-	chans     []*Channel // by id-1; nil after DropChannel
+	chans     []*Channel // by id; nil at 0 and after DropChannel
 	timers    timers
 	now       uint64
 	nextID    ID
@@ -100,6 +100,7 @@ func (s *Scheduler) nextSlabSize() int {
 func NewScheduler(opts Options) *Scheduler {
 	s := &Scheduler{opts: opts, nextID: 1}
 	s.simple.s, s.simple.wait = s, waitOther
+	s.chans = []*Channel{nil}
 	s.main = s.alloc()
 	s.main.ext().wait = waitMain
 	s.main.kind = Main
@@ -404,7 +405,7 @@ func (s *Scheduler) setState(t *Tasklet, st State) {
 // unblock takes a blocked tasklet out of its channel queue (restoring the balance) and
 // cancels its receive timeout. The tasklet is left in no queue.
 func (s *Scheduler) unblock(t *Tasklet) {
-	ch := s.chans[t.aux-1]
+	ch := s.chans[t.aux]
 	ch.queue.remove(t)
 	ch.balance -= int32(t.dir)
 	t.dir = 0
@@ -646,25 +647,20 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 	for {
 		stepping = t
 		var op Op
-		switch f := t.flags; {
-		case f&(flagBomb|flagStarted) == flagStarted:
-			op = t.frame.Step(t)
-		case f&flagBomb == 0:
-			t.flags |= flagStarted
-			op = t.frame.Step(t)
-		case f&flagStarted == 0:
-			s.finish(t, t.takeBomb()) // killed or thrown to before its first step
-			if t = s.current; t.kind != Soft {
-				return
+		if t.flags&(flagBomb|flagStarted) != flagStarted {
+			o, ok := s.firstOrCatch(t)
+			if !ok {
+				if t = s.current; t.kind != Soft {
+					return
+				}
+				continue
 			}
-			continue
-		default:
-			if c, ok := t.frame.(Catcher); ok {
-				op = c.Catch(t, t.takeBomb())
-			} else {
-				op = Op{c: opRaise}
-			}
+			op = o
+		} else {
+			op = t.frame.Step(t)
 		}
+		// Reloading t from stepping spares keeping a second copy of it across the step.
+		t = stepping
 		s.stats.Steps++
 		// Fast paths: a yield or a hand-off between soft tasklets that nothing observes.
 		if op.id == t.id && s.plain {
@@ -678,43 +674,124 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 					if t.tempval != nil { // a bomb lives in tempval too
 						t.tempval, t.flags = nil, t.flags&^flagBomb
 					}
-					buf, tail := q.buf, q.tail
-					m := uint32(len(buf) - 1)
-					buf[t.pos&m] = nil // t is the first live entry: nothing but tombstones before it
-					h := t.pos + 1
-					t.pos = tail
-					buf[tail&m] = t
-					q.tail = tail + 1
-					next := buf[h&m]
-					for next == nil {
-						h++
-						next = buf[h&m]
+					buf, tail, h := q.buf, q.tail, t.pos+1
+					m := len(buf) - 1
+					if m < 0 {
+						break // never (q.n > 1); it spares the bounds checks below
 					}
-					q.head = h
+					next := buf[int(h)&m]
+					for next == nil { // another tasklet is runnable, so this ends before t
+						h++
+						next = buf[int(h)&m]
+					}
+					// t was the first live entry: nothing but tombstones before it. Its
+					// slot is tail's when the buffer is full: nil, then t. The pointer
+					// stores side by side share one write-barrier check.
+					buf[int(t.pos)&m], buf[int(tail)&m], s.current = nil, t, next
+					t.pos, q.tail, q.head = tail, tail+1, h
+					s.stats.Switches++
 					if q.n >= touchMin && h%lookBatch == 0 {
 						s.lookAhead()
 					}
-					s.current = next
-					s.stats.Switches++
 					if t = next; t.kind != Soft {
 						return
 					}
 					continue
 				}
 			case opSend:
-				if next := s.sendPlain(t, op); next != nil {
-					if t = next; t.kind != Soft {
-						return
-					}
-					continue
+				id := op.w >> 32 // s.Channel, written out so that the common case jumps nowhere
+				if id >= uint64(len(s.chans)) {
+					break
 				}
+				ch := s.chans[id]
+				r := &s.ring
+				rb := r.buf
+				if ch == nil || ch.balance >= 0 || ch.special || int(r.tail-r.head) >= len(rb) ||
+					t.flags&(flagNotOK|flagIter) != 0 {
+					break
+				}
+				q := &ch.queue
+				qb := q.buf
+				if len(qb) == 0 {
+					break
+				}
+				ch.balance++
+				t.pc = op.pc()
+				q.n--
+				qm := len(qb) - 1
+				h := q.head
+				p := qb[int(h)&qm]
+				for p == nil {
+					h++
+					p = qb[int(h)&qm]
+				}
+				// p leaves the queue and takes t's place at the ring's front; t goes to
+				// the end. The pointer stores come last, side by side: the compiler
+				// gives them one write-barrier check instead of one each.
+				q.head = h + 1
+				tpos, tail := t.pos, r.tail
+				p.flags &^= flagBomb | flagIter // deliver(p, v, false), inlined
+				p.state, p.dir, p.pos = StateRunnable, 0, tpos
+				t.pos, r.tail = tail, tail+1
+				rm := len(rb) - 1
+				qb[int(h)&qm] = nil
+				p.tempval = op.v
+				t.tempval = nil
+				rb[int(tpos)&rm] = p
+				rb[int(tail)&rm] = t
+				s.current = p
+				r.n++
+				s.stats.Switches++
+				if p.x.deadline != 0 {
+					s.cancelDeadline(p) // last: only p is live across the call
+				}
+				if t = p; t.kind != Soft {
+					return
+				}
+				continue
 			case opRecv:
-				if next := s.recvPlain(t, op); next != nil {
-					if t = next; t.kind != Soft {
-						return
-					}
-					continue
+				id := op.w >> 32
+				if id >= uint64(len(s.chans)) {
+					break
 				}
+				ch := s.chans[id]
+				r := &s.ring
+				rb := r.buf
+				if ch == nil || ch.balance > 0 || ch.special || t.flags&(flagBlockTrap|flagNotOK|flagIter) != 0 ||
+					r.n <= 1 || len(rb) == 0 {
+					break
+				}
+				q := &ch.queue
+				qb := q.buf
+				if int(q.tail-q.head) >= len(qb) {
+					break
+				}
+				t.pc = op.pc()
+				r.n--
+				rm := len(rb) - 1
+				tpos := t.pos
+				h := tpos + 1
+				next := rb[int(h)&rm]
+				for next == nil { // another tasklet is runnable, so this ends
+					h++
+					next = rb[int(h)&rm]
+				}
+				// t leaves the ring's front (nothing but tombstones before it) for the
+				// channel's queue. Pointer stores side by side, as in the send above.
+				r.head = h
+				tail := q.tail
+				t.pos, q.tail = tail, tail+1
+				t.state, t.dir, t.aux = StateBlocked, -1, uint32(id)
+				rb[int(tpos)&rm] = nil
+				qb[int(tail)&(len(qb)-1)] = t
+				s.current = next
+				q.n++
+				ch.balance--
+				s.stats.Switches++
+				if t = next; t.kind != Soft {
+					return
+				}
+				continue
 			}
 		}
 		if !s.carryOut(t, op) {
@@ -731,22 +808,39 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 func (s *Scheduler) yieldPlain(t *Tasklet) {
 	q := &s.ring
 	buf, tail, h := q.buf, q.tail, t.pos+1
-	if len(buf) == 0 {
-		return // cannot happen (t is in it); tells the compiler that the masked indexes are in bounds
+	m := len(buf) - 1
+	if m < 0 {
+		return // never (t is in the ring); it spares the bounds checks below
 	}
-	m := uint(len(buf) - 1)
-	next := buf[uint(h)&m]
+	next := buf[int(h)&m]
 	for next == nil {
 		h++
-		next = buf[uint(h)&m]
+		next = buf[int(h)&m]
 	}
 	// t's slot is tail's when the buffer is full: nil, then t.
-	buf[uint(t.pos)&m], buf[uint(tail)&m], s.current = nil, t, next
+	buf[int(t.pos)&m], buf[int(tail)&m], s.current = nil, t, next
 	t.pos, q.tail, q.head = tail, tail+1, h
 	s.stats.Switches++
 	if q.n >= touchMin && h%lookBatch == 0 {
 		s.lookAhead()
 	}
+}
+
+// firstOrCatch runs t's first step, or hands its pending error to its frame's Catch (or
+// raises it). A tasklet killed or thrown to before its first step ends: ok is false.
+func (s *Scheduler) firstOrCatch(t *Tasklet) (op Op, ok bool) {
+	switch f := t.flags; {
+	case f&flagBomb == 0:
+		t.flags |= flagStarted
+		return t.frame.Step(t), true
+	case f&flagStarted == 0:
+		s.finish(t, t.takeBomb())
+		return Op{}, false
+	}
+	if c, ok := t.frame.(Catcher); ok {
+		return c.Catch(t, t.takeBomb()), true
+	}
+	return Op{c: opRaise}, true
 }
 
 // carryOut does what op says for t, the current soft tasklet whose step returned it, and

@@ -134,7 +134,7 @@ func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err
 	if err := s.CanSnapshot(); err != nil {
 		return nil, nil, err
 	}
-	st = &Image{Tick: s.now, NextID: s.nextID, NextChan: ChanID(len(s.chans) + 1), Stats: s.stats}
+	st = &Image{Tick: s.now, NextID: s.nextID, NextChan: ChanID(len(s.chans)), Stats: s.stats}
 	n := s.Counts().Total() // presized: growing 1M-entry slices costs more than the walk
 	st.Tasklets = make([]TaskletState, 0, n)
 	st.Frames = make([]FrameState, 0, n)
@@ -212,7 +212,7 @@ func (t *Tasklet) Saved() TaskletState {
 
 // NextIDs returns the ids the next new tasklet and the next new channel will get
 // (Image.NextID and Image.NextChan).
-func (s *Scheduler) NextIDs() (ID, ChanID) { return s.nextID, ChanID(len(s.chans) + 1) }
+func (s *Scheduler) NextIDs() (ID, ChanID) { return s.nextID, ChanID(len(s.chans)) }
 
 // EachTimer calls f with the id of every soft tasklet's timer entry in wake order (ticks,
 // then the order the entries were made): sleepers and receive deadlines, as Image.Timers.
@@ -269,9 +269,11 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 	s.now = st.Tick
 	s.nextID = st.NextID
 	s.stats = st.Stats
-	s.chans = make([]*Channel, st.NextChan-1)
+	s.chans = make([]*Channel, st.NextChan)
 	for _, cs := range st.Channels {
-		s.chans[cs.ID-1] = &Channel{s: s, id: cs.ID, preference: cs.Preference, scheduleAll: cs.ScheduleAll, closing: cs.Closing}
+		ch := &Channel{s: s, id: cs.ID, preference: cs.Preference, scheduleAll: cs.ScheduleAll, closing: cs.Closing}
+		ch.setSpecial()
+		s.chans[cs.ID] = ch
 	}
 	slab := make([]Tasklet, len(st.Tasklets))
 	// One allocation each for the ring, the paused set, caller frames and extras, sized by a
@@ -325,7 +327,7 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 		}
 		switch {
 		case ts.State == StateBlocked:
-			ch := s.chans[ts.Channel-1]
+			ch := s.chans[ts.Channel]
 			ch.queue.pushBack(t)
 			ch.balance += int32(ts.Dir)
 			t.state, t.dir, t.aux = StateBlocked, ts.Dir, uint32(ts.Channel)
@@ -356,7 +358,7 @@ func (s *Scheduler) checkRestore(st *ImageTable) (*idIndex, error) {
 	if st == nil {
 		return nil, &RestoreError{Problem: "nil image"}
 	}
-	if s.nextID != 2 || len(s.chans) != 0 || s.ring.len() != 1 || s.paused.len() != 0 || s.inLoop || s.current != s.main {
+	if s.nextID != 2 || len(s.chans) != 1 || s.ring.len() != 1 || s.paused.len() != 0 || s.inLoop || s.current != s.main {
 		return nil, &RestoreError{Problem: "the scheduler is not new (restore into a fresh NewScheduler)"}
 	}
 	if st.NextID < 2 || st.NextChan < 1 {

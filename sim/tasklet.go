@@ -84,8 +84,8 @@ type Tasklet struct {
 	aux     uint32 // blocked: channel id; sleeping: low 32 bits of the wake tick
 	steps   uint32 // steps run in the current tick (tick budget)
 	state   State  //
+	dir     int8   // blocked: +1 sending, -1 receiving; next to state: one store sets both
 	flags   taskletFlags
-	dir     int8 // blocked: +1 sending, -1 receiving
 	kind    Kind
 }
 

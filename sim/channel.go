@@ -20,7 +20,7 @@ type Channel struct {
 	scheduleAll bool
 	closing     bool
 	// special is preference != -1 || scheduleAll || closing, kept by setSpecial: the
-	// hand-off fast paths (sendPlain, recvPlain) test this one byte.
+	// hand-off fast paths in runSoft test this one byte.
 	special bool
 }
 

@@ -470,8 +470,8 @@ func runRandomProgram(seed uint64, observe int) (w *progWorld, err error) {
 		w.chans = append(w.chans, c)
 	}
 	// Half the programs check on every switch; the other half run without a schedule
-	// callback, because the scheduler's fast paths (the written-out yields, sendPlain,
-	// recvPlain) are only taken then.
+	// callback, because the scheduler's fast paths (the written-out yields and hand-offs in
+	// runSoft) are only taken then.
 	switch logSwitches := rng.IntN(2) == 0; {
 	case observe == observeSilent:
 		s.SetScheduleCallback(func(prev, next *sim.Tasklet) {})
@@ -594,7 +594,7 @@ func TestRandomPrograms(t *testing.T) {
 }
 
 // TestFastPathsMatchGeneralPaths runs every program twice, without a schedule callback
-// (the scheduler's fast paths: written-out yields, sendPlain, recvPlain, Wait's yield) and
+// (the scheduler's fast paths: written-out yields and hand-offs in runSoft, yieldPlain) and
 // with one that does nothing (the general paths), and requires the same events.
 func TestFastPathsMatchGeneralPaths(t *testing.T) {
 	n := progCount()

@@ -459,12 +459,6 @@ func (s *Scheduler) plainNow() bool {
 	return s.switchTrap <= 0 && s.timed == nil && s.schedCB == nil && s.chanCB == nil
 }
 
-// switchPlain is setCurrent(prev, next) for next != prev when s.plain holds.
-func (s *Scheduler) switchPlain(next *Tasklet) {
-	s.current = next
-	s.stats.Switches++
-}
-
 func (s *Scheduler) trapped() error {
 	if s.switchTrap > 0 {
 		return ErrSwitchTrap

@@ -16,10 +16,11 @@ type HardFunc func(h *Tasklet) error
 // between the switch and the code that resumes; on the tasklet's side each cost about 5 ns
 // a switch, on the loop's side about 3. So the tasklet's Wait is inlined into its code, and
 // while the tasklet runs after a Schedule that switched (armed), its wait function is the
-// coroutine's yield itself: Wait hands the Await to the loop, which performs it
-// (performYielded). If that Await does not switch away, the loop resumes the tasklet at once
-// and disarms it: the next Await goes through slow, which performs it in place and yields
-// only if another tasklet became current. Being armed changes how fast, never what happens.
+// coroutine's yield itself: Wait hands the Await to the loop, which performs it (waitMain
+// does a plain yield itself, performYielded anything else). If that Await does not switch
+// away, the loop resumes the tasklet at once and disarms it: the next Await goes through
+// waitHardSlow, which performs it in place and yields only if another tasklet became
+// current. Being armed changes how fast, never what happens.
 type coroutine struct {
 	next  func() (Await, bool) // resumes the tasklet; an Await with t set: the tasklet's own, to perform
 	stop  func()
@@ -81,10 +82,10 @@ func runHard(t *Tasklet, fn HardFunc) (err error, unwound bool) {
 	return fn(t), false
 }
 
-// waitHardSlow is the wait function of a hard tasklet that is not armed: it performs a in place
-// and, if another tasklet became current, yields to the loop until the tasklet is resumed
-// (the loop then leaves in werr the error raised at its resumption). False: the scheduler
-// was closed while the tasklet waited.
+// waitHardSlow is the wait function of a hard tasklet that is not armed: it performs a in
+// place and, if another tasklet became current, yields to the loop until the tasklet is
+// resumed (the loop then leaves in werr the error raised at its resumption). False: the
+// scheduler was closed while the tasklet waited.
 func waitHardSlow(a Await) bool {
 	t := a.t
 	x, s := t.x, t.x.s

@@ -232,11 +232,7 @@ func waitMain(a Await) bool {
 		}
 		cx := c.x
 		co := cx.hard
-		if c.flags&flagBomb != 0 {
-			cx.werr = c.takeBomb()
-		} else if cx.werr != nil { // cheaper than a store of nil: that takes a write barrier check
-			cx.werr = nil
-		}
+		cx.resumeErr(c)
 		if co.armed {
 			cx.wait = co.yield
 		}
@@ -254,12 +250,17 @@ func waitMain(a Await) bool {
 		}
 	}
 	s.inLoop = false
+	x.resumeErr(t)
+	return true
+}
+
+// resumeErr leaves in werr what t's Wait returns as t resumes: its pending error, or nil.
+func (x *extra) resumeErr(t *Tasklet) {
 	if t.flags&flagBomb != 0 {
 		x.werr = t.takeBomb()
-	} else if x.werr != nil {
+	} else if x.werr != nil { // cheaper than storing nil: that takes a write barrier check
 		x.werr = nil
 	}
-	return true
 }
 
 // performMain performs a for the main tasklet, or says why it cannot.

@@ -155,9 +155,8 @@ func (w *World) Despawn(id EntityID) bool {
 	w.touch()
 	if t := w.tasks[i]; t != nil {
 		if t.Alive() && !t.IsCurrent() {
-			_ = t.KillPending() // alive and not current: cannot fail
+			_ = t.KillPending() // cannot fail (alive, not current); its end drops its monitor (onEnd)
 		}
-		delete(w.monitor, t.ID()) // a kill is no failure: the monitor would never hear of it
 	}
 	if w.ents[i].Interest > 0 {
 		w.removeWatcher(id)

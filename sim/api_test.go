@@ -403,3 +403,31 @@ func TestEndHandlerSeesEveryEnd(t *testing.T) {
 		"end: tasklet 5 (false)\n"+
 		"end: tasklet 4 (false)\n", l.text())
 }
+
+// TestSoftStepOnNoChannel sends and receives from soft steps on the zero Chan and on a
+// dropped channel: the fast paths index the channel table without a nil test, and each
+// step must still fail with "no such channel", in ring order.
+func TestSoftStepOnNoChannel(t *testing.T) {
+	s, l := newProgram(t)
+	dropped := sim.NewChan[string](s)
+	require.NoError(t, s.DropChannel(dropped.ID()))
+	var errs []string
+	s.SetErrorHandler(func(t *sim.Tasklet, err error) error {
+		errs = append(errs, err.Error())
+		return nil
+	})
+	s.Spawn(&sender{l: l, name: "S0", V: "x"})
+	s.Spawn(&receiver{l: l, name: "R0"})
+	s.Spawn(&sender{l: l, name: "S2", Ch: dropped, V: "y"})
+	s.Spawn(&receiver{l: l, name: "R2", Ch: dropped})
+	require.NoError(t, s.Run())
+	require.Equal(t, "S0 sends x\nR0 waits\nS2 sends y\nR2 waits\n", l.text())
+	require.Equal(t, []string{
+		"sim: send on channel 0 by tasklet 2: no such channel",
+		"sim: receive on channel 0 by tasklet 3: no such channel",
+		"sim: send on channel 1 by tasklet 4: no such channel",
+		"sim: receive on channel 1 by tasklet 5: no such channel",
+	}, errs)
+	require.Equal(t, 1, s.RunCount())
+	require.NoError(t, s.CheckInvariants())
+}

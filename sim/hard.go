@@ -22,11 +22,12 @@ type HardFunc func(h *Tasklet) error
 // waitHardSlow, which performs it in place and yields only if another tasklet became
 // current. Being armed changes how fast, never what happens.
 type coroutine struct {
-	next  func() (Await, bool) // resumes the tasklet; an Await with t set: the tasklet's own, to perform
-	stop  func()
-	yield func(Await) bool // the coroutine's yield: false once the scheduler closed
-	slow  func(Await) bool // the wait function while not armed: waitHardSlow
-	armed bool
+	next    func() (Await, bool) // resumes the tasklet; an Await with t set: the tasklet's own, to perform
+	stop    func()
+	yield   func(Await) bool // the coroutine's yield: false once the scheduler closed
+	slow    func(Await) bool // the wait function while not armed: waitHardSlow
+	armed   bool
+	started bool // its function has begun to run (Started)
 }
 
 type unwind struct{}
@@ -59,7 +60,7 @@ func (s *Scheduler) newHard(fn HardFunc) *Tasklet {
 			s.finish(t, err)
 			return
 		}
-		t.flags |= flagStarted
+		c.started = true
 		err, unwound := runHard(t, fn)
 		if unwound {
 			return // the scheduler was closed: leave its state alone

@@ -87,6 +87,9 @@ func (c *invCheck) place(t *Tasklet, where string) error {
 		return invErr("tasklet %d is in two places: %s and %s", t.id, prev, where)
 	}
 	c.seen[t] = where
+	if t.kind != Soft && t.flags&flagFresh == 0 {
+		return invErr("%s holds %s tasklet %d without flagFresh: runSoft would step it", where, t.kind, t.id)
+	}
 	switch t.kind {
 	case Soft:
 		if t.frame == nil {

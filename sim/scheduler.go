@@ -105,7 +105,6 @@ func NewScheduler(opts Options) *Scheduler {
 	s.main.ext().wait = waitMain
 	s.main.kind = Main
 	s.main.state = StateRunnable
-	s.main.flags |= flagStarted
 	s.ring.pushBack(s.main)
 	s.current = s.main
 	s.plain = true
@@ -120,7 +119,7 @@ func (s *Scheduler) alloc() *Tasklet {
 	}
 	t := &s.slab[0]
 	s.slab = s.slab[1:]
-	t.x, t.id = &s.simple, s.nextID
+	t.x, t.id, t.flags = &s.simple, s.nextID, flagFresh
 	s.nextID++
 	s.stats.Spawned++
 	return t
@@ -641,12 +640,13 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 	for {
 		stepping = t
 		var op Op
-		if t.flags&(flagBomb|flagStarted) != flagStarted {
+		if t.flags&(flagBomb|flagFresh) != 0 { // one test for all that is not a plain step
+			if t.kind != Soft {
+				return // the main or a hard tasklet is current: the switches below leave it to this test
+			}
 			o, ok := s.firstOrCatch(t)
 			if !ok {
-				if t = s.current; t.kind != Soft {
-					return
-				}
+				t = s.current
 				continue
 			}
 			op = o
@@ -687,9 +687,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 					if q.n >= touchMin && h%lookBatch == 0 {
 						s.lookAhead()
 					}
-					if t = next; t.kind != Soft {
-						return
-					}
+					t = next
 					continue
 				}
 			case opSend:
@@ -739,9 +737,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				if p.x.deadline != 0 {
 					s.cancelDeadline(p) // last: only p is live across the call
 				}
-				if t = p; t.kind != Soft {
-					return
-				}
+				t = p
 				continue
 			case opRecv:
 				id := op.w >> 32
@@ -782,16 +778,12 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				q.n++
 				ch.balance--
 				s.stats.Switches++
-				if t = next; t.kind != Soft {
-					return
-				}
+				t = next
 				continue
 			}
 		}
 		if !s.carryOut(t, op) {
-			if t = s.current; t.kind != Soft {
-				return
-			}
+			t = s.current
 		}
 	}
 }
@@ -825,9 +817,9 @@ func (s *Scheduler) yieldPlain(t *Tasklet) {
 func (s *Scheduler) firstOrCatch(t *Tasklet) (op Op, ok bool) {
 	switch f := t.flags; {
 	case f&flagBomb == 0:
-		t.flags |= flagStarted
+		t.flags &^= flagFresh
 		return t.frame.Step(t), true
-	case f&flagStarted == 0:
+	case f&flagFresh != 0:
 		s.finish(t, t.takeBomb())
 		return Op{}, false
 	}

@@ -23,7 +23,7 @@ type Image struct {
 type TaskletFlags uint8
 
 const (
-	FlagStarted    TaskletFlags = TaskletFlags(flagStarted)
+	FlagStarted    TaskletFlags = TaskletFlags(flagFresh) // stored inverted, as flagFresh
 	FlagAtomic     TaskletFlags = TaskletFlags(flagAtomic)
 	FlagBlockTrap  TaskletFlags = TaskletFlags(flagBlockTrap)
 	FlagPendingIRQ TaskletFlags = TaskletFlags(flagPendingIRQ)
@@ -192,7 +192,7 @@ func (s *Scheduler) CanSnapshot() error {
 // its depth. With CanSnapshot, Each, Frames and EachTimer it lets an encoder stream a large
 // scheduler without building an Image (which costs more than the walk at 1M tasklets).
 func (t *Tasklet) Saved() TaskletState {
-	ts := TaskletState{ID: t.id, State: t.state, Flags: TaskletFlags(t.flags) & savedFlags, FrameCount: uint32(t.Depth())}
+	ts := TaskletState{ID: t.id, State: t.state, Flags: TaskletFlags(t.flags^flagFresh) & savedFlags, FrameCount: uint32(t.Depth())}
 	if t.flags&flagBomb != 0 {
 		ts.Err = t.tempval.(*bomb).err
 	} else {
@@ -302,7 +302,7 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 		ts := &st.Tasklets[i]
 		t := &slab[i]
 		t.x, t.id, t.kind = &s.simple, ts.ID, Soft
-		t.flags = taskletFlags(ts.Flags)
+		t.flags = taskletFlags(ts.Flags) ^ flagFresh
 		if vk < len(st.Values) && st.Values[vk].Index == i {
 			v := &st.Values[vk]
 			vk++

@@ -56,14 +56,18 @@ func (s State) String() string {
 type taskletFlags uint8
 
 const (
-	flagStarted    taskletFlags = 1 << iota // the top frame has run at least one step
-	flagBomb                                // tempval holds a *bomb to raise at the resume point
-	flagAtomic                              // not pre-empted by Run timeouts
-	flagBlockTrap                           // blocking raises ErrBlockTrap
-	flagPendingIRQ                          // a timeout came due while atomic
-	flagNotOK                               // the last RecvFor/Next found nothing (ok == false)
-	flagTicked                              // steps counted in this tick (listed in Scheduler.ticked)
-	flagIter                                // blocked in Next: ErrStopIteration ends the iteration
+	// flagFresh is runSoft's "not a plain step": set on a soft tasklet until its top frame
+	// runs its first step, and always on the main and hard tasklets, so that one test of
+	// flagFresh|flagBomb before every step catches all three (see Started). It is
+	// FlagStarted inverted.
+	flagFresh      taskletFlags = 1 << iota
+	flagBomb                    // tempval holds a *bomb to raise at the resume point
+	flagAtomic                  // not pre-empted by Run timeouts
+	flagBlockTrap               // blocking raises ErrBlockTrap
+	flagPendingIRQ              // a timeout came due while atomic
+	flagNotOK                   // the last RecvFor/Next found nothing (ok == false)
+	flagTicked                  // steps counted in this tick (listed in Scheduler.ticked)
+	flagIter                    // blocked in Next: ErrStopIteration ends the iteration
 )
 
 // A Tasklet is a lightweight thread of the scheduler. Soft tasklets hold a stack of frames;
@@ -182,7 +186,15 @@ func (t *Tasklet) IsCurrent() bool { return t.x != nil && t.x.s.current == t }
 func (t *Tasklet) IsMain() bool { return t.kind == Main }
 
 // Started reports whether the tasklet's code has begun to run.
-func (t *Tasklet) Started() bool { return t.flags&flagStarted != 0 }
+func (t *Tasklet) Started() bool {
+	switch t.kind {
+	case Soft:
+		return t.flags&flagFresh == 0
+	case Main:
+		return true
+	}
+	return t.x.hard != nil && t.x.hard.started
+}
 
 // Atomic reports the atomic flag (see SetAtomic).
 func (t *Tasklet) Atomic() bool { return t.flags&flagAtomic != 0 }
@@ -395,7 +407,7 @@ func isExit(err error) bool { return err == ErrTaskletExit }
 func (t *Tasklet) dropFrames() {
 	t.frame, t.pc = nil, 0
 	t.tempval = nil
-	t.flags &^= flagBomb | flagStarted | flagNotOK
+	t.flags = t.flags&^(flagBomb|flagNotOK) | flagFresh
 	if t.x.own {
 		if t.x.hard != nil {
 			t.x.hard.stop()

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -429,5 +430,59 @@ func TestSoftStepOnNoChannel(t *testing.T) {
 		"sim: receive on channel 1 by tasklet 5: no such channel",
 	}, errs)
 	require.Equal(t, 1, s.RunCount())
+	require.NoError(t, s.CheckInvariants())
+}
+
+// trapSelf yields once (its first step goes the general way), then sets its own block
+// trap in the step that receives (when Self), so the receive, which would block, fails:
+// runSoft's flag test ran before that step and cannot see it.
+type trapSelf struct {
+	l    *lines
+	name string
+	Self bool
+	Ch   sim.Chan[string]
+}
+
+func (f *trapSelf) Step(t *sim.T) sim.Op {
+	switch t.At() {
+	case 0:
+		return t.Schedule().Then(1)
+	case 1:
+		if f.Self {
+			t.SetBlockTrap(true)
+		}
+		f.l.printf("%s receives", f.name)
+		return f.Ch.Recv(t).Then(2)
+	}
+	f.l.printf("%s got %s", f.name, f.Ch.Got(t))
+	return t.Return()
+}
+
+// TestSoftBlockTrap sets the block trap of soft tasklets from their own step and from
+// main, and checks that every receive that would block fails, and that a tasklet whose
+// trap is cleared blocks again.
+func TestSoftBlockTrap(t *testing.T) {
+	s, l := newProgram(t)
+	ch := sim.NewChan[string](s)
+	var errs []string
+	s.SetErrorHandler(func(t *sim.Tasklet, err error) error {
+		errs = append(errs, fmt.Sprintf("%d: %v", t.ID(), errors.Is(err, sim.ErrBlockTrap)))
+		return nil
+	})
+	// W's receive gives the channel's queue a buffer: the fast receive needs one.
+	s.Spawn(&receiver{l: l, name: "W", Ch: ch})
+	require.NoError(t, sim.Send(s.Main(), ch, "w"))
+	s.Spawn(&trapSelf{l: l, name: "A", Self: true, Ch: ch})
+	b := s.Spawn(&trapSelf{l: l, name: "B", Ch: ch})
+	b.SetBlockTrap(true)
+	c := s.Spawn(&trapSelf{l: l, name: "C", Ch: ch})
+	c.SetBlockTrap(true)
+	c.SetBlockTrap(false)
+	require.NoError(t, s.Run())
+	require.Equal(t, []string{"3: true", "4: true"}, errs)
+	require.Equal(t, "W waits\nW got w\nA receives\nB receives\nC receives\n", l.text())
+	require.Equal(t, -1, ch.In(s).Balance(), "C waits")
+	require.NoError(t, sim.Send(s.Main(), ch, "x"))
+	require.Equal(t, "W waits\nW got w\nA receives\nB receives\nC receives\nC got x\n", l.text())
 	require.NoError(t, s.CheckInvariants())
 }

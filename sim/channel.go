@@ -12,20 +12,37 @@ type ChanID uint32
 // the same direction, and a balance (+n senders or -n receivers waiting). Values pass
 // directly from one tasklet to another; a channel buffers nothing.
 type Channel struct {
-	s           *Scheduler
-	queue       queue
-	balance     int32
+	s     *Scheduler
+	queue queue
+	// fast is the balance, plus specialBias while the channel is special. runSoft's
+	// hand-off fast paths test its sign alone (a send needs fast < 0, a receive fast <= 0),
+	// so special channels take the general path. Read the balance with balance().
+	fast        int32
 	id          ChanID
 	preference  int8
 	scheduleAll bool
 	closing     bool
-	// special is preference != -1 || scheduleAll || closing, kept by setSpecial: the
-	// hand-off fast paths in runSoft test this one byte.
-	special bool
+	special     bool // preference != -1 || scheduleAll || closing, kept by setSpecial
 }
 
+// specialBias is added to a special channel's fast field: more than any balance can be.
+const specialBias = 1 << 30
+
+// balance returns the number of senders (> 0) or receivers (< 0) waiting.
+func (ch *Channel) balance() int32 {
+	if ch.special {
+		return ch.fast - specialBias
+	}
+	return ch.fast
+}
+
+// setSpecial recomputes special, and fast with it; call it after changing what it reads.
 func (ch *Channel) setSpecial() {
+	b := ch.balance()
 	ch.special = ch.preference != -1 || ch.scheduleAll || ch.closing
+	if ch.fast = b; ch.special {
+		ch.fast += specialBias
+	}
 }
 
 // NewChannel returns a new channel with preference -1 (prefer the receiver).
@@ -50,8 +67,8 @@ func (s *Scheduler) DropChannel(id ChanID) error {
 	if ch == nil {
 		return fmt.Errorf("sim: drop channel %d: no such channel", id)
 	}
-	if ch.balance != 0 {
-		return fmt.Errorf("sim: drop channel %d: %d tasklets are waiting on it", id, abs32(ch.balance))
+	if ch.balance() != 0 {
+		return fmt.Errorf("sim: drop channel %d: %d tasklets are waiting on it", id, abs32(ch.balance()))
 	}
 	s.chans[id] = nil
 	return nil
@@ -64,7 +81,7 @@ func (ch *Channel) ID() ChanID { return ch.id }
 func (ch *Channel) Handle() Chan[any] { return Chan[any]{id: ch.id} }
 
 // Balance is the number of blocked senders minus the number of blocked receivers.
-func (ch *Channel) Balance() int { return int(ch.balance) }
+func (ch *Channel) Balance() int { return int(ch.balance()) }
 
 // Preference returns -1 (a send switches to the receiver; default), 0 (nobody switches) or
 // +1 (a receive switches to the sender).
@@ -101,7 +118,7 @@ func (ch *Channel) Open() { ch.closing = false; ch.setSpecial() }
 func (ch *Channel) Closing() bool { return ch.closing }
 
 // Closed reports whether the channel is closing and its queue has drained.
-func (ch *Channel) Closed() bool { return ch.closing && ch.balance == 0 }
+func (ch *Channel) Closed() bool { return ch.closing && ch.balance() == 0 }
 
 // Len returns the number of tasklets waiting.
 func (ch *Channel) Len() int { return ch.queue.len() }
@@ -114,7 +131,7 @@ func (ch *Channel) Queue(f func(*Tasklet) bool) { ch.queue.each(f) }
 func (ch *Channel) Head() *Tasklet { return ch.queue.front() }
 
 func (ch *Channel) String() string {
-	return fmt.Sprintf("channel %d (balance %d, preference %d)", ch.id, ch.balance, ch.preference)
+	return fmt.Sprintf("channel %d (balance %d, preference %d)", ch.id, ch.balance(), ch.preference)
 }
 
 func abs32(v int32) int32 {
@@ -138,14 +155,14 @@ func (s *Scheduler) chanOp(a Await) error {
 	}
 	t.flags &^= flagNotOK | flagIter
 	if a.kind == awNext {
-		if ch.closing && ch.balance <= 0 {
+		if ch.closing && ch.balance() <= 0 {
 			t.tempval = nil
 			t.flags |= flagNotOK
 			return nil
 		}
 		t.flags |= flagIter
 	}
-	if a.kind == awRecvFor && a.ticks() == 0 && ch.balance <= 0 {
+	if a.kind == awRecvFor && a.ticks() == 0 && ch.balance() <= 0 {
 		t.tempval = nil
 		t.flags |= flagNotOK // a zero timeout never blocks
 		return nil
@@ -179,7 +196,7 @@ var errRecursiveCallback = errors.New("recursive channel call due to callbacks")
 
 // transfer is Stackless's generic_channel_action for the current tasklet t.
 func (s *Scheduler) transfer(t *Tasklet, ch *Channel, dir int8, v any, isErr bool) error {
-	cando := int32(dir)*ch.balance < 0
+	cando := int32(dir)*ch.balance() < 0
 	if s.chanCB != nil {
 		if s.inChanCB {
 			return errRecursiveCallback
@@ -194,7 +211,7 @@ func (s *Scheduler) transfer(t *Tasklet, ch *Channel, dir int8, v any, isErr boo
 			return ErrSwitchTrap
 		}
 		p := ch.queue.popFront()
-		ch.balance += int32(dir)
+		ch.fast += int32(dir)
 		p.dir = 0
 		s.cancelDeadline(p)
 		if dir > 0 {
@@ -238,7 +255,7 @@ func (s *Scheduler) transfer(t *Tasklet, ch *Channel, dir int8, v any, isErr boo
 	}
 	s.ring.popFront()
 	ch.queue.pushBack(t)
-	ch.balance += int32(dir)
+	ch.fast += int32(dir)
 	t.state, t.dir, t.aux = StateBlocked, dir, uint32(ch.id)
 	s.next(t)
 	return nil
@@ -269,7 +286,7 @@ func iterEnd(t *Tasklet) {
 
 // trySend hands v to a waiting receiver without blocking or switching.
 func (s *Scheduler) trySend(t *Tasklet, ch *Channel, v any, isErr bool) bool {
-	if ch == nil || ch.balance >= 0 {
+	if ch == nil || ch.balance() >= 0 {
 		return false
 	}
 	if s.chanCB != nil && !s.inChanCB {
@@ -278,7 +295,7 @@ func (s *Scheduler) trySend(t *Tasklet, ch *Channel, v any, isErr bool) bool {
 		s.inChanCB = false
 	}
 	p := ch.queue.popFront()
-	ch.balance++
+	ch.fast++
 	p.dir = 0
 	s.cancelDeadline(p)
 	deliver(p, v, isErr)
@@ -288,7 +305,7 @@ func (s *Scheduler) trySend(t *Tasklet, ch *Channel, v any, isErr bool) bool {
 
 // tryRecv takes the value of a waiting sender without blocking or switching.
 func (s *Scheduler) tryRecv(t *Tasklet, ch *Channel) (any, error, bool) {
-	if ch == nil || ch.balance <= 0 {
+	if ch == nil || ch.balance() <= 0 {
 		return nil, nil, false
 	}
 	if s.chanCB != nil && !s.inChanCB {
@@ -297,7 +314,7 @@ func (s *Scheduler) tryRecv(t *Tasklet, ch *Channel) (any, error, bool) {
 		s.inChanCB = false
 	}
 	p := ch.queue.popFront()
-	ch.balance--
+	ch.fast--
 	p.dir = 0
 	s.cancelDeadline(p)
 	v := p.tempval

@@ -217,6 +217,9 @@ func (c *invCheck) channels() error {
 		if ch.special != (ch.preference != -1 || ch.scheduleAll || ch.closing) {
 			return invErr("channel %d: special is %v with preference %d, schedule-all %v, closing %v", ch.id, ch.special, ch.preference, ch.scheduleAll, ch.closing)
 		}
+		if b := ch.balance(); b <= -specialBias/2 || b >= specialBias/2 {
+			return invErr("channel %d: fast is %d with special %v: balance %d is out of range", ch.id, ch.fast, ch.special, b)
+		}
 		where := fmt.Sprintf("channel %d", ch.id)
 		var senders, receivers int32
 		var first *Tasklet
@@ -247,8 +250,8 @@ func (c *invCheck) channels() error {
 		if err != nil {
 			return err
 		}
-		if ch.balance != senders-receivers {
-			return invErr("%s: balance %d but %d senders and %d receivers are queued", where, ch.balance, senders, receivers)
+		if ch.balance() != senders-receivers {
+			return invErr("%s: balance %d but %d senders and %d receivers are queued", where, ch.balance(), senders, receivers)
 		}
 	}
 	return nil

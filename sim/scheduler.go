@@ -406,7 +406,7 @@ func (s *Scheduler) setState(t *Tasklet, st State) {
 func (s *Scheduler) unblock(t *Tasklet) {
 	ch := s.chans[t.aux]
 	ch.queue.remove(t)
-	ch.balance -= int32(t.dir)
+	ch.fast -= int32(t.dir)
 	t.dir = 0
 	t.flags &^= flagIter
 	s.cancelDeadline(t)
@@ -639,20 +639,25 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 	}()
 	for {
 		stepping = t
-		var op Op
-		if t.flags&(flagBomb|flagFresh) != 0 { // one test for all that is not a plain step
+		// One test for all that is not a plain step: main or hard tasklets (the switches
+		// below leave them to it), first steps and pending errors (firstOrCatch), and flags
+		// that the fast paths would have to clear or obey (see flagsGeneral).
+		if t.flags&flagsGeneral != 0 {
 			if t.kind != Soft {
-				return // the main or a hard tasklet is current: the switches below leave it to this test
+				return
 			}
-			o, ok := s.firstOrCatch(t)
-			if !ok {
-				t = s.current
-				continue
+			op, ok := s.firstOrCatch(t)
+			t = stepping
+			if ok {
+				s.stats.Steps++
+				if s.carryOut(t, op) {
+					continue
+				}
 			}
-			op = o
-		} else {
-			op = t.frame.Step(t)
+			t = s.current
+			continue
 		}
+		op := t.frame.Step(t)
 		// Reloading t from stepping spares keeping a second copy of it across the step.
 		t = stepping
 		s.stats.Steps++
@@ -698,8 +703,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				ch := s.chans[id]
 				r := &s.ring
 				rb := r.buf
-				if ch == nil || ch.balance >= 0 || ch.special || int(r.tail-r.head) >= len(rb) ||
-					t.flags&(flagNotOK|flagIter) != 0 {
+				if ch == nil || ch.fast >= 0 || int(r.tail-r.head) >= len(rb) { // fast: special ones fail
 					break
 				}
 				q := &ch.queue
@@ -707,7 +711,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				if len(qb) == 0 {
 					break
 				}
-				ch.balance++
+				ch.fast++
 				t.pc = op.pc()
 				q.n--
 				qm := len(qb) - 1
@@ -747,8 +751,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				ch := s.chans[id]
 				r := &s.ring
 				rb := r.buf
-				if ch == nil || ch.balance > 0 || ch.special || t.flags&(flagBlockTrap|flagNotOK|flagIter) != 0 ||
-					r.n <= 1 || len(rb) == 0 {
+				if ch == nil || ch.fast > 0 || r.n <= 1 || len(rb) == 0 {
 					break
 				}
 				q := &ch.queue
@@ -776,7 +779,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				qb[int(tail)&(len(qb)-1)] = t
 				s.current = next
 				q.n++
-				ch.balance--
+				ch.fast--
 				s.stats.Switches++
 				t = next
 				continue
@@ -812,7 +815,8 @@ func (s *Scheduler) yieldPlain(t *Tasklet) {
 	}
 }
 
-// firstOrCatch runs t's first step, or hands its pending error to its frame's Catch (or
+// firstOrCatch steps t, whose flags runSoft's fast paths leave to the general path: it
+// runs t's first step or a plain one, or hands its pending error to its frame's Catch (or
 // raises it). A tasklet killed or thrown to before its first step ends: ok is false.
 func (s *Scheduler) firstOrCatch(t *Tasklet) (op Op, ok bool) {
 	switch f := t.flags; {
@@ -832,6 +836,9 @@ func (s *Scheduler) firstOrCatch(t *Tasklet) (op Op, ok bool) {
 // carryOut does what op says for t, the current soft tasklet whose step returned it, and
 // reports whether t is still current and steps again.
 func (s *Scheduler) carryOut(t *Tasklet, op Op) bool {
+	if !s.plain {
+		s.updatePlain() // SetBlockTrap may have cleared it for the step that just ran
+	}
 	switch op.c {
 	case opStep:
 	case opReturn:

@@ -329,7 +329,7 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 		case ts.State == StateBlocked:
 			ch := s.chans[ts.Channel]
 			ch.queue.pushBack(t)
-			ch.balance += int32(ts.Dir)
+			ch.fast += int32(ts.Dir)
 			t.state, t.dir, t.aux = StateBlocked, ts.Dir, uint32(ts.Channel)
 		case opts.Paused || ts.State == StatePaused:
 			s.pause(t)

@@ -68,6 +68,12 @@ const (
 	flagNotOK                   // the last RecvFor/Next found nothing (ok == false)
 	flagTicked                  // steps counted in this tick (listed in Scheduler.ticked)
 	flagIter                    // blocked in Next: ErrStopIteration ends the iteration
+
+	// flagsGeneral are the flags that send a soft tasklet's next step and operation to the
+	// general path (firstOrCatch, carryOut) instead of runSoft's fast paths. NotOK and Iter
+	// are cleared by the next channel operation; a step can clear them (TryRecv) but not
+	// set them. A step that sets its own block trap clears Scheduler.plain instead.
+	flagsGeneral = flagFresh | flagBomb | flagBlockTrap | flagNotOK | flagIter
 )
 
 // A Tasklet is a lightweight thread of the scheduler. Soft tasklets hold a stack of frames;
@@ -213,7 +219,14 @@ func (t *Tasklet) BlockTrap() bool { return t.flags&flagBlockTrap != 0 }
 
 // SetBlockTrap sets the block-trap flag: while set, any channel operation that would block
 // fails with ErrBlockTrap (non-blocking ones still work).
-func (t *Tasklet) SetBlockTrap(on bool) { t.setFlag(flagBlockTrap, on) }
+func (t *Tasklet) SetBlockTrap(on bool) {
+	t.setFlag(flagBlockTrap, on)
+	if s := t.x.s; on && s.current == t {
+		// t may be stepping, past runSoft's flag test: keep this step's operation off the
+		// fast paths (carryOut sets plain again).
+		s.plain = false
+	}
+}
 
 func (t *Tasklet) setFlag(f taskletFlags, on bool) {
 	if on {

@@ -45,6 +45,11 @@ func (ch *Channel) setSpecial() {
 	}
 }
 
+// noChannel fills the channel table where no channel is: id 0 and dropped ids. It is
+// special, so the fast paths in runSoft, which index the table without testing for nil,
+// leave it to the general path, where Channel reports no channel. Nothing writes to it.
+var noChannel = &Channel{preference: -1, special: true, fast: specialBias}
+
 // NewChannel returns a new channel with preference -1 (prefer the receiver).
 func (s *Scheduler) NewChannel() *Channel {
 	ch := &Channel{s: s, id: ChanID(len(s.chans)), preference: -1}
@@ -54,10 +59,10 @@ func (s *Scheduler) NewChannel() *Channel {
 
 // Channel returns the channel with the given id, or nil.
 func (s *Scheduler) Channel(id ChanID) *Channel {
-	if int(id) >= len(s.chans) {
+	if int(id) >= len(s.chans) || s.chans[id] == noChannel {
 		return nil
 	}
-	return s.chans[id] // s.chans[0] is nil: one bounds check covers id 0
+	return s.chans[id]
 }
 
 // DropChannel forgets an unused channel (no tasklet waiting on it), so that a world that
@@ -70,7 +75,7 @@ func (s *Scheduler) DropChannel(id ChanID) error {
 	if ch.balance() != 0 {
 		return fmt.Errorf("sim: drop channel %d: %d tasklets are waiting on it", id, abs32(ch.balance()))
 	}
-	s.chans[id] = nil
+	s.chans[id] = noChannel
 	return nil
 }
 

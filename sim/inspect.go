@@ -17,7 +17,7 @@ func (s *Scheduler) Each(f func(*Tasklet) bool) {
 		}
 	}
 	for _, ch := range s.chans {
-		if ch == nil {
+		if ch == noChannel {
 			continue
 		}
 		if ch.queue.each(visit); !ok {
@@ -39,7 +39,7 @@ func (s *Scheduler) Each(f func(*Tasklet) bool) {
 // Channels calls f for each channel in id order until f returns false.
 func (s *Scheduler) Channels(f func(*Channel) bool) {
 	for _, ch := range s.chans {
-		if ch != nil && !f(ch) {
+		if ch != noChannel && !f(ch) {
 			return
 		}
 	}
@@ -58,7 +58,7 @@ func (c Counts) Total() int { return c.Runnable + c.Blocked + c.Sleeping + c.Pau
 func (s *Scheduler) Counts() Counts {
 	c := Counts{Runnable: s.ring.len(), Paused: s.paused.len(), Watching: len(s.watchdogs), Sleeping: s.timers.sleepers}
 	for _, ch := range s.chans {
-		if ch != nil {
+		if ch != noChannel {
 			c.Blocked += ch.queue.len()
 		}
 	}

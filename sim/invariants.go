@@ -208,8 +208,11 @@ func (c *invCheck) watchdogs() error {
 func (c *invCheck) channels() error {
 	s := c.s
 	for i, ch := range s.chans {
-		if ch == nil {
+		if ch == noChannel {
 			continue
+		}
+		if ch == nil {
+			return invErr("channel table entry %d is nil, not noChannel", i)
 		}
 		if ch.id != ChanID(i) || ch.s != s {
 			return invErr("channel %d is listed as channel %d", ch.id, i)

@@ -100,7 +100,7 @@ func (s *Scheduler) nextSlabSize() int {
 func NewScheduler(opts Options) *Scheduler {
 	s := &Scheduler{opts: opts, nextID: 1}
 	s.simple.s, s.simple.wait = s, waitOther
-	s.chans = []*Channel{nil}
+	s.chans = []*Channel{noChannel}
 	s.main = s.alloc()
 	s.main.ext().wait = waitMain
 	s.main.kind = Main
@@ -700,10 +700,10 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				if id >= uint64(len(s.chans)) {
 					break
 				}
-				ch := s.chans[id]
+				ch := s.chans[id] // noChannel where there is none: its fast field fails the tests below
 				r := &s.ring
 				rb := r.buf
-				if ch == nil || ch.fast >= 0 || int(r.tail-r.head) >= len(rb) { // fast: special ones fail
+				if ch.fast >= 0 || int(r.tail-r.head) >= len(rb) { // fast: special ones fail
 					break
 				}
 				q := &ch.queue
@@ -748,10 +748,10 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				if id >= uint64(len(s.chans)) {
 					break
 				}
-				ch := s.chans[id]
+				ch := s.chans[id] // noChannel where there is none: its fast field fails the tests below
 				r := &s.ring
 				rb := r.buf
-				if ch == nil || ch.fast > 0 || r.n <= 1 || len(rb) == 0 {
+				if ch.fast > 0 || r.n <= 1 || len(rb) == 0 {
 					break
 				}
 				q := &ch.queue

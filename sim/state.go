@@ -139,7 +139,7 @@ func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err
 	st.Tasklets = make([]TaskletState, 0, n)
 	st.Frames = make([]FrameState, 0, n)
 	for _, ch := range s.chans {
-		if ch != nil {
+		if ch != noChannel {
 			st.Channels = append(st.Channels, ChannelState{ID: ch.id, Preference: ch.preference, ScheduleAll: ch.scheduleAll, Closing: ch.closing})
 		}
 	}
@@ -270,6 +270,9 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 	s.nextID = st.NextID
 	s.stats = st.Stats
 	s.chans = make([]*Channel, st.NextChan)
+	for i := range s.chans {
+		s.chans[i] = noChannel
+	}
 	for _, cs := range st.Channels {
 		ch := &Channel{s: s, id: cs.ID, preference: cs.Preference, scheduleAll: cs.ScheduleAll, closing: cs.Closing}
 		ch.setSpecial()

@@ -486,3 +486,83 @@ func TestSoftBlockTrap(t *testing.T) {
 	require.Equal(t, "W waits\nW got w\nA receives\nB receives\nC receives\nC got x\n", l.text())
 	require.NoError(t, s.CheckInvariants())
 }
+
+// loopSteps bounds yieldForever and sendForever, so that a tick budget that fails to
+// pre-empt them shows as wrong counts rather than as a test that never ends.
+const loopSteps = 1000
+
+// yieldForever yields (up to loopSteps times), counting its steps.
+type yieldForever struct{ N int }
+
+func (f *yieldForever) Step(t *sim.T) sim.Op {
+	if f.N == loopSteps {
+		return t.Exit()
+	}
+	f.N++
+	return t.Schedule().Then(0)
+}
+
+// sendForever sends its step count (up to loopSteps times).
+type sendForever struct {
+	Ch sim.Chan[int]
+	N  int
+}
+
+func (f *sendForever) Step(t *sim.T) sim.Op {
+	if f.N == loopSteps {
+		return t.Exit()
+	}
+	f.N++
+	return f.Ch.Send(t, f.N).Then(0)
+}
+
+// recvForever receives forever, keeping the last value.
+type recvForever struct {
+	Ch   sim.Chan[int]
+	N    int
+	Last int
+}
+
+func (f *recvForever) Step(t *sim.T) sim.Op {
+	if t.At() == 1 {
+		f.Last = f.Ch.Got(t)
+	}
+	f.N++
+	return f.Ch.Recv(t).Then(1)
+}
+
+// TestTickBudgetPreemptsYieldsAndHandOffs runs tasklets that never block for good (two
+// that yield, a sender and a receiver that hand values over) under a tick budget: every
+// tick must end with exactly the budget's steps run by each, the same on the fast paths
+// and on the general one (a schedule callback turns the fast paths off).
+func TestTickBudgetPreemptsYieldsAndHandOffs(t *testing.T) {
+	for _, general := range []bool{false, true} {
+		t.Run(fmt.Sprintf("general=%v", general), func(t *testing.T) {
+			s := sim.NewScheduler(sim.Options{TickBudget: 10})
+			switches := 0
+			if general {
+				s.SetScheduleCallback(func(prev, next *sim.Tasklet) { switches++ })
+			}
+			a, b := &yieldForever{}, &yieldForever{}
+			ch := sim.NewChan[int](s)
+			snd, rcv := &sendForever{Ch: ch}, &recvForever{Ch: ch}
+			ta, tb := s.Spawn(a), s.Spawn(b)
+			tr, ts := s.Spawn(rcv), s.Spawn(snd)
+			for tick := 1; tick <= 3; tick++ {
+				require.NoError(t, s.Tick())
+				// Every step counts: the receiver's too. Its last step of a tick would have
+				// taken the value that the sender's last step handed over: it takes it
+				// first thing in the next tick.
+				require.Equal(t, []int{10 * tick, 10 * tick, 10 * tick, 10 * tick}, []int{a.N, b.N, snd.N, rcv.N})
+				require.Equal(t, snd.N-1, rcv.Last)
+				require.Equal(t, uint64(4*tick), s.Stats().Preempted)
+				for _, tk := range []*sim.Tasklet{ta, tb, ts, tr} {
+					require.Equal(t, sim.StateSleeping, tk.State())
+					require.Equal(t, uint64(tick+1), tk.WakeTick())
+				}
+				require.NoError(t, s.CheckInvariants())
+			}
+			require.Equal(t, general, switches > 0)
+		})
+	}
+}

@@ -7,8 +7,10 @@ import (
 
 // Options configure a Scheduler. The zero value is the documented default.
 type Options struct {
-	// TickBudget is the number of steps a soft tasklet may run in one tick before it is
-	// pre-empted to the next tick (and counted in Stats.Preempted). 0 means no limit.
+	// TickBudget is the number of steps a soft tasklet may run in one tick, whether they
+	// yield, block, hand values over or loop. A tasklet that has used its budget up is
+	// pre-empted instead of running another step: it sleeps until the next tick (counted
+	// in Stats.Preempted). So a tick always ends, however its tasklets loop. 0: no limit.
 	TickBudget uint32
 }
 
@@ -646,6 +648,17 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			if t.kind != Soft {
 				return
 			}
+			// The tick budget, as below; but a pending error (a kill, a throw) is raised
+			// at once, whatever the budget: the thrower switched to t for it.
+			if b := s.opts.TickBudget; b != 0 && t.flags&flagBomb == 0 {
+				if t.flags&flagTicked == 0 || t.steps >= b {
+					if t = s.budgetStep(t); t == nil {
+						return
+					}
+					continue
+				}
+				t.steps++
+			}
 			op, ok := s.firstOrCatch(t)
 			t = stepping
 			if ok {
@@ -656,6 +669,16 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			}
 			t = s.current
 			continue
+		}
+		// The tick budget: count the step, or let budgetStep count t in or pre-empt it.
+		if b := s.opts.TickBudget; b != 0 {
+			if t.flags&flagTicked == 0 || t.steps >= b {
+				if t = s.budgetStep(t); t == nil {
+					return
+				}
+				continue
+			}
+			t.steps++
 		}
 		op := t.frame.Step(t)
 		// Reloading t from stepping spares keeping a second copy of it across the step.
@@ -867,7 +890,7 @@ func (s *Scheduler) carryOut(t *Tasklet, op Op) bool {
 			return false
 		}
 	}
-	if s.timed != nil || s.opts.TickBudget != 0 || t.flags&flagPendingIRQ != 0 {
+	if s.timed != nil || t.flags&flagPendingIRQ != 0 {
 		return !s.limit(t)
 	}
 	return true
@@ -910,7 +933,7 @@ func (s *Scheduler) popFrame(t *Tasklet) bool {
 	return true
 }
 
-// limit applies Run timeouts and the tick budget after a step; true if t was pre-empted.
+// limit applies Run timeouts after a step; true if t was pre-empted.
 func (s *Scheduler) limit(t *Tasklet) bool {
 	s.turnSteps++
 	if w := s.timed; w != nil {
@@ -934,21 +957,28 @@ func (s *Scheduler) limit(t *Tasklet) bool {
 	} else {
 		t.flags &^= flagPendingIRQ
 	}
-	if b := s.opts.TickBudget; b != 0 {
-		if t.flags&flagTicked == 0 {
-			t.flags |= flagTicked
-			s.ticked = append(s.ticked, t)
-		}
-		t.steps++
-		if t.steps >= b {
-			s.stats.Preempted++
-			s.ring.remove(t)
-			s.timers.addSleep(s, t, s.now+1)
-			s.next(t)
-			return true
-		}
-	}
 	return false
+}
+
+// budgetStep is runSoft's tick-budget check for t, the current soft tasklet, before a step,
+// when t is not yet counted in this tick or has used its budget up. It counts t in (its
+// steps start at 0), or pre-empts it: t sleeps until the next tick and the next tasklet is
+// current. It returns the soft tasklet to consider next, or nil for main or a hard one.
+func (s *Scheduler) budgetStep(t *Tasklet) *Tasklet {
+	if t.flags&flagTicked == 0 {
+		t.flags |= flagTicked
+		t.steps = 0
+		s.ticked = append(s.ticked, t)
+		return t
+	}
+	s.stats.Preempted++
+	s.ring.remove(t)
+	s.timers.addSleep(s, t, s.now+1)
+	s.next(t)
+	if t = s.current; t.kind != Soft {
+		return nil
+	}
+	return t
 }
 
 // recoverStep turns r, a panic in t's step or a callback, into t's death.

@@ -613,6 +613,10 @@ func TestFastPathsMatchGeneralPaths(t *testing.T) {
 					progTail(fast.log[:min(i+1, len(fast.log))], 10), progTail(general.log[:min(i+1, len(general.log))], 10))
 			}
 		}
+		// Stats counts the fast paths' switches without counting each (see Stats).
+		if f, g := fast.s.Stats(), general.s.Stats(); f != g {
+			t.Fatalf("seed %d: stats differ: fast paths %+v, general paths %+v", seed, f, g)
+		}
 	}
 }
 

@@ -67,7 +67,8 @@ type Scheduler struct {
 	slabSize  int   // tasklets in the last slab
 	simple    extra // the extra of every tasklet that needs none of its own: all zero but s
 	opts      Options
-	stats     Stats
+	stats     Stats      // Switches without runSoft's fast paths: see Stats
+	carried   uint64     // soft steps carried out by carryOut; the rest switched on a fast path
 	ticked    []*Tasklet // tasklets whose steps count in this tick
 
 	turnSteps  int64 // steps since the last switch (or since the timed watchdog began)
@@ -141,7 +142,11 @@ func (s *Scheduler) RunCount() int { return s.ring.len() }
 func (s *Scheduler) Now() uint64 { return s.now }
 
 // Stats returns the scheduler's counters.
-func (s *Scheduler) Stats() Stats { return s.stats }
+func (s *Scheduler) Stats() Stats {
+	st := s.stats
+	st.Switches += st.Steps - s.carried // every step on runSoft's fast paths switched
+	return st
+}
 
 // Options returns the options the scheduler was made with.
 func (s *Scheduler) Options() Options { return s.opts }
@@ -711,7 +716,6 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 					// stores side by side share one write-barrier check.
 					buf[int(t.pos)&m], buf[int(tail)&m], s.current = nil, t, next
 					t.pos, q.tail, q.head = tail, tail+1, h
-					s.stats.Switches++
 					if q.n >= touchMin && h%lookBatch == 0 {
 						s.lookAhead()
 					}
@@ -760,7 +764,6 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				rb[int(tail)&rm] = t
 				s.current = p
 				r.n++
-				s.stats.Switches++
 				if p.x.deadline != 0 {
 					s.cancelDeadline(p) // last: only p is live across the call
 				}
@@ -803,7 +806,6 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				s.current = next
 				q.n++
 				ch.fast--
-				s.stats.Switches++
 				t = next
 				continue
 			}
@@ -859,6 +861,7 @@ func (s *Scheduler) firstOrCatch(t *Tasklet) (op Op, ok bool) {
 // carryOut does what op says for t, the current soft tasklet whose step returned it, and
 // reports whether t is still current and steps again.
 func (s *Scheduler) carryOut(t *Tasklet, op Op) bool {
+	s.carried++
 	if !s.plain {
 		s.updatePlain() // SetBlockTrap may have cleared it for the step that just ran
 	}

@@ -134,7 +134,7 @@ func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err
 	if err := s.CanSnapshot(); err != nil {
 		return nil, nil, err
 	}
-	st = &Image{Tick: s.now, NextID: s.nextID, NextChan: ChanID(len(s.chans)), Stats: s.stats}
+	st = &Image{Tick: s.now, NextID: s.nextID, NextChan: ChanID(len(s.chans)), Stats: s.Stats()}
 	n := s.Counts().Total() // presized: growing 1M-entry slices costs more than the walk
 	st.Tasklets = make([]TaskletState, 0, n)
 	st.Frames = make([]FrameState, 0, n)
@@ -268,7 +268,7 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 	}
 	s.now = st.Tick
 	s.nextID = st.NextID
-	s.stats = st.Stats
+	s.stats, s.carried = st.Stats, st.Stats.Steps // Stats adds no fast-path switches yet
 	s.chans = make([]*Channel, st.NextChan)
 	for i := range s.chans {
 		s.chans[i] = noChannel

@@ -41,8 +41,9 @@ func BenchmarkHandoff(b *testing.B) {
 }
 
 // BenchmarkHardSwitch (P3): a hard tasklet's h.Schedule().Wait() round trip against a raw
-// iter.Pull next().
+// iter.Pull next(), and against a model of the least a ring scheduler adds to it.
 func BenchmarkHardSwitch(b *testing.B) {
 	b.Run("impl=hard", simbench.HardSwitch)
 	b.Run("impl=pull", simbench.PullSwitch)
+	b.Run("impl=pull+ring", simbench.PullRingSwitch)
 }

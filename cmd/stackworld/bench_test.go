@@ -21,7 +21,7 @@ func TestBenchQuickTable(t *testing.T) {
 	err := benchCmd(context.Background(), []string{"-quick", "-in-process", "-only", "P2,P3"}, &out, &errOut)
 	require.NoError(t, err, errOut.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Len(t, lines, 2+2+3, out.String()) // GOMAXPROCS line, blank, header, rule, 3 rows
+	require.Len(t, lines, 2+2+4, out.String()) // GOMAXPROCS line, blank, header, rule, 4 rows
 	require.Equal(t, "| | measure | target | reached | baseline (same run) | ratio | met? |", lines[2])
 	require.True(t, strings.HasPrefix(lines[4], "| P2 | send→receive, two soft tasklets (pointer) | ≤15 ns, ≥10× | "), lines[4])
 	require.Contains(t, lines[4], "faster | ")
@@ -29,6 +29,7 @@ func TestBenchQuickTable(t *testing.T) {
 		strings.HasSuffix(lines[4], " | yes / no |") || strings.HasSuffix(lines[4], " | no / no |"), lines[4])
 	require.True(t, strings.HasSuffix(lines[5], " | — |"), lines[5])
 	require.True(t, strings.HasPrefix(lines[6], "| P3 | hard-tasklet switch (resume + yield) | ≤1.2× raw | "), lines[6])
+	require.True(t, strings.HasPrefix(lines[7], "| P3 | model: iter.Pull + the two ring moves any ring scheduler makes | — | "), lines[7])
 	require.Contains(t, errOut.String(), "bench: P2 hand-off soft (pointer) ...")
 }
 
@@ -66,14 +67,14 @@ func TestBenchChildProcesses(t *testing.T) {
 	out, err = cmd.Output()
 	require.NoError(t, err, stderr.String())
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	require.Len(t, lines, 5, string(out)) // GOMAXPROCS line, blank, header, rule, one row
+	require.Len(t, lines, 6, string(out)) // GOMAXPROCS line, blank, header, rule, P3's two rows
 	require.Equal(t, tableHeader, lines[2])
 	require.True(t, strings.HasPrefix(lines[4], "| P3 | hard-tasklet switch (resume + yield) | ≤1.2× raw | "), lines[4])
 	require.Contains(t, stderr.String(), "bench: P3 hard-tasklet switch ...")
 }
 
 // TestBenchCountTakesTheMedian runs P3 three times in one process: three progress lines
-// for each benchmark, one row, and a header that says so.
+// for each benchmark, one row for each of P3's two measures, and a header that says so.
 func TestBenchCountTakesTheMedian(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs benchmarks")
@@ -83,8 +84,9 @@ func TestBenchCountTakesTheMedian(t *testing.T) {
 	require.NoError(t, err, errOut.String())
 	require.Equal(t, 3, strings.Count(errOut.String(), "bench: P3 hard-tasklet switch ..."))
 	require.Equal(t, 3, strings.Count(errOut.String(), "bench: P3 raw iter.Pull switch ..."))
+	require.Equal(t, 3, strings.Count(errOut.String(), "bench: P3 model: iter.Pull + two ring moves ..."))
 	require.Contains(t, out.String(), ", P1-P3 the median of 3 runs\n")
-	require.Equal(t, 1, strings.Count(out.String(), "| P3 |"))
+	require.Equal(t, 2, strings.Count(out.String(), "| P3 |"), "the switch and the model, each once")
 	err = benchCmd(context.Background(), []string{"-count", "0"}, &out, &errOut)
 	require.EqualError(t, err, "-count 0: want 1 to 99")
 }

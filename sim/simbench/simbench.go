@@ -351,6 +351,75 @@ func PullSwitch(b *testing.B) {
 	}
 }
 
+// PullRingSwitch is a model of the least any scheduler with a Stackless ring adds to
+// PullSwitch: the main side yields to the coroutine and back, each a move of the current
+// tasklet from the ring buffer's front to its end (as sim's yield does, without its
+// checks), with one frame of its own around next() (sim's loop). It bounds what HardSwitch
+// can reach; it schedules nothing real.
+func PullRingSwitch(b *testing.B) {
+	next, stop := iter.Pull(countSchedules)
+	defer stop()
+	r := &modelRing{buf: make([]*modelTasklet, 8)}
+	m, h := &modelTasklet{pos: 0}, &modelTasklet{pos: 1, next: next}
+	r.buf[0], r.buf[1], r.tail, r.current = m, h, 2, m
+	switches := 0
+	for b.Loop() {
+		r.wait(m)
+		switches++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(switches), "ns/switch")
+	if r.current != m || r.tail != uint32(2+2*switches) {
+		b.Fatalf("after %d round trips: current is main %v, tail %d", switches, r.current == m, r.tail)
+	}
+}
+
+// countSchedules yields "schedule" forever, as a hard tasklet that only yields.
+func countSchedules(yield func(bool) bool) {
+	for yield(true) {
+	}
+}
+
+type modelTasklet struct {
+	pos  uint32
+	next func() (bool, bool) // nil for main
+}
+
+type modelRing struct {
+	buf        []*modelTasklet
+	head, tail uint32
+	current    *modelTasklet
+}
+
+// rotate moves t, current and first, to the ring's end, and makes the next one current.
+//
+//go:noinline
+func (r *modelRing) rotate(t *modelTasklet) {
+	m := len(r.buf) - 1
+	if m < 0 {
+		return
+	}
+	h := t.pos + 1
+	next := r.buf[int(h)&m]
+	for next == nil {
+		h++
+		next = r.buf[int(h)&m]
+	}
+	r.buf[int(t.pos)&m], r.buf[int(r.tail)&m], r.current = nil, t, next
+	t.pos, r.tail, r.head = r.tail, r.tail+1, h
+}
+
+// wait is main's Schedule: yield, then resume the others until main is current again.
+//
+//go:noinline
+func (r *modelRing) wait(main *modelTasklet) {
+	r.rotate(main)
+	for c := r.current; c != main; c = r.current {
+		if yielded, _ := c.next(); yielded {
+			r.rotate(c)
+		}
+	}
+}
+
 // parkedFrame is a small frame blocked on a receive: a channel handle and a result.
 type parkedFrame struct {
 	Ch  sim.Chan[int]

@@ -566,3 +566,29 @@ func TestTickBudgetPreemptsYieldsAndHandOffs(t *testing.T) {
 		})
 	}
 }
+
+// TestTickBudgetPreemptsHardTasklets: a hard tasklet that yields forever is pre-empted by
+// the tick budget too, each resumption counting as a step.
+func TestTickBudgetPreemptsHardTasklets(t *testing.T) {
+	s := sim.NewScheduler(sim.Options{TickBudget: 5})
+	defer s.Close()
+	n := 0
+	h := s.SpawnHard(func(h *sim.Tasklet) error {
+		for n < loopSteps {
+			n++
+			if err := h.Schedule().Wait(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	soft := &yieldForever{}
+	s.Spawn(soft)
+	for tick := 1; tick <= 3; tick++ {
+		require.NoError(t, s.Tick())
+		require.Equal(t, []int{5 * tick, 5 * tick}, []int{n, soft.N})
+		require.Equal(t, sim.StateSleeping, h.State())
+		require.Equal(t, uint64(tick+1), h.WakeTick())
+		require.NoError(t, s.CheckInvariants())
+	}
+}

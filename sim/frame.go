@@ -230,6 +230,14 @@ func waitMain(a Await) bool {
 			s.runSoft(c)
 			continue
 		}
+		// The tick budget counts each resumption of a hard tasklet as a step (see runSoft).
+		if b := s.opts.TickBudget; b != 0 && c.flags&flagBomb == 0 {
+			if c.flags&flagTicked == 0 || c.steps >= b {
+				s.budgetStep(c)
+				continue
+			}
+			c.steps++
+		}
 		cx := c.x
 		co := cx.hard
 		cx.resumeErr(c)

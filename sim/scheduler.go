@@ -8,9 +8,10 @@ import (
 // Options configure a Scheduler. The zero value is the documented default.
 type Options struct {
 	// TickBudget is the number of steps a soft tasklet may run in one tick, whether they
-	// yield, block, hand values over or loop. A tasklet that has used its budget up is
-	// pre-empted instead of running another step: it sleeps until the next tick (counted
-	// in Stats.Preempted). So a tick always ends, however its tasklets loop. 0: no limit.
+	// yield, block, hand values over or loop; for a hard tasklet, each time it is resumed
+	// counts as a step. A tasklet that has used its budget up is pre-empted instead of
+	// running again: it sleeps until the next tick (counted in Stats.Preempted). So a
+	// tick always ends, however its tasklets loop. 0: no limit.
 	TickBudget uint32
 }
 
@@ -963,8 +964,9 @@ func (s *Scheduler) limit(t *Tasklet) bool {
 	return false
 }
 
-// budgetStep is runSoft's tick-budget check for t, the current soft tasklet, before a step,
-// when t is not yet counted in this tick or has used its budget up. It counts t in (its
+// budgetStep is the tick-budget check for t, the current soft tasklet before a step (or
+// hard one before it is resumed), when t is not yet counted in this tick or has used its
+// budget up. It counts t in (its
 // steps start at 0), or pre-empts it: t sleeps until the next tick and the next tasklet is
 // current. It returns the soft tasklet to consider next, or nil for main or a hard one.
 func (s *Scheduler) budgetStep(t *Tasklet) *Tasklet {

@@ -441,6 +441,7 @@ type trapSelf struct {
 	name string
 	Self bool
 	Ch   sim.Chan[string]
+	Err  error // CheckInvariants in the step, after the trap is set
 }
 
 func (f *trapSelf) Step(t *sim.T) sim.Op {
@@ -450,6 +451,7 @@ func (f *trapSelf) Step(t *sim.T) sim.Op {
 	case 1:
 		if f.Self {
 			t.SetBlockTrap(true)
+			f.Err = t.Scheduler().CheckInvariants()
 		}
 		f.l.printf("%s receives", f.name)
 		return f.Ch.Recv(t).Then(2)
@@ -472,7 +474,8 @@ func TestSoftBlockTrap(t *testing.T) {
 	// W's receive gives the channel's queue a buffer: the fast receive needs one.
 	s.Spawn(&receiver{l: l, name: "W", Ch: ch})
 	require.NoError(t, sim.Send(s.Main(), ch, "w"))
-	s.Spawn(&trapSelf{l: l, name: "A", Self: true, Ch: ch})
+	a := &trapSelf{l: l, name: "A", Self: true, Ch: ch}
+	s.Spawn(a)
 	b := s.Spawn(&trapSelf{l: l, name: "B", Ch: ch})
 	b.SetBlockTrap(true)
 	c := s.Spawn(&trapSelf{l: l, name: "C", Ch: ch})
@@ -480,6 +483,7 @@ func TestSoftBlockTrap(t *testing.T) {
 	c.SetBlockTrap(false)
 	require.NoError(t, s.Run())
 	require.Equal(t, []string{"3: true", "4: true"}, errs)
+	require.NoError(t, a.Err)
 	require.Equal(t, "W waits\nW got w\nA receives\nB receives\nC receives\n", l.text())
 	require.Equal(t, -1, ch.In(s).Balance(), "C waits")
 	require.NoError(t, sim.Send(s.Main(), ch, "x"))

@@ -221,7 +221,7 @@ func (t *Tasklet) BlockTrap() bool { return t.flags&flagBlockTrap != 0 }
 // fails with ErrBlockTrap (non-blocking ones still work).
 func (t *Tasklet) SetBlockTrap(on bool) {
 	t.setFlag(flagBlockTrap, on)
-	if s := t.x.s; on && s.current == t {
+	if s := t.x.s; on && t.kind == Soft && s.current == t {
 		// t may be stepping, past runSoft's flag test: keep this step's operation off the
 		// fast paths (carryOut sets plain again).
 		s.plain = false

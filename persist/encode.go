@@ -229,7 +229,7 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 	rep := &Report{}
 	tick := s.Now()
 	nextID, nextChan := s.NextIDs()
-	counts := s.Counts() // cheap (a walk over the channels): presizes what can be
+	counts := s.Counts() // constant time: presizes what can be
 	var (
 		ids, depths, states, chans, wakes, values, errs, timers column
 		groups                                                  []*frameGroup

@@ -596,3 +596,31 @@ func TestTickBudgetPreemptsHardTasklets(t *testing.T) {
 		require.NoError(t, s.CheckInvariants())
 	}
 }
+
+// TestCountsFollowEveryLifeStep walks a tasklet through bind, insert, block, kill, a new
+// bind after death and an unbind, checking Counts (derived, not walked) and the
+// invariants at each step.
+func TestCountsFollowEveryLifeStep(t *testing.T) {
+	s, l := newProgram(t)
+	ch := sim.NewChan[string](s)
+	tk := s.Spawn(nil)
+	check := func(want sim.Counts) {
+		t.Helper()
+		require.Equal(t, want, s.Counts())
+		require.NoError(t, s.CheckInvariants())
+	}
+	check(sim.Counts{Runnable: 1})
+	require.NoError(t, tk.Bind(&receiver{l: l, name: "R", Ch: ch}))
+	check(sim.Counts{Runnable: 1, Paused: 1})
+	require.NoError(t, tk.Insert())
+	check(sim.Counts{Runnable: 2})
+	require.NoError(t, s.Run())
+	check(sim.Counts{Runnable: 1, Blocked: 1})
+	require.NoError(t, tk.Kill(s.Main()).Wait())
+	check(sim.Counts{Runnable: 1})
+	require.NoError(t, tk.Bind(&receiver{l: l, name: "R2", Ch: ch}))
+	check(sim.Counts{Runnable: 1, Paused: 1})
+	require.NoError(t, tk.Bind(nil))
+	check(sim.Counts{Runnable: 1})
+	require.Equal(t, "R waits\n", l.text())
+}

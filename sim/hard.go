@@ -53,6 +53,7 @@ func (s *Scheduler) newHard(fn HardFunc) *Tasklet {
 	x := t.ext()
 	x.hard, x.wait = c, c.slow
 	s.hardLive++
+	s.alive++
 	c.next, c.stop = iter.Pull(func(yield func(Await) bool) {
 		c.yield = yield
 		if err := x.werr; err != nil { // killed before it started: its code never runs

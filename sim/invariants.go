@@ -43,6 +43,7 @@ type invCheck struct {
 	s    *Scheduler
 	seen map[*Tasklet]string // where each tasklet was found; determinism: lookups only
 	hard int                 // alive hard tasklets found
+	live int                 // tasklets found in a queue: every alive one, once
 }
 
 func invErr(format string, a ...any) error {
@@ -74,6 +75,9 @@ func (c *invCheck) run() error {
 	if _, ok := c.seen[s.main]; !ok {
 		return invErr("the main tasklet (%s) is in no queue", s.main)
 	}
+	if c.live != s.alive {
+		return invErr("%d tasklets are counted alive but the queues hold %d", s.alive, c.live)
+	}
 	if c.hard != s.hardLive {
 		return invErr("%d hard tasklets are alive but the queues hold %d", s.hardLive, c.hard)
 	}
@@ -89,6 +93,7 @@ func (c *invCheck) place(t *Tasklet, where string) error {
 		return invErr("tasklet %d is in two places: %s and %s", t.id, prev, where)
 	}
 	c.seen[t] = where
+	c.live++
 	if t.kind != Soft && t.flags&flagFresh == 0 {
 		return invErr("%s holds %s tasklet %d without flagFresh: runSoft would step it", where, t.kind, t.id)
 	}

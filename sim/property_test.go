@@ -109,14 +109,25 @@ func (w *progWorld) checkAll(where string) {
 		return
 	}
 	listed := make(map[*sim.Tasklet]int) // lookups only
-	n := 0
+	var byState sim.Counts
 	w.s.Each(func(t *sim.Tasklet) bool {
 		listed[t]++
-		n++
+		switch t.State() {
+		case sim.StateRunnable:
+			byState.Runnable++
+		case sim.StateBlocked:
+			byState.Blocked++
+		case sim.StateSleeping:
+			byState.Sleeping++
+		case sim.StatePaused:
+			byState.Paused++
+		case sim.StateWatching:
+			byState.Watching++
+		}
 		return true
 	})
-	if c := w.s.Counts(); c.Total() != n {
-		w.fail(fmt.Errorf("%s: Each lists %d tasklets, Counts totals %d (%+v)", where, n, c.Total(), c))
+	if c := w.s.Counts(); c != byState {
+		w.fail(fmt.Errorf("%s: Each lists %+v by state, Counts says %+v", where, byState, c))
 		return
 	}
 	if listed[w.s.Main()] != 1 {

@@ -84,6 +84,7 @@ type Scheduler struct {
 	errHandler ErrorHandler
 	endHandler func(t *Tasklet)
 	hardLive   int
+	alive      int          // alive tasklets, main included: Counts derives the blocked ones
 	touched    taskletFlags // sink of lookAhead's reads
 }
 
@@ -109,6 +110,7 @@ func NewScheduler(opts Options) *Scheduler {
 	s.main.ext().wait = waitMain
 	s.main.kind = Main
 	s.main.state = StateRunnable
+	s.alive = 1
 	s.ring.pushBack(s.main)
 	s.current = s.main
 	s.plain = true
@@ -166,6 +168,7 @@ func (s *Scheduler) Spawn(f Frame) *Tasklet {
 	}
 	t.frame = f
 	t.state = StateRunnable
+	s.alive++
 	s.ring.pushBack(t)
 	return t
 }
@@ -175,6 +178,7 @@ func (s *Scheduler) SpawnPaused(f Frame) *Tasklet {
 	t := s.alloc()
 	if f != nil {
 		t.frame = f
+		s.alive++
 		s.pause(t)
 	}
 	return t
@@ -611,6 +615,7 @@ func (s *Scheduler) finish(t *Tasklet, err error) {
 		s.ring.remove(t)
 	}
 	t.state = StateDead
+	s.alive--
 	if t.kind == Hard {
 		s.hardLive--
 		t.x = &s.simple // the coroutine is returning; nothing to stop

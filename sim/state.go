@@ -135,7 +135,7 @@ func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err
 		return nil, nil, err
 	}
 	st = &Image{Tick: s.now, NextID: s.nextID, NextChan: ChanID(len(s.chans)), Stats: s.Stats()}
-	n := s.Counts().Total() // presized: growing 1M-entry slices costs more than the walk
+	n := s.Counts().Total() // presized: growing 1M-entry slices costs more than a walk
 	st.Tasklets = make([]TaskletState, 0, n)
 	st.Frames = make([]FrameState, 0, n)
 	for _, ch := range s.chans {
@@ -301,6 +301,7 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 	callerSlab := make([]frameRec, callers)
 	extraSlab := make([]extra, deep)
 	vk := 0
+	s.alive += len(st.Tasklets)
 	for i := range st.Tasklets {
 		ts := &st.Tasklets[i]
 		t := &slab[i]

@@ -309,14 +309,19 @@ func (t *Tasklet) Bind(f Frame) error {
 	if t.kind == Hard && t.Alive() {
 		return stateErr("bind", t, ErrHasCState)
 	}
+	s := t.x.s
+	if t.Alive() {
+		s.alive-- // paused: counted again below if f binds it
+	}
 	t.dropFrames()
 	t.kind = Soft
 	if f == nil {
-		t.x.s.setState(t, StateNew)
+		s.setState(t, StateNew)
 		return nil
 	}
 	t.frame, t.pc = f, 0
-	t.x.s.setState(t, StatePaused)
+	s.alive++
+	s.setState(t, StatePaused)
 	return nil
 }
 

@@ -193,7 +193,7 @@ type Stats struct {
 	Dilation  float64
 }
 
-// Stats returns the world's summary. It walks the timers (cheap), not the tasklets.
+// Stats returns the world's summary, in constant time.
 func (w *World) Stats() Stats {
 	return Stats{
 		Tick: w.s.Now(), Entities: len(w.ents), Tasklets: w.s.Counts(),

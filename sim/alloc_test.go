@@ -21,7 +21,8 @@ func (f *relay) Step(t *sim.T) sim.Op {
 }
 
 // The scheduler's hot paths allocate nothing: a turn, a hand-off of a pointer, a tick of
-// receives that time out (ticks under 256: see RecvFor), and a hard tasklet's switch.
+// receives that time out, a receive with a long timeout that a sender serves, and a hard
+// tasklet's switch.
 func TestHotPathsAllocateNothing(t *testing.T) {
 	if raceBuild() {
 		t.Skip("the race detector allocates")
@@ -68,6 +69,25 @@ func TestHotPathsAllocateNothing(t *testing.T) {
 	}
 	if waiters[0].TimedOut < 100 {
 		t.Fatalf("a waiter timed out %d times, want 100 or more", waiters[0].TimedOut)
+	}
+	// A long wait (over 255 ticks, which used to box the count) served every time.
+	longCh := sim.NewChan[int](s3)
+	long := &longWait{Ch: longCh, Ticks: 1000, Recv: true, Repeat: true}
+	s3.Spawn(long)
+	if err := s3.Run(); err != nil {
+		t.Fatal(err)
+	}
+	served := 0
+	if allocs := testing.AllocsPerRun(100, func() {
+		if err := sim.Send(s3.Main(), longCh, 7); err != nil {
+			t.Fatal(err)
+		}
+		served++
+	}); allocs != 0 {
+		t.Errorf("serving a receive with a 1000-tick timeout allocated %.1f times", allocs)
+	}
+	if got := longCh.In(s3).Balance(); got != -1 || long.TimedOut != 0 || served < 100 {
+		t.Fatalf("after %d sends the long wait has balance %d and timed out %d times; want -1 and 0", served, got, long.TimedOut)
 	}
 	n := 0
 	s3.SpawnHard(func(h *sim.Tasklet) error {

@@ -421,6 +421,17 @@ func TestSoftStepOnNoChannel(t *testing.T) {
 	s.Spawn(&receiver{l: l, name: "R0"})
 	s.Spawn(&sender{l: l, name: "S2", Ch: dropped, V: "y"})
 	s.Spawn(&receiver{l: l, name: "R2", Ch: dropped})
+	// RecvFor finds its channel when it is made: on none, and on one dropped between the
+	// RecvFor and its Then (it holds the channel itself then).
+	s.Spawn(stepFunc(func(t *sim.T) sim.Op { return sim.Chan[int]{}.RecvFor(t, 1000).Then(1) }))
+	late := sim.NewChan[int](s)
+	s.Spawn(stepFunc(func(t *sim.T) sim.Op {
+		a := late.RecvFor(t, 1000)
+		if err := s.DropChannel(late.ID()); err != nil {
+			panic(err)
+		}
+		return a.Then(1)
+	}))
 	require.NoError(t, s.Run())
 	require.Equal(t, "S0 sends x\nR0 waits\nS2 sends y\nR2 waits\n", l.text())
 	require.Equal(t, []string{
@@ -428,6 +439,8 @@ func TestSoftStepOnNoChannel(t *testing.T) {
 		"sim: receive on channel 0 by tasklet 3: no such channel",
 		"sim: send on channel 1 by tasklet 4: no such channel",
 		"sim: receive on channel 1 by tasklet 5: no such channel",
+		"sim: receive on channel 0 by tasklet 6: no such channel",
+		"sim: receive on channel 2 by tasklet 7: no such channel",
 	}, errs)
 	require.Equal(t, 1, s.RunCount())
 	require.NoError(t, s.CheckInvariants())

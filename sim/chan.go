@@ -1,6 +1,9 @@
 package sim
 
-import "iter"
+import (
+	"iter"
+	"math"
+)
 
 // Chan is a typed handle to a channel: a channel id that frames hold as plain data and that
 // snapshots save as a number. The zero Chan refers to no channel.
@@ -47,10 +50,21 @@ func (c Chan[V]) Next(t *T) Await { return Await{t: t, arg: uint32(c.id), kind: 
 // RecvFor receives with a timeout: if no sender has come by tick Now()+ticks, the tasklet
 // resumes and GotOK reports false. ticks <= 0 never blocks.
 func (c Chan[V]) RecvFor(t *T, ticks int) Await {
-	if ticks < 0 {
-		ticks = 0
+	ticks = max(ticks, 0)
+	if t != nil && t.x != nil && uint64(ticks) <= math.MaxUint32 {
+		// The channel itself and 32 bits of ticks: no allocation, as for the other awaits.
+		if ch := t.x.s.Channel(c.id); ch != nil {
+			return Await{t: t, v: ch, arg: uint32(ticks), kind: awRecvFor}
+		}
 	}
-	return Await{t: t, v: uint64(ticks), arg: uint32(c.id), kind: awRecvFor}
+	return Await{t: t, v: &recvForRef{c.id, uint64(ticks)}, kind: awRecvFor}
+}
+
+// recvForRef is RecvFor's value when the channel and 32 bits of ticks do not say it all:
+// more ticks, or no such channel (for the error).
+type recvForRef struct {
+	id    ChanID
+	ticks uint64
 }
 
 // Got returns the value the tasklet received last (the zero V if none, or after a timeout).

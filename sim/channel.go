@@ -146,17 +146,33 @@ func abs32(v int32) int32 {
 	return v
 }
 
+// awaitChannel returns the channel that a, a send or receive, acts on (nil if there is none)
+// and its id. RecvFor's Await holds the channel itself: its arg holds the ticks.
+func (s *Scheduler) awaitChannel(a Await) (*Channel, ChanID) {
+	if a.kind != awRecvFor {
+		return s.Channel(ChanID(a.arg)), ChanID(a.arg)
+	}
+	switch v := a.v.(type) {
+	case *Channel:
+		return s.Channel(v.id), v.id // dropped since RecvFor: nil
+	case *recvForRef:
+		return s.Channel(v.id), v.id
+	}
+	return nil, 0
+}
+
 // chanOp performs a send or receive Await.
 func (s *Scheduler) chanOp(a Await) error {
 	t := a.t
-	ch := s.Channel(ChanID(a.arg))
+	ch, id := s.awaitChannel(a)
 	dir := int8(-1)
 	name := "receive"
+	var v any // what a send offers
 	if a.kind == awSend || a.kind == awSendErr {
-		dir, name = 1, "send"
+		dir, name, v = 1, "send", a.v
 	}
 	if ch == nil {
-		return &ChannelError{Op: name, Channel: ChanID(a.arg), Tasklet: t.id, Reason: errNoChannel}
+		return &ChannelError{Op: name, Channel: id, Tasklet: t.id, Reason: errNoChannel}
 	}
 	t.flags &^= flagNotOK | flagIter
 	if a.kind == awNext {
@@ -172,7 +188,7 @@ func (s *Scheduler) chanOp(a Await) error {
 		t.flags |= flagNotOK // a zero timeout never blocks
 		return nil
 	}
-	err := s.transfer(t, ch, dir, a.v, a.kind == awSendErr)
+	err := s.transfer(t, ch, dir, v, a.kind == awSendErr)
 	if err != nil {
 		t.flags &^= flagIter
 		return &ChannelError{Op: name, Channel: ch.id, Tasklet: t.id, Reason: err}

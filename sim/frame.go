@@ -133,9 +133,8 @@ type Await struct {
 
 // ticks returns the ticks of a Sleep or a RecvFor.
 func (a Await) ticks() uint64 {
-	if a.kind == awRecvFor {
-		n, _ := a.v.(uint64)
-		return n
+	if r, ok := a.v.(*recvForRef); ok && a.kind == awRecvFor {
+		return r.ticks
 	}
 	return uint64(a.arg)
 }

@@ -157,3 +157,35 @@ func ExampleScheduler_Tick() {
 	// tick 3: fast
 	// alive: 1
 }
+
+// gossip yields forever, printing which tick it runs in: a tasklet that never sleeps.
+type gossip struct{ Name string }
+
+func (f *gossip) Step(t *sim.T) sim.Op {
+	fmt.Printf("tick %d: %s\n", t.Scheduler().Now(), f.Name)
+	return t.Schedule().Then(0)
+}
+
+// The tick budget bounds the steps each tasklet runs in one tick, so a tick ends even when
+// tasklets never sleep: each is pre-empted to the next tick once its budget is used up.
+func ExampleOptions_tickBudget() {
+	s := sim.NewScheduler(sim.Options{TickBudget: 2})
+	s.Spawn(&gossip{Name: "a"})
+	s.Spawn(&gossip{Name: "b"})
+	for range 2 {
+		if err := s.Tick(); err != nil {
+			fmt.Println(err)
+		}
+	}
+	fmt.Println("pre-empted:", s.Stats().Preempted)
+	// Output:
+	// tick 1: a
+	// tick 1: b
+	// tick 1: a
+	// tick 1: b
+	// tick 2: a
+	// tick 2: b
+	// tick 2: a
+	// tick 2: b
+	// pre-empted: 4
+}

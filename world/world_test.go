@@ -262,6 +262,17 @@ func (f *runaway) Step(t *sim.T) sim.Op {
 	return t.Goto(0)
 }
 
+// chatter yields instead of sleeping (up to 10,000 times): it never leaves the tick.
+type chatter struct{ N int }
+
+func (f *chatter) Step(t *sim.T) sim.Op {
+	if f.N == 10_000 {
+		return t.Exit()
+	}
+	f.N++
+	return t.Schedule().Then(0)
+}
+
 // counter counts its ticks.
 type counter struct{ N int }
 
@@ -281,6 +292,19 @@ func TestTickBudgetPreemptsRunaway(t *testing.T) {
 	require.Equal(t, 500, r.N)
 	require.EqualValues(t, 5, w.Stats().Preempted)
 	require.EqualValues(t, 1, w.LastTiming().Preempted)
+}
+
+// Entities that yield to each other forever, instead of sleeping, are pre-empted by the
+// budget like a loop: the tick ends.
+func TestTickBudgetPreemptsYielders(t *testing.T) {
+	w := newWorld(t, world.Config{TickBudget: 100})
+	a, b, c := &chatter{}, &chatter{}, &counter{}
+	w.Spawn(a)
+	w.Spawn(b)
+	w.Spawn(c)
+	tick(t, w, 5)
+	require.Equal(t, []int{5, 500, 500}, []int{c.N, a.N, b.N})
+	require.EqualValues(t, 10, w.Stats().Preempted)
 }
 
 // failing fails at its second step.

@@ -230,12 +230,9 @@ func waitMain(a Await) bool {
 			continue
 		}
 		// The tick budget counts each resumption of a hard tasklet as a step (see runSoft).
-		if b := s.opts.TickBudget; b != 0 && c.flags&flagBomb == 0 {
-			if c.flags&flagTicked == 0 || c.steps >= b {
-				s.budgetStep(c)
-				continue
-			}
-			c.steps++
+		if b := s.opts.TickBudget; b != 0 && c.flags&flagBomb == 0 && !c.spend(b) {
+			s.budgetStep(c)
+			continue
 		}
 		cx := c.x
 		co := cx.hard

@@ -661,14 +661,11 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			}
 			// The tick budget, as below; but a pending error (a kill, a throw) is raised
 			// at once, whatever the budget: the thrower switched to t for it.
-			if b := s.opts.TickBudget; b != 0 && t.flags&flagBomb == 0 {
-				if t.flags&flagTicked == 0 || t.steps >= b {
-					if t = s.budgetStep(t); t == nil {
-						return
-					}
-					continue
+			if b := s.opts.TickBudget; b != 0 && t.flags&flagBomb == 0 && !t.spend(b) {
+				if t = s.budgetStep(t); t == nil {
+					return
 				}
-				t.steps++
+				continue
 			}
 			op, ok := s.firstOrCatch(t)
 			t = stepping
@@ -681,7 +678,8 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			t = s.current
 			continue
 		}
-		// The tick budget: count the step, or let budgetStep count t in or pre-empt it.
+		// The tick budget: count the step, or let budgetStep count t in or pre-empt it
+		// (spend, written out: the call form costs this loop more than its own two lines).
 		if b := s.opts.TickBudget; b != 0 {
 			if t.flags&flagTicked == 0 || t.steps >= b {
 				if t = s.budgetStep(t); t == nil {
@@ -967,6 +965,16 @@ func (s *Scheduler) limit(t *Tasklet) bool {
 		t.flags &^= flagPendingIRQ
 	}
 	return false
+}
+
+// spend counts a step of t against tick budget b. It is false, counting nothing, when
+// budgetStep must act first: t is not counted in this tick yet, or has used its budget up.
+func (t *Tasklet) spend(b uint32) bool {
+	if t.flags&flagTicked == 0 || t.steps >= b {
+		return false
+	}
+	t.steps++
+	return true
 }
 
 // budgetStep is the tick-budget check for t, the current soft tasklet before a step (or

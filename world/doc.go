@@ -30,8 +30,9 @@
 // same picture whatever order it runs in.
 //
 // A tasklet that runs more than Config.TickBudget steps in one tick is pre-empted to the
-// next tick and counted; a tasklet that fails is reported (Failures, events, the log, its
-// monitor) and the tick goes on. With Config.WallBudget and an injected Config.Clock, the
+// next tick and counted (every step counts, yields and hand-offs as much as loops, so a tick
+// always ends); a tasklet that fails is reported (Failures, events, the log, its monitor)
+// and the tick goes on. With Config.WallBudget and an injected Config.Clock, the
 // world measures its ticks and computes a time-dilation factor: under load a run loop
 // spaces ticks further apart (Interval) instead of dropping any.
 //

@@ -978,10 +978,10 @@ func (t *Tasklet) spend(b uint32) bool {
 }
 
 // budgetStep is the tick-budget check for t, the current soft tasklet before a step (or
-// hard one before it is resumed), when t is not yet counted in this tick or has used its
-// budget up. It counts t in (its
-// steps start at 0), or pre-empts it: t sleeps until the next tick and the next tasklet is
-// current. It returns the soft tasklet to consider next, or nil for main or a hard one.
+// hard one before it is resumed), when spend said no: it counts t in (its steps start at
+// 0 in each tick), or pre-empts it, so that t sleeps until the next tick and the next
+// tasklet is current. It returns the soft tasklet to consider next, or nil for main or a
+// hard one.
 func (s *Scheduler) budgetStep(t *Tasklet) *Tasklet {
 	if t.flags&flagTicked == 0 {
 		t.flags |= flagTicked

@@ -57,8 +57,8 @@ type taskletFlags uint8
 
 const (
 	// flagFresh is runSoft's "not a plain step": set on a soft tasklet until its top frame
-	// runs its first step, and always on the main and hard tasklets, so that one test of
-	// flagFresh|flagBomb before every step catches all three (see Started). It is
+	// runs its first step, and always on the main and hard tasklets, so that runSoft's one
+	// test of flagsGeneral before every step catches them all (see Started). It is
 	// FlagStarted inverted.
 	flagFresh      taskletFlags = 1 << iota
 	flagBomb                    // tempval holds a *bomb to raise at the resume point

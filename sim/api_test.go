@@ -446,6 +446,50 @@ func TestSoftStepOnNoChannel(t *testing.T) {
 	require.NoError(t, s.CheckInvariants())
 }
 
+// TestDroppedChannelLeavesTheFastPaths: the hand-off fast paths keep the last channel they
+// used (Scheduler.lastChan). Dropping that channel must make them forget it, or a receive on
+// the dropped id would block on a channel no longer in the table.
+func TestDroppedChannelLeavesTheFastPaths(t *testing.T) {
+	s := sim.NewScheduler(sim.Options{})
+	ch := sim.NewChan[int](s)
+	var errs []string
+	s.SetErrorHandler(func(t *sim.Tasklet, err error) error {
+		errs = append(errs, err.Error())
+		return nil
+	})
+	got := 0
+	// Both first steps yield: a first step takes the general path, the later ones the fast.
+	s.Spawn(stepFunc(func(t *sim.T) sim.Op {
+		switch t.At() {
+		case 0:
+			return t.Schedule().Then(1)
+		case 1:
+			return ch.Recv(t).Then(2)
+		case 2:
+			got += ch.Got(t)
+			if err := s.DropChannel(ch.ID()); err != nil {
+				panic(err)
+			}
+			return ch.Recv(t).Then(3)
+		}
+		return t.Exit()
+	}))
+	s.Spawn(stepFunc(func(t *sim.T) sim.Op {
+		switch t.At() {
+		case 0:
+			return t.Schedule().Then(1)
+		case 1:
+			return ch.Send(t, 7).Then(2)
+		}
+		return t.Exit()
+	}))
+	require.NoError(t, s.Run())
+	require.Equal(t, 7, got)
+	require.Equal(t, []string{"sim: receive on channel 1 by tasklet 2: no such channel"}, errs)
+	require.Equal(t, 1, s.RunCount())
+	require.NoError(t, s.CheckInvariants())
+}
+
 // trapSelf yields once (its first step goes the general way), then sets its own block
 // trap in the step that receives (when Self), so the receive, which would block, fails:
 // runSoft's flag test ran before that step and cannot see it.

@@ -76,6 +76,7 @@ func (s *Scheduler) DropChannel(id ChanID) error {
 		return fmt.Errorf("sim: drop channel %d: %d tasklets are waiting on it", id, abs32(ch.balance()))
 	}
 	s.chans[id] = noChannel
+	s.forgetLastChan()
 	return nil
 }
 

@@ -214,6 +214,9 @@ func (c *invCheck) watchdogs() error {
 
 func (c *invCheck) channels() error {
 	s := c.s
+	if s.lastChanID >= uint64(len(s.chans)) || s.lastChan != s.chans[s.lastChanID] {
+		return invErr("the last hand-off's channel, id %d, is not the table's entry for it", s.lastChanID)
+	}
 	for i, ch := range s.chans {
 		if ch == noChannel {
 			continue

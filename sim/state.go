@@ -273,6 +273,7 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 	for i := range s.chans {
 		s.chans[i] = noChannel
 	}
+	s.forgetLastChan()
 	for _, cs := range st.Channels {
 		ch := &Channel{s: s, id: cs.ID, preference: cs.Preference, scheduleAll: cs.ScheduleAll, closing: cs.Closing}
 		ch.setSpecial()

@@ -401,7 +401,7 @@ func (w *progWorld) hardBody(ops []progOp, loops int) sim.HardFunc {
 // mainOp is one move of the main tasklet between turns.
 func (w *progWorld) mainOp() {
 	s, m := w.s, w.s.Main()
-	switch r := w.rng.IntN(17); r {
+	switch r := w.rng.IntN(18); r {
 	case 0, 1, 2, 3:
 		w.logf("main run: %v", s.Run())
 	case 4, 5, 6:
@@ -443,6 +443,16 @@ func (w *progWorld) mainOp() {
 	case 15:
 		c, v := w.rng.IntN(len(w.chans)), w.offer()
 		w.logf("main trysend %d on c%d: %v", v, c, w.chans[c].TrySend(m, v))
+	case 17:
+		// Drop a channel that nobody waits on and make a new one in its place: the fast
+		// paths must forget the dropped one if it was their last (Scheduler.lastChan).
+		c := w.rng.IntN(len(w.chans))
+		if err := s.DropChannel(w.chans[c].ID()); err != nil {
+			w.logf("main drop c%d: %v", c, err)
+		} else {
+			w.chans[c] = sim.NewChan[int](s)
+			w.logf("main drop c%d: now channel %d", c, w.chans[c].ID())
+		}
 	}
 }
 

@@ -61,8 +61,8 @@ type Scheduler struct {
 	watchdogs []*Tasklet // innermost last
 	timed     *Tasklet   // the outermost watchdog with a timeout
 	chans     []*Channel // by id; noChannel at 0 and after DropChannel
-	// lastChan is chans[lastChanID], the channel of the last hand-off fast path. The
-	// next one on the same channel takes it from here, not from the table: the CPU
+	// lastChan is chans[lastChanID], the channel of the last hand-off fast path. The next
+	// one on the same channel takes it from here (fastChan), not from the table: the CPU
 	// predicts the id compare and goes on without waiting for the op's channel id, which
 	// comes at the end of a chain of loads through the frame (12.5 → 11 ns a hand-off).
 	// forgetLastChan resets it wherever a table entry changes.
@@ -735,15 +735,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 					continue
 				}
 			case opSend:
-				id := op.w >> 32 // s.Channel, written out so that the common case jumps nowhere
-				ch := s.lastChan
-				if id != s.lastChanID {
-					if id >= uint64(len(s.chans)) {
-						break
-					}
-					ch = s.chans[id] // noChannel where there is none: its fast field fails the tests below
-					s.lastChanID, s.lastChan = id, ch
-				}
+				ch := s.fastChan(op.w >> 32) // noChannel where there is none: it fails the tests below
 				r := &s.ring
 				rb := r.buf
 				if ch.fast >= 0 || int(r.tail-r.head) >= len(rb) { // fast: special ones fail
@@ -787,14 +779,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				continue
 			case opRecv:
 				id := op.w >> 32
-				ch := s.lastChan
-				if id != s.lastChanID {
-					if id >= uint64(len(s.chans)) {
-						break
-					}
-					ch = s.chans[id] // noChannel where there is none: its fast field fails the tests below
-					s.lastChanID, s.lastChan = id, ch
-				}
+				ch := s.fastChan(id)
 				r := &s.ring
 				rb := r.buf
 				if ch.fast > 0 || r.n <= 1 || len(rb) == 0 {
@@ -834,6 +819,20 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			t = s.current
 		}
 	}
+}
+
+// fastChan returns the channel of id for runSoft's fast paths: lastChan if id is its, or
+// noChannel (special: it fails their tests) where there is none.
+func (s *Scheduler) fastChan(id uint64) *Channel {
+	if id == s.lastChanID {
+		return s.lastChan
+	}
+	if id >= uint64(len(s.chans)) {
+		return noChannel
+	}
+	ch := s.chans[id]
+	s.lastChanID, s.lastChan = id, ch
+	return ch
 }
 
 // forgetLastChan points lastChan at noChannel (id 0), which no fast path takes.

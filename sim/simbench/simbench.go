@@ -391,8 +391,8 @@ func PullSwitch(b *testing.B) {
 // PullRingSwitch is a model of the least any scheduler with a Stackless ring adds to
 // PullSwitch: the main side yields to the coroutine and back, each a move of the current
 // tasklet from the ring buffer's front to its end (as sim's yield does, without its
-// checks), with one frame of its own around next() (sim's loop). It bounds what MainHardSwitch
-// can reach; it schedules nothing real.
+// checks), with one frame of its own around next() (sim's loop). It bounds what
+// MainHardSwitch can reach; it schedules nothing real.
 func PullRingSwitch(b *testing.B) {
 	next, stop := iter.Pull(countSchedules)
 	defer stop()

@@ -70,6 +70,9 @@ type decoded struct {
 	raw      *Raw            // raw mode
 }
 
+// formatElements is the number of elements of a document of each format.
+var formatElements = [Format + 1]int{1: 10, 2: 11}
+
 // newDecoder returns a decoder of data in typed mode, or in raw mode if raw.
 func newDecoder(data []byte, reg *registry, lim Options, raw bool) *decoder {
 	d := &decoder{r: reader{b: data}, reg: reg, lim: lim}
@@ -101,6 +104,7 @@ func (d *decoder) decode() (*decoded, error) {
 		{"tasklets", d.tasklets},
 		{"channels", d.channels},
 		{"sections", d.sections},
+		{"checksum", d.checksum},
 		{"end", d.end},
 	} {
 		d.part = step.part
@@ -140,8 +144,8 @@ func (d *decoder) header() (upgrade bool, err error) {
 	if r.err == nil && format > Format {
 		return false, d.errorAt(errorf(ErrNewerFormat, "format %d is newer than this program reads (%d): update stackworld", format, Format))
 	}
-	if r.err == nil && (format == 0 || n != 10) {
-		r.fail("format %d document with %d elements (want format 1 with 10)", format, n)
+	if want := formatElements[min(format, Format)]; r.err == nil && (want == 0 || n != uint64(want)) {
+		r.fail("format %d document with %d elements (want format 1 with 10 or 2 with 11)", format, n)
 	}
 	out.format = int(format)
 	out.schema = r.uint()
@@ -593,6 +597,17 @@ func (d *decoder) sections() {
 		name := r.text(200, "section name")
 		d.part = fmt.Sprintf("section %q", name)
 		d.sink.section(d, name)
+	}
+}
+
+// checksum reads the checksum element of a format-2 document (precheck has verified it,
+// unless Options.SkipChecksum).
+func (d *decoder) checksum() {
+	if d.out.format < 2 {
+		return
+	}
+	if b := d.r.rawBytes(majBytes, 4, "checksum"); d.r.err == nil && len(b) != 4 {
+		d.r.fail("checksum: want 4 bytes, found %d", len(b))
 	}
 }
 

@@ -307,7 +307,7 @@ func (sv *saver) sections(sections []Section) error {
 func (sv *saver) assemble(s *sim.Scheduler) []byte {
 	size := sv.ids.len() + sv.states.len() + sv.depths.len() + sv.frames.len() + sv.chans.len() +
 		sv.wakes.len() + sv.values.len() + sv.errs.len() + sv.timers.len() + len(sv.secs.b) +
-		sv.chIDs.len() + sv.chFlags.len() + 256 + 64*len(sv.e.types)
+		sv.chIDs.len() + sv.chFlags.len() + checksumLen + 256 + 64*len(sv.e.types)
 	for _, g := range sv.groups {
 		size += g.buf.len() + 16
 	}
@@ -321,6 +321,7 @@ func (sv *saver) assemble(s *sim.Scheduler) []byte {
 	sv.chIDs.flush(out)
 	sv.chFlags.flush(out)
 	out.b = append(out.b, sv.secs.b...)
+	out.b = appendChecksum(out.b)
 	sv.rep.Bytes = len(out.b)
 	sv.rep.Types = typeNames(sv.e.types)
 	return out.b
@@ -332,7 +333,7 @@ func (sv *saver) header(out *writer) {
 	if schema == 0 {
 		schema = sv.reg.schema()
 	}
-	out.array(10)
+	out.array(formatElements[Format])
 	out.text(Magic)
 	out.uint(Format)
 	out.uint(schema)

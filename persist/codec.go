@@ -121,7 +121,7 @@ func (o Options) Codec() (*Codec, error) {
 	// The document is checked for well-formedness by the CBOR library first, with the
 	// same limits: columns hold one element per tasklet or frame.
 	dm, err := cbor.DecOptions{
-		MaxNestedLevels:  o.MaxNesting + 8, // the document's own structure takes up to 5 levels
+		MaxNestedLevels:  o.MaxNesting + docLevels,
 		MaxArrayElements: max(o.MaxElements, o.MaxFrames, 2*o.MaxTasklets, o.MaxChannels, maxArrayShape, 16),
 		MaxMapPairs:      max(o.MaxElements, 16),
 		IndefLength:      cbor.IndefLengthForbidden,

@@ -194,7 +194,7 @@ func (d *decoder) typeEntry(i int, seen map[string]bool) fileType {
 			ft.sh = sh
 		}
 	}
-	np := r.arrayLen(1<<16, "resume point names")
+	np := r.arrayLen(maxPCNames, "resume point names")
 	for range np {
 		ft.pcs = append(ft.pcs, r.text(100, "resume point name"))
 	}

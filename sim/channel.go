@@ -348,3 +348,20 @@ func (s *Scheduler) tryRecv(t *Tasklet, ch *Channel) (any, error, bool) {
 	s.makeRunnable(p)
 	return v, err, true
 }
+
+// fastChan returns the channel of id for runSoft's fast paths: lastChan if id is its, or
+// noChannel (special: it fails their tests) where there is none.
+func (s *Scheduler) fastChan(id uint64) *Channel {
+	if id == s.lastChanID {
+		return s.lastChan
+	}
+	if id >= uint64(len(s.chans)) {
+		return noChannel
+	}
+	ch := s.chans[id]
+	s.lastChanID, s.lastChan = id, ch
+	return ch
+}
+
+// forgetLastChan points lastChan at noChannel (id 0), which no fast path takes.
+func (s *Scheduler) forgetLastChan() { s.lastChanID, s.lastChan = 0, noChannel }

@@ -433,3 +433,11 @@ func (t *Tasklet) dropFrames() {
 		t.x = &t.x.s.simple
 	}
 }
+
+// clearValue empties t's value slot, which holds a pending error (a bomb) too. It writes
+// only a slot that holds something: a store of nil takes a write-barrier check.
+func (t *Tasklet) clearValue() {
+	if t.tempval != nil {
+		t.tempval, t.flags = nil, t.flags&^flagBomb
+	}
+}

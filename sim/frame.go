@@ -2,7 +2,6 @@ package sim
 
 import (
 	"errors"
-	"fmt"
 	"math"
 )
 
@@ -187,8 +186,8 @@ func (op Op) pc() PC { return PC(op.w) }
 func (a Await) Wait() error {
 	// Wait is small enough to be inlined: a hard tasklet's Wait is then no frame of its own
 	// between the tasklet's code and its coroutine's yield. A coroutine switch is followed by
-	// returns that are all mispredicted, and each frame there cost about 5 ns a switch (see
-	// coroutine). The tasklet's wait function does the work: see extra.wait.
+	// returns that are all mispredicted, one per frame there (see coroutine; guarded by
+	// BenchmarkHardSwitch). The tasklet's wait function does the work: see extra.wait.
 	if a.t == nil {
 		return errWaitZero
 	}
@@ -215,13 +214,13 @@ func (a Await) waitErr() error {
 	case s.closed:
 		return ErrClosedScheduler
 	case t.kind == Soft:
-		return fmt.Errorf("sim: %s.Wait by soft tasklet %d: use .Then(pc) in its Step: %w", awaitNames[a.kind], t.id, ErrWrongKind)
+		return wrapf(ErrWrongKind, "%s.Wait by soft tasklet %d (use .Then(pc) in its Step)", awaitNames[a.kind], t.id)
 	case s.current != t:
-		return fmt.Errorf("sim: %s.Wait by tasklet %d while tasklet %d runs: %w", awaitNames[a.kind], t.id, s.current.id, ErrNotCurrent)
+		return wrapf(ErrNotCurrent, "%s.Wait by tasklet %d while tasklet %d runs", awaitNames[a.kind], t.id, s.current.id)
 	case t.kind == Main && s.inLoop:
-		return fmt.Errorf("sim: %s.Wait by the main tasklet: %w (call it from plain Go code, not from a Step)", awaitNames[a.kind], ErrInLoop)
+		return wrapf(ErrInLoop, "%s.Wait by the main tasklet (call it from plain Go code, not from a Step)", awaitNames[a.kind])
 	}
-	return fmt.Errorf("sim: Call by tasklet %d: only soft tasklets have frames: %w", t.id, ErrWrongKind)
+	return wrapf(ErrWrongKind, "Call by tasklet %d (only soft tasklets have frames)", t.id)
 }
 
 func failed(t *Tasklet, err error) Await { return Await{t: t, v: err, kind: awFail} }
@@ -255,22 +254,22 @@ func (t *Tasklet) Call(child Frame) Await { return Await{t: t, v: child, kind: a
 // t), or opts' timeout interrupts one (left in t's tempval as a *Tasklet).
 func (t *Tasklet) Watch(opts RunOptions) Await { return Await{t: t, v: opts, kind: awWatch} }
 
-// Run switches to target at once (inserting it at the end of the ring if it was paused);
-// the caller t stays runnable and resumes after target's ring successors.
-func (target *Tasklet) Run(t *T) Await { return Await{t: t, v: target, kind: awRun} }
+// Run switches to t at once (inserting it at the end of the ring if it was paused); the
+// caller stays runnable and resumes after t's ring successors.
+func (t *Tasklet) Run(caller *T) Await { return Await{t: caller, v: t, kind: awRun} }
 
-// Switch is Run, but the caller t is paused (removed from the ring) in the same move.
-func (target *Tasklet) Switch(t *T) Await { return Await{t: t, v: target, kind: awSwitch} }
+// Switch is Run, but the caller is paused (removed from the ring) in the same move.
+func (t *Tasklet) Switch(caller *T) Await { return Await{t: caller, v: t, kind: awSwitch} }
 
-// Kill raises ErrTaskletExit in target and switches to it at once: a blocked target leaves
-// its channel, a paused one is inserted. Killing a dead tasklet does nothing; a tasklet that
-// never started dies without running. t is the caller.
-func (target *Tasklet) Kill(t *T) Await { return target.Throw(t, ErrTaskletExit) }
+// Kill raises ErrTaskletExit in t and switches to it at once: a blocked t leaves its
+// channel, a paused one is inserted. Killing a dead tasklet does nothing; a tasklet that
+// never started dies without running.
+func (t *Tasklet) Kill(caller *T) Await { return t.Throw(caller, ErrTaskletExit) }
 
-// Throw raises err in target and switches to it at once (Stackless: throw and
+// Throw raises err in t and switches to it at once (Stackless: throw and
 // raise_exception). Throwing to the caller itself raises err at its resume point.
-func (target *Tasklet) Throw(t *T, err error) Await {
-	return Await{t: t, v: throwArgs{target, err}, kind: awThrow}
+func (t *Tasklet) Throw(caller *T, err error) Await {
+	return Await{t: caller, v: throwArgs{t, err}, kind: awThrow}
 }
 
 type throwArgs struct {

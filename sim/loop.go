@@ -83,12 +83,12 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			case opSend:
 				ch := s.fastChan(op.w >> 32) // noChannel where there is none: it fails the test
 				q := &ch.queue
-				// fast < 0: receivers wait (special channels fail); the queue's length test
+				// biased < 0: receivers wait (special channels fail); the queue's length test
 				// spares the moves' bounds checks.
-				if ch.fast >= 0 || !s.ring.hasRoom() || len(q.buf) == 0 {
+				if ch.biased >= 0 || !s.ring.hasRoom() || len(q.buf) == 0 {
 					break
 				}
-				ch.fast++
+				ch.biased++
 				t.pc = op.pc()
 				p, h := q.liveAfter(q.head - 1)
 				p.flags &^= flagBomb | flagIter // deliver(p, v, false), inlined
@@ -105,12 +105,12 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			case opRecv:
 				id := op.w >> 32
 				ch := s.fastChan(id)
-				if ch.fast > 0 || s.ring.n <= 1 || !ch.queue.hasRoom() {
+				if ch.biased > 0 || s.ring.n <= 1 || !ch.queue.hasRoom() {
 					break
 				}
 				t.pc = op.pc()
-				t.state, t.dir, t.aux = StateBlocked, -1, uint32(id)
-				ch.fast--
+				t.state, t.dir, t.waitRef = StateBlocked, -1, uint32(id)
+				ch.biased--
 				next, h := s.ring.liveAfter(t.pos)
 				s.block(t, &ch.queue, next, h)
 				t = next
@@ -167,7 +167,7 @@ func (s *Scheduler) carryOut(t *Tasklet, op Op) bool {
 		return true
 	default:
 		if op.c < opAwait {
-			t.setBomb(fmt.Errorf("tasklet %d, frame %T at pc %d: %w", t.id, t.frame, t.pc, ErrZeroOp))
+			t.setBomb(wrapf(ErrZeroOp, "frame %T at pc %d", t.frame, t.pc))
 			return true
 		}
 		if err := s.performStep(t, op); err != nil {
@@ -186,10 +186,10 @@ func (s *Scheduler) carryOut(t *Tasklet, op Op) bool {
 func (s *Scheduler) performStep(t *Tasklet, op Op) error {
 	a := op.await(t)
 	if op.id == 0 {
-		return fmt.Errorf("tasklet %d, frame %T at pc %d: Then on the zero Await: %w", t.id, t.frame, t.pc, ErrZeroOp)
+		return wrapf(ErrZeroOp, "frame %T at pc %d: Then on the zero Await", t.frame, t.pc)
 	}
 	if op.id != t.id {
-		return fmt.Errorf("sim: %s.Then for tasklet %d returned by the step of tasklet %d: %w", awaitNames[a.kind], op.id, t.id, ErrNotCurrent)
+		return wrapf(ErrNotCurrent, "%s.Then for tasklet %d returned by the step of tasklet %d", awaitNames[a.kind], op.id, t.id)
 	}
 	if a.kind == awCall {
 		child, _ := a.v.(Frame)

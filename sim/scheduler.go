@@ -56,16 +56,16 @@ type ErrorHandler func(t *Tasklet, err error) error
 type Scheduler struct {
 	ring      queue      // runnable tasklets; the front is current when current is runnable
 	paused    queue      // alive tasklets in no other queue (savable state)
-	current   *Tasklet   //
-	main      *Tasklet   //
+	current   *Tasklet   // the running tasklet: the ring's front while it is runnable
+	main      *Tasklet   // the program's own flow of control (kind Main, id 1)
 	watchdogs []*Tasklet // innermost last
 	timed     *Tasklet   // the outermost watchdog with a timeout
 	chans     []*Channel // by id; noChannel at 0 and after DropChannel
 	// lastChan is chans[lastChanID], the channel of the last hand-off fast path. The next
 	// one on the same channel takes it from here (fastChan), not from the table: the CPU
 	// predicts the id compare and goes on without waiting for the op's channel id, which
-	// comes at the end of a chain of loads through the frame (12.5 → 11 ns a hand-off).
-	// forgetLastChan resets it wherever a table entry changes.
+	// comes at the end of a chain of loads through the frame (BenchmarkHandoff).
+	// forgetLastChan resets it wherever a table entry changes; CheckInvariants checks it.
 	lastChanID uint64
 	lastChan   *Channel
 	timers     timers
@@ -93,6 +93,7 @@ type Scheduler struct {
 	hardLive   int
 	alive      int          // alive tasklets, main included: Counts derives the blocked ones
 	touched    taskletFlags // sink of lookAhead's reads
+	userData   any          // SetUserData
 }
 
 // maxSlab is the number of tasklets in a full slab: 1024 tasklets of 64 bytes make 64 KiB,
@@ -138,6 +139,14 @@ func (s *Scheduler) alloc() *Tasklet {
 	s.stats.Spawned++
 	return t
 }
+
+// SetUserData keeps v with the scheduler for its owner (a world keeps itself here, so that
+// code holding a tasklet finds its world without a global lookup: t.Scheduler().UserData()).
+// The scheduler never reads v, and snapshots leave it out. Constant time, no allocation.
+func (s *Scheduler) SetUserData(v any) { s.userData = v }
+
+// UserData returns the value SetUserData kept, or nil.
+func (s *Scheduler) UserData() any { return s.userData }
 
 // Main returns the main tasklet: the program's own flow of control.
 func (s *Scheduler) Main() *Tasklet { return s.main }
@@ -278,9 +287,9 @@ func (s *Scheduler) Close() {
 // unblock takes a blocked tasklet out of its channel queue (restoring the balance) and
 // cancels its receive timeout. The tasklet is left in no queue.
 func (s *Scheduler) unblock(t *Tasklet) {
-	ch := s.chans[t.aux]
+	ch := s.chans[t.waitRef]
 	ch.queue.remove(t)
-	ch.fast -= int32(t.dir)
+	ch.biased -= int32(t.dir)
 	t.dir = 0
 	t.flags &^= flagIter
 	s.cancelDeadline(t)
@@ -504,7 +513,7 @@ func (s *Scheduler) finish(t *Tasklet, err error) {
 // call). Step counts of the tick budget start again at every tick.
 func (s *Scheduler) Tick() error {
 	if s.current != s.main || s.inLoop {
-		return fmt.Errorf("sim: Tick called by tasklet %d: %w", s.current.id, ErrInLoop)
+		return wrapf(ErrInLoop, "Tick called by tasklet %d", s.current.id)
 	}
 	s.now++
 	s.timers.wake(s, s.now)

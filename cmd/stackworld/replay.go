@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log/slog"
 	"os"
@@ -20,7 +19,8 @@ func init() {
 const replayUsage = `usage: stackworld replay [--to-tick N] SAVE LOG
 
 Loads the snapshot SAVE and runs it forward with the inputs recorded in LOG (run --record),
-printing the state checksum (a hash of the whole saved state) after every tick, then the
+printing the state checksum (world.DeepChecksum: every tasklet, frame, channel, mailbox
+and component) after every tick, then the
 summary line run prints. SAVE may be the log's start snapshot (LOG.snap) or any later save of
 the same run. Same snapshot and log: the same lines, on any machine.
 
@@ -70,7 +70,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		sum, err := stateChecksum(w)
+		sum, err := w.DeepChecksum()
 		if err != nil {
 			return err
 		}
@@ -82,16 +82,4 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	printSummary(stdout, w)
 	return nil
-}
-
-// stateChecksum is the deep checksum of w: FNV-1a over its snapshot's bytes, which hold
-// every frame field, component, mailbox and channel.
-func stateChecksum(w *world.World) (uint64, error) {
-	data, err := w.Save(snapshotCodec)
-	if err != nil {
-		return 0, err
-	}
-	h := fnv.New64a()
-	h.Write(data)
-	return h.Sum64(), nil
 }

@@ -86,7 +86,6 @@ func (f *RecursFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 type DemoFrame struct {
 	Depth int
 	Save  sim.Chan[sim.ID]
-	Ch    sim.Chan[string]
 	ID    sim.ID
 }
 
@@ -104,6 +103,7 @@ func init() {
 // Step runs demo from its resume point to its next suspension.
 func (f *DemoFrame) Step(t *sim.Tasklet) sim.Op {
 	var (
+		ch  sim.Chan[string]
 		v   string
 		err error
 	)
@@ -117,9 +117,9 @@ func (f *DemoFrame) Step(t *sim.Tasklet) sim.Op {
 		return t.Raise(sim.ErrBadPC)
 	}
 //line recurs.go:34
-	f.Ch = sim.NewChan[string](t.Scheduler())
-	f.ID = t.Scheduler().Spawn(&RecursFrame{Ch: f.Ch, Depth: f.Depth, Level: 1}).ID()
-	return f.Ch.Recv(t).Then(demoReceive1)
+	ch = sim.NewChan[string](t.Scheduler())
+	f.ID = t.Scheduler().Spawn(&RecursFrame{Ch: ch, Depth: f.Depth, Level: 1}).ID()
+	return ch.Recv(t).Then(demoReceive1)
 receive1:
 //line recurs.go:36
 	v, err = sim.ResumeRecv[string](t)

@@ -385,7 +385,7 @@ func (fn *fnGen) nameLocals() {
 				if id, ok := e.(*ast.Ident); ok && n.Tok == token.DEFINE {
 					if v, ok := info.Defs[id].(*types.Var); ok {
 						vars = append(vars, v)
-						declEnd[v] = n.Body.Lbrace
+						declEnd[v] = n.Body.Lbrace + 1 // set after the range's own suspension
 					}
 				}
 			}
@@ -402,7 +402,10 @@ func (fn *fnGen) nameLocals() {
 	for _, v := range vars {
 		l := &local{v: v}
 		fn.locals[v] = l
-		scopeEnd := v.Parent().End()
+		scopeEnd := fn.decl.Body.End()
+		if sc := v.Parent(); sc != nil && !isResult(fn.sig, v) {
+			scopeEnd = sc.End()
+		}
 		if isResult(fn.sig, v) {
 			scopeEnd = fn.decl.Body.End()
 		}
@@ -412,6 +415,13 @@ func (fn *fnGen) nameLocals() {
 		for _, loop := range fn.loops {
 			if v.Pos() > loop.Pos() && v.Pos() < loop.End() {
 				l.inLoop = true
+			}
+			// The key of a suspending range over an int or a slice counts the iterations
+			// (see flatRange) unless the body assigns it.
+			if r, ok := loop.(*ast.RangeStmt); ok && fn.pointAt[r] == nil && r.Tok == token.DEFINE {
+				if key, ok := r.Key.(*ast.Ident); ok && info.Defs[key] == v && !fn.assignedIn(key, r.Body) {
+					l.field = field(v.Name())
+				}
 			}
 		}
 	}
@@ -441,7 +451,8 @@ func isResult(sig *types.Signature, v *types.Var) bool {
 // in scope until scopeEnd and used at uses, may be read after a suspension.
 func (fn *fnGen) liveAcross(declEnd, scopeEnd, declPos token.Pos, uses []token.Pos) bool {
 	for _, p := range fn.points {
-		at := p.node.Pos()
+		// Where the frame suspends: after the call's arguments are evaluated.
+		at := p.node.End() - 1
 		if p.kind == pValues {
 			at = p.node.(*ast.RangeStmt).Body.Lbrace
 		}

@@ -309,6 +309,9 @@ func (e *emitter) varRef(v *types.Var) string {
 
 // hoist declares a local at the top of Step (it is assigned where the source declared it).
 func (e *emitter) hoist(v *types.Var) {
+	if v.Name() == "_" {
+		return
+	}
 	l := e.fn.locals[v]
 	if l == nil || l.field != "" {
 		return
@@ -668,10 +671,7 @@ func (e *emitter) flatRange(s *ast.RangeStmt, label string) {
 	// The counter: the key itself when the body leaves it alone.
 	var counter string
 	key, _ := s.Key.(*ast.Ident)
-	if key != nil && s.Tok == token.DEFINE && !isBlank(key) && !fn.assignedIn(key, s.Body) {
-		if v, ok := info.Defs[key].(*types.Var); ok {
-			e.hoist(v)
-		}
+	if v, ok := info.Defs[key].(*types.Var); ok && key != nil && s.Tok == token.DEFINE && fn.locals[v] != nil && fn.locals[v].field != "" && !fn.assignedIn(key, s.Body) {
 		counter = e.x(key)
 	} else {
 		counter = e.field("i", intType)
@@ -724,7 +724,7 @@ func isBlank(x ast.Expr) bool {
 // assignedIn reports whether the variable id names is assigned or has its address taken in n.
 func (fn *fnGen) assignedIn(id *ast.Ident, n ast.Node) bool {
 	info := fn.g.info
-	obj := info.Uses[id]
+	obj := info.ObjectOf(id)
 	found := false
 	is := func(x ast.Expr) bool {
 		y, ok := ast.Unparen(x).(*ast.Ident)

@@ -268,4 +268,3 @@ consumer loop ended
 		require.Equal(t, 0, ch.In(s).Balance())
 	})
 }
-

@@ -1,6 +1,9 @@
 package sim
 
-import "iter"
+import (
+	"iter"
+	"runtime/debug"
+)
 
 // HardFunc is the body of a hard tasklet. It blocks with the package's blocking calls
 // (Receive, Send, h.Schedule().Wait(), ...), each given h. Returning nil or ErrTaskletExit
@@ -78,7 +81,7 @@ func runHard(t *Tasklet, fn HardFunc) (err error, unwound bool) {
 				unwound = true
 				return
 			}
-			err = &PanicError{Tasklet: t.id, Value: r}
+			err = &PanicError{Tasklet: t.id, Value: r, Stack: debug.Stack()}
 		}
 	}()
 	return fn(t), false

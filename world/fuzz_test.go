@@ -68,7 +68,7 @@ func FuzzWorldSection(f *testing.F) {
 			mutate(st, prog[0], int(prog[1])|int(prog[2])<<8, binary.LittleEndian.Uint64(prog[3:11]))
 			prog = prog[11:]
 		}
-		data, err := codec.Encode(s, st)
+		data, _, err := codec.Encode(s, st)
 		if err != nil {
 			return // not encodable: nothing to load
 		}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
 )
 
@@ -268,19 +269,27 @@ func (w *World) restoreIndex(ix *IndexSnapshot) {
 // ---- codecs ----
 
 // A Codec turns a world's scheduler and Snapshot into bytes and back: the snapshot format.
-// Package persist provides it (world does not import persist, so that persist may import
-// world for entity export).
+// NewCodec and DefaultCodec make one of a persist.Codec.
 type Codec interface {
-	Encode(s *sim.Scheduler, st *Snapshot) ([]byte, error)
+	// Encode encodes s and st and reports what it saved (hard tasklets left out, counts).
+	Encode(s *sim.Scheduler, st *Snapshot) ([]byte, *persist.Report, error)
 	Decode(data []byte) (*sim.Scheduler, *Snapshot, error)
 }
 
 // Save encodes the whole world (entities, components, tasklets, channels, timers, RNG,
-// mailboxes) with c. Call it between ticks.
+// mailboxes) with c. Call it between ticks. SaveReport also says what was saved.
 func (w *World) Save(c Codec) ([]byte, error) {
+	data, _, err := w.SaveReport(c)
+	return data, err
+}
+
+// SaveReport is Save with persist's Report of what was saved: the hard tasklets left out
+// (with persist.OmitHard; the default refuses them), the tasklets, frames and channels
+// saved, the size.
+func (w *World) SaveReport(c Codec) ([]byte, *persist.Report, error) {
 	st, err := w.Snapshot()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return c.Encode(w.s, st)
 }

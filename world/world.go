@@ -59,6 +59,10 @@ type Config struct {
 	Clock func() time.Duration
 	// Logger receives failure reports. nil: slog.Default().
 	Logger *slog.Logger
+	// UnsavedFrames lets Spawn and Attach run frames of types not registered with persist,
+	// for tests and tools whose worlds are never saved. false: such a frame is refused at
+	// spawn (see Spawn), not at the first save.
+	UnsavedFrames bool
 }
 
 func (c Config) withDefaults() Config {
@@ -207,8 +211,12 @@ func (w *World) NextSeq() uint64 {
 	return w.seq
 }
 
-// Spawn starts a soft tasklet running f (not tied to an entity).
-func (w *World) Spawn(f sim.Frame) *sim.Tasklet { return w.s.Spawn(f) }
+// Spawn starts a soft tasklet running f (not tied to an entity). A frame whose type is not
+// registered with persist could not be saved: unless Config.UnsavedFrames, the tasklet runs
+// instead a frame that fails at its first step (in this tick, or the next one if Spawn is
+// called between ticks) with an *UnregisteredFrameError, reported as any failure (log,
+// Failures, events, the tasklet's monitor). The check is one registry lookup.
+func (w *World) Spawn(f sim.Frame) *sim.Tasklet { return w.s.Spawn(w.checkFrame(f)) }
 
 // Close unbinds the world from its scheduler (Of returns nil afterwards) and stops hard
 // tasklets. Worlds that are dropped without Close are unbound when collected.

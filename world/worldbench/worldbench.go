@@ -192,7 +192,7 @@ func Same(n, ticks int) error {
 		return fmt.Errorf("worldbench: %d entities, %d baseline NPCs", len(ents), len(bl.npcs))
 	}
 	var seen []int32
-	w.Tasklets(sim.StateDead, func(t *sim.Tasklet) bool {
+	w.Tasklets(sim.AllStates, func(t *sim.Tasklet) bool {
 		if f, ok := t.Top().(*actors.Wander); ok {
 			seen = append(seen, f.Seen)
 		}

@@ -40,7 +40,7 @@ type Catcher interface {
 type Op struct {
 	v  any    // Then: the Await's value
 	w  uint64 // Then: resume point (low 32 bits) and the Await's 32-bit argument (high)
-	id ID     // Then: the tasklet the Await was made for (must be the stepping one)
+	id uint32 // Then: the low 32 bits of the ID of the tasklet the Await was made for (the stepping one)
 	c  opCode
 }
 
@@ -214,13 +214,13 @@ func (a Await) waitErr() error {
 	case s.closed:
 		return ErrClosedScheduler
 	case t.kind == Soft:
-		return wrapf(ErrWrongKind, "%s.Wait by soft tasklet %d (use .Then(pc) in its Step)", awaitNames[a.kind], t.id)
+		return wrapf(ErrWrongKind, "%s.Wait by soft tasklet %d (use .Then(pc) in its Step)", awaitNames[a.kind], t.ID())
 	case s.current != t:
-		return wrapf(ErrNotCurrent, "%s.Wait by tasklet %d while tasklet %d runs", awaitNames[a.kind], t.id, s.current.id)
+		return wrapf(ErrNotCurrent, "%s.Wait by tasklet %d while tasklet %d runs", awaitNames[a.kind], t.ID(), s.current.ID())
 	case t.kind == Main && s.inLoop:
 		return wrapf(ErrInLoop, "%s.Wait by the main tasklet (call it from plain Go code, not from a Step)", awaitNames[a.kind])
 	}
-	return wrapf(ErrWrongKind, "Call by tasklet %d (only soft tasklets have frames)", t.id)
+	return wrapf(ErrWrongKind, "Call by tasklet %d (only soft tasklets have frames)", t.ID())
 }
 
 func failed(t *Tasklet, err error) Await { return Await{t: t, v: err, kind: awFail} }

@@ -78,7 +78,7 @@ func runHard(t *Tasklet, fn HardFunc) (err error, unwound bool) {
 				unwound = true
 				return
 			}
-			err = &PanicError{Tasklet: t.id, Value: r}
+			err = &PanicError{Tasklet: t.ID(), Value: r}
 		}
 	}()
 	return fn(t), false

@@ -156,9 +156,10 @@ const (
 	awSwitch
 	awThrow
 	awWatch
+	awScheduleValue
 )
 
-var awaitNames = [...]string{"none", "fail", "schedule", "schedule-remove", "sleep", "call", "send", "send", "receive", "receive", "receive", "run", "switch", "throw", "run"}
+var awaitNames = [...]string{"none", "fail", "schedule", "schedule-remove", "sleep", "call", "send", "send", "receive", "receive", "receive", "run", "switch", "throw", "run", "schedule"}
 
 // Then returns the Op that performs the operation when the step returns it, on behalf of
 // the stepping soft tasklet, and makes pc the frame's resume point. If the operation fails,
@@ -228,6 +229,13 @@ func failed(t *Tasklet, err error) Await { return Await{t: t, v: err, kind: awFa
 // Schedule yields: the tasklet goes to the end of the ring and the next one runs.
 // With nothing else runnable it continues at once.
 func (t *Tasklet) Schedule() Await { return Await{t: t, kind: awSchedule} }
+
+// ScheduleValue yields like Schedule but leaves v in the tasklet's value slot, where others
+// may read it meanwhile (TempVal) and where the tasklet finds it when it resumes (Value; or
+// what SetTempVal put there since): Stackless's schedule(retval). Schedule is
+// ScheduleValue(nil), on a faster path. With nothing else runnable it continues at once,
+// with v.
+func (t *Tasklet) ScheduleValue(v any) Await { return Await{t: t, v: v, kind: awScheduleValue} }
 
 // ScheduleRemove yields and pauses the tasklet, leaving v in its tempval; somebody must
 // Insert it again. Resumed, it finds in Value() whatever the tempval holds then.

@@ -371,8 +371,8 @@ func (s *Scheduler) perform(a Await) error {
 	switch a.kind {
 	case awFail:
 		return a.v.(error)
-	case awSchedule:
-		t.tempval, t.flags = nil, t.flags&^flagBomb
+	case awSchedule, awScheduleValue:
+		t.tempval, t.flags = a.v, t.flags&^flagBomb // nil for awSchedule
 		if s.ring.len() <= 1 {
 			return nil
 		}
@@ -499,7 +499,11 @@ type watchdog struct {
 }
 
 // finish ends t (the current tasklet) with err (nil for a normal end).
-func (s *Scheduler) finish(t *Tasklet, err error) {
+func (s *Scheduler) finish(t *Tasklet, err error) { s.finishValue(t, nil, err) }
+
+// finishValue is finish for a tasklet that returned v: a normal end leaves v in t's
+// tempval (HardValueFunc), an error leaves nil.
+func (s *Scheduler) finishValue(t *Tasklet, v any, err error) {
 	if t.state == StateRunnable {
 		s.ring.remove(t)
 	}
@@ -514,6 +518,8 @@ func (s *Scheduler) finish(t *Tasklet, err error) {
 		err = nil
 	} else if err != nil && s.errHandler != nil {
 		err = s.errHandler(t, err)
+	} else if err == nil && v != nil {
+		t.tempval = v // the value of a HardValueFunc that returned normally
 	}
 	if s.endHandler != nil {
 		s.endHandler(t)

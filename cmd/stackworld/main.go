@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"syscall"
 )
 
 // command is one subcommand.
@@ -44,9 +45,40 @@ func (e tryError) Error() string { return e.err.Error() }
 func (e tryError) Unwrap() error { return e.err }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	os.Exit(runMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runWithSignals(os.Args[1:]))
+}
+
+// runWithSignals is runMain with SIGINT and SIGTERM handled (handleSignals).
+func runWithSignals(args []string) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go handleSignals(sigs, cancel, os.Stderr, os.Exit)
+	return runMain(ctx, args, os.Stdout, os.Stderr)
+}
+
+// handleSignals turns the first SIGINT or SIGTERM into a clean stop (cancel: a running world
+// saves and the command exits 0) and a second one into an exit at once, without saving,
+// with the shell's code for the signal (128 + its number).
+func handleSignals(sigs <-chan os.Signal, cancel func(), stderr io.Writer, exit func(int)) {
+	first, ok := <-sigs
+	if !ok {
+		return
+	}
+	fmt.Fprintf(stderr, "stackworld: %v: stopping cleanly (send it again to exit at once, without saving)\n", first)
+	cancel()
+	second, ok := <-sigs
+	if !ok {
+		return
+	}
+	fmt.Fprintf(stderr, "stackworld: %v again: exiting now\n", second)
+	code := 1
+	if s, isSys := second.(syscall.Signal); isSys {
+		code = 128 + int(s)
+	}
+	exit(code)
 }
 
 // runMain dispatches to a subcommand and turns its error into a message and an exit code.

@@ -79,7 +79,29 @@ func TestRunBadFiles(t *testing.T) {
 	code, _, stderr = runIt(t, context.Background(), "--load", junk)
 	require.Equal(t, 1, code)
 	require.True(t, strings.HasPrefix(stderr, "Error: load "+junk+": "), stderr)
-	require.Contains(t, stderr, "Try: check the file, or start a new world: stackworld run --save "+junk+"\n")
+	require.Contains(t, stderr, "Try: stackworld inspect --summary "+junk+" (what the file holds); a new world: stackworld run --save NEW.cbor\n")
+	require.NotContains(t, stderr, "--save "+junk, "no hint overwrites the file it could not read")
+
+	// --save refuses a file that is not a snapshot, unless --force.
+	code, _, stderr = runIt(t, context.Background(), "--scenario", small(t), "--ticks", "2", "--save", junk)
+	require.Equal(t, 1, code)
+	require.Equal(t, "Error: server: save file "+junk+" exists and is not a Stackworld snapshot: the server does not overwrite it\n"+
+		"Try: --save NEW.cbor (a new file), or --force to overwrite "+junk+"\n", stderr)
+	got, err := os.ReadFile(junk)
+	require.NoError(t, err)
+	require.Equal(t, "definitely not a snapshot", string(got))
+	code, _, stderr = runIt(t, context.Background(), "--scenario", small(t), "--ticks", "2", "--save", junk, "--force", "--log", "error")
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = runIt(t, context.Background(), "--load", junk, "--ticks", "2", "--log", "error")
+	require.Equal(t, 0, code, stderr)
+
+	// The folder is checked before the first tick.
+	nodir := filepath.Join(dir, "missing", "w.cbor")
+	code, _, stderr = runIt(t, context.Background(), "--scenario", small(t), "--ticks", "2", "--save", nodir, "--log", "error")
+	require.Equal(t, 1, code)
+	require.Equal(t, "Error: server: persist: cannot save "+nodir+": folder "+filepath.Join(dir, "missing")+"/: no such file or directory\n"+
+		"Try: check that the directory exists and is writable\n", stderr)
+
 }
 
 func TestRunSmallScenarioSaveLoadResumesExactly(t *testing.T) {

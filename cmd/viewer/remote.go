@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/stackworld/stackworld/cmd/viewer/model"
+)
+
+// remoteSource watches a server's debug endpoint (--attach).
+type remoteSource struct {
+	control bool
+}
+
+func newRemoteSource(ctx context.Context, addr string) (*remoteSource, error) {
+	return nil, errors.New("--attach is not built yet")
+}
+
+func (r *remoteSource) fill(g *game)         {}
+func (r *remoteSource) Pause()               {}
+func (r *remoteSource) Resume()              {}
+func (r *remoteSource) Step(int)             {}
+func (r *remoteSource) SetRate(float64)      {}
+func (r *remoteSource) Status() model.Status { return model.Status{} }
+
+// diffSource shows two snapshots' differences (--diff).
+type diffSource struct{}
+
+func newDiffSource(a, b string) (*diffSource, error) {
+	return nil, errors.New("--diff is not built yet")
+}
+
+func (d *diffSource) fill(g *game) {}

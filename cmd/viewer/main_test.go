@@ -25,7 +25,7 @@ func (r *testRunner) Update() error {
 	r.code = r.m.Run()
 	return ebiten.Termination
 }
-func (*testRunner) Draw(*ebiten.Image)           {}
+func (*testRunner) Draw(*ebiten.Image)         {}
 func (*testRunner) Layout(int, int) (int, int) { return 320, 240 }
 
 func TestMain(m *testing.M) {

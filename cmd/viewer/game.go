@@ -59,6 +59,8 @@ type game struct {
 	listCount  int
 	failLines  []string
 
+	scrub scrubState
+
 	input  inputState
 	frames int
 	fpsAt  time.Time
@@ -219,9 +221,11 @@ func (g *game) capture() {
 	switch {
 	case g.loop != nil:
 		g.hud.Status = g.loop.Status()
-		g.loop.View(func(w *world.World) {
+		g.loop.With(func(w *world.World, tl *model.Timeline, _ func(*world.World)) {
 			g.frame.Capture(w)
 			g.refreshPanels(w)
+			g.scrub.first, g.scrub.last = tl.First(), tl.Last()
+			g.scrub.snaps, _ = tl.Snapshots()
 		})
 	case g.remote != nil:
 		g.remote.fill(g)
@@ -272,6 +276,9 @@ func (g *game) drawScene(screen *ebiten.Image) {
 	h := drawPanel(screen, &g.batch, lines, 0, 0, min(g.sw, hudWidth))
 	drawGraph(screen, &g.batch, &g.frame, 0, h, min(g.sw, hudWidth), graphHeight)
 	g.drawSidePanel(screen)
+	if g.loop != nil {
+		g.drawScrubber(screen)
+	}
 }
 
 // Layout constants of the HUD and the side panel, in pixels.

@@ -159,6 +159,8 @@ func (g *game) mouse() {
 	}
 	in := &g.input
 	switch {
+	case g.scrubbing(x, y):
+		return
 	case inpututil.IsMouseButtonJustPressed(ebiten.MouseButtonLeft):
 		in.down, in.dragging, in.downX, in.downY, in.lastX, in.lastY = true, false, x, y, x, y
 	case in.down && ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft):
@@ -295,7 +297,15 @@ func (g *game) rewindBy(n uint64) {
 		g.hud.Rewind = fmt.Sprintf("rewind: tick %d is before the first recorded tick %d", int64(now)-int64(n), g.tl.First())
 		return
 	}
-	v, err := g.loop.Rewind(now - n)
+	g.rewindTo(now - n)
+}
+
+// rewindTo moves the world to a recorded tick and reports the verdict in the HUD.
+func (g *game) rewindTo(tick uint64) {
+	if g.loop == nil {
+		return
+	}
+	v, err := g.loop.Rewind(tick)
 	if err != nil {
 		g.hud.Rewind = "rewind: " + err.Error()
 		return

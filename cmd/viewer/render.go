@@ -17,8 +17,9 @@ import (
 // drawn with as few DrawTriangles calls as the index limit allows (one up to ~10,900
 // quads).
 const (
-	cellPx    = 16 // a sprite cell's side
-	borderPx  = 2  // the outline's width inside a cell
+	cellPx    = 16         // a sprite cell's side
+	borderPx  = 2          // the outline's width inside a cell
+	stridePx  = cellPx + 2 // cells sit 1 pixel apart, the gap in the outline's colour, so that a sample a hair outside a cell still gets its colour
 	atlasCols = model.NumKindColors
 	atlasRows = int(model.NumOutlines) + 1 // the last row holds the white cell
 	// maxBatchQuads is the most quads one DrawTriangles call takes (uint16 indices).
@@ -34,26 +35,26 @@ type batch struct {
 }
 
 func newAtlas() *ebiten.Image {
-	img := image.NewRGBA(image.Rect(0, 0, atlasCols*cellPx, atlasRows*cellPx))
+	img := image.NewRGBA(image.Rect(0, 0, atlasCols*stridePx, atlasRows*stridePx))
 	for o := range model.NumOutlines {
 		oc := model.OutlineColor(o)
 		for k := range atlasCols {
 			kc := model.KindColor(world.Kind(k))
-			for y := range cellPx {
-				for x := range cellPx {
+			for y := -1; y <= cellPx; y++ {
+				for x := -1; x <= cellPx; x++ {
 					c := kc
 					if x < borderPx || y < borderPx || x >= cellPx-borderPx || y >= cellPx-borderPx {
 						c = oc
 					}
-					img.SetRGBA(k*cellPx+x, int(o)*cellPx+y, c)
+					img.SetRGBA(k*stridePx+1+x, int(o)*stridePx+1+y, c)
 				}
 			}
 		}
 	}
 	white := color.RGBA{0xff, 0xff, 0xff, 0xff}
-	for y := range cellPx {
-		for x := range cellPx {
-			img.SetRGBA(x, (atlasRows-1)*cellPx+y, white)
+	for y := range stridePx {
+		for x := range stridePx {
+			img.SetRGBA(x, (atlasRows-1)*stridePx+y, white)
 		}
 	}
 	return ebiten.NewImageFromImage(img)
@@ -74,15 +75,18 @@ func (b *batch) quad(x0, y0, x1, y1, sx, sy, sw, sh float32, r, g, bl, a float32
 
 // marker adds an entity's sprite centred at (x, y), side px.
 func (b *batch) marker(x, y, px float32, k world.Kind, o model.Outline) {
-	h := px / 2
-	sx := float32(int(k)%atlasCols) * cellPx
-	sy := float32(o) * cellPx
-	b.quad(x-h, y-h, x+h, y+h, sx, sy, cellPx, cellPx, 1, 1, 1, 1)
+	// whole pixels: every marker of a size looks the same, wherever it lies
+	px = float32(math.Round(float64(px)))
+	x0 := float32(math.Floor(float64(x - px/2 + 0.5)))
+	y0 := float32(math.Floor(float64(y - px/2 + 0.5)))
+	sx := float32(int(k)%atlasCols*stridePx + 1)
+	sy := float32(int(o)*stridePx + 1)
+	b.quad(x0, y0, x0+px, y0+px, sx, sy, cellPx, cellPx, 1, 1, 1, 1)
 }
 
 // rect adds a filled rectangle of colour c.
 func (b *batch) rect(x0, y0, x1, y1 float32, c color.RGBA) {
-	const s = float32((atlasRows-1)*cellPx + cellPx/2)
+	const s = float32((atlasRows-1)*stridePx + stridePx/2)
 	a := float32(c.A) / 255
 	// premultiplied: the white cell times the colour, scaled by alpha
 	b.quad(x0, y0, x1, y1, cellPx/2, s, 0, 0, float32(c.R)/255*a, float32(c.G)/255*a, float32(c.B)/255*a, a)
@@ -96,7 +100,7 @@ func (b *batch) line(x0, y0, x1, y1, wpx float32, c color.RGBA) {
 		return
 	}
 	nx, ny := -dy/l*wpx/2, dx/l*wpx/2
-	const s = float32((atlasRows-1)*cellPx + cellPx/2)
+	const s = float32((atlasRows-1)*stridePx + stridePx/2)
 	a := float32(c.A) / 255
 	r, g, bl := float32(c.R)/255*a, float32(c.G)/255*a, float32(c.B)/255*a
 	n := uint16(len(b.verts) % (maxBatchQuads * 4))

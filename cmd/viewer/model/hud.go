@@ -119,3 +119,22 @@ func RewindText(v Verdict, div *Divergence) string {
 	}
 	return fmt.Sprintf("!!! DIVERGED at tick %d: rewound to tick %d, checksum %016x differs from the recorded one !!!", at, v.Tick, v.Sum)
 }
+
+// ScrubTick returns the tick a timeline scrubber w pixels wide, starting at x0 and spanning
+// the ticks first..last, shows at pixel x (clamped to the ends).
+func ScrubTick(x, x0, w float64, first, last uint64) uint64 {
+	if last <= first || w <= 0 {
+		return first
+	}
+	f := min(max((x-x0)/w, 0), 1)
+	return first + uint64(f*float64(last-first)+0.5)
+}
+
+// ScrubX returns the pixel at which the scrubber shows tick (the inverse of ScrubTick).
+func ScrubX(tick, first, last uint64, x0, w float64) float64 {
+	if last <= first {
+		return x0
+	}
+	tick = min(max(tick, first), last)
+	return x0 + float64(tick-first)/float64(last-first)*w
+}

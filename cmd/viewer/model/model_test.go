@@ -188,3 +188,14 @@ func TestFailureLines(t *testing.T) {
 	require.Equal(t, []string{"tick 4 tasklet 5 entity 6: panic: x", "tick 1 tasklet 2 entity 3: boom"}, FailureLines(fs))
 	require.Equal(t, []string{"failure at tick 4: tasklet 5, entity 6", "  panic: x", "  goroutine 1:", "      main.f()"}, FailureDetail(fs[1]))
 }
+
+func TestScrubber(t *testing.T) {
+	require.Equal(t, uint64(100), ScrubTick(10, 10, 200, 100, 300))
+	require.Equal(t, uint64(300), ScrubTick(210, 10, 200, 100, 300))
+	require.Equal(t, uint64(200), ScrubTick(110, 10, 200, 100, 300))
+	require.Equal(t, uint64(100), ScrubTick(-50, 10, 200, 100, 300))
+	require.Equal(t, uint64(7), ScrubTick(50, 10, 200, 7, 7))
+	for tick := uint64(100); tick <= 300; tick += 7 {
+		require.Equal(t, tick, ScrubTick(ScrubX(tick, 100, 300, 10, 200), 10, 200, 100, 300))
+	}
+}

@@ -129,7 +129,7 @@ func drawPanel(dst *ebiten.Image, b *batch, lines []string, x, y, width int) int
 	maxChars := max((width-8)/charW, 1)
 	for i, l := range lines {
 		if len(l) > maxChars {
-			l = l[:maxChars-1] + "…"
+			l = l[:max(maxChars-3, 0)] + "..."
 		}
 		ebitenutil.DebugPrintAt(dst, l, x+4, y+4+i*lineH)
 	}

@@ -77,7 +77,7 @@ func newGame(ctx context.Context, o *options, stdout io.Writer) (*game, error) {
 	case o.attach != "":
 		g.remote, err = newRemoteSource(g.ctx, o.attach)
 	case o.diff != nil:
-		g.diff, err = newDiffSource(o.diff[0], o.diff[1])
+		g.diff, err = newDiffSource(o.diff[0], o.diff[1], g.worldConfig(), stdout)
 		g.panel = panelDiff
 	default:
 		err = g.startLocal()
@@ -140,6 +140,9 @@ func (g *game) close() {
 	}
 	if g.loop != nil {
 		g.loop.View(func(w *world.World) { w.Close() })
+	}
+	if g.diff != nil {
+		g.diff.close()
 	}
 }
 

@@ -66,7 +66,7 @@ func (g *game) typeSearch() bool {
 	return used
 }
 
-// cycleListFilter goes all → runnable → blocked → ... → failed → all.
+// cycleListFilter goes all -> runnable -> blocked -> ... -> failed -> all.
 func (g *game) cycleListFilter() {
 	switch {
 	case g.listAll:
@@ -240,7 +240,7 @@ func (g *game) drawSidePanel(screen *ebiten.Image) {
 	}
 	maxLines := max((g.sh-8)/lineH, 1)
 	if len(lines) > maxLines {
-		lines = append(lines[:maxLines-1:maxLines-1], fmt.Sprintf("… %d more lines", len(lines)-maxLines+1))
+		lines = append(lines[:maxLines-1:maxLines-1], fmt.Sprintf("... %d more lines", len(lines)-maxLines+1))
 	}
 	x := max(g.sw-panelWidth, 0)
 	drawPanel(screen, &g.batch, lines, x, 0, g.sw-x)

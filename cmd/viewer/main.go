@@ -10,7 +10,7 @@
 //	go run ./cmd/viewer --diff a.cbor b.cbor
 //	go run ./cmd/viewer --attach 127.0.0.1:6060
 //
-// Keys: Space pause/resume, N step, + and - rate, ← back one tick, → forward one tick,
+// Keys: Space pause/resume, N step, + and - rate, ← back one tick, -> forward one tick,
 // S save, L load, / tasklet list, F failures, Esc close or deselect; drag to pan, wheel to
 // zoom, click an entity to inspect it.
 package main

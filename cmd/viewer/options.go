@@ -31,7 +31,7 @@ type options struct {
 const usage = `usage: viewer [flags]
 
 Stackworld's visual debugger. Without flags it runs the embedded default scenario at 20
-ticks per second. Keys: Space pause/resume, N step, + and - rate, ← back one tick, → one
+ticks per second. Keys: Space pause/resume, N step, + and - rate, ← back one tick, -> one
 tick on, S save, L load, / tasklet list, F failures, Esc close; drag pans, the wheel zooms,
 a click inspects an entity.
 
@@ -63,16 +63,23 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.saveDir, "save-dir", ".", "directory the S key saves snapshots to")
 	fs.BoolVar(&o.logFailures, "log-failures", false, "log tasklet failures to stderr (they are always listed with F)")
 	diff := fs.Bool("diff", false, "compare two snapshots: viewer --diff A B")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
+	var files []string // arguments between flags: --diff A B --screenshot x.png
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files, rest = append(files, fs.Arg(0)), fs.Args()[1:]
 	}
 	if *diff {
-		if fs.NArg() != 2 {
-			return nil, fmt.Errorf("--diff takes two snapshot files: viewer --diff A B (got %d arguments)", fs.NArg())
+		if len(files) != 2 {
+			return nil, fmt.Errorf("--diff takes two snapshot files: viewer --diff A B (got %d arguments)", len(files))
 		}
-		o.diff = fs.Args()
-	} else if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (the viewer takes only flags, or --diff A B)", fs.Arg(0))
+		o.diff = files
+	} else if len(files) > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (the viewer takes only flags, or --diff A B)", files[0])
 	}
 	switch {
 	case math.IsNaN(o.rate) || o.rate < 0 || o.rate > 1e6:

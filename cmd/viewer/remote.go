@@ -22,12 +22,3 @@ func (r *remoteSource) Resume()              {}
 func (r *remoteSource) Step(int)             {}
 func (r *remoteSource) SetRate(float64)      {}
 func (r *remoteSource) Status() model.Status { return model.Status{} }
-
-// diffSource shows two snapshots' differences (--diff).
-type diffSource struct{}
-
-func newDiffSource(a, b string) (*diffSource, error) {
-	return nil, errors.New("--diff is not built yet")
-}
-
-func (d *diffSource) fill(g *game) {}

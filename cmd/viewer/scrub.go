@@ -83,7 +83,7 @@ func (g *game) drawScrubber(screen *ebiten.Image) {
 	b.flush(screen)
 	label := fmt.Sprintf("%d", s.first)
 	if s.dragging {
-		label = fmt.Sprintf("→%d", s.target)
+		label = fmt.Sprintf("->%d", s.target)
 	}
 	ebitenutil.DebugPrintAt(screen, label, scrubMargin, int(y0)-2)
 	ebitenutil.DebugPrintAt(screen, fmt.Sprintf("%d", s.last), int(x0+w)+4, int(y0)-2)

@@ -137,7 +137,7 @@ func ChannelLine(ch *sim.Channel) string {
 		return len(q) < 16
 	})
 	if ch.Len() > len(q) {
-		q = append(q, fmt.Sprintf("… %d more", ch.Len()-len(q)))
+		q = append(q, fmt.Sprintf("... %d more", ch.Len()-len(q)))
 	}
 	return fmt.Sprintf("  channel %d: balance %d preference %d queue [%s]", ch.ID(), ch.Balance(), ch.Preference(), strings.Join(q, ", "))
 }
@@ -182,7 +182,7 @@ func Fields(f any) []string {
 func short(v any) string {
 	s := fmt.Sprintf("%+v", v)
 	if len(s) > maxValueChars {
-		s = s[:maxValueChars-1] + "…"
+		s = s[:maxValueChars-3] + "..."
 	}
 	return s
 }

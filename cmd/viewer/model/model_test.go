@@ -199,3 +199,42 @@ func TestScrubber(t *testing.T) {
 		require.Equal(t, tick, ScrubTick(ScrubX(tick, 100, 300, 10, 200), 10, 200, 100, 300))
 	}
 }
+
+func TestCompare(t *testing.T) {
+	a := smallWorld(t)
+	for range 3 {
+		require.NoError(t, a.Tick())
+	}
+	data, err := a.Save(world.DefaultCodec())
+	require.NoError(t, err)
+	b, err := world.Load(world.DefaultCodec(), data, quiet())
+	require.NoError(t, err)
+	defer b.Close()
+	d := Compare(a, b)
+	require.Equal(t, []string{"diff tick 3 -> tick 3: 0 entities and 0 tasklets differ"}, d.Lines(), "a world and its loaded copy")
+
+	moved := b.Entities()[4].ID
+	p := b.Pos(moved)
+	b.SetPos(moved, world.Vec{X: p.X + 1, Y: p.Y})
+	gone := b.Entities()[9].ID
+	goneTask := b.TaskletOf(gone).ID()
+	b.Despawn(gone)
+	d = Compare(a, b)
+	require.Equal(t, []Change{
+		{Entity: moved, What: "changed", Fields: []string{fmt.Sprintf("pos: %v -> %v", p, world.Vec{X: p.X + 1, Y: p.Y})}},
+		{Entity: gone, What: "removed"},
+	}, d.Entities)
+	require.Len(t, d.Tasklets, 1, "the despawned entity's tasklet was killed (pending)")
+	require.Equal(t, goneTask, d.Tasklets[0].Tasklet)
+	require.Equal(t, []world.EntityID{moved}, d.Differ()[:1])
+
+	require.NoError(t, a.Tick())
+	require.NoError(t, b.Tick())
+	d = Compare(a, b)
+	require.NotEmpty(t, d.Tasklets)
+	for _, c := range d.Tasklets {
+		if c.What == "changed" {
+			require.NotEmpty(t, c.Fields)
+		}
+	}
+}

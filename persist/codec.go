@@ -166,15 +166,15 @@ type Report struct {
 
 // Errors that Load's errors match with errors.Is.
 var (
-	ErrBadMagic     = errors.New("not a stackworld snapshot")
-	ErrNewerFormat  = errors.New("snapshot format is newer than this program reads")
-	ErrNewerSchema  = errors.New("snapshot schema is newer than this program's")
-	ErrUnknownType  = errors.New("unknown type")
-	ErrLayout       = errors.New("type layout differs from the registered type")
-	ErrTruncated    = errors.New("truncated")
-	ErrLimit        = errors.New("over a limit")
-	ErrMalformed    = errors.New("malformed snapshot")
-	ErrInconsistent = errors.New("inconsistent snapshot")
+	ErrBadMagic     = errors.New("persist: not a stackworld snapshot")
+	ErrNewerFormat  = errors.New("persist: snapshot format is newer than this program reads")
+	ErrNewerSchema  = errors.New("persist: snapshot schema is newer than this program's")
+	ErrUnknownType  = errors.New("persist: unknown type")
+	ErrLayout       = errors.New("persist: type layout differs from the registered type")
+	ErrTruncated    = errors.New("persist: truncated")
+	ErrLimit        = errors.New("persist: over a limit")
+	ErrMalformed    = errors.New("persist: malformed snapshot")
+	ErrInconsistent = errors.New("persist: inconsistent snapshot")
 )
 
 // A LoadError reports a snapshot that cannot be loaded. Nothing was changed.

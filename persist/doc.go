@@ -60,7 +60,8 @@
 // struct is null or the struct.
 //
 // The tasklet table holds the tasklets in restore order as parallel columns of small
-// integers, so that an idle tasklet costs about ten bytes:
+// integers (one to three bytes an entry; an idle one-frame tasklet has entries in the ids
+// and states columns only):
 //
 //	[ n,
 //	  ids,       n signed deltas from the previous id

@@ -47,7 +47,7 @@ func (c *Codec) raw(data []byte) (*Raw, error) {
 	if err := c.wellformed(data); err != nil {
 		return nil, err
 	}
-	d := &decoder{r: reader{b: data}, reg: current(), lim: c.opts, raw: true}
+	d := newDecoder(data, current(), c.opts, true)
 	out, err := d.decode()
 	if err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 	wf := make(chan error, 1)
 	go func() { wf <- c.wellformed(data) }() // determinism: a pure check of the input, joined below
 	reg := current()
-	d := &decoder{r: reader{b: data}, reg: reg, lim: c.opts}
+	d := newDecoder(data, reg, c.opts, false)
 	out, err := d.decode()
 	if werr := <-wf; werr != nil && err == nil {
 		err = werr
@@ -86,7 +86,7 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 	snap := &Snapshot{Format: out.format, Schema: out.schema, Tick: out.tick}
 	tbl, sections := out.img, out.sections
 	if tbl == nil { // an older schema: read it generically, upgrade it, convert it
-		rd := &decoder{r: reader{b: data}, reg: reg, lim: c.opts, raw: true}
+		rd := newDecoder(data, reg, c.opts, true)
 		ro2, err := rd.decode()
 		if err != nil {
 			return nil, err

@@ -36,7 +36,6 @@ type game struct {
 
 	loop   *model.Loop // local mode
 	tl     *model.Timeline
-	runErr chan error    // the loop's goroutine's result
 	remote *remoteSource // attach mode
 	diff   *diffSource   // diff mode
 
@@ -123,23 +122,13 @@ func (g *game) startLocal() error {
 		return err
 	}
 	g.hud.Loaded = source
-	for range g.o.ticks {
-		if err := g.loop.TickOnce(); err != nil {
-			return err
-		}
-	}
-	g.runErr = make(chan error, 1)
-	go func() { g.runErr <- g.loop.Run(g.ctx) }()
-	return nil
+	return g.loop.StepWait(g.o.ticks)
 }
 
 func (g *game) close() {
 	g.cancel()
-	if g.runErr != nil {
-		<-g.runErr
-	}
 	if g.loop != nil {
-		g.loop.View(func(w *world.World) { w.Close() })
+		g.loop.Close()
 	}
 	if g.diff != nil {
 		g.diff.close()
@@ -174,14 +163,9 @@ func (g *game) Layout(w, h int) (int, int) {
 
 // Update reads the input and acts on it.
 func (g *game) Update() error {
-	if g.runErr != nil {
-		select {
-		case err := <-g.runErr:
-			g.runErr = nil
-			if err != nil {
-				g.hud.Message = "world stopped: " + err.Error()
-			}
-		default:
+	if g.loop != nil {
+		if err := g.loop.Err(); err != nil {
+			g.hud.Message = err.Error()
 		}
 	}
 	if g.ctx.Err() != nil {
@@ -224,7 +208,7 @@ func (g *game) capture() {
 	switch {
 	case g.loop != nil:
 		g.hud.Status = g.loop.Status()
-		g.loop.With(func(w *world.World, tl *model.Timeline, _ func(*world.World)) {
+		g.loop.With(func(w *world.World, tl *model.Timeline) {
 			g.frame.Capture(w)
 			g.refreshPanels(w)
 			g.scrub.first, g.scrub.last = tl.First(), tl.Last()

@@ -272,17 +272,15 @@ func (g *game) load() {
 		g.hud.Message = "load: nothing saved yet (press S first)"
 		return
 	}
-	w, err := world.LoadFile(world.DefaultCodec(), name, g.tl.Config)
+	w, err := world.LoadFile(world.DefaultCodec(), name, g.worldConfig())
 	if err != nil {
 		g.hud.Message = "load: " + err.Error()
 		return
 	}
-	g.loop.With(func(_ *world.World, tl *model.Timeline, replace func(*world.World)) {
-		replace(w)
-		if err := tl.Start(w); err != nil {
-			g.hud.Message = "load: " + err.Error()
-		}
-	})
+	if err := g.loop.Load(w); err != nil {
+		g.hud.Message = "load: " + err.Error()
+		return
+	}
 	g.hud.Loaded, g.hud.Rewind = name, ""
 }
 
@@ -293,8 +291,8 @@ func (g *game) rewindBy(n uint64) {
 	}
 	var now uint64
 	g.loop.View(func(w *world.World) { now = w.Now() })
-	if now < n || now-n < g.tl.First() {
-		g.hud.Rewind = fmt.Sprintf("rewind: tick %d is before the first recorded tick %d", int64(now)-int64(n), g.tl.First())
+	if now < n || now-n < g.scrub.first {
+		g.hud.Rewind = fmt.Sprintf("rewind: tick %d is before the first recorded tick %d", int64(now)-int64(n), g.scrub.first)
 		return
 	}
 	g.rewindTo(now - n)
@@ -310,7 +308,9 @@ func (g *game) rewindTo(tick uint64) {
 		g.hud.Rewind = "rewind: " + err.Error()
 		return
 	}
-	g.hud.Rewind = model.RewindText(v, g.tl.Diverged)
+	var div *model.Divergence
+	g.loop.With(func(_ *world.World, tl *model.Timeline) { div = tl.Diverged })
+	g.hud.Rewind = model.RewindText(v, div)
 }
 
 // trimLines drops trailing empty lines.

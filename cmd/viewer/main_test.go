@@ -92,7 +92,7 @@ func newTestGame(t *testing.T) *game {
 	g, err := newGame(context.Background(), o, &bytes.Buffer{})
 	require.NoError(t, err)
 	t.Cleanup(g.close)
-	require.NoError(t, g.loop.TickOnce())
+	require.NoError(t, g.loop.StepWait(1))
 	g.batch.atlas = newAtlas()
 	return g
 }

@@ -121,7 +121,7 @@ func (sv *saver) maybeSave() {
 func (sv *saver) capture(final bool) (saveJob, error) {
 	clock := sv.s.opts.Clock
 	t0 := clock.Now()
-	st, err := sv.s.w.State()
+	st, err := sv.s.w.Snapshot()
 	if err != nil {
 		return saveJob{}, err
 	}

@@ -32,11 +32,9 @@ func BenchmarkRewind(b *testing.B) {
 	tl := &Timeline{Config: quiet(), Every: DefaultSnapshotEvery}
 	l, err := NewLoop(w, tl, nil, 0, true)
 	require.NoError(b, err)
-	defer l.View(func(w *world.World) { w.Close() })
+	defer l.Close()
 	const ran, back = 1_049, 1_000 // the target, tick 49, is 49 ticks past a snapshot: the worst case
-	for range ran {
-		require.NoError(b, l.TickOnce())
-	}
+	require.NoError(b, l.StepWait(ran))
 	b.ResetTimer()
 	for b.Loop() {
 		v, err := l.Rewind(ran - back)

@@ -129,7 +129,7 @@ func entityFields(a, b *world.World, x, y world.Entity) []string {
 // componentsByEntity returns "name = value" lines per entity, by component name.
 func componentsByEntity(w *world.World) map[world.EntityID][]string {
 	out := map[world.EntityID][]string{}
-	st, err := w.State()
+	st, err := w.Snapshot()
 	if err != nil {
 		return out
 	}

@@ -63,7 +63,7 @@ func InspectEntity(w *world.World, id world.EntityID) []string {
 
 // componentLines lists entity id's components, by name.
 func componentLines(w *world.World, id world.EntityID) []string {
-	st, err := w.State()
+	st, err := w.Snapshot()
 	if err != nil {
 		return []string{"components: " + err.Error()}
 	}

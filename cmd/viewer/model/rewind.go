@@ -3,8 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"slices"
+		"slices"
 	"sort"
 
 	"github.com/stackworld/stackworld/world"
@@ -35,7 +34,7 @@ type Timeline struct {
 	Every    uint64       // ticks between snapshots (0: DefaultSnapshotEvery)
 	MaxBytes int          // memory for snapshots (0: DefaultMaxSnapshotBytes)
 	// Sum is the checksum recorded for every tick and compared after a re-run (nil:
-	// SaveSum, a hash of the snapshot bytes).
+	// world.World.DeepChecksum, which covers every frame, channel, component and message).
 	Sum func(w *world.World) (uint64, error)
 
 	base  uint64 // the first recorded tick (Start's)
@@ -43,6 +42,7 @@ type Timeline struct {
 	log   []Input // every delivered input, in delivery order
 	snaps []snapshot
 	bytes int
+	due   []Input // the inputs delivered before the tick being run
 	// Diverged is the last divergence found by Record or Seek, or nil.
 	Diverged *Divergence
 }
@@ -72,18 +72,6 @@ type Verdict struct {
 	Sum      uint64
 }
 
-// SaveSum is the default Timeline.Sum: FNV-1a over the world's snapshot bytes, which hold
-// every tasklet's frames, every channel, component and mailbox (the deep state).
-func SaveSum(w *world.World) (uint64, error) {
-	data, err := w.Save(world.DefaultCodec())
-	if err != nil {
-		return 0, err
-	}
-	h := fnv.New64a()
-	h.Write(data)
-	return h.Sum64(), nil
-}
-
 func (tl *Timeline) every() uint64 {
 	if tl.Every == 0 {
 		return DefaultSnapshotEvery
@@ -100,7 +88,7 @@ func (tl *Timeline) codec() world.Codec {
 
 func (tl *Timeline) sum(w *world.World) (uint64, error) {
 	if tl.Sum == nil {
-		return SaveSum(w)
+		return w.DeepChecksum()
 	}
 	return tl.Sum(w)
 }
@@ -133,21 +121,14 @@ func (tl *Timeline) SumAt(tick uint64) (uint64, bool) {
 	return tl.sums[tick-tl.base], true
 }
 
-// InputsFor returns the inputs to deliver before tick next runs. Within the recorded range
-// (after a rewind) they are the logged ones; fresh inputs for such a tick start a new
-// branch: the recorded future from next on is dropped and fresh joins the logged ones.
-func (tl *Timeline) InputsFor(next uint64, fresh []Input) []Input {
-	if len(tl.sums) == 0 || next > tl.Last() {
-		return fresh
+// Delivered tells the timeline the inputs delivered before tick next (a copy is kept).
+// Within the recorded range (after a rewind) inputs other than the logged ones start a new
+// branch: the recorded future from next on is dropped.
+func (tl *Timeline) Delivered(next uint64, in []Input) {
+	tl.due = append(tl.due[:0], in...)
+	if len(tl.sums) > 0 && next <= tl.Last() && !sameInputs(in, tl.logged(next)) {
+		tl.truncate(next - 1)
 	}
-	logged := tl.logged(next)
-	if len(fresh) == 0 {
-		return slices.Clone(logged)
-	}
-	merged := append(slices.Clone(logged), fresh...)
-	slices.SortStableFunc(merged, compareInputs)
-	tl.truncate(next - 1)
-	return merged
 }
 
 // logged returns the logged inputs of tick (a subslice of the log).
@@ -174,10 +155,12 @@ func (tl *Timeline) truncate(tick uint64) {
 	}
 }
 
-// Record records the tick w has just run, with the inputs delivered before it. Over a
+// Record records the tick w has just run, with the inputs Delivered before it. Over a
 // recorded tick (after a rewind) it compares the checksum with the recorded one: on a
 // mismatch it sets Diverged, drops the recorded future and returns the Divergence.
-func (tl *Timeline) Record(w *world.World, delivered []Input) error {
+func (tl *Timeline) Record(w *world.World) error {
+	delivered := tl.due
+	tl.due = tl.due[:0]
 	tick := w.Now()
 	if len(tl.sums) == 0 || tick < tl.base || tick > tl.Last()+1 {
 		return fmt.Errorf("viewer: timeline: tick %d is outside the recorded ticks %d..%d; call Start", tick, tl.base, tl.Last())
@@ -284,12 +267,9 @@ func (tl *Timeline) Seek(target uint64, cur *world.World) (*world.World, Verdict
 func (tl *Timeline) replay(w *world.World, target uint64) error {
 	for w.Now() < target {
 		next := w.Now() + 1
-		for _, in := range tl.logged(next) {
-			if tl.Handler == nil {
-				break
-			}
+		if in := tl.logged(next); len(in) > 0 && tl.Handler != nil {
 			if err := tl.Handler(w, in); err != nil {
-				return fmt.Errorf("viewer: rewind: input client %d seq %d for tick %d: %w", in.Client, in.Seq, in.Tick, err)
+				return fmt.Errorf("viewer: rewind: %d inputs before tick %d: %w", len(in), next, err)
 			}
 		}
 		if err := w.Tick(); err != nil {

@@ -11,16 +11,18 @@ import (
 	"github.com/stackworld/stackworld/world"
 )
 
-// movePayload is the test's input: "move <entity> <x> <y>" sets an entity's position.
-func moveInput(w *world.World, in Input) error {
-	f := strings.Fields(string(in.Payload))
-	if len(f) != 4 || f[0] != "move" {
-		return fmt.Errorf("bad input %q", in.Payload)
+// moveInput is the test's input handler: "move <entity> <x> <y>" sets an entity's position.
+func moveInput(w *world.World, ins []Input) error {
+	for _, in := range ins {
+		f := strings.Fields(string(in.Payload))
+		if len(f) != 4 || f[0] != "move" {
+			return fmt.Errorf("bad input %q", in.Payload)
+		}
+		id, _ := strconv.Atoi(f[1])
+		x, _ := strconv.Atoi(f[2])
+		y, _ := strconv.Atoi(f[3])
+		w.SetPos(world.EntityID(id), world.Vec{X: int32(x), Y: int32(y)})
 	}
-	id, _ := strconv.Atoi(f[1])
-	x, _ := strconv.Atoi(f[2])
-	y, _ := strconv.Atoi(f[3])
-	w.SetPos(world.EntityID(id), world.Vec{X: int32(x), Y: int32(y)})
 	return nil
 }
 
@@ -32,22 +34,28 @@ func TestRewindVerified(t *testing.T) {
 	tl := &Timeline{Config: quiet(), Every: 25}
 	l, err := NewLoop(w, tl, moveInput, 0, true)
 	require.NoError(t, err)
-	ids := w.Entities()
+	defer l.Close()
+	var ids []world.EntityID
+	l.View(func(w *world.World) {
+		for _, e := range w.Entities() {
+			ids = append(ids, e.ID)
+		}
+	})
 	for tick := uint64(1); tick <= 300; tick++ {
 		if tick%7 == 0 {
-			for client := uint32(3); client >= 1; client-- { // submitted out of order
-				e := ids[int(tick)*int(client)%len(ids)].ID
+			for client := uint64(3); client >= 1; client-- { // submitted out of order
+				e := ids[int(tick)*int(client)%len(ids)]
 				payload := fmt.Sprintf("move %d %d %d", e, tick, 100+client)
 				require.NoError(t, l.Submit(Input{Tick: tick, Client: client, Seq: tick, Payload: []byte(payload)}))
 			}
 		}
-		require.NoError(t, l.TickOnce())
+		require.NoError(t, l.StepWait(1))
 	}
 	require.Equal(t, uint64(0), tl.First())
 	require.Equal(t, uint64(300), tl.Last())
 	require.Len(t, tl.log, 3*(300/7))
-	require.Equal(t, uint32(1), tl.log[0].Client, "inputs are delivered in (tick, client, seq) order")
-	require.Equal(t, uint32(3), tl.log[2].Client)
+	require.Equal(t, uint64(1), tl.log[0].Client, "inputs are delivered in (tick, client, seq) order")
+	require.Equal(t, uint64(3), tl.log[2].Client)
 	snaps, _ := tl.Snapshots()
 	require.Equal(t, []uint64{0, 25, 50, 75, 100, 125, 150, 175, 200, 225, 250, 275, 300}, snaps)
 
@@ -65,7 +73,7 @@ func TestRewindVerified(t *testing.T) {
 	_, err = l.Rewind(120)
 	require.NoError(t, err)
 	for range 30 {
-		require.NoError(t, l.TickOnce(), "a re-run tick verifies against the record")
+		require.NoError(t, l.StepWait(1), "a re-run tick verifies against the record")
 	}
 	require.Nil(t, tl.Diverged)
 	require.Equal(t, uint64(300), tl.Last(), "running on over the recorded ticks keeps the record")
@@ -81,8 +89,9 @@ func TestRewindDivergence(t *testing.T) {
 	tl := &Timeline{Config: quiet(), Every: 10}
 	l, err := NewLoop(w, tl, nil, 0, true)
 	require.NoError(t, err)
+	defer l.Close()
 	for range 40 {
-		require.NoError(t, l.TickOnce())
+		require.NoError(t, l.StepWait(1))
 	}
 	tl.sums[33] ^= 1 // as if tick 33 had gone differently on the way forward
 	tl.sums[35] ^= 1
@@ -107,7 +116,7 @@ func TestTimelineThinning(t *testing.T) {
 	require.NoError(t, tl.Start(w))
 	for range 40 {
 		require.NoError(t, w.Tick())
-		require.NoError(t, tl.Record(w, nil))
+		require.NoError(t, tl.Record(w))
 	}
 	snaps, bytes := tl.Snapshots()
 	require.LessOrEqual(t, bytes, tl.MaxBytes)

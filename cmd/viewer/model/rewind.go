@@ -3,7 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
-		"slices"
+	"slices"
 	"sort"
 
 	"github.com/stackworld/stackworld/world"

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,15 +41,35 @@ type runOptions struct {
 	force         bool
 }
 
-const runUsage = `usage: stackworld run [flags]
+var runUsage = `usage: stackworld run [flags]
 
-Runs a world headless: the embedded default scenario (10,000 NPCs), a --scenario file, or
-a snapshot saved with --save (--load). Progress goes to stderr: one line per --progress
-ticks, or a live line when stderr is a terminal. Ctrl-C stops the world cleanly (saving it
-first with --save).
+Runs a world headless on the library's server loop (package world/server): the embedded
+default scenario (` + defaultScenarioSize() + `), a --scenario file, or a snapshot saved
+with --save (--load). Progress goes to stderr: one line per --progress ticks, or a live
+line when stderr is a terminal. Ctrl-C or SIGTERM stops the world cleanly, saving it first
+with --save, and exits 0; a second one exits at once. A failed save is logged and retried
+while the world runs.
 
 flags:
 `
+
+// defaultScenarioSize says how many entities the embedded scenario starts with.
+func defaultScenarioSize() string {
+	sc, err := actors.ParseScenario(assets.DefaultScenario())
+	if err != nil {
+		return "see assets/scenarios/default.json"
+	}
+	return fmt.Sprintf("%s entities", withCommas(sc.Entities()))
+}
+
+// withCommas writes n with thousands separators: 10600 → "10,600".
+func withCommas(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	o := &runOptions{}
@@ -81,7 +102,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	switch {
 	case o.ticks < 0:
 		return nil, usageError{msg: fmt.Sprintf("--ticks %d: must be 0 (forever) or more", o.ticks)}
-	case o.rate < 0 || o.rate > 1e6:
+	case !(o.rate >= 0 && o.rate <= server.MaxRate): // NaN fails both comparisons
 		return nil, usageError{msg: fmt.Sprintf("--rate %g: must be in [0, 1e6] ticks per second", o.rate)}
 	case o.saveEvery < 1:
 		return nil, usageError{msg: fmt.Sprintf("--save-every %d: must be at least 1", o.saveEvery)}

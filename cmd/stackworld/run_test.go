@@ -54,12 +54,23 @@ func TestRunBadFlags(t *testing.T) {
 		require.Equal(t, 2, code, c.args)
 		require.Equal(t, c.want, stderr, c.args)
 	}
-	code, _, stderr := runIt(t, context.Background(), "--bogus")
-	require.Equal(t, 2, code)
-	require.Contains(t, stderr, "flag provided but not defined: -bogus")
-	code, _, stderr = runIt(t, context.Background(), "-h")
+	for _, c := range []struct{ args, want string }{
+		{"--bogus", "Error: --bogus: unknown flag\n"},
+		{"--rate abc", "Error: --rate abc: want a number\n"},
+		{"--rate NaN", "Error: --rate NaN: must be in [0, 1e6] ticks per second\n"},
+		{"--rate +Inf", "Error: --rate +Inf: must be in [0, 1e6] ticks per second\n"},
+		{"--ticks 1.5", "Error: --ticks 1.5: want a whole number\n"},
+		{"--budget 5", "Error: --budget 5: want a duration such as 50ms or 2s\n"},
+		{"--save", "Error: --save: needs a value\n"},
+	} {
+		code, _, stderr := runIt(t, context.Background(), strings.Fields(c.args)...)
+		require.Equal(t, 2, code, c.args)
+		require.Equal(t, c.want+"Try: stackworld run -h\n", stderr, c.args)
+	}
+	code, _, stderr := runIt(t, context.Background(), "-h")
 	require.Equal(t, 0, code)
-	require.Contains(t, stderr, "usage: stackworld run [flags]")
+	require.Contains(t, stderr, "default scenario (10,600 entities)")
+	require.True(t, strings.HasPrefix(stderr, "usage: stackworld run [flags]\n"), stderr)
 }
 
 func TestRunBadFiles(t *testing.T) {

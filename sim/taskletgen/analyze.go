@@ -45,6 +45,9 @@ type point struct {
 	pc     int
 	konst  string // the Go constant: recursSend1
 	label  string // the label it resumes at
+	// discarded: the source drops what the call returns, error included, so Catch drops
+	// the error too and the resume point reads nothing.
+	discarded bool
 }
 
 type pointKind int

@@ -226,9 +226,13 @@ func (e *emitter) jump(label string) {
 	e.dead = true
 }
 
+// label places a label. Code after it is reachable if something jumps to it: every jump to
+// a label after its place is emitted before it, and loop heads are marked used at once.
 func (e *emitter) label(name string) {
 	e.lines = append(e.lines, "\x00"+name)
-	e.dead = false
+	if e.used[name] {
+		e.dead = false
+	}
 }
 
 // resumeAt places p's resume point, which Step's entry switch jumps to.
@@ -432,7 +436,17 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 	if len(fn.points) > 0 {
 		fmt.Fprintf(out, "// Catch resumes %s with err, raised at its resume point: the code there gets err\n// as the hard version's call returns it.\n", fn.name)
 		fmt.Fprintf(out, "func (f *%s) Catch(t *%s.Tasklet, err error) %s.Op {\n", fn.frame, sim, sim)
-		fmt.Fprintf(out, "\tif t.At() == %s {\n\t\treturn t.Raise(err)\n\t}\n\tt.StashError(err)\n\treturn f.Step(t)\n}\n\n", start)
+		var dropped []string
+		for _, p := range fn.points {
+			if p.discarded {
+				dropped = append(dropped, p.konst)
+			}
+		}
+		fmt.Fprintf(out, "\tswitch t.At() {\n\tcase %s:\n\t\treturn t.Raise(err)\n", start)
+		if len(dropped) > 0 {
+			fmt.Fprintf(out, "\tcase %s:\n\t\treturn f.Step(t) // the source drops the error\n", strings.Join(dropped, ", "))
+		}
+		fmt.Fprintf(out, "\t}\n\tt.StashError(err)\n\treturn f.Step(t)\n}\n\n")
 	}
 	e.emitResults(out)
 }
@@ -537,6 +551,7 @@ func (e *emitter) simpleFlat(s ast.Stmt, label string) {
 		if ok && gd.Tok == token.VAR {
 			for _, sp := range gd.Specs {
 				vs := sp.(*ast.ValueSpec)
+				pos := vs.Pos()
 				var lhs, rhs []string
 				for i, id := range vs.Names {
 					v, _ := info.Defs[id].(*types.Var)
@@ -554,7 +569,7 @@ func (e *emitter) simpleFlat(s ast.Stmt, label string) {
 				if len(vs.Values) == 1 && len(vs.Names) > 1 {
 					rhs = []string{e.x(vs.Values[0])}
 				}
-				e.line(vs.Pos())
+				e.line(pos)
 				e.emit("%s = %s", strings.Join(lhs, ", "), strings.Join(rhs, ", "))
 			}
 			return
@@ -624,6 +639,7 @@ func (e *emitter) flatFor(s *ast.ForStmt, label string) {
 		e.flat(s.Init, "")
 	}
 	loop, done, cont := fn.fresh("loop"), fn.fresh("done"), fn.fresh("next")
+	e.used[loop] = true
 	e.label(loop)
 	if s.Cond != nil {
 		e.line(s.Cond.Pos())
@@ -679,6 +695,7 @@ func (e *emitter) flatRange(s *ast.RangeStmt, label string) {
 	}
 	e.emit("%s = 0", counter)
 	loop, done, cont := fn.fresh("loop"), fn.fresh("done"), fn.fresh("next")
+	e.used[loop] = true
 	e.label(loop)
 	bound := limit
 	if !isInt {
@@ -757,11 +774,12 @@ func (e *emitter) flatValues(s *ast.RangeStmt, p *point, label string) {
 		ch = f
 	}
 	loop, done := fn.fresh("loop"), fn.fresh("done")
+	e.used[loop] = true
 	e.label(loop)
 	e.line(s.Pos())
 	e.ret("return %s.Next(t).Then(%s)", ch, p.konst)
 	e.resumeAt(p)
-	e.line(s.Pos())
+	e.line(s.For)
 	v := "_"
 	if s.Key != nil && !isBlank(s.Key) {
 		if id, ok := s.Key.(*ast.Ident); ok && s.Tok == token.DEFINE {
@@ -897,8 +915,9 @@ func (e *emitter) suspension(s ast.Stmt) {
 		}
 	}
 	p := fn.pointAt[ast.Unparen(call)]
+	pos := s.Pos() // before printing: the printed nodes lose their positions
 	if p == nil {
-		fn.g.refuse(s.Pos(), "suspension inside an expression: write it as a statement of its own")
+		fn.g.refuse(pos, "suspension inside an expression: write it as a statement of its own")
 		return
 	}
 	if define {
@@ -910,17 +929,19 @@ func (e *emitter) suspension(s ast.Stmt) {
 			}
 		}
 	}
-	e.line(s.Pos())
+	e.line(pos)
 	e.ret("return %s.Then(%s)", e.op(p), p.konst)
 	e.resumeAt(p)
-	e.line(s.Pos())
+	e.line(pos)
 	res := e.resume(p)
 	switch {
 	case isReturn:
-		e.returnValues(s.Pos(), res, e.resultTypes(p))
+		e.returnValues(pos, res, e.resultTypes(p))
 	case len(lhs) > 0:
 		e.emit("%s = %s", e.xs(lhs), res)
-	case res != "" && res != "nil":
+	case p.kind != pCall:
+		p.discarded = true
+	case res != "":
 		e.emit("%s", res)
 	}
 }

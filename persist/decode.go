@@ -39,6 +39,7 @@ type fileType struct {
 	pcs     []string
 	ref     *typeRef // typed mode: the registered entry
 	problem error    // typed mode: why values of this type cannot be loaded
+	pcMap   []int32  // typed mode: the program's resume point for each of the file's (resume.go)
 }
 
 func (d *decoder) enter() bool {
@@ -411,7 +412,13 @@ func (d *decoder) decode() (*decoded, error) {
 		if d.raw {
 			rawFrames[j] = RawFrame{Type: g.ft.name, PC: sim.PC(pc), Value: g.raw[g.next]}
 		} else {
-			img.Frames[j] = sim.FrameState{Frame: g.frame(unsafe.Add(g.base, uintptr(g.next)*g.size)), PC: sim.PC(pc)}
+			at, err := g.ft.resumePoint(pc, d.schema)
+			if err != nil {
+				d.frameAt(j)
+				r.failk(ErrLayout, "%s", err)
+				break
+			}
+			img.Frames[j] = sim.FrameState{Frame: g.frame(unsafe.Add(g.base, uintptr(g.next)*g.size)), PC: at}
 		}
 		g.next++
 	}
@@ -711,6 +718,7 @@ func (d *decoder) resolve(ft *fileType) {
 		ft.ref = ref
 		if ref.info != nil {
 			d.described[ref.info] = true
+			ft.mapResumePoints()
 		}
 	}
 }

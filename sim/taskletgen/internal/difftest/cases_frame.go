@@ -726,3 +726,75 @@ func (f *ProducerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	t.StashError(err)
 	return f.Step(t)
 }
+
+//line cases_frame.go:731
+
+// NapperFrame is Napper (cases.go:244) as a restorable soft frame. Its fields are the parameters
+// and the locals that live across a suspension.
+type NapperFrame struct {
+}
+
+// Resume points of NapperFrame: the start, and one per suspension.
+const (
+	napperStart  sim.PC = iota
+	napperSleep1        // Sleep#1
+	napperSleep2        // Sleep#2
+)
+
+func init() {
+	persist.Register[NapperFrame]("difftest.Napper", "start", "Sleep#1", "Sleep#2")
+}
+
+// Step runs Napper from its resume point to its next suspension.
+func (f *NapperFrame) Step(t *sim.Tasklet) sim.Op {
+	var (
+		err error
+	)
+	switch t.At() {
+	case napperStart:
+	case napperSleep1:
+		goto sleep1
+	case napperSleep2:
+		goto sleep2
+	default:
+		return t.Raise(sim.ErrBadPC)
+	}
+//line cases.go:245
+	return t.Sleep(1).Then(napperSleep1)
+sleep1:
+//line cases.go:245
+	err = t.ResumeErr()
+//line cases.go:245
+	if err == nil {
+		goto endif
+	}
+//line cases.go:246
+	return t.ReturnError(err)
+endif:
+	return t.Sleep(2).Then(napperSleep2)
+sleep2:
+//line cases.go:248
+	err = t.ResumeErr()
+//line cases.go:248
+	if err == nil {
+		goto endif2
+	}
+//line cases.go:249
+	return t.ReturnError(err)
+endif2:
+	printf("napper woke twice")
+	return t.ReturnError(nil)
+}
+
+//line cases_frame.go:790
+
+// Catch resumes Napper with err, raised at its resume point: the code there gets err
+// as the hard version's call returns it.
+func (f *NapperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
+	switch t.At() {
+	case napperStart:
+		return t.Raise(err)
+	}
+	t.StashError(err)
+	return f.Step(t)
+}

@@ -2,7 +2,9 @@ package difftest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"testing"
 
 	"github.com/stackworld/stackworld/persist"
@@ -25,12 +27,15 @@ func savedNapper(t *testing.T) []byte {
 }
 
 // renamePCs edits the resume point names in a save's type table, as a save written by an
-// older version of the source would have them (same lengths: the CBOR stays valid).
+// older version of the source would have them (same lengths: the CBOR stays valid), and
+// rewrites the document's checksum (CRC-32C of all but its last 5 bytes, big-endian last).
 func renamePCs(data []byte, from ...string) []byte {
 	out := bytes.Clone(data)
 	for i := 0; i+1 < len(from); i += 2 {
 		out = bytes.ReplaceAll(out, []byte(from[i]), []byte(from[i+1]))
 	}
+	n := len(out) - 4
+	binary.BigEndian.PutUint32(out[n:], crc32.Checksum(out[:n-1], crc32.MakeTable(crc32.Castagnoli)))
 	return out
 }
 

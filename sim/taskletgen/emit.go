@@ -191,7 +191,9 @@ type emitter struct {
 	dead    bool // the last line was a return or a goto
 	hoisted []hoisted
 	hidden  []hoisted // fields the translation adds (range state)
-	results []string  // result fields R0.. (no trailing error)
+	// hoistedVars are the source's variables among hoisted.
+	hoistedVars map[*types.Var]bool
+	results     []string // result fields R0.. (no trailing error)
 }
 
 type hoisted struct{ name, typ string }
@@ -204,7 +206,7 @@ type target struct {
 }
 
 func newEmitter(fn *fnGen, c *fileCtx, src string) *emitter {
-	return &emitter{fn: fn, c: c, src: src, used: map[string]bool{}}
+	return &emitter{fn: fn, c: c, src: src, used: map[string]bool{}, hoistedVars: map[*types.Var]bool{}}
 }
 
 func (e *emitter) line(pos token.Pos) {
@@ -270,6 +272,9 @@ func (e *emitter) x(n ast.Node) string {
 				return false
 			}
 			if l := e.fn.locals[v]; l != nil {
+				if isResult(e.fn.sig, v) {
+					e.hoist(v) // a named result is declared where it is first used
+				}
 				if l.field != "" {
 					cur.Replace(&ast.SelectorExpr{X: ast.NewIdent("f"), Sel: ast.NewIdent(l.field)})
 				} else if l.name != id.Name {
@@ -308,6 +313,7 @@ func (e *emitter) varRef(v *types.Var) string {
 	if l.field != "" {
 		return "f." + l.field
 	}
+	e.hoist(v)
 	return l.name
 }
 
@@ -317,14 +323,16 @@ func (e *emitter) hoist(v *types.Var) {
 		return
 	}
 	l := e.fn.locals[v]
-	if l == nil || l.field != "" {
+	if l == nil || l.field != "" || e.hoistedVars[v] {
 		return
 	}
 	for _, h := range e.hoisted {
-		if h.name == l.name {
-			return
+		if h.name == l.name { // another variable of that name, in another scope
+			l.name = e.fn.fresh(l.name)
+			break
 		}
 	}
+	e.hoistedVars[v] = true
 	e.hoisted = append(e.hoisted, hoisted{l.name, e.c.typeString(v.Type())})
 }
 
@@ -366,6 +374,7 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 	fn := e.fn
 	fset := fn.g.fset
 	sim := e.c.sim
+	res := fn.sig.Results()
 	e.line(fn.decl.Body.Lbrace)
 	e.flatList(fn.decl.Body.List)
 	if !e.dead {
@@ -386,7 +395,6 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 	for _, h := range e.hidden {
 		fmt.Fprintf(out, "\t%s %s\n", h.name, h.typ)
 	}
-	res := fn.sig.Results()
 	for i := range res.Len() {
 		if i == res.Len()-1 && isError(res.At(i).Type()) {
 			break

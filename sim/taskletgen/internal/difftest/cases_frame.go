@@ -748,7 +748,8 @@ func init() {
 // Step runs Napper from its resume point to its next suspension.
 func (f *NapperFrame) Step(t *sim.Tasklet) sim.Op {
 	var (
-		err error
+		err  error
+		err2 error
 	)
 	switch t.At() {
 	case napperStart:
@@ -774,19 +775,19 @@ endif:
 	return t.Sleep(2).Then(napperSleep2)
 sleep2:
 //line cases.go:248
-	err = t.ResumeErr()
+	err2 = t.ResumeErr()
 //line cases.go:248
-	if err == nil {
+	if err2 == nil {
 		goto endif2
 	}
 //line cases.go:249
-	return t.ReturnError(err)
+	return t.ReturnError(err2)
 endif2:
 	printf("napper woke twice")
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:790
+//line cases_frame.go:791
 
 // Catch resumes Napper with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.

@@ -10,3 +10,6 @@ func InterestUpdates(w *World) (edge, full, capped uint64) {
 	u := w.interest.updates
 	return u[updEdge], u[updFull], u[updCapped]
 }
+
+// InterestVisited returns how many grid items the edge scans of w looked at.
+func InterestVisited(w *World) uint64 { return w.interest.visited }

@@ -67,6 +67,7 @@ func BenchmarkInterestCrowd(b *testing.B) {
 			first := w.LastTiming().Wall
 			var walls, cpus []time.Duration
 			events := 0
+			visited0 := world.InterestVisited(w)
 			b.ResetTimer()
 			for b.Loop() {
 				c0 := cpuTime()
@@ -87,6 +88,7 @@ func BenchmarkInterestCrowd(b *testing.B) {
 			b.ReportMetric(pct(cpus, 0.99), "p99-cpu-ms/tick")
 			b.ReportMetric(float64(first)/1e6, "first-ms")
 			b.ReportMetric(float64(events)/float64(len(walls)), "events/tick")
+			b.ReportMetric(float64(world.InterestVisited(w)-visited0)/float64(len(walls)), "scanned/tick")
 			b.ReportMetric(0, "ns/op")
 		})
 	}

@@ -12,10 +12,12 @@ const (
 	// MaxInterestCap is the largest Config.InterestCap.
 	MaxInterestCap = 1 << 16
 	// MaxInterestPairs is the most (watcher, visible entity) pairs a scenario may expect to
-	// hold (InterestPairs): the sets take 2 × 8 bytes per pair, and a new watcher's first
-	// update and its enter events cost the size of its set. Beyond it, lower the radii or the
-	// number of watchers, or set Config.InterestCap.
-	MaxInterestPairs = 1 << 25
+	// hold (InterestPairs). A watcher's first update emits an enter event per pair, and the
+	// sets keep two ids per pair: about 50 bytes per pair at once when every watcher starts
+	// (800 MB at the limit), and a first tick that costs seconds. Later ticks cost what
+	// crosses the edges. Beyond it, lower the radii or the number of watchers, or set
+	// Config.InterestCap.
+	MaxInterestPairs = 1 << 24
 )
 
 // InterestPairs estimates the (watcher, visible entity) pairs of watchers entities with

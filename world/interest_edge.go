@@ -6,7 +6,7 @@ import (
 
 // Limits of the edge update (see interest.go).
 const (
-	// interestJump is the farthest an entity may move in one tick (|dx|+|dy|, units) and
+	// interestJump is the farthest an entity may move in one tick (units) and
 	// still be handled by the edge scans; farther movers are checked against every watcher.
 	interestJump = 16
 	// interestGridCells bounds the cells of the interest grid: its cell size is the
@@ -19,8 +19,10 @@ const (
 // their scratch space. None of it is saved: a loaded world recomputes every set once.
 type interestState struct {
 	brute bool // tests: always recompute (the reference the edge update is checked against)
-	// updates counts the sets updated at their edge, recomputed and capped (for tests)
+	// updates counts the sets updated at their edge, recomputed and capped, and visited the
+	// grid items looked at by edge scans (for tests and benchmarks)
 	updates [3]uint64
+	visited uint64
 
 	valid bool       // prev holds the grid items of the last update
 	prev  []GridItem // the entities at the last update, in the world's order then
@@ -30,8 +32,8 @@ type interestState struct {
 	movers     []mover    // entities that spawned, despawned or jumped since the last update
 	unpaired   []GridItem // scratch: prev items not at the same index in this update
 	paired     []bool
-	moveMax    int64 // the farthest any entity not among the movers moved (|dx|+|dy|)
-	changes    []interestChange
+	moveMax    int64 // the farthest any entity not among the movers moved, rounded up
+	changes    []EntityID
 	capScratch []capItem
 }
 
@@ -41,11 +43,6 @@ type mover struct {
 	id       EntityID
 	old, cur Vec
 	had, has bool
-}
-
-type interestChange struct {
-	id    EntityID
-	enter bool
 }
 
 // noOld marks an interest grid item whose old position is not to be used (a mover).
@@ -85,7 +82,7 @@ func (in *interestState) track(items []GridItem, perUnit float64) bool {
 			in.paired[k] = true
 			o = in.unpaired[k].Pos
 		}
-		d := l1(it.Pos, o)
+		d := moved(it.Pos, o)
 		if d > interestJump {
 			in.movers = append(in.movers, mover{id: it.ID, old: o, cur: it.Pos, had: true, has: true})
 			in.old[i] = noOld
@@ -120,7 +117,7 @@ func (in *interestState) splitMovers(items []GridItem, hist *[interestJump + 1]i
 	}
 	for i := range items {
 		it := &items[i]
-		if o := in.old[i]; o != noOld && l1(it.Pos, o) > best {
+		if o := in.old[i]; o != noOld && moved(it.Pos, o) > best {
 			in.movers = append(in.movers, mover{id: it.ID, old: o, cur: it.Pos, had: true, has: true})
 			in.old[i] = noOld
 		}
@@ -154,7 +151,7 @@ func (in *interestState) canEdge(wt *watcher, e *Entity) bool {
 	if !wt.exact || wt.r != e.Interest {
 		return false
 	}
-	m := l1(e.Pos, wt.at) + in.moveMax
+	m := moved(e.Pos, wt.at) + in.moveMax
 	return 2*m <= int64(e.Interest)
 }
 
@@ -162,8 +159,9 @@ func (in *interestState) canEdge(wt *watcher, e *Entity) bool {
 func (w *World) updateEdge(wt *watcher, e *Entity, emit bool) {
 	in := &w.interest
 	r := int64(e.Interest)
-	m := l1(e.Pos, wt.at) + in.moveMax
-	ch := in.grid.appendEdgeChanges(in.changes[:0], e.ID, wt.at, e.Pos, r, m)
+	m := moved(e.Pos, wt.at) + in.moveMax
+	ch, n := in.grid.appendEdgeChanges(in.changes[:0], e.ID, wt.at, e.Pos, r, m)
+	in.visited += uint64(n)
 	r2 := r * r
 	for i := range in.movers {
 		mv := &in.movers[i]
@@ -173,45 +171,54 @@ func (w *World) updateEdge(wt *watcher, e *Entity, emit bool) {
 		was := mv.had && mv.old.Dist2(wt.at) <= r2
 		is := mv.has && mv.cur.Dist2(e.Pos) <= r2
 		if was != is {
-			ch = append(ch, interestChange{id: mv.id, enter: is})
+			ch = append(ch, mv.id)
 		}
 	}
 	in.changes = ch
 	if len(ch) == 0 {
 		return
 	}
-	slices.SortFunc(ch, func(a, b interestChange) int { return cmpID(a.id, b.id) })
-	if emit {
-		for _, c := range ch {
-			w.interestEvent(e, c.id, c.enter)
-		}
-	}
-	wt.tmp = applyChanges(wt.tmp[:0], wt.set, ch)
-	wt.set, wt.tmp = wt.tmp, wt.set
-}
-
-// applyChanges appends set (sorted) with the changes (sorted by id; enters absent from set,
-// leaves present) applied to dst. Cost: O(len(set)) copying, O(len(ch) log len(set)) search.
-func applyChanges(dst, set []EntityID, ch []interestChange) []EntityID {
-	i := 0
-	for _, c := range ch {
-		k, found := slices.BinarySearch(set[i:], c.id)
-		k += i
+	slices.Sort(ch)
+	// merge: a changed id in the set left it, one not in the set entered
+	set, dst, i := wt.set, slices.Grow(wt.tmp[:0], len(wt.set)+len(ch)), 0
+	for _, id := range ch {
+		k := i + gallop(set[i:], id)
 		dst = append(dst, set[i:k]...)
 		i = k
-		if c.enter {
-			dst = append(dst, c.id)
-		} else if found {
+		enter := k == len(set) || set[k] != id
+		if emit {
+			w.interestEvent(e, id, enter)
+		}
+		if enter {
+			dst = append(dst, id)
+		} else {
 			i++
 		}
 	}
-	return append(dst, set[i:]...)
+	wt.set, wt.tmp = append(dst, set[i:]...), set
 }
 
-// l1 returns |dx|+|dy| between a and b, an upper bound of their distance.
-func l1(a, b Vec) int64 {
-	dx, dy := int64(a.X)-int64(b.X), int64(a.Y)-int64(b.Y)
-	return max(dx, -dx) + max(dy, -dy)
+// gallop returns the index of the first element of s (sorted) that is not less than id,
+// in time logarithmic in that index: the changes of a set are spread through it.
+func gallop(s []EntityID, id EntityID) int {
+	hi := 1
+	for hi < len(s) && s[hi-1] < id {
+		hi *= 2
+	}
+	lo := hi / 2
+	hi = min(hi, len(s))
+	k, _ := slices.BinarySearch(s[lo:hi], id)
+	return lo + k
+}
+
+// moved returns the distance from a to b rounded up.
+func moved(a, b Vec) int64 {
+	d2 := a.Dist2(b)
+	d := ISqrt(d2)
+	if d*d < d2 {
+		d++
+	}
+	return d
 }
 
 // ---- the interest grid ----
@@ -338,9 +345,9 @@ func bandDist(y, lo, size int64) int64 {
 
 // appendEdgeChanges appends the entities (not movers, not skip) whose membership in the
 // circle of radius r changed between (old positions, centre a0) and (positions, centre a1),
-// given that no distance changed by more than m. Only the items now in the ring
+// given that no distance changed by more than m, and the number of items it looked at. Only the items now in the ring
 // (r−m, r+m] around a1 can have changed; the cells wholly inside r−m are not visited.
-func (g *interestGrid) appendEdgeChanges(dst []interestChange, skip EntityID, a0, a1 Vec, r, m int64) []interestChange {
+func (g *interestGrid) appendEdgeChanges(dst []EntityID, skip EntityID, a0, a1 Vec, r, m int64) (changes []EntityID, visited int) {
 	outer, inner := r+m, r-m
 	outer2, inner2, r2 := outer*outer, int64(-1), r*r
 	if inner > 0 {
@@ -369,19 +376,20 @@ func (g *interestGrid) appendEdgeChanges(dst []interestChange, skip EntityID, a0
 			}
 		}
 		for _, run := range [2][]interestItem{g.rowRun(cy, x0, min(ix0-1, x1)), g.rowRun(cy, max(ix1+1, x0), x1)} {
+			visited += len(run)
 			for i := range run {
 				it := &run[i]
 				d := it.Pos.Dist2(a1)
 				if d > outer2 || d <= inner2 || it.ID == skip || it.Old.X < 0 {
 					continue
 				}
-				if is := d <= r2; is != (it.Old.Dist2(a0) <= r2) {
-					dst = append(dst, interestChange{id: it.ID, enter: is})
+				if (d <= r2) != (it.Old.Dist2(a0) <= r2) {
+					dst = append(dst, it.ID)
 				}
 			}
 		}
 	}
-	return dst
+	return dst, visited
 }
 
 func abs64(v int64) int64 { return max(v, -v) }

@@ -199,7 +199,7 @@ func TestInterestConfigAndPairs(t *testing.T) {
 	// issue 12's case: 6k watchers of radius 256 among 33k entities on a 1024² map
 	p := world.InterestPairs(6000, 33000, 256, 1024, 1024, 0)
 	require.InDelta(t, 3.89e7, p, 0.01e7)
-	require.EqualError(t, world.CheckInterestPairs(p), "world: areas of interest would hold about 3.89e+07 (watcher, entity) pairs, more than the limit of 33554432 (world.MaxInterestPairs); lower the radii or the number of watchers, or set an interest cap")
+	require.EqualError(t, world.CheckInterestPairs(p), "world: areas of interest would hold about 3.89e+07 (watcher, entity) pairs, more than the limit of 16777216 (world.MaxInterestPairs); lower the radii or the number of watchers, or set an interest cap")
 	require.NoError(t, world.CheckInterestPairs(world.InterestPairs(6000, 33000, 256, 1024, 1024, 64)))
 	require.Equal(t, 6000.0*64, world.InterestPairs(6000, 33000, 256, 1024, 1024, 64))
 }

@@ -1,15 +1,7 @@
 package world
 
-// SetBruteInterest makes w recompute every area of interest in full at every tick (the
-// reference the edge update is tested and benchmarked against).
-func SetBruteInterest(w *World, on bool) { w.interest.brute = on }
+// SetNextEntity makes w issue id next: tests start the counter near its limit.
+func SetNextEntity(w *World, id EntityID) { w.nextID = id }
 
-// InterestUpdates returns how many sets w updated at their edge, recomputed in full and
-// recomputed with the cap, since it was made.
-func InterestUpdates(w *World) (edge, full, capped uint64) {
-	u := w.interest.updates
-	return u[updEdge], u[updFull], u[updCapped]
-}
-
-// InterestVisited returns how many grid items the edge scans of w looked at.
-func InterestVisited(w *World) uint64 { return w.interest.visited }
+// IndexSlots returns the number of slots of w's entity index and of its mailbox table.
+func IndexSlots(w *World) (entities, mailboxes int) { return len(w.idx.slots), len(w.mail) }

@@ -91,7 +91,9 @@ func (w *World) removeWatcher(id EntityID) {
 }
 
 // Visible returns the entities in entity id's area of interest at the end of the last tick,
-// sorted by id (read only; nil if id has no interest radius).
+// sorted by id (nil if id has no interest radius). The slice is the world's: read only, and
+// valid until the next tick ends (copy it to keep it). Constant time after a binary search
+// of the watchers.
 func (w *World) Visible(id EntityID) []EntityID {
 	k, ok := slices.BinarySearchFunc(w.watchers, id, func(x watcher, id EntityID) int { return cmpID(x.id, id) })
 	if !ok {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stackworld/stackworld/cmd/viewer/model"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/debugapi"
 )
 
 // panel says what the right-hand panel shows.
@@ -51,7 +52,7 @@ type game struct {
 	selTask uint64   // a tasklet selected from the list (0: the entity's)
 	failSel int      // the failure shown in the inspector (-1: none)
 
-	list       []model.TaskletRow
+	list       []debugapi.TaskletRow
 	listAll    bool
 	listState  model.Outline
 	listSearch string
@@ -132,6 +133,9 @@ func (g *game) close() {
 	}
 	if g.diff != nil {
 		g.diff.close()
+	}
+	if g.remote != nil {
+		<-g.remote.done
 	}
 }
 
@@ -228,13 +232,13 @@ func (g *game) refreshPanels(w *world.World) {
 	switch {
 	case g.failSel >= 0 && g.failSel < len(g.frame.Failures):
 		f := g.frame.Failures[g.failSel]
-		g.inspect = model.FailureDetail(f)
+		g.inspect = debugapi.FailureDetail(f)
 		if f.Entity != 0 && w.Alive(f.Entity) {
 			g.hl.Select(w, f.Entity)
 		}
 	case g.selTask != 0:
 		if t := w.Tasklet(simID(g.selTask)); t != nil {
-			g.inspect = model.TaskletLines(w, t)
+			g.inspect = debugapi.TaskletLines(w, t)
 			for _, e := range w.Entities() {
 				if uint64(e.Tasklet) == g.selTask {
 					g.hl.Select(w, e.ID)
@@ -246,13 +250,13 @@ func (g *game) refreshPanels(w *world.World) {
 		}
 	case g.input.selected != 0:
 		g.hl.Select(w, g.input.selected)
-		g.inspect = model.InspectEntity(w, g.input.selected)
+		g.inspect = debugapi.InspectEntity(w, g.input.selected)
 	}
 	switch g.panel {
 	case panelList:
-		g.list, g.listCount = model.ListTasklets(w, g.listState, g.listAll, g.listSearch)
+		g.list, g.listCount = debugapi.ListTasklets(w, g.listState, g.listAll, g.listSearch)
 	case panelFailures:
-		g.failLines = model.FailureLines(g.frame.Failures)
+		g.failLines = debugapi.FailureLines(g.frame.Failures)
 	}
 }
 

@@ -127,7 +127,7 @@ func (g *game) control() model.Controller {
 	switch {
 	case g.loop != nil:
 		return g.loop
-	case g.remote != nil && g.remote.control:
+	case g.remote != nil && g.remote.allowed():
 		return g.remote
 	}
 	return nil

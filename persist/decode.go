@@ -1,9 +1,11 @@
 package persist
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"unsafe"
 
 	"github.com/stackworld/stackworld/sim"
@@ -70,6 +72,9 @@ type decoded struct {
 	raw      *Raw            // raw mode
 }
 
+// formatElements is the number of elements of a document of each format.
+var formatElements = [Format + 1]int{1: 10, 2: 11}
+
 // newDecoder returns a decoder of data in typed mode, or in raw mode if raw.
 func newDecoder(data []byte, reg *registry, lim Options, raw bool) *decoder {
 	d := &decoder{r: reader{b: data}, reg: reg, lim: lim}
@@ -101,6 +106,7 @@ func (d *decoder) decode() (*decoded, error) {
 		{"tasklets", d.tasklets},
 		{"channels", d.channels},
 		{"sections", d.sections},
+		{"checksum", d.checksum},
 		{"end", d.end},
 	} {
 		d.part = step.part
@@ -140,8 +146,8 @@ func (d *decoder) header() (upgrade bool, err error) {
 	if r.err == nil && format > Format {
 		return false, d.errorAt(errorf(ErrNewerFormat, "format %d is newer than this program reads (%d): update stackworld", format, Format))
 	}
-	if r.err == nil && (format == 0 || n != 10) {
-		r.fail("format %d document with %d elements (want format 1 with 10)", format, n)
+	if want := formatElements[min(format, Format)]; r.err == nil && (want == 0 || n != uint64(want)) {
+		r.fail("format %d document with %d elements (want format 1 with 10 or 2 with 11)", format, n)
 	}
 	out.format = int(format)
 	out.schema = r.uint()
@@ -188,7 +194,7 @@ func (d *decoder) typeEntry(i int, seen map[string]bool) fileType {
 			ft.sh = sh
 		}
 	}
-	np := r.arrayLen(1<<16, "resume point names")
+	np := r.arrayLen(maxPCNames, "resume point names")
 	for range np {
 		ft.pcs = append(ft.pcs, r.text(100, "resume point name"))
 	}
@@ -210,13 +216,24 @@ func (d *decoder) typeEntry(i int, seen map[string]bool) fileType {
 	return ft
 }
 
-// scheduler reads the scheduler header: the id counters and the statistics.
+// scheduler reads the scheduler header: the id counters and the statistics. The next
+// channel id is the size of the scheduler's channel table (Restore allocates a slot per
+// id below it), so MaxChannels bounds it.
 func (d *decoder) scheduler() {
 	r := &d.r
 	r.arrayOf(6, "scheduler")
-	d.nextID = sim.ID(r.uintMax(math.MaxUint32, "next tasklet id"))
-	d.nextChan = sim.ChanID(r.uintMax(uint64(d.lim.MaxChannels), "next channel id"))
+	nextID, nextChan := r.uint(), r.uint()
 	d.stats = sim.Stats{Steps: r.uint(), Switches: r.uint(), Preempted: r.uint(), Spawned: r.uint()}
+	switch {
+	case r.err != nil:
+	case nextID < 2 || nextID > math.MaxUint32:
+		r.failk(ErrInconsistent, "next tasklet id %d out of range [2, %d]", nextID, uint32(math.MaxUint32))
+	case nextChan < 1:
+		r.failk(ErrInconsistent, "next channel id 0 (channel ids start at 1)")
+	case nextChan > uint64(d.lim.MaxChannels):
+		r.failk(ErrLimit, "next channel id %d over the limit %d (MaxChannels: the channel table has a slot per id)", nextChan, d.lim.MaxChannels)
+	}
+	d.nextID, d.nextChan = sim.ID(nextID), sim.ChanID(nextChan)
 }
 
 // frameGroups reads the frame groups: one per frame type, in type-table order, before the
@@ -295,7 +312,8 @@ func (d *decoder) tasklets() {
 	)
 }
 
-// taskletIDs reads the ids column: n signed deltas.
+// taskletIDs reads the ids column (n signed deltas) and checks that the ids are distinct
+// and below the next tasklet id.
 func (d *decoder) taskletIDs(n int) {
 	r := &d.r
 	if !d.column(n, "tasklet ids") {
@@ -307,11 +325,46 @@ func (d *decoder) taskletIDs(n int) {
 	var prev int64
 	for i := 0; i < n && r.err == nil; i++ {
 		prev += r.int()
-		if prev < 2 || prev > math.MaxUint32 {
-			r.failk(ErrInconsistent, "tasklet id %d out of range [2, %d]", prev, uint32(math.MaxUint32))
+		if prev < 2 || prev >= int64(d.nextID) {
+			d.tasklet = sim.ID(max(prev, 0))
+			r.failk(ErrInconsistent, "id out of range [2, %d) (the scheduler's next tasklet id)", d.nextID)
 		}
 		d.ts[i].ID = sim.ID(prev)
 	}
+	if r.err == nil {
+		if id, dup := firstDuplicate(d.ts, d.nextID); dup {
+			d.tasklet = id
+			r.failk(ErrInconsistent, "a second tasklet with this id")
+		}
+	}
+}
+
+// firstDuplicate returns an id that two tasklets have, if any (ids are in [2, next)). It
+// allocates at most 8 bytes a tasklet plus a constant: a bitmap of the ids when they are
+// dense, else a sorted copy.
+func firstDuplicate(ts []sim.TaskletRow, next sim.ID) (sim.ID, bool) {
+	if span := uint64(next) - 2; span <= 64*uint64(len(ts))+1<<16 {
+		seen := make([]uint64, span/64+1)
+		for _, t := range ts {
+			k := uint64(t.ID) - 2
+			if seen[k/64]&(1<<(k%64)) != 0 {
+				return t.ID, true
+			}
+			seen[k/64] |= 1 << (k % 64)
+		}
+		return 0, false
+	}
+	ids := make([]sim.ID, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	slices.Sort(ids)
+	for i := 1; i < len(ids); i++ {
+		if ids[i] == ids[i-1] {
+			return ids[i], true
+		}
+	}
+	return 0, false
 }
 
 // depths reads the (position delta, frame count) pairs of tasklets with more than one
@@ -414,6 +467,10 @@ func (d *decoder) state(t *sim.TaskletRow, i int32, code, bits uint64) {
 	if code != codeBlocked && bits&(bitSend|bitTimed) != 0 {
 		d.tasklet = t.ID
 		r.fail("send or deadline flag on a tasklet that is not blocked")
+	}
+	if bits&(bitValue|bitErr) == bitValue|bitErr {
+		d.tasklet = t.ID
+		r.failk(ErrInconsistent, "both a value and a pending error")
 	}
 	if bits&bitValue != 0 {
 		d.withValue = append(d.withValue, i)
@@ -524,14 +581,16 @@ func (d *decoder) pendingErrors() {
 	}
 }
 
-// timerColumn reads the timer entries in wake order: tasklet position deltas.
+// timerColumn reads the timer entries in wake order (tasklet position deltas): one for
+// each sleeping tasklet and receive with a deadline, in the order of their wake ticks.
 func (d *decoder) timerColumn() {
 	r := &d.r
 	nt := len(d.ts)
-	d.tasklet = 0
+	d.tasklet, d.part = 0, "timers"
 	d.column(len(d.timed), "timers")
 	d.timers = make([]sim.ID, 0, len(d.timed))
-	pos := 0
+	seen := make([]uint64, nt/64+1) // by position
+	pos, last := 0, uint64(0)
 	for range d.timed {
 		if r.err != nil {
 			break
@@ -541,12 +600,24 @@ func (d *decoder) timerColumn() {
 			r.failk(ErrInconsistent, "timer entry for tasklet position %d out of range", pos)
 			break
 		}
-		d.timers = append(d.timers, d.ts[pos].ID)
+		t := &d.ts[pos]
+		switch {
+		case t.Wake == 0:
+			r.failk(ErrInconsistent, "tasklet %d: a timer entry, but it waits for no tick", t.ID)
+		case seen[pos/64]&(1<<(pos%64)) != 0:
+			r.failk(ErrInconsistent, "tasklet %d: a second timer entry", t.ID)
+		case t.Wake < last:
+			r.failk(ErrInconsistent, "tasklet %d: timer entries out of wake order", t.ID)
+		}
+		seen[pos/64] |= 1 << (pos % 64)
+		last = t.Wake
+		d.timers = append(d.timers, t.ID)
 	}
 }
 
 // groupsUsed checks that the tasklets used every frame of every group.
 func (d *decoder) groupsUsed() {
+	d.part = "frames"
 	for _, g := range d.groups {
 		if g.next != g.n {
 			d.r.failk(ErrInconsistent, "frame group %q has %d frames, the tasklets use %d", g.ft.name, g.n, g.next)
@@ -555,19 +626,29 @@ func (d *decoder) groupsUsed() {
 	}
 }
 
-// channels reads the channel table: ids (deltas) and flags.
+// channels reads the channel table (ids as deltas, and flags), then checks the channel
+// of every blocked tasklet against it.
 func (d *decoder) channels() {
+	d.runSteps(d.channelTable, d.blockedOn)
+}
+
+// channelTable reads the channel ids, increasing, and their flags.
+func (d *decoder) channelTable() {
 	r := &d.r
 	r.arrayOf(2, "channels")
 	nc := r.arrayLen(d.lim.MaxChannels, "channel ids")
 	d.chans = make([]sim.ChannelState, nc)
 	var prev int64
 	for i := 0; i < nc && r.err == nil; i++ {
-		prev += r.int()
-		if prev < 1 || prev >= int64(d.nextChan) {
-			r.failk(ErrInconsistent, "channel id %d out of range [1, %d)", prev, d.nextChan)
+		id := prev + r.int()
+		switch {
+		case id <= prev:
+			r.failk(ErrInconsistent, "channel %d: ids out of order or repeated (after channel %d)", id, prev)
+		case id >= int64(d.nextChan):
+			r.failk(ErrInconsistent, "channel %d: id out of range [1, %d) (the scheduler's next channel id)", id, d.nextChan)
 		}
-		d.chans[i].ID = sim.ChanID(prev)
+		prev = id
+		d.chans[i].ID = sim.ChanID(id)
 	}
 	d.column(nc, "channel flags")
 	for i := 0; i < nc && r.err == nil; i++ {
@@ -581,18 +662,58 @@ func (d *decoder) channels() {
 	}
 }
 
+// blockedOn checks that every blocked tasklet waits on a channel of the table, and that
+// no channel queues senders and receivers together.
+func (d *decoder) blockedOn() {
+	r := &d.r
+	dirs := make([]int8, len(d.chans))
+	for _, i := range d.blocked {
+		t := &d.ts[i]
+		k, ok := slices.BinarySearchFunc(d.chans, t.Channel, func(c sim.ChannelState, id sim.ChanID) int { return cmp.Compare(c.ID, id) })
+		switch {
+		case !ok:
+			d.tasklet = t.ID
+			r.failk(ErrInconsistent, "blocked on channel %d, which is not in the channel table", t.Channel)
+			return
+		case dirs[k] != 0 && dirs[k] != t.Dir:
+			d.tasklet = t.ID
+			r.failk(ErrInconsistent, "channel %d queues senders and receivers together", t.Channel)
+			return
+		}
+		dirs[k] = t.Dir
+	}
+}
+
 // sections reads the named sections.
 func (d *decoder) sections() {
 	r := &d.r
 	ns := r.arrayLen(d.lim.MaxSections, "sections")
+	names := make(map[string]bool, ns)
 	for range ns {
 		if r.err != nil {
 			break
 		}
+		d.part = "sections"
 		r.arrayOf(2, "section")
 		name := r.text(200, "section name")
+		if r.err == nil && (name == "" || names[name]) {
+			r.failk(ErrInconsistent, "section %q: an empty or repeated name", name)
+			break
+		}
+		names[name] = true
 		d.part = fmt.Sprintf("section %q", name)
 		d.sink.section(d, name)
+	}
+}
+
+// checksum reads the checksum element of a format-2 document (precheck has verified it,
+// unless Options.SkipChecksum).
+func (d *decoder) checksum() {
+	if d.out.format < 2 {
+		return
+	}
+	if b := d.r.rawBytes(majBytes, 4, "checksum"); d.r.err == nil && len(b) != 4 {
+		d.r.fail("checksum: want 4 bytes, found %d", len(b))
 	}
 }
 

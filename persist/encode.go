@@ -39,7 +39,8 @@ var flagBits = [...]struct {
 	{sim.FlagPendingIRQ, bitPendingIRQ}, {sim.FlagNotOK, bitNotOK}, {sim.FlagIter, bitIter},
 }
 
-// encoder writes values; the codecs compiled by Register write into w.
+// encoder writes values; the codecs compiled by Register write into w. It applies the
+// limits the decoder applies (Options), so that Save never writes what Load refuses.
 type encoder struct {
 	w        writer
 	reg      *registry
@@ -47,9 +48,73 @@ type encoder struct {
 	index    map[*typeRef]int
 	lastRef  *typeRef
 	lastIdx  int
-	depth    int
+	depth    int // interface values and pointers entered (the decoder's MaxNesting)
 	maxDepth int
+	level    int // CBOR containers open, the document's own included (the CBOR check's limit)
+	maxLevel int
+	maxElems int // MaxElements
+	maxStr   int // MaxStringBytes
 	err      error
+}
+
+func newEncoder(reg *registry, o *Options) *encoder {
+	return &encoder{reg: reg, index: map[*typeRef]int{}, maxDepth: o.MaxNesting, maxLevel: o.MaxNesting + docLevels,
+		maxElems: o.MaxElements, maxStr: o.MaxStringBytes}
+}
+
+// docLevels is the nesting the document's own structure may add to a value's: the CBOR
+// check allows MaxNesting + docLevels levels in all.
+const docLevels = 8
+
+// Levels of CBOR containers open where the document holds values: a frame is an element
+// of [doc [frame groups [group [frames ...]]]]; a tempval or a section value (an interface
+// value, [type index, value]) is an element of [doc [tasklet table [values ...]]] or
+// [doc [sections [name, value]]].
+const (
+	frameLevel = 4
+	valueLevel = 3
+)
+
+// open enters a CBOR container (an array or map), unless that nests deeper than the
+// decoder's CBOR check allows; close leaves it.
+func (e *encoder) open() bool {
+	if e.level >= e.maxLevel {
+		e.tooDeep()
+		return false
+	}
+	e.level++
+	return true
+}
+
+func (e *encoder) close() { e.level-- }
+
+func (e *encoder) tooDeep() {
+	e.fail(errorf(ErrLimit, "values nested deeper than %d CBOR items (MaxNesting + %d)", e.maxLevel, docLevels))
+}
+
+// elements checks the length of a slice or map against MaxElements.
+func (e *encoder) elements(n int, what string) bool {
+	if n > e.maxElems {
+		e.fail(errorf(ErrLimit, "a %s of %d elements over the limit %d (MaxElements)", what, n, e.maxElems))
+		return false
+	}
+	return true
+}
+
+func (e *encoder) text(s string) {
+	if len(s) > e.maxStr {
+		e.fail(errorf(ErrLimit, "a string of %d bytes over the limit %d (MaxStringBytes)", len(s), e.maxStr))
+		return
+	}
+	e.w.text(s)
+}
+
+func (e *encoder) bytes(b []byte) {
+	if len(b) > e.maxStr {
+		e.fail(errorf(ErrLimit, "a byte slice of %d bytes over the limit %d (MaxStringBytes)", len(b), e.maxStr))
+		return
+	}
+	e.w.bytes(b)
 }
 
 func (e *encoder) fail(err error) {
@@ -77,7 +142,7 @@ func (e *encoder) enter() bool {
 	e.depth++
 	if e.depth > e.maxDepth {
 		e.depth--
-		e.fail(fmt.Errorf("values nested deeper than %d (MaxNesting; a pointer cycle?)", e.maxDepth))
+		e.fail(errorf(ErrLimit, "values nested deeper than %d (MaxNesting; a pointer cycle?)", e.maxDepth))
 		return false
 	}
 	return true
@@ -126,14 +191,23 @@ func (e *encoder) anyValue(v any) {
 		e.w.null()
 		return
 	}
+	if !e.open() {
+		return
+	}
+	defer e.close()
 	e.w.array(2)
 	e.w.uint(uint64(e.typeIndex(ref)))
 	if ref.err != nil {
 		e.w.null()
 		return
 	}
+	p := dataOf(v, ref)
+	if ref.ptr && p == nil {
+		e.fail(fmt.Errorf("a nil %s cannot be saved (save nil, or a value)", ref.rtype))
+		return
+	}
 	if e.enter() {
-		ref.info.enc(e, dataOf(v, ref))
+		ref.info.enc(e, p)
 		e.depth--
 	}
 }
@@ -202,7 +276,7 @@ type frameGroup struct {
 
 func checkSections(sections []Section, max int) error {
 	if len(sections) > max {
-		return fmt.Errorf("%d sections over the limit %d (MaxSections)", len(sections), max)
+		return errorf(ErrLimit, "%d sections over the limit %d (MaxSections)", len(sections), max)
 	}
 	for i, s := range sections {
 		if s.Name == "" || len(s.Name) > 200 {

@@ -123,7 +123,8 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 }
 
 // precheck looks at the header, so that a file that is not a snapshot, or of a newer
-// format, says so.
+// format, says so, and checks the document's checksum (format 2 on) unless
+// Options.SkipChecksum.
 func (c *Codec) precheck(data []byte) error {
 	if len(data) > c.opts.MaxBytes {
 		return &LoadError{Offset: -1, Err: errorf(ErrLimit, "%d bytes over the limit %d (MaxBytes)", len(data), c.opts.MaxBytes)}
@@ -137,8 +138,14 @@ func (c *Codec) precheck(data []byte) error {
 		}
 		return &LoadError{Offset: -1, Err: errorf(ErrBadMagic, "not a stackworld snapshot (it does not start with [%q, ...])", Magic)}
 	}
-	if f := r.uint(); r.err == nil && f > Format {
+	f := r.uint()
+	if r.err == nil && f > Format {
 		return &LoadError{Where: "header", Offset: -1, Err: errorf(ErrNewerFormat, "format %d is newer than this program reads (%d): update stackworld", f, Format)}
+	}
+	if f >= 2 && !c.opts.SkipChecksum {
+		if err := verifyChecksum(data); err != nil {
+			return &LoadError{Offset: -1, Err: err}
+		}
 	}
 	return nil
 }

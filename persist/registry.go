@@ -189,6 +189,9 @@ func register(name string, pcNames []string, ops typeOps, builtin bool) error {
 	if !builtin && !validName(name) {
 		return fail("a name is 1 to 200 letters, digits and . _ - /")
 	}
+	if len(pcNames) > maxPCNames {
+		return fail("%d resume point names over the limit %d", len(pcNames), maxPCNames)
+	}
 	for i, pc := range pcNames {
 		if pc == "" || len(pc) > 100 || strings.ContainsFunc(pc, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 			return fail("resume point name %d (%q) must be 1 to 100 printable characters", i, pc)
@@ -208,6 +211,9 @@ func register(name string, pcNames []string, ops typeOps, builtin bool) error {
 		cd, err := c.compile(t)
 		if err != nil {
 			return fail("%v", err)
+		}
+		if n := len(cd.sh.String()); n > maxShapeLen {
+			return fail("a layout of %d bytes over the limit %d (split the type)", n, maxShapeLen)
 		}
 		info := &typeInfo{name: name, t: t, sh: cd.sh, shape: cd.sh.String(), pcs: slices.Clone(pcNames), enc: cd.enc, dec: cd.dec, ptrShaped: pointerShaped(t), ops: ops}
 		info.val = &typeRef{name: name, info: info, rtype: t, isFrame: ops.frame != nil}
@@ -373,7 +379,7 @@ func (c *compiler) compile(t reflect.Type) (*compiled, error) {
 			func(d *decoder, p unsafe.Pointer) { *(*float64)(p) = d.r.float() }}, nil
 	case reflect.String:
 		return &compiled{&shape{kind: sString},
-			func(e *encoder, p unsafe.Pointer) { e.w.text(*(*string)(p)) },
+			func(e *encoder, p unsafe.Pointer) { e.text(*(*string)(p)) },
 			func(d *decoder, p unsafe.Pointer) { *(*string)(p) = d.r.text(d.lim.MaxStringBytes, "string") }}, nil
 	case reflect.Slice:
 		return c.slice(t)
@@ -432,7 +438,7 @@ func readUint[T uint | uint8 | uint16 | uint32 | uint64](r *reader) T {
 func (c *compiler) slice(t reflect.Type) (*compiled, error) {
 	if t.Elem().Kind() == reflect.Uint8 {
 		return &compiled{&shape{kind: sBytes},
-			func(e *encoder, p unsafe.Pointer) { e.w.bytes(*(*[]byte)(p)) },
+			func(e *encoder, p unsafe.Pointer) { e.bytes(*(*[]byte)(p)) },
 			func(d *decoder, p unsafe.Pointer) { *(*[]byte)(p) = d.r.bytes(d.lim.MaxStringBytes, "bytes") }}, nil
 	}
 	ec, err := c.compile(t.Elem())
@@ -443,10 +449,14 @@ func (c *compiler) slice(t reflect.Type) (*compiled, error) {
 	return &compiled{&shape{kind: sSlice, elem: ec.sh},
 		func(e *encoder, p unsafe.Pointer) {
 			h := (*sliceHeader)(p)
+			if !e.elements(h.len, "slice") || !e.open() {
+				return
+			}
 			e.w.array(h.len)
 			for i := 0; i < h.len; i++ {
 				ec.enc(e, unsafe.Add(h.data, uintptr(i)*size))
 			}
+			e.close()
 		},
 		func(d *decoder, p unsafe.Pointer) {
 			n := d.r.length(majArray, d.lim.MaxElements, minB, "slice")
@@ -485,10 +495,14 @@ func (c *compiler) array(t reflect.Type) (*compiled, error) {
 	size := t.Elem().Size()
 	return &compiled{&shape{kind: sArray, n: n, elem: ec.sh},
 		func(e *encoder, p unsafe.Pointer) {
+			if !e.open() {
+				return
+			}
 			e.w.array(n)
 			for i := 0; i < n; i++ {
 				ec.enc(e, unsafe.Add(p, uintptr(i)*size))
 			}
+			e.close()
 		},
 		func(d *decoder, p unsafe.Pointer) {
 			if !d.r.arrayOf(n, "array") {
@@ -523,6 +537,10 @@ func (c *compiler) mapOf(t reflect.Type) (*compiled, error) {
 	return &compiled{&shape{kind: sMap, key: kc.sh, elem: vc.sh},
 		func(e *encoder, p unsafe.Pointer) {
 			m := reflect.NewAt(t, p).Elem()
+			if !e.elements(m.Len(), "map") || !e.open() {
+				return
+			}
+			defer e.close()
 			e.w.head(majMap, uint64(m.Len()))
 			if m.Len() == 0 {
 				return
@@ -600,10 +618,14 @@ func (c *compiler) structOf(t reflect.Type) (*compiled, error) {
 	}
 	return &compiled{sh,
 		func(e *encoder, p unsafe.Pointer) {
+			if !e.open() {
+				return
+			}
 			e.w.array(n)
 			for _, f := range fields {
 				f.cd.enc(e, unsafe.Add(p, f.off))
 			}
+			e.close()
 		},
 		func(d *decoder, p unsafe.Pointer) {
 			if !d.r.arrayOf(n, "struct") {
@@ -760,6 +782,10 @@ func flatFields(t reflect.Type) ([]flatField, bool) {
 }
 
 func encFlat(e *encoder, p unsafe.Pointer, fields []flatField) {
+	if e.level >= e.maxLevel { // a flat struct holds no containers: only its own level counts
+		e.tooDeep()
+		return
+	}
 	w := &e.w
 	w.array(len(fields))
 	for _, f := range fields {

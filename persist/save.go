@@ -74,13 +74,20 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 	if err := sv.sections(sections); err != nil {
 		return nil, nil, err
 	}
-	return sv.assemble(s), sv.rep, nil
+	if n := len(sv.e.types); n > c.opts.MaxElements {
+		return nil, nil, errorf(ErrLimit, "%d types over the limit %d (MaxElements)", n, c.opts.MaxElements)
+	}
+	data := sv.assemble(s)
+	if len(data) > c.opts.MaxBytes {
+		return nil, nil, errorf(ErrLimit, "a document of %d bytes over the limit %d (MaxBytes)", len(data), c.opts.MaxBytes)
+	}
+	return data, sv.rep, nil
 }
 
 func newSaver(c *Codec, s *sim.Scheduler) *saver {
 	reg := current()
 	sv := &saver{c: c, reg: reg, rep: &Report{}, tick: s.Now(),
-		e:     &encoder{reg: reg, index: map[*typeRef]int{}, maxDepth: c.opts.MaxNesting},
+		e:     newEncoder(reg, &c.opts),
 		byRef: map[*typeRef]*frameGroup{}, deadlines: map[sim.ID]int{}}
 	sv.onFrame = sv.frame
 	// Presized from the counts (constant time; the columns take one to three bytes an
@@ -115,6 +122,9 @@ func (sv *saver) tasklet1(t *sim.Tasklet) bool {
 		return true
 	}
 	ts := t.Saved()
+	if !sv.countTasklet(&ts) {
+		return false
+	}
 	index := sv.ids.n
 	sv.ids.int(int64(ts.ID) - sv.prevID)
 	sv.prevID = int64(ts.ID)
@@ -141,6 +151,20 @@ func (sv *saver) tasklet1(t *sim.Tasklet) bool {
 	sv.states.uint(code | bits<<stateBits)
 	sv.tasklet, sv.fi = ts.ID, 0
 	t.Frames(sv.onFrame)
+	return sv.failure == nil
+}
+
+// countTasklet applies the limits on tasklets and frames to ts.
+func (sv *saver) countTasklet(ts *sim.TaskletState) bool {
+	o := &sv.c.opts
+	switch {
+	case sv.ids.n >= o.MaxTasklets:
+		sv.failure = errorf(ErrLimit, "more than %d tasklets (MaxTasklets)", o.MaxTasklets)
+	case int(ts.FrameCount) > o.MaxFrameDepth:
+		sv.failure = errorf(ErrLimit, "tasklet %d: %d frames over the limit %d (MaxFrameDepth)", ts.ID, ts.FrameCount, o.MaxFrameDepth)
+	case sv.nframes+int(ts.FrameCount) > o.MaxFrames:
+		sv.failure = errorf(ErrLimit, "more than %d frames (MaxFrames)", o.MaxFrames)
+	}
 	return sv.failure == nil
 }
 
@@ -192,7 +216,7 @@ func (sv *saver) state(ts *sim.TaskletState, index int) (code, bits uint64) {
 func (sv *saver) value(ts *sim.TaskletState) {
 	e := sv.e
 	sv.values.room(64)
-	e.w = sv.values.w
+	e.w, e.level = sv.values.w, valueLevel
 	e.anyValue(ts.TempVal)
 	sv.values.w = e.w
 	sv.values.n++
@@ -235,7 +259,7 @@ func (sv *saver) frame(f sim.Frame, pc sim.PC) bool {
 	sv.nframes++
 	e := sv.e
 	g.buf.room(64)
-	e.w = g.buf.w
+	e.w, e.level = g.buf.w, frameLevel
 	g.ref.info.enc(e, dataOf(f, g.ref))
 	g.buf.w = e.w
 	g.n++
@@ -268,6 +292,10 @@ func (sv *saver) timerColumn(s *sim.Scheduler) {
 
 // channels writes the channel table: ids (deltas) and flags.
 func (sv *saver) channels(s *sim.Scheduler) {
+	if _, next := s.NextIDs(); int64(next) > int64(sv.c.opts.MaxChannels) {
+		sv.failure = errorf(ErrLimit, "next channel id %d over the limit %d (MaxChannels: the channel table has a slot per id)", next, sv.c.opts.MaxChannels)
+		return
+	}
 	var prev int64
 	s.Channels(func(ch *sim.Channel) bool {
 		sv.chIDs.int(int64(ch.ID()) - prev)
@@ -292,7 +320,7 @@ func (sv *saver) sections(sections []Section) error {
 	for _, sec := range sections {
 		sv.secs.array(2)
 		sv.secs.text(sec.Name)
-		e.w = sv.secs
+		e.w, e.level = sv.secs, valueLevel
 		e.anyValue(sec.Value)
 		sv.secs = e.w
 		if e.err != nil {
@@ -307,7 +335,7 @@ func (sv *saver) sections(sections []Section) error {
 func (sv *saver) assemble(s *sim.Scheduler) []byte {
 	size := sv.ids.len() + sv.states.len() + sv.depths.len() + sv.frames.len() + sv.chans.len() +
 		sv.wakes.len() + sv.values.len() + sv.errs.len() + sv.timers.len() + len(sv.secs.b) +
-		sv.chIDs.len() + sv.chFlags.len() + 256 + 64*len(sv.e.types)
+		sv.chIDs.len() + sv.chFlags.len() + checksumLen + 256 + 64*len(sv.e.types)
 	for _, g := range sv.groups {
 		size += g.buf.len() + 16
 	}
@@ -321,6 +349,7 @@ func (sv *saver) assemble(s *sim.Scheduler) []byte {
 	sv.chIDs.flush(out)
 	sv.chFlags.flush(out)
 	out.b = append(out.b, sv.secs.b...)
+	out.b = appendChecksum(out.b)
 	sv.rep.Bytes = len(out.b)
 	sv.rep.Types = typeNames(sv.e.types)
 	return out.b
@@ -332,7 +361,7 @@ func (sv *saver) header(out *writer) {
 	if schema == 0 {
 		schema = sv.reg.schema()
 	}
-	out.array(10)
+	out.array(formatElements[Format])
 	out.text(Magic)
 	out.uint(Format)
 	out.uint(schema)

@@ -135,9 +135,6 @@ func (s *typedSink) section(d *decoder, name string) {
 }
 
 func (s *typedSink) finish(d *decoder) error {
-	if err := checkSections(s.sections, d.lim.MaxSections); err != nil {
-		return &LoadError{Where: "sections", Offset: -1, Err: errorf(ErrInconsistent, "%v", err)}
-	}
 	img := s.img
 	img.Tick, img.NextID, img.NextChan, img.Stats = d.out.tick, d.nextID, d.nextChan, d.stats
 	img.Tasklets, img.Channels, img.Timers = d.ts, d.chans, d.timers
@@ -147,8 +144,8 @@ func (s *typedSink) finish(d *decoder) error {
 }
 
 // mergeValues adds the pending errors errs of the tasklets at positions withErr to values,
-// keeping them in tasklet order (a tasklet with both gets one entry with both, which
-// Restore refuses).
+// keeping them in tasklet order (a tasklet with both would get one entry with both; the
+// states step refuses that).
 func mergeValues(values []sim.TaskletValue, withErr []int32, errs []error) []sim.TaskletValue {
 	if len(withErr) == 0 {
 		return values

@@ -34,6 +34,8 @@ type runOptions struct {
 	budget        time.Duration
 	progressEvery int
 	logLevel      string
+	inputs        string
+	record        string
 }
 
 const runUsage = `usage: stackworld run [flags]
@@ -65,6 +67,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.DurationVar(&o.budget, "budget", 0, "wall time a tick may take before the clock slows (time dilation); 0: 1/rate, or 50ms")
 	fs.IntVar(&o.progressEvery, "progress", 100, "ticks between progress lines when stderr is not a terminal")
 	fs.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.inputs, "inputs", "", "submit the input lines of `FILE` (- for stdin): CLIENT SEQ TICK COMMAND, with the commands\n\tmove ID X Y and despawn ID; TICK 0 is the next tick")
+	fs.StringVar(&o.record, "record", "", "record the delivered inputs in the new input log `LOG`, and the world as it starts in LOG.snap\n\t(stackworld replay LOG.snap LOG re-runs it)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -142,18 +146,83 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if o.save != "" {
 		opts.SavePath, opts.SaveEvery = o.save, uint64(o.saveEvery)
 	}
-	err = server.Run(ctx, w, opts)
+	if o.inputs != "" || o.record != "" {
+		opts.Deliver = deliverCommands(log)
+	}
+	if o.record != "" {
+		if opts.InputLog, err = startRecording(w, o.record, log); err != nil {
+			return err
+		}
+	}
+	srv, err := server.New(w, opts)
+	if err != nil {
+		return err
+	}
+	if o.inputs != "" {
+		stop, err := startFeeding(ctx, o.inputs, srv, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	err = srv.Run(ctx)
 	r.endProgress()
 	if err != nil {
 		return tryError{err: err, try: "check that the directory exists and is writable"}
 	}
+	printSummary(stdout, w)
+	if ctx.Err() != nil {
+		log.Info("stopped by interrupt", "tick", w.Now())
+	}
+	return nil
+}
+
+// printSummary prints run's last line: tick, counts and the world's checksum.
+func printSummary(stdout io.Writer, w *world.World) {
 	st := w.Stats()
 	fmt.Fprintf(stdout, "tick %d: %d entities, %d tasklets, %d failures reported, checksum %016x\n",
 		st.Tick, st.Entities, st.Tasklets.Total()-1, st.Failures, w.Checksum())
-	if ctx.Err() != nil {
-		log.Info("stopped by interrupt", "tick", st.Tick)
+}
+
+// startRecording creates the input log and saves the world's start beside it.
+func startRecording(w *world.World, path string, log *slog.Logger) (*server.LogWriter, error) {
+	l, err := server.CreateLog(path, w.Now(), server.SyncEveryTick)
+	if err != nil {
+		return nil, tryError{err: err, try: "--record with a file that does not exist yet"}
 	}
-	return nil
+	snap := path + ".snap"
+	if _, err := saveWorld(w, snap); err != nil {
+		l.Close(w.Now())
+		return nil, fmt.Errorf("--record: save the start: %w", err)
+	}
+	log.Info("recording inputs", "log", path, "start", snap, "replay", "stackworld replay "+snap+" "+path)
+	return l, nil
+}
+
+// startFeeding submits the inputs of the file (or stdin) on its own goroutine; stop waits
+// for it after Run.
+func startFeeding(ctx context.Context, name string, srv *server.Server, log *slog.Logger) (stop func(), err error) {
+	r := io.Reader(os.Stdin)
+	var f *os.File
+	if name != "-" {
+		if f, err = os.Open(name); err != nil {
+			return nil, tryError{err: fmt.Errorf("--inputs: %w", err), try: "--inputs - reads the input lines from stdin"}
+		}
+		r = f
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		feedInputs(ctx, r, name, srv, log)
+	}()
+	return func() {
+		cancel()
+		if f != nil {
+			f.Close()
+			<-done
+		} // stdin may block in Read: the process exits without waiting for it
+	}, nil
 }
 
 // buildWorld loads the snapshot or builds the scenario.

@@ -12,6 +12,7 @@ type options struct {
 	scenario    string
 	load        string
 	seed        uint64
+	npcs        int
 	rate        float64
 	paused      bool
 	width       int
@@ -49,6 +50,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.scenario, "scenario", "", "build the world from the scenario `FILE` (JSON) instead of the default")
 	fs.StringVar(&o.load, "load", "", "open the world saved in `FILE`")
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed (0: the scenario's)")
+	fs.IntVar(&o.npcs, "npcs", 0, "scale the default scenario to about `N` NPCs (its kinds alike, the map by the square root)")
 	fs.Float64Var(&o.rate, "rate", 20, "ticks per second (0: as fast as possible)")
 	fs.BoolVar(&o.paused, "paused", false, "start paused")
 	fs.IntVar(&o.width, "width", 1024, "window width in pixels")
@@ -86,6 +88,10 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--rate %g: must be in [0, 1e6] ticks per second", o.rate)
 	case o.width < 64 || o.height < 64 || o.width > 8192 || o.height > 8192:
 		return nil, fmt.Errorf("--width %d --height %d: each must be in [64, 8192]", o.width, o.height)
+	case o.npcs < 0 || o.npcs > 4_000_000:
+		return nil, fmt.Errorf("--npcs %d: must be in [0, 4000000]", o.npcs)
+	case o.npcs > 0 && (o.load != "" || o.scenario != ""):
+		return nil, fmt.Errorf("--npcs scales the default scenario: not with --load or --scenario")
 	case o.ticks < 0:
 		return nil, fmt.Errorf("--ticks %d: must not be negative", o.ticks)
 	case o.load != "" && o.scenario != "":

@@ -191,19 +191,39 @@ func (g *game) Draw(screen *ebiten.Image) {
 	}
 	g.capture()
 	if !g.camSet && g.frame.Width > 0 {
-		g.cam, g.camSet = model.FitCamera(g.frame.Width, g.frame.Height, g.sw, g.sh), true
+		g.startView()
+		g.capture() // the selection's panels
 	}
 	g.countFPS()
 	g.drawScene(screen)
 	if g.fpsRun != nil {
 		g.fpsRun.frame(g)
 	}
-	if g.o.screenshot != "" {
+	if g.o.screenshot != "" && g.frame.Width > 0 { // attached: once the first frame came
 		g.shotAt++
 		if g.shotAt >= 2 { // the first frame may race the window's first layout
 			g.hud.Message = g.screenshot(screen)
 			g.cancel()
 		}
+	}
+}
+
+// startView sets the first camera: the whole map, or --zoom around the map's centre or the
+// --select entity, which it selects.
+func (g *game) startView() {
+	g.cam, g.camSet = model.FitCamera(g.frame.Width, g.frame.Height, g.sw, g.sh), true
+	cx, cy := float64(g.frame.Width)/2, float64(g.frame.Height)/2
+	viewW := float64(g.sw)
+	if id := world.EntityID(g.o.selectID); id != 0 {
+		if m, ok := g.frame.Find(id); ok {
+			g.input.selected, g.panel = id, panelInspector
+			cx, cy = float64(m.Pos.X), float64(m.Pos.Y)
+			viewW -= panelWidth
+		}
+	}
+	if g.o.zoom > 0 {
+		g.cam.Zoom = g.o.zoom
+		g.cam.X, g.cam.Y = cx-viewW/2/g.o.zoom, cy-float64(g.sh)/2/g.o.zoom
 	}
 }
 

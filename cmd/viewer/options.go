@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/stackworld/stackworld/cmd/viewer/model"
 )
 
 // options are the viewer's flags.
@@ -13,6 +15,8 @@ type options struct {
 	load        string
 	seed        uint64
 	npcs        int
+	selectID    uint
+	zoom        float64
 	rate        float64
 	paused      bool
 	width       int
@@ -51,6 +55,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.load, "load", "", "open the world saved in `FILE`")
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed (0: the scenario's)")
 	fs.IntVar(&o.npcs, "npcs", 0, "scale the default scenario to about `N` NPCs (its kinds alike, the map by the square root)")
+	fs.UintVar(&o.selectID, "select", 0, "select entity `ID` at the start: the inspector opens and the view centres on it")
+	fs.Float64Var(&o.zoom, "zoom", 0, "start at this zoom, in pixels per world unit (0: the whole map)")
 	fs.Float64Var(&o.rate, "rate", 20, "ticks per second (0: as fast as possible)")
 	fs.BoolVar(&o.paused, "paused", false, "start paused")
 	fs.IntVar(&o.width, "width", 1024, "window width in pixels")
@@ -92,6 +98,10 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--npcs %d: must be in [0, 4000000]", o.npcs)
 	case o.npcs > 0 && (o.load != "" || o.scenario != ""):
 		return nil, fmt.Errorf("--npcs scales the default scenario: not with --load or --scenario")
+	case o.zoom < 0 || o.zoom > model.MaxZoom || math.IsNaN(o.zoom):
+		return nil, fmt.Errorf("--zoom %g: must be in [0, %g]", o.zoom, model.MaxZoom)
+	case o.selectID > math.MaxUint32:
+		return nil, fmt.Errorf("--select %d: entity ids are below 2^32", o.selectID)
 	case o.ticks < 0:
 		return nil, fmt.Errorf("--ticks %d: must not be negative", o.ticks)
 	case o.load != "" && o.scenario != "":

@@ -171,6 +171,12 @@ func TestAttach(t *testing.T) {
 	waitFor(t, g, func() bool { return g.hud.Online && len(g.frame.Markers) == 288 })
 	require.Equal(t, "attached to "+addr+": connected", model.HUDLines(&g.frame, g.hud)[3])
 	require.Nil(t, g.control(), "no control without --debug-control")
+	g.panel, g.listAll, g.listState = panelList, false, model.OutlineRunnable // tick 0: all are runnable
+	waitFor(t, g, func() bool { return len(g.list) > 0 })
+	require.Greater(t, g.listCount, 200, "the server's tasklet list")
+	for _, r := range g.list {
+		require.Equal(t, model.OutlineRunnable, r.Outline)
+	}
 
 	require.NoError(t, hs.Close())
 	waitFor(t, g, func() bool { return !g.hud.Online })
@@ -199,7 +205,7 @@ func waitFor(t *testing.T, g *game, cond func() bool) {
 		select {
 		case <-g.remote.polled:
 		case <-deadline:
-			t.Fatal("timed out")
+			t.Fatalf("timed out; HUD message %q", g.hud.Message)
 		}
 	}
 }

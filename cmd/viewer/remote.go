@@ -31,6 +31,8 @@ type remoteSource struct {
 	control  bool
 	selected uint32
 	lines    []string
+	list     listQuery // the tasklet list wanted (open false: none)
+	rows     *debugapi.Tasklets
 	done     chan struct{}
 	polled   chan struct{} // signalled after each poll (cap 1): tests wait on it
 }
@@ -67,9 +69,16 @@ func (r *remoteSource) poll(ctx context.Context) {
 			}
 		}
 		r.mu.Lock()
+		lq := r.list
+		r.mu.Unlock()
+		var rows *debugapi.Tasklets
+		if err == nil && lq.open {
+			rows, err = r.c.Tasklets(ctx, lq.state, lq.search)
+		}
+		r.mu.Lock()
 		r.online, r.err = err == nil, err
 		if err == nil {
-			r.frame, r.control, r.lines = f, f.Control, lines
+			r.frame, r.control, r.lines, r.rows = f, f.Control, lines, rows
 			wait = pollEvery
 		} else {
 			wait = min(max(wait*2, retryMin), retryMax)
@@ -87,6 +96,13 @@ func (r *remoteSource) fill(g *game) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.selected = uint32(g.input.selected)
+	r.list = listQuery{open: g.panel == panelList, search: g.listSearch}
+	if !g.listAll {
+		r.list.state = g.listState.String()
+	}
+	if r.rows != nil && g.panel == panelList {
+		g.list, g.listCount = append(g.list[:0], r.rows.Rows...), r.rows.Matched
+	}
 	g.hud.Attached, g.hud.Online = r.addr, r.online
 	g.hud.Message = ""
 	if r.err != nil {
@@ -102,6 +118,12 @@ func (r *remoteSource) fill(g *game) {
 	if g.panel == panelFailures {
 		g.failLines = debugapi.FailureLines(g.frame.Failures)
 	}
+}
+
+// listQuery is the tasklet list the viewer shows.
+type listQuery struct {
+	open          bool
+	state, search string
 }
 
 // The controls, when the server allows them: asynchronous, so that a slow server never

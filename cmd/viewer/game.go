@@ -115,7 +115,7 @@ func (g *game) startLocal() error {
 	if err != nil {
 		return err
 	}
-	g.tl = &model.Timeline{Config: cfg, Every: g.o.snapEvery, MaxBytes: g.o.snapMB << 20}
+	g.tl = &model.Timeline{Config: cfg, Every: g.o.snapEvery, MaxBytes: g.o.snapMB << 20, DeepEvery: g.o.deepEvery}
 	paused := g.o.paused || g.o.screenshot != ""
 	g.loop, err = model.NewLoop(w, g.tl, nil, g.o.rate, paused)
 	if err != nil {

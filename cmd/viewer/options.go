@@ -29,6 +29,7 @@ type options struct {
 	attach      string
 	snapEvery   uint64
 	snapMB      int
+	deepEvery   uint64
 	saveDir     string
 	logFailures bool
 }
@@ -68,6 +69,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.attach, "attach", "", "watch the live server whose debug endpoint is at `ADDR` (stackworld run --debug ADDR)")
 	fs.Uint64Var(&o.snapEvery, "snapshot-every", 50, "ticks between the snapshots kept for rewinding")
 	fs.IntVar(&o.snapMB, "snapshot-mb", 256, "memory for the snapshots kept for rewinding, in MiB")
+	fs.Uint64Var(&o.deepEvery, "deep-every", 1, "record the deep checksum every `N` ticks for rewind checks, the cheap one between\n\t(raise it for large worlds, whose deep checksum costs more than a tick)")
 	fs.StringVar(&o.saveDir, "save-dir", ".", "directory the S key saves snapshots to")
 	fs.BoolVar(&o.logFailures, "log-failures", false, "log tasklet failures to stderr (they are always listed with F)")
 	diff := fs.Bool("diff", false, "compare two snapshots: viewer --diff A B")
@@ -112,6 +114,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--attach watches a server's world: not with --load, --scenario or --diff")
 	case o.snapEvery < 1:
 		return nil, fmt.Errorf("--snapshot-every %d: must be at least 1", o.snapEvery)
+	case o.deepEvery < 1:
+		return nil, fmt.Errorf("--deep-every %d: must be at least 1", o.deepEvery)
 	case o.snapMB < 1:
 		return nil, fmt.Errorf("--snapshot-mb %d: must be at least 1", o.snapMB)
 	case !(o.fpsSeconds > 0) || o.fpsSeconds > 600:

@@ -21,6 +21,7 @@ func ExampleNewHandler() {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- srv.Run(ctx) }()
+	defer func() { stop(); <-done }()
 
 	hs := httptest.NewServer(debugapi.NewHandler(srv, debugapi.Options{}))
 	defer hs.Close()
@@ -34,8 +35,6 @@ func ExampleNewHandler() {
 	e, _ := c.Entity(ctx, 1)
 	fmt.Println(e.Lines[0])
 	fmt.Println(c.Control(ctx, "step", 1))
-	stop()
-	<-done
 	// Output:
 	// tick 0 kinds [sheep] entities [1 0 10 20 0] paused true
 	// entity 1  sheep  at (10, 20)  vel (0, 0)

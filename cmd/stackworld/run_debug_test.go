@@ -37,7 +37,9 @@ func TestRunDebugEndpoint(t *testing.T) {
 		require.NoError(t, err)
 		f, err := c.Frame(ctx)
 		require.NoError(t, err)
-		require.Equal(t, 288*debugapi.EntityFields, len(f.Entities))
+		n := len(f.Entities) / debugapi.EntityFields
+		require.Greater(t, n, 250, "the small scenario's 288 NPCs, less those eaten since")
+		require.LessOrEqual(t, n, 288)
 		require.Equal(t, control, f.Control)
 		err = c.Control(ctx, "pause", 0)
 		if control {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -61,7 +62,7 @@ func startServer(t *testing.T, dir string, port int) *server.Server {
 
 func connect(t *testing.T, url string) *nats.Conn {
 	t.Helper()
-	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(0))
+	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond), nats.ReconnectBufSize(-1))
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	return nc
@@ -270,4 +271,59 @@ func killTrial(t *testing.T, r *rand.Rand, point string, victim, after int) {
 	if !restarted {
 		t.Logf("the fault point %s was not reached %d times", point, after+1)
 	}
+}
+
+// TestConnectionCutMidMigration shuts the NATS server down at a step of a migration, ticks
+// the zones while it is away, and brings it back: the zones go on, nothing is lost or
+// duplicated.
+func TestConnectionCutMidMigration(t *testing.T) {
+	for _, point := range []string{"out.journaled", "out.directory", "out.exported", "in.journaled", "in.committed", "in.imported"} {
+		t.Run(point, func(t *testing.T) { cutTrial(t, point) })
+	}
+}
+
+func cutTrial(t *testing.T, point string) {
+	ctx := context.Background()
+	store := t.TempDir()
+	s := startServer(t, store, -1)
+	port := s.Addr().(*net.TCPAddr).Port
+	url := s.ClientURL()
+	dir := t.TempDir()
+	wa := walkers(t, 30, 3)
+	all := ids(wa)
+	wb, err := world.New(world.Config{Seed: 2, Logger: quiet()})
+	require.NoError(t, err)
+	down := false
+	cut := func(p string) error {
+		if p == point && !down && s != nil {
+			s.Shutdown()
+			s.WaitForShutdown()
+			down = true
+		}
+		return nil
+	}
+	zs := make([]*zone, 2)
+	for i, w := range []*world.World{wa, wb} {
+		name := []string{"a", "b"}[i]
+		zs[i] = openZone(t, cluster.Config{Name: name, Conn: connect(t, url), World: w, Regions: 2, Region: i,
+			SavePath: filepath.Join(dir, name+".cbor"), Logger: quiet(), AckWait: 250 * time.Millisecond,
+			OpTimeout: 200 * time.Millisecond, Fault: cut})
+	}
+	downTicks := 0
+	for range 40 {
+		for _, z := range zs {
+			require.NoError(t, z.Step(ctx))
+		}
+		if down {
+			if downTicks++; downTicks == 3 {
+				s = startServer(t, store, port)
+				for _, z := range zs {
+					require.Eventually(t, z.cfg.Conn.IsConnected, 10*time.Second, 5*time.Millisecond)
+				}
+			}
+		}
+	}
+	require.True(t, down, "the cut happened")
+	settle(t, zs)
+	census(t, zs[0].cfg.Conn, zs, all)
 }

@@ -59,6 +59,8 @@ func (z *Zone) Step(ctx context.Context) error {
 	if z.dead != nil {
 		return z.dead
 	}
+	ctx, cancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
+	defer cancel()
 	if err := z.receive(ctx); err != nil {
 		return err
 	}
@@ -248,10 +250,17 @@ func (z *Zone) abort(ctx context.Context, ids []world.EntityID) error {
 	return nil
 }
 
-// refresh reads entity id's directory entry again after a lost compare-and-set.
+// refresh reads entity id's directory entry again after a lost compare-and-set; an entry
+// left moving while the entity is still here (a compare-and-set whose answer was lost) is
+// taken back.
 func (z *Zone) refresh(ctx context.Context, id world.EntityID) {
-	if o, rev, ok, err := z.dir.get(ctx, id); err == nil && ok && o.Zone == z.cfg.Name {
-		z.revs[id], z.epochs[id] = rev, o.Epoch
+	o, rev, ok, err := z.dir.get(ctx, id)
+	if err != nil || !ok || o.Zone != z.cfg.Name {
+		return
+	}
+	z.revs[id], z.epochs[id] = rev, o.Epoch
+	if o.To != "" && z.w.Alive(id) {
+		_ = z.abort(ctx, []world.EntityID{id})
 	}
 }
 
@@ -264,7 +273,7 @@ func (z *Zone) settleUnknown(ctx context.Context, ids []world.EntityID) error {
 			continue // unknown still: the next attempt's compare-and-set will tell
 		}
 		z.revs[id], z.epochs[id] = rev, o.Epoch
-		if o.To != "" {
+		if o.To != "" && z.w.Alive(id) {
 			_ = z.abort(ctx, []world.EntityID{id})
 		}
 	}
@@ -286,7 +295,13 @@ func (z *Zone) receive(ctx context.Context) error {
 			continue
 		}
 		if err := z.accept(ctx, msg.Data(), md.Sequence.Stream); err != nil {
-			return err
+			if errors.Is(err, ErrZoneDead) {
+				return err
+			}
+			// NATS is away: the payload comes again after AckWait (accept is idempotent).
+			z.stats.Failures++
+			z.log.Warn("cluster: payload postponed", "seq", md.Sequence.Stream, "err", err)
+			return nil
 		}
 		if err := z.fault("in.imported"); err != nil {
 			return err

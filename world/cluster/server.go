@@ -95,7 +95,8 @@ func Connect(o ConnectOptions) (*nats.Conn, error) {
 		return nil, errors.New("cluster: connect: no NATS URL (--nats nats://host:4222)")
 	}
 	opts := []nats.Option{nats.Name(o.Name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
-		nats.RetryOnFailedConnect(false)}
+		nats.RetryOnFailedConnect(false),
+		nats.ReconnectBufSize(-1)} // while cut, operations fail at once instead of applying late
 	if o.Token != "" {
 		opts = append(opts, nats.Token(o.Token))
 	}

@@ -42,6 +42,9 @@ type Config struct {
 	// AckWait is how long the stream waits for the zone to acknowledge a payload before it
 	// delivers it again (after a crash). 0: 30 s.
 	AckWait time.Duration
+	// OpTimeout bounds each NATS operation of a step, so that a zone whose connection is
+	// cut keeps ticking (its migrations wait). 0: 5 s.
+	OpTimeout time.Duration
 	// Logger: nil means slog.Default().
 	Logger *slog.Logger
 	// Fault, for tests, is called at each step of a migration with the step's name; an
@@ -111,6 +114,9 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.OpTimeout <= 0 {
+		cfg.OpTimeout = 5 * time.Second
 	}
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = 30 * time.Second

@@ -21,10 +21,12 @@ func small(t testing.TB) []byte {
 	return save(t, codec(t), s)
 }
 
+// replace replaces the one occurrence of old in a document and reseals it (a correct
+// checksum), so that the edit reaches the checks behind the checksum.
 func replace(t testing.TB, data []byte, old, new string) []byte {
 	t.Helper()
 	require.Equal(t, 1, bytes.Count(data, []byte(old)), "pattern %x", old)
-	return bytes.Replace(data, []byte(old), []byte(new), 1)
+	return persist.Reseal(bytes.Replace(data, []byte(old), []byte(new), 1))
 }
 
 // Tree nests values as deep as asked.
@@ -57,24 +59,25 @@ func TestBadInput(t *testing.T) {
 		{"not cbor", `persist: load: not a stackworld snapshot (it does not start with ["stackworld", ...])`, persist.ErrBadMagic,
 			[]byte("PNG\x89 not a snapshot")},
 		{"empty", `persist: load: empty file`, persist.ErrTruncated, nil},
-		{"newer format", `persist: load: header: format 2 is newer than this program reads (1): update stackworld`, persist.ErrNewerFormat,
-			replace(t, good, "stackworld\x01"+schema, "stackworld\x02"+schema)},
+		{"newer format", `persist: load: header: format 3 is newer than this program reads (2): update stackworld`, persist.ErrNewerFormat,
+			replace(t, good, "stackworld\x02"+schema, "stackworld\x03"+schema)},
 		{"newer schema", `persist: load: header: schema 9 is newer than this program's schema 2: update the program`, persist.ErrNewerSchema,
-			replace(t, good, "stackworld\x01"+schema, "stackworld\x01\x09")},
+			replace(t, good, "stackworld\x02"+schema, "stackworld\x02\x09")},
 		{"unknown type", `persist: load: tasklet 2, frame 0: unknown type "ptest.Sleepex" (register it with persist.Register, or add an upgrade from schema 2)`, persist.ErrUnknownType,
 			replace(t, good, "ptest.Sleeper", "ptest.Sleepex")},
 		{"layout changed", `persist: load: tasklet 2, frame 0: type "ptest.Sleeper" has layout {Name string; Ticks int; X int} in the file but {Name string; Ticks int; N int} in this program (bump the schema and add an upgrade from schema 2)`, persist.ErrLayout,
 			replace(t, good, "Ticks int; N int}", "Ticks int; X int}")},
-		{"duplicate ids", `persist: load: sim: restore: tasklet 3: duplicate tasklet`, nil,
+		{"duplicate ids", `persist: load: tasklet 3: a second tasklet with this id`, persist.ErrInconsistent,
 			replace(t, good, "\x82\x03\x20\x80", "\x82\x03\x00\x80")},
-		{"dangling channel", `persist: load: sim: restore: tasklet 3: blocked on unknown channel 5`, nil,
+		{"dangling channel", `persist: load: tasklet 3: blocked on channel 5, which is not in the channel table`, persist.ErrInconsistent,
 			replace(t, good, "\x82\x02\x03\x81\x01\x81\x02", "\x82\x02\x03\x81\x05\x81\x02")},
 		{"absurd count", `persist: load: tasklets: tasklet count 2147483647 out of range [0, 4194304] (at byte 170)`, persist.ErrMalformed,
 			replace(t, good, "\x8a\x02\x82\x03", "\x8a\x1a\x7f\xff\xff\xff\x82\x03")},
 		{"absurd array", `persist: load: tasklets: tasklet ids: want 2 elements, found 2147483647 (at byte 171)`, persist.ErrMalformed,
 			replace(t, good, "\x8a\x02\x82\x03", "\x8a\x02\x9a\x7f\xff\xff\xff\x03")},
 		{"absurd nesting", `persist: load: section "deep": values nested deeper than 64 (MaxNesting) (at byte 330)`, persist.ErrLimit, deepData},
-		{"trailing bytes", `persist: load: end: 1 bytes after the document (at byte 190)`, persist.ErrMalformed, append(bytes.Clone(good), 0)},
+		{"trailing bytes", `persist: load: the document does not end with its checksum: the file is truncated or corrupt; restore an earlier save`, persist.ErrChecksum, append(bytes.Clone(good), 0)},
+		{"trailing bytes resealed", `persist: load: end: 1 bytes after the document (at byte 195)`, persist.ErrMalformed, persist.Reseal(append(bytes.Clone(good), 0))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := sim.NewScheduler(sim.Options{})
@@ -89,13 +92,22 @@ func TestBadInput(t *testing.T) {
 			require.Nil(t, s.Channel(1))
 		})
 	}
-	// Every truncation of a real snapshot is an error, never a panic.
+	// Every truncation of a real snapshot is an error, never a panic, with or without the
+	// checksum check.
 	data := save(t, c, richWorld(t))
 	for n := range len(data) {
 		_, _, err := c.Load(data[:n], sim.RestoreOptions{})
 		require.Error(t, err)
-		require.True(t, errors.Is(err, persist.ErrTruncated) || errors.Is(err, persist.ErrBadMagic), "%d: %v", n, err)
+		require.True(t, errors.Is(err, persist.ErrChecksum) || errors.Is(err, persist.ErrTruncated) || errors.Is(err, persist.ErrBadMagic), "%d: %v", n, err)
 		require.True(t, strings.HasPrefix(err.Error(), "persist: load: "))
+	}
+	opts := persist.DefaultOptions()
+	opts.SkipChecksum = true
+	skip, err := opts.Codec()
+	require.NoError(t, err)
+	for n := range len(data) {
+		_, _, err := skip.Load(data[:n], sim.RestoreOptions{})
+		require.True(t, errors.Is(err, persist.ErrTruncated) || errors.Is(err, persist.ErrBadMagic), "%d: %v", n, err)
 	}
 }
 

@@ -10,8 +10,9 @@ import (
 )
 
 // Format is the version of the snapshot layout this package writes (the document's
-// structure, not the user types in it: those have the schema version).
-const Format = 1
+// structure, not the user types in it: those have the schema version). Format 2 added
+// the document checksum; format 1 documents still load.
+const Format = 2
 
 // Magic is the first element of every snapshot document.
 const Magic = "stackworld"
@@ -40,15 +41,23 @@ type Options struct {
 	// produce old saves in tests of upgrades.
 	Schema uint64
 
-	MaxBytes       int // largest document Load and LoadFile accept (default 1 GiB)
-	MaxTasklets    int // default 1<<22 (four times a 1M-tasklet world)
+	// The limits bound what is alive in a document (counts, lengths, bytes), never the
+	// value of an id. Save applies the same limits as Load and fails with an error
+	// (matching ErrLimit) instead of writing a document Load would refuse.
+	MaxBytes       int // size of a document (default 1 GiB)
+	MaxTasklets    int // tasklets; default 1<<22 (four times a 1M-tasklet world)
 	MaxFrames      int // all tasklets' frames together; default 1<<24
 	MaxFrameDepth  int // frames of one tasklet; default 4096, at most 65536
-	MaxChannels    int // highest channel id + 1 (Restore allocates 8 bytes per id); default 1<<21
-	MaxElements    int // elements of one decoded slice or map, and types; default 1<<24
-	MaxStringBytes int // one decoded string or byte slice; default 64 MiB
-	MaxNesting     int // nesting of CBOR items (values in values); default 64, at most 1024
+	MaxChannels    int // channels, and slots of the scheduler's channel table (next channel id); default 1<<21
+	MaxElements    int // elements of one slice or map, and types; default 1<<24
+	MaxStringBytes int // one string or byte slice; default 64 MiB
+	MaxNesting     int // interface values and pointers in values, CBOR items in items (plus 8 for the document's own structure); default 64, at most 1024
 	MaxSections    int // default 1024
+
+	// SkipChecksum makes Load and Raw read a document whose checksum does not match
+	// (format 2 on): for tools that show what is left of a corrupt file (stackworld
+	// inspect --force). Every other check still applies. Save always writes the checksum.
+	SkipChecksum bool
 }
 
 // DefaultOptions returns the defaults: hard tasklets refused, limits sized for a world of
@@ -112,8 +121,8 @@ func (o Options) Codec() (*Codec, error) {
 	// The document is checked for well-formedness by the CBOR library first, with the
 	// same limits: columns hold one element per tasklet or frame.
 	dm, err := cbor.DecOptions{
-		MaxNestedLevels:  o.MaxNesting + 8, // the document's own structure takes up to 5 levels
-		MaxArrayElements: max(o.MaxElements, o.MaxFrames, o.MaxTasklets, 16),
+		MaxNestedLevels:  o.MaxNesting + docLevels,
+		MaxArrayElements: max(o.MaxElements, o.MaxFrames, 2*o.MaxTasklets, o.MaxChannels, maxArrayShape, 16),
 		MaxMapPairs:      max(o.MaxElements, 16),
 		IndefLength:      cbor.IndefLengthForbidden,
 		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
@@ -166,15 +175,16 @@ type Report struct {
 
 // Errors that Load's errors match with errors.Is.
 var (
-	ErrBadMagic     = errors.New("not a stackworld snapshot")
-	ErrNewerFormat  = errors.New("snapshot format is newer than this program reads")
-	ErrNewerSchema  = errors.New("snapshot schema is newer than this program's")
-	ErrUnknownType  = errors.New("unknown type")
-	ErrLayout       = errors.New("type layout differs from the registered type")
-	ErrTruncated    = errors.New("truncated")
-	ErrLimit        = errors.New("over a limit")
-	ErrMalformed    = errors.New("malformed snapshot")
-	ErrInconsistent = errors.New("inconsistent snapshot")
+	ErrBadMagic     = errors.New("persist: not a stackworld snapshot")
+	ErrNewerFormat  = errors.New("persist: snapshot format is newer than this program reads")
+	ErrNewerSchema  = errors.New("persist: snapshot schema is newer than this program's")
+	ErrUnknownType  = errors.New("persist: unknown type")
+	ErrLayout       = errors.New("persist: type layout differs from the registered type")
+	ErrTruncated    = errors.New("persist: truncated")
+	ErrLimit        = errors.New("persist: over a limit")
+	ErrMalformed    = errors.New("persist: malformed snapshot")
+	ErrInconsistent = errors.New("persist: inconsistent snapshot")
+	ErrChecksum     = errors.New("persist: checksum mismatch")
 )
 
 // A LoadError reports a snapshot that cannot be loaded. Nothing was changed.

@@ -35,13 +35,13 @@
 // type indexes from first use, map entries from their sorted encoded keys. Nothing depends
 // on addresses, map iteration or the clock.
 //
-// # Format 1
+// # Format 2
 //
 // One CBOR item in Core Deterministic Encoding (RFC 8949 §4.2.1: shortest integers and
-// floats, definite lengths, sorted map keys), an array of ten elements:
+// floats, definite lengths, sorted map keys), an array of eleven elements:
 //
 //	[ "stackworld",          magic
-//	  1,                     format version (this package's layout)
+//	  2,                     format version (this package's layout)
 //	  schema,                schema version of the user types (CurrentSchema)
 //	  tick,                  the scheduler's tick
 //	  types,                 [[name, shape, [pc names]], ...]: every type and error used
@@ -49,7 +49,14 @@
 //	  frames,                [[type index, [frame, ...]], ...]: one group per frame type
 //	  tasklets,              the tasklet table, below
 //	  channels,              [[id deltas], [flags]]: flags = preference+1 | 4 schedule-all | 8 closing
-//	  sections ]             [[name, value], ...]
+//	  sections,              [[name, value], ...]
+//	  checksum ]             h'xxxxxxxx': CRC-32C (Castagnoli) of every byte before it
+//
+// The checksum is a byte string of four bytes, big-endian, so it is always the document's
+// last five bytes (0x44 and the sum): Load checks it before it decodes anything and
+// refuses a mismatch (ErrChecksum); Options.SkipChecksum reads a corrupt file anyway, for
+// tools. Format 1 is format 2 without the checksum (an array of ten elements); it still
+// loads.
 //
 // A type entry is the registered name ("*name" when used through a pointer), its shape
 // (the layout of its fields, e.g. "{Ch chan; Depth int; Level int}", or null for a
@@ -60,7 +67,8 @@
 // struct is null or the struct.
 //
 // The tasklet table holds the tasklets in restore order as parallel columns of small
-// integers, so that an idle tasklet costs about ten bytes:
+// integers (one to three bytes an entry; an idle one-frame tasklet has entries in the ids
+// and states columns only):
 //
 //	[ n,
 //	  ids,       n signed deltas from the previous id

@@ -1,7 +1,6 @@
 package persist
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"unsafe"
@@ -40,7 +39,8 @@ var flagBits = [...]struct {
 	{sim.FlagPendingIRQ, bitPendingIRQ}, {sim.FlagNotOK, bitNotOK}, {sim.FlagIter, bitIter},
 }
 
-// encoder writes values; the codecs compiled by Register write into w.
+// encoder writes values; the codecs compiled by Register write into w. It applies the
+// limits the decoder applies (Options), so that Save never writes what Load refuses.
 type encoder struct {
 	w        writer
 	reg      *registry
@@ -48,9 +48,73 @@ type encoder struct {
 	index    map[*typeRef]int
 	lastRef  *typeRef
 	lastIdx  int
-	depth    int
+	depth    int // interface values and pointers entered (the decoder's MaxNesting)
 	maxDepth int
+	level    int // CBOR containers open, the document's own included (the CBOR check's limit)
+	maxLevel int
+	maxElems int // MaxElements
+	maxStr   int // MaxStringBytes
 	err      error
+}
+
+func newEncoder(reg *registry, o *Options) *encoder {
+	return &encoder{reg: reg, index: map[*typeRef]int{}, maxDepth: o.MaxNesting, maxLevel: o.MaxNesting + docLevels,
+		maxElems: o.MaxElements, maxStr: o.MaxStringBytes}
+}
+
+// docLevels is the nesting the document's own structure may add to a value's: the CBOR
+// check allows MaxNesting + docLevels levels in all.
+const docLevels = 8
+
+// Levels of CBOR containers open where the document holds values: a frame is an element
+// of [doc [frame groups [group [frames ...]]]]; a tempval or a section value (an interface
+// value, [type index, value]) is an element of [doc [tasklet table [values ...]]] or
+// [doc [sections [name, value]]].
+const (
+	frameLevel = 4
+	valueLevel = 3
+)
+
+// open enters a CBOR container (an array or map), unless that nests deeper than the
+// decoder's CBOR check allows; close leaves it.
+func (e *encoder) open() bool {
+	if e.level >= e.maxLevel {
+		e.tooDeep()
+		return false
+	}
+	e.level++
+	return true
+}
+
+func (e *encoder) close() { e.level-- }
+
+func (e *encoder) tooDeep() {
+	e.fail(errorf(ErrLimit, "values nested deeper than %d CBOR items (MaxNesting + %d)", e.maxLevel, docLevels))
+}
+
+// elements checks the length of a slice or map against MaxElements.
+func (e *encoder) elements(n int, what string) bool {
+	if n > e.maxElems {
+		e.fail(errorf(ErrLimit, "a %s of %d elements over the limit %d (MaxElements)", what, n, e.maxElems))
+		return false
+	}
+	return true
+}
+
+func (e *encoder) text(s string) {
+	if len(s) > e.maxStr {
+		e.fail(errorf(ErrLimit, "a string of %d bytes over the limit %d (MaxStringBytes)", len(s), e.maxStr))
+		return
+	}
+	e.w.text(s)
+}
+
+func (e *encoder) bytes(b []byte) {
+	if len(b) > e.maxStr {
+		e.fail(errorf(ErrLimit, "a byte slice of %d bytes over the limit %d (MaxStringBytes)", len(b), e.maxStr))
+		return
+	}
+	e.w.bytes(b)
 }
 
 func (e *encoder) fail(err error) {
@@ -78,7 +142,7 @@ func (e *encoder) enter() bool {
 	e.depth++
 	if e.depth > e.maxDepth {
 		e.depth--
-		e.fail(fmt.Errorf("values nested deeper than %d (MaxNesting; a pointer cycle?)", e.maxDepth))
+		e.fail(errorf(ErrLimit, "values nested deeper than %d (MaxNesting; a pointer cycle?)", e.maxDepth))
 		return false
 	}
 	return true
@@ -127,21 +191,30 @@ func (e *encoder) anyValue(v any) {
 		e.w.null()
 		return
 	}
+	if !e.open() {
+		return
+	}
+	defer e.close()
 	e.w.array(2)
 	e.w.uint(uint64(e.typeIndex(ref)))
 	if ref.err != nil {
 		e.w.null()
 		return
 	}
+	p := dataOf(v, ref)
+	if ref.ptr && p == nil {
+		e.fail(fmt.Errorf("a nil %s cannot be saved (save nil, or a value)", ref.rtype))
+		return
+	}
 	if e.enter() {
-		ref.info.enc(e, dataOf(v, ref))
+		ref.info.enc(e, p)
 		e.depth--
 	}
 }
 
-// chunked is a byte buffer that grows by adding chunks instead of copying: growing the
-// columns and frame groups of a 1M-tasklet save by append allocated several times their
-// size (and so ran the garbage collector over the whole heap once or twice per save).
+// chunked is a byte buffer that grows by adding chunks instead of copying: a Save
+// allocates each byte of its columns and frame groups once (plus one final copy into the
+// document), never the doubling copies of append.
 type chunked struct {
 	w    writer   // the chunk being written
 	full [][]byte // earlier chunks, in order
@@ -201,301 +274,9 @@ type frameGroup struct {
 	n     int
 }
 
-// Save encodes s and the sections into one snapshot document. It must be called by the
-// main program while no tasklet runs (the running tasklet cannot be saved: Save returns
-// sim.ErrSnapshotRunning from a Step or a hard tasklet). Hard tasklets are refused with an
-// error naming the first, or left out and reported (Options.HardTasklets). The same state
-// always gives the same bytes. Cost: about 100 ns and 10 bytes per idle tasklet.
-func (c *Codec) Save(s *sim.Scheduler, sections ...Section) ([]byte, *Report, error) {
-	data, rep, err := c.save(s, sections)
-	if err != nil {
-		return nil, nil, fmt.Errorf("persist: save: %w", err)
-	}
-	return data, rep, nil
-}
-
-func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, error) {
-	if s == nil {
-		return nil, nil, errors.New("nil scheduler")
-	}
-	if err := s.CanSnapshot(); err != nil {
-		return nil, nil, err
-	}
-	if err := checkSections(sections, c.opts.MaxSections); err != nil {
-		return nil, nil, err
-	}
-	reg := current()
-	e := &encoder{reg: reg, index: map[*typeRef]int{}, maxDepth: c.opts.MaxNesting}
-	rep := &Report{}
-	tick := s.Now()
-	nextID, nextChan := s.NextIDs()
-	counts := s.Counts() // constant time: presizes what can be
-	var (
-		ids, depths, states, chans, wakes, values, errs, timers column
-		groups                                                  []*frameGroup
-		byRef                                                   = map[*typeRef]*frameGroup{}
-		lastType                                                reflect.Type
-		lastGroup                                               *frameGroup
-		frames                                                  chunked // per frame: resume point, group
-		nframes                                                 int
-		prevID, prevChan                                        int64
-		prevDeep                                                int
-		sleepers                                                = make([]timerPos, 0, counts.Sleeping) // in timer order already (Each lists them so)
-		deadlines                                               = map[sim.ID]int{}
-		failure                                                 error
-	)
-	// Presized from the counts (the columns take one to three bytes an entry), so that
-	// they rarely need more than their first chunk; the rest grow by chunks.
-	ids.w.b = make([]byte, 0, min(3*counts.Total(), 4*maxChunk)+16)
-	states.w.b = make([]byte, 0, min(counts.Total()+2*counts.Blocked, 4*maxChunk)+16)
-	frames.w.b = make([]byte, 0, min(2*counts.Total(), 4*maxChunk)+16)
-	s.Each(func(t *sim.Tasklet) bool {
-		switch t.Kind() {
-		case sim.Main:
-			return true
-		case sim.Hard:
-			if c.opts.HardTasklets != OmitHard {
-				failure = fmt.Errorf("%w (or set Options.HardTasklets to persist.OmitHard to leave hard tasklets out)",
-					&sim.StateError{Op: "save", Tasklet: t.ID(), State: t.State(), Reason: sim.ErrNotRestorable})
-				return false
-			}
-			rep.Omitted = append(rep.Omitted, t.ID())
-			return true
-		}
-		ts := t.Saved()
-		index := ids.n
-		ids.int(int64(ts.ID) - prevID)
-		prevID = int64(ts.ID)
-		var bits uint64
-		for _, fb := range flagBits {
-			if ts.Flags&fb.sim != 0 {
-				bits |= fb.bit
-			}
-		}
-		var code uint64
-		switch ts.State {
-		case sim.StatePaused:
-			code = codePaused
-		case sim.StateRunnable:
-			code = codeRunnable
-		case sim.StateBlocked:
-			code = codeBlocked
-			chans.int(int64(ts.Channel) - prevChan)
-			prevChan = int64(ts.Channel)
-			if ts.Dir > 0 {
-				bits |= bitSend
-			}
-			if ts.Wake != 0 {
-				bits |= bitTimed
-			}
-		case sim.StateSleeping:
-			code = codeSleeping
-		default:
-			failure = fmt.Errorf("tasklet %d: state %s cannot be saved", ts.ID, ts.State)
-			return false
-		}
-		if code == codeSleeping || bits&bitTimed != 0 {
-			if ts.Wake <= tick {
-				failure = fmt.Errorf("tasklet %d: wake tick %d is not after tick %d", ts.ID, ts.Wake, tick)
-				return false
-			}
-			wakes.uint(ts.Wake - tick)
-			if code == codeSleeping {
-				sleepers = append(sleepers, timerPos{ts.ID, int32(index)})
-			} else {
-				deadlines[ts.ID] = index
-			}
-		}
-		if ts.FrameCount > 1 {
-			depths.uint(uint64(index - prevDeep))
-			depths.uint(uint64(ts.FrameCount))
-			prevDeep = index
-		}
-		if ts.TempVal != nil {
-			bits |= bitValue
-			values.room(64)
-			e.w = values.w
-			e.anyValue(ts.TempVal)
-			values.w = e.w
-			values.n++
-			if e.err != nil {
-				failure = fmt.Errorf("tasklet %d: value: %w", ts.ID, e.err)
-				return false
-			}
-		}
-		if ts.Err != nil {
-			bits |= bitErr
-			ref := reg.lookupError(ts.Err)
-			if ref == nil {
-				failure = fmt.Errorf("tasklet %d: pending error: %w", ts.ID, errUnregistered(ts.Err))
-				return false
-			}
-			errs.uint(uint64(e.typeIndex(ref)))
-		}
-		states.uint(code | bits<<stateBits)
-		fi := 0
-		t.Frames(func(f sim.Frame, pc sim.PC) bool {
-			g := lastGroup
-			if tt := reflect.TypeOf(f); tt != lastType {
-				ref := reg.byType[tt]
-				if ref == nil || !ref.isFrame {
-					failure = fmt.Errorf("tasklet %d, frame %d: %w", ts.ID, fi, errUnregistered(f))
-					return false
-				}
-				if g = byRef[ref]; g == nil {
-					g = &frameGroup{ref: ref, index: len(groups), typ: e.typeIndex(ref)}
-					byRef[ref] = g
-					groups = append(groups, g)
-				}
-				lastType, lastGroup = tt, g
-			}
-			// pc*len(groups) + group is written when the number of groups is known.
-			frames.room(2 * 9)
-			frames.w.uint(uint64(pc))
-			frames.w.uint(uint64(g.index))
-			nframes++
-			g.buf.room(64)
-			e.w = g.buf.w
-			g.ref.info.enc(e, dataOf(f, g.ref))
-			g.buf.w = e.w
-			g.n++
-			if e.err != nil {
-				failure = fmt.Errorf("tasklet %d, frame %d (%s): %w", ts.ID, fi, g.ref.name, e.err)
-				return false
-			}
-			fi++
-			return true
-		})
-		return failure == nil
-	})
-	if failure != nil {
-		return nil, nil, failure
-	}
-	rep.Tasklets, rep.Frames = ids.n, nframes
-	prev, k := 0, 0
-	s.EachTimer(func(id sim.ID) bool {
-		var i int
-		if k < len(sleepers) && sleepers[k].id == id {
-			i = int(sleepers[k].pos)
-			k++
-		} else if p, ok := deadlines[id]; ok {
-			i = p
-		} else {
-			return true // a hard tasklet left out
-		}
-		timers.int(int64(i - prev))
-		prev = i
-		return true
-	})
-	// Channels: ids and flags.
-	var chIDs, chFlags column
-	var prevCh int64
-	s.Channels(func(ch *sim.Channel) bool {
-		chIDs.int(int64(ch.ID()) - prevCh)
-		prevCh = int64(ch.ID())
-		f := uint64(ch.Preference() + 1)
-		if ch.ScheduleAll() {
-			f |= 4
-		}
-		if ch.Closing() {
-			f |= 8
-		}
-		chFlags.uint(f)
-		return true
-	})
-	rep.Channels = chIDs.n
-
-	// Sections.
-	var secs writer
-	secs.array(len(sections))
-	for _, sec := range sections {
-		secs.array(2)
-		secs.text(sec.Name)
-		e.w = secs
-		e.anyValue(sec.Value)
-		secs = e.w
-		if e.err != nil {
-			return nil, nil, fmt.Errorf("section %q: %w", sec.Name, e.err)
-		}
-	}
-
-	// The header comes first but is known last: the type table lists every type used.
-	schema := c.opts.Schema
-	if schema == 0 {
-		schema = reg.schema()
-	}
-	st := s.Stats()
-	size := ids.len() + states.len() + depths.len() + frames.len() + chans.len() +
-		wakes.len() + values.len() + errs.len() + timers.len() + len(secs.b) +
-		chIDs.len() + chFlags.len() + 256 + 64*len(e.types)
-	for _, g := range groups {
-		size += g.buf.len() + 16
-	}
-	out := writer{b: make([]byte, 0, size)}
-	out.array(10)
-	out.text(Magic)
-	out.uint(Format)
-	out.uint(schema)
-	out.uint(tick)
-	out.array(len(e.types))
-	for _, ref := range e.types {
-		out.array(3)
-		out.text(ref.name)
-		if ref.err != nil {
-			out.null()
-			out.array(0)
-			continue
-		}
-		out.text(ref.info.shape)
-		out.array(len(ref.info.pcs))
-		for _, pc := range ref.info.pcs {
-			out.text(pc)
-		}
-	}
-	out.array(6)
-	out.uint(uint64(nextID))
-	out.uint(uint64(nextChan))
-	out.uint(st.Steps)
-	out.uint(st.Switches)
-	out.uint(st.Preempted)
-	out.uint(st.Spawned)
-	out.array(len(groups))
-	for _, g := range groups {
-		out.array(2)
-		out.uint(uint64(g.typ))
-		out.array(g.n)
-		g.buf.appendTo(&out)
-	}
-	out.array(10)
-	out.uint(uint64(ids.n))
-	for _, col := range []*column{&ids, &depths, &states} {
-		col.flush(&out)
-	}
-	// Each frame is one number: its group and resume point, pc*groups + group.
-	out.array(nframes)
-	ng := uint64(len(groups))
-	for _, b := range append(frames.full, frames.w.b) {
-		r := reader{b: b}
-		for r.off < len(r.b) {
-			pc := r.uint()
-			out.uint(pc*ng + r.uint())
-		}
-	}
-	for _, col := range []*column{&chans, &wakes, &values, &errs, &timers} {
-		col.flush(&out)
-	}
-	out.array(2)
-	chIDs.flush(&out)
-	chFlags.flush(&out)
-	out.b = append(out.b, secs.b...)
-	rep.Bytes = len(out.b)
-	rep.Types = typeNames(e.types)
-	return out.b, rep, nil
-}
-
 func checkSections(sections []Section, max int) error {
 	if len(sections) > max {
-		return fmt.Errorf("%d sections over the limit %d (MaxSections)", len(sections), max)
+		return errorf(ErrLimit, "%d sections over the limit %d (MaxSections)", len(sections), max)
 	}
 	for i, s := range sections {
 		if s.Name == "" || len(s.Name) > 200 {

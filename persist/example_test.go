@@ -22,7 +22,8 @@ func (f *Countdown) Step(t *sim.T) sim.Op {
 func init() { persist.Register[Countdown]("example.Countdown", "tick") }
 
 // ExampleCodec_Save saves a scheduler and shows the start of the document (magic, format,
-// schema, tick, the type table) and its size: a change of the format shows here.
+// schema, tick, the type table), its checksum (the last five bytes: a CRC-32C) and its
+// size: a change of the format shows here.
 func ExampleCodec_Save() {
 	s := sim.NewScheduler(sim.Options{})
 	s.Spawn(&Countdown{N: 3})
@@ -39,12 +40,14 @@ func ExampleCodec_Save() {
 	}
 	fmt.Printf("% x\n", data[:16])
 	fmt.Printf("%q\n", data[16:54])
+	fmt.Printf("checksum % x\n", data[len(data)-5:])
 	fmt.Println(len(data), "bytes,", rep.Tasklets, "tasklet,", rep.Frames, "frame, types", rep.Types)
 	// Output:
 	// countdown 3
-	// 8a 6a 73 74 61 63 6b 77 6f 72 6c 64 01 02 01 81
+	// 8b 6a 73 74 61 63 6b 77 6f 72 6c 64 02 02 01 81
 	// "\x83r*example.Countdowng{N int}\x81dtick\x86\x03\x01\x01"
-	// 83 bytes, 1 tasklet, 1 frame, types [*example.Countdown]
+	// checksum 44 ca 2e f7 9a
+	// 88 bytes, 1 tasklet, 1 frame, types [*example.Countdown]
 }
 
 // ExampleCodec_Load loads a snapshot in a fresh scheduler, as another process would, and

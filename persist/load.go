@@ -47,7 +47,7 @@ func (c *Codec) raw(data []byte) (*Raw, error) {
 	if err := c.wellformed(data); err != nil {
 		return nil, err
 	}
-	d := &decoder{r: reader{b: data}, reg: current(), lim: c.opts, raw: true}
+	d := newDecoder(data, current(), c.opts, true)
 	out, err := d.decode()
 	if err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 	wf := make(chan error, 1)
 	go func() { wf <- c.wellformed(data) }() // determinism: a pure check of the input, joined below
 	reg := current()
-	d := &decoder{r: reader{b: data}, reg: reg, lim: c.opts}
+	d := newDecoder(data, reg, c.opts, false)
 	out, err := d.decode()
 	if werr := <-wf; werr != nil && err == nil {
 		err = werr
@@ -86,7 +86,7 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 	snap := &Snapshot{Format: out.format, Schema: out.schema, Tick: out.tick}
 	tbl, sections := out.img, out.sections
 	if tbl == nil { // an older schema: read it generically, upgrade it, convert it
-		rd := &decoder{r: reader{b: data}, reg: reg, lim: c.opts, raw: true}
+		rd := newDecoder(data, reg, c.opts, true)
 		ro2, err := rd.decode()
 		if err != nil {
 			return nil, err
@@ -123,7 +123,8 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 }
 
 // precheck looks at the header, so that a file that is not a snapshot, or of a newer
-// format, says so.
+// format, says so, and checks the document's checksum (format 2 on) unless
+// Options.SkipChecksum.
 func (c *Codec) precheck(data []byte) error {
 	if len(data) > c.opts.MaxBytes {
 		return &LoadError{Offset: -1, Err: errorf(ErrLimit, "%d bytes over the limit %d (MaxBytes)", len(data), c.opts.MaxBytes)}
@@ -137,8 +138,14 @@ func (c *Codec) precheck(data []byte) error {
 		}
 		return &LoadError{Offset: -1, Err: errorf(ErrBadMagic, "not a stackworld snapshot (it does not start with [%q, ...])", Magic)}
 	}
-	if f := r.uint(); r.err == nil && f > Format {
+	f := r.uint()
+	if r.err == nil && f > Format {
 		return &LoadError{Where: "header", Offset: -1, Err: errorf(ErrNewerFormat, "format %d is newer than this program reads (%d): update stackworld", f, Format)}
+	}
+	if f >= 2 && !c.opts.SkipChecksum {
+		if err := verifyChecksum(data); err != nil {
+			return &LoadError{Offset: -1, Err: err}
+		}
 	}
 	return nil
 }

@@ -96,18 +96,11 @@ type registry struct {
 }
 
 func (r *registry) schema() uint64 {
-	var max uint64
+	var highest uint64
 	for from := range r.upgrades { // determinism: a maximum does not depend on order
-		max = maxU64(max, from)
+		highest = max(highest, from)
 	}
-	return max + 1
-}
-
-func maxU64(a, b uint64) uint64 {
-	if a > b {
-		return a
-	}
-	return b
+	return highest + 1
 }
 
 var (
@@ -196,6 +189,9 @@ func register(name string, pcNames []string, ops typeOps, builtin bool) error {
 	if !builtin && !validName(name) {
 		return fail("a name is 1 to 200 letters, digits and . _ - /")
 	}
+	if len(pcNames) > maxPCNames {
+		return fail("%d resume point names over the limit %d", len(pcNames), maxPCNames)
+	}
 	for i, pc := range pcNames {
 		if pc == "" || len(pc) > 100 || strings.ContainsFunc(pc, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 			return fail("resume point name %d (%q) must be 1 to 100 printable characters", i, pc)
@@ -215,6 +211,9 @@ func register(name string, pcNames []string, ops typeOps, builtin bool) error {
 		cd, err := c.compile(t)
 		if err != nil {
 			return fail("%v", err)
+		}
+		if n := len(cd.sh.String()); n > maxShapeLen {
+			return fail("a layout of %d bytes over the limit %d (split the type)", n, maxShapeLen)
 		}
 		info := &typeInfo{name: name, t: t, sh: cd.sh, shape: cd.sh.String(), pcs: slices.Clone(pcNames), enc: cd.enc, dec: cd.dec, ptrShaped: pointerShaped(t), ops: ops}
 		info.val = &typeRef{name: name, info: info, rtype: t, isFrame: ops.frame != nil}
@@ -380,7 +379,7 @@ func (c *compiler) compile(t reflect.Type) (*compiled, error) {
 			func(d *decoder, p unsafe.Pointer) { *(*float64)(p) = d.r.float() }}, nil
 	case reflect.String:
 		return &compiled{&shape{kind: sString},
-			func(e *encoder, p unsafe.Pointer) { e.w.text(*(*string)(p)) },
+			func(e *encoder, p unsafe.Pointer) { e.text(*(*string)(p)) },
 			func(d *decoder, p unsafe.Pointer) { *(*string)(p) = d.r.text(d.lim.MaxStringBytes, "string") }}, nil
 	case reflect.Slice:
 		return c.slice(t)
@@ -408,31 +407,38 @@ func (c *compiler) compile(t reflect.Type) (*compiled, error) {
 func signed[T int | int8 | int16 | int32 | int64]() *compiled {
 	return &compiled{&shape{kind: sInt},
 		func(e *encoder, p unsafe.Pointer) { e.w.int(int64(*(*T)(p))) },
-		func(d *decoder, p unsafe.Pointer) {
-			v := d.r.int()
-			if int64(T(v)) != v {
-				d.r.fail("integer %d overflows %T", v, T(0))
-			}
-			*(*T)(p) = T(v)
-		}}
+		func(d *decoder, p unsafe.Pointer) { *(*T)(p) = readInt[T](&d.r) }}
 }
 
 func unsigned[T uint | uint8 | uint16 | uint32 | uint64]() *compiled {
 	return &compiled{&shape{kind: sUint},
 		func(e *encoder, p unsafe.Pointer) { e.w.uint(uint64(*(*T)(p))) },
-		func(d *decoder, p unsafe.Pointer) {
-			v := d.r.uint()
-			if uint64(T(v)) != v {
-				d.r.fail("integer %d overflows %T", v, T(0))
-			}
-			*(*T)(p) = T(v)
-		}}
+		func(d *decoder, p unsafe.Pointer) { *(*T)(p) = readUint[T](&d.r) }}
+}
+
+// readInt reads a signed integer that must fit in T: the one overflow check of the
+// compiled and the flat codecs.
+func readInt[T int | int8 | int16 | int32 | int64](r *reader) T {
+	v := r.int()
+	if int64(T(v)) != v {
+		r.fail("integer %d overflows %T", v, T(0))
+	}
+	return T(v)
+}
+
+// readUint reads an unsigned integer that must fit in T.
+func readUint[T uint | uint8 | uint16 | uint32 | uint64](r *reader) T {
+	v := r.uint()
+	if uint64(T(v)) != v {
+		r.fail("integer %d overflows %T", v, T(0))
+	}
+	return T(v)
 }
 
 func (c *compiler) slice(t reflect.Type) (*compiled, error) {
 	if t.Elem().Kind() == reflect.Uint8 {
 		return &compiled{&shape{kind: sBytes},
-			func(e *encoder, p unsafe.Pointer) { e.w.bytes(*(*[]byte)(p)) },
+			func(e *encoder, p unsafe.Pointer) { e.bytes(*(*[]byte)(p)) },
 			func(d *decoder, p unsafe.Pointer) { *(*[]byte)(p) = d.r.bytes(d.lim.MaxStringBytes, "bytes") }}, nil
 	}
 	ec, err := c.compile(t.Elem())
@@ -443,10 +449,14 @@ func (c *compiler) slice(t reflect.Type) (*compiled, error) {
 	return &compiled{&shape{kind: sSlice, elem: ec.sh},
 		func(e *encoder, p unsafe.Pointer) {
 			h := (*sliceHeader)(p)
+			if !e.elements(h.len, "slice") || !e.open() {
+				return
+			}
 			e.w.array(h.len)
 			for i := 0; i < h.len; i++ {
 				ec.enc(e, unsafe.Add(h.data, uintptr(i)*size))
 			}
+			e.close()
 		},
 		func(d *decoder, p unsafe.Pointer) {
 			n := d.r.length(majArray, d.lim.MaxElements, minB, "slice")
@@ -485,10 +495,14 @@ func (c *compiler) array(t reflect.Type) (*compiled, error) {
 	size := t.Elem().Size()
 	return &compiled{&shape{kind: sArray, n: n, elem: ec.sh},
 		func(e *encoder, p unsafe.Pointer) {
+			if !e.open() {
+				return
+			}
 			e.w.array(n)
 			for i := 0; i < n; i++ {
 				ec.enc(e, unsafe.Add(p, uintptr(i)*size))
 			}
+			e.close()
 		},
 		func(d *decoder, p unsafe.Pointer) {
 			if !d.r.arrayOf(n, "array") {
@@ -523,6 +537,10 @@ func (c *compiler) mapOf(t reflect.Type) (*compiled, error) {
 	return &compiled{&shape{kind: sMap, key: kc.sh, elem: vc.sh},
 		func(e *encoder, p unsafe.Pointer) {
 			m := reflect.NewAt(t, p).Elem()
+			if !e.elements(m.Len(), "map") || !e.open() {
+				return
+			}
+			defer e.close()
 			e.w.head(majMap, uint64(m.Len()))
 			if m.Len() == 0 {
 				return
@@ -600,10 +618,14 @@ func (c *compiler) structOf(t reflect.Type) (*compiled, error) {
 	}
 	return &compiled{sh,
 		func(e *encoder, p unsafe.Pointer) {
+			if !e.open() {
+				return
+			}
 			e.w.array(n)
 			for _, f := range fields {
 				f.cd.enc(e, unsafe.Add(p, f.off))
 			}
+			e.close()
 		},
 		func(d *decoder, p unsafe.Pointer) {
 			if !d.r.arrayOf(n, "struct") {
@@ -695,22 +717,22 @@ func (c *compiler) pointer(t reflect.Type) (*compiled, error) {
 func errUnregistered(v any) error {
 	t := reflect.TypeOf(v)
 	if _, ok := v.(error); ok {
-		return fmt.Errorf("%w: error %q of type %v (persist.RegisterError, or persist.Register its type)", ErrUnregistered, v, t)
+		return errorf(ErrUnregistered, "not registered: error %q of type %v (persist.RegisterError, or persist.Register its type)", v, t)
 	}
 	base := t
 	if base.Kind() == reflect.Pointer {
 		base = base.Elem()
 	}
-	return fmt.Errorf("%w: type %v (persist.Register[%v](\"name\"))", ErrUnregistered, t, base)
+	return errorf(ErrUnregistered, "not registered: type %v (persist.Register[%v](\"name\"))", t, base)
 }
 
 // ErrUnregistered is matched by save errors about a value whose type (or error) is not
 // registered.
-var ErrUnregistered = errors.New("not registered")
+var ErrUnregistered = errors.New("persist: not registered")
 
 // Flat structs (only booleans, numbers and channel handles) get a codec that loops over
-// their fields without a call per field: most frames are like that, and a 1M-tasklet
-// snapshot spends its time here.
+// their fields without a call per field: most frames are like that, so the frame groups
+// of a large snapshot are read and written here (BenchmarkSnapshot).
 type flatField struct {
 	off  uintptr
 	kind uint8
@@ -760,6 +782,10 @@ func flatFields(t reflect.Type) ([]flatField, bool) {
 }
 
 func encFlat(e *encoder, p unsafe.Pointer, fields []flatField) {
+	if e.level >= e.maxLevel { // a flat struct holds no containers: only its own level counts
+		e.tooDeep()
+		return
+	}
 	w := &e.w
 	w.array(len(fields))
 	for _, f := range fields {
@@ -801,48 +827,22 @@ func decFlat(d *decoder, p unsafe.Pointer, fields []flatField) {
 		switch f.kind {
 		case fBool:
 			*(*bool)(q) = r.bool()
-		case fI8, fI16, fI32, fI64:
-			v := r.int()
-			switch f.kind {
-			case fI8:
-				if int64(int8(v)) != v {
-					r.fail("integer %d overflows int8", v)
-				}
-				*(*int8)(q) = int8(v)
-			case fI16:
-				if int64(int16(v)) != v {
-					r.fail("integer %d overflows int16", v)
-				}
-				*(*int16)(q) = int16(v)
-			case fI32:
-				if int64(int32(v)) != v {
-					r.fail("integer %d overflows int32", v)
-				}
-				*(*int32)(q) = int32(v)
-			default:
-				*(*int64)(q) = v
-			}
-		case fU8, fU16, fU32, fU64:
-			v := r.uint()
-			switch f.kind {
-			case fU8:
-				if v > math.MaxUint8 {
-					r.fail("integer %d overflows uint8", v)
-				}
-				*(*uint8)(q) = uint8(v)
-			case fU16:
-				if v > math.MaxUint16 {
-					r.fail("integer %d overflows uint16", v)
-				}
-				*(*uint16)(q) = uint16(v)
-			case fU32:
-				if v > math.MaxUint32 {
-					r.fail("integer %d overflows uint32", v)
-				}
-				*(*uint32)(q) = uint32(v)
-			default:
-				*(*uint64)(q) = v
-			}
+		case fI8:
+			*(*int8)(q) = readInt[int8](r)
+		case fI16:
+			*(*int16)(q) = readInt[int16](r)
+		case fI32:
+			*(*int32)(q) = readInt[int32](r)
+		case fI64:
+			*(*int64)(q) = r.int()
+		case fU8:
+			*(*uint8)(q) = readUint[uint8](r)
+		case fU16:
+			*(*uint16)(q) = readUint[uint16](r)
+		case fU32:
+			*(*uint32)(q) = readUint[uint32](r)
+		case fU64:
+			*(*uint64)(q) = r.uint()
 		case fF32:
 			*(*float32)(q) = float32(r.float())
 		case fF64:

@@ -120,6 +120,7 @@ func (s *shape) minBytes() int {
 // Limits of shape strings read from a file.
 const (
 	maxShapeLen   = 1 << 16
+	maxPCNames    = 1 << 16 // resume point names of one type
 	maxShapeDepth = 64
 	maxArrayShape = 1 << 20
 )

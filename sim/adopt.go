@@ -109,8 +109,8 @@ func (s *Scheduler) Adopt(tr Transfer) (*Tasklet, error) {
 	case StateBlocked:
 		ch := s.chans[tr.Channel]
 		ch.queue.pushBack(t)
-		ch.fast += int32(tr.Dir)
-		t.state, t.dir, t.aux = StateBlocked, tr.Dir, uint32(tr.Channel)
+		ch.biased += int32(tr.Dir)
+		t.state, t.dir, t.waitRef = StateBlocked, tr.Dir, uint32(tr.Channel)
 		if tr.Ticks != 0 {
 			s.addDeadline(t, s.now+tr.Ticks)
 		}

@@ -81,7 +81,7 @@ type Migrant struct {
 	// the tasklet is saved paused and Wait says where it really was.
 	Tasklet    sim.ID
 	Wait       Wait
-	Mailboxes  []MailboxState // the entity's own, in the exporting world's creation order
+	Mailboxes  []MailboxSnapshot // the entity's own, in the exporting world's creation order
 	Named      []NamedChannel // named channels its data refers to
 	Components []EntityComponent
 }
@@ -174,7 +174,7 @@ func (w *World) emigrant(id EntityID, named map[sim.ChanID]string) (Migrant, *si
 	for _, mid := range w.mailIDs {
 		if q := w.mail[mid]; q.Owner() == id {
 			own[mid] = true
-			m.Mailboxes = append(m.Mailboxes, MailboxState{ID: mid, Owner: id, Name: q.Name(), Values: q.values()})
+			m.Mailboxes = append(m.Mailboxes, MailboxSnapshot{ID: mid, Owner: id, Name: q.Name(), Values: q.values()})
 		}
 	}
 	if len(m.Mailboxes) > MaxMigrantMailboxes {

@@ -120,7 +120,7 @@ func (m *Migrant) check(tasklets map[sim.ID]bool) error {
 	return m.Wait.check(m.Mailboxes)
 }
 
-func (wt Wait) check(mbs []MailboxState) error {
+func (wt Wait) check(mbs []MailboxSnapshot) error {
 	if wt.Ticks > sim.MaxTransferTicks {
 		return fmt.Errorf("%d ticks to wait (limit %d)", wt.Ticks, uint64(sim.MaxTransferTicks))
 	}
@@ -195,7 +195,7 @@ func (w *World) ImportDecoded(s *sim.Scheduler, mig *Migration) ([]EntityID, err
 		}
 		for _, c := range m.Components {
 			st, _ := newStore(c.Name) // registered: checked by DecodeMigration
-			if err := st.load(ComponentState{IDs: []EntityID{m.ID}, Values: []any{c.Value}}); err != nil {
+			if err := st.load(ComponentSnapshot{IDs: []EntityID{m.ID}, Values: []any{c.Value}}); err != nil {
 				return nil, fmt.Errorf("world: import: %w: entity %d: component %q: %w", ErrBadPayload, m.ID, c.Name, err)
 			}
 		}
@@ -320,7 +320,7 @@ func (w *World) arrive(s *sim.Scheduler, m *Migrant, t *sim.Tasklet) error {
 			store, _ = newStore(c.Name) // registered: checked
 			w.comps[c.Name] = store
 		}
-		_ = store.load(ComponentState{IDs: []EntityID{m.ID}, Values: []any{c.Value}}) // checked by ImportDecoded
+		_ = store.load(ComponentSnapshot{IDs: []EntityID{m.ID}, Values: []any{c.Value}}) // checked by ImportDecoded
 	}
 	w.emit(Event{Type: EventSpawn, Entity: m.ID})
 	if t == nil {

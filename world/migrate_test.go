@@ -249,7 +249,7 @@ func mustSave(t *testing.T, c *persist.Codec, frames []sim.Frame, mig *world.Mig
 func TestImportRefusesCraftedPayloads(t *testing.T) {
 	c := migCodec(t)
 	b := newWorld(t, world.Config{Seed: 2})
-	inbox := []world.MailboxState{{ID: 7, Owner: 9, Name: "inbox"}}
+	inbox := []world.MailboxSnapshot{{ID: 7, Owner: 9, Name: "inbox"}}
 	good := func() world.Migrant {
 		return world.Migrant{ID: 9, Kind: "diver", X: 1, Y: 1, Tasklet: 2, Mailboxes: inbox,
 			Wait: world.Wait{State: sim.StateBlocked, Dir: -1, Channel: 7, Ticks: 3}}
@@ -270,7 +270,7 @@ func TestImportRefusesCraftedPayloads(t *testing.T) {
 		{frame(7), func(m *world.Migrant) { m.Tasklet = 0 }, "entity 9: a wait without a tasklet"},
 		{frame(7), func(m *world.Migrant) { m.Tasklet, m.Wait = 0, world.Wait{} }, "1 tasklets belong to no entity"},
 		{frame(7), func(m *world.Migrant) { m.Tasklet = 3 }, "entity 9: tasklet 3 is not a paused tasklet of the payload (or belongs to another entity)"},
-		{frame(7), func(m *world.Migrant) { m.Mailboxes = []world.MailboxState{{ID: 7, Owner: 4}} }, "entity 9: mailbox 7 is owned by entity 4"},
+		{frame(7), func(m *world.Migrant) { m.Mailboxes = []world.MailboxSnapshot{{ID: 7, Owner: 4}} }, "entity 9: mailbox 7 is owned by entity 4"},
 		{frame(7), func(m *world.Migrant) { m.Notify = 3 }, "entity 9: AoI notify channel 3 is not one of its mailboxes"},
 		{frame(7), func(m *world.Migrant) { m.Components = []world.EntityComponent{{Name: "nope"}} }, `entity 9: component "nope" is not registered (world.RegisterComponent)`},
 		{frame(7), func(m *world.Migrant) { m.Components = []world.EntityComponent{{Name: Home.Name(), Value: "x"}} }, `entity 9: component "world_test.Home": entity 9: saved message of type string does not fit sim.ChanID`},

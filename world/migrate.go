@@ -82,7 +82,7 @@ type Migrant struct {
 	Tasklet    sim.ID
 	Wait       Wait
 	Mailboxes  []MailboxSnapshot // the entity's own, in the exporting world's creation order
-	Named      []NamedChannel // named channels its data refers to
+	Named      []NamedChannel    // named channels its data refers to
 	Components []EntityComponent
 }
 

@@ -64,9 +64,11 @@ func (z *Zone) Step(ctx context.Context) error {
 	if err := z.receive(ctx); err != nil {
 		return err
 	}
+	z.takeMail(ctx)
 	if err := z.w.Tick(); err != nil {
 		return err
 	}
+	z.postMail(ctx)
 	if err := z.send(ctx); err != nil {
 		return err
 	}

@@ -70,6 +70,7 @@ type Zone struct {
 	dir   directory
 	zones jetstream.KeyValue
 	cons  jetstream.Consumer
+	mail  jetstream.Consumer
 	zmap  atomic.Pointer[ZoneMap]
 	watch jetstream.KeyWatcher
 
@@ -79,6 +80,7 @@ type Zone struct {
 	life    string      // this incarnation of the zone: migration ids never repeat across restarts
 	outbox  []*outgoing // exported, not yet acknowledged by the stream
 	journal []string    // journal keys a save settles
+	mailOut []letter    // sent in this tick, published at its end
 	dead    error
 	stats   Stats
 }
@@ -90,6 +92,7 @@ type Stats struct {
 	Failures                    uint64 // payloads refused, publishes failed, compare-and-sets lost
 	BytesOut, BytesIn           uint64
 	Aborted, Dropped            uint64 // recovery: migrations aborted here; stale copies dropped
+	MailIn, MailForwarded       uint64 // letters posted to entities here; letters sent on
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
@@ -131,6 +134,7 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 		return nil, err
 	}
 	z.zmap.Store(m)
+	zones.Store(z.w, z)
 	if err := z.watchMap(ctx); err != nil {
 		return nil, err
 	}
@@ -172,6 +176,18 @@ func (z *Zone) connect(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
+	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
+		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute})
+	if err != nil {
+		return fmt.Errorf("cluster: stream %s: %w", MailStream, err)
+	}
+	z.mail, err = js.CreateOrUpdateConsumer(ctx, MailStream, jetstream.ConsumerConfig{
+		Durable: "mail_" + z.cfg.Name, FilterSubject: MailSubject + z.cfg.Name,
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: z.cfg.AckWait, MaxAckPending: 4096,
+	})
+	if err != nil {
+		return fmt.Errorf("cluster: mail consumer of zone %s: %w", z.cfg.Name, err)
 	}
 	return nil
 }
@@ -219,14 +235,19 @@ func (z *Zone) Stats() Stats {
 // Idle reports whether no migration of the zone is in flight: its outbox is empty and no
 // payload waits for it in the stream (delivered or not). It asks the server.
 func (z *Zone) Idle(ctx context.Context) (bool, error) {
-	if len(z.outbox) > 0 {
+	if len(z.outbox) > 0 || len(z.mailOut) > 0 {
 		return false, nil
 	}
-	info, err := z.cons.Info(ctx)
-	if err != nil {
-		return false, fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
+	for _, c := range []jetstream.Consumer{z.cons, z.mail} {
+		info, err := c.Info(ctx)
+		if err != nil {
+			return false, fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
+		}
+		if info.NumPending != 0 || info.NumAckPending != 0 {
+			return false, nil
+		}
 	}
-	return info.NumPending == 0 && info.NumAckPending == 0, nil
+	return true, nil
 }
 
 // Owns reports whether the directory revision of entity id is known here (the zone owns it).
@@ -234,6 +255,7 @@ func (z *Zone) Owns(id world.EntityID) bool { _, ok := z.revs[id]; return ok }
 
 // Close stops watching the zone map. It does not close the connection or the world.
 func (z *Zone) Close() {
+	zones.CompareAndDelete(z.w, z)
 	if z.watch != nil {
 		_ = z.watch.Stop()
 		z.watch = nil

@@ -140,9 +140,6 @@ func (z *Zone) postMail(ctx context.Context) {
 				continue
 			}
 			to = o.Zone
-			if o.To != "" {
-				to = o.To
-			}
 		}
 		if err := z.publishLetter(ctx, to, l, ""); err != nil {
 			keep = z.mailOut[i:]
@@ -234,11 +231,9 @@ func (z *Zone) forward(ctx context.Context, l letter) mailOutcome {
 	case err != nil:
 		return mailLater
 	case !ok:
-		return mailDone // the entity is gone: nobody to deliver to
-	case o.Zone == z.cfg.Name && o.To == "":
-		return mailDone // ours but not here: it despawned
-	case o.To == z.cfg.Name || o.Zone == z.cfg.Name:
-		return mailLater // on its way in, or on its way out and not committed yet
+		return mailDone // the entity despawned (its entry is deleted): nobody to deliver to
+	case o.Zone == z.cfg.Name:
+		return mailLater // on its way out: the target has not committed yet
 	}
 	if err := z.publishLetter(ctx, o.Zone, l, "-via-"+z.cfg.Name); err != nil {
 		return mailLater

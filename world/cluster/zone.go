@@ -152,7 +152,7 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 
 // connect makes (or finds) the buckets, the stream and the zone's consumer.
 func (z *Zone) connect(ctx context.Context) error {
-	js, err := jetstream.New(z.cfg.Conn)
+	js, err := jetstream.New(z.cfg.Conn, jetstream.WithPublishAsyncMaxPending(maxPending))
 	if err != nil {
 		return fmt.Errorf("cluster: jetstream: %w", err)
 	}
@@ -307,3 +307,6 @@ func (z *Zone) claim(ctx context.Context, ids []world.EntityID) error {
 	}
 	return nil
 }
+
+// maxPending bounds the asynchronous publishes in flight: the largest directory batch.
+const maxPending = 1 << 15

@@ -72,7 +72,11 @@ func (z *Zone) Step(ctx context.Context) error {
 	if err := z.send(ctx); err != nil {
 		return err
 	}
-	return z.flush(ctx)
+	if err := z.flush(ctx); err != nil {
+		return err
+	}
+	z.report(ctx)
+	return nil
 }
 
 // forgetDespawned deletes the directory entries of the entities that despawned in the

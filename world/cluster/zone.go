@@ -45,6 +45,10 @@ type Config struct {
 	// OpTimeout bounds each NATS operation of a step, so that a zone whose connection is
 	// cut keeps ticking (its migrations wait). 0: 5 s.
 	OpTimeout time.Duration
+	// ReportEvery is how often the zone publishes its Report (0: DefaultReportEvery);
+	// SilentAfter is how old a peer's report may be before the zone reports it as not
+	// answering (0: DefaultSilentAfter).
+	ReportEvery, SilentAfter time.Duration
 	// Logger: nil means slog.Default().
 	Logger *slog.Logger
 	// Fault, for tests, is called at each step of a migration with the step's name; an
@@ -83,6 +87,11 @@ type Zone struct {
 	mailOut []letter    // sent in this tick, published at its end
 	dead    error
 	stats   Stats
+
+	pub         atomic.Pointer[snapshotStats] // for the metrics collector
+	lastReport  time.Time
+	silent      map[string]bool
+	silentCount atomic.Int64
 }
 
 // Stats are a zone's counters (see also the Prometheus metrics).
@@ -121,11 +130,17 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 	if cfg.OpTimeout <= 0 {
 		cfg.OpTimeout = 5 * time.Second
 	}
+	if cfg.ReportEvery <= 0 {
+		cfg.ReportEvery = DefaultReportEvery
+	}
+	if cfg.SilentAfter <= 0 {
+		cfg.SilentAfter = DefaultSilentAfter
+	}
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = 30 * time.Second
 	}
 	z := &Zone{cfg: cfg, w: cfg.World, log: cfg.Logger.With("zone", cfg.Name),
-		revs: map[world.EntityID]uint64{}, epochs: map[world.EntityID]uint64{}, life: nuid.Next()}
+		revs: map[world.EntityID]uint64{}, epochs: map[world.EntityID]uint64{}, life: nuid.Next(), silent: map[string]bool{}}
 	if err := z.connect(ctx); err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ type fileType struct {
 	sh      *shape
 	pcs     []string
 	ref     *typeRef // typed mode: the registered entry
-	problem error    // typed mode: why values of this type cannot be loaded
+	why     uint8    // typed mode: why values of this type cannot be loaded (whyNone, ...)
 }
 
 // decoded is a document read by a decoder.
@@ -168,19 +168,31 @@ func (d *decoder) types() {
 	n := r.arrayLen(d.lim.MaxElements, "type table")
 	d.table = make([]fileType, 0, n)
 	d.described = map[*typeInfo]bool{}
-	seen := map[string]bool{}
 	for i := 0; i < n && r.err == nil; i++ {
-		ft := d.typeEntry(i, seen)
+		ft := d.typeEntry(i)
 		if r.err != nil {
 			break
 		}
 		d.sink.resolve(d, &ft)
 		d.table = append(d.table, ft)
 	}
+	if r.err == nil {
+		names := make([]string, len(d.table))
+		for i := range d.table {
+			names[i] = d.table[i].name
+		}
+		slices.Sort(names)
+		for i := 1; i < len(names); i++ {
+			if names[i] == names[i-1] {
+				r.fail("a second type named %q", names[i])
+				break
+			}
+		}
+	}
 }
 
 // typeEntry reads entry i of the type table: name, shape and resume point names.
-func (d *decoder) typeEntry(i int, seen map[string]bool) fileType {
+func (d *decoder) typeEntry(i int) fileType {
 	r := &d.r
 	r.arrayOf(3, "type entry")
 	ft := fileType{name: r.text(256, "type name")}
@@ -208,11 +220,9 @@ func (d *decoder) typeEntry(i int, seen map[string]bool) fileType {
 			r.fail("type %q: a pointer entry needs a shape", ft.name)
 		}
 	}
-	if !validName(base) || seen[ft.name] {
-		r.fail("type %d: bad or duplicate name %q", i, ft.name)
-		return ft
+	if !validName(base) {
+		r.fail("type %d: bad name %q", i, ft.name)
 	}
-	seen[ft.name] = true
 	return ft
 }
 
@@ -267,7 +277,7 @@ func (d *decoder) frameGroup(g *frameSlab, grouped []bool) {
 	if ft.sh == nil {
 		r.fail("error %q used as a frame type", ft.name)
 	} else {
-		g.bad = d.sink.frameProblem(ft)
+		g.bad = d.sink.frameProblem(d, ft)
 	}
 	cnt := r.length(majArray, d.lim.MaxFrames, 1, "frame group")
 	if r.err == nil && cnt*ft.sh.minBytes() > r.remaining() {
@@ -761,8 +771,8 @@ func (d *decoder) anyValue(iface reflect.Type) any {
 	if ft == nil {
 		return nil
 	}
-	if ft.problem != nil {
-		d.r.failk(ft.problem.(*problem).kind, "%s", ft.problem)
+	if ft.why != whyNone {
+		d.failWith(ft)
 		return nil
 	}
 	ref := ft.ref

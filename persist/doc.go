@@ -96,12 +96,26 @@
 //
 // # Untrusted input
 //
-// Load checks everything before it builds anything: the CBOR library checks the document
-// is well-formed within the Options limits (nesting, array and map lengths) while the
-// decoder checks every length against the bytes that remain before allocating, every id,
-// count and reference against the others, and every type against the registry. Bad input
-// gives a *LoadError that names what is wrong — "persist: load world.cbor: tasklet 812,
-// frame 3: unknown type "npc.Wander" (register it with persist.Register, or add an upgrade
-// from schema 1)" — and matches ErrUnknownType, ErrTruncated, ErrLimit and the other
-// sentinels. Load never panics on bad bytes (FuzzLoad).
+// Load checks everything before it builds anything: the checksum first (format 2 on),
+// then the CBOR library checks the document is well-formed within the Options limits
+// (nesting, array and map lengths) while the decoder checks every length against the
+// bytes that remain before allocating, every id, count and reference against the others
+// (tasklet and channel ids distinct and below the scheduler's counters, blocked tasklets
+// on channels of the table, timer entries for waiting tasklets), and every type against
+// the registry. Bad input gives a *LoadError that names what is wrong — "persist: load
+// world.cbor: tasklet 812, frame 3: unknown type "npc.Wander" (register it with
+// persist.Register, or add an upgrade from schema 1)" — and matches ErrChecksum,
+// ErrUnknownType, ErrTruncated, ErrLimit and the other sentinels. Load never panics on
+// bad bytes (FuzzLoad, FuzzLoadEdited).
+//
+// Memory: Load and Raw allocate at most 64 bytes per byte of input, plus 16 bytes per slot
+// of the scheduler's channel table (the next channel id, at most MaxChannels), plus 64 KiB,
+// whatever the input claims (TestLoadMemoryBound). Section values are decoded under the
+// same limits, so a section's owner (the world) receives values no larger than that and
+// checks only what its fields mean (ids, counts) before it allocates for them.
+//
+// The limits bound what is alive in a world (counts, lengths, bytes), never the value of
+// an id a long-running world reaches. Save applies exactly the limits Load enforces and
+// fails with an error matching ErrLimit instead of writing a document Load would refuse
+// (TestSaveLoadSameLimits).
 package persist

@@ -212,8 +212,8 @@ func register(name string, pcNames []string, ops typeOps, builtin bool) error {
 		if err != nil {
 			return fail("%v", err)
 		}
-		if n := len(cd.sh.String()); n > maxShapeLen {
-			return fail("a layout of %d bytes over the limit %d (split the type)", n, maxShapeLen)
+		if _, err := parseShape(cd.sh.String()); err != nil { // what Load will parse
+			return fail("its layout cannot be saved: %v (split the type)", err)
 		}
 		info := &typeInfo{name: name, t: t, sh: cd.sh, shape: cd.sh.String(), pcs: slices.Clone(pcNames), enc: cd.enc, dec: cd.dec, ptrShaped: pointerShaped(t), ops: ops}
 		info.val = &typeRef{name: name, info: info, rtype: t, isFrame: ops.frame != nil}

@@ -54,12 +54,12 @@ type decoder struct {
 
 // fileType is one entry of a document's type table.
 type fileType struct {
-	name    string
-	shape   string // "" for errors
-	sh      *shape
-	pcs     []string
-	ref     *typeRef // typed mode: the registered entry
-	why     uint8    // typed mode: why values of this type cannot be loaded (whyNone, ...)
+	name  string
+	shape string // "" for errors
+	sh    *shape
+	pcs   []string
+	ref   *typeRef // typed mode: the registered entry
+	why   uint8    // typed mode: why values of this type cannot be loaded (whyNone, ...)
 }
 
 // decoded is a document read by a decoder.

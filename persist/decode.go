@@ -535,6 +535,10 @@ func (d *decoder) blockedChannels() {
 	}
 }
 
+// maxWakeAhead is how far ahead of the tick a sleep or a receive deadline can wake (a
+// sim.Sleep or deadline takes at most 2^32-1 ticks).
+const maxWakeAhead = math.MaxUint32
+
 // wakes reads the wake tick of each sleeping tasklet and receive with a deadline.
 func (d *decoder) wakes() {
 	r := &d.r
@@ -545,9 +549,9 @@ func (d *decoder) wakes() {
 			break
 		}
 		w := r.uint()
-		if w == 0 || w > math.MaxUint64-tick {
+		if w == 0 || w > maxWakeAhead || w > math.MaxUint64-tick {
 			d.tasklet = d.ts[i].ID
-			r.failk(ErrInconsistent, "wake tick offset %d out of range", w)
+			r.failk(ErrInconsistent, "wake tick offset %d out of range [1, %d]", w, uint64(maxWakeAhead))
 		}
 		d.ts[i].Wake = tick + w
 	}

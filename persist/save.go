@@ -198,8 +198,8 @@ func (sv *saver) state(ts *sim.TaskletState, index int) (code, bits uint64) {
 		return 0, 0
 	}
 	if code == codeSleeping || bits&bitTimed != 0 {
-		if ts.Wake <= sv.tick {
-			sv.failure = fmt.Errorf("tasklet %d: wake tick %d is not after tick %d", ts.ID, ts.Wake, sv.tick)
+		if ts.Wake <= sv.tick || ts.Wake-sv.tick > maxWakeAhead {
+			sv.failure = fmt.Errorf("tasklet %d: wake tick %d is not in (%d, %d]", ts.ID, ts.Wake, sv.tick, sv.tick+maxWakeAhead)
 			return 0, 0
 		}
 		sv.wakes.uint(ts.Wake - sv.tick)

@@ -376,3 +376,26 @@ func TestScenarioErrors(t *testing.T) {
 		require.EqualError(t, err, c.want, c.in)
 	}
 }
+
+// TestSpawnerAtTheEndOfEntityIDs: a spawner whose world has used up its entity ids fails
+// with an error saying so (reported as a failure), instead of panicking or wrapping.
+func TestSpawnerAtTheEndOfEntityIDs(t *testing.T) {
+	w := newWorld(t, world.Config{Seed: 5})
+	k := w.Kind("rabbit")
+	w.Spawn(&actors.Spawner{Kind: k, Max: 10, Every: 1, Batch: 4, Brain: actors.Wander{Speed: 1}})
+	codec := world.DefaultCodec()
+	data, err := w.Save(codec)
+	require.NoError(t, err)
+	s, st, err := codec.Decode(data)
+	require.NoError(t, err)
+	st.NextEntity = world.MakeEntityID(0, world.MaxEntitySerial-5) // six ids left
+	w, err = world.Restore(s, st, world.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	defer w.Close()
+	tick(t, w, 3)
+	require.Equal(t, 6, w.Len())
+	require.Equal(t, uint64(0), w.EntityIDsLeft())
+	fs := w.Failures()
+	require.Len(t, fs, 1)
+	require.Equal(t, "actors: spawner of rabbit: the world's entity ids are used up (281474976710654 issued)", fs[0].Err)
+}

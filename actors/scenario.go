@@ -199,6 +199,9 @@ func Populate(w *world.World, sc *Scenario) error {
 		var children []Child
 		for range k.Count {
 			id := w.NewEntity(kind, RandomIn(w, Rect{}))
+			if id == 0 {
+				return fmt.Errorf("scenario: kind %q: the world's entity ids are used up", k.Name)
+			}
 			ids = append(ids, id)
 			fr := brain.New(id)
 			if k.Behaviour == "patrol" {

@@ -186,7 +186,7 @@ func TestCase11(t *testing.T) {
 	s3.Spawn(&stepFunc{func(t *sim.T) { _, _, saveErr = c.Save(t.Scheduler()) }})
 	require.NoError(t, s3.Run())
 	require.ErrorIs(t, saveErr, sim.ErrSnapshotRunning)
-	require.EqualError(t, saveErr, "persist: save: sim: snapshot: snapshot only from the main tasklet while no tasklet runs (not from a Step or a hard tasklet)")
+	require.EqualError(t, saveErr, "persist: save: sim: snapshot only from the main tasklet while no tasklet runs (not from a Step or a hard tasklet)")
 }
 
 // stepFunc runs f once in a step (not registered: never saved).

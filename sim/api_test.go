@@ -681,3 +681,50 @@ func TestCountsFollowEveryLifeStep(t *testing.T) {
 	check(sim.Counts{Runnable: 1})
 	require.Equal(t, "R waits\n", l.text())
 }
+
+// TestStateNamesRoundTrip: ParseState reads back every name String writes, refuses others,
+// and a StateFilter selects exactly its states.
+func TestStateNamesRoundTrip(t *testing.T) {
+	for st := sim.StateNew; st <= sim.StateDead; st++ {
+		got, err := sim.ParseState(st.String())
+		require.NoError(t, err)
+		require.Equal(t, st, got)
+		require.True(t, sim.AllStates.Has(st))
+	}
+	_, err := sim.ParseState("zombie")
+	require.EqualError(t, err, `sim: unknown tasklet state "zombie" (want one of [new paused runnable blocked sleeping watching dead])`)
+	f := sim.States(sim.StateBlocked, sim.StateSleeping)
+	var in []string
+	for st := sim.StateNew; st <= sim.StateDead+1; st++ {
+		if f.Has(st) {
+			in = append(in, st.String())
+		}
+	}
+	require.Equal(t, []string{"blocked", "sleeping"}, in)
+	require.False(t, sim.StateFilter(0).Has(sim.StateNew))
+}
+
+// TestUserData: the scheduler keeps what its owner set and nothing else reads it.
+func TestUserData(t *testing.T) {
+	s := sim.NewScheduler(sim.Options{})
+	require.Nil(t, s.UserData())
+	type owner struct{ name string }
+	o := &owner{"world"}
+	s.SetUserData(o)
+	require.Same(t, o, s.Spawn(nil).Scheduler().UserData())
+}
+
+// zeroOp is a frame whose step returns the zero Op.
+type zeroOp struct{}
+
+func (zeroOp) Step(t *sim.T) sim.Op { return sim.Op{} }
+
+// TestTaskletErrorNamesTheTaskletOnce: an unhandled error reads "sim: tasklet N: ..." with
+// the tasklet and the package prefix once, whatever it wraps.
+func TestTaskletErrorNamesTheTaskletOnce(t *testing.T) {
+	s := sim.NewScheduler(sim.Options{})
+	s.Spawn(zeroOp{})
+	err := s.Run()
+	require.EqualError(t, err, "sim: tasklet 2: frame sim_test.zeroOp at pc 0: step returned the zero Op (return t.Goto, t.Return, an Await's Then, ...)")
+	require.ErrorIs(t, err, sim.ErrZeroOp)
+}

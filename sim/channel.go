@@ -14,10 +14,11 @@ type ChanID uint32
 type Channel struct {
 	s     *Scheduler
 	queue queue
-	// fast is the balance, plus specialBias while the channel is special. runSoft's
-	// hand-off fast paths test its sign alone (a send needs fast < 0, a receive fast <= 0),
-	// so special channels take the general path. Read the balance with balance().
-	fast        int32
+	// biased is the balance, plus specialBias while the channel is special. runSoft's
+	// hand-off fast paths test its sign alone (a send needs biased < 0, a receive
+	// biased <= 0), so special channels take the general path. Read the balance with
+	// balance().
+	biased      int32
 	id          ChanID
 	preference  int8
 	scheduleAll bool
@@ -25,30 +26,30 @@ type Channel struct {
 	special     bool // preference != -1 || scheduleAll || closing, kept by setSpecial
 }
 
-// specialBias is added to a special channel's fast field: more than any balance can be.
+// specialBias is added to a special channel's biased balance: more than any balance can be.
 const specialBias = 1 << 30
 
 // balance returns the number of senders (> 0) or receivers (< 0) waiting.
 func (ch *Channel) balance() int32 {
 	if ch.special {
-		return ch.fast - specialBias
+		return ch.biased - specialBias
 	}
-	return ch.fast
+	return ch.biased
 }
 
-// setSpecial recomputes special, and fast with it; call it after changing what it reads.
+// setSpecial recomputes special, and biased with it; call it after changing what it reads.
 func (ch *Channel) setSpecial() {
 	b := ch.balance()
 	ch.special = ch.preference != -1 || ch.scheduleAll || ch.closing
-	if ch.fast = b; ch.special {
-		ch.fast += specialBias
+	if ch.biased = b; ch.special {
+		ch.biased += specialBias
 	}
 }
 
 // noChannel fills the channel table where no channel is: id 0 and dropped ids. It is
 // special, so the fast paths in runSoft, which index the table without testing for nil,
 // leave it to the general path, where Channel reports no channel. Nothing writes to it.
-var noChannel = &Channel{preference: -1, special: true, fast: specialBias}
+var noChannel = &Channel{preference: -1, special: true, biased: specialBias}
 
 // NewChannel returns a new channel with preference -1 (prefer the receiver).
 func (s *Scheduler) NewChannel() *Channel {
@@ -200,21 +201,8 @@ func (s *Scheduler) chanOp(a Await) error {
 	return nil
 }
 
-// sendRecv is chanOp for a plain Send or Recv on an existing channel.
-func (s *Scheduler) sendRecv(t *Tasklet, ch *Channel, send bool, v any) error {
-	dir, name := int8(-1), "receive"
-	if send {
-		dir, name = 1, "send"
-	}
-	t.flags &^= flagNotOK | flagIter
-	if err := s.transfer(t, ch, dir, v, false); err != nil {
-		return &ChannelError{Op: name, Channel: ch.id, Tasklet: t.id, Reason: err}
-	}
-	return nil
-}
-
-var errNoChannel = errors.New("no such channel")
-var errRecursiveCallback = errors.New("recursive channel call due to callbacks")
+var errNoChannel = errors.New("sim: no such channel")
+var errRecursiveCallback = errors.New("sim: recursive channel call due to callbacks")
 
 // transfer is Stackless's generic_channel_action for the current tasklet t.
 func (s *Scheduler) transfer(t *Tasklet, ch *Channel, dir int8, v any, isErr bool) error {
@@ -233,7 +221,7 @@ func (s *Scheduler) transfer(t *Tasklet, ch *Channel, dir int8, v any, isErr boo
 			return ErrSwitchTrap
 		}
 		p := ch.queue.popFront()
-		ch.fast += int32(dir)
+		ch.biased += int32(dir)
 		p.dir = 0
 		s.cancelDeadline(p)
 		if dir > 0 {
@@ -277,8 +265,8 @@ func (s *Scheduler) transfer(t *Tasklet, ch *Channel, dir int8, v any, isErr boo
 	}
 	s.ring.popFront()
 	ch.queue.pushBack(t)
-	ch.fast += int32(dir)
-	t.state, t.dir, t.aux = StateBlocked, dir, uint32(ch.id)
+	ch.biased += int32(dir)
+	t.state, t.dir, t.waitRef = StateBlocked, dir, uint32(ch.id)
 	s.next(t)
 	return nil
 }
@@ -317,7 +305,7 @@ func (s *Scheduler) trySend(t *Tasklet, ch *Channel, v any, isErr bool) bool {
 		s.inChanCB = false
 	}
 	p := ch.queue.popFront()
-	ch.fast++
+	ch.biased++
 	p.dir = 0
 	s.cancelDeadline(p)
 	deliver(p, v, isErr)
@@ -336,7 +324,7 @@ func (s *Scheduler) tryRecv(t *Tasklet, ch *Channel) (any, error, bool) {
 		s.inChanCB = false
 	}
 	p := ch.queue.popFront()
-	ch.fast--
+	ch.biased--
 	p.dir = 0
 	s.cancelDeadline(p)
 	v := p.tempval
@@ -348,3 +336,20 @@ func (s *Scheduler) tryRecv(t *Tasklet, ch *Channel) (any, error, bool) {
 	s.makeRunnable(p)
 	return v, err, true
 }
+
+// fastChan returns the channel of id for runSoft's fast paths: lastChan if id is its, or
+// noChannel (special: it fails their tests) where there is none.
+func (s *Scheduler) fastChan(id uint64) *Channel {
+	if id == s.lastChanID {
+		return s.lastChan
+	}
+	if id >= uint64(len(s.chans)) {
+		return noChannel
+	}
+	ch := s.chans[id]
+	s.lastChanID, s.lastChan = id, ch
+	return ch
+}
+
+// forgetLastChan points lastChan at noChannel (id 0), which no fast path takes.
+func (s *Scheduler) forgetLastChan() { s.lastChanID, s.lastChan = 0, noChannel }

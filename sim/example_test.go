@@ -189,3 +189,18 @@ func ExampleOptions_tickBudget() {
 	// tick 2: b
 	// pre-empted: 4
 }
+
+// ExampleParseState reads a state name, as a tool's flag would, and selects tasklets by
+// state with a StateFilter.
+func ExampleParseState() {
+	st, err := sim.ParseState("sleeping")
+	fmt.Println(st, err)
+	_, err = sim.ParseState("asleep")
+	fmt.Println(err)
+	waiting := sim.States(sim.StateBlocked, sim.StateSleeping)
+	fmt.Println(waiting.Has(st), waiting.Has(sim.StateRunnable), sim.AllStates.Has(sim.StateDead))
+	// Output:
+	// sleeping <nil>
+	// sim: unknown tasklet state "asleep" (want one of [new paused runnable blocked sleeping watching dead])
+	// true false true
+}

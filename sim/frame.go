@@ -2,7 +2,6 @@ package sim
 
 import (
 	"errors"
-	"fmt"
 	"math"
 )
 
@@ -187,8 +186,8 @@ func (op Op) pc() PC { return PC(op.w) }
 func (a Await) Wait() error {
 	// Wait is small enough to be inlined: a hard tasklet's Wait is then no frame of its own
 	// between the tasklet's code and its coroutine's yield. A coroutine switch is followed by
-	// returns that are all mispredicted, and each frame there cost about 5 ns a switch (see
-	// coroutine). The tasklet's wait function does the work: see extra.wait.
+	// returns that are all mispredicted, one per frame there (see coroutine; guarded by
+	// BenchmarkHardSwitch). The tasklet's wait function does the work: see extra.wait.
 	if a.t == nil {
 		return errWaitZero
 	}
@@ -207,74 +206,6 @@ func waitOther(a Await) bool {
 	return true
 }
 
-// waitMain is the main tasklet's wait function: it performs a and runs the other tasklets
-// until main is current again, leaving in werr the error raised at main's resumption.
-func waitMain(a Await) bool {
-	t, x := a.t, a.t.x
-	s := x.s
-	if a.kind == awSchedule && s.current == t && s.plain && s.ring.n > 1 && !s.inLoop && !s.closed {
-		if t.tempval != nil { // a bomb lives in tempval too
-			t.tempval, t.flags = nil, t.flags&^flagBomb
-		}
-		s.yieldPlain(t)
-	} else if err := s.performMain(a); err != nil {
-		x.werr = err
-		return true
-	}
-	// Run the others until main is current again. Hard tasklets are resumed here, not in a
-	// function of their own: that would be one more frame between the switch and Wait.
-	s.inLoop = true
-	for c := s.current; c != t; c = s.current {
-		if c.kind == Soft {
-			s.runSoft(c)
-			continue
-		}
-		// The tick budget counts each resumption of a hard tasklet as a step (see runSoft).
-		if b := s.opts.TickBudget; b != 0 && c.flags&flagBomb == 0 && !c.spend(b) {
-			s.budgetStep(c)
-			continue
-		}
-		cx := c.x
-		co := cx.hard
-		cx.resumeErr(c)
-		if co.armed {
-			cx.wait = co.yield
-		}
-		op, _ := co.next()
-		cx.wait = co.slow
-		if op.t == nil { // waitHardSlow performed op.kind and switched away: arm c after a Schedule
-			co.armed = op.kind == awSchedule
-		} else if op.kind == awSchedule && s.plain && s.ring.n > 1 { // c, armed, handed over its op
-			if c.tempval != nil { // a bomb lives in tempval too
-				c.tempval, c.flags = nil, c.flags&^flagBomb
-			}
-			s.yieldPlain(c)
-		} else {
-			s.performYielded(c, op)
-		}
-	}
-	s.inLoop = false
-	x.resumeErr(t)
-	return true
-}
-
-// resumeErr leaves in werr what t's Wait returns as t resumes: its pending error, or nil.
-func (x *extra) resumeErr(t *Tasklet) {
-	if t.flags&flagBomb != 0 {
-		x.werr = t.takeBomb()
-	} else if x.werr != nil { // cheaper than storing nil: that takes a write barrier check
-		x.werr = nil
-	}
-}
-
-// performMain performs a for the main tasklet, or says why it cannot.
-func (s *Scheduler) performMain(a Await) error {
-	if s.closed || s.current != a.t || s.inLoop || a.kind == awCall {
-		return a.waitErr()
-	}
-	return s.perform(a)
-}
-
 // waitErr says why Wait cannot perform a.
 func (a Await) waitErr() error {
 	t := a.t
@@ -283,13 +214,13 @@ func (a Await) waitErr() error {
 	case s.closed:
 		return ErrClosedScheduler
 	case t.kind == Soft:
-		return fmt.Errorf("sim: %s.Wait by soft tasklet %d: use .Then(pc) in its Step: %w", awaitNames[a.kind], t.id, ErrWrongKind)
+		return wrapf(ErrWrongKind, "%s.Wait by soft tasklet %d (use .Then(pc) in its Step)", awaitNames[a.kind], t.id)
 	case s.current != t:
-		return fmt.Errorf("sim: %s.Wait by tasklet %d while tasklet %d runs: %w", awaitNames[a.kind], t.id, s.current.id, ErrNotCurrent)
+		return wrapf(ErrNotCurrent, "%s.Wait by tasklet %d while tasklet %d runs", awaitNames[a.kind], t.id, s.current.id)
 	case t.kind == Main && s.inLoop:
-		return fmt.Errorf("sim: %s.Wait by the main tasklet: %w (call it from plain Go code, not from a Step)", awaitNames[a.kind], ErrInLoop)
+		return wrapf(ErrInLoop, "%s.Wait by the main tasklet (call it from plain Go code, not from a Step)", awaitNames[a.kind])
 	}
-	return fmt.Errorf("sim: Call by tasklet %d: only soft tasklets have frames: %w", t.id, ErrWrongKind)
+	return wrapf(ErrWrongKind, "Call by tasklet %d (only soft tasklets have frames)", t.id)
 }
 
 func failed(t *Tasklet, err error) Await { return Await{t: t, v: err, kind: awFail} }
@@ -323,22 +254,22 @@ func (t *Tasklet) Call(child Frame) Await { return Await{t: t, v: child, kind: a
 // t), or opts' timeout interrupts one (left in t's tempval as a *Tasklet).
 func (t *Tasklet) Watch(opts RunOptions) Await { return Await{t: t, v: opts, kind: awWatch} }
 
-// Run switches to target at once (inserting it at the end of the ring if it was paused);
-// the caller t stays runnable and resumes after target's ring successors.
-func (target *Tasklet) Run(t *T) Await { return Await{t: t, v: target, kind: awRun} }
+// Run switches to t at once (inserting it at the end of the ring if it was paused); the
+// caller stays runnable and resumes after t's ring successors.
+func (t *Tasklet) Run(caller *T) Await { return Await{t: caller, v: t, kind: awRun} }
 
-// Switch is Run, but the caller t is paused (removed from the ring) in the same move.
-func (target *Tasklet) Switch(t *T) Await { return Await{t: t, v: target, kind: awSwitch} }
+// Switch is Run, but the caller is paused (removed from the ring) in the same move.
+func (t *Tasklet) Switch(caller *T) Await { return Await{t: caller, v: t, kind: awSwitch} }
 
-// Kill raises ErrTaskletExit in target and switches to it at once: a blocked target leaves
-// its channel, a paused one is inserted. Killing a dead tasklet does nothing; a tasklet that
-// never started dies without running. t is the caller.
-func (target *Tasklet) Kill(t *T) Await { return target.Throw(t, ErrTaskletExit) }
+// Kill raises ErrTaskletExit in t and switches to it at once: a blocked t leaves its
+// channel, a paused one is inserted. Killing a dead tasklet does nothing; a tasklet that
+// never started dies without running.
+func (t *Tasklet) Kill(caller *T) Await { return t.Throw(caller, ErrTaskletExit) }
 
-// Throw raises err in target and switches to it at once (Stackless: throw and
+// Throw raises err in t and switches to it at once (Stackless: throw and
 // raise_exception). Throwing to the caller itself raises err at its resume point.
-func (target *Tasklet) Throw(t *T, err error) Await {
-	return Await{t: t, v: throwArgs{target, err}, kind: awThrow}
+func (t *Tasklet) Throw(caller *T, err error) Await {
+	return Await{t: caller, v: throwArgs{t, err}, kind: awThrow}
 }
 
 type throwArgs struct {

@@ -231,14 +231,14 @@ func (c *invCheck) channels() error {
 			return invErr("channel %d: special is %v with preference %d, schedule-all %v, closing %v", ch.id, ch.special, ch.preference, ch.scheduleAll, ch.closing)
 		}
 		if b := ch.balance(); b <= -specialBias/2 || b >= specialBias/2 {
-			return invErr("channel %d: fast is %d with special %v: balance %d is out of range", ch.id, ch.fast, ch.special, b)
+			return invErr("channel %d: fast is %d with special %v: balance %d is out of range", ch.id, ch.biased, ch.special, b)
 		}
 		where := fmt.Sprintf("channel %d", ch.id)
 		var senders, receivers int32
 		var first *Tasklet
 		err := c.walkQueue(&ch.queue, where, func(t *Tasklet) error {
-			if t.state != StateBlocked || t.aux != uint32(ch.id) {
-				return invErr("%s queues tasklet %d in state %s (aux %d)", where, t.id, t.state, t.aux)
+			if t.state != StateBlocked || t.waitRef != uint32(ch.id) {
+				return invErr("%s queues tasklet %d in state %s (waitRef %d)", where, t.id, t.state, t.waitRef)
 			}
 			switch t.dir {
 			case 1:

@@ -14,9 +14,8 @@ import "unsafe"
 // On amd64, prefetchRing is a few lines of assembly issuing PREFETCHT0, which the CPU
 // retires at once. Elsewhere (or with -tags purego) it is Go code that loads a byte of each
 // and keeps the sum: the loads overlap one another but hold up the instructions behind
-// them until they arrive. At 1M shuffled tasklets on the CI machine type, a turn costs
-// 31 ns with those loads (batches of 32, their best) and 19-21 ns with prefetches (batches
-// of 16, their best: 8 gave 24 ns, 32 gave 24 ns).
+// them until they arrive. lookBatch is the batch size at which BenchmarkTurn's shuffled
+// 1M-tasklet ring turns fastest with prefetches; its figures are in the README.
 //
 // The look-ahead is skipped for rings under touchMin tasklets (they fit in the caches,
 // where the extra work only costs) and, after one address comparison, for a ring whose

@@ -615,7 +615,7 @@ func TestRandomPrograms(t *testing.T) {
 }
 
 // TestFastPathsMatchGeneralPaths runs every program twice, without a schedule callback
-// (the scheduler's fast paths: written-out yields and hand-offs in runSoft, yieldPlain) and
+// (the scheduler's fast paths: the ring's moves in runSoft and yieldPlain, ring.go) and
 // with one that does nothing (the general paths), and requires the same events.
 func TestFastPathsMatchGeneralPaths(t *testing.T) {
 	n := progCount()

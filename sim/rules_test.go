@@ -55,7 +55,7 @@ func TestThrowToUnstartedTaskletReachesMain(t *testing.T) {
 	tk := s.Spawn(&printer{l: l, Text: "never printed"})
 	err := tk.Throw(s.Main(), errBoom).Wait()
 	require.ErrorIs(t, err, errBoom)
-	require.EqualError(t, err, "tasklet 2: boom")
+	require.EqualError(t, err, "sim: tasklet 2: boom")
 	require.False(t, tk.Alive())
 	require.Empty(t, l.out)
 	require.Equal(t, 1, s.RunCount())

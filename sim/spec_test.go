@@ -1202,8 +1202,8 @@ set_atomic str -> does not compile; SetAtomic(true) returned false
 preference clamps 5 -> 1
 preference clamps -7 -> -1
 block_trap receive -> sim: receive on channel 2 by tasklet 1: this tasklet does not like to be blocked
-switch_trap schedule -> switch_trap: switching is forbidden
-switch_trap run -> switch_trap: switching is forbidden
+switch_trap schedule -> sim: switch_trap: switching is forbidden
+switch_trap run -> sim: switch_trap: switching is forbidden
 done, runcount 1
 `
 	forKinds(t, want, func(t *testing.T, s *sim.Scheduler, k sim.Kind, l *lines) {

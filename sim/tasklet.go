@@ -44,14 +44,49 @@ const (
 	StateDead                  // finished, killed or failed
 )
 
+// stateNames is the one table of the states' names: String, ParseState and the tools
+// that print or read states (persist's view, the CLI) use it.
 var stateNames = [...]string{"new", "paused", "runnable", "blocked", "sleeping", "watching", "dead"}
 
+// String returns the state's name: "new", "paused", "runnable", "blocked", "sleeping",
+// "watching" or "dead" (ParseState reads it back), or "State(n)" for an unknown value.
 func (s State) String() string {
 	if int(s) < len(stateNames) {
 		return stateNames[s]
 	}
 	return fmt.Sprintf("State(%d)", uint8(s))
 }
+
+// ParseState returns the state named name (as String writes it), or an error naming it.
+func ParseState(name string) (State, error) {
+	for i, n := range stateNames {
+		if n == name {
+			return State(i), nil
+		}
+	}
+	return 0, fmt.Errorf("sim: unknown tasklet state %q (want one of %v)", name, stateNames)
+}
+
+// A StateFilter is a set of states, for walks that select tasklets by state (Tasklets in
+// world, tools). The zero StateFilter selects nothing; AllStates selects every tasklet.
+type StateFilter uint16
+
+// AllStates selects tasklets in any state.
+const AllStates StateFilter = 1<<len(stateNames) - 1
+
+// States returns the filter that selects tasklets in any of sts.
+func States(sts ...State) StateFilter {
+	var f StateFilter
+	for _, st := range sts {
+		if int(st) < len(stateNames) {
+			f |= 1 << st
+		}
+	}
+	return f
+}
+
+// Has reports whether f selects tasklets in state st.
+func (f StateFilter) Has(st State) bool { return int(st) < len(stateNames) && f&(1<<st) != 0 }
 
 type taskletFlags uint8
 
@@ -91,7 +126,7 @@ type Tasklet struct {
 	id      ID     //
 	pc      PC     // resume point of the top frame
 	pos     uint32 // position in the queue that holds the tasklet
-	aux     uint32 // blocked: channel id; sleeping: low 32 bits of the wake tick
+	waitRef uint32 // what it waits for: blocked, its ChanID; sleeping, the wake tick's low 32 bits (wakeTick)
 	steps   uint32 // steps run in the current tick (tick budget)
 	state   State  //
 	dir     int8   // blocked: +1 sending, -1 receiving; next to state: one store sets both
@@ -175,7 +210,7 @@ func (t *Tasklet) BlockedOn() ChanID {
 	if t.state != StateBlocked {
 		return 0
 	}
-	return ChanID(t.aux)
+	return ChanID(t.waitRef)
 }
 
 // Paused reports whether the tasklet is alive but in no queue.
@@ -264,7 +299,7 @@ func (t *Tasklet) SetTempVal(v any) {
 // returned by a child frame, received, or set with SetTempVal.
 func (t *Tasklet) Value() any { return t.TempVal() }
 
-// PC returns the resume point of the top frame.
+// At returns the resume point of the top frame.
 func (t *Tasklet) At() PC { return t.pc }
 
 // Depth returns the number of frames on the tasklet's stack.
@@ -431,5 +466,13 @@ func (t *Tasklet) dropFrames() {
 			t.x.hard.stop()
 		}
 		t.x = &t.x.s.simple
+	}
+}
+
+// clearValue empties t's value slot, which holds a pending error (a bomb) too. It writes
+// only a slot that holds something: a store of nil takes a write-barrier check.
+func (t *Tasklet) clearValue() {
+	if t.tempval != nil {
+		t.tempval, t.flags = nil, t.flags&^flagBomb
 	}
 }

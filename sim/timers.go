@@ -89,14 +89,14 @@ func (tm *timers) add(t *Tasklet, tick uint64) int {
 // addSleep parks t (already out of the ring) until tick.
 func (tm *timers) addSleep(s *Scheduler, t *Tasklet, tick uint64) {
 	t.pos = uint32(tm.add(t, tick))
-	t.aux = uint32(tick)
+	t.waitRef = uint32(tick)
 	t.state = StateSleeping
 	tm.sleepers++
 }
 
 // wakeTick recovers the full wake tick of a sleeping tasklet from its low 32 bits.
 func (s *Scheduler) wakeTick(t *Tasklet) uint64 {
-	return s.now + uint64(t.aux-uint32(s.now))
+	return s.now + uint64(t.waitRef-uint32(s.now))
 }
 
 func (tm *timers) cancelSleep(s *Scheduler, t *Tasklet) {

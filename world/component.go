@@ -51,8 +51,8 @@ func newStore(name string) (componentStore, bool) {
 
 type componentStore interface {
 	remove(id EntityID)
-	save() ComponentState
-	load(cs ComponentState) error
+	save() ComponentSnapshot
+	load(cs ComponentSnapshot) error
 	len() int
 }
 
@@ -61,7 +61,7 @@ type compStore[C any] struct{ m map[EntityID]C }
 func (s *compStore[C]) remove(id EntityID) { delete(s.m, id) }
 func (s *compStore[C]) len() int           { return len(s.m) }
 
-func (s *compStore[C]) save() ComponentState {
+func (s *compStore[C]) save() ComponentSnapshot {
 	ids := make([]EntityID, 0, len(s.m))
 	for id := range s.m { // determinism: keys sorted below
 		ids = append(ids, id)
@@ -71,10 +71,10 @@ func (s *compStore[C]) save() ComponentState {
 	for i, id := range ids {
 		vals[i] = s.m[id]
 	}
-	return ComponentState{IDs: ids, Values: vals}
+	return ComponentSnapshot{IDs: ids, Values: vals}
 }
 
-func (s *compStore[C]) load(cs ComponentState) error {
+func (s *compStore[C]) load(cs ComponentSnapshot) error {
 	if len(cs.IDs) != len(cs.Values) {
 		return fmt.Errorf("%d ids for %d values", len(cs.IDs), len(cs.Values))
 	}

@@ -41,7 +41,7 @@
 // to read every frame, between ticks.
 //
 // Save and Load go through a Codec (package persist): the scheduler's image (tasklets with
-// their frames, channels, timers) plus the world's State (entities as columns, components,
+// their frames, channels, timers) plus the world's Snapshot (entities as columns, components,
 // named channels, mailbox queues, monitors, RNG state).
 //
 // # Determinism

@@ -53,3 +53,23 @@ func ExampleMailbox() {
 	// Output:
 	// [tick 1: hello tick 2: again tick 2: and again]
 }
+
+// Two worlds whose entities agree but whose tasklets do not: Checksum cannot tell them
+// apart, DeepChecksum can.
+func ExampleWorld_DeepChecksum() {
+	mk := func(speed int32) *world.World {
+		w, _ := world.New(world.Config{Seed: 1, Width: 256, Height: 256, Logger: quiet()})
+		w.SpawnEntity(w.Kind("sheep"), world.Vec{X: 10, Y: 20}, actors.Wander{Speed: speed}.New)
+		return w
+	}
+	a, b := mk(2), mk(3) // the speed is a frame field; no tick has run
+	defer a.Close()
+	defer b.Close()
+	da, _ := a.DeepChecksum()
+	db, _ := b.DeepChecksum()
+	fmt.Println("checksums agree:", a.Checksum() == b.Checksum())
+	fmt.Println("deep checksums agree:", da == db)
+	// Output:
+	// checksums agree: true
+	// deep checksums agree: false
+}

@@ -13,14 +13,14 @@ import (
 const SectionName = "world"
 
 func init() {
-	persist.Register[IndexState]("world.IndexState") // before State, which points to it
-	persist.Register[State]("world.State")
+	persist.Register[IndexSnapshot]("world.IndexState") // before Snapshot, which points to it
+	persist.Register[Snapshot]("world.State")           // the name is the format's: it stays
 	persist.Register[AoIEvent]("world.AoIEvent")
 	persist.Register[Exit]("world.Exit")
 }
 
 // persistCodec is the persist snapshot format as a Codec: the scheduler's image plus the
-// world's State in the section "world".
+// world's Snapshot in the section "world".
 type persistCodec struct{ c *persist.Codec }
 
 // NewCodec returns the Codec that saves worlds with c (persist.DefaultOptions().Codec()).
@@ -35,20 +35,20 @@ func DefaultCodec() Codec {
 	return persistCodec{c}
 }
 
-func (p persistCodec) Encode(s *sim.Scheduler, st *State) ([]byte, error) {
+func (p persistCodec) Encode(s *sim.Scheduler, st *Snapshot) ([]byte, error) {
 	data, _, err := p.c.Save(s, persist.Section{Name: SectionName, Value: st})
 	return data, err
 }
 
-func (p persistCodec) Decode(data []byte) (*sim.Scheduler, *State, error) {
+func (p persistCodec) Decode(data []byte) (*sim.Scheduler, *Snapshot, error) {
 	s, snap, err := p.c.Load(data, sim.RestoreOptions{})
 	if err != nil {
 		return nil, nil, err
 	}
-	st, ok := snap.Section(SectionName).(*State)
+	st, ok := snap.Section(SectionName).(*Snapshot)
 	if !ok {
 		if v := snap.Section(SectionName); v != nil {
-			return nil, nil, fmt.Errorf("world: load: section %q holds a %T, not a world.State", SectionName, v)
+			return nil, nil, fmt.Errorf("world: load: section %q holds a %T, not a world.Snapshot", SectionName, v)
 		}
 		return nil, nil, errors.New(`world: load: the snapshot has no "world" section (it was not saved by World.Save)`)
 	}

@@ -1,7 +1,6 @@
 package world
 
 import (
-	"encoding/binary"
 	"math"
 	"time"
 
@@ -70,56 +69,6 @@ func (w *World) endTick(emit bool) {
 	w.died, w.dirty = 0, false
 	w.updateInterest(emit)
 	w.sum = w.checksum()
-}
-
-// ---- checksum ----
-
-// Checksum returns the checksum of the world at the end of the last tick: FNV-1a over
-// little-endian 64-bit words (one multiply per word) of the tick, the scheduler's counters
-// and tasklet counts, the RNG state, the entity count and every entity's fields in the
-// world's order. Same seed and same inputs give the same checksum at every tick, on every
-// machine.
-func (w *World) Checksum() uint64 { return w.sum }
-
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
-
-type hash64 uint64
-
-func (h *hash64) word(v uint64) { *h = (*h ^ hash64(v)) * fnvPrime }
-
-func (w *World) checksum() uint64 {
-	h := hash64(fnvOffset)
-	st := w.s.Stats()
-	h.word(w.s.Now())
-	h.word(st.Steps)
-	h.word(st.Switches)
-	h.word(st.Preempted)
-	h.word(st.Spawned)
-	h.word(uint64(w.s.RunCount()))
-	h.word(w.failed)
-	h.word(w.seq)
-	var rb [32]byte
-	b, _ := w.pcg.AppendBinary(rb[:0]) // "pcg:" + 16 bytes of state; cannot fail
-	for len(b) >= 8 {
-		h.word(binary.LittleEndian.Uint64(b))
-		b = b[8:]
-	}
-	var tail [8]byte
-	copy(tail[:], b)
-	h.word(binary.LittleEndian.Uint64(tail[:]))
-	h.word(uint64(len(w.ents)))
-	for i := range w.ents {
-		e := &w.ents[i]
-		h.word(uint64(e.ID) | uint64(e.Kind)<<32 | uint64(e.State)<<48)
-		h.word(uint64(uint32(e.Pos.X)) | uint64(uint32(e.Pos.Y))<<32)
-		h.word(uint64(uint32(e.Vel.X)) | uint64(uint32(e.Vel.Y))<<32)
-		h.word(uint64(uint32(e.Interest)) | uint64(e.Tasklet)<<32)
-		h.word(uint64(e.Notify))
-	}
-	return uint64(h)
 }
 
 // ---- timings and time dilation ----

@@ -437,9 +437,9 @@ func TestDespawnDropsTheMonitor(t *testing.T) {
 	tick(t, w, 1)
 	require.True(t, w.Despawn(a))
 	tick(t, w, 1)
-	st, err := w.State()
+	st, err := w.Snapshot()
 	require.NoError(t, err)
-	require.Equal(t, []world.MonitorState{{Tasklet: w.TaskletOf(b).ID(), Mailbox: mon.ID}}, st.Monitors)
+	require.Equal(t, []world.MonitorSnapshot{{Tasklet: w.TaskletOf(b).ID(), Mailbox: mon.ID}}, st.Monitors)
 	require.Equal(t, 0, mon.Len(w), "a kill posts no Exit")
 }
 
@@ -450,7 +450,7 @@ func TestAnEndedTaskletLosesItsMonitor(t *testing.T) {
 	w.Monitor(done.ID(), mon)
 	tick(t, w, 1)
 	require.False(t, done.Alive())
-	st, err := w.State()
+	st, err := w.Snapshot()
 	require.NoError(t, err)
 	require.Empty(t, st.Monitors, "the monitor of a tasklet that ended normally is dropped")
 	require.Equal(t, 0, mon.Len(w), "a normal end posts no Exit")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/stackworld/stackworld/assets"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/server"
 	"github.com/stretchr/testify/require"
 )
 
@@ -153,8 +155,9 @@ func TestMetricsServed(t *testing.T) {
 	defer w.Close()
 	w.NewEntity(w.Kind("x"), world.Vec{})
 	require.NoError(t, w.Tick())
-	m.observe(w, nil)
-	m.observe(w, &saveStat{bytes: 1234, took: time.Millisecond})
+	m.observe(w)
+	m.saved(server.SaveResult{Bytes: 1234, Took: time.Millisecond, Pause: time.Microsecond})
+	m.saved(server.SaveResult{Err: errors.New("disk full")})
 	get := func(path string) string {
 		resp, err := http.Get("http://" + m.addr + path)
 		require.NoError(t, err)
@@ -169,6 +172,7 @@ func TestMetricsServed(t *testing.T) {
 		"stackworld_tick 1\n", "stackworld_entities 1\n", "stackworld_dilation 1\n",
 		`stackworld_tasklets{state="sleeping"} 0`, "stackworld_preemptions_total 0\n",
 		"stackworld_snapshot_bytes 1234\n", "stackworld_save_duration_seconds_count 1\n",
+		"stackworld_save_pause_seconds_count 1\n", "stackworld_save_failures_total 1\n",
 		"stackworld_tick_duration_seconds_bucket", "go_goroutines",
 	} {
 		require.Contains(t, body, want)

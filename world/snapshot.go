@@ -9,13 +9,13 @@ import (
 	"github.com/stackworld/stackworld/sim"
 )
 
-// StateVersion is the version of the State layout. Change it only with an upgrade.
-const StateVersion = 1
+// SnapshotVersion is the version of the Snapshot layout. Change it only with an upgrade.
+const SnapshotVersion = 1
 
-// State is everything of a world but its scheduler, as plain data: what a snapshot saves in
+// Snapshot is everything of a world but its scheduler, as plain data: what a snapshot saves in
 // its "world" section beside the scheduler's image. References are ids. Entity fields are
 // columns (one slice per field, in the world's order), which encode compactly.
-type State struct {
+type Snapshot struct {
 	Version    uint32
 	Width      int32
 	Height     int32
@@ -27,14 +27,14 @@ type State struct {
 	Failed     uint64
 	Kinds      []string
 	Entities   EntityColumns
-	Components []ComponentState // by name
-	Channels   []NamedChannel   // by name
-	Mailboxes  []MailboxState   // in creation order
-	Monitors   []MonitorState   // by tasklet id
+	Components []ComponentSnapshot // by name
+	Channels   []NamedChannel      // by name
+	Mailboxes  []MailboxSnapshot   // in creation order
+	Monitors   []MonitorSnapshot   // by tasklet id
 	// Index is the spatial index and the areas of interest as the last tick left them. It is
 	// saved only when the main program changed entities since that tick ended (otherwise a
 	// load recomputes the same index from the entities).
-	Index *IndexState `cbor:",omitempty"`
+	Index *IndexSnapshot `cbor:",omitempty"`
 }
 
 // EntityColumns holds entity fields column by column; all slices have the same length.
@@ -49,8 +49,8 @@ type EntityColumns struct {
 	Notify   []sim.ChanID
 }
 
-// ComponentState is one component's values, by entity id.
-type ComponentState struct {
+// ComponentSnapshot is one component's values, by entity id.
+type ComponentSnapshot struct {
 	Name   string
 	IDs    []EntityID
 	Values []any
@@ -62,36 +62,36 @@ type NamedChannel struct {
 	ID   sim.ChanID
 }
 
-// MailboxState is a mailbox and its queued messages, oldest first.
-type MailboxState struct {
+// MailboxSnapshot is a mailbox and its queued messages, oldest first.
+type MailboxSnapshot struct {
 	ID     sim.ChanID
 	Owner  EntityID
 	Name   string
 	Values []any
 }
 
-// MonitorState says that mailbox Mailbox receives an Exit when Tasklet fails.
-type MonitorState struct {
+// MonitorSnapshot says that mailbox Mailbox receives an Exit when Tasklet fails.
+type MonitorSnapshot struct {
 	Tasklet sim.ID
 	Mailbox sim.ChanID
 }
 
 // IndexState is the spatial index's items and each watcher's visible set.
-type IndexState struct {
+type IndexSnapshot struct {
 	Items    []GridItem
-	Watchers []WatcherState
+	Watchers []WatcherSnapshot
 	Died     int
 }
 
 // WatcherState is one entity's area-of-interest set.
-type WatcherState struct {
+type WatcherSnapshot struct {
 	ID  EntityID
 	Set []EntityID
 }
 
-// State returns the world's state as plain data (the values in it are the live ones: encode
+// Snapshot returns the world's state as plain data (the values in it are the live ones: encode
 // it before the world runs again). Call it from the main program between ticks.
-func (w *World) State() (*State, error) {
+func (w *World) Snapshot() (*Snapshot, error) {
 	if w.s.Current() != w.s.Main() {
 		return nil, errors.New("world: save: called from a running tasklet; save between ticks")
 	}
@@ -99,8 +99,8 @@ func (w *World) State() (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("world: save: rng: %w", err)
 	}
-	st := &State{
-		Version: StateVersion, Width: w.cfg.Width, Height: w.cfg.Height, CellSize: w.cfg.CellSize, TickBudget: w.cfg.TickBudget,
+	st := &Snapshot{
+		Version: SnapshotVersion, Width: w.cfg.Width, Height: w.cfg.Height, CellSize: w.cfg.CellSize, TickBudget: w.cfg.TickBudget,
 		RNG: rng, NextEntity: w.nextID, Seq: w.seq, Failed: w.failed, Kinds: slices.Clone(w.kinds),
 	}
 	n := len(w.ents)
@@ -128,7 +128,7 @@ func (w *World) State() (*State, error) {
 	}
 	for _, id := range w.mailIDs {
 		q := w.mail[id]
-		st.Mailboxes = append(st.Mailboxes, MailboxState{ID: id, Owner: q.Owner(), Name: q.Name(), Values: q.values()})
+		st.Mailboxes = append(st.Mailboxes, MailboxSnapshot{ID: id, Owner: q.Owner(), Name: q.Name(), Values: q.values()})
 	}
 	tids := make([]sim.ID, 0, len(w.monitor))
 	for id := range w.monitor { // determinism: sorted below
@@ -136,12 +136,12 @@ func (w *World) State() (*State, error) {
 	}
 	slices.Sort(tids)
 	for _, id := range tids {
-		st.Monitors = append(st.Monitors, MonitorState{Tasklet: id, Mailbox: w.monitor[id]})
+		st.Monitors = append(st.Monitors, MonitorSnapshot{Tasklet: id, Mailbox: w.monitor[id]})
 	}
 	if w.dirty {
-		ix := &IndexState{Items: slices.Clone(w.grid.items), Died: w.died}
+		ix := &IndexSnapshot{Items: slices.Clone(w.grid.items), Died: w.died}
 		for _, wt := range w.watchers {
-			ix.Watchers = append(ix.Watchers, WatcherState{ID: wt.id, Set: slices.Clone(wt.set)})
+			ix.Watchers = append(ix.Watchers, WatcherSnapshot{ID: wt.id, Set: slices.Clone(wt.set)})
 		}
 		st.Index = ix
 	}
@@ -153,18 +153,18 @@ func (w *World) State() (*State, error) {
 // not saved (clock, budgets, logger); its map size and cell size must be zero or equal the
 // saved ones, and so must its TickBudget (which decides pre-emptions). Restore checks st
 // before building anything.
-func Restore(s *sim.Scheduler, st *State, cfg Config) (*World, error) {
+func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	if st == nil {
 		return nil, errors.New("world: load: no world section")
 	}
-	if st.Version != StateVersion {
-		return nil, fmt.Errorf("world: load: state version %d, want %d", st.Version, StateVersion)
+	if st.Version != SnapshotVersion {
+		return nil, fmt.Errorf("world: load: state version %d, want %d", st.Version, SnapshotVersion)
 	}
 	for _, g := range []struct {
 		name      string
 		cfg, save int32
 	}{{"width", cfg.Width, st.Width}, {"height", cfg.Height, st.Height}, {"cell size", cfg.CellSize, st.CellSize},
-		{"tick budget", int32(cfg.TickBudget), int32(st.TickBudget)}} {
+		{"tick budget", int32(cfg.TickBudget), int32(st.TickBudget)}, {"zone", int32(cfg.Zone), int32(st.NextEntity.Zone())}} {
 		if g.cfg != 0 && g.cfg != g.save {
 			return nil, fmt.Errorf("world: load: config %s %d differs from the saved %d (leave it 0 to use the saved one)", g.name, g.cfg, g.save)
 		}
@@ -173,6 +173,7 @@ func Restore(s *sim.Scheduler, st *State, cfg Config) (*World, error) {
 		return nil, fmt.Errorf("world: load: tick budget %d out of range [1, 2^30]", st.TickBudget)
 	}
 	cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = st.Width, st.Height, st.CellSize, st.TickBudget
+	cfg.Zone = st.NextEntity.Zone()
 	cfg = cfg.withDefaults()
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -257,8 +258,8 @@ func (w *World) linkTasklets() {
 	}
 }
 
-// check validates st's shape: nothing is built from a State that fails it.
-func (st *State) check() error {
+// check validates st's shape: nothing is built from a Snapshot that fails it.
+func (st *Snapshot) check() error {
 	bad := func(format string, a ...any) error { return fmt.Errorf("world: load: "+format, a...) }
 	c := &st.Entities
 	n := len(c.ID)
@@ -271,14 +272,17 @@ func (st *State) check() error {
 			return bad("entity column %q has %d values for %d entities", col.name, col.len, n)
 		}
 	}
-	if st.NextEntity < 1 || st.NextEntity > MaxEntityID+1 {
-		return bad("next entity id %d out of range [1, %d]", st.NextEntity, MaxEntityID+1)
+	next := st.NextEntity
+	if s := next.Serial(); s < 1 || s > MaxEntitySerial+1 {
+		return bad("next entity id %d: serial %d out of range [1, %d]", next, s, uint64(MaxEntitySerial+1))
 	}
 	seen := make(map[EntityID]bool, n)
 	for i, id := range c.ID {
 		switch {
-		case id == 0 || id >= st.NextEntity:
-			return bad("entity %d: id out of range [1, %d)", id, st.NextEntity)
+		case id == 0 || id.Serial() > MaxEntitySerial:
+			return bad("entity %d: not an entity id", id)
+		case id.Zone() == next.Zone() && id >= next:
+			return bad("entity %d: not issued yet (the next id of zone %d is %d)", id, next.Zone(), next)
 		case seen[id]:
 			return bad("entity %d: duplicate", id)
 		case int(c.Kind[i]) >= len(st.Kinds):
@@ -298,18 +302,18 @@ func (st *State) check() error {
 
 // ---- codecs ----
 
-// A Codec turns a world's scheduler and State into bytes and back: the snapshot format.
+// A Codec turns a world's scheduler and Snapshot into bytes and back: the snapshot format.
 // Package persist provides it (world does not import persist, so that persist may import
 // world for entity export).
 type Codec interface {
-	Encode(s *sim.Scheduler, st *State) ([]byte, error)
-	Decode(data []byte) (*sim.Scheduler, *State, error)
+	Encode(s *sim.Scheduler, st *Snapshot) ([]byte, error)
+	Decode(data []byte) (*sim.Scheduler, *Snapshot, error)
 }
 
 // Save encodes the whole world (entities, components, tasklets, channels, timers, RNG,
 // mailboxes) with c. Call it between ticks.
 func (w *World) Save(c Codec) ([]byte, error) {
-	st, err := w.State()
+	st, err := w.Snapshot()
 	if err != nil {
 		return nil, err
 	}

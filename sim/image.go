@@ -84,13 +84,13 @@ type ImageTable struct {
 	Timers   []ID
 }
 
-// table returns st as an ImageTable.
-func (st *Image) table() *ImageTable {
-	tb := &ImageTable{Tick: st.Tick, NextID: st.NextID, NextChan: st.NextChan, Stats: st.Stats,
-		Frames: st.Frames, Channels: st.Channels, Timers: st.Timers}
-	tb.Tasklets = make([]TaskletRow, len(st.Tasklets))
-	for i := range st.Tasklets {
-		ts := &st.Tasklets[i]
+// table returns img as an ImageTable.
+func (img *Image) table() *ImageTable {
+	tb := &ImageTable{Tick: img.Tick, NextID: img.NextID, NextChan: img.NextChan, Stats: img.Stats,
+		Frames: img.Frames, Channels: img.Channels, Timers: img.Timers}
+	tb.Tasklets = make([]TaskletRow, len(img.Tasklets))
+	for i := range img.Tasklets {
+		ts := &img.Tasklets[i]
 		tb.Tasklets[i] = TaskletRow{ID: ts.ID, State: ts.State, Flags: ts.Flags, Dir: ts.Dir, Channel: ts.Channel,
 			Wake: ts.Wake, FrameStart: ts.FrameStart, FrameCount: ts.FrameCount}
 		if ts.TempVal != nil || ts.Err != nil {
@@ -123,7 +123,7 @@ type SnapshotOptions struct {
 }
 
 // ErrSnapshotRunning: Snapshot was called while tasklets run (from a Step or a hard tasklet).
-var ErrSnapshotRunning = errors.New("snapshot only from the main tasklet while no tasklet runs (not from a Step or a hard tasklet)")
+var ErrSnapshotRunning = errors.New("sim: snapshot only from the main tasklet while no tasklet runs (not from a Step or a hard tasklet)")
 
 // Snapshot returns the scheduler's state. It must be called by the main program while no
 // tasklet runs (between Run or Tick calls): the running tasklet cannot be saved. Hard
@@ -179,11 +179,11 @@ func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err
 // hard tasklet, or a watchdog is waiting.
 func (s *Scheduler) CanSnapshot() error {
 	if s.inLoop || s.current != s.main {
-		return fmt.Errorf("sim: snapshot: %w", ErrSnapshotRunning)
+		return ErrSnapshotRunning
 	}
 	if len(s.watchdogs) > 0 {
 		w := s.watchdogs[len(s.watchdogs)-1]
-		return stateErr("save", w, errors.New("it is a watchdog waiting in Watch; save after it returns"))
+		return stateErr("save", w, errors.New("sim: it is a watchdog waiting in Watch; save after it returns"))
 	}
 	return nil
 }
@@ -200,7 +200,7 @@ func (t *Tasklet) Saved() TaskletState {
 	}
 	switch t.state {
 	case StateBlocked:
-		ts.Dir, ts.Channel = t.dir, ChanID(t.aux)
+		ts.Dir, ts.Channel = t.dir, ChanID(t.waitRef)
 		if t.x.own {
 			ts.Wake = t.x.deadline
 		}
@@ -334,8 +334,8 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 		case ts.State == StateBlocked:
 			ch := s.chans[ts.Channel]
 			ch.queue.pushBack(t)
-			ch.fast += int32(ts.Dir)
-			t.state, t.dir, t.aux = StateBlocked, ts.Dir, uint32(ts.Channel)
+			ch.biased += int32(ts.Dir)
+			t.state, t.dir, t.waitRef = StateBlocked, ts.Dir, uint32(ts.Channel)
 		case opts.Paused || ts.State == StatePaused:
 			s.pause(t)
 		case ts.State == StateRunnable:

@@ -29,3 +29,64 @@ func TestTypeNameAndPCName(t *testing.T) {
 	require.Equal(t, "", persist.PCName(&namedFrame{}, 2))
 	require.Equal(t, "", persist.PCName(nil, 0))
 }
+
+// Half names one of its two resume points.
+type Half struct{ N int }
+
+func (f *Half) Step(t *sim.T) sim.Op {
+	if t.At() == 0 {
+		return t.ScheduleRemove(nil).Then(1)
+	}
+	return t.Return()
+}
+
+func init() { persist.Register[Half]("ptest.Half", "start") }
+
+// Unregistered is a frame type nobody registers.
+type Unregistered struct{}
+
+func (Unregistered) Step(t *sim.T) sim.Op { return t.Return() }
+
+func TestCheckFrame(t *testing.T) {
+	require.NoError(t, persist.CheckFrame(&Sleeper{}))
+	require.NoError(t, persist.CheckFrame(Byval{}))
+	require.NoError(t, persist.CheckFrame(&Byval{}))
+	require.EqualError(t, persist.CheckFrame(Unregistered{}), `persist: frame: not registered: type persist_test.Unregistered (persist.Register[persist_test.Unregistered]("name"))`)
+	require.ErrorIs(t, persist.CheckFrame(&Unregistered{}), persist.ErrUnregistered)
+	require.EqualError(t, persist.CheckFrame(nil), "persist: a nil frame cannot be saved")
+	f := &Sleeper{}
+	require.Zero(t, testing.AllocsPerRun(100, func() { _ = persist.CheckFrame(f) }))
+}
+
+// TestResumePointNames checks that resume points are identified by their names where the
+// file and the program name them: a frame at a resume point the program no longer has,
+// or one without a name, is refused (at load and at save), a renumbered one is found.
+func TestResumePointNames(t *testing.T) {
+	c := codec(t)
+	s := sim.NewScheduler(sim.Options{})
+	s.Spawn(&Sleeper{Name: "x", Ticks: 2, N: 1})
+	require.NoError(t, s.Run())
+	data := save(t, c, s) // the sleeper is at resume point 1, "woke"
+	names := func(pcs ...any) []byte {
+		return edit(t, data, func(doc []any) { doc[4].([]any)[0].([]any)[2] = append([]any{}, pcs...) })
+	}
+	_, _, err := c.Load(names("sleep", "slept"), sim.RestoreOptions{})
+	require.EqualError(t, err, `persist: load: tasklet 2, frame 0: resume point "slept" of "*ptest.Sleeper" no longer exists (rename or renumber it in an upgrade: RawFrame.PC)`)
+	require.ErrorIs(t, err, persist.ErrLayout)
+	_, _, err = c.Load(names("sleep"), sim.RestoreOptions{})
+	require.EqualError(t, err, `persist: load: tasklet 2, frame 0: resume point 1 of "*ptest.Sleeper" has no name in the snapshot's type table`)
+	s2, _, err := c.Load(names("woke", "sleep"), sim.RestoreOptions{}) // file's 1 is "sleep": the program's 0
+	require.NoError(t, err)
+	s2.Each(func(tk *sim.Tasklet) bool {
+		tk.Frames(func(_ sim.Frame, pc sim.PC) bool { require.Equal(t, sim.PC(0), pc); return true })
+		return true
+	})
+	_, _, err = c.Load(names(), sim.RestoreOptions{}) // a file without names: by number
+	require.NoError(t, err)
+
+	h := sim.NewScheduler(sim.Options{})
+	h.Spawn(&Half{})
+	require.NoError(t, h.Run())
+	_, _, err = c.Save(h)
+	require.EqualError(t, err, "persist: save: tasklet 2, frame 0 (*ptest.Half): resume point 1 has no name (1 registered; name every resume point)")
+}

@@ -252,6 +252,10 @@ func (sv *saver) frame(f sim.Frame, pc sim.PC) bool {
 		}
 		sv.lastType, sv.lastGroup = tt, g
 	}
+	if names := len(g.ref.info.pcs); names > 0 && int(pc) >= names {
+		sv.failure = fmt.Errorf("tasklet %d, frame %d (%s): resume point %d has no name (%d registered; name every resume point)", sv.tasklet, sv.fi, g.ref.name, pc, names)
+		return false
+	}
 	// pc*len(groups) + group is written when the number of groups is known.
 	sv.frames.room(2 * 9)
 	sv.frames.w.uint(uint64(pc))

@@ -71,14 +71,19 @@ func DefaultOptions() Options {
 }
 
 // A Codec saves and loads snapshots. Make one with Options.Codec; it is immutable and safe
-// for concurrent use (each call reads the registry as it is at the call).
+// for concurrent use. It captures the registry as it is when it is made, as a cbor mode
+// owns its tags: types, errors and upgrades registered later are unknown to it (register
+// at init, then make codecs).
 type Codec struct {
 	opts Options
 	dm   cbor.DecMode
+	reg  *registry
 }
 
-// Codec checks the options and returns a codec, or an error naming the first bad field.
+// Codec checks the options and returns a codec with the registry as it is now, or an error
+// naming the first bad field.
 func (o Options) Codec() (*Codec, error) {
+	reg := current()
 	d := DefaultOptions()
 	fill := func(v *int, def int) {
 		if *v == 0 {
@@ -115,7 +120,7 @@ func (o Options) Codec() (*Codec, error) {
 			return nil, fmt.Errorf("persist: %s %d out of range [%d, %d]", c.name, c.v, c.lo, c.hi)
 		}
 	}
-	if cur := current().schema(); o.Schema > cur {
+	if cur := reg.schema(); o.Schema > cur {
 		return nil, fmt.Errorf("persist: Schema %d is newer than the current schema %d", o.Schema, cur)
 	}
 	// The document is checked for well-formedness by the CBOR library first, with the
@@ -130,7 +135,7 @@ func (o Options) Codec() (*Codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("persist: %w", err)
 	}
-	return &Codec{opts: o, dm: dm}, nil
+	return &Codec{opts: o, dm: dm, reg: reg}, nil
 }
 
 // Options returns the codec's options with defaults filled in.

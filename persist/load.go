@@ -47,7 +47,7 @@ func (c *Codec) raw(data []byte) (*Raw, error) {
 	if err := c.wellformed(data); err != nil {
 		return nil, err
 	}
-	d := newDecoder(data, current(), c.opts, true)
+	d := newDecoder(data, c.reg, c.opts, true)
 	out, err := d.decode()
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 	// decoder, which checks everything it reads too; both finish before s changes.
 	wf := make(chan error, 1)
 	go func() { wf <- c.wellformed(data) }() // determinism: a pure check of the input, joined below
-	reg := current()
+	reg := c.reg
 	d := newDecoder(data, reg, c.opts, false)
 	out, err := d.decode()
 	if werr := <-wf; werr != nil && err == nil {

@@ -90,3 +90,28 @@ func TestResumePointNames(t *testing.T) {
 	_, _, err = c.Save(h)
 	require.EqualError(t, err, "persist: save: tasklet 2, frame 0 (*ptest.Half): resume point 1 has no name (1 registered; name every resume point)")
 }
+
+// Late is registered by TestCodecCapturesRegistry, after a codec is made.
+type Late struct{ N int }
+
+func (f *Late) Step(t *sim.T) sim.Op { return t.ScheduleRemove(nil).Then(0) }
+
+// TestCodecCapturesRegistry checks that a Codec keeps the registry it was made with, as a
+// cbor mode keeps its tags: a type registered later is unknown to it.
+func TestCodecCapturesRegistry(t *testing.T) {
+	if _, done := persist.TypeName(&Late{}); done {
+		t.Skip("ptest.Late was registered by an earlier run (-count)")
+	}
+	before := codec(t)
+	persist.Register[Late]("ptest.Late")
+	after := codec(t)
+	s := sim.NewScheduler(sim.Options{})
+	s.Spawn(&Late{N: 1})
+	require.NoError(t, s.Run())
+	_, _, err := before.Save(s)
+	require.ErrorIs(t, err, persist.ErrUnregistered)
+	data := save(t, after, s)
+	_, _, err = before.Load(data, sim.RestoreOptions{})
+	require.ErrorIs(t, err, persist.ErrUnknownType)
+	load(t, after, data, sim.RestoreOptions{})
+}

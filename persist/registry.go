@@ -79,14 +79,15 @@ func RegisterUpgrade(from uint64, f func(*Raw) error) {
 	}
 }
 
-// CurrentSchema returns the schema version Save writes by default: 1 plus the highest
-// schema that has a registered upgrade, or 1.
+// CurrentSchema returns the schema version a Codec made now writes by default: 1 plus the
+// highest schema that has a registered upgrade, or 1.
 func CurrentSchema() uint64 { return current().schema() }
 
 // ---- the registry ----
 
-// registry is immutable once published: update copies it, so that codecs read it without
-// locks while init functions (or tests) register more.
+// registry is immutable once published: update copies it, so that a Codec keeps the one
+// it was made with and reads it without locks while init functions (or tests) register
+// more.
 type registry struct {
 	byName   map[string]*typeRef       // names as written in files: "npc.Wander", "*npc.Wander", error names
 	byType   map[reflect.Type]*typeRef // F and *F

@@ -85,7 +85,7 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 }
 
 func newSaver(c *Codec, s *sim.Scheduler) *saver {
-	reg := current()
+	reg := c.reg
 	sv := &saver{c: c, reg: reg, rep: &Report{}, tick: s.Now(),
 		e:     newEncoder(reg, &c.opts),
 		byRef: map[*typeRef]*frameGroup{}, deadlines: map[sim.ID]int{}}

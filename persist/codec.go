@@ -11,8 +11,9 @@ import (
 
 // Format is the version of the snapshot layout this package writes (the document's
 // structure, not the user types in it: those have the schema version). Format 2 added
-// the document checksum; format 1 documents still load.
-const Format = 2
+// the document checksum, format 3 the packages' schemas; format 1 and 2 documents still
+// load.
+const Format = 3
 
 // Magic is the first element of every snapshot document.
 const Magic = "stackworld"
@@ -37,8 +38,8 @@ func (p HardPolicy) valid() bool { return p <= OmitHard }
 type Options struct {
 	// HardTasklets: RefuseHard (default) or OmitHard.
 	HardTasklets HardPolicy
-	// Schema is the schema version Save writes; 0 means CurrentSchema(). Set it only to
-	// produce old saves in tests of upgrades.
+	// Schema is the program's schema version Save writes; 0 means CurrentSchema(). Set it
+	// only to produce old saves in tests of upgrades.
 	Schema uint64
 
 	// The limits bound what is alive in a document (counts, lengths, bytes), never the
@@ -120,7 +121,7 @@ func (o Options) Codec() (*Codec, error) {
 			return nil, fmt.Errorf("persist: %s %d out of range [%d, %d]", c.name, c.v, c.lo, c.hi)
 		}
 	}
-	if cur := reg.schema(); o.Schema > cur {
+	if cur := reg.schemaOf(""); o.Schema > cur {
 		return nil, fmt.Errorf("persist: Schema %d is newer than the current schema %d", o.Schema, cur)
 	}
 	// The document is checked for well-formedness by the CBOR library first, with the
@@ -152,7 +153,8 @@ type Section struct {
 // Snapshot describes a loaded document: its header and its sections.
 type Snapshot struct {
 	Format   int
-	Schema   uint64 // the schema the document was written with (upgraded since if older)
+	Schema   uint64            // the program's schema the document was written with (upgraded since if older)
+	Schemas  map[string]uint64 // the packages' schemas it was written with (RegisterPackageUpgrade); absent: 1
 	Tick     uint64
 	Types    []string // type names in the document's type table, in table order
 	Sections []Section
@@ -230,16 +232,6 @@ func (p *problem) Unwrap() error { return p.kind }
 
 func errorf(kind error, format string, a ...any) error {
 	return &problem{kind, fmt.Sprintf(format, a...)}
-}
-
-// schemaChain checks that upgrades lead from schema from to the current schema.
-func (r *registry) schemaChain(from uint64) error {
-	for s := from; s < r.schema(); s++ {
-		if r.upgrades[s] == nil {
-			return errorf(ErrNewerSchema, "no upgrade from schema %d (persist.RegisterUpgrade)", s)
-		}
-	}
-	return nil
 }
 
 func typeNames(ts []*typeRef) []string {

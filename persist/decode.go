@@ -1,11 +1,13 @@
 package persist
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/stackworld/stackworld/sim"
@@ -66,7 +68,8 @@ type fileType struct {
 // decoded is a document read by a decoder.
 type decoded struct {
 	format   int
-	schema   uint64
+	schema   uint64            // the program's
+	schemas  map[string]uint64 // the packages' (format 3 on)
 	tick     uint64
 	img      *sim.ImageTable // typed mode
 	sections []Section       // typed mode
@@ -74,7 +77,7 @@ type decoded struct {
 }
 
 // formatElements is the number of elements of a document of each format.
-var formatElements = [Format + 1]int{1: 10, 2: 11}
+var formatElements = [Format + 1]int{1: 10, 2: 11, 3: 11}
 
 // newDecoder returns a decoder of data in typed mode, or in raw mode if raw.
 func newDecoder(data []byte, reg *registry, lim Options, raw bool) *decoder {
@@ -148,10 +151,14 @@ func (d *decoder) header() (upgrade bool, err error) {
 		return false, d.errorAt(errorf(ErrNewerFormat, "format %d is newer than this program reads (%d): update stackworld", format, Format))
 	}
 	if want := formatElements[min(format, Format)]; r.err == nil && (want == 0 || n != uint64(want)) {
-		r.fail("format %d document with %d elements (want format 1 with 10 or 2 with 11)", format, n)
+		r.fail("format %d document with %d elements (want format 1 with 10, or 11)", format, n)
 	}
 	out.format = int(format)
-	out.schema = r.uint()
+	if format >= 3 {
+		d.readSchemas()
+	} else {
+		out.schema = r.uint()
+	}
 	out.tick = r.uint()
 	d.schema = out.schema
 	if r.err != nil {
@@ -161,6 +168,45 @@ func (d *decoder) header() (upgrade bool, err error) {
 		return false, d.errorAt(errorf(ErrMalformed, "schema 0 (schemas start at 1)"))
 	}
 	return d.sink.schema(d)
+}
+
+// maxPackages bounds the packages' schemas a document records.
+const maxPackages = 1 << 10
+
+// readSchemas reads the schemas of format 3 on: a map from package to schema, the
+// program's ("") first, keys in their encoded order (Core Deterministic Encoding).
+func (d *decoder) readSchemas() {
+	r, out := &d.r, d.out
+	n := r.length(majMap, maxPackages, 2, "schemas")
+	var prev []byte
+	for i := 0; i < n && r.err == nil; i++ {
+		start := r.off
+		pkg := r.text(200, "package name")
+		key := r.b[start:r.off]
+		v := r.uint()
+		switch {
+		case r.err != nil:
+		case i == 0 && pkg != "":
+			r.fail("schemas: the program's schema (\"\") is missing")
+		case i > 0 && bytes.Compare(key, prev) <= 0:
+			r.fail("schemas: package %q out of order or repeated", pkg)
+		case i > 0 && (strings.Contains(pkg, ".") || !validName(pkg)):
+			r.fail("schemas: bad package name %q", pkg)
+		case v == 0:
+			r.fail("schemas: package %q at schema 0 (schemas start at 1)", pkg)
+		case i == 0:
+			out.schema = v
+		default:
+			if out.schemas == nil {
+				out.schemas = map[string]uint64{}
+			}
+			out.schemas[pkg] = v
+		}
+		prev = key
+	}
+	if r.err == nil && n == 0 {
+		r.fail("schemas: the program's schema (\"\") is missing")
+	}
 }
 
 // types reads the type table and has the sink resolve each entry.

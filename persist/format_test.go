@@ -56,7 +56,7 @@ func TestChecksum(t *testing.T) {
 	bad[k] = 'T' // "ptest.Tleeper"
 	require.NoError(t, os.WriteFile(path, bad, 0o644))
 	_, _, err := c.LoadFile(path, sim.RestoreOptions{})
-	require.EqualError(t, err, "persist: load "+path+": checksum mismatch (stored 0x17740227, computed 0x2917259f): the file is corrupt; restore an earlier save")
+	require.EqualError(t, err, "persist: load "+path+": checksum mismatch (stored 0x87b03f9c, computed 0xb9d31824): the file is corrupt; restore an earlier save")
 	_, err = c.RawFile(path)
 	require.ErrorIs(t, err, persist.ErrChecksum)
 

@@ -1,9 +1,11 @@
 package persist
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/stackworld/stackworld/sim"
 )
@@ -359,17 +361,27 @@ func (sv *saver) assemble(s *sim.Scheduler) []byte {
 	return out.b
 }
 
-// header writes the document's array head, magic, format, schema and tick.
-func (sv *saver) header(out *writer) {
-	schema := sv.c.opts.Schema
-	if schema == 0 {
-		schema = sv.reg.schema()
+// header writes the document's array head, magic, format, schemas and tick.
+func (sv *saver) header(out *writer) { writeHeader(out, sv.reg, sv.c.opts.Schema, sv.tick) }
+
+// writeHeader writes the start of a document: array head, magic, format, the schemas of
+// reg (the program's replaced by schema if not 0) and tick.
+func writeHeader(out *writer, reg *registry, schema uint64, tick uint64) {
+	schemas := reg.schemas() // the program's first ("" sorts first), then by name
+	if schema != 0 {
+		schemas[0].schema = schema
 	}
 	out.array(formatElements[Format])
 	out.text(Magic)
 	out.uint(Format)
-	out.uint(schema)
-	out.uint(sv.tick)
+	// Keys in their encoded order (Core Deterministic Encoding): shorter names first.
+	slices.SortStableFunc(schemas, func(a, b pkgSchema) int { return cmp.Compare(len(a.pkg), len(b.pkg)) })
+	out.head(majMap, uint64(len(schemas)))
+	for _, ps := range schemas {
+		out.text(ps.pkg)
+		out.uint(ps.schema)
+	}
+	out.uint(tick)
 }
 
 // typeTable writes every type and error used, in order of first use.

@@ -45,18 +45,47 @@ type typedSink struct {
 	sections []Section
 }
 
+// schema compares the document's schemas, the program's and each package's, with this
+// program's: a newer one is refused; an older one needs the upgrades, so the document is
+// read again as Raw.
 func (s *typedSink) schema(d *decoder) (bool, error) {
-	cur := d.reg.schema()
-	switch {
-	case d.schema > cur:
-		return false, d.errorAt(errorf(ErrNewerSchema, "schema %d is newer than this program's schema %d: update the program", d.schema, cur))
-	case d.schema < cur:
-		if err := d.reg.schemaChain(d.schema); err != nil {
+	upgrade := false
+	check := func(pkg string, file uint64) error {
+		cur := d.reg.schemaOf(pkg)
+		switch {
+		case file > cur && pkg == "":
+			return errorf(ErrNewerSchema, "schema %d is newer than this program's schema %d: update the program", file, cur)
+		case file > cur:
+			return errorf(ErrNewerSchema, "package %q: schema %d is newer than this program's %d: update the program", pkg, file, cur)
+		case file < cur:
+			upgrade = true
+			return d.reg.schemaChain(pkg, file)
+		}
+		return nil
+	}
+	if err := check("", d.out.schema); err != nil {
+		return false, d.errorAt(err)
+	}
+	var pkgs []string // the packages of the document and of the program, by name
+	for _, ps := range d.reg.schemas() {
+		if ps.pkg != "" {
+			pkgs = append(pkgs, ps.pkg)
+		}
+	}
+	for pkg := range d.out.schemas { // determinism: sorted below
+		pkgs = append(pkgs, pkg)
+	}
+	slices.Sort(pkgs)
+	for _, pkg := range slices.Compact(pkgs) {
+		file, ok := d.out.schemas[pkg]
+		if !ok {
+			file = 1
+		}
+		if err := check(pkg, file); err != nil {
 			return false, d.errorAt(err)
 		}
-		return true, nil
 	}
-	return false, nil
+	return upgrade, nil
 }
 
 // resolve finds a file type in the registry and checks that the layouts agree. A type
@@ -254,7 +283,7 @@ func (s *rawSink) pendingError(_ *decoder, _ int, i int32, ft *fileType) { s.err
 
 func (s *rawSink) finish(d *decoder) error {
 	out := d.out
-	raw := &Raw{Format: out.format, Schema: out.schema, Tick: out.tick, NextID: d.nextID, NextChan: d.nextChan,
+	raw := &Raw{Format: out.format, Schema: out.schema, Schemas: out.schemas, Tick: out.tick, NextID: d.nextID, NextChan: d.nextChan,
 		Stats: d.stats, Channels: d.chans, Timers: d.timers, Sections: s.sections}
 	for _, ft := range d.table {
 		raw.Types = append(raw.Types, RawType{Name: ft.name, Shape: ft.shape, PCs: ft.pcs})

@@ -62,7 +62,7 @@ type fileType struct {
 	pcs   []string
 	ref   *typeRef // typed mode: the registered entry
 	why   uint8    // typed mode: why values of this type cannot be loaded (whyNone, ...)
-	pcMap []int32  // typed mode: the program's resume point for each one the file names (-1: gone), or nil
+	pcMap []int32  // typed mode: the program's resume point for each of the file's (resume.go)
 }
 
 // decoded is a document read by a decoder.
@@ -283,8 +283,8 @@ func (d *decoder) scheduler() {
 	d.stats = sim.Stats{Steps: r.uint(), Switches: r.uint(), Preempted: r.uint(), Spawned: r.uint()}
 	switch {
 	case r.err != nil:
-	case nextID < 2 || nextID > math.MaxUint32:
-		r.failk(ErrInconsistent, "next tasklet id %d out of range [2, %d]", nextID, uint32(math.MaxUint32))
+	case nextID < 2 || nextID > uint64(sim.MaxID)+1:
+		r.failk(ErrInconsistent, "next tasklet id %d out of range [2, %d]", nextID, uint64(sim.MaxID)+1)
 	case nextChan < 1:
 		r.failk(ErrInconsistent, "next channel id 0 (channel ids start at 1)")
 	case nextChan > uint64(d.lim.MaxChannels):
@@ -559,29 +559,15 @@ func (d *decoder) frameColumn() {
 			r.failk(g.bad.(*problem).kind, "%s", g.bad)
 			break
 		}
-		if m := g.ft.pcMap; m != nil {
-			if pc = d.resumePoint(j, g.ft, pc); r.err != nil {
-				break
-			}
+		at, err := g.ft.resumePoint(pc, d.schema)
+		if err != nil {
+			d.frameAt(j)
+			r.failk(ErrLayout, "%s", err)
+			break
 		}
-		d.sink.frame(j, g, sim.PC(pc))
+		d.sink.frame(j, g, at)
 		g.next++
 	}
-}
-
-// resumePoint returns the program's number of resume point pc of frame j, of type ft,
-// found by its name (resume points are identified by name where both the file and the
-// program name them).
-func (d *decoder) resumePoint(j int, ft *fileType, pc uint64) uint64 {
-	switch {
-	case pc >= uint64(len(ft.pcMap)):
-		d.frameAt(j)
-		d.r.failk(ErrLayout, "resume point %d of %q has no name in the snapshot's type table", pc, ft.name)
-	case ft.pcMap[pc] < 0:
-		d.frameAt(j)
-		d.r.failk(ErrLayout, "resume point %q of %q no longer exists (rename or renumber it in an upgrade: RawFrame.PC)", ft.pcs[pc], ft.name)
-	}
-	return uint64(ft.pcMap[min(pc, uint64(len(ft.pcMap)-1))])
 }
 
 // blockedChannels reads the channel of each blocked tasklet (id deltas).

@@ -104,23 +104,9 @@ func (s *typedSink) resolve(d *decoder, ft *fileType) {
 		ft.ref = ref
 		if ref.info != nil {
 			d.described[ref.info] = true
-			ft.pcMap = pcMap(ft.pcs, ref.info.pcs)
+			ft.mapResumePoints()
 		}
 	}
-}
-
-// pcMap maps the resume points named in a file to the program's, by name, or is nil when
-// either names none (then resume points are taken as numbered). A name the program no
-// longer has maps to -1.
-func pcMap(file, program []string) []int32 {
-	if len(file) == 0 || len(program) == 0 {
-		return nil
-	}
-	m := make([]int32, len(file))
-	for k, name := range file {
-		m[k] = int32(slices.Index(program, name))
-	}
-	return m
 }
 
 // Why a file type cannot be loaded in typed mode.

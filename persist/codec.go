@@ -144,7 +144,11 @@ func (c *Codec) Options() Options { return c.opts }
 
 // A Section is a named value saved beside the scheduler in the same document: the world's
 // state, a game's own data. Value must be of a registered type (or a pointer to one, or a
-// builtin: bool, numbers, string, []byte); Load returns it as the same type.
+// builtin: bool, numbers, string, []byte); Load returns it as the same type, decoded under
+// the codec's limits (Options: MaxElements per slice or map, MaxStringBytes, MaxNesting,
+// and the bytes that remain), so that its owner receives a value no larger than the
+// package's memory bound allows and checks only what its fields mean (ids, references,
+// counts against Options()) before allocating for them.
 type Section struct {
 	Name  string
 	Value any

@@ -110,8 +110,48 @@ func (w *World) CanExport(id EntityID) error {
 	if err := w.s.CanSnapshot(); err != nil {
 		return fmt.Errorf("world: export entity %d: %w", id, err)
 	}
-	_, _, err := w.emigrant(id, w.namedByID())
+	_, _, err := w.emigrant(id, w.exportIndex())
 	return err
+}
+
+// Exportable reports for each of ids why it cannot be exported now (as CanExport), or nil.
+// Cost: O(mailboxes + monitors) once, plus a walk of each entity's data.
+func (w *World) Exportable(ids []EntityID) []error {
+	out := make([]error, len(ids))
+	if err := w.s.CanSnapshot(); err != nil {
+		for i := range out {
+			out[i] = fmt.Errorf("world: export entity %d: %w", ids[i], err)
+		}
+		return out
+	}
+	ix := w.exportIndex()
+	for i, id := range ids {
+		_, _, out[i] = w.emigrant(id, ix)
+	}
+	return out
+}
+
+// exportIndex is what emigrant looks up, gathered once per export: named channels by id,
+// mailboxes by owner, monitors by mailbox.
+type exportIndex struct {
+	named     map[sim.ChanID]string
+	boxes     map[EntityID][]sim.ChanID
+	monitored map[sim.ChanID]sim.ID
+}
+
+func (w *World) exportIndex() *exportIndex {
+	ix := &exportIndex{named: w.namedByID(), boxes: map[EntityID][]sim.ChanID{}, monitored: map[sim.ChanID]sim.ID{}}
+	for _, id := range w.mailIDs {
+		if o := w.mail[id].Owner(); o != 0 {
+			ix.boxes[o] = append(ix.boxes[o], id)
+		}
+	}
+	for tid, mb := range w.monitor { // determinism: builds a map; the tasklet kept for a mailbox is named only in an error
+		if prev, ok := ix.monitored[mb]; !ok || tid < prev {
+			ix.monitored[mb] = tid
+		}
+	}
+	return ix
 }
 
 // Export removes the entities ids from w and returns them as one payload encoded with c,
@@ -127,7 +167,7 @@ func (w *World) Export(c *persist.Codec, ids []EntityID) ([]byte, error) {
 	if len(ids) > MaxMigrants {
 		return nil, fmt.Errorf("world: export: %d entities, more than the %d of one payload", len(ids), MaxMigrants)
 	}
-	named := w.namedByID()
+	ix := w.exportIndex()
 	mig := &Migration{Version: MigrationVersion, Tick: w.Now(), Entities: make([]Migrant, 0, len(ids))}
 	img := &sim.Image{Tick: w.Now(), NextID: 2, NextChan: 1}
 	seen := make(map[EntityID]bool, len(ids))
@@ -136,7 +176,7 @@ func (w *World) Export(c *persist.Codec, ids []EntityID) ([]byte, error) {
 			return nil, fmt.Errorf("world: export: entity %d listed twice", id)
 		}
 		seen[id] = true
-		m, t, err := w.emigrant(id, named)
+		m, t, err := w.emigrant(id, ix)
 		if err != nil {
 			return nil, err
 		}
@@ -151,15 +191,19 @@ func (w *World) Export(c *persist.Codec, ids []EntityID) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("world: export: %w", err)
 	}
+	dropped := false
 	for _, m := range mig.Entities {
-		w.leave(m)
+		dropped = w.leave(m) || dropped
+	}
+	if dropped {
+		w.mailIDs = slices.DeleteFunc(w.mailIDs, func(id sim.ChanID) bool { return w.mail[id] == nil })
 	}
 	return data, nil
 }
 
 // emigrant gathers entity id's Migrant and its tasklet (nil if none), checking that it
 // can move.
-func (w *World) emigrant(id EntityID, named map[sim.ChanID]string) (Migrant, *sim.Tasklet, error) {
+func (w *World) emigrant(id EntityID, ix *exportIndex) (Migrant, *sim.Tasklet, error) {
 	pinned := func(format string, a ...any) error {
 		return fmt.Errorf("world: export entity %d: %w: %s", id, ErrPinned, fmt.Sprintf(format, a...))
 	}
@@ -171,11 +215,10 @@ func (w *World) emigrant(id EntityID, named map[sim.ChanID]string) (Migrant, *si
 	m := Migrant{ID: id, Kind: w.kinds[e.Kind], State: e.State, X: e.Pos.X, Y: e.Pos.Y, VX: e.Vel.X, VY: e.Vel.Y,
 		Interest: e.Interest, Notify: e.Notify}
 	own := map[sim.ChanID]bool{}
-	for _, mid := range w.mailIDs {
-		if q := w.mail[mid]; q.Owner() == id {
-			own[mid] = true
-			m.Mailboxes = append(m.Mailboxes, MailboxSnapshot{ID: mid, Owner: id, Name: q.Name(), Values: q.values()})
-		}
+	for _, mid := range ix.boxes[id] {
+		q := w.mail[mid]
+		own[mid] = true
+		m.Mailboxes = append(m.Mailboxes, MailboxSnapshot{ID: mid, Owner: id, Name: q.Name(), Values: q.values()})
 	}
 	if len(m.Mailboxes) > MaxMigrantMailboxes {
 		return m, nil, pinned("it owns %d mailboxes (limit %d)", len(m.Mailboxes), MaxMigrantMailboxes)
@@ -198,8 +241,8 @@ func (w *World) emigrant(id EntityID, named map[sim.ChanID]string) (Migrant, *si
 			return m, nil, pinned("other tasklets wait on its mailbox %d", mb.ID)
 		}
 	}
-	for tid, mb := range w.monitor { // determinism: any hit pins; the error names the first found, rare
-		if own[mb] {
+	for _, mb := range ix.boxes[id] {
+		if tid, ok := ix.monitored[mb]; ok {
 			return m, nil, pinned("its mailbox %d receives the exit of tasklet %d, which stays", mb, tid)
 		}
 	}
@@ -214,7 +257,7 @@ func (w *World) emigrant(id EntityID, named map[sim.ChanID]string) (Migrant, *si
 	check := func(ch sim.ChanID) (sim.ChanID, error) {
 		switch {
 		case own[ch]:
-		case named[ch] != "":
+		case ix.named[ch] != "":
 			refs[ch] = true
 		default:
 			return ch, fmt.Errorf("channel %d is neither one of the entity's mailboxes nor a named channel", ch)
@@ -225,7 +268,7 @@ func (w *World) emigrant(id EntityID, named map[sim.ChanID]string) (Migrant, *si
 		return m, nil, pinned("%v", err)
 	}
 	for ch := range refs { // determinism: sorted below
-		m.Named = append(m.Named, NamedChannel{Name: named[ch], ID: ch})
+		m.Named = append(m.Named, NamedChannel{Name: ix.named[ch], ID: ch})
 	}
 	slices.SortFunc(m.Named, func(a, b NamedChannel) int { return int(a.ID) - int(b.ID) })
 	return m, t, nil
@@ -319,7 +362,8 @@ func encodeMigration(c *persist.Codec, img *sim.Image, mig *Migration) ([]byte, 
 
 // leave takes exported entity m out of w: its tasklet released (not killed), its
 // mailboxes dropped at once (a Post to them reports false from now on), the entity gone.
-func (w *World) leave(m Migrant) {
+// It reports whether it dropped mailboxes (the caller then compacts mailIDs, once).
+func (w *World) leave(m Migrant) bool {
 	if t := w.TaskletOf(m.ID); t != nil && t.Alive() {
 		_, _ = w.s.Release(t) // cannot fail: checked by emigrant
 		delete(w.monitor, t.ID())
@@ -328,10 +372,8 @@ func (w *World) leave(m Migrant) {
 		_ = w.s.DropChannel(mb.ID) // cannot fail: nobody waits (checked)
 		w.mail[mb.ID] = nil
 	}
-	if len(m.Mailboxes) > 0 {
-		w.mailIDs = slices.DeleteFunc(w.mailIDs, func(id sim.ChanID) bool { return w.mail[id] == nil })
-	}
 	w.Despawn(m.ID) // its tasklet is dead: nothing is killed
+	return len(m.Mailboxes) > 0
 }
 
 // namedByID returns the named channels by id.

@@ -66,8 +66,8 @@ func (mig *Migration) check(s *sim.Scheduler) error {
 }
 
 func (m *Migrant) check(tasklets map[sim.ID]bool) error {
-	if m.ID == 0 || m.ID > MaxEntityID {
-		return fmt.Errorf("id out of range [1, %d]", MaxEntityID)
+	if m.ID.Serial() == 0 {
+		return fmt.Errorf("id %d has serial 0 (no entity is ever minted with it)", m.ID)
 	}
 	if m.Kind == "" || len(m.Kind) > maxNameBytes {
 		return fmt.Errorf("kind name of %d bytes (want 1 to %d)", len(m.Kind), maxNameBytes)

@@ -60,7 +60,9 @@ func startServer(t *testing.T, dir string, port int) *server.Server {
 	return s
 }
 
-func connect(t *testing.T, url string) *nats.Conn {
+func connect(t *testing.T, url string) *nats.Conn { return connectTB(t, url) }
+
+func connectTB(t testing.TB, url string) *nats.Conn {
 	t.Helper()
 	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond), nats.ReconnectBufSize(-1))
 	require.NoError(t, err)
@@ -195,11 +197,11 @@ func TestEntitiesMoveBetweenZones(t *testing.T) {
 // TestKillAtAnyStep kills the source or the target of a migration at a random step (as
 // kill -9 would: the zone's memory is gone) and restarts it from its last save.
 func TestKillAtAnyStep(t *testing.T) {
-	trials := 24
+	trials := 20
 	if testing.Short() {
 		trials = 8
 	}
-	points := []string{"out.journaled", "out.directory", "out.exported", "out.published", "in.journaled", "in.committed", "in.imported", "saved"}
+	points := []string{"out.journaled", "out.exported", "out.published", "in.journaled", "in.committed", "in.imported", "saved"}
 	for trial := range trials {
 		seed := uint64(trial + 1)
 		r := rand.New(rand.NewPCG(seed, 7))
@@ -224,13 +226,13 @@ func killTrial(t *testing.T, r *rand.Rand, point string, victim, after int) {
 	ws := []*world.World{wa, wb}
 	zs := make([]*zone, 2)
 	hits := 0
-	killed := false
+	killed, armed := false, false
 	for i := range zs {
 		cfg := cluster.Config{Name: names[i], Conn: connect(t, s.ClientURL()), World: ws[i], Regions: 2, Region: i,
 			SavePath: filepath.Join(dir, names[i]+".cbor"), Logger: quiet(), AckWait: 250 * time.Millisecond}
 		if i == victim {
 			cfg.Fault = func(p string) error {
-				if p != point || killed {
+				if p != point || killed || !armed {
 					return nil
 				}
 				if hits++; hits > after {
@@ -243,6 +245,7 @@ func killTrial(t *testing.T, r *rand.Rand, point string, victim, after int) {
 		zs[i] = openZone(t, cfg)
 		require.NoError(t, zs[i].Save(ctx))
 	}
+	armed = true
 	saveEvery := 2 + r.IntN(5)
 	restarted := false
 	for tick := range 60 {
@@ -277,7 +280,7 @@ func killTrial(t *testing.T, r *rand.Rand, point string, victim, after int) {
 // the zones while it is away, and brings it back: the zones go on, nothing is lost or
 // duplicated.
 func TestConnectionCutMidMigration(t *testing.T) {
-	for _, point := range []string{"out.journaled", "out.directory", "out.exported", "in.journaled", "in.committed", "in.imported"} {
+	for _, point := range []string{"out.journaled", "out.exported", "in.journaled", "in.committed", "in.imported"} {
 		t.Run(point, func(t *testing.T) { cutTrial(t, point) })
 	}
 }

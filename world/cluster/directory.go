@@ -33,13 +33,13 @@ const (
 	MailSubject = "stackworld.mail."
 )
 
-// Owner is a directory entry: which zone owns an entity, and the epoch of its last move.
-// While a migration is in flight To names the target: Zone still owns the entity until the
-// target commits (Zone = To, To = "") or the source aborts (To = "", Epoch+1).
+// Owner is a directory entry: which zone owns an entity, and the number of times its
+// ownership changed (a move, or a source taking back a move after a crash). While a
+// migration is in flight the entry still names the source; the target's compare-and-set
+// on the revision the source had commits it.
 type Owner struct {
 	Zone  string `json:"zone"`
 	Epoch uint64 `json:"epoch"`
-	To    string `json:"to,omitempty"`
 }
 
 func dirKey(id world.EntityID) string { return "e." + strconv.FormatUint(uint64(id), 10) }

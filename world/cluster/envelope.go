@@ -17,7 +17,7 @@ type envelope struct {
 	To      string
 	Tick    uint64   // the source's tick at export
 	Epochs  []uint64 // per entity of the payload, in order: the epoch of this move
-	Revs    []uint64 // per entity: the directory revision of its moving entry
+	Revs    []uint64 // per entity: the directory revision the target's compare-and-set expects
 	Payload []byte
 }
 
@@ -55,5 +55,6 @@ type journalEntry struct {
 	To     string           `json:"to,omitempty"`
 	IDs    []world.EntityID `json:"ids,omitempty"`
 	Epochs []uint64         `json:"epochs,omitempty"`
-	Seq    uint64           `json:"seq,omitempty"` // in: the payload's stream sequence
+	Revs   []uint64         `json:"revs,omitempty"` // out: the directory revisions before the move
+	Seq    uint64           `json:"seq,omitempty"`  // in: the payload's stream sequence
 }

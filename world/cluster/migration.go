@@ -16,28 +16,27 @@ import (
 )
 
 // The migration protocol. The directory entry of an entity is the one fact that says who
-// owns it; every step is a compare-and-set on it, and a zone writes a journal entry before
-// each step a crash could interrupt, so that a zone restarted from its last save finishes
-// or undoes what it began.
+// owns it; a migration is committed by one compare-and-set on it, and a zone writes a
+// journal entry before the steps a crash could interrupt, so that a zone restarted from
+// its last save finishes or undoes what it began.
 //
 // Source S, at a tick boundary, for the entities that crossed into zone T's region:
-//   1. journal "journal.S.out.<id>" = {to T, ids, epochs}
-//   2. directory e: {S, k} -> {S, k+1, to T} (compare-and-set, all entities at once)
-//   3. world.Export: the entities leave S's world; the payload is now the only copy
-//   4. publish the payload to the stream (subject stackworld.migrate.T, dedup id), wait
-//      for the stream's ack (retried every tick while NATS is away)
+//   1. journal "journal.S.out.<id>" = {to T, ids, epochs k+1, directory revisions}
+//   2. world.Export: the entities leave S's world; the payload is now the only copy
+//   3. publish the payload to the stream (subject stackworld.migrate.T, dedup id), wait
+//      for the stream's ack (retried every tick while NATS is away); a save waits for it
 // Target T, at a tick boundary, for each payload its consumer delivers:
-//   5. journal "journal.T.in.<seq>"
-//   6. directory e: {S, k+1, to T} -> {T, k+1} (compare-and-set)
-//   7. world.Import of the entities whose step 6 succeeded
-//   8. ack the message
+//   4. journal "journal.T.in.<seq>"
+//   5. directory e: {S, k} at the revision S had -> {T, k+1} (compare-and-set: commit)
+//   6. world.Import of the entities whose step 5 succeeded
+//   7. ack the message
 // A save settles the journal entries written before it (they are deleted after it).
 // Recovery, from the last save:
-//   - S, for each out entry: an entity still moving to T ({S, k+1, to T}) is taken back
-//     ({S, k+2}: T's step 6 will fail and T drops it); one T committed (or that moved on)
-//     is dropped from S's restored world; one whose step 2 never happened stays.
-//   - T, for each in entry: the payload is read again from the stream and steps 6-7 are
-//     redone: an entity T committed but lost (its save predates step 7) is imported again.
+//   - S, for each out entry: an entity of the restored world whose entry is unchanged is
+//     taken back ({S, k} -> {S, k+1} at the same revision: T's step 5 then fails and T
+//     drops it); one T committed is dropped from S's restored world.
+//   - T, for each in entry: the payload is read again from the stream and steps 5-6 are
+//     redone: an entity T committed but lost (its save predates step 6) is imported again.
 // Whichever process dies at whichever step, exactly one world holds each entity.
 
 // ErrInFlight: Save was postponed because exported entities are not yet in the stream.
@@ -64,13 +63,39 @@ func (z *Zone) Step(ctx context.Context) error {
 	if err := z.receive(ctx); err != nil {
 		return err
 	}
+	z.takeMail(ctx)
 	if err := z.w.Tick(); err != nil {
 		return err
 	}
+	z.forgetDespawned(ctx)
+	z.postMail(ctx)
 	if err := z.send(ctx); err != nil {
 		return err
 	}
-	return z.flush(ctx)
+	if err := z.flush(ctx); err != nil {
+		return err
+	}
+	z.report(ctx)
+	return nil
+}
+
+// forgetDespawned deletes the directory entries of the entities that despawned in the
+// last tick (exported ones are no longer this zone's: their entries stay).
+func (z *Zone) forgetDespawned(ctx context.Context) {
+	for _, ev := range z.w.Events() {
+		if ev.Type != world.EventDespawn || z.w.Alive(ev.Entity) {
+			continue
+		}
+		rev, ok := z.revs[ev.Entity]
+		if !ok {
+			continue
+		}
+		delete(z.revs, ev.Entity)
+		delete(z.epochs, ev.Entity)
+		if err := z.dir.kv.Delete(ctx, dirKey(ev.Entity), jetstream.LastRevision(rev)); err != nil {
+			z.log.Warn("cluster: directory entry of a despawned entity kept", "entity", ev.Entity, "err", err)
+		}
+	}
 }
 
 // ---- source side ----
@@ -78,21 +103,31 @@ func (z *Zone) Step(ctx context.Context) error {
 // send starts a migration for the entities outside the zone's region.
 func (z *Zone) send(ctx context.Context) error {
 	m := z.zmap.Load()
-	byZone := map[string][]world.EntityID{}
-	var targets []string
+	var cand []world.EntityID
+	var dest []string
 	for i := range z.w.Entities() {
 		e := &z.w.Entities()[i]
 		to := m.ZoneAt(e.Pos.X)
 		if to == "" || to == z.cfg.Name {
 			continue
 		}
-		if _, ok := z.revs[e.ID]; !ok || z.w.CanExport(e.ID) != nil {
-			continue // not (yet) ours in the directory, or pinned: try again next tick
+		if _, ok := z.revs[e.ID]; ok { // else not (yet) ours in the directory
+			cand, dest = append(cand, e.ID), append(dest, to)
 		}
-		if byZone[to] == nil {
-			targets = append(targets, to)
+	}
+	if len(cand) == 0 {
+		return nil
+	}
+	byZone := map[string][]world.EntityID{}
+	var targets []string
+	for i, err := range z.w.Exportable(cand) {
+		if err != nil {
+			continue // pinned: try again next tick
 		}
-		byZone[to] = append(byZone[to], e.ID)
+		if byZone[dest[i]] == nil {
+			targets = append(targets, dest[i])
+		}
+		byZone[dest[i]] = append(byZone[dest[i]], cand[i])
 	}
 	slices.Sort(targets) // determinism: zones in name order
 	for _, to := range targets {
@@ -121,12 +156,12 @@ func (z *Zone) Migrate(ctx context.Context, to string, ids []world.EntityID) err
 func (z *Zone) migrate(ctx context.Context, to string, ids []world.EntityID) error {
 	z.nextMig++
 	id := fmt.Sprintf("%s-%s-%d", z.cfg.Name, z.life, z.nextMig)
-	epochs := make([]uint64, len(ids))
+	epochs, revs := make([]uint64, len(ids)), make([]uint64, len(ids))
 	for i, e := range ids {
-		epochs[i] = z.epochs[e] + 1
+		epochs[i], revs[i] = z.epochs[e]+1, z.revs[e]
 	}
 	jkey := "journal." + z.cfg.Name + ".out." + id
-	jb, _ := json.Marshal(journalEntry{To: to, IDs: ids, Epochs: epochs})
+	jb, _ := json.Marshal(journalEntry{To: to, IDs: ids, Epochs: epochs, Revs: revs})
 	if _, err := z.zones.Put(ctx, jkey, jb); err != nil {
 		z.stats.Failures++
 		z.log.Warn("cluster: migration postponed: journal", "to", to, "err", err)
@@ -135,57 +170,28 @@ func (z *Zone) migrate(ctx context.Context, to string, ids []world.EntityID) err
 	if err := z.fault("out.journaled"); err != nil {
 		return err
 	}
-	cs := make([]cas, len(ids))
-	for i, e := range ids {
-		cs[i] = cas{ID: e, Rev: z.revs[e], Value: Owner{Zone: z.cfg.Name, Epoch: epochs[i], To: to}}
-	}
-	res, err := z.dir.setAll(ctx, cs)
+	payload, err := z.w.Export(z.cfg.Codec, ids)
 	if err != nil {
 		z.stats.Failures++
-		z.log.Warn("cluster: migration postponed: directory", "to", to, "err", err)
-		return z.settleUnknown(ctx, ids) // some entries may have changed: read them back
+		z.log.Error("cluster: export failed; the entities stay", "err", err)
+		return nil // the journal entry settles as "not moved" (the directory did not change)
 	}
-	var moving []world.EntityID
-	var revs, eps []uint64
-	for i, r := range res {
-		if r.Err != nil {
-			z.stats.Failures++
-			z.log.Warn("cluster: entity stays: directory", "entity", ids[i], "err", r.Err)
-			z.refresh(ctx, ids[i])
-			continue
-		}
-		z.revs[ids[i]], z.epochs[ids[i]] = r.Rev, epochs[i]
-		moving = append(moving, ids[i])
-		revs, eps = append(revs, r.Rev), append(eps, epochs[i])
-	}
-	if err := z.fault("out.directory"); err != nil {
-		return err
-	}
-	if len(moving) == 0 {
-		return nil
-	}
-	payload, err := z.w.Export(z.cfg.Codec, moving)
-	if err != nil {
-		z.stats.Failures++
-		z.log.Error("cluster: export failed; taking the entities back", "err", err)
-		return z.abort(ctx, moving)
-	}
-	for _, e := range moving {
+	for _, e := range ids {
 		delete(z.revs, e)
 		delete(z.epochs, e)
 	}
 	if err := z.fault("out.exported"); err != nil {
 		return err
 	}
-	env := &envelope{ID: id, From: z.cfg.Name, To: to, Tick: z.w.Now(), Epochs: eps, Revs: revs, Payload: payload}
+	env := &envelope{ID: id, From: z.cfg.Name, To: to, Tick: z.w.Now(), Epochs: epochs, Revs: revs, Payload: payload}
 	b, err := env.encode()
 	if err != nil {
 		return fmt.Errorf("cluster: envelope: %w", err)
 	}
 	msg := &nats.Msg{Subject: MigrateSubject + to, Data: b, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, id)
-	z.outbox = append(z.outbox, &outgoing{msg: msg, id: id, to: to, count: len(moving), journal: jkey})
-	z.stats.MigrationsOut += uint64(len(moving))
+	z.outbox = append(z.outbox, &outgoing{msg: msg, id: id, to: to, count: len(ids), journal: jkey})
+	z.stats.MigrationsOut += uint64(len(ids))
 	z.stats.BytesOut += uint64(len(b))
 	return nil
 }
@@ -228,56 +234,6 @@ func (z *Zone) flush(ctx context.Context) error {
 	}
 	z.outbox = keep
 	return z.fault("out.published")
-}
-
-// abort takes moving entities back: {S, k+1, to T} -> {S, k+2}.
-func (z *Zone) abort(ctx context.Context, ids []world.EntityID) error {
-	cs := make([]cas, len(ids))
-	for i, e := range ids {
-		cs[i] = cas{ID: e, Rev: z.revs[e], Value: Owner{Zone: z.cfg.Name, Epoch: z.epochs[e] + 1}}
-	}
-	res, err := z.dir.setAll(ctx, cs)
-	if err != nil {
-		return z.settleUnknown(ctx, ids)
-	}
-	for i, r := range res {
-		if r.Err == nil {
-			z.revs[ids[i]], z.epochs[ids[i]] = r.Rev, cs[i].Value.Epoch
-		} else {
-			z.refresh(ctx, ids[i])
-		}
-	}
-	return nil
-}
-
-// refresh reads entity id's directory entry again after a lost compare-and-set; an entry
-// left moving while the entity is still here (a compare-and-set whose answer was lost) is
-// taken back.
-func (z *Zone) refresh(ctx context.Context, id world.EntityID) {
-	o, rev, ok, err := z.dir.get(ctx, id)
-	if err != nil || !ok || o.Zone != z.cfg.Name {
-		return
-	}
-	z.revs[id], z.epochs[id] = rev, o.Epoch
-	if o.To != "" && z.w.Alive(id) {
-		_ = z.abort(ctx, []world.EntityID{id})
-	}
-}
-
-// settleUnknown handles entities whose directory entries may or may not have changed (the
-// connection failed mid-batch): each is read back; one left moving is taken back.
-func (z *Zone) settleUnknown(ctx context.Context, ids []world.EntityID) error {
-	for _, id := range ids {
-		o, rev, ok, err := z.dir.get(ctx, id)
-		if err != nil || !ok {
-			continue // unknown still: the next attempt's compare-and-set will tell
-		}
-		z.revs[id], z.epochs[id] = rev, o.Epoch
-		if o.To != "" && z.w.Alive(id) {
-			_ = z.abort(ctx, []world.EntityID{id})
-		}
-	}
-	return nil
 }
 
 // ---- target side ----
@@ -352,14 +308,13 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 		m := mig.Entities[i]
 		rev := r.Rev
 		if r.Err != nil {
-			o, cur, ok, err := z.dir.get(ctx, m.ID)
-			if err != nil {
+			var ok bool
+			if rev, ok, err = z.recommit(ctx, m.ID, env.From, env.Epochs[i]); err != nil {
 				return err
 			}
-			if !ok || o != (Owner{Zone: z.cfg.Name, Epoch: env.Epochs[i]}) {
+			if !ok {
 				continue // taken back by the source, or gone on since: not ours
 			}
-			rev = cur // committed here before a crash
 		}
 		if z.w.Alive(m.ID) {
 			z.revs[m.ID], z.epochs[m.ID] = rev, env.Epochs[i]
@@ -387,6 +342,33 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 	z.stats.BytesIn += uint64(len(data))
 	z.event("in", env.ID, env.From, len(keep))
 	return nil
+}
+
+// recommit settles a commit whose compare-and-set failed: the entry may say the entity is
+// ours already (committed before a crash), or still the source's at the epoch before the
+// move under another revision (compare-and-set again), or anything else (not ours).
+func (z *Zone) recommit(ctx context.Context, id world.EntityID, from string, epoch uint64) (uint64, bool, error) {
+	for range 3 {
+		o, cur, ok, err := z.dir.get(ctx, id)
+		switch {
+		case err != nil:
+			return 0, false, err
+		case !ok:
+			return 0, false, nil
+		case o == Owner{Zone: z.cfg.Name, Epoch: epoch}:
+			return cur, true, nil
+		case o != Owner{Zone: from, Epoch: epoch - 1}:
+			return 0, false, nil
+		}
+		res, err := z.dir.setAll(ctx, []cas{{ID: id, Rev: cur, Value: Owner{Zone: z.cfg.Name, Epoch: epoch}}})
+		if err != nil {
+			return 0, false, err
+		}
+		if res[0].Err == nil {
+			return res[0].Rev, true, nil
+		}
+	}
+	return 0, false, nil
 }
 
 // refuse logs and counts a payload that is not accepted; the zone goes on.
@@ -496,22 +478,34 @@ func (z *Zone) recover(ctx context.Context) error {
 	return z.Save(ctx)
 }
 
-// recoverOut settles an outgoing migration: take back what is still moving.
+// recoverOut settles an outgoing migration: an entity of the restored world that the
+// target has not committed is taken back (its entry bumped to {S, k+1}, so that the
+// target's compare-and-set fails); one the target committed is dropped here.
 func (z *Zone) recoverOut(ctx context.Context, j journalEntry) error {
+	if len(j.Epochs) != len(j.IDs) || len(j.Revs) != len(j.IDs) {
+		return nil // not a journal entry this zone wrote
+	}
 	for i, id := range j.IDs {
+		if !z.w.Alive(id) {
+			continue // the save came after the export: the payload was in the stream
+		}
 		o, rev, ok, err := z.dir.get(ctx, id)
 		if err != nil {
 			return err
 		}
-		if !ok || !z.w.Alive(id) || o != (Owner{Zone: z.cfg.Name, Epoch: j.Epochs[i], To: j.To}) {
+		switch {
+		case !ok || o.Zone != z.cfg.Name:
+			delete(z.revs, id) // committed by the target (or gone): stale here
 			continue
+		case rev != j.Revs[i]:
+			continue // taken back already
 		}
-		res, err := z.dir.setAll(ctx, []cas{{ID: id, Rev: rev, Value: Owner{Zone: z.cfg.Name, Epoch: o.Epoch + 1}}})
+		res, err := z.dir.setAll(ctx, []cas{{ID: id, Rev: rev, Value: Owner{Zone: z.cfg.Name, Epoch: j.Epochs[i]}}})
 		if err != nil {
 			return err
 		}
 		if res[0].Err == nil {
-			z.revs[id], z.epochs[id] = res[0].Rev, o.Epoch+1
+			z.revs[id], z.epochs[id] = res[0].Rev, j.Epochs[i]
 			z.stats.Aborted++
 		} else {
 			delete(z.revs, id) // the target committed meanwhile

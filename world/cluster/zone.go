@@ -45,6 +45,10 @@ type Config struct {
 	// OpTimeout bounds each NATS operation of a step, so that a zone whose connection is
 	// cut keeps ticking (its migrations wait). 0: 5 s.
 	OpTimeout time.Duration
+	// ReportEvery is how often the zone publishes its Report (0: DefaultReportEvery);
+	// SilentAfter is how old a peer's report may be before the zone reports it as not
+	// answering (0: DefaultSilentAfter).
+	ReportEvery, SilentAfter time.Duration
 	// Logger: nil means slog.Default().
 	Logger *slog.Logger
 	// Fault, for tests, is called at each step of a migration with the step's name; an
@@ -70,6 +74,7 @@ type Zone struct {
 	dir   directory
 	zones jetstream.KeyValue
 	cons  jetstream.Consumer
+	mail  jetstream.Consumer
 	zmap  atomic.Pointer[ZoneMap]
 	watch jetstream.KeyWatcher
 
@@ -79,8 +84,14 @@ type Zone struct {
 	life    string      // this incarnation of the zone: migration ids never repeat across restarts
 	outbox  []*outgoing // exported, not yet acknowledged by the stream
 	journal []string    // journal keys a save settles
+	mailOut []letter    // sent in this tick, published at its end
 	dead    error
 	stats   Stats
+
+	pub         atomic.Pointer[snapshotStats] // for the metrics collector
+	lastReport  time.Time
+	silent      map[string]bool
+	silentCount atomic.Int64
 }
 
 // Stats are a zone's counters (see also the Prometheus metrics).
@@ -90,6 +101,7 @@ type Stats struct {
 	Failures                    uint64 // payloads refused, publishes failed, compare-and-sets lost
 	BytesOut, BytesIn           uint64
 	Aborted, Dropped            uint64 // recovery: migrations aborted here; stale copies dropped
+	MailIn, MailForwarded       uint64 // letters posted to entities here; letters sent on
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
@@ -118,11 +130,17 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 	if cfg.OpTimeout <= 0 {
 		cfg.OpTimeout = 5 * time.Second
 	}
+	if cfg.ReportEvery <= 0 {
+		cfg.ReportEvery = DefaultReportEvery
+	}
+	if cfg.SilentAfter <= 0 {
+		cfg.SilentAfter = DefaultSilentAfter
+	}
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = 30 * time.Second
 	}
 	z := &Zone{cfg: cfg, w: cfg.World, log: cfg.Logger.With("zone", cfg.Name),
-		revs: map[world.EntityID]uint64{}, epochs: map[world.EntityID]uint64{}, life: nuid.Next()}
+		revs: map[world.EntityID]uint64{}, epochs: map[world.EntityID]uint64{}, life: nuid.Next(), silent: map[string]bool{}}
 	if err := z.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -131,6 +149,7 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 		return nil, err
 	}
 	z.zmap.Store(m)
+	zones.Store(z.w, z)
 	if err := z.watchMap(ctx); err != nil {
 		return nil, err
 	}
@@ -148,7 +167,7 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 
 // connect makes (or finds) the buckets, the stream and the zone's consumer.
 func (z *Zone) connect(ctx context.Context) error {
-	js, err := jetstream.New(z.cfg.Conn)
+	js, err := jetstream.New(z.cfg.Conn, jetstream.WithPublishAsyncMaxPending(maxPending))
 	if err != nil {
 		return fmt.Errorf("cluster: jetstream: %w", err)
 	}
@@ -172,6 +191,18 @@ func (z *Zone) connect(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
+	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
+		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute})
+	if err != nil {
+		return fmt.Errorf("cluster: stream %s: %w", MailStream, err)
+	}
+	z.mail, err = js.CreateOrUpdateConsumer(ctx, MailStream, jetstream.ConsumerConfig{
+		Durable: "mail_" + z.cfg.Name, FilterSubject: MailSubject + z.cfg.Name,
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: z.cfg.AckWait, MaxAckPending: 4096,
+	})
+	if err != nil {
+		return fmt.Errorf("cluster: mail consumer of zone %s: %w", z.cfg.Name, err)
 	}
 	return nil
 }
@@ -219,14 +250,19 @@ func (z *Zone) Stats() Stats {
 // Idle reports whether no migration of the zone is in flight: its outbox is empty and no
 // payload waits for it in the stream (delivered or not). It asks the server.
 func (z *Zone) Idle(ctx context.Context) (bool, error) {
-	if len(z.outbox) > 0 {
+	if len(z.outbox) > 0 || len(z.mailOut) > 0 {
 		return false, nil
 	}
-	info, err := z.cons.Info(ctx)
-	if err != nil {
-		return false, fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
+	for _, c := range []jetstream.Consumer{z.cons, z.mail} {
+		info, err := c.Info(ctx)
+		if err != nil {
+			return false, fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
+		}
+		if info.NumPending != 0 || info.NumAckPending != 0 {
+			return false, nil
+		}
 	}
-	return info.NumPending == 0 && info.NumAckPending == 0, nil
+	return true, nil
 }
 
 // Owns reports whether the directory revision of entity id is known here (the zone owns it).
@@ -234,6 +270,7 @@ func (z *Zone) Owns(id world.EntityID) bool { _, ok := z.revs[id]; return ok }
 
 // Close stops watching the zone map. It does not close the connection or the world.
 func (z *Zone) Close() {
+	zones.CompareAndDelete(z.w, z)
 	if z.watch != nil {
 		_ = z.watch.Stop()
 		z.watch = nil
@@ -285,3 +322,6 @@ func (z *Zone) claim(ctx context.Context, ids []world.EntityID) error {
 	}
 	return nil
 }
+
+// maxPending bounds the asynchronous publishes in flight: the largest directory batch.
+const maxPending = 1 << 15

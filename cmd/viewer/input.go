@@ -320,3 +320,20 @@ func trimLines(ls []string) []string {
 	}
 	return ls
 }
+
+// inputActive reports whether the keyboard, the mouse or the wheel did anything this
+// frame: anything that may change what the screen shows.
+func inputActive() bool {
+	if len(inpututil.AppendJustPressedKeys(nil)) > 0 || len(inpututil.AppendJustReleasedKeys(nil)) > 0 {
+		return true
+	}
+	if _, wy := ebiten.Wheel(); wy != 0 {
+		return true
+	}
+	for _, b := range []ebiten.MouseButton{ebiten.MouseButtonLeft, ebiten.MouseButtonRight} {
+		if ebiten.IsMouseButtonPressed(b) || inpututil.IsMouseButtonJustReleased(b) {
+			return true
+		}
+	}
+	return false
+}

@@ -64,6 +64,7 @@ type Divergence struct {
 	Want, Got uint64
 }
 
+// Error says where the run diverged, loudly.
 func (d *Divergence) Error() string {
 	return fmt.Sprintf("viewer: DIVERGED at tick %d: checksum %016x, recorded %016x", d.Tick, d.Got, d.Want)
 }

@@ -12,7 +12,7 @@ import (
 // Timeline defaults.
 const (
 	// DefaultSnapshotEvery is how many ticks apart a Timeline keeps snapshots when Every is 0.
-	DefaultSnapshotEvery = 50
+	DefaultSnapshotEvery = 25
 	// DefaultMaxSnapshotBytes is the memory a Timeline's snapshots may use when MaxBytes is 0.
 	DefaultMaxSnapshotBytes = 256 << 20
 )

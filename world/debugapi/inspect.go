@@ -190,7 +190,7 @@ func ListTasklets(w *world.World, state Outline, all bool, search string) (rows 
 		}
 	}
 	search = strings.ToLower(search)
-	w.Tasklets(sim.StateDead, func(t *sim.Tasklet) bool {
+	w.Tasklets(sim.AllStates, func(t *sim.Tasklet) bool {
 		if t.IsMain() {
 			return true
 		}

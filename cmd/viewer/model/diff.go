@@ -183,7 +183,7 @@ func taskletInfos(w *world.World) []taskletInfo {
 		}
 	}
 	var out []taskletInfo
-	w.Tasklets(sim.StateDead, func(t *sim.Tasklet) bool {
+	w.Tasklets(sim.AllStates, func(t *sim.Tasklet) bool {
 		if t.IsMain() {
 			return true
 		}

@@ -67,7 +67,6 @@ type game struct {
 	input      inputState
 	dirty      bool         // the screen must be drawn again: a new view, input, a resize
 	lastStatus model.Status // the status drawn last
-	frames     int
 	fpsAt      time.Time
 	fpsN       int
 	fpsRun     *fpsRun

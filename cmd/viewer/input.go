@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"strings"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
@@ -194,7 +193,6 @@ func (g *game) click(x, y int) {
 		case panelList:
 			if row >= 0 && row < len(g.list) {
 				g.selTask, g.failSel, g.input.selected = uint64(g.list[row].ID), -1, g.list[row].Entity
-				g.selTask = uint64(g.list[row].ID)
 				g.panel = panelInspector
 			}
 		case panelFailures:
@@ -311,14 +309,6 @@ func (g *game) rewindTo(tick uint64) {
 	var div *model.Divergence
 	g.loop.With(func(_ *world.World, tl *model.Timeline) { div = tl.Diverged })
 	g.hud.Rewind = model.RewindText(v, div)
-}
-
-// trimLines drops trailing empty lines.
-func trimLines(ls []string) []string {
-	for len(ls) > 0 && strings.TrimSpace(ls[len(ls)-1]) == "" {
-		ls = ls[:len(ls)-1]
-	}
-	return ls
 }
 
 // inputActive reports whether the keyboard, the mouse or the wheel did anything this

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,17 +38,38 @@ type runOptions struct {
 	logLevel      string
 	inputs        string
 	record        string
+	force         bool
 }
 
-const runUsage = `usage: stackworld run [flags]
+var runUsage = `usage: stackworld run [flags]
 
-Runs a world headless: the embedded default scenario (10,000 NPCs), a --scenario file, or
-a snapshot saved with --save (--load). Progress goes to stderr: one line per --progress
-ticks, or a live line when stderr is a terminal. Ctrl-C stops the world cleanly (saving it
-first with --save).
+Runs a world headless on the library's server loop (package world/server): the embedded
+default scenario (` + defaultScenarioSize() + `), a --scenario file, or a snapshot saved
+with --save (--load). Progress goes to stderr: one line per --progress ticks, or a live
+line when stderr is a terminal. Ctrl-C or SIGTERM stops the world cleanly, saving it first
+with --save, and exits 0; a second one exits at once. A failed save is logged and retried
+while the world runs.
 
 flags:
 `
+
+// defaultScenarioSize says how many entities the embedded scenario starts with.
+func defaultScenarioSize() string {
+	sc, err := actors.ParseScenario(assets.DefaultScenario())
+	if err != nil {
+		return "see assets/scenarios/default.json"
+	}
+	return fmt.Sprintf("%s entities", withCommas(sc.Entities()))
+}
+
+// withCommas writes n with thousands separators: 10600 → "10,600".
+func withCommas(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	o := &runOptions{}
@@ -67,6 +90,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.DurationVar(&o.budget, "budget", 0, "wall time a tick may take before the clock slows (time dilation); 0: 1/rate, or 50ms")
 	fs.IntVar(&o.progressEvery, "progress", 100, "ticks between progress lines when stderr is not a terminal")
 	fs.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn or error")
+	fs.BoolVar(&o.force, "force", false, "let --save overwrite a file that is not a Stackworld snapshot")
 	fs.StringVar(&o.inputs, "inputs", "", "submit the input lines of `FILE` (- for stdin): CLIENT SEQ TICK COMMAND, with the commands\n\tmove ID X Y and despawn ID; TICK 0 is the next tick")
 	fs.StringVar(&o.record, "record", "", "record the delivered inputs in the new input log `LOG`, and the world as it starts in LOG.snap\n\t(stackworld replay LOG.snap LOG re-runs it)")
 	if err := parseFlags(fs, args); err != nil {
@@ -78,7 +102,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	switch {
 	case o.ticks < 0:
 		return nil, usageError{msg: fmt.Sprintf("--ticks %d: must be 0 (forever) or more", o.ticks)}
-	case o.rate < 0 || o.rate > 1e6:
+	case !(o.rate >= 0 && o.rate <= server.MaxRate): // NaN fails both comparisons
 		return nil, usageError{msg: fmt.Sprintf("--rate %g: must be in [0, 1e6] ticks per second", o.rate)}
 	case o.saveEvery < 1:
 		return nil, usageError{msg: fmt.Sprintf("--save-every %d: must be at least 1", o.saveEvery)}
@@ -123,6 +147,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	clock := server.SystemClock() // the only wall clock: pacing and measuring ticks
 	cfg := world.Config{WallBudget: o.budget, Clock: clock.Now, Logger: log}
 
+	if o.save != "" {
+		if err := server.CheckSavePath(o.save, o.force); err != nil {
+			return saveError(err, o.save)
+		}
+	}
 	w, source, err := buildWorld(o, cfg)
 	if err != nil {
 		return err
@@ -144,7 +173,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	opts := server.Options{Rate: o.rate, Ticks: uint64(o.ticks), Clock: clock, Logger: log,
 		AfterTick: r.afterTick, OnSave: r.onSave}
 	if o.save != "" {
-		opts.SavePath, opts.SaveEvery = o.save, uint64(o.saveEvery)
+		opts.SavePath, opts.SaveEvery, opts.ReplaceAny = o.save, uint64(o.saveEvery), o.force
 	}
 	if o.inputs != "" || o.record != "" {
 		opts.Deliver = deliverCommands(log)
@@ -168,13 +197,21 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	err = srv.Run(ctx)
 	r.endProgress()
 	if err != nil {
-		return tryError{err: err, try: "check that the directory exists and is writable"}
+		return saveError(err, o.save)
 	}
 	printSummary(stdout, w)
 	if ctx.Err() != nil {
 		log.Info("stopped by interrupt", "tick", w.Now())
 	}
 	return nil
+}
+
+// saveError adds the way out to an error of the server's saves.
+func saveError(err error, path string) error {
+	if errors.Is(err, server.ErrNotSnapshot) {
+		return tryError{err: err, try: "--save NEW.cbor (a new file), or --force to overwrite " + path}
+	}
+	return tryError{err: err, try: "check that the directory exists and is writable"}
 }
 
 // printSummary prints run's last line: tick, counts and the world's checksum.
@@ -230,7 +267,7 @@ func buildWorld(o *runOptions, cfg world.Config) (*world.World, string, error) {
 	if o.load != "" {
 		w, err := loadWorld(o.load, cfg)
 		if err != nil {
-			return nil, "", tryError{err: err, try: "check the file, or start a new world: stackworld run --save " + o.load}
+			return nil, "", tryError{err: err, try: "stackworld inspect --summary " + o.load + " (what the file holds); a new world: stackworld run --save NEW.cbor"}
 		}
 		return w, o.load, nil
 	}

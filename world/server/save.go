@@ -1,7 +1,9 @@
 package server
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/stackworld/stackworld/persist"
@@ -49,6 +51,48 @@ func (sv *saver) init(s *Server) {
 	sv.jobs = make(chan saveJob, 1)
 	sv.results = make(chan SaveResult, 1)
 	sv.exited = make(chan struct{})
+}
+
+// prepare checks SavePath and its folder and removes stale temporary files, before the
+// first tick.
+func (sv *saver) prepare() error {
+	o := &sv.s.opts
+	if o.SavePath == "" {
+		return nil
+	}
+	if err := CheckSavePath(o.SavePath, o.ReplaceAny); err != nil {
+		return err
+	}
+	removed, err := persist.RemoveStaleTemps(o.SavePath)
+	if len(removed) > 0 {
+		o.Logger.Info("removed temporary files of saves that were killed midway", "files", removed)
+	}
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	if err := persist.CheckSaveDir(o.SavePath); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	return nil
+}
+
+// CheckSavePath reports what stops a server from saving to path: a file there that is not
+// a Stackworld snapshot (ErrNotSnapshot, unless replaceAny), a file that cannot be read,
+// or a folder that does not exist or does not take a new file. Run checks it before the
+// first tick; a program may check it before it builds its world.
+func CheckSavePath(path string, replaceAny bool) error {
+	ok, err := persist.IsSnapshotFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("server: save file %s: %w", path, err)
+	case !ok && !replaceAny:
+		return fmt.Errorf("server: save file %s %w", path, ErrNotSnapshot)
+	}
+	if err := persist.CheckSaveDir(path); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	return nil
 }
 
 // start starts the writer goroutine.

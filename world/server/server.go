@@ -39,6 +39,9 @@ type Options struct {
 	RetryMin, RetryMax time.Duration
 	// WriteFile writes a snapshot. nil: persist.WriteFileAtomic. Tests inject failures here.
 	WriteFile func(path string, data []byte) error
+	// ReplaceAny lets the saves replace a SavePath that is not a Stackworld snapshot. By
+	// default Run refuses to start (ErrNotSnapshot) rather than overwrite another file.
+	ReplaceAny bool
 
 	// Deliver hands the inputs due at a tick to the world, on the loop goroutine, just before
 	// the tick runs (post them to mailboxes, channels, components). The inputs are in
@@ -148,6 +151,9 @@ var (
 	ErrRunning    = errors.New("server: Run was already called")
 	ErrStopped    = errors.New("server: stopped (Run has returned)")
 	ErrNoSavePath = errors.New("server: no SavePath: the server does not save")
+	// ErrNotSnapshot: SavePath holds a file that is not a Stackworld snapshot, which the
+	// saves would overwrite (Options.ReplaceAny allows it).
+	ErrNotSnapshot = errors.New("exists and is not a Stackworld snapshot: the server does not overwrite it")
 )
 
 // A Server runs a world: the tick loop of a game server. Run owns the world's goroutine;
@@ -221,7 +227,9 @@ func Run(ctx context.Context, w *world.World, o Options) error {
 	return s.Run(ctx)
 }
 
-// Run runs the tick loop on the calling goroutine until ctx ends, Options.Ticks ticks have
+// Run first checks SavePath (see ErrNotSnapshot; its folder must take a new file) and
+// removes the temporary files a killed save left beside it (persist.RemoveStaleTemps).
+// It runs the tick loop on the calling goroutine until ctx ends, Options.Ticks ticks have
 // run, or something fails. Then it waits for a save in flight and, with a SavePath, saves
 // the world a last time (unless a tick failed half-way), and closes the input log. It returns nil after a stop by ctx or Ticks; otherwise the tick's,
 // the delivery's or the final save's error. Run may be called once.
@@ -234,6 +242,15 @@ func (s *Server) Run(ctx context.Context) error {
 	s.started = true
 	s.mu.Unlock()
 	defer close(s.done)
+	if err := s.saver.prepare(); err != nil {
+		s.mu.Lock()
+		s.finished = true
+		s.mu.Unlock()
+		if s.opts.InputLog != nil {
+			err = errors.Join(err, s.opts.InputLog.Close(s.w.Now()))
+		}
+		return err
+	}
 	s.saver.start()
 	err := s.loop(ctx)
 	var tf tickFailed

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stackworld/stackworld/actors"
+	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/server"
 	"github.com/stretchr/testify/require"
@@ -226,4 +227,42 @@ func TestFailedSavesAreCountedAndRetriedWhileTheWorldRuns(t *testing.T) {
 		require.Equal(t, uint64(3), st.SaveFailures)
 		require.Equal(t, uint64(11), st.Saves)
 	})
+}
+
+func TestRunChecksTheSaveFileBeforeTheFirstTick(t *testing.T) {
+	dir := t.TempDir()
+	passwd := filepath.Join(dir, "passwd")
+	require.NoError(t, os.WriteFile(passwd, []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644))
+	w := newWorld(t, 3)
+	err := server.Run(t.Context(), w, server.Options{Ticks: 5, SavePath: passwd})
+	require.ErrorIs(t, err, server.ErrNotSnapshot)
+	require.EqualError(t, err, "server: save file "+passwd+" exists and is not a Stackworld snapshot: the server does not overwrite it")
+	require.Equal(t, uint64(0), w.Now(), "no tick ran")
+	got, _ := os.ReadFile(passwd)
+	require.Equal(t, "root:x:0:0:root:/root:/bin/bash\n", string(got))
+
+	require.NoError(t, server.Run(t.Context(), w, server.Options{Ticks: 5, SavePath: passwd, ReplaceAny: true}))
+	ok, err := persist.IsSnapshotFile(passwd)
+	require.NoError(t, err)
+	require.True(t, ok)
+
+	missing := filepath.Join(dir, "no", "such", "dir", "w.cbor")
+	err = server.Run(t.Context(), newWorld(t, 1), server.Options{SavePath: missing})
+	require.EqualError(t, err, "server: persist: cannot save "+missing+": folder "+filepath.Join(dir, "no", "such", "dir")+"/: no such file or directory")
+}
+
+func TestRunRemovesStaleTempsOfItsOwnPattern(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "w.cbor")
+	for _, name := range []string{".w.cbor.tmp123456", ".w.cbor.tmp9", ".w.cbor.tmpnotdigits", ".other.cbor.tmp123", "w.cbor.tmp123", "keep.txt"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644))
+	}
+	require.NoError(t, server.Run(t.Context(), newWorld(t, 1), server.Options{Ticks: 1, SavePath: path}))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	require.Equal(t, []string{".other.cbor.tmp123", ".w.cbor.tmpnotdigits", "keep.txt", "w.cbor", "w.cbor.tmp123"}, names)
 }

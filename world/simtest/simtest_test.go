@@ -12,7 +12,7 @@ import (
 )
 
 var (
-	seeds = flag.Int("simtest.seeds", 24, "how many seeds TestSeeds runs (from -simtest.first)")
+	seeds = flag.Int("simtest.seeds", 16, "how many seeds TestSeeds runs (from -simtest.first)")
 	first = flag.Uint64("simtest.first", 1, "the first seed TestSeeds runs")
 	ticks = flag.Int("simtest.ticks", 200, "ticks per seed")
 )

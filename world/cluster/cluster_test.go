@@ -1,0 +1,332 @@
+package cluster_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/stackworld/stackworld/persist"
+	"github.com/stackworld/stackworld/sim"
+	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/cluster"
+	"github.com/stretchr/testify/require"
+)
+
+func init() {
+	persist.Register[walker]("cluster_test.walker", "enter", "loop", "back")
+}
+
+// walker is an entity's tasklet that is Depth frames deep whenever it waits: it sleeps a
+// tick at a time and counts the ticks it has lived, at the bottom of its stack.
+type walker struct {
+	Self         world.EntityID
+	Depth, Level int
+	Ticks        int
+}
+
+func (f *walker) Step(t *sim.T) sim.Op {
+	switch t.At() {
+	case 0:
+		if f.Level < f.Depth {
+			return t.Call(&walker{Self: f.Self, Depth: f.Depth, Level: f.Level + 1}).Then(2)
+		}
+		fallthrough
+	case 1:
+		f.Ticks++
+		return t.Sleep(1).Then(1)
+	case 2:
+		return t.Return()
+	}
+	return t.Raise(sim.ErrBadPC)
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// startServer starts an embedded server for the test (port -1, logs off).
+func startServer(t *testing.T, dir string, port int) *server.Server {
+	t.Helper()
+	s, err := cluster.StartServer(cluster.ServerOptions{StoreDir: dir, Port: port})
+	require.NoError(t, err)
+	t.Cleanup(s.Shutdown)
+	return s
+}
+
+func connect(t *testing.T, url string) *nats.Conn { return connectTB(t, url) }
+
+func connectTB(t testing.TB, url string) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond), nats.ReconnectBufSize(-1))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// walkers makes a world with n walkers spread over the map, moving at speed ±3.
+func walkers(t *testing.T, n int, seed uint64) *world.World {
+	t.Helper()
+	w, err := world.New(world.Config{Seed: seed, Logger: quiet()})
+	require.NoError(t, err)
+	r := rand.New(rand.NewPCG(seed, 1))
+	k := w.Kind("walker")
+	for i := range n {
+		id := w.SpawnEntity(k, world.Vec{X: int32(480 + i%64), Y: int32(r.IntN(1024))}, func(id world.EntityID) sim.Frame {
+			return &walker{Self: id, Depth: 2}
+		})
+		w.SetVel(id, world.Vec{X: int32(3 - 6*(i%2)), Y: 0})
+	}
+	return w
+}
+
+// zone is a running zone and what restarting it takes.
+type zone struct {
+	*cluster.Zone
+	cfg cluster.Config
+}
+
+func openZone(t *testing.T, cfg cluster.Config) *zone {
+	t.Helper()
+	z, err := cluster.Open(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(z.Close)
+	return &zone{z, cfg}
+}
+
+// census checks that every one of ids lives in exactly one zone's world, that the zone is
+// the directory's owner, and that its tasklet is alive and deep.
+func census(t *testing.T, nc *nats.Conn, zs []*zone, ids []world.EntityID) map[string]int {
+	t.Helper()
+	where := map[world.EntityID]string{}
+	count := map[string]int{}
+	for _, z := range zs {
+		for _, e := range z.World().Entities() {
+			if prev, dup := where[e.ID]; dup {
+				t.Fatalf("entity %d is in zones %s and %s", e.ID, prev, z.Name())
+			}
+			where[e.ID] = z.Name()
+			count[z.Name()]++
+			tk := z.World().TaskletOf(e.ID)
+			require.NotNil(t, tk, "entity %d", e.ID)
+			require.True(t, tk.Alive(), "entity %d", e.ID)
+			require.Equal(t, 3, tk.Depth(), "entity %d", e.ID)
+		}
+		require.NoError(t, z.World().Scheduler().CheckInvariants())
+	}
+	js, err := jetstreamNew(nc)
+	require.NoError(t, err)
+	for _, id := range ids {
+		z, ok := where[id]
+		o := owner(t, js, id)
+		require.True(t, ok, "entity %d is lost; the directory says %+v", id, o)
+		require.Equal(t, cluster.Owner{Zone: z, Epoch: o.Epoch}, o, "entity %d", id)
+	}
+	require.Len(t, where, len(ids))
+	return count
+}
+
+// settle steps the zones until no migration is in flight (payloads that a killed zone had
+// taken come back after AckWait).
+func settle(t *testing.T, zs []*zone) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		idle := true
+		for _, z := range zs {
+			require.NoError(t, z.Step(ctx))
+			ok, err := z.Idle(ctx)
+			require.NoError(t, err)
+			idle = idle && ok
+		}
+		if idle {
+			return
+		}
+	}
+	t.Fatal("migrations still in flight after 20 s")
+}
+
+func ids(w *world.World) []world.EntityID {
+	var out []world.EntityID
+	for _, e := range w.Entities() {
+		out = append(out, e.ID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestEntitiesMoveBetweenZones(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t, t.TempDir(), -1)
+	dir := t.TempDir()
+	wa := walkers(t, 40, 1)
+	all := ids(wa)
+	wb, err := world.New(world.Config{Seed: 2, Logger: quiet()})
+	require.NoError(t, err)
+	zs := []*zone{
+		openZone(t, cluster.Config{Name: "a", Conn: connect(t, s.ClientURL()), World: wa, Regions: 2, Region: 0, SavePath: filepath.Join(dir, "a.cbor"), Logger: quiet()}),
+		openZone(t, cluster.Config{Name: "b", Conn: connect(t, s.ClientURL()), World: wb, Regions: 2, Region: 1, SavePath: filepath.Join(dir, "b.cbor"), Logger: quiet()}),
+	}
+	require.Equal(t, []string{"a", "b"}, zs[0].Map().Regions)
+	for range 40 {
+		for _, z := range zs {
+			require.NoError(t, z.Step(ctx))
+		}
+	}
+	settle(t, zs)
+	count := census(t, zs[0].cfg.Conn, zs, all)
+	require.Greater(t, count["b"], 10)
+	for _, z := range zs {
+		for _, e := range z.World().Entities() {
+			require.Equal(t, z.Name(), z.Map().ZoneAt(e.Pos.X), "entity %d at x %d", e.ID, e.Pos.X)
+		}
+	}
+	st := zs[0].Stats()
+	require.Equal(t, zs[0].Stats().MigrationsOut+zs[1].Stats().MigrationsOut, zs[0].Stats().MigrationsIn+zs[1].Stats().MigrationsIn)
+	require.Zero(t, st.Failures)
+	t.Logf("a: %+v; b: %+v", zs[0].Stats(), zs[1].Stats())
+}
+
+// TestKillAtAnyStep kills the source or the target of a migration at a random step (as
+// kill -9 would: the zone's memory is gone) and restarts it from its last save.
+func TestKillAtAnyStep(t *testing.T) {
+	trials := 20
+	if testing.Short() {
+		trials = 8
+	}
+	points := []string{"out.journaled", "out.exported", "out.published", "in.journaled", "in.committed", "in.imported", "saved"}
+	for trial := range trials {
+		seed := uint64(trial + 1)
+		r := rand.New(rand.NewPCG(seed, 7))
+		point := points[r.IntN(len(points))]
+		victim := r.IntN(2)
+		after := r.IntN(3)
+		t.Run(fmt.Sprintf("seed=%d/%s/zone%d", seed, point, victim), func(t *testing.T) {
+			killTrial(t, r, point, victim, after)
+		})
+	}
+}
+
+func killTrial(t *testing.T, r *rand.Rand, point string, victim, after int) {
+	ctx := context.Background()
+	s := startServer(t, t.TempDir(), -1)
+	dir := t.TempDir()
+	wa := walkers(t, 30, 1)
+	all := ids(wa)
+	wb, err := world.New(world.Config{Seed: 2, Logger: quiet()})
+	require.NoError(t, err)
+	names := []string{"a", "b"}
+	ws := []*world.World{wa, wb}
+	zs := make([]*zone, 2)
+	hits := 0
+	killed, armed := false, false
+	for i := range zs {
+		cfg := cluster.Config{Name: names[i], Conn: connect(t, s.ClientURL()), World: ws[i], Regions: 2, Region: i,
+			SavePath: filepath.Join(dir, names[i]+".cbor"), Logger: quiet(), AckWait: 250 * time.Millisecond}
+		if i == victim {
+			cfg.Fault = func(p string) error {
+				if p != point || killed || !armed {
+					return nil
+				}
+				if hits++; hits > after {
+					killed = true
+					return fmt.Errorf("killed")
+				}
+				return nil
+			}
+		}
+		zs[i] = openZone(t, cfg)
+		require.NoError(t, zs[i].Save(ctx))
+	}
+	armed = true
+	saveEvery := 2 + r.IntN(5)
+	restarted := false
+	for tick := range 60 {
+		for i, z := range zs {
+			err := z.Step(ctx)
+			if err == nil && tick%saveEvery == 0 {
+				err = z.Save(ctx)
+			}
+			if err == nil {
+				continue
+			}
+			require.ErrorIs(t, err, cluster.ErrZoneDead)
+			// kill -9: drop the zone and its connection; restart from the last save.
+			z.Close()
+			z.cfg.Conn.Close()
+			w, err := world.LoadFile(world.DefaultCodec(), z.cfg.SavePath, world.Config{Logger: quiet()})
+			require.NoError(t, err)
+			cfg := z.cfg
+			cfg.Conn, cfg.World, cfg.Recovering, cfg.Fault = connect(t, s.ClientURL()), w, true, nil
+			zs[i] = openZone(t, cfg)
+			restarted = true
+		}
+	}
+	settle(t, zs)
+	census(t, zs[0].cfg.Conn, zs, all)
+	if !restarted {
+		t.Logf("the fault point %s was not reached %d times", point, after+1)
+	}
+}
+
+// TestConnectionCutMidMigration shuts the NATS server down at a step of a migration, ticks
+// the zones while it is away, and brings it back: the zones go on, nothing is lost or
+// duplicated.
+func TestConnectionCutMidMigration(t *testing.T) {
+	for _, point := range []string{"out.journaled", "out.exported", "in.journaled", "in.committed", "in.imported"} {
+		t.Run(point, func(t *testing.T) { cutTrial(t, point) })
+	}
+}
+
+func cutTrial(t *testing.T, point string) {
+	ctx := context.Background()
+	store := t.TempDir()
+	s := startServer(t, store, -1)
+	port := s.Addr().(*net.TCPAddr).Port
+	url := s.ClientURL()
+	dir := t.TempDir()
+	wa := walkers(t, 30, 3)
+	all := ids(wa)
+	wb, err := world.New(world.Config{Seed: 2, Logger: quiet()})
+	require.NoError(t, err)
+	down := false
+	cut := func(p string) error {
+		if p == point && !down && s != nil {
+			s.Shutdown()
+			s.WaitForShutdown()
+			down = true
+		}
+		return nil
+	}
+	zs := make([]*zone, 2)
+	for i, w := range []*world.World{wa, wb} {
+		name := []string{"a", "b"}[i]
+		zs[i] = openZone(t, cluster.Config{Name: name, Conn: connect(t, url), World: w, Regions: 2, Region: i,
+			SavePath: filepath.Join(dir, name+".cbor"), Logger: quiet(), AckWait: 250 * time.Millisecond,
+			OpTimeout: 200 * time.Millisecond, Fault: cut})
+	}
+	downTicks := 0
+	for range 40 {
+		for _, z := range zs {
+			require.NoError(t, z.Step(ctx))
+		}
+		if down {
+			if downTicks++; downTicks == 3 {
+				s = startServer(t, store, port)
+				for _, z := range zs {
+					require.Eventually(t, z.cfg.Conn.IsConnected, 10*time.Second, 5*time.Millisecond)
+				}
+			}
+		}
+	}
+	require.True(t, down, "the cut happened")
+	settle(t, zs)
+	census(t, zs[0].cfg.Conn, zs, all)
+}

@@ -1,0 +1,127 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stackworld/stackworld/world"
+)
+
+// Names an operator watches with the nats CLI (see the package doc).
+const (
+	// DirectoryBucket is the JetStream KV bucket of entity owners: key "e.<id>", value an
+	// Owner as JSON. Every change is a compare-and-set on the key's revision.
+	DirectoryBucket = "stackworld_dir"
+	// ZonesBucket holds the zone map (key "map"), each zone's liveness and tick stats (key
+	// "zone.<name>") and the zones' migration journals ("journal.<zone>.out.<id>",
+	// "journal.<zone>.in.<seq>").
+	ZonesBucket = "stackworld_zones"
+	// MigrationStream holds migration payloads, subject MigrateSubject+"<target zone>".
+	MigrationStream = "stackworld_migrations"
+	// MigrateSubject is the prefix of the subjects payloads are published on.
+	MigrateSubject = "stackworld.migrate."
+	// StatsSubject is the prefix of each zone's tick stats (core NATS, once a second).
+	StatsSubject = "stackworld.stats."
+	// EventsSubject carries migration events (out, in, commit, abort, refused) as JSON.
+	EventsSubject = "stackworld.events.migration"
+	// MailSubject is the prefix of the subjects mail to a zone's entities goes to.
+	MailSubject = "stackworld.mail."
+)
+
+// Owner is a directory entry: which zone owns an entity, and the number of times its
+// ownership changed (a move, or a source taking back a move after a crash). While a
+// migration is in flight the entry still names the source; the target's compare-and-set
+// on the revision the source had commits it.
+type Owner struct {
+	Zone  string `json:"zone"`
+	Epoch uint64 `json:"epoch"`
+}
+
+func dirKey(id world.EntityID) string { return "e." + strconv.FormatUint(uint64(id), 10) }
+
+func decodeOwner(b []byte) (Owner, error) {
+	var o Owner
+	if err := json.Unmarshal(b, &o); err != nil || o.Zone == "" {
+		return Owner{}, fmt.Errorf("cluster: directory entry %q is not an owner", b)
+	}
+	return o, nil
+}
+
+func (o Owner) encode() []byte {
+	b, _ := json.Marshal(o) // cannot fail: strings and a number
+	return b
+}
+
+// directory is the owners bucket with pipelined compare-and-set.
+type directory struct {
+	js  jetstream.JetStream
+	kv  jetstream.KeyValue
+	pre string // "$KV.<bucket>."
+}
+
+// cas is one compare-and-set: key from revision Rev (0: must not exist) to Value.
+type cas struct {
+	ID    world.EntityID
+	Rev   uint64
+	Value Owner
+}
+
+// casResult is the new revision, or Err (jetstream.ErrKeyRevisionMismatch-like when the
+// revision moved on).
+type casResult struct {
+	Rev uint64
+	Err error
+}
+
+// errRevMismatch: the key's revision is not the one expected (someone else changed it).
+var errRevMismatch = errors.New("cluster: directory entry changed since it was read")
+
+// setAll publishes all compare-and-sets at once and waits for every answer: one round trip
+// for a batch instead of one per entity. Results are in the order of cs.
+func (d *directory) setAll(ctx context.Context, cs []cas) ([]casResult, error) {
+	futures := make([]jetstream.PubAckFuture, len(cs))
+	for i, c := range cs {
+		m := &nats.Msg{Subject: d.pre + dirKey(c.ID), Data: c.Value.encode(), Header: nats.Header{}}
+		f, err := d.js.PublishMsgAsync(m, jetstream.WithExpectLastSequencePerSubject(c.Rev))
+		if err != nil {
+			return nil, fmt.Errorf("cluster: directory: %w", err)
+		}
+		futures[i] = f
+	}
+	out := make([]casResult, len(cs))
+	for i, f := range futures {
+		select {
+		case ack := <-f.Ok():
+			out[i].Rev = ack.Sequence
+		case err := <-f.Err():
+			var api *jetstream.APIError
+			if errors.As(err, &api) && (api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+				api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+				out[i].Err = errRevMismatch
+			} else {
+				out[i].Err = err
+			}
+		case <-ctx.Done():
+			return nil, fmt.Errorf("cluster: directory: %w", ctx.Err())
+		}
+	}
+	return out, nil
+}
+
+// get returns entity id's owner and revision; ok is false when it has none.
+func (d *directory) get(ctx context.Context, id world.EntityID) (Owner, uint64, bool, error) {
+	e, err := d.kv.Get(ctx, dirKey(id))
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return Owner{}, 0, false, nil
+	}
+	if err != nil {
+		return Owner{}, 0, false, fmt.Errorf("cluster: directory: entity %d: %w", id, err)
+	}
+	o, err := decodeOwner(e.Value())
+	return o, e.Revision(), err == nil, err
+}

@@ -1,0 +1,243 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stackworld/stackworld/persist"
+	"github.com/stackworld/stackworld/sim"
+	"github.com/stackworld/stackworld/world"
+)
+
+// Mail: messages addressed to an entity wherever it lives. A message names its receiver by
+// entity id and mailbox name (world.NewMailbox's name), goes through the stream
+// MailStream to the zone the directory names, and is posted to the mailbox at that zone's
+// next tick boundary. A zone that receives mail for an entity that has left forwards it to
+// the new owner; mail for an entity on its way in waits in the stream until it arrives.
+// Each sender numbers its messages to each receiver (the counters move with the sender
+// entity, as a component); the receiving entity remembers the last number it took from
+// each sender (also a component), so a message is posted once, and in the order sent,
+// whatever path it took.
+
+// MailStream holds mail, subject MailSubject+"<zone>".
+const MailStream = "stackworld_mail"
+
+// maxMailBytes bounds one message's encoded value.
+const maxMailBytes = 1 << 20
+
+// MailSeq is the component that numbers an entity's outgoing mail, per receiver.
+var MailSeq = world.RegisterComponent[Seen]("cluster.MailSeq")
+
+// MailSeen is the component that holds, for each sender, the number of the last message
+// an entity took from it.
+var MailSeen = world.RegisterComponent[Seen]("cluster.MailSeen")
+
+// Seen is a message number per entity (sorted by entity id): the last one sent to each
+// receiver (MailSeq) or taken from each sender (MailSeen).
+type Seen struct {
+	From []world.EntityID
+	Seq  []uint64
+}
+
+func init() { persist.Register[Seen]("cluster.Seen") }
+
+func (s *Seen) last(from world.EntityID) uint64 {
+	if k, ok := slices.BinarySearch(s.From, from); ok && k < len(s.Seq) {
+		return s.Seq[k]
+	}
+	return 0
+}
+
+func (s Seen) with(from world.EntityID, seq uint64) Seen {
+	k, ok := slices.BinarySearch(s.From, from)
+	out := Seen{From: slices.Clone(s.From), Seq: slices.Clone(s.Seq)}
+	if ok {
+		out.Seq[k] = seq
+	} else {
+		out.From = slices.Insert(out.From, k, from)
+		out.Seq = slices.Insert(out.Seq, k, seq)
+	}
+	return out
+}
+
+// letter is one message on the wire.
+type letter struct {
+	_     struct{} `cbor:",toarray"`
+	From  world.EntityID
+	Seq   uint64
+	To    world.EntityID
+	Box   string
+	Value []byte // a persist document whose section "mail" is the message
+}
+
+var letterDec = func() cbor.DecMode {
+	dm, err := cbor.DecOptions{MaxNestedLevels: 4, IndefLength: cbor.IndefLengthForbidden}.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	return dm
+}()
+
+// zones maps a world to its zone, for Send from a frame.
+var zones sync.Map // *world.World -> *Zone
+
+// Of returns the zone whose world is w, or nil.
+func Of(w *world.World) *Zone {
+	if z, ok := zones.Load(w); ok {
+		return z.(*Zone)
+	}
+	return nil
+}
+
+// Send queues msg for the mailbox named box of entity `to`, wherever it lives, from entity
+// `from` of this zone (whose counter numbers it). Call it from a Step of the zone's world
+// or from the main program between ticks; the zone publishes queued mail at the end of the
+// tick, in the order sent. msg must be of a type persist can save. Cost: one persist
+// encoding.
+func (z *Zone) Send(from, to world.EntityID, box string, msg any) error {
+	if !z.w.Alive(from) {
+		return fmt.Errorf("cluster: send from entity %d: no such entity in zone %s", from, z.cfg.Name)
+	}
+	s := sim.NewScheduler(sim.Options{})
+	defer s.Close()
+	v, _, err := z.cfg.Codec.Save(s, persist.Section{Name: "mail", Value: msg})
+	if err != nil {
+		return fmt.Errorf("cluster: send from entity %d to %d: %w", from, to, err)
+	}
+	if len(v) > maxMailBytes {
+		return fmt.Errorf("cluster: send from entity %d to %d: %d bytes, more than %d", from, to, len(v), maxMailBytes)
+	}
+	sent, _ := MailSeq.Get(z.w, from)
+	seq := sent.last(to) + 1
+	MailSeq.Set(z.w, from, sent.with(to, seq))
+	z.mailOut = append(z.mailOut, letter{From: from, Seq: seq, To: to, Box: box, Value: v})
+	return nil
+}
+
+// postMail publishes the queued mail to the zones the directory names (step end).
+func (z *Zone) postMail(ctx context.Context) {
+	if len(z.mailOut) == 0 {
+		return
+	}
+	var keep []letter
+	for i, l := range z.mailOut {
+		to := z.cfg.Name
+		if !z.w.Alive(l.To) {
+			o, _, ok, err := z.dir.get(ctx, l.To)
+			if err != nil {
+				keep = z.mailOut[i:] // NATS is away: in order, next tick
+				break
+			}
+			if !ok {
+				z.log.Warn("cluster: mail to an unknown entity dropped", "from", l.From, "to", l.To)
+				continue
+			}
+			to = o.Zone
+		}
+		if err := z.publishLetter(ctx, to, l, ""); err != nil {
+			keep = z.mailOut[i:]
+			break
+		}
+	}
+	z.mailOut = keep
+}
+
+func (z *Zone) publishLetter(ctx context.Context, zone string, l letter, via string) error {
+	b, err := cbor.Marshal(l)
+	if err != nil {
+		return err
+	}
+	m := &nats.Msg{Subject: MailSubject + zone, Data: b, Header: nats.Header{}}
+	m.Header.Set(jetstream.MsgIDHeader, strconv.FormatUint(uint64(l.From), 10)+"-"+
+		strconv.FormatUint(uint64(l.To), 10)+"-"+strconv.FormatUint(l.Seq, 10)+via)
+	_, err = z.js.PublishMsg(ctx, m)
+	return err
+}
+
+// takeMail posts the mail waiting for the zone's entities (at a tick boundary).
+func (z *Zone) takeMail(ctx context.Context) {
+	batch, err := z.mail.FetchNoWait(256)
+	if err != nil {
+		return
+	}
+	for msg := range batch.Messages() {
+		var l letter
+		if err := letterDec.Unmarshal(msg.Data(), &l); err != nil {
+			z.log.Error("cluster: mail refused", "err", err)
+			_ = msg.Term()
+			continue
+		}
+		switch z.deliver(ctx, l) {
+		case mailDone:
+			_ = msg.Ack()
+		case mailLater:
+			_ = msg.NakWithDelay(20 * time.Millisecond)
+		case mailBad:
+			_ = msg.Term()
+		}
+	}
+}
+
+type mailOutcome int
+
+const (
+	mailDone  mailOutcome = iota // posted, a duplicate, or forwarded
+	mailLater                    // out of order, or the receiver is on its way here
+	mailBad
+)
+
+func (z *Zone) deliver(ctx context.Context, l letter) mailOutcome {
+	if !z.w.Alive(l.To) {
+		return z.forward(ctx, l)
+	}
+	seen, _ := MailSeen.Get(z.w, l.To)
+	switch last := seen.last(l.From); {
+	case l.Seq <= last:
+		return mailDone // delivered before
+	case l.Seq > last+1:
+		return mailLater // an earlier one is still on its way
+	}
+	mb := z.w.MailboxOf(l.To, l.Box)
+	if mb == 0 {
+		z.log.Warn("cluster: mail to a mailbox the entity does not have", "to", l.To, "box", l.Box)
+		MailSeen.Set(z.w, l.To, seen.with(l.From, l.Seq))
+		return mailDone
+	}
+	s, snap, err := z.cfg.Codec.Load(l.Value, sim.RestoreOptions{})
+	if err != nil {
+		z.log.Error("cluster: mail refused", "from", l.From, "to", l.To, "err", err)
+		return mailBad
+	}
+	s.Close()
+	if !world.PostAny(z.w, mb, snap.Section("mail")) {
+		return mailLater // the mailbox is full
+	}
+	MailSeen.Set(z.w, l.To, seen.with(l.From, l.Seq))
+	z.stats.MailIn++
+	return mailDone
+}
+
+// forward sends mail for an entity that is not here to where the directory says it is.
+func (z *Zone) forward(ctx context.Context, l letter) mailOutcome {
+	o, _, ok, err := z.dir.get(ctx, l.To)
+	switch {
+	case err != nil:
+		return mailLater
+	case !ok:
+		return mailDone // the entity despawned (its entry is deleted): nobody to deliver to
+	case o.Zone == z.cfg.Name:
+		return mailLater // on its way out: the target has not committed yet
+	}
+	if err := z.publishLetter(ctx, o.Zone, l, "-via-"+z.cfg.Name); err != nil {
+		return mailLater
+	}
+	z.stats.MailForwarded++
+	return mailDone
+}

@@ -1,0 +1,541 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stackworld/stackworld/world"
+)
+
+// The migration protocol. The directory entry of an entity is the one fact that says who
+// owns it; a migration is committed by one compare-and-set on it, and a zone writes a
+// journal entry before the steps a crash could interrupt, so that a zone restarted from
+// its last save finishes or undoes what it began.
+//
+// Source S, at a tick boundary, for the entities that crossed into zone T's region:
+//   1. journal "journal.S.out.<id>" = {to T, ids, epochs k+1, directory revisions}
+//   2. world.Export: the entities leave S's world; the payload is now the only copy
+//   3. publish the payload to the stream (subject stackworld.migrate.T, dedup id), wait
+//      for the stream's ack (retried every tick while NATS is away); a save waits for it
+// Target T, at a tick boundary, for each payload its consumer delivers:
+//   4. journal "journal.T.in.<seq>"
+//   5. directory e: {S, k} at the revision S had -> {T, k+1} (compare-and-set: commit)
+//   6. world.Import of the entities whose step 5 succeeded
+//   7. ack the message
+// A save settles the journal entries written before it (they are deleted after it).
+// Recovery, from the last save:
+//   - S, for each out entry: an entity of the restored world whose entry is unchanged is
+//     taken back ({S, k} -> {S, k+1} at the same revision: T's step 5 then fails and T
+//     drops it); one T committed is dropped from S's restored world.
+//   - T, for each in entry: the payload is read again from the stream and steps 5-6 are
+//     redone: an entity T committed but lost (its save predates step 6) is imported again.
+// Whichever process dies at whichever step, exactly one world holds each entity.
+
+// ErrInFlight: Save was postponed because exported entities are not yet in the stream.
+var ErrInFlight = errors.New("cluster: migration in flight")
+
+// outgoing is a payload on its way to the stream.
+type outgoing struct {
+	msg     *nats.Msg
+	id      string
+	to      string
+	count   int
+	journal string
+}
+
+// Step runs one tick of the zone: it takes in the payloads that arrived, ticks the world,
+// and sends the entities that crossed into other zones' regions. It returns the world's
+// error from Tick, or ErrZoneDead.
+func (z *Zone) Step(ctx context.Context) error {
+	if z.dead != nil {
+		return z.dead
+	}
+	ctx, cancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
+	defer cancel()
+	if err := z.receive(ctx); err != nil {
+		return err
+	}
+	z.takeMail(ctx)
+	if err := z.w.Tick(); err != nil {
+		return err
+	}
+	z.forgetDespawned(ctx)
+	z.postMail(ctx)
+	if err := z.send(ctx); err != nil {
+		return err
+	}
+	if err := z.flush(ctx); err != nil {
+		return err
+	}
+	z.report(ctx)
+	return nil
+}
+
+// forgetDespawned deletes the directory entries of the entities that despawned in the
+// last tick (exported ones are no longer this zone's: their entries stay).
+func (z *Zone) forgetDespawned(ctx context.Context) {
+	for _, ev := range z.w.Events() {
+		if ev.Type != world.EventDespawn || z.w.Alive(ev.Entity) {
+			continue
+		}
+		rev, ok := z.revs[ev.Entity]
+		if !ok {
+			continue
+		}
+		delete(z.revs, ev.Entity)
+		delete(z.epochs, ev.Entity)
+		if err := z.dir.kv.Delete(ctx, dirKey(ev.Entity), jetstream.LastRevision(rev)); err != nil {
+			z.log.Warn("cluster: directory entry of a despawned entity kept", "entity", ev.Entity, "err", err)
+		}
+	}
+}
+
+// ---- source side ----
+
+// send starts a migration for the entities outside the zone's region.
+func (z *Zone) send(ctx context.Context) error {
+	m := z.zmap.Load()
+	var cand []world.EntityID
+	var dest []string
+	for i := range z.w.Entities() {
+		e := &z.w.Entities()[i]
+		to := m.ZoneAt(e.Pos.X)
+		if to == "" || to == z.cfg.Name {
+			continue
+		}
+		if _, ok := z.revs[e.ID]; ok { // else not (yet) ours in the directory
+			cand, dest = append(cand, e.ID), append(dest, to)
+		}
+	}
+	if len(cand) == 0 {
+		return nil
+	}
+	byZone := map[string][]world.EntityID{}
+	var targets []string
+	for i, err := range z.w.Exportable(cand) {
+		if err != nil {
+			continue // pinned: try again next tick
+		}
+		if byZone[dest[i]] == nil {
+			targets = append(targets, dest[i])
+		}
+		byZone[dest[i]] = append(byZone[dest[i]], cand[i])
+	}
+	slices.Sort(targets) // determinism: zones in name order
+	for _, to := range targets {
+		for chunk := range slices.Chunk(byZone[to], z.cfg.MaxBatch) {
+			if err := z.migrate(ctx, to, chunk); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Migrate moves entities ids to zone `to` now (steps 1-4), whatever their position.
+func (z *Zone) Migrate(ctx context.Context, to string, ids []world.EntityID) error {
+	if z.dead != nil {
+		return z.dead
+	}
+	for chunk := range slices.Chunk(ids, z.cfg.MaxBatch) {
+		if err := z.migrate(ctx, to, chunk); err != nil {
+			return err
+		}
+	}
+	return z.flush(ctx)
+}
+
+func (z *Zone) migrate(ctx context.Context, to string, ids []world.EntityID) error {
+	z.nextMig++
+	id := fmt.Sprintf("%s-%s-%d", z.cfg.Name, z.life, z.nextMig)
+	epochs, revs := make([]uint64, len(ids)), make([]uint64, len(ids))
+	for i, e := range ids {
+		epochs[i], revs[i] = z.epochs[e]+1, z.revs[e]
+	}
+	jkey := "journal." + z.cfg.Name + ".out." + id
+	jb, _ := json.Marshal(journalEntry{To: to, IDs: ids, Epochs: epochs, Revs: revs})
+	if _, err := z.zones.Put(ctx, jkey, jb); err != nil {
+		z.stats.Failures++
+		z.log.Warn("cluster: migration postponed: journal", "to", to, "err", err)
+		return nil // NATS is away: the entities stay and cross at a later tick
+	}
+	if err := z.fault("out.journaled"); err != nil {
+		return err
+	}
+	payload, err := z.w.Export(z.cfg.Codec, ids)
+	if err != nil {
+		z.stats.Failures++
+		z.log.Error("cluster: export failed; the entities stay", "err", err)
+		return nil // the journal entry settles as "not moved" (the directory did not change)
+	}
+	for _, e := range ids {
+		delete(z.revs, e)
+		delete(z.epochs, e)
+	}
+	if err := z.fault("out.exported"); err != nil {
+		return err
+	}
+	env := &envelope{ID: id, From: z.cfg.Name, To: to, Tick: z.w.Now(), Epochs: epochs, Revs: revs, Payload: payload}
+	b, err := env.encode()
+	if err != nil {
+		return fmt.Errorf("cluster: envelope: %w", err)
+	}
+	msg := &nats.Msg{Subject: MigrateSubject + to, Data: b, Header: nats.Header{}}
+	msg.Header.Set(jetstream.MsgIDHeader, id)
+	z.outbox = append(z.outbox, &outgoing{msg: msg, id: id, to: to, count: len(ids), journal: jkey})
+	z.stats.MigrationsOut += uint64(len(ids))
+	z.stats.BytesOut += uint64(len(b))
+	return nil
+}
+
+// flush publishes the outbox to the stream and waits for the acks (step 4). A payload
+// the stream did not take stays in the outbox for the next tick.
+func (z *Zone) flush(ctx context.Context) error {
+	if len(z.outbox) == 0 {
+		return nil
+	}
+	futures := make([]jetstream.PubAckFuture, len(z.outbox))
+	for i, o := range z.outbox {
+		f, err := z.js.PublishMsgAsync(o.msg)
+		if err != nil {
+			z.stats.Failures++
+			z.log.Warn("cluster: publish postponed", "migration", o.id, "err", err)
+			break
+		}
+		futures[i] = f
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var keep []*outgoing
+	for i, f := range futures {
+		if f == nil {
+			keep = append(keep, z.outbox[i])
+			continue
+		}
+		select {
+		case <-f.Ok():
+			z.journal = append(z.journal, z.outbox[i].journal)
+			z.event("out", z.outbox[i].id, z.outbox[i].to, z.outbox[i].count)
+		case err := <-f.Err():
+			z.stats.Failures++
+			z.log.Warn("cluster: publish failed; retrying", "migration", z.outbox[i].id, "err", err)
+			keep = append(keep, z.outbox[i])
+		case <-ctx.Done():
+			keep = append(keep, z.outbox[i])
+		}
+	}
+	z.outbox = keep
+	return z.fault("out.published")
+}
+
+// ---- target side ----
+
+// receive takes in the payloads waiting for the zone (steps 5-8).
+func (z *Zone) receive(ctx context.Context) error {
+	batch, err := z.cons.FetchNoWait(64)
+	if err != nil {
+		z.log.Debug("cluster: fetch", "err", err)
+		return nil // NATS is away: payloads wait in the stream
+	}
+	for msg := range batch.Messages() {
+		md, err := msg.Metadata()
+		if err != nil {
+			continue
+		}
+		if err := z.accept(ctx, msg.Data(), md.Sequence.Stream); err != nil {
+			if errors.Is(err, ErrZoneDead) {
+				return err
+			}
+			// NATS is away: the payload comes again after AckWait (accept is idempotent).
+			z.stats.Failures++
+			z.log.Warn("cluster: payload postponed", "seq", md.Sequence.Stream, "err", err)
+			return nil
+		}
+		if err := z.fault("in.imported"); err != nil {
+			return err
+		}
+		if err := msg.Ack(); err != nil {
+			z.log.Warn("cluster: ack", "err", err) // redelivered later: accept is idempotent
+		}
+	}
+	return nil
+}
+
+// accept runs steps 5-7 for the payload at stream sequence seq. It is idempotent: a
+// payload seen before changes nothing.
+func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
+	env, err := decodeEnvelope(data, z.cfg.Name)
+	if err != nil {
+		z.refuse(seq, err)
+		return nil
+	}
+	s, mig, err := world.DecodeMigration(z.cfg.Codec, env.Payload)
+	if err != nil {
+		z.refuse(seq, err)
+		return nil
+	}
+	defer s.Close()
+	if len(mig.Entities) != len(env.Epochs) {
+		z.refuse(seq, fmt.Errorf("%d entities for %d epochs", len(mig.Entities), len(env.Epochs)))
+		return nil
+	}
+	jkey := "journal." + z.cfg.Name + ".in." + strconv.FormatUint(seq, 10)
+	jb, _ := json.Marshal(journalEntry{Seq: seq})
+	if _, err := z.zones.Put(ctx, jkey, jb); err != nil {
+		return fmt.Errorf("cluster: journal: %w", err) // not acked: redelivered
+	}
+	if err := z.fault("in.journaled"); err != nil {
+		return err
+	}
+	cs := make([]cas, len(mig.Entities))
+	for i, m := range mig.Entities {
+		cs[i] = cas{ID: m.ID, Rev: env.Revs[i], Value: Owner{Zone: z.cfg.Name, Epoch: env.Epochs[i]}}
+	}
+	res, err := z.dir.setAll(ctx, cs)
+	if err != nil {
+		return err
+	}
+	keep := mig.Entities[:0]
+	for i, r := range res {
+		m := mig.Entities[i]
+		rev := r.Rev
+		if r.Err != nil {
+			var ok bool
+			if rev, ok, err = z.recommit(ctx, m.ID, env.From, env.Epochs[i]); err != nil {
+				return err
+			}
+			if !ok {
+				continue // taken back by the source, or gone on since: not ours
+			}
+		}
+		if z.w.Alive(m.ID) {
+			z.revs[m.ID], z.epochs[m.ID] = rev, env.Epochs[i]
+			continue // imported before (a redelivery)
+		}
+		z.revs[m.ID], z.epochs[m.ID] = rev, env.Epochs[i]
+		keep = append(keep, m)
+	}
+	if err := z.fault("in.committed"); err != nil {
+		return err
+	}
+	z.journal = append(z.journal, jkey)
+	if len(keep) == 0 {
+		return nil
+	}
+	mig.Entities = keep
+	if _, err := z.w.ImportDecoded(s, mig); err != nil {
+		// Checked by DecodeMigration; only a world that cannot take them is left (an id here
+		// already): the entities stay owned here in the directory and are reported.
+		z.stats.Failures++
+		z.log.Error("cluster: import failed after commit", "payload", seq, "err", err)
+		return nil
+	}
+	z.stats.MigrationsIn += uint64(len(keep))
+	z.stats.BytesIn += uint64(len(data))
+	z.event("in", env.ID, env.From, len(keep))
+	return nil
+}
+
+// recommit settles a commit whose compare-and-set failed: the entry may say the entity is
+// ours already (committed before a crash), or still the source's at the epoch before the
+// move under another revision (compare-and-set again), or anything else (not ours).
+func (z *Zone) recommit(ctx context.Context, id world.EntityID, from string, epoch uint64) (uint64, bool, error) {
+	for range 3 {
+		o, cur, ok, err := z.dir.get(ctx, id)
+		switch {
+		case err != nil:
+			return 0, false, err
+		case !ok:
+			return 0, false, nil
+		case o == Owner{Zone: z.cfg.Name, Epoch: epoch}:
+			return cur, true, nil
+		case o != Owner{Zone: from, Epoch: epoch - 1}:
+			return 0, false, nil
+		}
+		res, err := z.dir.setAll(ctx, []cas{{ID: id, Rev: cur, Value: Owner{Zone: z.cfg.Name, Epoch: epoch}}})
+		if err != nil {
+			return 0, false, err
+		}
+		if res[0].Err == nil {
+			return res[0].Rev, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// refuse logs and counts a payload that is not accepted; the zone goes on.
+func (z *Zone) refuse(seq uint64, err error) {
+	z.stats.Failures++
+	z.log.Error("cluster: migration payload refused", "seq", seq, "err", err)
+	z.event("refused", strconv.FormatUint(seq, 10), "", 0)
+}
+
+// event publishes a migration event for operators (best effort).
+func (z *Zone) event(kind, id, peer string, n int) {
+	b, _ := json.Marshal(map[string]any{"zone": z.cfg.Name, "event": kind, "migration": id, "peer": peer,
+		"entities": n, "tick": z.w.Now()})
+	_ = z.cfg.Conn.Publish(EventsSubject, b)
+}
+
+// ---- saves and recovery ----
+
+// Save writes the world to Config.SavePath and then settles the journal entries written
+// before it. Call it between steps.
+func (z *Zone) Save(ctx context.Context) error {
+	if z.dead != nil {
+		return z.dead
+	}
+	if err := z.flush(ctx); err != nil {
+		return err
+	}
+	if len(z.outbox) > 0 {
+		// A save without the exported entities while their payload is only in memory
+		// would lose them in a crash.
+		return fmt.Errorf("%w: %d payloads not yet in the stream", ErrInFlight, len(z.outbox))
+	}
+	if _, err := z.w.SaveFile(world.DefaultCodec(), z.cfg.SavePath); err != nil {
+		return err
+	}
+	if err := z.fault("saved"); err != nil {
+		return err
+	}
+	var left []string
+	for _, k := range z.journal {
+		if err := z.zones.Delete(ctx, k); err != nil {
+			left = append(left, k) // harmless: recovery of a settled entry changes nothing
+		}
+	}
+	z.journal = left
+	return nil
+}
+
+// recover settles the zone's journal entries after a restart from the last save.
+func (z *Zone) recover(ctx context.Context) error {
+	lister, err := z.zones.ListKeysFiltered(ctx, "journal."+z.cfg.Name+".>")
+	if err != nil {
+		return fmt.Errorf("cluster: recover: journal: %w", err)
+	}
+	var keys []string
+	for k := range lister.Keys() {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // determinism: settle in key order
+	for _, id := range z.entityIDs() {
+		o, rev, ok, err := z.dir.get(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !ok:
+			if err := z.claim(ctx, []world.EntityID{id}); err != nil {
+				return err
+			}
+		case o.Zone == z.cfg.Name:
+			z.revs[id], z.epochs[id] = rev, o.Epoch
+		}
+	}
+	for _, k := range keys {
+		e, err := z.zones.Get(ctx, k)
+		if err != nil {
+			continue
+		}
+		var j journalEntry
+		if err := json.Unmarshal(e.Value(), &j); err != nil {
+			continue
+		}
+		switch {
+		case strings.Contains(k, ".out."):
+			err = z.recoverOut(ctx, j)
+		case strings.Contains(k, ".in."):
+			err = z.recoverIn(ctx, j)
+		}
+		if err != nil {
+			return err
+		}
+		z.journal = append(z.journal, k)
+	}
+	// Entities of the restored world that the directory gives to another zone are stale.
+	var stale []world.EntityID
+	for _, id := range z.entityIDs() {
+		if _, ok := z.revs[id]; !ok {
+			stale = append(stale, id)
+		}
+	}
+	if len(stale) > 0 {
+		if _, err := z.w.Export(z.cfg.Codec, stale); err != nil {
+			return fmt.Errorf("cluster: recover: drop stale entities: %w", err)
+		}
+		z.stats.Dropped += uint64(len(stale))
+	}
+	return z.Save(ctx)
+}
+
+// recoverOut settles an outgoing migration: an entity of the restored world that the
+// target has not committed is taken back (its entry bumped to {S, k+1}, so that the
+// target's compare-and-set fails); one the target committed is dropped here.
+func (z *Zone) recoverOut(ctx context.Context, j journalEntry) error {
+	if len(j.Epochs) != len(j.IDs) || len(j.Revs) != len(j.IDs) {
+		return nil // not a journal entry this zone wrote
+	}
+	for i, id := range j.IDs {
+		if !z.w.Alive(id) {
+			continue // the save came after the export: the payload was in the stream
+		}
+		o, rev, ok, err := z.dir.get(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !ok || o.Zone != z.cfg.Name:
+			delete(z.revs, id) // committed by the target (or gone): stale here
+			continue
+		case rev != j.Revs[i]:
+			continue // taken back already
+		}
+		res, err := z.dir.setAll(ctx, []cas{{ID: id, Rev: rev, Value: Owner{Zone: z.cfg.Name, Epoch: j.Epochs[i]}}})
+		if err != nil {
+			return err
+		}
+		if res[0].Err == nil {
+			z.revs[id], z.epochs[id] = res[0].Rev, j.Epochs[i]
+			z.stats.Aborted++
+		} else {
+			delete(z.revs, id) // the target committed meanwhile
+		}
+	}
+	return nil
+}
+
+// recoverIn redoes an incoming migration from the payload kept in the stream.
+func (z *Zone) recoverIn(ctx context.Context, j journalEntry) error {
+	st, err := z.js.Stream(ctx, MigrationStream)
+	if err != nil {
+		return fmt.Errorf("cluster: recover: %w", err)
+	}
+	msg, err := st.GetMsg(ctx, j.Seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		z.log.Error("cluster: recover: payload no longer in the stream", "seq", j.Seq)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cluster: recover: payload %d: %w", j.Seq, err)
+	}
+	return z.accept(ctx, msg.Data, j.Seq)
+}
+
+func (z *Zone) entityIDs() []world.EntityID {
+	ents := z.w.Entities()
+	ids := make([]world.EntityID, len(ents))
+	for i, e := range ents {
+		ids[i] = e.ID
+	}
+	return ids
+}

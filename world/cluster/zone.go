@@ -1,0 +1,327 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+	"github.com/stackworld/stackworld/persist"
+	"github.com/stackworld/stackworld/world"
+)
+
+// Config configures a Zone.
+type Config struct {
+	// Name names the zone in subjects, keys and the zone map: 1 to 32 of [a-z0-9_-].
+	Name string
+	// Conn is the zone's NATS connection (Connect, or nats.Connect to an embedded server).
+	Conn *nats.Conn
+	// World is the zone's world: new, or loaded from SavePath after a restart (Recovering).
+	World *world.World
+	// Codec encodes and decodes migration payloads (its limits bound what a payload may
+	// claim). nil: persist.DefaultOptions().
+	Codec *persist.Codec
+	// Regions is the number of regions (vertical strips) of the map; Region is this zone's.
+	Regions, Region int
+	// SavePath is where Save writes the world; a restarted zone loads it.
+	SavePath string
+	// Recovering says World was loaded from SavePath after a stop: Open settles the
+	// migrations in the zone's journals. Otherwise Open claims every entity of World in the
+	// directory.
+	Recovering bool
+	// MaxBatch is the most entities one payload carries; batches are also cut to the
+	// connection's largest message. 0: 4096.
+	MaxBatch int
+	// AckWait is how long the stream waits for the zone to acknowledge a payload before it
+	// delivers it again (after a crash). 0: 30 s.
+	AckWait time.Duration
+	// OpTimeout bounds each NATS operation of a step, so that a zone whose connection is
+	// cut keeps ticking (its migrations wait). 0: 5 s.
+	OpTimeout time.Duration
+	// ReportEvery is how often the zone publishes its Report (0: DefaultReportEvery);
+	// SilentAfter is how old a peer's report may be before the zone reports it as not
+	// answering (0: DefaultSilentAfter).
+	ReportEvery, SilentAfter time.Duration
+	// Logger: nil means slog.Default().
+	Logger *slog.Logger
+	// Fault, for tests, is called at each step of a migration with the step's name; an
+	// error stops the zone there, as a crash would (the zone is dead: drop it and Open a
+	// new one from the last save).
+	Fault func(point string) error
+}
+
+var zoneName = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
+
+// ErrZoneDead: a Fault stopped the zone, or it was closed.
+var ErrZoneDead = errors.New("cluster: the zone has stopped")
+
+// A Zone is a World that belongs to a cluster: it owns one region of the map, moves
+// entities that cross into another zone's region to that zone, and takes in those that
+// cross into its own. Its methods are called from one goroutine (the zone's loop), as a
+// World's are.
+type Zone struct {
+	cfg   Config
+	w     *world.World
+	log   *slog.Logger
+	js    jetstream.JetStream
+	dir   directory
+	zones jetstream.KeyValue
+	cons  jetstream.Consumer
+	mail  jetstream.Consumer
+	zmap  atomic.Pointer[ZoneMap]
+	watch jetstream.KeyWatcher
+
+	revs    map[world.EntityID]uint64 // directory revision of each entity the zone owns
+	epochs  map[world.EntityID]uint64
+	nextMig uint64
+	life    string      // this incarnation of the zone: migration ids never repeat across restarts
+	outbox  []*outgoing // exported, not yet acknowledged by the stream
+	journal []string    // journal keys a save settles
+	mailOut []letter    // sent in this tick, published at its end
+	dead    error
+	stats   Stats
+
+	pub         atomic.Pointer[snapshotStats] // for the metrics collector
+	lastReport  time.Time
+	silent      map[string]bool
+	silentCount atomic.Int64
+}
+
+// Stats are a zone's counters (see also the Prometheus metrics).
+type Stats struct {
+	MigrationsOut, MigrationsIn uint64 // entities moved out and in
+	InFlight                    int    // entities exported whose payload the stream has not acknowledged
+	Failures                    uint64 // payloads refused, publishes failed, compare-and-sets lost
+	BytesOut, BytesIn           uint64
+	Aborted, Dropped            uint64 // recovery: migrations aborted here; stale copies dropped
+	MailIn, MailForwarded       uint64 // letters posted to entities here; letters sent on
+}
+
+// Open joins the cluster: it makes the buckets and the stream if they are missing, claims
+// the zone's region in the zone map, and either claims the world's entities in the
+// directory (a new zone) or settles its journals (Recovering).
+func Open(ctx context.Context, cfg Config) (*Zone, error) {
+	if !zoneName.MatchString(cfg.Name) {
+		return nil, fmt.Errorf("cluster: zone name %q: use 1 to 32 of a-z, 0-9, _ and -", cfg.Name)
+	}
+	if cfg.Conn == nil || cfg.World == nil {
+		return nil, errors.New("cluster: open: Config.Conn and Config.World are required")
+	}
+	if cfg.Codec == nil {
+		c, err := persist.DefaultOptions().Codec()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Codec = c
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 4096
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.OpTimeout <= 0 {
+		cfg.OpTimeout = 5 * time.Second
+	}
+	if cfg.ReportEvery <= 0 {
+		cfg.ReportEvery = DefaultReportEvery
+	}
+	if cfg.SilentAfter <= 0 {
+		cfg.SilentAfter = DefaultSilentAfter
+	}
+	if cfg.AckWait <= 0 {
+		cfg.AckWait = 30 * time.Second
+	}
+	z := &Zone{cfg: cfg, w: cfg.World, log: cfg.Logger.With("zone", cfg.Name),
+		revs: map[world.EntityID]uint64{}, epochs: map[world.EntityID]uint64{}, life: nuid.Next(), silent: map[string]bool{}}
+	if err := z.connect(ctx); err != nil {
+		return nil, err
+	}
+	m, _, err := claimRegion(ctx, z.zones, cfg.Name, cfg.Region, cfg.Regions, z.w.Config().Width)
+	if err != nil {
+		return nil, err
+	}
+	z.zmap.Store(m)
+	zones.Store(z.w, z)
+	if err := z.watchMap(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.Recovering {
+		err = z.recover(ctx)
+	} else {
+		err = z.claimAll(ctx)
+	}
+	if err != nil {
+		z.Close()
+		return nil, err
+	}
+	return z, nil
+}
+
+// connect makes (or finds) the buckets, the stream and the zone's consumer.
+func (z *Zone) connect(ctx context.Context) error {
+	js, err := jetstream.New(z.cfg.Conn, jetstream.WithPublishAsyncMaxPending(maxPending))
+	if err != nil {
+		return fmt.Errorf("cluster: jetstream: %w", err)
+	}
+	z.js = js
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DirectoryBucket, History: 1})
+	if err != nil {
+		return fmt.Errorf("cluster: bucket %s: %w", DirectoryBucket, err)
+	}
+	z.dir = directory{js: js, kv: kv, pre: "$KV." + DirectoryBucket + "."}
+	if z.zones, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ZonesBucket, History: 1}); err != nil {
+		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
+	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
+		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute, MaxMsgSize: -1})
+	if err != nil {
+		return fmt.Errorf("cluster: stream %s: %w", MigrationStream, err)
+	}
+	z.cons, err = js.CreateOrUpdateConsumer(ctx, MigrationStream, jetstream.ConsumerConfig{
+		Durable: "zone_" + z.cfg.Name, FilterSubject: MigrateSubject + z.cfg.Name,
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: z.cfg.AckWait, MaxAckPending: 1024,
+	})
+	if err != nil {
+		return fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
+	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
+		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute})
+	if err != nil {
+		return fmt.Errorf("cluster: stream %s: %w", MailStream, err)
+	}
+	z.mail, err = js.CreateOrUpdateConsumer(ctx, MailStream, jetstream.ConsumerConfig{
+		Durable: "mail_" + z.cfg.Name, FilterSubject: MailSubject + z.cfg.Name,
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: z.cfg.AckWait, MaxAckPending: 4096,
+	})
+	if err != nil {
+		return fmt.Errorf("cluster: mail consumer of zone %s: %w", z.cfg.Name, err)
+	}
+	return nil
+}
+
+// watchMap keeps the zone map current as other zones claim their regions.
+func (z *Zone) watchMap(ctx context.Context) error {
+	wt, err := z.zones.Watch(context.Background(), "map", jetstream.UpdatesOnly())
+	if err != nil {
+		return fmt.Errorf("cluster: watch the zone map: %w", err)
+	}
+	z.watch = wt
+	go func() {
+		for e := range wt.Updates() {
+			if e == nil {
+				continue
+			}
+			var m ZoneMap
+			if err := jsonUnmarshal(e.Value(), &m); err == nil && len(m.Regions) == len(z.zmap.Load().Regions) {
+				z.zmap.Store(&m)
+			}
+		}
+	}()
+	return nil
+}
+
+// World returns the zone's world.
+func (z *Zone) World() *world.World { return z.w }
+
+// Name returns the zone's name.
+func (z *Zone) Name() string { return z.cfg.Name }
+
+// Map returns the current zone map (read only).
+func (z *Zone) Map() *ZoneMap { return z.zmap.Load() }
+
+// Stats returns the zone's counters.
+func (z *Zone) Stats() Stats {
+	s := z.stats
+	s.InFlight = 0
+	for _, o := range z.outbox {
+		s.InFlight += o.count
+	}
+	return s
+}
+
+// Idle reports whether no migration of the zone is in flight: its outbox is empty and no
+// payload waits for it in the stream (delivered or not). It asks the server.
+func (z *Zone) Idle(ctx context.Context) (bool, error) {
+	if len(z.outbox) > 0 || len(z.mailOut) > 0 {
+		return false, nil
+	}
+	for _, c := range []jetstream.Consumer{z.cons, z.mail} {
+		info, err := c.Info(ctx)
+		if err != nil {
+			return false, fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
+		}
+		if info.NumPending != 0 || info.NumAckPending != 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Owns reports whether the directory revision of entity id is known here (the zone owns it).
+func (z *Zone) Owns(id world.EntityID) bool { _, ok := z.revs[id]; return ok }
+
+// Close stops watching the zone map. It does not close the connection or the world.
+func (z *Zone) Close() {
+	zones.CompareAndDelete(z.w, z)
+	if z.watch != nil {
+		_ = z.watch.Stop()
+		z.watch = nil
+	}
+	if z.dead == nil {
+		z.dead = ErrZoneDead
+	}
+}
+
+// fault calls the test hook at point; an error kills the zone.
+func (z *Zone) fault(point string) error {
+	if z.cfg.Fault == nil {
+		return nil
+	}
+	if err := z.cfg.Fault(point); err != nil {
+		z.dead = fmt.Errorf("%w: fault at %s: %w", ErrZoneDead, point, err)
+		return z.dead
+	}
+	return nil
+}
+
+// claimAll creates a directory entry for every entity of the world that has none.
+func (z *Zone) claimAll(ctx context.Context) error {
+	ents := z.w.Entities()
+	ids := make([]world.EntityID, len(ents))
+	for i, e := range ents {
+		ids[i] = e.ID
+	}
+	return z.claim(ctx, ids)
+}
+
+// claim creates directory entries owned by this zone for ids (new entities).
+func (z *Zone) claim(ctx context.Context, ids []world.EntityID) error {
+	for chunk := range slices.Chunk(ids, 8192) {
+		cs := make([]cas, len(chunk))
+		for i, id := range chunk {
+			cs[i] = cas{ID: id, Value: Owner{Zone: z.cfg.Name}}
+		}
+		res, err := z.dir.setAll(ctx, cs)
+		if err != nil {
+			return err
+		}
+		for i, r := range res {
+			if r.Err != nil {
+				return fmt.Errorf("cluster: zone %s: claim entity %d: %w (entity ids must be unique across zones)", z.cfg.Name, chunk[i], r.Err)
+			}
+			z.revs[chunk[i]], z.epochs[chunk[i]] = r.Rev, 0
+		}
+	}
+	return nil
+}
+
+// maxPending bounds the asynchronous publishes in flight: the largest directory batch.
+const maxPending = 1 << 15

@@ -1,0 +1,406 @@
+package world
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/stackworld/stackworld/persist"
+	"github.com/stackworld/stackworld/sim"
+)
+
+// Migration: moving running entities from one World to another (another process, another
+// machine) between ticks.
+//
+// Export takes entities out of a world at a tick boundary with everything that is theirs:
+// the entity record, its tasklet exactly where it is (every frame and resume point, value
+// slot, pending error, flags, the channel wait with its deadline, the sleep with its wake
+// tick), its mailboxes with the messages queued in them, and its components. They go into
+// one persist document (the payload): a scheduler of paused tasklets plus the section
+// "migration". Import decodes a payload with the checked decoder of saves (its limits
+// apply: a payload is untrusted input), checks it whole, and only then adds the entities:
+// tasklet ids and channel ids are new (local to the importing world), entity ids are kept.
+// Waits are relative: a tasklet that had 3 ticks left to sleep sleeps 3 more ticks after
+// the import, whatever the two clocks say.
+//
+// What can move. Channel ids are local to a world, so every channel handle in a moving
+// entity's data (frames, value slot, queued messages, components, its AoI notify mailbox)
+// must be one of its own mailboxes (mapped to the new mailboxes) or a named channel
+// (mapped by name; the importing world makes it if it has none). An entity whose data holds
+// any other channel, whose tasklet waits on a channel that is not its own, or that is
+// monitored by (or monitors into) a mailbox that stays, is pinned: Export refuses it with
+// ErrPinned, and a caller retries at a later tick, when the wait is over. A hard tasklet
+// never moves. Other tasklets the entity started (timers, helpers) are not the entity's
+// and stay. The area of interest is recomputed by the importing world (its neighbours
+// differ), so enter events follow the move.
+
+// MigrationVersion is the version of the migration section's layout.
+const MigrationVersion = 1
+
+// MigrationSection is the name of the payload's section.
+const MigrationSection = "migration"
+
+// Limits on a payload, beside the persist codec's.
+const (
+	// MaxMigrants is the most entities one payload carries.
+	MaxMigrants = 1 << 20
+	// MaxMigrantMailboxes is the most mailboxes one migrating entity owns.
+	MaxMigrantMailboxes = 64
+	// maxNameBytes bounds kind, mailbox, channel and component names.
+	maxNameBytes = 256
+)
+
+// ErrPinned: an entity cannot move now (see the package's migration notes).
+var ErrPinned = errors.New("entity is pinned to its world")
+
+// ErrBadPayload: a migration payload is corrupt, hostile or does not fit this world.
+var ErrBadPayload = errors.New("bad migration payload")
+
+func init() {
+	persist.Register[Migration]("world.Migration")
+}
+
+// Migration is the section of a migration payload: the entities, in export order.
+type Migration struct {
+	Version  uint32
+	Tick     uint64 // the exporting world's tick
+	Entities []Migrant
+}
+
+// Migrant is one entity of a payload. Channel ids are the exporting world's.
+type Migrant struct {
+	ID       EntityID
+	Kind     string
+	State    uint16
+	X, Y     int32
+	VX, VY   int32
+	Interest int32
+	Notify   sim.ChanID // one of Mailboxes, or 0
+	// Tasklet is the id of the entity's tasklet in the payload's scheduler, 0 for none;
+	// the tasklet is saved paused and Wait says where it really was.
+	Tasklet    sim.ID
+	Wait       Wait
+	Mailboxes  []MailboxSnapshot // the entity's own, in the exporting world's creation order
+	Named      []NamedChannel    // named channels its data refers to
+	Components []EntityComponent
+}
+
+// Wait is where a migrating tasklet was: runnable, paused, blocked (direction, channel —
+// one of the entity's mailboxes — and ticks left to its receive deadline, 0 none) or
+// sleeping (ticks left, at least 1).
+type Wait struct {
+	State   sim.State
+	Dir     int8
+	Channel sim.ChanID
+	Ticks   uint64
+}
+
+// EntityComponent is one component value of a migrating entity.
+type EntityComponent struct {
+	Name  string
+	Value any
+}
+
+// ---- export ----
+
+// CanExport reports why entity id cannot be exported now (ErrPinned, or no such entity),
+// or nil. Cost: a walk of the entity's data.
+func (w *World) CanExport(id EntityID) error {
+	if err := w.s.CanSnapshot(); err != nil {
+		return fmt.Errorf("world: export entity %d: %w", id, err)
+	}
+	_, _, err := w.emigrant(id, w.exportIndex())
+	return err
+}
+
+// Exportable reports for each of ids why it cannot be exported now (as CanExport), or nil.
+// Cost: O(mailboxes + monitors) once, plus a walk of each entity's data.
+func (w *World) Exportable(ids []EntityID) []error {
+	out := make([]error, len(ids))
+	if err := w.s.CanSnapshot(); err != nil {
+		for i := range out {
+			out[i] = fmt.Errorf("world: export entity %d: %w", ids[i], err)
+		}
+		return out
+	}
+	ix := w.exportIndex()
+	for i, id := range ids {
+		_, _, out[i] = w.emigrant(id, ix)
+	}
+	return out
+}
+
+// exportIndex is what emigrant looks up, gathered once per export: named channels by id,
+// mailboxes by owner, monitors by mailbox.
+type exportIndex struct {
+	named     map[sim.ChanID]string
+	boxes     map[EntityID][]sim.ChanID
+	monitored map[sim.ChanID]sim.ID
+}
+
+func (w *World) exportIndex() *exportIndex {
+	ix := &exportIndex{named: w.namedByID(), boxes: map[EntityID][]sim.ChanID{}, monitored: map[sim.ChanID]sim.ID{}}
+	for _, id := range w.mailIDs {
+		if o := w.mail[id].Owner(); o != 0 {
+			ix.boxes[o] = append(ix.boxes[o], id)
+		}
+	}
+	for tid, mb := range w.monitor { // determinism: builds a map; the tasklet kept for a mailbox is named only in an error
+		if prev, ok := ix.monitored[mb]; !ok || tid < prev {
+			ix.monitored[mb] = tid
+		}
+	}
+	return ix
+}
+
+// Export removes the entities ids from w and returns them as one payload encoded with c,
+// for Import into another world. Call it from the main program between ticks. Either all
+// of them leave or, with an error naming the first that cannot (ErrPinned, unknown,
+// duplicate, or a value persist cannot encode), none does and w is unchanged. The payload
+// is the only copy: keep it until the importing side has it (Import it back into w to
+// undo). Cost: O(size of the entities' data) plus one persist save.
+func (w *World) Export(c *persist.Codec, ids []EntityID) ([]byte, error) {
+	if err := w.s.CanSnapshot(); err != nil {
+		return nil, fmt.Errorf("world: export: %w", err)
+	}
+	if len(ids) > MaxMigrants {
+		return nil, fmt.Errorf("world: export: %d entities, more than the %d of one payload", len(ids), MaxMigrants)
+	}
+	ix := w.exportIndex()
+	mig := &Migration{Version: MigrationVersion, Tick: w.Now(), Entities: make([]Migrant, 0, len(ids))}
+	img := &sim.Image{Tick: w.Now(), NextID: 2, NextChan: 1}
+	seen := make(map[EntityID]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			return nil, fmt.Errorf("world: export: entity %d listed twice", id)
+		}
+		seen[id] = true
+		m, t, err := w.emigrant(id, ix)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil {
+			m.Tasklet = img.NextID
+			img.NextID++
+			addPaused(img, m.Tasklet, t)
+		}
+		mig.Entities = append(mig.Entities, m)
+	}
+	data, err := encodeMigration(c, img, mig)
+	if err != nil {
+		return nil, fmt.Errorf("world: export: %w", err)
+	}
+	dropped := false
+	for _, m := range mig.Entities {
+		dropped = w.leave(m) || dropped
+	}
+	if dropped {
+		w.mailIDs = slices.DeleteFunc(w.mailIDs, func(id sim.ChanID) bool { return w.mail[id] == nil })
+	}
+	return data, nil
+}
+
+// emigrant gathers entity id's Migrant and its tasklet (nil if none), checking that it
+// can move.
+func (w *World) emigrant(id EntityID, ix *exportIndex) (Migrant, *sim.Tasklet, error) {
+	pinned := func(format string, a ...any) error {
+		return fmt.Errorf("world: export entity %d: %w: %s", id, ErrPinned, fmt.Sprintf(format, a...))
+	}
+	i, ok := w.index(id)
+	if !ok {
+		return Migrant{}, nil, fmt.Errorf("world: export entity %d: no such entity", id)
+	}
+	e := &w.ents[i]
+	m := Migrant{ID: id, Kind: w.kinds[e.Kind], State: e.State, X: e.Pos.X, Y: e.Pos.Y, VX: e.Vel.X, VY: e.Vel.Y,
+		Interest: e.Interest, Notify: e.Notify}
+	own := map[sim.ChanID]bool{}
+	for _, mid := range ix.boxes[id] {
+		q := w.mail[mid]
+		own[mid] = true
+		m.Mailboxes = append(m.Mailboxes, MailboxSnapshot{ID: mid, Owner: id, Name: q.Name(), Values: q.values()})
+	}
+	if len(m.Mailboxes) > MaxMigrantMailboxes {
+		return m, nil, pinned("it owns %d mailboxes (limit %d)", len(m.Mailboxes), MaxMigrantMailboxes)
+	}
+	t := w.tasks[i]
+	if t != nil && !t.Alive() {
+		t = nil
+	}
+	if t != nil {
+		if err := w.checkTasklet(t, own, pinned); err != nil {
+			return m, nil, err
+		}
+		m.Wait = Wait{State: t.State(), Dir: int8(t.BlockedDir()), Channel: t.BlockedOn()}
+		if wk := t.WakeTick(); wk != 0 {
+			m.Wait.Ticks = wk - w.Now()
+		}
+	}
+	for _, mb := range m.Mailboxes {
+		if ch := w.s.Channel(mb.ID); ch != nil && ch.Balance() != 0 && (t == nil || t.BlockedOn() != mb.ID || ch.Balance() != int(t.BlockedDir())) {
+			return m, nil, pinned("other tasklets wait on its mailbox %d", mb.ID)
+		}
+	}
+	for _, mb := range ix.boxes[id] {
+		if tid, ok := ix.monitored[mb]; ok {
+			return m, nil, pinned("its mailbox %d receives the exit of tasklet %d, which stays", mb, tid)
+		}
+	}
+	for _, name := range w.componentNames() {
+		if g, ok := w.comps[name].(valueGetter); ok {
+			if v, ok := g.valueOf(id); ok {
+				m.Components = append(m.Components, EntityComponent{Name: name, Value: v})
+			}
+		}
+	}
+	refs := map[sim.ChanID]bool{}
+	check := func(ch sim.ChanID) (sim.ChanID, error) {
+		switch {
+		case own[ch]:
+		case ix.named[ch] != "":
+			refs[ch] = true
+		default:
+			return ch, fmt.Errorf("channel %d is neither one of the entity's mailboxes nor a named channel", ch)
+		}
+		return ch, nil
+	}
+	if err := w.eachHandle(&m, t, check); err != nil {
+		return m, nil, pinned("%v", err)
+	}
+	for ch := range refs { // determinism: sorted below
+		m.Named = append(m.Named, NamedChannel{Name: ix.named[ch], ID: ch})
+	}
+	slices.SortFunc(m.Named, func(a, b NamedChannel) int { return int(a.ID) - int(b.ID) })
+	return m, t, nil
+}
+
+// checkTasklet pins an entity whose tasklet cannot move.
+func (w *World) checkTasklet(t *sim.Tasklet, own map[sim.ChanID]bool, pinned func(string, ...any) error) error {
+	switch {
+	case !t.Restorable():
+		return pinned("tasklet %d is a hard tasklet", t.ID())
+	case t.IsCurrent():
+		return pinned("tasklet %d is running", t.ID())
+	case t.Blocked() && !own[t.BlockedOn()]:
+		return pinned("tasklet %d waits on channel %d, which is not the entity's own", t.ID(), t.BlockedOn())
+	case t.State() == sim.StateWatching:
+		return pinned("tasklet %d is a watchdog", t.ID())
+	}
+	if mb, ok := w.monitor[t.ID()]; ok && !own[mb] {
+		return pinned("tasklet %d is monitored by mailbox %d, which stays", t.ID(), mb)
+	}
+	return nil
+}
+
+// eachHandle calls f for every channel handle in m's data and in tasklet t's frames and
+// value slot (live values: f must return its argument unchanged).
+func (w *World) eachHandle(m *Migrant, t *sim.Tasklet, f func(sim.ChanID) (sim.ChanID, error)) error {
+	if m.Notify != 0 {
+		if _, err := f(m.Notify); err != nil {
+			return fmt.Errorf("AoI notify: %w", err)
+		}
+	}
+	if t != nil {
+		k := 0
+		var err error
+		t.Frames(func(fr sim.Frame, _ sim.PC) bool {
+			if err = mapHandles(reflect.ValueOf(&fr).Elem(), f); err != nil {
+				err = fmt.Errorf("tasklet %d, frame %d (%T): %w", t.ID(), k, fr, err)
+			}
+			k++
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+		if v := t.TempVal(); v != nil {
+			if err := mapHandles(reflect.ValueOf(&v).Elem(), f); err != nil {
+				return fmt.Errorf("tasklet %d, value slot: %w", t.ID(), err)
+			}
+		}
+	}
+	return mapMigrantData(m, f)
+}
+
+// mapMigrantData maps the handles in m's mailbox messages and components.
+func mapMigrantData(m *Migrant, f func(sim.ChanID) (sim.ChanID, error)) error {
+	for _, mb := range m.Mailboxes {
+		if err := mapHandles(reflect.ValueOf(mb.Values), f); err != nil {
+			return fmt.Errorf("mailbox %d: %w", mb.ID, err)
+		}
+	}
+	for k := range m.Components {
+		if err := mapHandles(reflect.ValueOf(&m.Components[k].Value).Elem(), f); err != nil {
+			return fmt.Errorf("component %q: %w", m.Components[k].Name, err)
+		}
+	}
+	return nil
+}
+
+// addPaused adds t to img as a paused tasklet with id; where it waits is in Migrant.Wait.
+func addPaused(img *sim.Image, id sim.ID, t *sim.Tasklet) {
+	ts := t.Saved()
+	ts.ID, ts.State, ts.Dir, ts.Channel, ts.Wake = id, sim.StatePaused, 0, 0, 0
+	ts.FrameStart = uint32(len(img.Frames))
+	t.Frames(func(f sim.Frame, pc sim.PC) bool {
+		img.Frames = append(img.Frames, sim.FrameState{Frame: f, PC: pc})
+		return true
+	})
+	img.Tasklets = append(img.Tasklets, ts)
+}
+
+// encodeMigration restores img into a scheduler of its own and saves it with mig.
+func encodeMigration(c *persist.Codec, img *sim.Image, mig *Migration) ([]byte, error) {
+	s := sim.NewScheduler(sim.Options{})
+	defer s.Close()
+	if err := s.Restore(img, sim.RestoreOptions{}); err != nil {
+		return nil, err
+	}
+	data, _, err := c.Save(s, persist.Section{Name: MigrationSection, Value: mig})
+	return data, err
+}
+
+// leave takes exported entity m out of w: its tasklet released (not killed), its
+// mailboxes dropped at once (a Post to them reports false from now on), the entity gone.
+// It reports whether it dropped mailboxes (the caller then compacts mailIDs, once).
+func (w *World) leave(m Migrant) bool {
+	if t := w.TaskletOf(m.ID); t != nil && t.Alive() {
+		_, _ = w.s.Release(t) // cannot fail: checked by emigrant
+		delete(w.monitor, t.ID())
+	}
+	for _, mb := range m.Mailboxes {
+		_ = w.s.DropChannel(mb.ID) // cannot fail: nobody waits (checked)
+		w.mail[mb.ID] = nil
+	}
+	w.Despawn(m.ID) // its tasklet is dead: nothing is killed
+	return len(m.Mailboxes) > 0
+}
+
+// namedByID returns the named channels by id.
+func (w *World) namedByID() map[sim.ChanID]string {
+	out := make(map[sim.ChanID]string, len(w.names))
+	for name, id := range w.names { // determinism: builds a map
+		out[id] = name
+	}
+	return out
+}
+
+// valueGetter reads one entity's component value.
+type valueGetter interface{ valueOf(id EntityID) (any, bool) }
+
+func (s *compStore[C]) valueOf(id EntityID) (any, bool) {
+	v, ok := s.m[id]
+	return v, ok
+}
+
+// MailboxOf returns the id of the mailbox named name that entity owner owns, or 0: how a
+// message addressed to an entity (which may have moved here from another world, with new
+// channel ids) finds its mailbox. Cost: O(mailboxes).
+func (w *World) MailboxOf(owner EntityID, name string) sim.ChanID {
+	for _, id := range w.mailIDs {
+		if q := w.mail[id]; q.Owner() == owner && q.Name() == name {
+			return id
+		}
+	}
+	return 0
+}

@@ -274,7 +274,7 @@ func TestImportRefusesCraftedPayloads(t *testing.T) {
 		{frame(7), func(m *world.Migrant) { m.Notify = 3 }, "entity 9: AoI notify channel 3 is not one of its mailboxes"},
 		{frame(7), func(m *world.Migrant) { m.Components = []world.EntityComponent{{Name: "nope"}} }, `entity 9: component "nope" is not registered (world.RegisterComponent)`},
 		{frame(7), func(m *world.Migrant) { m.Components = []world.EntityComponent{{Name: Home.Name(), Value: "x"}} }, `entity 9: component "world_test.Home": entity 9: saved message of type string does not fit sim.ChanID`},
-		{frame(7), func(m *world.Migrant) { m.ID = 0 }, "entity 0: id out of range [1, 268435455]"},
+		{frame(7), func(m *world.Migrant) { m.ID = 0 }, "entity 0: id 0 has serial 0 (no entity is ever minted with it)"},
 		{frame(7), func(m *world.Migrant) { m.Wait.Ticks = 1 << 50 }, "entity 9: 1125899906842624 ticks to wait (limit 281474976710656)"},
 	} {
 		m := good()

@@ -49,6 +49,9 @@ func (f *Spawner) Step(t *sim.T) sim.Op {
 		}
 		for range n {
 			id := w.SpawnEntity(f.Kind, RandomIn(w, f.Area), f.Brain.New)
+			if id == 0 {
+				return t.Raise(fmt.Errorf("actors: spawner of %s: the world's entity ids are used up (%d issued)", w.KindName(f.Kind), uint64(world.MaxEntitySerial)))
+			}
 			f.Alive = append(f.Alive, id)
 			f.Spawned++
 		}

@@ -60,6 +60,7 @@ type fileType struct {
 	pcs     []string
 	ref     *typeRef // typed mode: the registered entry
 	problem error    // typed mode: why values of this type cannot be loaded
+	pcMap   []int32  // typed mode: the program's resume point for each of the file's (resume.go)
 }
 
 // decoded is a document read by a decoder.
@@ -226,8 +227,8 @@ func (d *decoder) scheduler() {
 	d.stats = sim.Stats{Steps: r.uint(), Switches: r.uint(), Preempted: r.uint(), Spawned: r.uint()}
 	switch {
 	case r.err != nil:
-	case nextID < 2 || nextID > math.MaxUint32:
-		r.failk(ErrInconsistent, "next tasklet id %d out of range [2, %d]", nextID, uint32(math.MaxUint32))
+	case nextID < 2 || nextID > uint64(sim.MaxID)+1:
+		r.failk(ErrInconsistent, "next tasklet id %d out of range [2, %d]", nextID, uint64(sim.MaxID)+1)
 	case nextChan < 1:
 		r.failk(ErrInconsistent, "next channel id 0 (channel ids start at 1)")
 	case nextChan > uint64(d.lim.MaxChannels):
@@ -502,7 +503,13 @@ func (d *decoder) frameColumn() {
 			r.failk(g.bad.(*problem).kind, "%s", g.bad)
 			break
 		}
-		d.sink.frame(j, g, sim.PC(pc))
+		at, err := g.ft.resumePoint(pc, d.schema)
+		if err != nil {
+			d.frameAt(j)
+			r.failk(ErrLayout, "%s", err)
+			break
+		}
+		d.sink.frame(j, g, at)
 		g.next++
 	}
 }

@@ -20,7 +20,7 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	f, err := os.CreateTemp(dir, tempName(base))
 	if err != nil {
 		return fmt.Errorf("persist: save %s: %w", path, err)
 	}
@@ -131,4 +131,90 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// IsSnapshotFile reports whether the file at path begins as a snapshot does: a CBOR array
+// whose first element is Magic. It reads at most 64 bytes and does not check the rest: a
+// damaged snapshot is still a snapshot (to be replaced by a good one). A missing file is
+// reported as an error for which errors.Is(err, fs.ErrNotExist) holds.
+func IsSnapshotFile(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var head [64]byte
+	n, err := io.ReadFull(f, head[:])
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	r := reader{b: head[:n]}
+	m, k := r.head()
+	magic := r.rawBytes(majText, 64, "magic")
+	return r.err == nil && m == majArray && k >= 2 && string(magic) == Magic, nil
+}
+
+// tempName is the pattern of WriteFileAtomic's temporary files beside path's base name.
+func tempName(base string) string { return "." + base + ".tmp*" }
+
+// RemoveStaleTemps removes the temporary files WriteFileAtomic leaves beside path when a
+// process is killed midway (.NAME.tmp followed by digits), and returns their paths. Call it
+// before saving to path again, never while another process may be saving there. It touches
+// no other file.
+func RemoveStaleTemps(path string) ([]string, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("persist: clean %s: %w", dir, err)
+	}
+	prefix := "." + base + ".tmp"
+	var removed []string
+	var errs []error
+	for _, e := range entries { // determinism: ReadDir sorts by name
+		name := e.Name()
+		if !e.Type().IsRegular() || len(name) <= len(prefix) || name[:len(prefix)] != prefix || !allDigits(name[len(prefix):]) {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if err := os.Remove(p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, p)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return removed, fmt.Errorf("persist: clean %s: %w", dir, err)
+	}
+	return removed, nil
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// CheckSaveDir reports whether WriteFileAtomic can save to path: its directory exists and
+// takes a new file (it creates and removes one of its temporary files).
+func CheckSaveDir(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, tempName(base))
+	if err != nil {
+		return fmt.Errorf("persist: cannot save %s: folder %s: %w", path, dir, unwrapPath(err))
+	}
+	name := f.Name()
+	f.Close()
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("persist: cannot save %s: %w", path, err)
+	}
+	return nil
 }

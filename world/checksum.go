@@ -100,11 +100,16 @@ func (w *World) checksum() uint64 {
 	h.word(uint64(len(w.ents)))
 	for i := range w.ents {
 		e := &w.ents[i]
-		h.word(uint64(e.ID) | uint64(e.Kind)<<32 | uint64(e.State)<<48)
+		h.word(uint64(uint32(e.ID)) | uint64(e.Kind)<<32 | uint64(e.State)<<48)
 		h.word(uint64(uint32(e.Pos.X)) | uint64(uint32(e.Pos.Y))<<32)
 		h.word(uint64(uint32(e.Vel.X)) | uint64(uint32(e.Vel.Y))<<32)
-		h.word(uint64(uint32(e.Interest)) | uint64(e.Tasklet)<<32)
+		h.word(uint64(uint32(e.Interest)) | uint64(uint32(e.Tasklet))<<32)
 		h.word(uint64(e.Notify))
+		// the high halves of the ids, in a word of their own only when one is not 0, so
+		// that worlds of zone 0 below 2^32 ids keep the checksums they always had
+		if hi := uint64(e.ID)>>32 | uint64(e.Tasklet)>>32<<32; hi != 0 {
+			h.word(hi)
+		}
 	}
 	return uint64(h)
 }

@@ -7,9 +7,35 @@ import (
 	"github.com/stackworld/stackworld/sim"
 )
 
-// EntityID identifies an entity. IDs are counters saved with the world, never reused;
-// 0 means "no entity".
-type EntityID uint32
+// EntityID identifies an entity, uniquely across the zones of a game without coordination:
+// the high ZoneBits bits hold the zone that minted it (Config.Zone), the rest a serial that
+// the zone counts up from 1 and saves with the world. IDs are never reused and never wrap;
+// 0 means "no entity". In zone 0 an id is its serial: 1, 2, 3, ...
+type EntityID uint64
+
+// The layout of an EntityID.
+const (
+	// ZoneBits is the width of the minting zone in an EntityID.
+	ZoneBits = 16
+	// SerialBits is the width of the serial in an EntityID.
+	SerialBits = 64 - ZoneBits
+	// MaxEntitySerial is the last serial a zone issues. The all-ones serial above it is
+	// never issued: a world whose next id has it has used up its ids, and NewEntity returns
+	// 0 (at a million spawns per second, after about nine years).
+	MaxEntitySerial = 1<<SerialBits - 2
+	serialMask      = 1<<SerialBits - 1
+)
+
+// MakeEntityID returns the id of serial (at most MaxEntitySerial) in zone.
+func MakeEntityID(zone uint16, serial uint64) EntityID {
+	return EntityID(uint64(zone)<<SerialBits | serial&serialMask)
+}
+
+// Zone returns the zone that minted id.
+func (id EntityID) Zone() uint16 { return uint16(id >> SerialBits) }
+
+// Serial returns id's serial within its zone.
+func (id EntityID) Serial() uint64 { return uint64(id) & serialMask }
 
 // Kind is an entity kind, registered by name with World.Kind. Names are saved; the numbers
 // are stable within a world (and across its saves).
@@ -101,18 +127,17 @@ func (w *World) KindName(k Kind) string {
 // Kinds returns the registered kind names, by number. Read only.
 func (w *World) Kinds() []string { return w.kinds }
 
-// MaxEntityID is the highest entity id: ids are never reused, and the world keeps an index
-// of about 4 bytes per id issued so far, in pages of 1024 ids allocated as they are used.
-const MaxEntityID = 1<<28 - 1
-
-// NewEntity adds an entity of kind k at pos (clamped into the map) and returns its id. It
-// enters the spatial index at the end of the tick. It panics past MaxEntityID ids.
+// NewEntity adds an entity of kind k at pos (clamped into the map) and returns its id, the
+// next serial of the world's zone. It enters the spatial index at the end of the tick. It
+// returns 0, adding nothing, when the zone has issued MaxEntitySerial ids (EntityIDsLeft).
+// Amortized constant time; the world's memory follows the live entities, not the ids ever
+// issued.
 func (w *World) NewEntity(k Kind, pos Vec) EntityID {
-	w.touch()
 	id := w.nextID
-	if id > MaxEntityID {
-		panic(fmt.Sprintf("world: entity ids exhausted (%d issued)", MaxEntityID))
+	if id.Serial() > MaxEntitySerial {
+		return 0
 	}
+	w.touch()
 	w.nextID++
 	w.idx.set(id, int32(len(w.ents)))
 	w.ents = append(w.ents, Entity{ID: id, Kind: k, Pos: w.clamp(pos)})
@@ -134,10 +159,17 @@ func (w *World) Attach(id EntityID, f sim.Frame) (*sim.Tasklet, error) {
 	return t, nil
 }
 
-// SpawnEntity is NewEntity followed by Attach of the frame mk returns for the new id.
+// NextEntityID returns the id the next NewEntity will issue.
+func (w *World) NextEntityID() EntityID { return w.nextID }
+
+// EntityIDsLeft returns how many more entities NewEntity can make.
+func (w *World) EntityIDsLeft() uint64 { return MaxEntitySerial + 1 - w.nextID.Serial() }
+
+// SpawnEntity is NewEntity followed by Attach of the frame mk returns for the new id. Like
+// NewEntity, it returns 0 when the zone's ids are used up (and does not call mk).
 func (w *World) SpawnEntity(k Kind, pos Vec, mk func(EntityID) sim.Frame) EntityID {
 	id := w.NewEntity(k, pos)
-	if mk != nil {
+	if id != 0 && mk != nil {
 		_, _ = w.Attach(id, mk(id)) // cannot fail: id exists
 	}
 	return id

@@ -103,8 +103,8 @@ func (w *World) ChannelName(id sim.ChanID) string {
 			return name
 		}
 	}
-	if int(id) < len(w.mail) && w.mail[id] != nil {
-		return w.mail[id].Name()
+	if q := w.mail[id]; q != nil {
+		return q.Name()
 	}
 	return ""
 }

@@ -1,39 +1,94 @@
 package world
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
-// TestEntityIndexIsPaged: a huge id costs one page, not an index up to it (a hostile
-// snapshot could otherwise claim gigabytes with one entity).
-func TestEntityIndexIsPaged(t *testing.T) {
+// TestEntityIndexMatchesAMap drives the index and a map with the same random inserts,
+// updates and removals, ids of several zones among them, and compares every lookup.
+func TestEntityIndexMatchesAMap(t *testing.T) {
+	for seed := range uint64(20) {
+		r := rand.New(rand.NewPCG(seed, 1))
+		var x entityIndex
+		ref := map[EntityID]int32{}
+		var ids []EntityID
+		next := uint64(1)
+		for op := range 20_000 {
+			switch k := r.IntN(10); {
+			case k < 5 || len(ids) == 0:
+				id := MakeEntityID(uint16(r.IntN(3)), next)
+				next += 1 + uint64(r.IntN(3))
+				x.set(id, int32(op))
+				ref[id] = int32(op)
+				ids = append(ids, id)
+			case k < 7:
+				id := ids[r.IntN(len(ids))]
+				if _, ok := ref[id]; ok {
+					x.set(id, int32(op))
+					ref[id] = int32(op)
+				}
+			default:
+				j := r.IntN(len(ids))
+				id := ids[j]
+				x.set(id, -1)
+				delete(ref, id)
+				ids[j] = ids[len(ids)-1]
+				ids = ids[:len(ids)-1]
+			}
+			if x.len() != len(ref) {
+				t.Fatalf("seed %d, op %d: %d entries, want %d", seed, op, x.len(), len(ref))
+			}
+		}
+		for _, id := range ids {
+			i, ok := x.get(id)
+			if want, live := ref[id]; ok != live || (ok && int32(i) != want) {
+				t.Fatalf("seed %d: get(%d) = %d, %v; want %d, %v", seed, id, i, ok, want, live)
+			}
+		}
+		for id := range EntityID(next) {
+			if _, ok := x.get(id); ok != hasKey(ref, id) {
+				t.Fatalf("seed %d: get(%d) found = %v", seed, id, ok)
+			}
+		}
+	}
+}
+
+func hasKey(m map[EntityID]int32, id EntityID) bool { _, ok := m[id]; return ok }
+
+// TestEntityIndexFollowsLiveEntities: memory follows the live entries, not the ids issued.
+func TestEntityIndexFollowsLiveEntities(t *testing.T) {
 	var x entityIndex
-	x.set(3, 0)
-	x.set(MaxEntityID, 1)
-	if i, ok := x.get(3); !ok || i != 0 {
-		t.Fatalf("get(3) = %d, %v; want 0, true", i, ok)
-	}
-	if i, ok := x.get(MaxEntityID); !ok || i != 1 {
-		t.Fatalf("get(max) = %d, %v; want 1, true", i, ok)
-	}
-	for _, id := range []EntityID{0, 4, 1 << 20, MaxEntityID - 1} {
-		if _, ok := x.get(id); ok {
-			t.Fatalf("get(%d) found an entity", id)
+	for id := EntityID(1); id <= 1_000_000; id++ {
+		x.set(id, 0)
+		if id > 100 {
+			x.set(id-100, -1)
 		}
 	}
-	pages := 0
-	for _, p := range x.pages {
-		if p != nil {
-			pages++
+	if x.len() != 100 || len(x.slots) > 8*128 {
+		t.Fatalf("%d entries in %d slots after a million ids, 100 alive", x.len(), len(x.slots))
+	}
+	x.set(MakeEntityID(0xffff, MaxEntitySerial), 7) // the largest id costs a slot like any other
+	if i, ok := x.get(MakeEntityID(0xffff, MaxEntitySerial)); !ok || i != 7 {
+		t.Fatalf("get(max) = %d, %v", i, ok)
+	}
+}
+
+// TestEntityIndexSurvivesCollidingIDs: ids chosen to share one home slot (every id a
+// multiple of the table's size, as a hostile snapshot could choose them) switch the table
+// to a seeded hash instead of making inserts quadratic.
+func TestEntityIndexSurvivesCollidingIDs(t *testing.T) {
+	var x entityIndex
+	const n = 200_000
+	for k := range EntityID(n) {
+		x.set((k+1)<<20, int32(k))
+	}
+	if !x.seeded {
+		t.Fatal("the table did not switch to a seeded hash")
+	}
+	for k := range EntityID(n) {
+		if i, ok := x.get((k + 1) << 20); !ok || i != int(k) {
+			t.Fatalf("get(%d) = %d, %v", (k+1)<<20, i, ok)
 		}
-	}
-	if pages != 2 {
-		t.Fatalf("%d pages allocated, want 2", pages)
-	}
-	x.set(3, -1)
-	if _, ok := x.get(3); ok {
-		t.Fatal("id 3 still found after removal")
-	}
-	x.set(5<<idxPageBits, -1) // removing an id on an unallocated page allocates nothing
-	if x.pages[5] != nil {
-		t.Fatal("removal allocated a page")
 	}
 }

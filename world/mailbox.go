@@ -107,9 +107,6 @@ func NewMailbox[M any](w *World, owner EntityID, name string) Mailbox[M] {
 }
 
 func (w *World) setMail(id sim.ChanID, q mailQueue) {
-	for int(id) >= len(w.mail) {
-		w.mail = append(w.mail, nil)
-	}
 	if w.mail[id] == nil {
 		w.mailIDs = append(w.mailIDs, id)
 	}
@@ -133,7 +130,7 @@ func (w *World) dropOrphanMail() (waiting bool) {
 			fallthrough
 		case orphan:
 			_ = w.s.DropChannel(id) // no tasklet waits (checked above); already gone is fine
-			w.mail[id] = nil
+			delete(w.mail, id)
 		case live != nil:
 			live = append(live, id)
 		}
@@ -147,9 +144,6 @@ func (w *World) dropOrphanMail() (waiting bool) {
 // q returns the typed queue of mb, converting a loaded one; nil if mb is not a mailbox of
 // w or holds another type of message.
 func (mb Mailbox[M]) q(w *World) *queue[M] {
-	if int(mb.ID) >= len(w.mail) {
-		return nil
-	}
 	switch q := w.mail[mb.ID].(type) {
 	case *queue[M]:
 		return q
@@ -231,8 +225,8 @@ func (mb Mailbox[M]) Peek(w *World) (msg M, ok bool) {
 
 // Len returns the number of queued messages.
 func (mb Mailbox[M]) Len(w *World) int {
-	if int(mb.ID) < len(w.mail) && w.mail[mb.ID] != nil {
-		return w.mail[mb.ID].Len()
+	if q := w.mail[mb.ID]; q != nil {
+		return q.Len()
 	}
 	return 0
 }

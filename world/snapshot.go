@@ -164,7 +164,7 @@ func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 		name      string
 		cfg, save int32
 	}{{"width", cfg.Width, st.Width}, {"height", cfg.Height, st.Height}, {"cell size", cfg.CellSize, st.CellSize},
-		{"tick budget", int32(cfg.TickBudget), int32(st.TickBudget)}} {
+		{"tick budget", int32(cfg.TickBudget), int32(st.TickBudget)}, {"zone", int32(cfg.Zone), int32(st.NextEntity.Zone())}} {
 		if g.cfg != 0 && g.cfg != g.save {
 			return nil, fmt.Errorf("world: load: config %s %d differs from the saved %d (leave it 0 to use the saved one)", g.name, g.cfg, g.save)
 		}
@@ -173,6 +173,7 @@ func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 		return nil, fmt.Errorf("world: load: tick budget %d out of range [1, 2^30]", st.TickBudget)
 	}
 	cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = st.Width, st.Height, st.CellSize, st.TickBudget
+	cfg.Zone = st.NextEntity.Zone()
 	cfg = cfg.withDefaults()
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -271,14 +272,17 @@ func (st *Snapshot) check() error {
 			return bad("entity column %q has %d values for %d entities", col.name, col.len, n)
 		}
 	}
-	if st.NextEntity < 1 || st.NextEntity > MaxEntityID+1 {
-		return bad("next entity id %d out of range [1, %d]", st.NextEntity, MaxEntityID+1)
+	next := st.NextEntity
+	if s := next.Serial(); s < 1 || s > MaxEntitySerial+1 {
+		return bad("next entity id %d: serial %d out of range [1, %d]", next, s, uint64(MaxEntitySerial+1))
 	}
 	seen := make(map[EntityID]bool, n)
 	for i, id := range c.ID {
 		switch {
-		case id == 0 || id >= st.NextEntity:
-			return bad("entity %d: id out of range [1, %d)", id, st.NextEntity)
+		case id == 0 || id.Serial() > MaxEntitySerial:
+			return bad("entity %d: not an entity id", id)
+		case id.Zone() == next.Zone() && id >= next:
+			return bad("entity %d: not issued yet (the next id of zone %d is %d)", id, next.Zone(), next)
 		case seen[id]:
 			return bad("entity %d: duplicate", id)
 		case int(c.Kind[i]) >= len(st.Kinds):

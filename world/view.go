@@ -78,8 +78,7 @@ func (w *World) Channels(f func(ChannelInfo) bool) {
 	}
 	w.s.Channels(func(ch *sim.Channel) bool {
 		ci := ChannelInfo{Channel: ch, Name: names[ch.ID()]}
-		if id := ch.ID(); int(id) < len(w.mail) && w.mail[id] != nil {
-			q := w.mail[id]
+		if q := w.mail[ch.ID()]; q != nil {
 			ci.Mailbox, ci.Name, ci.Owner, ci.Queued = true, q.Name(), q.Owner(), q.Len()
 		}
 		return f(ci)
@@ -89,8 +88,8 @@ func (w *World) Channels(f func(ChannelInfo) bool) {
 // EachMessage calls f for each message queued in mailbox id, oldest first, until f returns
 // false.
 func (w *World) EachMessage(id sim.ChanID, f func(msg any) bool) {
-	if int(id) < len(w.mail) && w.mail[id] != nil {
-		w.mail[id].each(f)
+	if q := w.mail[id]; q != nil {
+		q.each(f)
 	}
 }
 

@@ -34,6 +34,10 @@ const (
 // Config configures a World. The zero value is the documented default; pass seeds
 // explicitly in tests (world.Config{Seed: 42}).
 type Config struct {
+	// Zone is the zone this world mints entity ids in (the high bits of every EntityID it
+	// makes), so that ids are unique across the zones of a game. 0: ids are 1, 2, 3, ...
+	// A loaded world keeps the zone it was saved with; a non-zero Zone must equal it.
+	Zone uint16
 	// Seed seeds the world's random number generator (a math/rand/v2 PCG).
 	Seed uint64
 	// Width and Height bound the map, in units: positions stay in [0, Width) × [0, Height).
@@ -53,6 +57,11 @@ type Config struct {
 	// Timings and dilation, never by world logic, so it cannot change what the world does.
 	// nil: ticks are not timed.
 	Clock func() time.Duration
+	// InterestCap, if > 0, bounds every area of interest to that many entities, the nearest
+	// first (ties: the smaller id); 0: no cap. It changes what Visible returns and which
+	// events are emitted, so a world must be loaded with the cap it was saved with (it is
+	// not saved). At most MaxInterestCap.
+	InterestCap int32
 	// Logger receives failure reports. nil: slog.Default().
 	Logger *slog.Logger
 }
@@ -94,6 +103,8 @@ func (c Config) check() error {
 		return fmt.Errorf("world: MinDilation %g out of range (0, 1]", c.MinDilation)
 	case c.TickBudget > 1<<30:
 		return fmt.Errorf("world: TickBudget %d out of range [1, 2^30]", c.TickBudget)
+	case c.InterestCap < 0 || c.InterestCap > MaxInterestCap:
+		return fmt.Errorf("world: InterestCap %d out of range [0, %d]", c.InterestCap, MaxInterestCap)
 	case c.WallBudget < 0:
 		return fmt.Errorf("world: negative WallBudget %v", c.WallBudget)
 	}
@@ -125,11 +136,12 @@ type World struct {
 	grid     Grid
 	items    []GridItem // scratch for rebuilding the grid
 	watchers []watcher  // entities with an interest radius, by id
+	interest interestState
 	scratch  []EntityID
 
-	names   map[string]sim.ChanID // named channels
-	mail    []mailQueue           // by channel id; nil: not a mailbox
-	mailIDs []sim.ChanID          // mailbox ids in creation order
+	names   map[string]sim.ChanID    // named channels
+	mail    map[sim.ChanID]mailQueue // the live mailboxes' queues
+	mailIDs []sim.ChanID             // the live mailboxes' ids in creation order
 	// orphanMail: a mailbox whose owner despawned is kept because a tasklet waits on it
 	orphanMail bool
 	comps      map[string]componentStore
@@ -160,7 +172,7 @@ func New(cfg Config) (*World, error) {
 	w := newWorld(cfg, s)
 	w.pcg = rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)
 	w.rand = rand.New(w.pcg)
-	w.nextID = 1
+	w.nextID = MakeEntityID(cfg.Zone, 1)
 	w.endTick(false)
 	return w, nil
 }
@@ -172,6 +184,7 @@ func newWorld(cfg Config, s *sim.Scheduler) *World {
 		s:        s,
 		kindIdx:  map[string]Kind{},
 		names:    map[string]sim.ChanID{},
+		mail:     map[sim.ChanID]mailQueue{},
 		comps:    map[string]componentStore{},
 		monitor:  map[sim.ID]sim.ChanID{},
 		dilation: 1,

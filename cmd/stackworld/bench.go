@@ -403,8 +403,12 @@ func benchSnapshots(c *benchConfig) ([]benchRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	pause, err := benchSavePause(c)
+	if err != nil {
+		return nil, err
+	}
 	ms := func(perTasklet float64) string { return fmt.Sprintf("%.0f ms per 1M", perTasklet) } // ns/tasklet × 1M / 1e6
-	return []benchRow{
+	return []benchRow{pause,
 		{"P5", fmt.Sprintf("save, %s mixed parked tasklets", count(n)), "≤250 ms per 1M, ≥2× gob", ms(save), "gob " + ms(gobSave), speedup(gobSave, save), met(save <= 250, gobSave >= 2*save)},
 		{"P5", fmt.Sprintf("load, %s mixed parked tasklets", count(n)), "≤250 ms per 1M, ≥2× gob", ms(load), "gob " + ms(gobLoad), speedup(gobLoad, load), met(load <= 250, gobLoad >= 2*load)},
 		{"P5", "snapshot size per idle tasklet", "≤12 B", fmtF(idle, "B"), fmt.Sprintf("mixed: cbor %.3g B, gob %.3g B", size, gobSize), fmt.Sprintf("%.1f× smaller (mixed)", gobSize/size), met(idle <= 12)},

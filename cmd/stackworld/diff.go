@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,9 +13,9 @@ func init() {
 	commands["diff"] = command{summary: "show what changed between two snapshots", run: runDiff}
 }
 
-// errDiffer is returned when the snapshots differ, so that the exit status says so (1), as
-// diff(1) does; the differences are on stdout.
-var errDiffer = errors.New("the snapshots differ")
+// errDiffer is returned when the snapshots differ: exit status 1 and nothing on stderr, as
+// cmp(1) and diff(1) do; the differences are on stdout. A file that cannot be read exits 2.
+const errDiffer = exitStatus(1)
 
 // runDiff prints what changed from snapshot A to snapshot B, one line per change, or "no
 // differences".
@@ -24,7 +23,7 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stackworld diff A B\n\nShow what changed from snapshot A to snapshot B; exit status 1 if anything did.")
+		fmt.Fprintln(stderr, "usage: stackworld diff A B\n\nShow what changed from snapshot A to snapshot B. Exit status: 0 the same,\n1 different, 2 trouble (a file that cannot be read), as cmp(1).")
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -32,13 +31,13 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if fs.NArg() != 2 {
 		return usageError{"diff takes two snapshot files"}
 	}
-	a, err := readSnapshot(fs.Arg(0))
+	a, err := readSnapshot(fs.Arg(0), false)
 	if err != nil {
-		return err
+		return troubleError{err}
 	}
-	b, err := readSnapshot(fs.Arg(1))
+	b, err := readSnapshot(fs.Arg(1), false)
 	if err != nil {
-		return err
+		return troubleError{err}
 	}
 	lines := persist.Diff(a, b)
 	if len(lines) == 0 {
@@ -50,5 +49,5 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	return fmt.Errorf("%w: %d changes", errDiffer, len(lines))
+	return errDiffer
 }

@@ -2,18 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/stackworld/stackworld/actors"
 	"github.com/stackworld/stackworld/assets"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/server"
 )
 
 func init() {
@@ -33,17 +36,40 @@ type runOptions struct {
 	budget        time.Duration
 	progressEvery int
 	logLevel      string
+	inputs        string
+	record        string
+	force         bool
 }
 
-const runUsage = `usage: stackworld run [flags]
+var runUsage = `usage: stackworld run [flags]
 
-Runs a world headless: the embedded default scenario (10,000 NPCs), a --scenario file, or
-a snapshot saved with --save (--load). Progress goes to stderr: one line per --progress
-ticks, or a live line when stderr is a terminal. Ctrl-C stops the world cleanly (saving it
-first with --save).
+Runs a world headless on the library's server loop (package world/server): the embedded
+default scenario (` + defaultScenarioSize() + `), a --scenario file, or a snapshot saved
+with --save (--load). Progress goes to stderr: one line per --progress ticks, or a live
+line when stderr is a terminal. Ctrl-C or SIGTERM stops the world cleanly, saving it first
+with --save, and exits 0; a second one exits at once. A failed save is logged and retried
+while the world runs.
 
 flags:
 `
+
+// defaultScenarioSize says how many entities the embedded scenario starts with.
+func defaultScenarioSize() string {
+	sc, err := actors.ParseScenario(assets.DefaultScenario())
+	if err != nil {
+		return "see assets/scenarios/default.json"
+	}
+	return fmt.Sprintf("%s entities", withCommas(sc.Entities()))
+}
+
+// withCommas writes n with thousands separators: 10600 → "10,600".
+func withCommas(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	o := &runOptions{}
@@ -64,6 +90,9 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.DurationVar(&o.budget, "budget", 0, "wall time a tick may take before the clock slows (time dilation); 0: 1/rate, or 50ms")
 	fs.IntVar(&o.progressEvery, "progress", 100, "ticks between progress lines when stderr is not a terminal")
 	fs.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn or error")
+	fs.BoolVar(&o.force, "force", false, "let --save overwrite a file that is not a Stackworld snapshot")
+	fs.StringVar(&o.inputs, "inputs", "", "submit the input lines of `FILE` (- for stdin): CLIENT SEQ TICK COMMAND, with the commands\n\tmove ID X Y and despawn ID; TICK 0 is the next tick")
+	fs.StringVar(&o.record, "record", "", "record the delivered inputs in the new input log `LOG`, and the world as it starts in LOG.snap\n\t(stackworld replay LOG.snap LOG re-runs it)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -73,7 +102,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	switch {
 	case o.ticks < 0:
 		return nil, usageError{msg: fmt.Sprintf("--ticks %d: must be 0 (forever) or more", o.ticks)}
-	case o.rate < 0 || o.rate > 1e6:
+	case !(o.rate >= 0 && o.rate <= server.MaxRate): // NaN fails both comparisons
 		return nil, usageError{msg: fmt.Sprintf("--rate %g: must be in [0, 1e6] ticks per second", o.rate)}
 	case o.saveEvery < 1:
 		return nil, usageError{msg: fmt.Sprintf("--save-every %d: must be at least 1", o.saveEvery)}
@@ -106,7 +135,8 @@ func parseLevel(s string) (slog.Level, error) {
 	return l, nil
 }
 
-// runCmd is `stackworld run`.
+// runCmd is `stackworld run`: the world on the library's server loop (package
+// world/server), with a progress line, metrics and saves.
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseRunFlags(args, stderr)
 	if err != nil {
@@ -114,10 +144,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	level, _ := parseLevel(o.logLevel)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	start := time.Now()
-	clock := func() time.Duration { return time.Since(start) } // the only wall clock: measuring ticks
-	cfg := world.Config{WallBudget: o.budget, Clock: clock, Logger: log}
+	clock := server.SystemClock() // the only wall clock: pacing and measuring ticks
+	cfg := world.Config{WallBudget: o.budget, Clock: clock.Now, Logger: log}
 
+	if o.save != "" {
+		if err := server.CheckSavePath(o.save, o.force); err != nil {
+			return saveError(err, o.save)
+		}
+	}
 	w, source, err := buildWorld(o, cfg)
 	if err != nil {
 		return err
@@ -125,7 +159,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer w.Close()
 	log.Info("world ready", "source", source, "tick", w.Now(), "entities", w.Len(), "tasklets", w.Stats().Tasklets.Total()-1)
 
-	r := &runner{o: o, w: w, log: log, stderr: stderr, clock: clock}
+	r := &runner{o: o, w: w, log: log, stderr: stderr, clock: clock.Now}
 	if o.metrics != "" {
 		m, err := serveMetrics(ctx, o.metrics, log)
 		if err != nil {
@@ -133,21 +167,99 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		defer m.close()
 		r.metrics = m
-		r.metrics.observe(w, nil)
+		r.metrics.observe(w)
 	}
 	r.live = isTerminal(stderr)
-	err = r.loop(ctx)
-	r.endProgress()
+	opts := server.Options{Rate: o.rate, Ticks: uint64(o.ticks), Clock: clock, Logger: log,
+		AfterTick: r.afterTick, OnSave: r.onSave}
+	if o.save != "" {
+		opts.SavePath, opts.SaveEvery, opts.ReplaceAny = o.save, uint64(o.saveEvery), o.force
+	}
+	if o.inputs != "" || o.record != "" {
+		opts.Deliver = deliverCommands(log)
+	}
+	if o.record != "" {
+		if opts.InputLog, err = startRecording(w, o.record, log); err != nil {
+			return err
+		}
+	}
+	srv, err := server.New(w, opts)
 	if err != nil {
 		return err
 	}
+	if o.inputs != "" {
+		stop, err := startFeeding(ctx, o.inputs, srv, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	err = srv.Run(ctx)
+	r.endProgress()
+	if err != nil {
+		return saveError(err, o.save)
+	}
+	printSummary(stdout, w)
+	if ctx.Err() != nil {
+		log.Info("stopped by interrupt", "tick", w.Now())
+	}
+	return nil
+}
+
+// saveError adds the way out to an error of the server's saves.
+func saveError(err error, path string) error {
+	if errors.Is(err, server.ErrNotSnapshot) {
+		return tryError{err: err, try: "--save NEW.cbor (a new file), or --force to overwrite " + path}
+	}
+	return tryError{err: err, try: "check that the directory exists and is writable"}
+}
+
+// printSummary prints run's last line: tick, counts and the world's checksum.
+func printSummary(stdout io.Writer, w *world.World) {
 	st := w.Stats()
 	fmt.Fprintf(stdout, "tick %d: %d entities, %d tasklets, %d failures reported, checksum %016x\n",
 		st.Tick, st.Entities, st.Tasklets.Total()-1, st.Failures, w.Checksum())
-	if r.interrupted {
-		log.Info("stopped by interrupt", "tick", st.Tick)
+}
+
+// startRecording creates the input log and saves the world's start beside it.
+func startRecording(w *world.World, path string, log *slog.Logger) (*server.LogWriter, error) {
+	l, err := server.CreateLog(path, w.Now(), server.SyncEveryTick)
+	if err != nil {
+		return nil, tryError{err: err, try: "--record with a file that does not exist yet"}
 	}
-	return nil
+	snap := path + ".snap"
+	if _, err := saveWorld(w, snap); err != nil {
+		l.Close(w.Now())
+		return nil, fmt.Errorf("--record: save the start: %w", err)
+	}
+	log.Info("recording inputs", "log", path, "start", snap, "replay", "stackworld replay "+snap+" "+path)
+	return l, nil
+}
+
+// startFeeding submits the inputs of the file (or stdin) on its own goroutine; stop waits
+// for it after Run.
+func startFeeding(ctx context.Context, name string, srv *server.Server, log *slog.Logger) (stop func(), err error) {
+	r := io.Reader(os.Stdin)
+	var f *os.File
+	if name != "-" {
+		if f, err = os.Open(name); err != nil {
+			return nil, tryError{err: fmt.Errorf("--inputs: %w", err), try: "--inputs - reads the input lines from stdin"}
+		}
+		r = f
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		feedInputs(ctx, r, name, srv, log)
+	}()
+	return func() {
+		cancel()
+		if f != nil {
+			f.Close()
+			<-done
+		} // stdin may block in Read: the process exits without waiting for it
+	}, nil
 }
 
 // buildWorld loads the snapshot or builds the scenario.
@@ -155,7 +267,7 @@ func buildWorld(o *runOptions, cfg world.Config) (*world.World, string, error) {
 	if o.load != "" {
 		w, err := loadWorld(o.load, cfg)
 		if err != nil {
-			return nil, "", tryError{err: err, try: "check the file, or start a new world: stackworld run --save " + o.load}
+			return nil, "", tryError{err: err, try: "stackworld inspect --summary " + o.load + " (what the file holds); a new world: stackworld run --save NEW.cbor"}
 		}
 		return w, o.load, nil
 	}
@@ -184,86 +296,34 @@ func buildWorld(o *runOptions, cfg world.Config) (*world.World, string, error) {
 	return w, fmt.Sprintf("%s (%q, seed %d)", name, sc.Name, cfg.Seed), nil
 }
 
-// runner is the tick loop with its pacing, progress, saves and metrics.
+// runner shows the server's progress and feeds the metrics; its methods run on the
+// server's loop goroutine.
 type runner struct {
-	o           *runOptions
-	w           *world.World
-	log         *slog.Logger
-	stderr      io.Writer
-	clock       func() time.Duration
-	metrics     *metrics
-	live        bool
-	lastLive    time.Duration
-	lineLen     int
-	interrupted bool
-	timings     []world.TickTiming
+	o        *runOptions
+	w        *world.World
+	log      *slog.Logger
+	stderr   io.Writer
+	clock    func() time.Duration
+	metrics  *metrics
+	live     bool
+	lastLive time.Duration
+	lineLen  int
+	timings  []world.TickTiming
 }
 
-func (r *runner) loop(ctx context.Context) error {
-	var next time.Duration // when the next tick is due (with --rate)
-	base := time.Duration(0)
-	if r.o.rate > 0 {
-		base = time.Duration(float64(time.Second) / r.o.rate)
-		next = r.clock()
-	}
-	var timer *time.Timer
-	for n := 0; r.o.ticks == 0 || n < r.o.ticks; n++ {
-		if ctx.Err() != nil {
-			r.interrupted = true
-			break
-		}
-		if base > 0 {
-			if wait := next - r.clock(); wait > 0 {
-				if timer == nil {
-					timer = time.NewTimer(wait)
-				} else {
-					timer.Reset(wait)
-				}
-				select {
-				case <-ctx.Done():
-					timer.Stop()
-					r.interrupted = true
-				case <-timer.C:
-				}
-				if r.interrupted {
-					break
-				}
-			}
-			// The clock slows under load: the next tick is due one dilated interval later,
-			// never earlier than now (a late world runs late, it does not drop or rush ticks).
-			next = max(next+r.w.Interval(base), r.clock())
-		}
-		if err := r.w.Tick(); err != nil {
-			return err
-		}
-		if r.metrics != nil {
-			r.metrics.observe(r.w, nil)
-		}
-		r.progress(false)
-		if r.o.save != "" && r.w.Now()%uint64(r.o.saveEvery) == 0 {
-			if err := r.save(); err != nil {
-				return err
-			}
-		}
-	}
-	if r.o.save != "" {
-		return r.save()
-	}
-	return nil
-}
-
-func (r *runner) save() error {
-	t0 := r.clock()
-	size, err := saveWorld(r.w, r.o.save)
-	took := r.clock() - t0
-	if err != nil {
-		return tryError{err: fmt.Errorf("save %s at tick %d: %w", r.o.save, r.w.Now(), err), try: "check that the directory exists and is writable"}
-	}
+// afterTick is the server's AfterTick hook.
+func (r *runner) afterTick(w *world.World) {
 	if r.metrics != nil {
-		r.metrics.observe(r.w, &saveStat{bytes: size, took: took})
+		r.metrics.observe(w)
 	}
-	r.log.Debug("saved", "file", r.o.save, "tick", r.w.Now(), "bytes", size, "took", took)
-	return nil
+	r.progress(false)
+}
+
+// onSave is the server's OnSave hook (the server logs failures itself).
+func (r *runner) onSave(s server.SaveResult) {
+	if r.metrics != nil {
+		r.metrics.saved(s)
+	}
 }
 
 // progress prints the progress line: live (\r) on a terminal, at most ten times a second,

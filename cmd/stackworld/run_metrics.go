@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/server"
 )
 
 // metrics holds run's Prometheus metrics. They are set by the run loop after each tick,
@@ -32,16 +33,12 @@ type metrics struct {
 	failures  prometheus.Counter
 	snapBytes prometheus.Gauge
 	saveDur   prometheus.Histogram
+	savePause prometheus.Histogram
+	saveFails prometheus.Counter
 	lastPre   uint64
 	lastFail  uint64
 	lastTimed uint64
 	serveErr  chan error
-}
-
-// saveStat is one save for the metrics.
-type saveStat struct {
-	bytes int
-	took  time.Duration
 }
 
 func newMetrics() *metrics {
@@ -61,9 +58,13 @@ func newMetrics() *metrics {
 		Help: "Tasklets that ended with an error (each is logged too)."})
 	m.snapBytes = prometheus.NewGauge(prometheus.GaugeOpts{Name: "stackworld_snapshot_bytes", Help: "Size of the last saved snapshot."})
 	m.saveDur = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stackworld_save_duration_seconds",
-		Help: "Wall time of a save (encode and atomic write).", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
+		Help: "Wall time of a save (copy, encode and atomic write).", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
+	m.savePause = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stackworld_save_pause_seconds",
+		Help: "Time a save held the tick loop (taking the copy; the rest runs beside the ticks).", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
+	m.saveFails = prometheus.NewCounter(prometheus.CounterOpts{Name: "stackworld_save_failures_total",
+		Help: "Saves that failed (each is logged and retried while the world runs)."})
 	for _, c := range []prometheus.Collector{m.tick, m.tickDur, m.tasklets, m.entities, m.dilation, m.preempted,
-		m.failures, m.snapBytes, m.saveDur, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		m.failures, m.snapBytes, m.saveDur, m.savePause, m.saveFails, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
 	return m
@@ -101,13 +102,19 @@ func (m *metrics) close() {
 	}
 }
 
-// observe reads the world's views (and a save, if s is not nil) into the metrics.
-func (m *metrics) observe(w *world.World, s *saveStat) {
-	if s != nil {
-		m.snapBytes.Set(float64(s.bytes))
-		m.saveDur.Observe(s.took.Seconds())
+// saved records a save.
+func (m *metrics) saved(s server.SaveResult) {
+	if s.Err != nil {
+		m.saveFails.Inc()
 		return
 	}
+	m.snapBytes.Set(float64(s.Bytes))
+	m.saveDur.Observe(s.Took.Seconds())
+	m.savePause.Observe(s.Pause.Seconds())
+}
+
+// observe reads the world's views into the metrics.
+func (m *metrics) observe(w *world.World) {
 	st := w.Stats()
 	m.tick.Set(float64(st.Tick))
 	m.entities.Set(float64(st.Entities))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/stackworld/stackworld/assets"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/server"
 	"github.com/stretchr/testify/require"
 )
 
@@ -52,12 +54,23 @@ func TestRunBadFlags(t *testing.T) {
 		require.Equal(t, 2, code, c.args)
 		require.Equal(t, c.want, stderr, c.args)
 	}
-	code, _, stderr := runIt(t, context.Background(), "--bogus")
-	require.Equal(t, 2, code)
-	require.Contains(t, stderr, "flag provided but not defined: -bogus")
-	code, _, stderr = runIt(t, context.Background(), "-h")
+	for _, c := range []struct{ args, want string }{
+		{"--bogus", "Error: --bogus: unknown flag\n"},
+		{"--rate abc", "Error: --rate abc: want a number\n"},
+		{"--rate NaN", "Error: --rate NaN: must be in [0, 1e6] ticks per second\n"},
+		{"--rate +Inf", "Error: --rate +Inf: must be in [0, 1e6] ticks per second\n"},
+		{"--ticks 1.5", "Error: --ticks 1.5: want a whole number\n"},
+		{"--budget 5", "Error: --budget 5: want a duration such as 50ms or 2s\n"},
+		{"--save", "Error: --save: needs a value\n"},
+	} {
+		code, _, stderr := runIt(t, context.Background(), strings.Fields(c.args)...)
+		require.Equal(t, 2, code, c.args)
+		require.Equal(t, c.want+"Try: stackworld run -h\n", stderr, c.args)
+	}
+	code, _, stderr := runIt(t, context.Background(), "-h")
 	require.Equal(t, 0, code)
-	require.Contains(t, stderr, "usage: stackworld run [flags]")
+	require.Contains(t, stderr, "default scenario (10,600 entities)")
+	require.True(t, strings.HasPrefix(stderr, "usage: stackworld run [flags]\n"), stderr)
 }
 
 func TestRunBadFiles(t *testing.T) {
@@ -77,7 +90,29 @@ func TestRunBadFiles(t *testing.T) {
 	code, _, stderr = runIt(t, context.Background(), "--load", junk)
 	require.Equal(t, 1, code)
 	require.True(t, strings.HasPrefix(stderr, "Error: load "+junk+": "), stderr)
-	require.Contains(t, stderr, "Try: check the file, or start a new world: stackworld run --save "+junk+"\n")
+	require.Contains(t, stderr, "Try: stackworld inspect --summary "+junk+" (what the file holds); a new world: stackworld run --save NEW.cbor\n")
+	require.NotContains(t, stderr, "--save "+junk, "no hint overwrites the file it could not read")
+
+	// --save refuses a file that is not a snapshot, unless --force.
+	code, _, stderr = runIt(t, context.Background(), "--scenario", small(t), "--ticks", "2", "--save", junk)
+	require.Equal(t, 1, code)
+	require.Equal(t, "Error: server: save file "+junk+" exists and is not a Stackworld snapshot: the server does not overwrite it\n"+
+		"Try: --save NEW.cbor (a new file), or --force to overwrite "+junk+"\n", stderr)
+	got, err := os.ReadFile(junk)
+	require.NoError(t, err)
+	require.Equal(t, "definitely not a snapshot", string(got))
+	code, _, stderr = runIt(t, context.Background(), "--scenario", small(t), "--ticks", "2", "--save", junk, "--force", "--log", "error")
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = runIt(t, context.Background(), "--load", junk, "--ticks", "2", "--log", "error")
+	require.Equal(t, 0, code, stderr)
+
+	// The folder is checked before the first tick.
+	nodir := filepath.Join(dir, "missing", "w.cbor")
+	code, _, stderr = runIt(t, context.Background(), "--scenario", small(t), "--ticks", "2", "--save", nodir, "--log", "error")
+	require.Equal(t, 1, code)
+	require.Equal(t, "Error: server: persist: cannot save "+nodir+": folder "+filepath.Join(dir, "missing")+"/: no such file or directory\n"+
+		"Try: check that the directory exists and is writable\n", stderr)
+
 }
 
 func TestRunSmallScenarioSaveLoadResumesExactly(t *testing.T) {
@@ -153,8 +188,9 @@ func TestMetricsServed(t *testing.T) {
 	defer w.Close()
 	w.NewEntity(w.Kind("x"), world.Vec{})
 	require.NoError(t, w.Tick())
-	m.observe(w, nil)
-	m.observe(w, &saveStat{bytes: 1234, took: time.Millisecond})
+	m.observe(w)
+	m.saved(server.SaveResult{Bytes: 1234, Took: time.Millisecond, Pause: time.Microsecond})
+	m.saved(server.SaveResult{Err: errors.New("disk full")})
 	get := func(path string) string {
 		resp, err := http.Get("http://" + m.addr + path)
 		require.NoError(t, err)
@@ -169,6 +205,7 @@ func TestMetricsServed(t *testing.T) {
 		"stackworld_tick 1\n", "stackworld_entities 1\n", "stackworld_dilation 1\n",
 		`stackworld_tasklets{state="sleeping"} 0`, "stackworld_preemptions_total 0\n",
 		"stackworld_snapshot_bytes 1234\n", "stackworld_save_duration_seconds_count 1\n",
+		"stackworld_save_pause_seconds_count 1\n", "stackworld_save_failures_total 1\n",
 		"stackworld_tick_duration_seconds_bucket", "go_goroutines",
 	} {
 		require.Contains(t, body, want)

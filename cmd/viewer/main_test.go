@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image/color"
+	"os"
+	"testing"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stackworld/stackworld/cmd/viewer/model"
+	"github.com/stackworld/stackworld/world"
+)
+
+// testRunner runs the tests inside Ebitengine's game loop (its own tests' pattern), so that
+// images can be drawn and read back. Run under a display: xvfb-run -a go test ./cmd/viewer/...
+type testRunner struct {
+	m    *testing.M
+	code int
+}
+
+func (r *testRunner) Update() error {
+	r.code = r.m.Run()
+	return ebiten.Termination
+}
+func (*testRunner) Draw(*ebiten.Image)         {}
+func (*testRunner) Layout(int, int) (int, int) { return 320, 240 }
+
+func TestMain(m *testing.M) {
+	r := &testRunner{m: m, code: 1}
+	ebiten.SetWindowSize(320, 240)
+	if err := ebiten.RunGame(r); err != nil {
+		panic(err)
+	}
+	os.Exit(r.code)
+}
+
+func rgba(c color.Color) color.RGBA {
+	r, g, b, a := c.RGBA()
+	return color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(a >> 8)}
+}
+
+// TestMarkerPixels: an entity is drawn in its kind's colour at its position, outlined in
+// its tasklet state's colour.
+func TestMarkerPixels(t *testing.T) {
+	img := ebiten.NewImage(240, 200)
+	defer img.Deallocate()
+	b := batch{atlas: newAtlas()}
+	f := &model.Frame{Width: 100, Height: 100, CellSize: 32, Markers: []model.Marker{
+		{ID: 1, Pos: world.Vec{X: 50, Y: 50}, Kind: 3, Outline: model.OutlineBlocked},
+		{ID: 2, Pos: world.Vec{X: 20, Y: 70}, Kind: 1, Outline: model.OutlineSleeping},
+	}}
+	cam := model.Camera{Zoom: 2} // markers are 8 pixels: (96..103, 96..103) for entity 1
+	drawMap(img, &b, f, cam, nil)
+	require.Equal(t, 1, b.calls, "one DrawTriangles call for the whole map")
+	require.Equal(t, model.KindColor(3), rgba(img.At(100, 100)), "entity 1's fill at its position")
+	require.Equal(t, model.KindColor(3), rgba(img.At(97, 101)))
+	blocked := model.OutlineColor(model.OutlineBlocked)
+	for _, p := range [][2]int{{96, 100}, {103, 100}, {100, 96}, {100, 103}} {
+		require.Equal(t, blocked, rgba(img.At(p[0], p[1])), "the blocked outline at %v", p)
+	}
+	require.Equal(t, model.KindColor(1), rgba(img.At(40, 140)), "entity 2's fill")
+	require.Equal(t, model.OutlineColor(model.OutlineSleeping), rgba(img.At(36, 140)))
+	require.Equal(t, mapColor, rgba(img.At(150, 150)), "the map around them")
+	require.Equal(t, gridColor, rgba(img.At(64, 150)), "a grid line every cell (32 units = 64 px)")
+	require.Equal(t, backgroundColor, rgba(img.At(220, 150)), "off the map")
+}
+
+// TestManyMarkersBatch: 30,000 markers take three DrawTriangles calls (the uint16 index
+// limit), and the last one is drawn.
+func TestManyMarkersBatch(t *testing.T) {
+	img := ebiten.NewImage(300, 200)
+	defer img.Deallocate()
+	b := batch{atlas: newAtlas()}
+	f := &model.Frame{Width: 300, Height: 200, CellSize: 1000}
+	for i := range 30_000 {
+		f.Markers = append(f.Markers, model.Marker{ID: world.EntityID(i + 1), Pos: world.Vec{X: int32(i % 300), Y: int32(i / 300)}, Kind: 0})
+	}
+	f.Markers = append(f.Markers, model.Marker{ID: 30_001, Pos: world.Vec{X: 250, Y: 150}, Kind: 5, Outline: model.OutlineFailed})
+	drawMap(img, &b, f, model.Camera{Zoom: 1}, nil)
+	require.Equal(t, 3, b.calls)
+	require.Equal(t, model.KindColor(5), rgba(img.At(250, 150)))
+}
+
+// newTestGame is a game over the small scenario, paused, with no window of its own.
+func newTestGame(t *testing.T) *game {
+	t.Helper()
+	o, err := parseOptions([]string{"--scenario", "../../assets/scenarios/small.json", "--paused", "--width", "1024", "--height", "768"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	g, err := newGame(context.Background(), o, &bytes.Buffer{})
+	require.NoError(t, err)
+	t.Cleanup(g.close)
+	require.NoError(t, g.loop.StepWait(1))
+	g.batch.atlas = newAtlas()
+	return g
+}
+
+// TestHUDAndInspectorPixels: the HUD is drawn top left; selecting an entity opens the
+// inspector on the right and rings the entity.
+func TestHUDAndInspectorPixels(t *testing.T) {
+	g := newTestGame(t)
+	screen := ebiten.NewImage(1024, 768)
+	defer screen.Deallocate()
+	g.Layout(1024, 768)
+	g.capture()
+	g.cam, g.camSet = model.FitCamera(g.frame.Width, g.frame.Height, 1024, 768), true
+	g.drawScene(screen)
+	require.True(t, hasText(screen, 4, 4, 300, 16), "the HUD's first line")
+	require.False(t, hasText(screen, 1024-panelWidth+4, 300, 300, 16), "no panel yet")
+
+	m := g.frame.Markers[10]
+	x, y := g.cam.ToScreen(m.Pos)
+	g.click(int(x), int(y))
+	require.Equal(t, panelInspector, g.panel)
+	require.NotZero(t, g.input.selected)
+	g.capture()
+	require.Equal(t, g.input.selected, g.hl.Selected)
+	require.NotEmpty(t, g.inspect)
+	screen.Clear()
+	g.drawScene(screen)
+	require.True(t, hasText(screen, 1024-panelWidth+4, 4, 300, 16), "the inspector's first line")
+	sel, _ := g.frame.Find(g.input.selected)
+	sx, sy := g.cam.ToScreen(sel.Pos)
+	h := int(g.cam.MarkerPixels()/2) + 2
+	require.Equal(t, selectColor, rgba(screen.At(int(sx)-h, int(sy))), "the selection ring")
+}
+
+// hasText reports whether the rectangle holds white text pixels.
+func hasText(img *ebiten.Image, x, y, w, h int) bool {
+	for j := y; j < y+h; j++ {
+		for i := x; i < x+w; i++ {
+			if c := rgba(img.At(i, j)); c.R > 0xe0 && c.G > 0xe0 && c.B > 0xe0 {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,140 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stackworld/stackworld/world"
+)
+
+// HUD is what the heads-up display shows beside a Frame's figures.
+type HUD struct {
+	Status   Status
+	FPS      float64
+	Attached string // the debug server watched, "" when the world runs here
+	Online   bool   // attached: the last poll succeeded
+	Saved    string // the last snapshot saved (S), or ""
+	Loaded   string // the last snapshot loaded (L), or ""
+	Rewind   string // the last rewind's outcome, or ""
+	Message  string // the last error or notice, or ""
+}
+
+// GraphTicks is how many ticks the ms-per-tick graph shows.
+const GraphTicks = 256
+
+// HUDLines returns the HUD's text lines for frame f.
+func HUDLines(f *Frame, h HUD) []string {
+	st := f.Stats
+	c := st.Tasklets
+	run := "running"
+	if h.Status.Paused {
+		run = "PAUSED"
+	}
+	rate := "max"
+	if h.Status.Rate > 0 {
+		rate = fmt.Sprintf("%g", h.Status.Rate)
+	}
+	p50, p99 := Percentiles(f.Timings)
+	lines := []string{
+		fmt.Sprintf("tick %d  %s  rate %s/s  entities %d  fps %.1f", st.Tick, run, rate, st.Entities, h.FPS),
+		fmt.Sprintf("tasklets run %d blk %d slp %d paused %d", max(c.Runnable-1, 0), c.Blocked, c.Sleeping, c.Paused+max(c.Watching-1, 0)),
+		fmt.Sprintf("ms/tick p50 %.2f p99 %.2f  dilation %.2f  preempted %d  failures %d", p50, p99, st.Dilation, st.Preempted, st.Failures),
+	}
+	if h.Attached != "" {
+		state := "connected"
+		if !h.Online {
+			state = "DISCONNECTED (reconnecting)"
+		}
+		lines = append(lines, fmt.Sprintf("attached to %s: %s", h.Attached, state))
+	}
+	var files []string
+	if h.Saved != "" {
+		files = append(files, "saved "+h.Saved)
+	}
+	if h.Loaded != "" {
+		files = append(files, "loaded "+h.Loaded)
+	}
+	if len(files) > 0 {
+		lines = append(lines, strings.Join(files, "  "))
+	}
+	if h.Rewind != "" {
+		lines = append(lines, h.Rewind)
+	}
+	if h.Message != "" {
+		lines = append(lines, h.Message)
+	}
+	return lines
+}
+
+// Percentiles returns the 50th and 99th percentile of the ticks' wall times, in ms (0
+// without timings).
+func Percentiles(ts []world.TickTiming) (p50, p99 float64) {
+	if len(ts) == 0 {
+		return 0, 0
+	}
+	ds := make([]time.Duration, len(ts))
+	for i, t := range ts {
+		ds[i] = t.Wall
+	}
+	slices.Sort(ds)
+	at := func(q float64) float64 {
+		i := min(int(q*float64(len(ds))), len(ds)-1)
+		return float64(ds[i]) / float64(time.Millisecond)
+	}
+	return at(0.50), at(0.99)
+}
+
+// GraphBars returns the heights, in pixels of a graph heightPx high, of the last GraphTicks
+// ticks' wall times (oldest first), scaled so the tallest reaches the top, with at least
+// scaleMs (the tick budget, say) as the top; and the top's value in ms.
+func GraphBars(ts []world.TickTiming, heightPx int, scaleMs float64) (bars []int, topMs float64) {
+	if len(ts) > GraphTicks {
+		ts = ts[len(ts)-GraphTicks:]
+	}
+	topMs = scaleMs
+	for _, t := range ts {
+		topMs = max(topMs, float64(t.Wall)/float64(time.Millisecond))
+	}
+	if topMs <= 0 {
+		topMs = 1
+	}
+	bars = make([]int, len(ts))
+	for i, t := range ts {
+		ms := float64(t.Wall) / float64(time.Millisecond)
+		bars[i] = int(ms / topMs * float64(heightPx))
+	}
+	return bars, topMs
+}
+
+// RewindText is the HUD line for a rewind's verdict: "verified" or a loud divergence.
+func RewindText(v Verdict, div *Divergence) string {
+	if v.Verified {
+		return fmt.Sprintf("rewound to tick %d (from snapshot %d, %d ticks re-run): verified", v.Tick, v.From, v.Ran)
+	}
+	at := v.Tick
+	if div != nil {
+		at = div.Tick
+	}
+	return fmt.Sprintf("!!! DIVERGED at tick %d: rewound to tick %d, checksum %016x differs from the recorded one !!!", at, v.Tick, v.Sum)
+}
+
+// ScrubTick returns the tick a timeline scrubber w pixels wide, starting at x0 and spanning
+// the ticks first..last, shows at pixel x (clamped to the ends).
+func ScrubTick(x, x0, w float64, first, last uint64) uint64 {
+	if last <= first || w <= 0 {
+		return first
+	}
+	f := min(max((x-x0)/w, 0), 1)
+	return first + uint64(f*float64(last-first)+0.5)
+}
+
+// ScrubX returns the pixel at which the scrubber shows tick (the inverse of ScrubTick).
+func ScrubX(tick, first, last uint64, x0, w float64) float64 {
+	if last <= first {
+		return x0
+	}
+	tick = min(max(tick, first), last)
+	return x0 + float64(tick-first)/float64(last-first)*w
+}

@@ -1,0 +1,240 @@
+package model
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stackworld/stackworld/actors"
+	"github.com/stackworld/stackworld/assets"
+	"github.com/stackworld/stackworld/world"
+)
+
+// quiet is a world config whose logger drops the scenario's planned failures.
+func quiet() world.Config {
+	return world.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// smallWorld builds the embedded small scenario ("paddock", 288 NPCs) with seed 1.
+func smallWorld(t testing.TB) *world.World {
+	t.Helper()
+	data, err := assets.FS().(interface{ ReadFile(string) ([]byte, error) }).ReadFile("scenarios/small.json")
+	require.NoError(t, err)
+	sc, err := actors.ParseScenario(data)
+	require.NoError(t, err)
+	c := sc.Config(1)
+	cfg := quiet()
+	cfg.Seed, cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = c.Seed, c.Width, c.Height, c.CellSize, c.TickBudget
+	w, err := world.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, actors.Populate(w, sc))
+	t.Cleanup(w.Close)
+	return w
+}
+
+func TestCameraFitPanZoom(t *testing.T) {
+	c := FitCamera(4096, 4096, 1024, 768)
+	require.Equal(t, 0.1875, c.Zoom)
+	x, y := c.ToScreen(world.Vec{X: 2048, Y: 2048})
+	require.Equal(t, [2]float64{512, 384}, [2]float64{x, y}, "the map's centre is the screen's")
+	x, y = c.ToScreen(world.Vec{})
+	require.InDelta(t, 128, x, 1e-9)
+	require.Equal(t, 0.0, y)
+
+	p := c.Pan(10, -20)
+	x, y = p.ToScreen(world.Vec{})
+	require.InDelta(t, 138, x, 1e-9, "the world moves with the drag")
+	require.InDelta(t, -20, y, 1e-9)
+
+	z := c.ZoomAt(300, 200, 2)
+	require.Equal(t, 0.375, z.Zoom)
+	wx, wy := c.ToWorld(300, 200)
+	zx, zy := z.ToWorld(300, 200)
+	require.InDelta(t, wx, zx, 1e-9, "the point under the cursor stays")
+	require.InDelta(t, wy, zy, 1e-9)
+	require.Equal(t, MaxZoom, c.ZoomAt(0, 0, 1e9).Zoom)
+	require.Equal(t, MinZoom, c.ZoomAt(0, 0, 1e-9).Zoom)
+	require.Equal(t, 5.0, c.MarkerPixels())
+	require.Equal(t, 8.0, Camera{Zoom: 2}.MarkerPixels())
+	require.Equal(t, 32.0, Camera{Zoom: 64}.MarkerPixels())
+}
+
+func TestOutlineNames(t *testing.T) {
+	for o := range NumOutlines {
+		p, ok := ParseOutline(o.String())
+		require.True(t, ok)
+		require.Equal(t, o, p)
+	}
+	require.Equal(t, "outline?", Outline(99).String())
+	require.Equal(t, OutlineColor(OutlineNone), OutlineColor(99))
+	require.Equal(t, KindColor(0), KindColor(world.Kind(NumKindColors)))
+}
+
+func TestCaptureMarkers(t *testing.T) {
+	w := smallWorld(t)
+	for range 3 {
+		require.NoError(t, w.Tick())
+	}
+	var f Frame
+	f.Capture(w)
+	require.Equal(t, uint64(3), f.Tick)
+	require.Equal(t, w.Len(), len(f.Markers))
+	require.Equal(t, int32(512), f.Width)
+	require.Equal(t, w.Kinds(), f.Kinds)
+	counts := map[Outline]int{}
+	for i, m := range f.Markers {
+		e := w.Entities()[i]
+		require.Equal(t, Marker{ID: e.ID, Pos: e.Pos, Kind: e.Kind, Outline: OutlineOf(w.TaskletOf(e.ID))}, m)
+		counts[m.Outline]++
+	}
+	st := w.Stats().Tasklets
+	require.Positive(t, counts[OutlineSleeping])
+	require.LessOrEqual(t, counts[OutlineSleeping], st.Sleeping, "a spawner sleeps too, driving no entity")
+	require.NotZero(t, counts[OutlineBlocked], "traders wait on their mailboxes")
+
+	m := f.Markers[7]
+	c := FitCamera(f.Width, f.Height, 1024, 768)
+	x, y := c.ToScreen(m.Pos)
+	got := f.Pick(c, x+1, y-1)
+	gm, ok := f.Find(got)
+	require.True(t, ok)
+	gx, gy := c.ToScreen(gm.Pos)
+	require.LessOrEqual(t, (gx-x-1)*(gx-x-1)+(gy-y+1)*(gy-y+1), 2.0, "the nearest marker to the click")
+	require.Equal(t, world.EntityID(0), f.Pick(c, -100, -100))
+}
+
+func TestHUDLines(t *testing.T) {
+	f := &Frame{Stats: world.Stats{Tick: 42, Entities: 7, Dilation: 0.5, Preempted: 3, Failures: 2}}
+	f.Stats.Tasklets.Runnable, f.Stats.Tasklets.Blocked, f.Stats.Tasklets.Sleeping = 2, 3, 4
+	for i := range 4 {
+		f.Timings = append(f.Timings, world.TickTiming{Wall: time.Duration(i+1) * time.Millisecond})
+	}
+	lines := HUDLines(f, HUD{Status: Status{Paused: true, Rate: 20}, FPS: 59.94, Saved: "a.cbor", Rewind: "rewound"})
+	require.Equal(t, []string{
+		"tick 42  PAUSED  rate 20/s  entities 7  fps 59.9",
+		"tasklets run 1 blk 3 slp 4 paused 0",
+		"ms/tick p50 3.00 p99 4.00  dilation 0.50  preempted 3  failures 2",
+		"saved a.cbor",
+		"rewound",
+	}, lines)
+	lines = HUDLines(f, HUD{Attached: "127.0.0.1:1", Online: false})
+	require.Equal(t, "attached to 127.0.0.1:1: DISCONNECTED (reconnecting)", lines[3])
+	bars, top := GraphBars(f.Timings, 40, 2)
+	require.Equal(t, []int{10, 20, 30, 40}, bars)
+	require.Equal(t, 4.0, top)
+}
+
+func TestInspectEntity(t *testing.T) {
+	w := smallWorld(t)
+	for range 5 {
+		require.NoError(t, w.Tick())
+	}
+	var trader, wolf world.EntityID
+	for _, e := range w.Entities() {
+		switch w.KindName(e.Kind) {
+		case "trader":
+			if trader == 0 {
+				trader = e.ID
+			}
+		case "wolf":
+			if wolf == 0 {
+				wolf = e.ID
+			}
+		}
+	}
+	lines := InspectEntity(w, trader)
+	text := strings.Join(lines, "\n")
+	e := w.Entity(trader)
+	require.Equal(t, fmt.Sprintf("entity %d  trader  at (%d, %d)  vel (0, 0)", trader, e.Pos.X, e.Pos.Y), lines[0])
+	tk := w.TaskletOf(trader)
+	require.Contains(t, text, fmt.Sprintf("tasklet %d: blocked, receiving on channel %d", tk.ID(), tk.BlockedOn()))
+	require.Contains(t, text, fmt.Sprintf("  channel %d: balance -1 preference", tk.BlockedOn()))
+	require.Contains(t, text, fmt.Sprintf("queue [t%d receives]", tk.ID()))
+	require.Contains(t, text, "  frame 0: ")
+	require.Contains(t, text, fmt.Sprintf("Self = %d", trader))
+	require.Contains(t, text, "mailbox ")
+
+	var hl Highlight
+	hl.Select(w, wolf)
+	require.Equal(t, wolf, hl.Selected)
+	require.Equal(t, w.Entity(wolf).Interest, hl.Interest)
+	require.Equal(t, w.Visible(wolf), hl.Neighbours)
+
+	rows, n := ListTasklets(w, OutlineBlocked, false, "")
+	require.Equal(t, w.Stats().Tasklets.Blocked, n)
+	for _, r := range rows {
+		require.Equal(t, OutlineBlocked, r.Outline)
+		require.True(t, strings.HasPrefix(r.Text, "t"+strconv.Itoa(int(r.ID))+" e"))
+	}
+	rows, n = ListTasklets(w, 0, true, fmt.Sprintf("e%d ", trader))
+	require.Equal(t, 1, n)
+	require.Equal(t, tk.ID(), rows[0].ID)
+	require.Equal(t, trader, rows[0].Entity)
+
+	require.Equal(t, []string{fmt.Sprintf("entity %d: gone (despawned)", 999999)}, InspectEntity(w, 999999))
+}
+
+func TestFailureLines(t *testing.T) {
+	fs := []world.Failure{
+		{Tick: 1, Tasklet: 2, Entity: 3, Err: "boom"},
+		{Tick: 4, Tasklet: 5, Entity: 6, Err: "panic: x\ngoroutine 1:\n\tmain.f()"},
+	}
+	require.Equal(t, []string{"tick 4 tasklet 5 entity 6: panic: x", "tick 1 tasklet 2 entity 3: boom"}, FailureLines(fs))
+	require.Equal(t, []string{"failure at tick 4: tasklet 5, entity 6", "  panic: x", "  goroutine 1:", "      main.f()"}, FailureDetail(fs[1]))
+}
+
+func TestScrubber(t *testing.T) {
+	require.Equal(t, uint64(100), ScrubTick(10, 10, 200, 100, 300))
+	require.Equal(t, uint64(300), ScrubTick(210, 10, 200, 100, 300))
+	require.Equal(t, uint64(200), ScrubTick(110, 10, 200, 100, 300))
+	require.Equal(t, uint64(100), ScrubTick(-50, 10, 200, 100, 300))
+	require.Equal(t, uint64(7), ScrubTick(50, 10, 200, 7, 7))
+	for tick := uint64(100); tick <= 300; tick += 7 {
+		require.Equal(t, tick, ScrubTick(ScrubX(tick, 100, 300, 10, 200), 10, 200, 100, 300))
+	}
+}
+
+func TestCompare(t *testing.T) {
+	a := smallWorld(t)
+	for range 3 {
+		require.NoError(t, a.Tick())
+	}
+	data, err := a.Save(world.DefaultCodec())
+	require.NoError(t, err)
+	b, err := world.Load(world.DefaultCodec(), data, quiet())
+	require.NoError(t, err)
+	defer b.Close()
+	d := Compare(a, b)
+	require.Equal(t, []string{"diff tick 3 -> tick 3: 0 entities and 0 tasklets differ"}, d.Lines(), "a world and its loaded copy")
+
+	moved := b.Entities()[4].ID
+	p := b.Pos(moved)
+	b.SetPos(moved, world.Vec{X: p.X + 1, Y: p.Y})
+	gone := b.Entities()[9].ID
+	goneTask := b.TaskletOf(gone).ID()
+	b.Despawn(gone)
+	d = Compare(a, b)
+	require.Equal(t, []Change{
+		{Entity: moved, What: "changed", Fields: []string{fmt.Sprintf("pos: %v -> %v", p, world.Vec{X: p.X + 1, Y: p.Y})}},
+		{Entity: gone, What: "removed"},
+	}, d.Entities)
+	require.Len(t, d.Tasklets, 1, "the despawned entity's tasklet was killed (pending)")
+	require.Equal(t, goneTask, d.Tasklets[0].Tasklet)
+	require.Equal(t, []world.EntityID{moved}, d.Differ()[:1])
+
+	require.NoError(t, a.Tick())
+	require.NoError(t, b.Tick())
+	d = Compare(a, b)
+	require.NotEmpty(t, d.Tasklets)
+	for _, c := range d.Tasklets {
+		if c.What == "changed" {
+			require.NotEmpty(t, c.Fields)
+		}
+	}
+}

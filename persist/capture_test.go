@@ -1,0 +1,79 @@
+package persist_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/stackworld/stackworld/persist"
+	"github.com/stackworld/stackworld/sim"
+	"github.com/stretchr/testify/require"
+)
+
+// column is a section value with shared slices, maps and pointers.
+type column struct {
+	IDs   []int
+	Names map[string]*Node
+	Vals  []any
+}
+
+// registerColumn registers column after the init functions (Node's is in frames_test.go).
+var registerColumn = sync.OnceFunc(func() { persist.Register[column]("ptest.column") })
+
+// TestCaptureSavesTheBytesOfItsMoment captures a world with every kind of state, then runs
+// the world on and changes its frames and section values in place (slice elements, map
+// entries, pointees); the capture, saved afterwards on another goroutine, gives the bytes
+// Save gave at the moment of the capture.
+func TestCaptureSavesTheBytesOfItsMoment(t *testing.T) {
+	registerColumn()
+	c := codec(t)
+	s := richWorld(t)
+	sec := &column{IDs: []int{1, 2, 3}, Names: map[string]*Node{"a": {Name: "x"}}, Vals: []any{&Node{Name: "v"}, []byte{4}}}
+	want := save(t, c, s, persist.Section{Name: "col", Value: sec})
+	cp, err := c.Capture(s, persist.Section{Name: "col", Value: sec})
+	require.NoError(t, err)
+
+	sec.IDs[0], sec.Names["a"].Name, sec.Names["b"] = 100, "changed", nil
+	sec.Vals[0].(*Node).Name, sec.Vals[1].([]byte)[0] = "changed", 44
+	s.Each(func(tk *sim.Tasklet) bool {
+		tk.Frames(func(f sim.Frame, _ sim.PC) bool {
+			if k, ok := f.(*Kitchen); ok {
+				k.Ints[0], k.M["a"], k.Bs[0], k.Head.Next.Name = 9, 9, 'X', "changed"
+				k.Anys[4].(*Node).Name = "changed"
+				k.P.X, k.I = 99, 99
+			}
+			return true
+		})
+		return true
+	})
+	run(t, s)
+	require.NotEqual(t, want, save(t, c, s, persist.Section{Name: "col", Value: sec}))
+
+	var got []byte
+	var rep *persist.Report
+	var wg sync.WaitGroup
+	wg.Go(func() { got, rep, err = c.SaveCapture(cp) })
+	wg.Wait()
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	require.Equal(t, len(want), rep.Bytes)
+	again, _, err := c.SaveCapture(cp)
+	require.NoError(t, err)
+	require.Equal(t, want, again)
+}
+
+func TestCaptureRefusesWhatSaveRefuses(t *testing.T) {
+	c := codec(t)
+	s := sim.NewScheduler(sim.Options{})
+	s.SpawnHard(func(h *sim.Tasklet) error { return h.Schedule().Wait() })
+	_, _, saveErr := c.Save(s)
+	_, capErr := c.Capture(s)
+	require.Error(t, saveErr)
+	require.Error(t, capErr)
+	require.Contains(t, capErr.Error(), "persist.OmitHard")
+
+	type loop struct{ Next *loop }
+	l := &loop{}
+	l.Next = l
+	_, err := c.Capture(sim.NewScheduler(sim.Options{}), persist.Section{Name: "x", Value: l})
+	require.ErrorContains(t, err, "persist: save: values nested deeper than")
+}

@@ -16,8 +16,11 @@ import (
 
 func TestDeterministicSource(t *testing.T) { detcheck.AssertDeterministic(t, ".") }
 
+// newWorld returns a world for a test. Test frames may hold pointers to the test's logs,
+// which no snapshot could hold: they run unregistered (Config.UnsavedFrames).
 func newWorld(t *testing.T, cfg world.Config) *world.World {
 	t.Helper()
+	cfg.UnsavedFrames = true
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -408,4 +411,34 @@ func TestSpawnerAtTheEndOfEntityIDs(t *testing.T) {
 	fs := w.Failures()
 	require.Len(t, fs, 1)
 	require.Equal(t, "actors: spawner of rabbit: the world's entity ids are used up (281474976710654 issued)", fs[0].Err)
+}
+
+// TestSpawnerSettingsRefused: a snapshot whose spawner would keep 2^40 entities, all in one
+// batch, is refused at load with the frame named; one made in code fails at its first step.
+func TestSpawnerSettingsRefused(t *testing.T) {
+	w := newWorld(t, world.Config{Seed: 5})
+	k := w.Kind("rabbit")
+	w.Spawn(&actors.Spawner{Kind: k, Max: 10, Every: 1, Batch: 4, Brain: actors.Wander{Speed: 1}})
+	tick(t, w, 1)
+	codec := world.DefaultCodec()
+	data, err := w.Save(codec)
+	require.NoError(t, err)
+	s, st, err := codec.Decode(data)
+	require.NoError(t, err)
+	var id sim.ID
+	s.Each(func(t *sim.Tasklet) bool {
+		if sp, ok := t.Top().(*actors.Spawner); ok {
+			sp.Max, sp.Batch, id = 1<<40, 0, t.ID()
+		}
+		return true
+	})
+	_, err = world.Restore(s, st, world.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.EqualError(t, err, fmt.Sprintf("world: load: tasklet %d, frame 0 (*actors.Spawner): actors: spawner: Max 1099511627776 out of range [0, 4000000]", id))
+
+	w2 := newWorld(t, world.Config{Seed: 5})
+	w2.Spawn(&actors.Spawner{Kind: w2.Kind("rabbit"), Max: 1 << 40, Brain: actors.Wander{Speed: 1}})
+	tick(t, w2, 1)
+	require.Equal(t, 0, w2.Len())
+	require.Len(t, w2.Failures(), 1)
+	require.Equal(t, "actors: spawner: Max 1099511627776 out of range [0, 4000000]", w2.Failures()[0].Err)
 }

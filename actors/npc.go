@@ -34,6 +34,13 @@ type Template interface {
 	New(self world.EntityID) sim.Frame
 }
 
+// driven returns the world of t and the entity self that an NPC's frame drives; e is nil
+// if the entity is gone, and the frame should exit. Every NPC step starts with it.
+func driven(t *sim.T, self world.EntityID) (w *world.World, e *world.Entity) {
+	w = world.Of(t)
+	return w, w.Entity(self)
+}
+
 // DefaultTurnOneIn is how rarely (1 in N ticks) a wanderer picks a new velocity when its
 // TurnOneIn is 0.
 const DefaultTurnOneIn = 16
@@ -67,15 +74,16 @@ const wanderTick sim.PC = 0
 
 // New returns a Wander for self with f's settings.
 func (f Wander) New(self world.EntityID) sim.Frame {
-	return &Wander{Self: self, Speed: f.Speed, TurnOneIn: f.TurnOneIn, Sight: f.Sight, Crowd: f.Crowd}
+	g := f // every setting, the ones added later too
+	g.Self, g.Seen = self, 0
+	return &g
 }
 
 // Step runs one tick of wandering. It does not allocate.
 func (f *Wander) Step(t *sim.T) sim.Op {
-	w := world.Of(t)
-	e := w.Entity(f.Self)
+	w, e := driven(t, f.Self)
 	if e == nil {
-		return t.Exit()
+		return t.Exit() // the entity is gone
 	}
 	switch t.At() {
 	case wanderTick:
@@ -107,15 +115,17 @@ const patrolTick sim.PC = 0
 
 // New returns a Patrol for self with f's settings and route.
 func (f Patrol) New(self world.EntityID) sim.Frame {
-	return &Patrol{Self: self, Speed: f.Speed, Reach: f.Reach, Points: append([]world.Vec(nil), f.Points...)}
+	g := f // every setting, the ones added later too
+	g.Self, g.Next, g.Laps = self, 0, 0
+	g.Points = append([]world.Vec(nil), f.Points...) // the route is the new frame's own
+	return &g
 }
 
 // Step runs one tick of patrolling.
 func (f *Patrol) Step(t *sim.T) sim.Op {
-	w := world.Of(t)
-	e := w.Entity(f.Self)
+	_, e := driven(t, f.Self)
 	if e == nil {
-		return t.Exit()
+		return t.Exit() // the entity is gone
 	}
 	switch t.At() {
 	case patrolTick:
@@ -160,15 +170,16 @@ const (
 
 // New returns a Chase for self with f's settings.
 func (f Chase) New(self world.EntityID) sim.Frame {
-	return &Chase{Self: self, Prey: f.Prey, Speed: f.Speed, Sight: f.Sight, Reach: f.Reach, Eat: f.Eat}
+	g := f // every setting, the ones added later too
+	g.Self, g.Target, g.Caught = self, 0, 0
+	return &g
 }
 
 // Step runs one tick of chasing.
 func (f *Chase) Step(t *sim.T) sim.Op {
-	w := world.Of(t)
-	e := w.Entity(f.Self)
+	w, e := driven(t, f.Self)
 	if e == nil {
-		return t.Exit()
+		return t.Exit() // the entity is gone
 	}
 	switch t.At() {
 	case chaseStart:
@@ -218,15 +229,16 @@ const (
 
 // New returns a Flee for self with f's settings.
 func (f Flee) New(self world.EntityID) sim.Frame {
-	return &Flee{Self: self, From: f.From, Speed: f.Speed, Sight: f.Sight}
+	g := f // every setting, the ones added later too
+	g.Self, g.Fled = self, 0
+	return &g
 }
 
 // Step runs one tick of fleeing.
 func (f *Flee) Step(t *sim.T) sim.Op {
-	w := world.Of(t)
-	e := w.Entity(f.Self)
+	w, e := driven(t, f.Self)
 	if e == nil {
-		return t.Exit()
+		return t.Exit() // the entity is gone
 	}
 	switch t.At() {
 	case fleeStart:

@@ -65,7 +65,9 @@ const (
 
 // New returns a Trader for self with f's settings.
 func (f Trader) New(self world.EntityID) sim.Frame {
-	return &Trader{Self: self, FailOneIn: f.FailOneIn}
+	g := f // every setting, the ones added later too
+	g.Self, g.Served = self, 0
+	return &g
 }
 
 // Step serves the queued requests, then waits for more.
@@ -119,15 +121,16 @@ const (
 
 // New returns a Customer for self with f's settings.
 func (f Customer) New(self world.EntityID) sim.Frame {
-	return &Customer{Self: self, Trader: f.Trader, Speed: f.Speed, Sight: f.Sight, AskEvery: f.AskEvery, Timeout: f.Timeout}
+	g := f // every setting, the ones added later too
+	g.Self, g.Replies, g.Bought, g.Spent, g.TimedOut = self, world.Mailbox[Reply[Quote]]{}, 0, 0, 0
+	return &g
 }
 
 // Step wanders and shops.
 func (f *Customer) Step(t *sim.T) sim.Op {
-	w := world.Of(t)
-	e := w.Entity(f.Self)
+	w, e := driven(t, f.Self)
 	if e == nil {
-		return t.Exit()
+		return t.Exit() // the entity is gone
 	}
 	switch t.At() {
 	case customerStart:

@@ -22,6 +22,26 @@ type Spawner struct {
 	Spawned uint64
 }
 
+// MaxSpawnerPopulation is the largest population a Spawner keeps (Max), the limit of a
+// scenario's entities.
+const MaxSpawnerPopulation = MaxScenarioEntities
+
+// Validate reports settings that a spawner refuses to run with: Max out of [0,
+// MaxSpawnerPopulation], a negative Every or Batch, more entities in Alive than Max. The
+// world calls it for every loaded Spawner frame (world.Validator), so a snapshot cannot make
+// the next tick spawn without bound; Step calls it before it spawns.
+func (f *Spawner) Validate() error {
+	switch {
+	case f.Max < 0 || f.Max > MaxSpawnerPopulation:
+		return fmt.Errorf("actors: spawner: Max %d out of range [0, %d]", f.Max, MaxSpawnerPopulation)
+	case f.Every < 0 || f.Batch < 0:
+		return fmt.Errorf("actors: spawner: negative Every %d or Batch %d", f.Every, f.Batch)
+	case len(f.Alive) > f.Max:
+		return fmt.Errorf("actors: spawner: %d entities alive, more than its Max %d", len(f.Alive), f.Max)
+	}
+	return nil
+}
+
 // A Rect is an area of the map: Min inclusive, Max exclusive. The zero Rect means the map.
 type Rect struct{ Min, Max world.Vec }
 
@@ -34,6 +54,9 @@ func (f *Spawner) Step(t *sim.T) sim.Op {
 	case spawnerTick:
 		if f.Brain == nil {
 			return t.Raise(fmt.Errorf("actors: spawner of %s has no Brain template", w.KindName(f.Kind)))
+		}
+		if err := f.Validate(); err != nil {
+			return t.Raise(err)
 		}
 		alive := f.Alive[:0]
 		for _, id := range f.Alive {
@@ -72,3 +95,5 @@ func RandomIn(w *world.World, r Rect) world.Vec {
 		Y: r.Min.Y + int32(rn.Uint32N(uint32(r.Max.Y-r.Min.Y))),
 	}
 }
+
+var _ world.Validator = (*Spawner)(nil)

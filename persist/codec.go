@@ -11,8 +11,9 @@ import (
 
 // Format is the version of the snapshot layout this package writes (the document's
 // structure, not the user types in it: those have the schema version). Format 2 added
-// the document checksum; format 1 documents still load.
-const Format = 2
+// the document checksum, format 3 the packages' schemas; format 1 and 2 documents still
+// load.
+const Format = 3
 
 // Magic is the first element of every snapshot document.
 const Magic = "stackworld"
@@ -37,8 +38,8 @@ func (p HardPolicy) valid() bool { return p <= OmitHard }
 type Options struct {
 	// HardTasklets: RefuseHard (default) or OmitHard.
 	HardTasklets HardPolicy
-	// Schema is the schema version Save writes; 0 means CurrentSchema(). Set it only to
-	// produce old saves in tests of upgrades.
+	// Schema is the program's schema version Save writes; 0 means CurrentSchema(). Set it
+	// only to produce old saves in tests of upgrades.
 	Schema uint64
 
 	// The limits bound what is alive in a document (counts, lengths, bytes), never the
@@ -71,14 +72,19 @@ func DefaultOptions() Options {
 }
 
 // A Codec saves and loads snapshots. Make one with Options.Codec; it is immutable and safe
-// for concurrent use (each call reads the registry as it is at the call).
+// for concurrent use. It captures the registry as it is when it is made, as a cbor mode
+// owns its tags: types, errors and upgrades registered later are unknown to it (register
+// at init, then make codecs).
 type Codec struct {
 	opts Options
 	dm   cbor.DecMode
+	reg  *registry
 }
 
-// Codec checks the options and returns a codec, or an error naming the first bad field.
+// Codec checks the options and returns a codec with the registry as it is now, or an error
+// naming the first bad field.
 func (o Options) Codec() (*Codec, error) {
+	reg := current()
 	d := DefaultOptions()
 	fill := func(v *int, def int) {
 		if *v == 0 {
@@ -115,7 +121,7 @@ func (o Options) Codec() (*Codec, error) {
 			return nil, fmt.Errorf("persist: %s %d out of range [%d, %d]", c.name, c.v, c.lo, c.hi)
 		}
 	}
-	if cur := current().schema(); o.Schema > cur {
+	if cur := reg.schemaOf(""); o.Schema > cur {
 		return nil, fmt.Errorf("persist: Schema %d is newer than the current schema %d", o.Schema, cur)
 	}
 	// The document is checked for well-formedness by the CBOR library first, with the
@@ -130,7 +136,7 @@ func (o Options) Codec() (*Codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("persist: %w", err)
 	}
-	return &Codec{opts: o, dm: dm}, nil
+	return &Codec{opts: o, dm: dm, reg: reg}, nil
 }
 
 // Options returns the codec's options with defaults filled in.
@@ -138,7 +144,11 @@ func (c *Codec) Options() Options { return c.opts }
 
 // A Section is a named value saved beside the scheduler in the same document: the world's
 // state, a game's own data. Value must be of a registered type (or a pointer to one, or a
-// builtin: bool, numbers, string, []byte); Load returns it as the same type.
+// builtin: bool, numbers, string, []byte); Load returns it as the same type, decoded under
+// the codec's limits (Options: MaxElements per slice or map, MaxStringBytes, MaxNesting,
+// and the bytes that remain), so that its owner receives a value no larger than the
+// package's memory bound allows and checks only what its fields mean (ids, references,
+// counts against Options()) before allocating for them.
 type Section struct {
 	Name  string
 	Value any
@@ -147,7 +157,8 @@ type Section struct {
 // Snapshot describes a loaded document: its header and its sections.
 type Snapshot struct {
 	Format   int
-	Schema   uint64 // the schema the document was written with (upgraded since if older)
+	Schema   uint64            // the program's schema the document was written with (upgraded since if older)
+	Schemas  map[string]uint64 // the packages' schemas it was written with (RegisterPackageUpgrade); absent: 1
 	Tick     uint64
 	Types    []string // type names in the document's type table, in table order
 	Sections []Section
@@ -225,16 +236,6 @@ func (p *problem) Unwrap() error { return p.kind }
 
 func errorf(kind error, format string, a ...any) error {
 	return &problem{kind, fmt.Sprintf(format, a...)}
-}
-
-// schemaChain checks that upgrades lead from schema from to the current schema.
-func (r *registry) schemaChain(from uint64) error {
-	for s := from; s < r.schema(); s++ {
-		if r.upgrades[s] == nil {
-			return errorf(ErrNewerSchema, "no upgrade from schema %d (persist.RegisterUpgrade)", s)
-		}
-	}
-	return nil
 }
 
 func typeNames(ts []*typeRef) []string {

@@ -12,8 +12,8 @@ import (
 // ---- Raw to Go values ----
 
 // converter turns a Raw into an Image with the registered Go types, matching struct fields
-// by name: a field missing from the Raw gets its zero value; a field the Go type lacks is
-// an error (an upgrade must drop or rename it).
+// by name: a field missing from the Raw or one the Go type lacks is an error (an upgrade
+// must add, drop or rename it).
 type converter struct {
 	reg   *registry
 	depth int
@@ -316,8 +316,10 @@ func (c *converter) setMap(dst reflect.Value, v any) error {
 	return nil
 }
 
-// setStruct stores a *RawStruct's fields by name: a field missing from it stays zero; a
-// field the Go type lacks is an error.
+// setStruct stores a *RawStruct's fields by name. Every field of the Go type must be
+// there and every field there must be in the Go type: an upgrade that adds a field sets
+// it (RawStruct.Set), even to zero, so that an upgrade that matched nothing (a misspelled
+// type name) fails instead of loading zeros.
 func (c *converter) setStruct(dst reflect.Value, v any) error {
 	t := dst.Type()
 	s, ok := v.(*RawStruct)
@@ -332,7 +334,7 @@ func (c *converter) setStruct(dst reflect.Value, v any) error {
 		}
 		x, ok := s.Get(f.Name)
 		if !ok {
-			continue // a new field: zero
+			return errorf(ErrLayout, "field %s of %v is not in the snapshot (an upgrade that adds it sets it with RawStruct.Set; check the type name it matches: frames used through pointers are named \"*name\")", f.Name, t)
 		}
 		used++
 		if err := c.set(dst.Field(i), x); err != nil {

@@ -1,11 +1,13 @@
 package persist
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/stackworld/stackworld/sim"
@@ -54,19 +56,20 @@ type decoder struct {
 
 // fileType is one entry of a document's type table.
 type fileType struct {
-	name    string
-	shape   string // "" for errors
-	sh      *shape
-	pcs     []string
-	ref     *typeRef // typed mode: the registered entry
-	problem error    // typed mode: why values of this type cannot be loaded
-	pcMap   []int32  // typed mode: the program's resume point for each of the file's (resume.go)
+	name  string
+	shape string // "" for errors
+	sh    *shape
+	pcs   []string
+	ref   *typeRef // typed mode: the registered entry
+	why   uint8    // typed mode: why values of this type cannot be loaded (whyNone, ...)
+	pcMap []int32  // typed mode: the program's resume point for each of the file's (resume.go)
 }
 
 // decoded is a document read by a decoder.
 type decoded struct {
 	format   int
-	schema   uint64
+	schema   uint64            // the program's
+	schemas  map[string]uint64 // the packages' (format 3 on)
 	tick     uint64
 	img      *sim.ImageTable // typed mode
 	sections []Section       // typed mode
@@ -74,7 +77,7 @@ type decoded struct {
 }
 
 // formatElements is the number of elements of a document of each format.
-var formatElements = [Format + 1]int{1: 10, 2: 11}
+var formatElements = [Format + 1]int{1: 10, 2: 11, 3: 11}
 
 // newDecoder returns a decoder of data in typed mode, or in raw mode if raw.
 func newDecoder(data []byte, reg *registry, lim Options, raw bool) *decoder {
@@ -148,10 +151,14 @@ func (d *decoder) header() (upgrade bool, err error) {
 		return false, d.errorAt(errorf(ErrNewerFormat, "format %d is newer than this program reads (%d): update stackworld", format, Format))
 	}
 	if want := formatElements[min(format, Format)]; r.err == nil && (want == 0 || n != uint64(want)) {
-		r.fail("format %d document with %d elements (want format 1 with 10 or 2 with 11)", format, n)
+		r.fail("format %d document with %d elements (want format 1 with 10, or 11)", format, n)
 	}
 	out.format = int(format)
-	out.schema = r.uint()
+	if format >= 3 {
+		d.readSchemas()
+	} else {
+		out.schema = r.uint()
+	}
 	out.tick = r.uint()
 	d.schema = out.schema
 	if r.err != nil {
@@ -163,25 +170,76 @@ func (d *decoder) header() (upgrade bool, err error) {
 	return d.sink.schema(d)
 }
 
+// maxPackages bounds the packages' schemas a document records.
+const maxPackages = 1 << 10
+
+// readSchemas reads the schemas of format 3 on: a map from package to schema, the
+// program's ("") first, keys in their encoded order (Core Deterministic Encoding).
+func (d *decoder) readSchemas() {
+	r, out := &d.r, d.out
+	n := r.length(majMap, maxPackages, 2, "schemas")
+	var prev []byte
+	for i := 0; i < n && r.err == nil; i++ {
+		start := r.off
+		pkg := r.text(200, "package name")
+		key := r.b[start:r.off]
+		v := r.uint()
+		switch {
+		case r.err != nil:
+		case i == 0 && pkg != "":
+			r.fail("schemas: the program's schema (\"\") is missing")
+		case i > 0 && bytes.Compare(key, prev) <= 0:
+			r.fail("schemas: package %q out of order or repeated", pkg)
+		case i > 0 && (strings.Contains(pkg, ".") || !validName(pkg)):
+			r.fail("schemas: bad package name %q", pkg)
+		case v == 0:
+			r.fail("schemas: package %q at schema 0 (schemas start at 1)", pkg)
+		case i == 0:
+			out.schema = v
+		default:
+			if out.schemas == nil {
+				out.schemas = map[string]uint64{}
+			}
+			out.schemas[pkg] = v
+		}
+		prev = key
+	}
+	if r.err == nil && n == 0 {
+		r.fail("schemas: the program's schema (\"\") is missing")
+	}
+}
+
 // types reads the type table and has the sink resolve each entry.
 func (d *decoder) types() {
 	r := &d.r
 	n := r.arrayLen(d.lim.MaxElements, "type table")
 	d.table = make([]fileType, 0, n)
 	d.described = map[*typeInfo]bool{}
-	seen := map[string]bool{}
 	for i := 0; i < n && r.err == nil; i++ {
-		ft := d.typeEntry(i, seen)
+		ft := d.typeEntry(i)
 		if r.err != nil {
 			break
 		}
 		d.sink.resolve(d, &ft)
 		d.table = append(d.table, ft)
 	}
+	if r.err == nil {
+		names := make([]string, len(d.table))
+		for i := range d.table {
+			names[i] = d.table[i].name
+		}
+		slices.Sort(names)
+		for i := 1; i < len(names); i++ {
+			if names[i] == names[i-1] {
+				r.fail("a second type named %q", names[i])
+				break
+			}
+		}
+	}
 }
 
 // typeEntry reads entry i of the type table: name, shape and resume point names.
-func (d *decoder) typeEntry(i int, seen map[string]bool) fileType {
+func (d *decoder) typeEntry(i int) fileType {
 	r := &d.r
 	r.arrayOf(3, "type entry")
 	ft := fileType{name: r.text(256, "type name")}
@@ -209,11 +267,9 @@ func (d *decoder) typeEntry(i int, seen map[string]bool) fileType {
 			r.fail("type %q: a pointer entry needs a shape", ft.name)
 		}
 	}
-	if !validName(base) || seen[ft.name] {
-		r.fail("type %d: bad or duplicate name %q", i, ft.name)
-		return ft
+	if !validName(base) {
+		r.fail("type %d: bad name %q", i, ft.name)
 	}
-	seen[ft.name] = true
 	return ft
 }
 
@@ -268,7 +324,7 @@ func (d *decoder) frameGroup(g *frameSlab, grouped []bool) {
 	if ft.sh == nil {
 		r.fail("error %q used as a frame type", ft.name)
 	} else {
-		g.bad = d.sink.frameProblem(ft)
+		g.bad = d.sink.frameProblem(d, ft)
 	}
 	cnt := r.length(majArray, d.lim.MaxFrames, 1, "frame group")
 	if r.err == nil && cnt*ft.sh.minBytes() > r.remaining() {
@@ -532,6 +588,10 @@ func (d *decoder) blockedChannels() {
 	}
 }
 
+// maxWakeAhead is how far ahead of the tick a sleep or a receive deadline can wake (a
+// sim.Sleep or deadline takes at most 2^32-1 ticks).
+const maxWakeAhead = math.MaxUint32
+
 // wakes reads the wake tick of each sleeping tasklet and receive with a deadline.
 func (d *decoder) wakes() {
 	r := &d.r
@@ -542,9 +602,9 @@ func (d *decoder) wakes() {
 			break
 		}
 		w := r.uint()
-		if w == 0 || w > math.MaxUint64-tick {
+		if w == 0 || w > maxWakeAhead || w > math.MaxUint64-tick {
 			d.tasklet = d.ts[i].ID
-			r.failk(ErrInconsistent, "wake tick offset %d out of range", w)
+			r.failk(ErrInconsistent, "wake tick offset %d out of range [1, %d]", w, uint64(maxWakeAhead))
 		}
 		d.ts[i].Wake = tick + w
 	}
@@ -768,8 +828,8 @@ func (d *decoder) anyValue(iface reflect.Type) any {
 	if ft == nil {
 		return nil
 	}
-	if ft.problem != nil {
-		d.r.failk(ft.problem.(*problem).kind, "%s", ft.problem)
+	if ft.why != whyNone {
+		d.failWith(ft)
 		return nil
 	}
 	ref := ft.ref

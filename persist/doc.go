@@ -35,14 +35,14 @@
 // type indexes from first use, map entries from their sorted encoded keys. Nothing depends
 // on addresses, map iteration or the clock.
 //
-// # Format 2
+// # Format 3
 //
 // One CBOR item in Core Deterministic Encoding (RFC 8949 §4.2.1: shortest integers and
 // floats, definite lengths, sorted map keys), an array of eleven elements:
 //
 //	[ "stackworld",          magic
-//	  2,                     format version (this package's layout)
-//	  schema,                schema version of the user types (CurrentSchema)
+//	  3,                     format version (this package's layout)
+//	  schemas,               {"": program's schema, "pkg": package's schema, ...}
 //	  tick,                  the scheduler's tick
 //	  types,                 [[name, shape, [pc names]], ...]: every type and error used
 //	  scheduler,             [next tasklet id, next channel id, steps, switches, preempted, spawned]
@@ -52,11 +52,16 @@
 //	  sections,              [[name, value], ...]
 //	  checksum ]             h'xxxxxxxx': CRC-32C (Castagnoli) of every byte before it
 //
+// The schemas are the program's ("", RegisterUpgrade) and those of the packages that
+// number their own (RegisterPackageUpgrade); a package not listed is at schema 1.
+//
 // The checksum is a byte string of four bytes, big-endian, so it is always the document's
 // last five bytes (0x44 and the sum): Load checks it before it decodes anything and
 // refuses a mismatch (ErrChecksum); Options.SkipChecksum reads a corrupt file anyway, for
-// tools. Format 1 is format 2 without the checksum (an array of ten elements); it still
-// loads.
+// tools.
+//
+// Older formats still load: format 2 has the program's schema alone (an integer) where
+// format 3 has the schemas; format 1 is format 2 without the checksum (ten elements).
 //
 // A type entry is the registered name ("*name" when used through a pointer), its shape
 // (the layout of its fields, e.g. "{Ch chan; Depth int; Level int}", or null for a
@@ -89,19 +94,37 @@
 //
 // # Versions and old saves
 //
-// A newer format is refused (ErrNewerFormat). A snapshot of an older schema is read in
-// generic form (Raw), upgraded by the functions registered with RegisterUpgrade, one
-// schema at a time, and converted to the registered types by field name. Keep a saved
-// fixture of each frame type, as persist's own tests do in testdata.
+// A newer format is refused (ErrNewerFormat). A snapshot of an older schema (the
+// program's, or a package's) is read in generic form (Raw), upgraded by the functions
+// registered with RegisterUpgrade and RegisterPackageUpgrade, one schema at a time, and
+// converted to the registered types by field name: every field of a type must be in the
+// upgraded Raw, so an upgrade that matched nothing fails instead of loading zeros. Resume
+// points are identified by their registered names: one renumbered is found, one removed
+// is an error naming it. Keep a saved fixture of each frame type, as persist's own tests
+// do in testdata.
 //
 // # Untrusted input
 //
-// Load checks everything before it builds anything: the CBOR library checks the document
-// is well-formed within the Options limits (nesting, array and map lengths) while the
-// decoder checks every length against the bytes that remain before allocating, every id,
-// count and reference against the others, and every type against the registry. Bad input
-// gives a *LoadError that names what is wrong — "persist: load world.cbor: tasklet 812,
-// frame 3: unknown type "npc.Wander" (register it with persist.Register, or add an upgrade
-// from schema 1)" — and matches ErrUnknownType, ErrTruncated, ErrLimit and the other
-// sentinels. Load never panics on bad bytes (FuzzLoad).
+// Load checks everything before it builds anything: the checksum first (format 2 on),
+// then the CBOR library checks the document is well-formed within the Options limits
+// (nesting, array and map lengths) while the decoder checks every length against the
+// bytes that remain before allocating, every id, count and reference against the others
+// (tasklet and channel ids distinct and below the scheduler's counters, blocked tasklets
+// on channels of the table, timer entries for waiting tasklets), and every type against
+// the registry. Bad input gives a *LoadError that names what is wrong — "persist: load
+// world.cbor: tasklet 812, frame 3: unknown type "npc.Wander" (register it with
+// persist.Register, or add an upgrade from schema 1)" — and matches ErrChecksum,
+// ErrUnknownType, ErrTruncated, ErrLimit and the other sentinels. Load never panics on
+// bad bytes (FuzzLoad, FuzzLoadEdited).
+//
+// Memory: Load and Raw allocate at most 64 bytes per byte of input, plus 16 bytes per slot
+// of the scheduler's channel table (the next channel id, at most MaxChannels), plus 64 KiB,
+// whatever the input claims (TestLoadMemoryBound). Section values are decoded under the
+// same limits, so a section's owner (the world) receives values no larger than that and
+// checks only what its fields mean (ids, counts) before it allocates for them.
+//
+// The limits bound what is alive in a world (counts, lengths, bytes), never the value of
+// an id a long-running world reaches. Save applies exactly the limits Load enforces and
+// fails with an error matching ErrLimit instead of writing a document Load would refuse
+// (TestSaveLoadSameLimits).
 package persist

@@ -22,7 +22,7 @@ func (f *Countdown) Step(t *sim.T) sim.Op {
 func init() { persist.Register[Countdown]("example.Countdown", "tick") }
 
 // ExampleCodec_Save saves a scheduler and shows the start of the document (magic, format,
-// schema, tick, the type table), its checksum (the last five bytes: a CRC-32C) and its
+// the schemas {"": 2}, tick, the type table), its checksum (the last five bytes: a CRC-32C) and its
 // size: a change of the format shows here.
 func ExampleCodec_Save() {
 	s := sim.NewScheduler(sim.Options{})
@@ -38,16 +38,16 @@ func ExampleCodec_Save() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("% x\n", data[:16])
-	fmt.Printf("%q\n", data[16:54])
+	fmt.Printf("% x\n", data[:18])
+	fmt.Printf("%q\n", data[18:56])
 	fmt.Printf("checksum % x\n", data[len(data)-5:])
 	fmt.Println(len(data), "bytes,", rep.Tasklets, "tasklet,", rep.Frames, "frame, types", rep.Types)
 	// Output:
 	// countdown 3
-	// 8b 6a 73 74 61 63 6b 77 6f 72 6c 64 02 02 01 81
+	// 8b 6a 73 74 61 63 6b 77 6f 72 6c 64 03 a1 60 02 01 81
 	// "\x83r*example.Countdowng{N int}\x81dtick\x86\x03\x01\x01"
-	// checksum 44 ca 2e f7 9a
-	// 88 bytes, 1 tasklet, 1 frame, types [*example.Countdown]
+	// checksum 44 0d af 12 e8
+	// 90 bytes, 1 tasklet, 1 frame, types [*example.Countdown]
 }
 
 // ExampleCodec_Load loads a snapshot in a fresh scheduler, as another process would, and

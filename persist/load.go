@@ -47,7 +47,7 @@ func (c *Codec) raw(data []byte) (*Raw, error) {
 	if err := c.wellformed(data); err != nil {
 		return nil, err
 	}
-	d := newDecoder(data, current(), c.opts, true)
+	d := newDecoder(data, c.reg, c.opts, true)
 	out, err := d.decode()
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 	// decoder, which checks everything it reads too; both finish before s changes.
 	wf := make(chan error, 1)
 	go func() { wf <- c.wellformed(data) }() // determinism: a pure check of the input, joined below
-	reg := current()
+	reg := c.reg
 	d := newDecoder(data, reg, c.opts, false)
 	out, err := d.decode()
 	if werr := <-wf; werr != nil && err == nil {
@@ -83,7 +83,7 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 	if err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{Format: out.format, Schema: out.schema, Tick: out.tick}
+	snap := &Snapshot{Format: out.format, Schema: out.schema, Schemas: out.schemas, Tick: out.tick}
 	tbl, sections := out.img, out.sections
 	if tbl == nil { // an older schema: read it generically, upgrade it, convert it
 		rd := newDecoder(data, reg, c.opts, true)
@@ -95,11 +95,8 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 		for _, t := range raw.Types {
 			snap.Types = append(snap.Types, t.Name)
 		}
-		for from := raw.Schema; from < reg.schema(); from++ {
-			if err := reg.upgrades[from](raw); err != nil {
-				return nil, &LoadError{Where: fmt.Sprintf("upgrade from schema %d", from), Offset: -1, Err: err}
-			}
-			raw.Schema = from + 1
+		if err := upgrade(reg, raw); err != nil {
+			return nil, err
 		}
 		conv := &converter{reg: reg, max: c.opts.MaxNesting}
 		img, secs, err := conv.image(raw)
@@ -120,6 +117,25 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 	}
 	snap.Sections = sections
 	return snap, nil
+}
+
+// upgrade applies the registered upgrades to raw: the program's first, then each
+// package's, in the order of the packages' names, each from the document's schema to the
+// current one.
+func upgrade(reg *registry, raw *Raw) error {
+	for _, ps := range reg.schemas() {
+		for from := raw.SchemaOf(ps.pkg); from < ps.schema; from++ {
+			if err := reg.upgrades[upgradeKey{ps.pkg, from}](raw); err != nil {
+				where := fmt.Sprintf("upgrade from schema %d", from)
+				if ps.pkg != "" {
+					where = fmt.Sprintf("upgrade of package %q from schema %d", ps.pkg, from)
+				}
+				return &LoadError{Where: where, Offset: -1, Err: err}
+			}
+			raw.setSchema(ps.pkg, from+1)
+		}
+	}
+	return nil
 }
 
 // precheck looks at the header, so that a file that is not a snapshot, or of a newer

@@ -1,6 +1,8 @@
 package persist
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
 
 	"github.com/stackworld/stackworld/sim"
@@ -31,4 +33,20 @@ func PCName(f sim.Frame, pc sim.PC) string {
 		return ""
 	}
 	return ref.info.pcs[pc]
+}
+
+// CheckFrame reports what Save would find wrong with frame f's type, so that a caller can
+// refuse it at spawn instead of at the first save (world.Spawn does): f must be non-nil
+// and of a type registered with Register that implements sim.Frame as used (F or *F).
+// Resume points are checked at save: a frame at a resume point beyond its type's
+// registered names is refused. Cost: one registry lookup, no allocation; safe for
+// concurrent use.
+func CheckFrame(f sim.Frame) error {
+	if f == nil {
+		return errors.New("persist: a nil frame cannot be saved")
+	}
+	if current().byType[reflect.TypeOf(f)] == nil {
+		return fmt.Errorf("persist: frame: %w", errUnregistered(f))
+	}
+	return nil
 }

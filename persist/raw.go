@@ -16,7 +16,8 @@ import (
 // type name).
 type Raw struct {
 	Format   int
-	Schema   uint64
+	Schema   uint64            // the program's schema (RegisterUpgrade)
+	Schemas  map[string]uint64 // each package's schema (RegisterPackageUpgrade); absent: 1
 	Tick     uint64
 	Types    []RawType // the type table as read (upgrades need not maintain it)
 	NextID   sim.ID
@@ -26,6 +27,28 @@ type Raw struct {
 	Channels []sim.ChannelState
 	Timers   []sim.ID // timer entries in wake order
 	Sections []RawSection
+}
+
+// SchemaOf returns the schema of package pkg ("" for the program's).
+func (r *Raw) SchemaOf(pkg string) uint64 {
+	if pkg == "" {
+		return r.Schema
+	}
+	if s, ok := r.Schemas[pkg]; ok {
+		return s
+	}
+	return 1
+}
+
+func (r *Raw) setSchema(pkg string, s uint64) {
+	if pkg == "" {
+		r.Schema = s
+		return
+	}
+	if r.Schemas == nil {
+		r.Schemas = map[string]uint64{}
+	}
+	r.Schemas[pkg] = s
 }
 
 // RawType is one entry of a snapshot's type table.

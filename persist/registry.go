@@ -58,20 +58,39 @@ func RegisterInterface[I any]() {
 	update(func(r *registry) error { r.ifaces[t] = true; return nil })
 }
 
-// RegisterUpgrade registers f, which turns a snapshot of schema from into schema from+1 by
-// editing its generic form (renaming types, adding, renaming or converting fields,
-// renumbering resume points). The current schema, written by Save, is 1 plus the highest
-// from registered (1 when there is none); Load applies the upgrades in order to older
-// snapshots. RegisterUpgrade panics if from is 0 or already has an upgrade.
-func RegisterUpgrade(from uint64, f func(*Raw) error) {
+// RegisterUpgrade registers f, which turns a snapshot of the program's schema from into
+// schema from+1 by editing its generic form (renaming types, adding, renaming or
+// converting fields, renumbering resume points). The program's schema, written by Save,
+// is 1 plus the highest from registered (1 when there is none); Load applies the upgrades
+// in order to older snapshots. A library (or any package that registers types) numbers its
+// own schema instead, with RegisterPackageUpgrade. RegisterUpgrade panics if from is 0 or
+// already has an upgrade.
+func RegisterUpgrade(from uint64, f func(*Raw) error) { registerUpgrade("", from, f) }
+
+// RegisterPackageUpgrade is RegisterUpgrade for the schema of package pkg: the package
+// that registers types and errors under names "pkg.…" numbers its layouts on its own,
+// so that a library's upgrades and a game's do not share one number. A snapshot records
+// the schema of every package that has an upgrade; one that records none (an older
+// format) is at schema 1 of every package. Load applies the program's upgrades first,
+// then each package's, in the order of the packages' names. pkg is a name of letters,
+// digits and _ - / (no dot).
+func RegisterPackageUpgrade(pkg string, from uint64, f func(*Raw) error) {
+	if pkg == "" || strings.Contains(pkg, ".") || !validName(pkg) {
+		panic(fmt.Sprintf("persist: RegisterPackageUpgrade(%q, %d): a package is named by 1 to 200 letters, digits and _ - /", pkg, from))
+	}
+	registerUpgrade(pkg, from, f)
+}
+
+func registerUpgrade(pkg string, from uint64, f func(*Raw) error) {
 	err := update(func(r *registry) error {
 		if from == 0 || f == nil {
-			return fmt.Errorf("persist: RegisterUpgrade(%d): schemas start at 1 and f must not be nil", from)
+			return fmt.Errorf("persist: RegisterUpgrade(%q, %d): schemas start at 1 and f must not be nil", pkg, from)
 		}
-		if _, dup := r.upgrades[from]; dup {
-			return fmt.Errorf("persist: RegisterUpgrade(%d): there is already an upgrade from schema %d", from, from)
+		k := upgradeKey{pkg, from}
+		if _, dup := r.upgrades[k]; dup {
+			return fmt.Errorf("persist: RegisterUpgrade(%q, %d): there is already an upgrade from schema %d", pkg, from, from)
 		}
-		r.upgrades[from] = f
+		r.upgrades[k] = f
 		return nil
 	})
 	if err != nil {
@@ -79,28 +98,75 @@ func RegisterUpgrade(from uint64, f func(*Raw) error) {
 	}
 }
 
-// CurrentSchema returns the schema version Save writes by default: 1 plus the highest
-// schema that has a registered upgrade, or 1.
-func CurrentSchema() uint64 { return current().schema() }
+// CurrentSchema returns the program's schema version a Codec made now writes by default:
+// 1 plus the highest schema that has a registered upgrade (RegisterUpgrade), or 1.
+func CurrentSchema() uint64 { return current().schemaOf("") }
+
+// PackageSchema returns package pkg's schema version a Codec made now writes: 1 plus the
+// highest schema that has a registered upgrade (RegisterPackageUpgrade), or 1.
+func PackageSchema(pkg string) uint64 { return current().schemaOf(pkg) }
 
 // ---- the registry ----
 
-// registry is immutable once published: update copies it, so that codecs read it without
-// locks while init functions (or tests) register more.
+// registry is immutable once published: update copies it, so that a Codec keeps the one
+// it was made with and reads it without locks while init functions (or tests) register
+// more.
 type registry struct {
 	byName   map[string]*typeRef       // names as written in files: "npc.Wander", "*npc.Wander", error names
 	byType   map[reflect.Type]*typeRef // F and *F
 	errs     map[any]*typeRef          // sentinel error value -> its entry
 	ifaces   map[reflect.Type]bool     // interface types allowed in fields
-	upgrades map[uint64]func(*Raw) error
+	upgrades map[upgradeKey]func(*Raw) error
 }
 
-func (r *registry) schema() uint64 {
+// upgradeKey names an upgrade: the package ("" for the program's schema) and the schema
+// it upgrades from.
+type upgradeKey struct {
+	pkg  string
+	from uint64
+}
+
+// schemaOf returns the current schema of package pkg ("" for the program's).
+func (r *registry) schemaOf(pkg string) uint64 {
 	var highest uint64
-	for from := range r.upgrades { // determinism: a maximum does not depend on order
-		highest = max(highest, from)
+	for k := range r.upgrades { // determinism: a maximum does not depend on order
+		if k.pkg == pkg {
+			highest = max(highest, k.from)
+		}
 	}
 	return highest + 1
+}
+
+// schemas returns the current schema of the program ("") and of every package that has an
+// upgrade, by name.
+func (r *registry) schemas() []pkgSchema {
+	out := []pkgSchema{{"", r.schemaOf("")}}
+	for k := range r.upgrades { // determinism: sorted below
+		if k.pkg != "" && !slices.ContainsFunc(out, func(p pkgSchema) bool { return p.pkg == k.pkg }) {
+			out = append(out, pkgSchema{k.pkg, r.schemaOf(k.pkg)})
+		}
+	}
+	slices.SortFunc(out, func(a, b pkgSchema) int { return strings.Compare(a.pkg, b.pkg) })
+	return out
+}
+
+// pkgSchema is one package's schema.
+type pkgSchema struct {
+	pkg    string
+	schema uint64
+}
+
+// schemaChain checks that upgrades lead package pkg from schema from to its current one.
+func (r *registry) schemaChain(pkg string, from uint64) error {
+	for s := from; s < r.schemaOf(pkg); s++ {
+		if r.upgrades[upgradeKey{pkg, s}] == nil {
+			if pkg == "" {
+				return errorf(ErrNewerSchema, "no upgrade from schema %d (persist.RegisterUpgrade)", s)
+			}
+			return errorf(ErrNewerSchema, "no upgrade of package %q from schema %d (persist.RegisterPackageUpgrade)", pkg, s)
+		}
+	}
+	return nil
 }
 
 var (
@@ -116,7 +182,7 @@ func update(f func(*registry) error) error {
 	old := regCur.Load()
 	r := &registry{
 		byName: map[string]*typeRef{}, byType: map[reflect.Type]*typeRef{}, errs: map[any]*typeRef{},
-		ifaces: map[reflect.Type]bool{}, upgrades: map[uint64]func(*Raw) error{},
+		ifaces: map[reflect.Type]bool{}, upgrades: map[upgradeKey]func(*Raw) error{},
 	}
 	if old != nil {
 		r.byName, r.byType, r.errs = maps.Clone(old.byName), maps.Clone(old.byType), maps.Clone(old.errs)
@@ -212,8 +278,8 @@ func register(name string, pcNames []string, ops typeOps, builtin bool) error {
 		if err != nil {
 			return fail("%v", err)
 		}
-		if n := len(cd.sh.String()); n > maxShapeLen {
-			return fail("a layout of %d bytes over the limit %d (split the type)", n, maxShapeLen)
+		if _, err := parseShape(cd.sh.String()); err != nil { // what Load will parse
+			return fail("its layout cannot be saved: %v (split the type)", err)
 		}
 		info := &typeInfo{name: name, t: t, sh: cd.sh, shape: cd.sh.String(), pcs: slices.Clone(pcNames), enc: cd.enc, dec: cd.dec, ptrShaped: pointerShaped(t), ops: ops}
 		info.val = &typeRef{name: name, info: info, rtype: t, isFrame: ops.frame != nil}

@@ -1,9 +1,11 @@
 package persist
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/stackworld/stackworld/sim"
 )
@@ -85,7 +87,7 @@ func (c *Codec) save(s *sim.Scheduler, sections []Section) ([]byte, *Report, err
 }
 
 func newSaver(c *Codec, s *sim.Scheduler) *saver {
-	reg := current()
+	reg := c.reg
 	sv := &saver{c: c, reg: reg, rep: &Report{}, tick: s.Now(),
 		e:     newEncoder(reg, &c.opts),
 		byRef: map[*typeRef]*frameGroup{}, deadlines: map[sim.ID]int{}}
@@ -198,8 +200,8 @@ func (sv *saver) state(ts *sim.TaskletState, index int) (code, bits uint64) {
 		return 0, 0
 	}
 	if code == codeSleeping || bits&bitTimed != 0 {
-		if ts.Wake <= sv.tick {
-			sv.failure = fmt.Errorf("tasklet %d: wake tick %d is not after tick %d", ts.ID, ts.Wake, sv.tick)
+		if ts.Wake <= sv.tick || ts.Wake-sv.tick > maxWakeAhead {
+			sv.failure = fmt.Errorf("tasklet %d: wake tick %d is not in (%d, %d]", ts.ID, ts.Wake, sv.tick, sv.tick+maxWakeAhead)
 			return 0, 0
 		}
 		sv.wakes.uint(ts.Wake - sv.tick)
@@ -251,6 +253,10 @@ func (sv *saver) frame(f sim.Frame, pc sim.PC) bool {
 			sv.groups = append(sv.groups, g)
 		}
 		sv.lastType, sv.lastGroup = tt, g
+	}
+	if names := len(g.ref.info.pcs); names > 0 && int(pc) >= names {
+		sv.failure = fmt.Errorf("tasklet %d, frame %d (%s): resume point %d has no name (%d registered; name every resume point)", sv.tasklet, sv.fi, g.ref.name, pc, names)
+		return false
 	}
 	// pc*len(groups) + group is written when the number of groups is known.
 	sv.frames.room(2 * 9)
@@ -355,17 +361,27 @@ func (sv *saver) assemble(s *sim.Scheduler) []byte {
 	return out.b
 }
 
-// header writes the document's array head, magic, format, schema and tick.
-func (sv *saver) header(out *writer) {
-	schema := sv.c.opts.Schema
-	if schema == 0 {
-		schema = sv.reg.schema()
+// header writes the document's array head, magic, format, schemas and tick.
+func (sv *saver) header(out *writer) { writeHeader(out, sv.reg, sv.c.opts.Schema, sv.tick) }
+
+// writeHeader writes the start of a document: array head, magic, format, the schemas of
+// reg (the program's replaced by schema if not 0) and tick.
+func writeHeader(out *writer, reg *registry, schema uint64, tick uint64) {
+	schemas := reg.schemas() // the program's first ("" sorts first), then by name
+	if schema != 0 {
+		schemas[0].schema = schema
 	}
 	out.array(formatElements[Format])
 	out.text(Magic)
 	out.uint(Format)
-	out.uint(schema)
-	out.uint(sv.tick)
+	// Keys in their encoded order (Core Deterministic Encoding): shorter names first.
+	slices.SortStableFunc(schemas, func(a, b pkgSchema) int { return cmp.Compare(len(a.pkg), len(b.pkg)) })
+	out.head(majMap, uint64(len(schemas)))
+	for _, ps := range schemas {
+		out.text(ps.pkg)
+		out.uint(ps.schema)
+	}
+	out.uint(tick)
 }
 
 // typeTable writes every type and error used, in order of first use.

@@ -1,6 +1,8 @@
 package persist
 
 import (
+	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/stackworld/stackworld/sim"
@@ -17,7 +19,7 @@ type sink interface {
 	// resolve completes a type table entry (typed: its registered type, or its problem).
 	resolve(d *decoder, ft *fileType)
 	// frameProblem says why frames of type ft cannot be loaded, or nil.
-	frameProblem(ft *fileType) error
+	frameProblem(d *decoder, ft *fileType) error
 	// frameGroup reads g.n frames of type g.ft.
 	frameGroup(d *decoder, g *frameSlab)
 	expectFrames(n int)
@@ -43,36 +45,61 @@ type typedSink struct {
 	sections []Section
 }
 
+// schema compares the document's schemas, the program's and each package's, with this
+// program's: a newer one is refused; an older one needs the upgrades, so the document is
+// read again as Raw.
 func (s *typedSink) schema(d *decoder) (bool, error) {
-	cur := d.reg.schema()
-	switch {
-	case d.schema > cur:
-		return false, d.errorAt(errorf(ErrNewerSchema, "schema %d is newer than this program's schema %d: update the program", d.schema, cur))
-	case d.schema < cur:
-		if err := d.reg.schemaChain(d.schema); err != nil {
+	upgrade := false
+	check := func(pkg string, file uint64) error {
+		cur := d.reg.schemaOf(pkg)
+		switch {
+		case file > cur && pkg == "":
+			return errorf(ErrNewerSchema, "schema %d is newer than this program's schema %d: update the program", file, cur)
+		case file > cur:
+			return errorf(ErrNewerSchema, "package %q: schema %d is newer than this program's %d: update the program", pkg, file, cur)
+		case file < cur:
+			upgrade = true
+			return d.reg.schemaChain(pkg, file)
+		}
+		return nil
+	}
+	if err := check("", d.out.schema); err != nil {
+		return false, d.errorAt(err)
+	}
+	var pkgs []string // the packages of the document and of the program, by name
+	for _, ps := range d.reg.schemas() {
+		if ps.pkg != "" {
+			pkgs = append(pkgs, ps.pkg)
+		}
+	}
+	for pkg := range d.out.schemas { // determinism: sorted below
+		pkgs = append(pkgs, pkg)
+	}
+	slices.Sort(pkgs)
+	for _, pkg := range slices.Compact(pkgs) {
+		file, ok := d.out.schemas[pkg]
+		if !ok {
+			file = 1
+		}
+		if err := check(pkg, file); err != nil {
 			return false, d.errorAt(err)
 		}
-		return true, nil
 	}
-	return false, nil
+	return upgrade, nil
 }
 
-// resolve finds a file type in the registry and checks that the layouts agree.
+// resolve finds a file type in the registry and checks that the layouts agree. A type
+// that cannot be loaded is marked (its problem is spelled out only if a value uses it, so
+// that a table of unknown names costs no more than its bytes).
 func (s *typedSink) resolve(d *decoder, ft *fileType) {
 	ref := d.reg.byName[ft.name]
 	switch {
-	case ref == nil && ft.sh == nil:
-		ft.problem = errorf(ErrUnknownType, "unknown error %q (register it with persist.RegisterError, or add an upgrade from schema %d)", ft.name, d.schema)
 	case ref == nil:
-		name := ft.name
-		if name[0] == '*' {
-			name = name[1:]
-		}
-		ft.problem = errorf(ErrUnknownType, "unknown type %q (register it with persist.Register, or add an upgrade from schema %d)", name, d.schema)
+		ft.why = whyUnknown
 	case (ref.err != nil) != (ft.sh == nil):
-		ft.problem = errorf(ErrLayout, "%q is an error in one of the file and the program and a type in the other", ft.name)
+		ft.why = whyKind
 	case ref.err == nil && ref.info.shape != ft.shape:
-		ft.problem = errorf(ErrLayout, "type %q has layout %s in the file but %s in this program (bump the schema and add an upgrade from schema %d)", ref.info.name, ft.shape, ref.info.shape, d.schema)
+		ft.why, ft.ref = whyLayout, ref
 	default:
 		ft.ref = ref
 		if ref.info != nil {
@@ -82,10 +109,40 @@ func (s *typedSink) resolve(d *decoder, ft *fileType) {
 	}
 }
 
-func (s *typedSink) frameProblem(ft *fileType) error {
+// Why a file type cannot be loaded in typed mode.
+const (
+	whyNone    = iota
+	whyUnknown // not registered
+	whyKind    // an error in one of the file and the program, a type in the other
+	whyLayout  // registered with another layout
+)
+
+// problem says why values of type ft cannot be loaded, or nil.
+func (ft *fileType) problem(schema uint64) error {
+	switch ft.why {
+	case whyUnknown:
+		if ft.sh == nil {
+			return errorf(ErrUnknownType, "unknown error %q (register it with persist.RegisterError, or add an upgrade from schema %d)", ft.name, schema)
+		}
+		return errorf(ErrUnknownType, "unknown type %q (register it with persist.Register, or add an upgrade from schema %d)", strings.TrimPrefix(ft.name, "*"), schema)
+	case whyKind:
+		return errorf(ErrLayout, "%q is an error in one of the file and the program and a type in the other", ft.name)
+	case whyLayout:
+		return errorf(ErrLayout, "type %q has layout %s in the file but %s in this program (bump the schema and add an upgrade from schema %d)", ft.ref.info.name, ft.shape, ft.ref.info.shape, schema)
+	}
+	return nil
+}
+
+// failWith fails the reader with why values of type ft cannot be loaded.
+func (d *decoder) failWith(ft *fileType) {
+	p := ft.problem(d.schema).(*problem)
+	d.r.failk(p.kind, "%s", p.msg)
+}
+
+func (s *typedSink) frameProblem(d *decoder, ft *fileType) error {
 	switch {
-	case ft.problem != nil:
-		return ft.problem // reported with the first tasklet that uses it
+	case ft.why != whyNone:
+		return ft.problem(d.schema) // reported with the first tasklet that uses it
 	case !ft.ref.isFrame:
 		return errorf(ErrInconsistent, "type %q is not a frame type (it does not implement sim.Frame)", ft.name)
 	}
@@ -124,8 +181,8 @@ func (s *typedSink) value(d *decoder, i int32) bool {
 func (s *typedSink) expectErrors(n int) { s.errs = make([]error, n) }
 
 func (s *typedSink) pendingError(d *decoder, k int, _ int32, ft *fileType) {
-	if ft.problem != nil {
-		d.r.failk(ft.problem.(*problem).kind, "%s", ft.problem)
+	if ft.why != whyNone {
+		d.failWith(ft)
 		return
 	}
 	s.errs[k] = ft.ref.err
@@ -181,12 +238,12 @@ type rawSink struct {
 	sections  []RawSection
 }
 
-func (s *rawSink) schema(*decoder) (bool, error) { return false, nil }
-func (s *rawSink) resolve(*decoder, *fileType)   {}
-func (s *rawSink) frameProblem(*fileType) error  { return nil }
-func (s *rawSink) expectFrames(n int)            { s.frameList = make([]RawFrame, n) }
-func (s *rawSink) expectValues(n int)            { s.valueOf = make(map[int32]*RawValue, n) }
-func (s *rawSink) expectErrors(n int)            { s.errOf = make(map[int32]string, n) }
+func (s *rawSink) schema(*decoder) (bool, error)          { return false, nil }
+func (s *rawSink) resolve(*decoder, *fileType)            {}
+func (s *rawSink) frameProblem(*decoder, *fileType) error { return nil }
+func (s *rawSink) expectFrames(n int)                     { s.frameList = make([]RawFrame, n) }
+func (s *rawSink) expectValues(n int)                     { s.valueOf = make(map[int32]*RawValue, n) }
+func (s *rawSink) expectErrors(n int)                     { s.errOf = make(map[int32]string, n) }
 func (s *rawSink) section(d *decoder, name string) {
 	s.sections = append(s.sections, RawSection{name, d.rawValue()})
 }
@@ -212,7 +269,7 @@ func (s *rawSink) pendingError(_ *decoder, _ int, i int32, ft *fileType) { s.err
 
 func (s *rawSink) finish(d *decoder) error {
 	out := d.out
-	raw := &Raw{Format: out.format, Schema: out.schema, Tick: out.tick, NextID: d.nextID, NextChan: d.nextChan,
+	raw := &Raw{Format: out.format, Schema: out.schema, Schemas: out.schemas, Tick: out.tick, NextID: d.nextID, NextChan: d.nextChan,
 		Stats: d.stats, Channels: d.chans, Timers: d.timers, Sections: s.sections}
 	for _, ft := range d.table {
 		raw.Types = append(raw.Types, RawType{Name: ft.name, Shape: ft.shape, PCs: ft.pcs})

@@ -65,7 +65,7 @@ func TestBadReferences(t *testing.T) {
 			edit(t, sm, func(doc []any) { doc[5].([]any)[0] = uint64(1) })},
 		{"next channel id 0", `persist: load: scheduler: next channel id 0 (channel ids start at 1)`, persist.ErrInconsistent,
 			edit(t, sm, func(doc []any) { doc[5].([]any)[1] = uint64(0) })},
-		{"channel slots", `persist: load: scheduler: next channel id 4194304 over the limit 2097152 (MaxChannels: the channel table has a slot per id) (at byte 151)`, persist.ErrLimit,
+		{"channel slots", `persist: load: scheduler: next channel id 4194304 over the limit 2097152 (MaxChannels: the channel table has a slot per id) (at byte 153)`, persist.ErrLimit,
 			edit(t, sm, func(doc []any) { doc[5].([]any)[1] = uint64(1 << 22) })},
 		{"tasklet id not below next", `persist: load: tasklet 4: id out of range [2, 4) (the scheduler's next tasklet id)`, persist.ErrInconsistent,
 			edit(t, sm, func(doc []any) { col(doc, 1)[0] = uint64(4) })},

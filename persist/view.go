@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/stackworld/stackworld/sim"
 )
@@ -175,12 +177,20 @@ func (r *Raw) view() object {
 	if timers == nil {
 		timers = []sim.ID{}
 	}
-	return object{
-		{"format", r.Format}, {"schema", r.Schema}, {"tick", r.Tick},
+	header := object{{"format", r.Format}, {"schema", r.Schema}}
+	if len(r.Schemas) > 0 { // only when packages number their own schemas
+		var pkgs object
+		for _, pkg := range slices.Sorted(maps.Keys(r.Schemas)) {
+			pkgs = append(pkgs, member{pkg, r.Schemas[pkg]})
+		}
+		header = append(header, member{"packageSchemas", pkgs})
+	}
+	return append(header, object{
+		{"tick", r.Tick},
 		{"nextTasklet", r.NextID}, {"nextChannel", r.NextChan},
 		{"stats", object{{"steps", r.Stats.Steps}, {"switches", r.Stats.Switches}, {"preempted", r.Stats.Preempted}, {"spawned", r.Stats.Spawned}}},
 		{"types", types}, {"tasklets", tasklets}, {"channels", channels}, {"timers", timers}, {"sections", sections},
-	}
+	}...)
 }
 
 func stateName(s sim.State) string {

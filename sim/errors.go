@@ -117,6 +117,10 @@ func (e *ChannelError) Unwrap() error { return e.Reason }
 type PanicError struct {
 	Tasklet ID
 	Value   any
+	// Stack is the panicking goroutine's stack at the recover (runtime/debug.Stack), for
+	// logs and failure reports. Error leaves it out: it holds addresses, which differ from
+	// run to run, and an error's text may reach a snapshot (a monitor's Exit).
+	Stack []byte
 }
 
 func (e *PanicError) Error() string {

@@ -1,6 +1,9 @@
 package sim
 
-import "iter"
+import (
+	"iter"
+	"runtime/debug"
+)
 
 // HardFunc is the body of a hard tasklet. It blocks with the package's blocking calls
 // (Receive, Send, h.Schedule().Wait(), ...), each given h. Returning nil or ErrTaskletExit
@@ -96,7 +99,7 @@ func runHard(t *Tasklet, fn HardFunc, vfn HardValueFunc) (v any, err error, unwo
 				unwound = true
 				return
 			}
-			err = &PanicError{Tasklet: t.ID(), Value: r}
+			err = &PanicError{Tasklet: t.ID(), Value: r, Stack: debug.Stack()}
 		}
 	}()
 	if fn != nil {

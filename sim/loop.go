@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"runtime/debug"
+)
 
 // The loops that run tasklets.
 //
@@ -283,7 +286,7 @@ func (s *Scheduler) recoverStep(t *Tasklet, r any) {
 	if s.current != t || !t.Alive() {
 		panic(r) // not ours to handle: the scheduler's own state is in doubt
 	}
-	s.finish(t, &PanicError{Tasklet: t.ID(), Value: r})
+	s.finish(t, &PanicError{Tasklet: t.ID(), Value: r, Stack: debug.Stack()})
 }
 
 // waitMain is the main tasklet's wait function: it performs a and runs the other tasklets

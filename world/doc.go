@@ -17,14 +17,15 @@
 //	fmt.Println(w.Checksum())
 //	data, _ := w.Save(world.DefaultCodec()) // and world.Load(codec, data, cfg) resumes it exactly
 //
-// A frame reaches its world from Step with world.Of(t) (sim.T carries no user pointer: the
-// package keeps a small registry from scheduler to world, with a one-entry cache, about a
-// nanosecond per call). Frames hold ids (entity ids, channel and mailbox handles), never
+// A frame reaches its world from Step with world.Of(t) (the world sits in its scheduler's
+// user-data slot: a type assertion). Frames hold ids (entity ids, channel and mailbox handles), never
 // pointers, so that they can be saved.
 //
-// Each Tick delivers inputs (what the main program posted to mailboxes since the last
-// tick), wakes the sleepers due (in the order they slept), runs the ring until it is empty,
-// then adds velocities to positions, rebuilds the spatial index, updates areas of interest
+// Inputs are delivered between ticks: the main program (or world/server's input handler, at
+// the tick boundary) posts them to mailboxes, and each Post queues its message and puts a
+// receiver waiting on the mailbox in the ring at once, in posting order. Each Tick then
+// wakes the sleepers due (in the order they slept), runs the ring until it is empty (the
+// receivers of the inputs first), then adds velocities to positions, rebuilds the spatial index, updates areas of interest
 // (enter/leave events) and computes a checksum. Queries during a tick (Near, Nearest,
 // CountNear, Visible) see the index of the previous tick's end, so every tasklet sees the
 // same picture whatever order it runs in.

@@ -147,13 +147,14 @@ func (w *World) NewEntity(k Kind, pos Vec) EntityID {
 }
 
 // Attach starts a soft tasklet running f to drive entity id and records it as the entity's
-// tasklet (Despawn kills it). f should hold id as a field.
+// tasklet (Despawn kills it). f should hold id as a field. A frame of a type not registered
+// with persist is refused as Spawn refuses it: the tasklet fails at its first step.
 func (w *World) Attach(id EntityID, f sim.Frame) (*sim.Tasklet, error) {
 	i, ok := w.index(id)
 	if !ok {
 		return nil, fmt.Errorf("world: attach to entity %d: no such entity", id)
 	}
-	t := w.s.Spawn(f)
+	t := w.s.Spawn(w.checkFrame(f))
 	w.ents[i].Tasklet = t.ID()
 	w.tasks[i] = t
 	return t, nil
@@ -256,7 +257,9 @@ func (w *World) SetState(id EntityID, st uint16) {
 	}
 }
 
-// TaskletOf returns the tasklet driving entity id, or nil.
+// TaskletOf returns the tasklet driving entity id (the last one Attach started for it; in a
+// loaded world, the one saved with it), or nil if it has none (or, loaded, it had ended
+// before the save). It may have ended since: see Alive. Constant time.
 func (w *World) TaskletOf(id EntityID) *sim.Tasklet {
 	if i, ok := w.index(id); ok {
 		return w.tasks[i]

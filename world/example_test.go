@@ -39,7 +39,9 @@ func Example() {
 // A mailbox buffers messages for a tasklet; the main program delivers inputs by posting
 // between ticks.
 func ExampleMailbox() {
-	w, _ := world.New(world.Config{Logger: quiet()})
+	// echo keeps its log in the program (a pointer no snapshot could hold): a world that is
+	// never saved may run such frames
+	w, _ := world.New(world.Config{Logger: quiet(), UnsavedFrames: true})
 	defer w.Close()
 	var log []string
 	inbox := world.NewMailbox[string](w, 0, "echo")

@@ -1,6 +1,7 @@
 package world
 
 import (
+	"errors"
 	"log/slog"
 	"slices"
 
@@ -16,6 +17,10 @@ type Failure struct {
 	Tasklet sim.ID
 	Entity  EntityID // the entity the tasklet drove, 0 if none
 	Err     string
+	// Stack is where a panic happened (sim.PanicError's stack), "" for an error raised or
+	// returned. It is logged with the failure but kept out of Err and of the Exit a monitor
+	// receives: it holds addresses, which differ from run to run.
+	Stack string
 }
 
 // An Exit is what a monitor receives when the tasklet it watches fails (see Monitor).
@@ -43,14 +48,21 @@ func (w *World) Demonitor(id sim.ID) { delete(w.monitor, id) }
 // so that the tick goes on.
 func (w *World) onError(t *sim.Tasklet, err error) error {
 	f := Failure{Tick: w.s.Now(), Tasklet: t.ID(), Entity: w.entityOf(t.ID()), Err: err.Error()}
+	if pe := (*sim.PanicError)(nil); errors.As(err, &pe) {
+		f.Stack = string(pe.Stack)
+	}
 	w.failed++
 	if len(w.failures) == failuresKept {
 		copy(w.failures, w.failures[1:])
 		w.failures = w.failures[:failuresKept-1]
 	}
 	w.failures = append(w.failures, f)
-	w.cfg.Logger.Warn("tasklet failed", slog.Uint64("tick", f.Tick), slog.Uint64("tasklet", uint64(f.Tasklet)),
-		slog.Uint64("entity", uint64(f.Entity)), slog.String("err", f.Err))
+	attrs := []any{slog.Uint64("tick", f.Tick), slog.Uint64("tasklet", uint64(f.Tasklet)),
+		slog.Uint64("entity", uint64(f.Entity)), slog.String("err", f.Err)}
+	if f.Stack != "" {
+		attrs = append(attrs, slog.String("stack", f.Stack))
+	}
+	w.cfg.Logger.Warn("tasklet failed", attrs...)
 	w.emit(Event{Type: EventFailure, Entity: f.Entity, Tasklet: f.Tasklet})
 	if id, ok := w.monitor[t.ID()]; ok {
 		delete(w.monitor, t.ID())
@@ -66,6 +78,10 @@ func (w *World) onEnd(t *sim.Tasklet) {
 		delete(w.monitor, t.ID())
 	}
 }
+
+// EntityOf returns the entity that tasklet id drives (TaskletOf's inverse), or 0. It scans
+// the entities: for tools and failure reports, not for steps.
+func (w *World) EntityOf(id sim.ID) EntityID { return w.entityOf(id) }
 
 // entityOf returns the entity driven by tasklet id (a scan: failures are rare).
 func (w *World) entityOf(id sim.ID) EntityID {

@@ -58,6 +58,12 @@ func (x *entityIndex) get(id EntityID) (int, bool) {
 	}
 }
 
+// has reports whether id is in the index.
+func (x *entityIndex) has(id EntityID) bool {
+	_, ok := x.get(id)
+	return ok
+}
+
 // set records id's position (-1: no entity). id must not be 0.
 func (x *entityIndex) set(id EntityID, i int32) {
 	if i < 0 {

@@ -222,15 +222,15 @@ func TestImportRefusesDuplicatesAndStrangers(t *testing.T) {
 	require.EqualError(t, err, fmt.Sprintf("world: import: bad migration payload: entity %d is already in this world", id))
 	require.Equal(t, before, worldShape(b))
 
-	_, err = b.Import(c, mustSave(t, c, nil, nil))
+	_, err = b.Import(c, mustSaveMigrant(t, c, nil, nil))
 	require.EqualError(t, err, `world: import: bad migration payload: no "migration" section holding a world.Migration`)
 	small := newWorld(t, world.Config{Seed: 2, Zone: 2, Width: 8, Height: 8})
 	_, err = small.Import(c, data)
 	require.EqualError(t, err, fmt.Sprintf("world: import: bad migration payload: entity %d: position (10, 20) outside the 8×8 map", id))
 }
 
-// mustSave encodes a hand-made payload: a scheduler of the given paused frames and mig.
-func mustSave(t *testing.T, c *persist.Codec, frames []sim.Frame, mig *world.Migration) []byte {
+// mustSaveMigrant encodes a hand-made payload: a scheduler of the given paused frames and mig.
+func mustSaveMigrant(t *testing.T, c *persist.Codec, frames []sim.Frame, mig *world.Migration) []byte {
 	t.Helper()
 	s := sim.NewScheduler(sim.Options{})
 	defer s.Close()
@@ -280,7 +280,7 @@ func TestImportRefusesCraftedPayloads(t *testing.T) {
 		m := good()
 		c2.edit(&m)
 		before := worldShape(b)
-		ids, err := b.Import(c, mustSave(t, c, c2.frames, &world.Migration{Version: world.MigrationVersion, Entities: []world.Migrant{m}}))
+		ids, err := b.Import(c, mustSaveMigrant(t, c, c2.frames, &world.Migration{Version: world.MigrationVersion, Entities: []world.Migrant{m}}))
 		if c2.want == "" {
 			require.NoError(t, err)
 			_, err = b.Export(c, ids)

@@ -35,9 +35,8 @@ func DefaultCodec() Codec {
 	return persistCodec{c}
 }
 
-func (p persistCodec) Encode(s *sim.Scheduler, st *Snapshot) ([]byte, error) {
-	data, _, err := p.c.Save(s, persist.Section{Name: SectionName, Value: st})
-	return data, err
+func (p persistCodec) Encode(s *sim.Scheduler, st *Snapshot) ([]byte, *persist.Report, error) {
+	return p.c.Save(s, persist.Section{Name: SectionName, Value: st})
 }
 
 func (p persistCodec) Decode(data []byte) (*sim.Scheduler, *Snapshot, error) {
@@ -56,13 +55,17 @@ func (p persistCodec) Decode(data []byte) (*sim.Scheduler, *Snapshot, error) {
 }
 
 // SaveFile saves the world with c to path atomically (a crash leaves the old file or the
-// new one, never a mix) and returns the snapshot's size in bytes.
-func (w *World) SaveFile(c Codec, path string) (int, error) {
-	data, err := w.Save(c)
+// new one, never a mix) and returns the Report of what was saved (Report.Bytes is the
+// file's size; Report.Omitted lists the hard tasklets left out).
+func (w *World) SaveFile(c Codec, path string) (*persist.Report, error) {
+	data, rep, err := w.SaveReport(c)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return len(data), persist.WriteFileAtomic(path, data)
+	if err := persist.WriteFileAtomic(path, data); err != nil {
+		return nil, err
+	}
+	return rep, nil
 }
 
 // MaxFileBytes is the largest snapshot file LoadFile reads.

@@ -138,7 +138,7 @@ func TestSaveLoadContinuesExactly(t *testing.T) {
 
 func producerOf(w *world.World) *producer {
 	var p *producer
-	w.Tasklets(sim.StateDead, func(t *sim.Tasklet) bool {
+	w.Tasklets(sim.AllStates, func(t *sim.Tasklet) bool {
 		if f, ok := t.Top().(*producer); ok {
 			p = f
 			return false

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
 )
 
@@ -150,40 +151,36 @@ func (w *World) Snapshot() (*Snapshot, error) {
 
 // Restore returns a world made of s, a scheduler restored from a snapshot (sim.Scheduler
 // Restore, persist.Load), and st, the world section of the same snapshot. cfg gives what is
-// not saved (clock, budgets, logger); its map size and cell size must be zero or equal the
-// saved ones, and so must its TickBudget (which decides pre-emptions). Restore checks st
-// before building anything.
+// not saved (clock, budgets, logger); its map size, cell size, TickBudget (which decides
+// pre-emptions) and Zone must be zero or equal the saved ones.
+//
+// st is untrusted input (a file, another process's migration): Restore checks every id and
+// reference in it against the others and against s before it builds anything (see
+// checkSnapshot), and refuses what a world never writes with an error naming the object.
+// Then it asks every frame that is a Validator. Beyond what s and st hold, it allocates
+// the entity table and index (about 60 bytes per entity), the areas of interest and the
+// spatial grid (4 bytes per cell; Config limits the cells to 2^26).
 func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	if st == nil {
 		return nil, errors.New("world: load: no world section")
 	}
 	if st.Version != SnapshotVersion {
-		return nil, fmt.Errorf("world: load: state version %d, want %d", st.Version, SnapshotVersion)
+		return nil, fmt.Errorf("world: load: world section version %d, want %d", st.Version, SnapshotVersion)
 	}
-	for _, g := range []struct {
-		name      string
-		cfg, save int32
-	}{{"width", cfg.Width, st.Width}, {"height", cfg.Height, st.Height}, {"cell size", cfg.CellSize, st.CellSize},
-		{"tick budget", int32(cfg.TickBudget), int32(st.TickBudget)}, {"zone", int32(cfg.Zone), int32(st.NextEntity.Zone())}} {
-		if g.cfg != 0 && g.cfg != g.save {
-			return nil, fmt.Errorf("world: load: config %s %d differs from the saved %d (leave it 0 to use the saved one)", g.name, g.cfg, g.save)
-		}
-	}
-	if st.TickBudget == 0 || st.TickBudget > 1<<30 {
-		return nil, fmt.Errorf("world: load: tick budget %d out of range [1, 2^30]", st.TickBudget)
-	}
-	cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = st.Width, st.Height, st.CellSize, st.TickBudget
-	cfg.Zone = st.NextEntity.Zone()
-	cfg = cfg.withDefaults()
-	if err := cfg.check(); err != nil {
+	cfg, err := restoredConfig(st, cfg)
+	if err != nil {
 		return nil, err
 	}
-	if err := st.check(); err != nil {
+	chk, err := checkSnapshot(s, st)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateFrames(s); err != nil {
 		return nil, err
 	}
 	pcg := &rand.PCG{}
 	if err := pcg.UnmarshalBinary(st.RNG); err != nil {
-		return nil, fmt.Errorf("world: load: rng state: %w", err)
+		return nil, fmt.Errorf("world: load: %s: rng state: %w", sectionWhere, err)
 	}
 	s.SetTickBudget(cfg.TickBudget)
 	w := newWorld(cfg, s)
@@ -192,32 +189,8 @@ func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	for _, k := range st.Kinds {
 		w.Kind(k)
 	}
-	c := &st.Entities
-	n := len(c.ID)
-	w.ents = make([]Entity, n)
-	w.tasks = make([]*sim.Tasklet, n)
-	w.idx = entityIndex{}
-	for i := range n {
-		e := Entity{ID: c.ID[i], Kind: c.Kind[i], State: c.State[i], Pos: Vec{c.X[i], c.Y[i]}, Vel: Vec{c.VX[i], c.VY[i]},
-			Interest: c.Interest[i], Tasklet: c.Tasklet[i], Notify: c.Notify[i]}
-		w.ents[i] = e
-		w.idx.set(e.ID, int32(i))
-		if e.Interest > 0 {
-			w.watchers = append(w.watchers, watcher{id: e.ID})
-		}
-	}
-	slices.SortFunc(w.watchers, func(a, b watcher) int { return cmpID(a.id, b.id) })
-	w.linkTasklets()
-	for _, cs := range st.Components {
-		store, ok := newStore(cs.Name)
-		if !ok {
-			return nil, fmt.Errorf("world: load: component %q is not registered (world.RegisterComponent)", cs.Name)
-		}
-		if err := store.load(cs); err != nil {
-			return nil, fmt.Errorf("world: load: component %q: %w", cs.Name, err)
-		}
-		w.comps[cs.Name] = store
-	}
+	w.restoreEntities(&st.Entities, chk)
+	w.comps = chk.stores
 	for _, nc := range st.Channels {
 		w.names[nc.Name] = nc.ID
 	}
@@ -228,94 +201,95 @@ func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 		w.monitor[m.Tasklet] = m.Mailbox
 	}
 	if ix := st.Index; ix != nil {
-		w.grid.Build(ix.Items)
-		w.died = ix.Died
-		for _, ws := range ix.Watchers {
-			k, ok := slices.BinarySearchFunc(w.watchers, ws.ID, func(x watcher, id EntityID) int { return cmpID(x.id, id) })
-			if ok {
-				w.watchers[k].set = slices.Clone(ws.Set)
-			}
-		}
-		w.dirty = true
-		w.sum = w.checksum()
+		w.restoreIndex(ix)
 	} else {
 		w.endTick(false)
 	}
 	return w, nil
 }
 
-// linkTasklets finds the tasklet of every entity in the restored scheduler.
-func (w *World) linkTasklets() {
-	byID := map[sim.ID]*sim.Tasklet{}
-	w.s.Each(func(t *sim.Tasklet) bool {
-		byID[t.ID()] = t
-		return true
-	})
-	for i := range w.ents {
-		if id := w.ents[i].Tasklet; id != 0 {
-			w.tasks[i] = byID[id] // nil if it had ended: the entity just has no live tasklet
+// restoredConfig returns cfg with the saved map, budget and zone, or an error if cfg sets
+// them otherwise or they are out of range.
+func restoredConfig(st *Snapshot, cfg Config) (Config, error) {
+	for _, g := range []struct {
+		name      string
+		cfg, save int64
+	}{{"width", int64(cfg.Width), int64(st.Width)}, {"height", int64(cfg.Height), int64(st.Height)},
+		{"cell size", int64(cfg.CellSize), int64(st.CellSize)}, {"tick budget", int64(cfg.TickBudget), int64(st.TickBudget)},
+		{"zone", int64(cfg.Zone), int64(st.NextEntity.Zone())}} {
+		if g.cfg != 0 && g.cfg != g.save {
+			return cfg, fmt.Errorf("world: load: config %s %d differs from the saved %d (leave it 0 to use the saved one)", g.name, g.cfg, g.save)
 		}
 	}
+	if st.TickBudget == 0 || st.TickBudget > 1<<30 {
+		return cfg, fmt.Errorf("world: load: %s: tick budget %d out of range [1, 2^30]", sectionWhere, st.TickBudget)
+	}
+	cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = st.Width, st.Height, st.CellSize, st.TickBudget
+	cfg.Zone = st.NextEntity.Zone()
+	cfg = cfg.withDefaults()
+	if err := cfg.check(); err != nil {
+		return cfg, fmt.Errorf("world: load: %s: %w", sectionWhere, err)
+	}
+	return cfg, nil
 }
 
-// check validates st's shape: nothing is built from a Snapshot that fails it.
-func (st *Snapshot) check() error {
-	bad := func(format string, a ...any) error { return fmt.Errorf("world: load: "+format, a...) }
-	c := &st.Entities
+// restoreEntities builds the entity table, its index and the watchers from checked columns.
+func (w *World) restoreEntities(c *EntityColumns, chk *snapshotCheck) {
 	n := len(c.ID)
-	for _, col := range []struct {
-		name string
-		len  int
-	}{{"kind", len(c.Kind)}, {"state", len(c.State)}, {"x", len(c.X)}, {"y", len(c.Y)}, {"vx", len(c.VX)},
-		{"vy", len(c.VY)}, {"interest", len(c.Interest)}, {"tasklet", len(c.Tasklet)}, {"notify", len(c.Notify)}} {
-		if col.len != n {
-			return bad("entity column %q has %d values for %d entities", col.name, col.len, n)
+	w.ents = make([]Entity, n)
+	w.tasks = make([]*sim.Tasklet, n)
+	w.idx = chk.idx
+	for i := range n {
+		e := Entity{ID: c.ID[i], Kind: c.Kind[i], State: c.State[i], Pos: Vec{c.X[i], c.Y[i]}, Vel: Vec{c.VX[i], c.VY[i]},
+			Interest: c.Interest[i], Tasklet: c.Tasklet[i], Notify: c.Notify[i]}
+		w.ents[i] = e
+		if e.Interest > 0 {
+			w.watchers = append(w.watchers, watcher{id: e.ID})
+		}
+		if e.Tasklet != 0 {
+			w.tasks[i] = chk.tasklets[e.Tasklet] // nil if it had ended: the entity has no live tasklet
 		}
 	}
-	next := st.NextEntity
-	if s := next.Serial(); s < 1 || s > MaxEntitySerial+1 {
-		return bad("next entity id %d: serial %d out of range [1, %d]", next, s, uint64(MaxEntitySerial+1))
+	slices.SortFunc(w.watchers, func(a, b watcher) int { return cmpID(a.id, b.id) })
+}
+
+// restoreIndex restores the spatial index and the interest sets as a save between ticks
+// left them (the main program had changed entities since the last tick's end).
+func (w *World) restoreIndex(ix *IndexSnapshot) {
+	w.grid.Build(ix.Items)
+	w.died = ix.Died
+	for _, ws := range ix.Watchers {
+		k, _ := slices.BinarySearchFunc(w.watchers, ws.ID, func(x watcher, id EntityID) int { return cmpID(x.id, id) })
+		w.watchers[k].set = slices.Clone(ws.Set) // checked: every saved watcher is a watcher
 	}
-	seen := make(map[EntityID]bool, n)
-	for i, id := range c.ID {
-		switch {
-		case id == 0 || id.Serial() > MaxEntitySerial:
-			return bad("entity %d: not an entity id", id)
-		case id.Zone() == next.Zone() && id >= next:
-			return bad("entity %d: not issued yet (the next id of zone %d is %d)", id, next.Zone(), next)
-		case seen[id]:
-			return bad("entity %d: duplicate", id)
-		case int(c.Kind[i]) >= len(st.Kinds):
-			return bad("entity %d: kind %d not among the %d saved kinds", id, c.Kind[i], len(st.Kinds))
-		case c.X[i] < 0 || c.X[i] >= st.Width || c.Y[i] < 0 || c.Y[i] >= st.Height:
-			return bad("entity %d: position (%d, %d) outside the %d×%d map", id, c.X[i], c.Y[i], st.Width, st.Height)
-		}
-		seen[id] = true
-	}
-	for _, m := range st.Mailboxes {
-		if len(m.Values) > MaxMailboxLen {
-			return bad("mailbox %d holds %d messages (limit %d)", m.ID, len(m.Values), MaxMailboxLen)
-		}
-	}
-	return nil
+	w.dirty = true
+	w.sum = w.checksum()
 }
 
 // ---- codecs ----
 
 // A Codec turns a world's scheduler and Snapshot into bytes and back: the snapshot format.
-// Package persist provides it (world does not import persist, so that persist may import
-// world for entity export).
+// NewCodec and DefaultCodec make one of a persist.Codec.
 type Codec interface {
-	Encode(s *sim.Scheduler, st *Snapshot) ([]byte, error)
+	// Encode encodes s and st and reports what it saved (hard tasklets left out, counts).
+	Encode(s *sim.Scheduler, st *Snapshot) ([]byte, *persist.Report, error)
 	Decode(data []byte) (*sim.Scheduler, *Snapshot, error)
 }
 
 // Save encodes the whole world (entities, components, tasklets, channels, timers, RNG,
-// mailboxes) with c. Call it between ticks.
+// mailboxes) with c. Call it between ticks. SaveReport also says what was saved.
 func (w *World) Save(c Codec) ([]byte, error) {
+	data, _, err := w.SaveReport(c)
+	return data, err
+}
+
+// SaveReport is Save with persist's Report of what was saved: the hard tasklets left out
+// (with persist.OmitHard; the default refuses them), the tasklets, frames and channels
+// saved, the size.
+func (w *World) SaveReport(c Codec) ([]byte, *persist.Report, error) {
 	st, err := w.Snapshot()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return c.Encode(w.s, st)
 }

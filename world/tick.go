@@ -7,16 +7,17 @@ import (
 	"github.com/stackworld/stackworld/sim"
 )
 
-// Tick runs one tick:
+// Tick runs one tick. Inputs are not one of its steps: they are delivered before it, by
+// Mailbox.Post from the main program (world/server calls its input handler at the tick
+// boundary), which queues each message and puts a waiting receiver in the ring at once, in
+// posting order. Then Tick:
 //
-//  1. inputs: whatever the main program posted since the last tick (Mailbox.Post) has
-//     already woken its receivers, in posting order;
-//  2. the scheduler advances the clock and wakes the sleepers due now, in the order they
-//     went to sleep;
-//  3. the ring runs until it is empty (a tasklet over its step budget is pre-empted to the
+//  1. advances the clock and wakes the sleepers due now, in the order they went to sleep
+//     (after the receivers the inputs woke);
+//  2. runs the ring until it is empty (a tasklet over its step budget is pre-empted to the
 //     next tick and counted; a failing tasklet is reported, see Failure);
-//  4. velocities are added to positions, the spatial index is rebuilt, areas of interest
-//     are updated (enter/leave events), and the checksum is computed.
+//  3. adds velocities to positions, rebuilds the spatial index, updates areas of interest
+//     (enter/leave events), and computes the checksum.
 //
 // Tick returns an error only if the scheduler cannot tick (it is called from a Step).
 func (w *World) Tick() error {
@@ -52,7 +53,7 @@ func (w *World) Tick() error {
 	return nil
 }
 
-// endTick is step 4 of Tick (and of New and Load, without events).
+// endTick is step 3 of Tick (and of New and Load, without events).
 func (w *World) endTick(emit bool) {
 	if emit {
 		w.integrate()

@@ -12,12 +12,13 @@ import (
 // and do not change what they return. Entities, Events, Failures, Timings and Stats are the
 // other views.
 
-// Tasklets calls f for every alive tasklet in state st (any state if st is sim.StateDead,
-// which no alive tasklet has), in the scheduler's deterministic order, until f returns
-// false.
-func (w *World) Tasklets(st sim.State, f func(t *sim.Tasklet) bool) {
+// Tasklets calls f for every alive tasklet in a state of filter (sim.AllStates: all of them;
+// sim.States(sim.StateSleeping, sim.StateBlocked): those waiting), the main tasklet
+// included, in the scheduler's deterministic order, until f returns false. TaskletOf finds
+// the tasklet of an entity.
+func (w *World) Tasklets(filter sim.StateFilter, f func(t *sim.Tasklet) bool) {
 	w.s.Each(func(t *sim.Tasklet) bool {
-		if st != sim.StateDead && t.State() != st {
+		if !filter.Has(t.State()) {
 			return true
 		}
 		return f(t)

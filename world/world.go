@@ -4,11 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
-	"weak"
 
 	"github.com/stackworld/stackworld/sim"
 )
@@ -64,6 +60,10 @@ type Config struct {
 	InterestCap int32
 	// Logger receives failure reports. nil: slog.Default().
 	Logger *slog.Logger
+	// UnsavedFrames lets Spawn and Attach run frames of types not registered with persist,
+	// for tests and tools whose worlds are never saved. false: such a frame is refused at
+	// spawn (see Spawn), not at the first save.
+	UnsavedFrames bool
 }
 
 func (c Config) withDefaults() Config {
@@ -158,8 +158,6 @@ type World struct {
 	nTimings uint64
 	emaWall  float64
 	dilation float64
-
-	bind *binding
 }
 
 // New returns an empty world at tick 0.
@@ -215,62 +213,33 @@ func (w *World) NextSeq() uint64 {
 	return w.seq
 }
 
-// Spawn starts a soft tasklet running f (not tied to an entity).
-func (w *World) Spawn(f sim.Frame) *sim.Tasklet { return w.s.Spawn(f) }
+// Spawn starts a soft tasklet running f (not tied to an entity). A frame whose type is not
+// registered with persist could not be saved: unless Config.UnsavedFrames, the tasklet runs
+// instead a frame that fails at its first step (in this tick, or the next one if Spawn is
+// called between ticks) with an *UnregisteredFrameError, reported as any failure (log,
+// Failures, events, the tasklet's monitor). The check is one registry lookup.
+func (w *World) Spawn(f sim.Frame) *sim.Tasklet { return w.s.Spawn(w.checkFrame(f)) }
 
 // Close unbinds the world from its scheduler (Of returns nil afterwards) and stops hard
-// tasklets. Worlds that are dropped without Close are unbound when collected.
+// tasklets.
 func (w *World) Close() {
-	if w.bind == nil {
+	if w.s.UserData() != w {
 		return
 	}
-	registry.Delete(w.bind.key)
-	lastBound.CompareAndSwap(w.bind, nil)
-	w.bind = nil
+	w.s.SetUserData(nil)
 	w.s.Close()
 }
 
 // ---- Of: from a tasklet to its world ----
 
-// binding ties a scheduler to its world in the registry.
-type binding struct {
-	s   *sim.Scheduler
-	w   *World
-	key weak.Pointer[sim.Scheduler]
-}
+// register binds the world to its scheduler, for Of.
+func (w *World) register() { w.s.SetUserData(w) }
 
-var (
-	// registry maps weak.Pointer[sim.Scheduler] to weak.Pointer[World]: weak both ways, with
-	// a cleanup on the World, so that dropped worlds are collected.
-	registry sync.Map
-	// lastBound caches the last lookup: steps of one world call Of many times in a row.
-	lastBound atomic.Pointer[binding]
-)
-
-func (w *World) register() {
-	b := &binding{s: w.s, w: w, key: weak.Make(w.s)}
-	w.bind = b
-	registry.Store(b.key, weak.Make(w))
-	runtime.AddCleanup(w, func(k weak.Pointer[sim.Scheduler]) { registry.Delete(k) }, b.key)
-}
-
-// Of returns the world whose scheduler runs t, or nil. Frames call it from Step to reach
-// their world: sim.T carries no user pointer, so package world keeps a small registry from
-// scheduler to world, with a one-entry cache in front (about 1 ns when the same world asks
-// again; a map lookup otherwise). It is safe for concurrent use by different worlds.
+// Of returns the world whose scheduler runs t, or nil (a scheduler of no world, or a closed
+// world). Frames call it from Step to reach their world: the world is kept in its
+// scheduler's user-data slot, so Of is a type assertion, constant time, no allocation, and
+// safe for concurrent use by different worlds.
 func Of(t *sim.T) *World {
-	s := t.Scheduler()
-	if b := lastBound.Load(); b != nil && b.s == s {
-		return b.w
-	}
-	v, ok := registry.Load(weak.Make(s))
-	if !ok {
-		return nil
-	}
-	w := v.(weak.Pointer[World]).Value()
-	if w == nil || w.bind == nil {
-		return nil
-	}
-	lastBound.Store(w.bind)
+	w, _ := t.Scheduler().UserData().(*World)
 	return w
 }

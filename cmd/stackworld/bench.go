@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackworld/stackworld/actors/actorbench"
 	"github.com/stackworld/stackworld/persist/persistbench"
 	"github.com/stackworld/stackworld/sim/simbench"
-	"github.com/stackworld/stackworld/world/worldbench"
 )
 
 func init() {
@@ -419,7 +419,7 @@ func benchWorld(c *benchConfig) ([]benchRow, error) {
 	var rows []benchRow
 	for _, n := range c.sizes(10_000, 100_000, 1_000_000) {
 		fmt.Fprintf(c.stderr, "bench: P6 world tick N=%d (and the plain-loop baseline) ...", n)
-		r := worldbench.Run(n)
+		r := actorbench.Run(n)
 		if r.World == 0 || r.Baseline == 0 {
 			fmt.Fprintln(c.stderr, " failed")
 			return nil, fmt.Errorf("world tick N=%d: the benchmark failed its own check", n)

@@ -33,6 +33,8 @@ type runOptions struct {
 	load          string
 	scenario      string
 	metrics       string
+	debug         string
+	debugControl  bool
 	budget        time.Duration
 	progressEvery int
 	logLevel      string
@@ -87,6 +89,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.StringVar(&o.load, "load", "", "resume the world saved in `FILE`")
 	fs.StringVar(&o.scenario, "scenario", "", "build the world from the scenario `FILE` (JSON) instead of the default")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics and pprof on /debug/pprof/")
+	fs.StringVar(&o.debug, "debug", "", "serve the read-only debug endpoint (viewer --attach ADDR) on `ADDR` (host:port; an empty host is 127.0.0.1),\n\tthe same HTTP server as --metrics")
+	fs.BoolVar(&o.debugControl, "debug-control", false, "let --debug clients pause, resume and step the world")
 	fs.DurationVar(&o.budget, "budget", 0, "wall time a tick may take before the clock slows (time dilation); 0: 1/rate, or 50ms")
 	fs.IntVar(&o.progressEvery, "progress", 100, "ticks between progress lines when stderr is not a terminal")
 	fs.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn or error")
@@ -110,6 +114,10 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		return nil, usageError{msg: fmt.Sprintf("--progress %d: must be at least 1", o.progressEvery)}
 	case o.budget < 0:
 		return nil, usageError{msg: fmt.Sprintf("--budget %v: must not be negative", o.budget)}
+	case o.debugControl && o.debug == "":
+		return nil, usageError{msg: "--debug-control without --debug: give the endpoint's address, e.g. --debug 127.0.0.1:6060"}
+	case o.debug != "" && o.metrics != "" && o.metrics != loopbackDefault(o.debug):
+		return nil, usageError{msg: "--debug and --metrics share one HTTP server: give them the same address"}
 	case o.load != "" && o.scenario != "":
 		return nil, usageError{msg: "--load and --scenario both given: a snapshot already holds its world"}
 	case o.load != "" && o.seed != 0:
@@ -168,6 +176,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	log.Info("world ready", "source", source, "tick", w.Now(), "entities", w.Len(), "tasklets", w.Stats().Tasklets.Total()-1)
 
 	r := &runner{o: o, w: w, log: log, stderr: stderr, clock: clock.Now}
+	if o.debug != "" {
+		o.metrics = loopbackDefault(o.debug)
+	}
 	if o.metrics != "" {
 		m, err := serveMetrics(ctx, o.metrics, log)
 		if err != nil {
@@ -194,6 +205,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	srv, err := server.New(w, opts)
 	if err != nil {
 		return err
+	}
+	if o.debug != "" {
+		serveDebug(r.metrics, srv, o.debugControl, log)
 	}
 	if o.inputs != "" {
 		stop, err := startFeeding(ctx, o.inputs, srv, log)

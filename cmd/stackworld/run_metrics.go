@@ -23,6 +23,7 @@ import (
 type metrics struct {
 	reg       *prometheus.Registry
 	srv       *http.Server
+	mux       *http.ServeMux // more handlers may be mounted while it serves (the debug endpoint)
 	addr      string
 	tick      prometheus.Gauge
 	tickDur   prometheus.Histogram
@@ -85,7 +86,7 @@ func serveMetrics(ctx context.Context, addr string, log *slog.Logger) (*metrics,
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	m.srv, m.mux = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, mux
 	m.addr = ln.Addr().String()
 	m.serveErr = make(chan error, 1)
 	go func() { m.serveErr <- m.srv.Serve(ln) }()

@@ -45,7 +45,7 @@ func (d *diffSource) close() {
 // fill captures world B and the panels.
 func (d *diffSource) fill(g *game) {
 	g.frame.Capture(d.b)
-	g.refreshPanels(d.b)
+	g.view.refreshPanels(d.b, g.wantNow())
 	g.hl.Differ = d.differ
 	if g.input.selected == 0 && g.selTask == 0 && g.failSel < 0 {
 		g.panel = panelDiff

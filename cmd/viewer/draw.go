@@ -38,22 +38,32 @@ const minGridPx = 12
 // into the batch, then flushes it onto dst.
 func drawMap(dst *ebiten.Image, b *batch, f *model.Frame, c model.Camera, hl *model.Highlight) {
 	sw, sh := dst.Bounds().Dx(), dst.Bounds().Dy()
-	dst.Fill(backgroundColor)
+	// One fill in the map's colour, then the margins around the map: every pixel is
+	// written once, which matters to a software renderer.
+	dst.Fill(mapColor)
 	x0, y0 := c.ToScreen(world.Vec{})
 	x1, y1 := c.ToScreen(world.Vec{X: f.Width, Y: f.Height})
-	b.rect(float32(x0), float32(y0), float32(x1), float32(y1), mapColor)
+	fw, fh := float32(sw), float32(sh)
+	l, t, r, bt := float32(max(x0, 0)), float32(max(y0, 0)), float32(min(x1, float64(sw))), float32(min(y1, float64(sh)))
+	if r <= l || bt <= t {
+		l, t, r, bt = 0, 0, 0, 0 // the map is off screen: all margin
+	}
+	b.rect(0, 0, fw, t, backgroundColor)
+	b.rect(0, bt, fw, fh, backgroundColor)
+	b.rect(0, t, l, bt, backgroundColor)
+	b.rect(r, t, fw, bt, backgroundColor)
 	drawGrid(b, f, c, sw, sh)
 	if hl != nil {
 		drawHighlightsBelow(b, f, c, hl)
 	}
 	px := float32(c.MarkerPixels())
 	half := px / 2
-	fw, fh := float32(sw)+half, float32(sh)+half
+	mw, mh := float32(sw)+half, float32(sh)+half
 	for i := range f.Markers {
 		m := &f.Markers[i]
 		x, y := c.ToScreen(m.Pos)
 		fx, fy := float32(x), float32(y)
-		if fx < -half || fy < -half || fx > fw || fy > fh {
+		if fx < -half || fy < -half || fx > mw || fy > mh {
 			continue
 		}
 		b.marker(fx, fy, px, m.Kind, m.Outline)

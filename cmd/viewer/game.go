@@ -6,12 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
 
 	"github.com/stackworld/stackworld/cmd/viewer/model"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/debugapi"
 )
 
 // panel says what the right-hand panel shows.
@@ -39,24 +41,26 @@ type game struct {
 	remote *remoteSource // attach mode
 	diff   *diffSource   // diff mode
 
-	frame   model.Frame
+	view // what the screen shows now (read and written on Ebitengine's goroutine only)
+	// The local loop publishes views from its own goroutine after every tick (and on
+	// request while paused) into back; Draw swaps it in, never waiting for a tick.
+	pubMu sync.Mutex
+	back  view
+	fresh bool // back holds a view newer than the screen's
+	want  want // what the panels should show, for the loop's goroutine
+
 	cam     model.Camera
 	camSet  bool
 	sw, sh  int
 	batch   batch
 	hud     model.HUD
-	hl      model.Highlight
 	panel   panel
-	inspect []string // the inspector's lines
-	selTask uint64   // a tasklet selected from the list (0: the entity's)
-	failSel int      // the failure shown in the inspector (-1: none)
+	selTask uint64 // a tasklet selected from the list (0: the entity's)
+	failSel int    // the failure shown in the inspector (-1: none)
 
-	list       []model.TaskletRow
 	listAll    bool
 	listState  model.Outline
 	listSearch string
-	listCount  int
-	failLines  []string
 
 	scrub scrubState
 
@@ -114,13 +118,14 @@ func (g *game) startLocal() error {
 	if err != nil {
 		return err
 	}
-	g.tl = &model.Timeline{Config: cfg, Every: g.o.snapEvery, MaxBytes: g.o.snapMB << 20}
+	g.tl = &model.Timeline{Config: cfg, Every: g.o.snapEvery, MaxBytes: g.o.snapMB << 20, DeepEvery: g.o.deepEvery}
 	paused := g.o.paused || g.o.screenshot != ""
 	g.loop, err = model.NewLoop(w, g.tl, nil, g.o.rate, paused)
 	if err != nil {
 		w.Close()
 		return err
 	}
+	g.loop.SetObserver(g.publish)
 	g.hud.Loaded = source
 	return g.loop.StepWait(g.o.ticks)
 }
@@ -132,6 +137,9 @@ func (g *game) close() {
 	}
 	if g.diff != nil {
 		g.diff.close()
+	}
+	if g.remote != nil {
+		<-g.remote.done
 	}
 }
 
@@ -187,14 +195,15 @@ func (g *game) Draw(screen *ebiten.Image) {
 	}
 	g.capture()
 	if !g.camSet && g.frame.Width > 0 {
-		g.cam, g.camSet = model.FitCamera(g.frame.Width, g.frame.Height, g.sw, g.sh), true
+		g.startView()
+		g.capture() // the selection's panels
 	}
 	g.countFPS()
 	g.drawScene(screen)
 	if g.fpsRun != nil {
 		g.fpsRun.frame(g)
 	}
-	if g.o.screenshot != "" {
+	if g.o.screenshot != "" && g.frame.Width > 0 { // attached: once the first frame came
 		g.shotAt++
 		if g.shotAt >= 2 { // the first frame may race the window's first layout
 			g.hud.Message = g.screenshot(screen)
@@ -203,17 +212,72 @@ func (g *game) Draw(screen *ebiten.Image) {
 	}
 }
 
-// capture fills g.frame (and the panels' data) from the source.
+// startView sets the first camera: the whole map, or --zoom around the map's centre or the
+// --select entity, which it selects.
+func (g *game) startView() {
+	g.cam, g.camSet = model.FitCamera(g.frame.Width, g.frame.Height, g.sw, g.sh), true
+	cx, cy := float64(g.frame.Width)/2, float64(g.frame.Height)/2
+	viewW := float64(g.sw)
+	if id := world.EntityID(g.o.selectID); id != 0 {
+		if m, ok := g.frame.Find(id); ok {
+			g.input.selected, g.panel = id, panelInspector
+			cx, cy = float64(m.Pos.X), float64(m.Pos.Y)
+			viewW -= panelWidth
+		}
+	}
+	if g.o.zoom > 0 {
+		g.cam.Zoom = g.o.zoom
+		g.cam.X, g.cam.Y = cx-viewW/2/g.o.zoom, cy-float64(g.sh)/2/g.o.zoom
+	}
+}
+
+// view is what one drawn frame shows: the frame and the panels' contents.
+type view struct {
+	frame     model.Frame
+	hl        model.Highlight
+	inspect   []string // the inspector's lines
+	list      []debugapi.TaskletRow
+	listCount int
+	failLines []string
+	first     uint64 // the timeline's recorded ticks and kept snapshots
+	last      uint64
+	snaps     []uint64
+}
+
+// want is what the panels are asked to show: the selection and the list's filter.
+type want struct {
+	selected   world.EntityID
+	selTask    uint64
+	failSel    int
+	panel      panel
+	listAll    bool
+	listState  model.Outline
+	listSearch string
+}
+
+func (g *game) wantNow() want {
+	return want{selected: g.input.selected, selTask: g.selTask, failSel: g.failSel, panel: g.panel,
+		listAll: g.listAll, listState: g.listState, listSearch: g.listSearch}
+}
+
+// capture brings the screen's view up to date with the source.
 func (g *game) capture() {
 	switch {
 	case g.loop != nil:
-		g.hud.Status = g.loop.Status()
-		g.loop.With(func(w *world.World, tl *model.Timeline) {
-			g.frame.Capture(w)
-			g.refreshPanels(w)
-			g.scrub.first, g.scrub.last = tl.First(), tl.Last()
-			g.scrub.snaps, _ = tl.Snapshots()
-		})
+		st := g.loop.Status()
+		g.hud.Status = st
+		g.pubMu.Lock()
+		g.want = g.wantNow()
+		g.pubMu.Unlock()
+		if st.Paused || g.frame.Width == 0 {
+			g.loop.With(g.publish) // idle between ticks: prompt
+		}
+		g.pubMu.Lock()
+		if g.fresh {
+			g.view, g.back = g.back, g.view
+			g.fresh = false
+		}
+		g.pubMu.Unlock()
 	case g.remote != nil:
 		g.remote.fill(g)
 	case g.diff != nil:
@@ -221,38 +285,53 @@ func (g *game) capture() {
 	}
 }
 
+// publish fills the back view from the live world; it runs on the loop's goroutine
+// between ticks (Loop.SetObserver, Loop.With).
+func (g *game) publish(w *world.World, tl *model.Timeline) {
+	g.pubMu.Lock()
+	defer g.pubMu.Unlock()
+	v := &g.back
+	v.frame.Capture(w)
+	v.refreshPanels(w, g.want)
+	if tl != nil {
+		v.first, v.last = tl.First(), tl.Last()
+		v.snaps, _ = tl.Snapshots()
+	}
+	g.fresh = true
+}
+
 // refreshPanels recomputes what the panels and highlights show from the live world.
-func (g *game) refreshPanels(w *world.World) {
-	g.hl.Selected = 0
-	g.inspect = g.inspect[:0]
+func (v *view) refreshPanels(w *world.World, wt want) {
+	v.hl.Selected = 0
+	v.inspect = v.inspect[:0]
 	switch {
-	case g.failSel >= 0 && g.failSel < len(g.frame.Failures):
-		f := g.frame.Failures[g.failSel]
-		g.inspect = model.FailureDetail(f)
+	case wt.failSel >= 0 && wt.failSel < len(v.frame.Failures):
+		f := v.frame.Failures[wt.failSel]
+		v.inspect = debugapi.FailureDetail(f)
 		if f.Entity != 0 && w.Alive(f.Entity) {
-			g.hl.Select(w, f.Entity)
+			v.hl.Select(w, f.Entity)
 		}
-	case g.selTask != 0:
-		if t := w.Tasklet(simID(g.selTask)); t != nil {
-			g.inspect = model.TaskletLines(w, t)
+	case wt.selTask != 0:
+		if t := w.Tasklet(simID(wt.selTask)); t != nil {
+			v.inspect = debugapi.TaskletLines(w, t)
 			for _, e := range w.Entities() {
-				if uint64(e.Tasklet) == g.selTask {
-					g.hl.Select(w, e.ID)
+				if uint64(e.Tasklet) == wt.selTask {
+					v.hl.Select(w, e.ID)
 					break
 				}
 			}
 		} else {
-			g.inspect = []string{fmt.Sprintf("tasklet %d: gone", g.selTask)}
+			v.inspect = []string{fmt.Sprintf("tasklet %d: gone", wt.selTask)}
 		}
-	case g.input.selected != 0:
-		g.hl.Select(w, g.input.selected)
-		g.inspect = model.InspectEntity(w, g.input.selected)
+	case wt.selected != 0:
+		v.hl.Select(w, wt.selected)
+		v.inspect = debugapi.InspectEntity(w, wt.selected)
 	}
-	switch g.panel {
+	switch wt.panel {
 	case panelList:
-		g.list, g.listCount = model.ListTasklets(w, g.listState, g.listAll, g.listSearch)
+		v.list, v.listCount = debugapi.ListTasklets(w, wt.listState, wt.listAll, wt.listSearch)
 	case panelFailures:
-		g.failLines = model.FailureLines(g.frame.Failures)
+		v.failLines = debugapi.FailureLines(v.frame.Failures)
 	}
 }
 

@@ -127,7 +127,7 @@ func (g *game) control() model.Controller {
 	switch {
 	case g.loop != nil:
 		return g.loop
-	case g.remote != nil && g.remote.control:
+	case g.remote != nil && g.remote.allowed():
 		return g.remote
 	}
 	return nil
@@ -291,8 +291,8 @@ func (g *game) rewindBy(n uint64) {
 	}
 	var now uint64
 	g.loop.View(func(w *world.World) { now = w.Now() })
-	if now < n || now-n < g.scrub.first {
-		g.hud.Rewind = fmt.Sprintf("rewind: tick %d is before the first recorded tick %d", int64(now)-int64(n), g.scrub.first)
+	if now < n || now-n < g.first {
+		g.hud.Rewind = fmt.Sprintf("rewind: tick %d is before the first recorded tick %d", int64(now)-int64(n), g.first)
 		return
 	}
 	g.rewindTo(now - n)

@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"image/color"
+	"net"
+	"net/http"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stackworld/stackworld/cmd/viewer/model"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/debugapi"
+	"github.com/stackworld/stackworld/world/server"
 )
 
 // testRunner runs the tests inside Ebitengine's game loop (its own tests' pattern), so that
@@ -137,4 +142,77 @@ func hasText(img *ebiten.Image, x, y, w, h int) bool {
 		}
 	}
 	return false
+}
+
+// TestAttach: the viewer watches a server's debug endpoint; when the server goes away the
+// HUD says disconnected, and when it comes back on the same address the viewer reconnects.
+func TestAttach(t *testing.T) {
+	w, _, err := scenarioWorld(mustRead(t, "../../assets/scenarios/small.json"), "small", 0, world.Config{})
+	require.NoError(t, err)
+	defer w.Close()
+	srv, err := server.New(w, server.Options{Paused: true})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	hs := &http.Server{Handler: debugapi.NewHandler(srv, debugapi.Options{})}
+	go hs.Serve(ln)
+
+	o, err := parseOptions([]string{"--attach", addr}, &bytes.Buffer{})
+	require.NoError(t, err)
+	g, err := newGame(context.Background(), o, &bytes.Buffer{})
+	require.NoError(t, err)
+	defer g.close()
+	waitFor(t, g, func() bool { return g.hud.Online && len(g.frame.Markers) == 288 })
+	require.Equal(t, "attached to "+addr+": connected", model.HUDLines(&g.frame, g.hud)[3])
+	require.Nil(t, g.control(), "no control without --debug-control")
+	g.panel, g.listAll, g.listState = panelList, false, model.OutlineRunnable // tick 0: all are runnable
+	waitFor(t, g, func() bool { return len(g.list) > 0 })
+	require.Greater(t, g.listCount, 200, "the server's tasklet list")
+	for _, r := range g.list {
+		require.Equal(t, model.OutlineRunnable, r.Outline)
+	}
+
+	require.NoError(t, hs.Close())
+	waitFor(t, g, func() bool { return !g.hud.Online })
+	require.Equal(t, "attached to "+addr+": DISCONNECTED (reconnecting)", model.HUDLines(&g.frame, g.hud)[3])
+	require.Len(t, g.frame.Markers, 288, "the last frame stays on screen")
+
+	ln, err = net.Listen("tcp", addr)
+	require.NoError(t, err)
+	hs = &http.Server{Handler: debugapi.NewHandler(srv, debugapi.Options{Control: true})}
+	go hs.Serve(ln)
+	defer hs.Close()
+	waitFor(t, g, func() bool { return g.hud.Online })
+	waitFor(t, g, func() bool { return g.control() != nil })
+}
+
+// waitFor captures a frame after each poll of the attached server until cond holds, for
+// at most 20 s.
+func waitFor(t *testing.T, g *game, cond func() bool) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		g.capture()
+		if cond() {
+			return
+		}
+		select {
+		case <-g.remote.polled:
+		case <-deadline:
+			t.Fatalf("timed out; HUD message %q", g.hud.Message)
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return data
 }

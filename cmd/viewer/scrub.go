@@ -27,10 +27,8 @@ var (
 
 // scrubState is what the scrubber shows and the drag in progress.
 type scrubState struct {
-	first, last uint64
-	snaps       []uint64
-	dragging    bool
-	target      uint64
+	dragging bool
+	target   uint64
 }
 
 // scrubRect returns the scrubber's bar: left, top, width.
@@ -49,10 +47,10 @@ func (g *game) scrubbing(x, y int) bool {
 			return false
 		}
 		s.dragging = true
-		s.target = model.ScrubTick(fx, x0, w, s.first, s.last)
+		s.target = model.ScrubTick(fx, x0, w, g.first, g.last)
 		return true
 	case s.dragging && ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft):
-		s.target = model.ScrubTick(fx, x0, w, s.first, s.last)
+		s.target = model.ScrubTick(fx, x0, w, g.first, g.last)
 		return true
 	case s.dragging:
 		s.dragging = false
@@ -70,21 +68,21 @@ func (g *game) drawScrubber(screen *ebiten.Image) {
 	s := &g.scrub
 	b := &g.batch
 	b.rect(float32(x0), float32(y0), float32(x0+w), float32(y0+scrubH), scrubColor)
-	for _, t := range s.snaps {
-		x := float32(model.ScrubX(t, s.first, s.last, x0, w))
+	for _, t := range g.snaps {
+		x := float32(model.ScrubX(t, g.first, g.last, x0, w))
 		b.rect(x, float32(y0+scrubH/2), x+1, float32(y0+scrubH), snapColor)
 	}
-	x := float32(model.ScrubX(g.frame.Tick, s.first, s.last, x0, w))
+	x := float32(model.ScrubX(g.frame.Tick, g.first, g.last, x0, w))
 	b.rect(x-1, float32(y0-2), x+2, float32(y0+scrubH+2), cursorColor)
 	if s.dragging {
-		x := float32(model.ScrubX(s.target, s.first, s.last, x0, w))
+		x := float32(model.ScrubX(s.target, g.first, g.last, x0, w))
 		b.rect(x-1, float32(y0-2), x+2, float32(y0+scrubH+2), targetColor)
 	}
 	b.flush(screen)
-	label := fmt.Sprintf("%d", s.first)
+	label := fmt.Sprintf("%d", g.first)
 	if s.dragging {
 		label = fmt.Sprintf("->%d", s.target)
 	}
 	ebitenutil.DebugPrintAt(screen, label, scrubMargin, int(y0)-2)
-	ebitenutil.DebugPrintAt(screen, fmt.Sprintf("%d", s.last), int(x0+w)+4, int(y0)-2)
+	ebitenutil.DebugPrintAt(screen, fmt.Sprintf("%d", g.last), int(x0+w)+4, int(y0)-2)
 }

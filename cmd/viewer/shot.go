@@ -43,20 +43,25 @@ func (g *game) countFPS() {
 	}
 }
 
-// fpsRun measures --fps: a warm-up, then frames per second of an empty frame, then of the
-// viewer's frame, in the same process; it prints both and their ratio.
+// fpsRun measures --fps: after a warm-up, frames per second of an empty frame and of the
+// viewer's frame, in the same process, alternating every fpsSlice so that a machine whose
+// load changes treats both alike; it prints both rates and their ratio.
 type fpsRun struct {
-	phase   int // 0 warm-up, 1 empty, 2 world
-	seconds float64
-	t0      time.Time
-	n       int
-	empty1  float64
+	seconds float64    // of each kind of frame
+	t0      time.Time  // the current slice's start
+	n       int        // frames in the current slice
+	slice   int        // 0: warm-up; odd: empty frames; even: the viewer's
+	frames  [2]int     // empty, viewer
+	took    [2]float64 // seconds
 }
+
+// fpsSlice is how long each run of one kind of frame lasts.
+const fpsSlice = 0.5
 
 func newFPSRun(seconds float64) *fpsRun { return &fpsRun{seconds: seconds} }
 
-// empty reports whether this frame must be empty (warm-up and the empty phase).
-func (r *fpsRun) empty() bool { return r.phase < 2 }
+// empty reports whether this frame must be empty (the warm-up and the empty slices).
+func (r *fpsRun) empty() bool { return r.slice%2 == 1 || r.slice == 0 }
 
 func (r *fpsRun) frame(g *game) {
 	now := time.Now()
@@ -65,22 +70,24 @@ func (r *fpsRun) frame(g *game) {
 	}
 	r.n++
 	d := now.Sub(r.t0).Seconds()
-	limit := r.seconds
-	if r.phase == 0 {
+	limit := fpsSlice
+	if r.slice == 0 {
 		limit = 1
 	}
 	if d < limit {
 		return
 	}
-	fps := float64(r.n) / d
-	switch r.phase {
-	case 1:
-		r.empty1 = fps
-	case 2:
-		fmt.Fprintf(g.stdout, "fps: empty %dx%d frame %.1f, viewer %.1f (%d entities), ratio %.2f\n",
-			g.sw, g.sh, r.empty1, fps, len(g.frame.Markers), fps/r.empty1)
+	if r.slice > 0 {
+		k := 1 - r.slice%2 // odd slices: empty (0)
+		r.frames[k] += r.n
+		r.took[k] += d
+	}
+	r.slice++
+	r.t0, r.n = now, 0
+	if r.took[0] >= r.seconds && r.took[1] >= r.seconds {
+		empty, viewer := float64(r.frames[0])/r.took[0], float64(r.frames[1])/r.took[1]
+		fmt.Fprintf(g.stdout, "fps: empty %dx%d frame %.1f, viewer %.1f (%d entities, world at %g ticks/s), ratio %.2f\n",
+			g.sw, g.sh, empty, viewer, len(g.frame.Markers), g.hud.Status.Rate, viewer/empty)
 		g.cancel()
 	}
-	r.phase++
-	r.t0, r.n = now, 0
 }

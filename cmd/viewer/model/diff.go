@@ -6,6 +6,7 @@ import (
 
 	"github.com/stackworld/stackworld/sim"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/debugapi"
 )
 
 // A Change is one entity or tasklet that differs between two worlds.
@@ -135,7 +136,7 @@ func componentsByEntity(w *world.World) map[world.EntityID][]string {
 	}
 	for _, cs := range st.Components {
 		for i, id := range cs.IDs {
-			out[id] = append(out[id], cs.Name+" = "+short(cs.Values[i]))
+			out[id] = append(out[id], cs.Name+" = "+debugapi.FormatValue(cs.Values[i]))
 		}
 	}
 	return out
@@ -182,7 +183,7 @@ func taskletInfos(w *world.World) []taskletInfo {
 		}
 	}
 	var out []taskletInfo
-	w.Tasklets(sim.StateDead, func(t *sim.Tasklet) bool {
+	w.Tasklets(sim.AllStates, func(t *sim.Tasklet) bool {
 		if t.IsMain() {
 			return true
 		}
@@ -193,7 +194,7 @@ func taskletInfos(w *world.World) []taskletInfo {
 		}
 		for i, fi := range world.FrameStack(nil, t) {
 			ti.lines = append(ti.lines, fmt.Sprintf("frame %d = %s at %q (pc %d)", i, fi.Type, fi.PCName, fi.PC))
-			for _, f := range Fields(fi.Frame) {
+			for _, f := range debugapi.Fields(fi.Frame) {
 				ti.lines = append(ti.lines, fmt.Sprintf("frame %d %s", i, f))
 			}
 		}

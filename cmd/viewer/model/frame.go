@@ -1,7 +1,11 @@
 package model
 
 import (
+	"time"
+
+	"github.com/stackworld/stackworld/sim"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/debugapi"
 )
 
 // A Marker is what the map draws for one entity.
@@ -76,4 +80,28 @@ func (f *Frame) Pick(c Camera, x, y float64) world.EntityID {
 		}
 	}
 	return best
+}
+
+// FromDebug fills f from a frame read from a debug endpoint (checked by
+// debugapi.DecodeFrame), reusing f's slices. O(entities).
+func (f *Frame) FromDebug(d *debugapi.Frame) {
+	f.Tick, f.Width, f.Height, f.CellSize = d.Tick, d.Width, d.Height, d.CellSize
+	f.Kinds = append(f.Kinds[:0], d.Kinds...)
+	f.Markers = f.Markers[:0]
+	for i := 0; i+debugapi.EntityFields <= len(d.Entities); i += debugapi.EntityFields {
+		e := d.Entities[i : i+debugapi.EntityFields]
+		f.Markers = append(f.Markers, Marker{
+			ID: world.EntityID(e[0]), Kind: world.Kind(e[1]), Pos: world.Vec{X: int32(e[2]), Y: int32(e[3])}, Outline: Outline(e[4]),
+		})
+	}
+	f.Stats = world.Stats{Tick: d.Tick, Entities: len(f.Markers), Preempted: d.Preempted, Failures: d.Failed, Dilation: d.Dilation}
+	f.Stats.Tasklets = sim.Counts{Runnable: d.Runnable, Blocked: d.Blocked, Sleeping: d.Sleeping, Paused: d.Paused, Watching: d.Watching}
+	f.Timings = f.Timings[:0]
+	for _, ns := range d.TickNanos {
+		f.Timings = append(f.Timings, world.TickTiming{Wall: time.Duration(ns)})
+	}
+	f.Failures = f.Failures[:0]
+	for _, fl := range d.Failures {
+		f.Failures = append(f.Failures, world.Failure{Tick: fl.Tick, Tasklet: sim.ID(fl.Tasklet), Entity: world.EntityID(fl.Entity), Err: fl.Err})
+	}
 }

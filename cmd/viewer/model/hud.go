@@ -111,7 +111,11 @@ func GraphBars(ts []world.TickTiming, heightPx int, scaleMs float64) (bars []int
 // RewindText is the HUD line for a rewind's verdict: "verified" or a loud divergence.
 func RewindText(v Verdict, div *Divergence) string {
 	if v.Verified {
-		return fmt.Sprintf("rewound to tick %d (from snapshot %d, %d ticks re-run): verified", v.Tick, v.From, v.Ran)
+		kind := ""
+		if !v.Deep {
+			kind = " (cheap checksum: --deep-every)"
+		}
+		return fmt.Sprintf("rewound to tick %d (from snapshot %d, %d ticks re-run): verified%s", v.Tick, v.From, v.Ran, kind)
 	}
 	at := v.Tick
 	if div != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/server"
@@ -55,6 +56,7 @@ type Loop struct {
 	tl      *Timeline
 	handler InputHandler
 	rate    float64
+	obs     atomic.Pointer[func(*world.World, *Timeline)]
 
 	errMu sync.Mutex
 	err   error // the last error of the server or the recording
@@ -128,12 +130,31 @@ func (l *Loop) deliver(w *world.World, in []Input) error {
 // of the next one, if it was recorded before (after a rewind).
 func (l *Loop) afterTick(w *world.World) {
 	if l.tl == nil {
+		l.observe(w)
 		return
 	}
 	if err := l.tl.Record(w); err != nil {
 		l.setErr(err)
 	}
 	l.feed(w.Now() + 1)
+	l.observe(w)
+}
+
+// SetObserver makes f run after every tick, on the server's goroutine with the world
+// still (after the tick is recorded): a viewer publishes its frame there without waiting
+// for a tick boundary. f must not keep w and must be quick. nil removes it.
+func (l *Loop) SetObserver(f func(w *world.World, tl *Timeline)) {
+	if f == nil {
+		l.obs.Store(nil)
+		return
+	}
+	l.obs.Store(&f)
+}
+
+func (l *Loop) observe(w *world.World) {
+	if f := l.obs.Load(); f != nil {
+		(*f)(w, l.tl)
+	}
 }
 
 // feed submits the logged inputs of tick, if it was recorded, so that a re-run delivers

@@ -5,41 +5,23 @@ import (
 
 	"github.com/stackworld/stackworld/sim"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/debugapi"
 )
 
-// Outline is the state of the tasklet that drives an entity, drawn as the entity's outline.
-type Outline uint8
+// Outline is the state of the tasklet that drives an entity, drawn as the entity's outline
+// (see debugapi.Outline).
+type Outline = debugapi.Outline
 
-// The outlines, one per tasklet state an entity can show.
+// The outlines, as package debugapi defines them.
 const (
-	OutlineNone     Outline = iota // the entity has no tasklet
-	OutlineRunnable                // in the runnable ring (or the current tasklet)
-	OutlineBlocked                 // waiting on a channel (a mailbox, a reply)
-	OutlineSleeping                // parked until a later tick
-	OutlinePaused                  // alive in no queue (removed, or a watchdog)
-	OutlineFailed                  // its tasklet ended while the entity lives (a failure)
-	NumOutlines                    // the number of outlines
+	OutlineNone     = debugapi.OutlineNone
+	OutlineRunnable = debugapi.OutlineRunnable
+	OutlineBlocked  = debugapi.OutlineBlocked
+	OutlineSleeping = debugapi.OutlineSleeping
+	OutlinePaused   = debugapi.OutlinePaused
+	OutlineFailed   = debugapi.OutlineFailed
+	NumOutlines     = debugapi.NumOutlines
 )
-
-var outlineNames = [NumOutlines]string{"none", "runnable", "blocked", "sleeping", "paused", "failed"}
-
-// String returns the outline's name ("blocked", ...).
-func (o Outline) String() string {
-	if o < NumOutlines {
-		return outlineNames[o]
-	}
-	return "outline?"
-}
-
-// ParseOutline returns the outline called name, as String writes it.
-func ParseOutline(name string) (Outline, bool) {
-	for i, n := range outlineNames {
-		if n == name {
-			return Outline(i), true
-		}
-	}
-	return 0, false
-}
 
 // outlineColors are the outline colours, by Outline.
 var outlineColors = [NumOutlines]color.RGBA{
@@ -82,24 +64,8 @@ const NumKindColors = len(kindColors)
 // KindColor returns the fill colour of kind k.
 func KindColor(k world.Kind) color.RGBA { return kindColors[int(k)%NumKindColors] }
 
-// OutlineOf returns the outline of an entity driven by t (nil: none). A dead tasklet on a
-// live entity is a failure: the world keeps an entity's tasklet until the entity despawns
-// or another is attached.
-func OutlineOf(t *sim.Tasklet) Outline {
-	if t == nil {
-		return OutlineNone
-	}
-	switch t.State() {
-	case sim.StateRunnable:
-		return OutlineRunnable
-	case sim.StateBlocked:
-		return OutlineBlocked
-	case sim.StateSleeping:
-		return OutlineSleeping
-	case sim.StatePaused, sim.StateWatching:
-		return OutlinePaused
-	case sim.StateDead:
-		return OutlineFailed
-	}
-	return OutlineNone
-}
+// OutlineOf returns the outline of an entity driven by t (debugapi.OutlineOf).
+func OutlineOf(t *sim.Tasklet) Outline { return debugapi.OutlineOf(t) }
+
+// ParseOutline returns the outline called name (debugapi.ParseOutline).
+func ParseOutline(name string) (Outline, bool) { return debugapi.ParseOutline(name) }

@@ -36,6 +36,11 @@ type Timeline struct {
 	// Sum is the checksum recorded for every tick and compared after a re-run (nil:
 	// world.World.DeepChecksum, which covers every frame, channel, component and message).
 	Sum func(w *world.World) (uint64, error)
+	// DeepEvery records Sum only every DeepEvery ticks (counted from Start) and the world's
+	// cheap checksum (World.Checksum: tick, counters, RNG, entity records) at the ticks
+	// between: for worlds whose deep checksum costs more than a tick. 0 or 1: Sum at every
+	// tick.
+	DeepEvery uint64
 
 	base  uint64 // the first recorded tick (Start's)
 	sums  []uint64
@@ -69,6 +74,7 @@ type Verdict struct {
 	From     uint64 // the snapshot's tick it re-ran from (or the live world's)
 	Ran      int    // ticks re-run
 	Verified bool   // the checksum equals the recorded one
+	Deep     bool   // the checksum compared is the deep one (see Timeline.DeepEvery)
 	Sum      uint64
 }
 
@@ -86,8 +92,17 @@ func (tl *Timeline) codec() world.Codec {
 	return tl.Codec
 }
 
+// IsDeep reports whether the checksum of tick is the deep one (Sum), not World.Checksum.
+func (tl *Timeline) IsDeep(tick uint64) bool {
+	return tl.DeepEvery <= 1 || (tick-tl.base)%tl.DeepEvery == 0
+}
+
+// sum returns the checksum recorded for w's current tick: deep or cheap (see DeepEvery).
 func (tl *Timeline) sum(w *world.World) (uint64, error) {
-	if tl.Sum == nil {
+	switch {
+	case !tl.IsDeep(w.Now()):
+		return w.Checksum(), nil
+	case tl.Sum == nil:
 		return w.DeepChecksum()
 	}
 	return tl.Sum(w)
@@ -256,7 +271,7 @@ func (tl *Timeline) Seek(target uint64, cur *world.World) (*world.World, Verdict
 	if err != nil {
 		return w, v, err
 	}
-	v.Sum, v.Verified = sum, sum == tl.sums[target-tl.base]
+	v.Sum, v.Verified, v.Deep = sum, sum == tl.sums[target-tl.base], tl.IsDeep(target)
 	if !v.Verified {
 		tl.Diverged = tl.findDivergence(snap, target)
 	}

@@ -63,6 +63,7 @@ func TestRewindVerified(t *testing.T) {
 		v, err := l.Rewind(target)
 		require.NoError(t, err, "tick %d", target)
 		require.True(t, v.Verified, "tick %d: %+v", target, v)
+		require.True(t, v.Deep)
 		require.Equal(t, target, v.Tick)
 		want, _ := tl.SumAt(target)
 		require.Equal(t, want, v.Sum)
@@ -101,7 +102,7 @@ func TestRewindDivergence(t *testing.T) {
 	require.Equal(t, uint64(30), v.From)
 	require.Equal(t, &Divergence{Tick: 33, Want: tl.sums[33], Got: tl.sums[33] ^ 1}, tl.Diverged)
 	require.Equal(t, "!!! DIVERGED at tick 33: rewound to tick 35, checksum "+fmt.Sprintf("%016x", v.Sum)+" differs from the recorded one !!!", RewindText(v, tl.Diverged))
-	require.Equal(t, "rewound to tick 9 (from snapshot 0, 9 ticks re-run): verified", RewindText(Verdict{Tick: 9, From: 0, Ran: 9, Verified: true}, nil))
+	require.Equal(t, "rewound to tick 9 (from snapshot 0, 9 ticks re-run): verified", RewindText(Verdict{Tick: 9, From: 0, Ran: 9, Verified: true, Deep: true}, nil))
 }
 
 // TestTimelineThinning: over the memory limit, the oldest snapshots go first and the first
@@ -121,4 +122,34 @@ func TestTimelineThinning(t *testing.T) {
 	snaps, bytes := tl.Snapshots()
 	require.LessOrEqual(t, bytes, tl.MaxBytes)
 	require.Equal(t, []uint64{0, 23, 36, 38, 39, 40}, snaps, "spacing grows with age")
+}
+
+// TestRewindDeepEvery: with DeepEvery, ticks between deep ones are checked with the cheap
+// checksum, and a rewind says which it compared.
+func TestRewindDeepEvery(t *testing.T) {
+	w := smallWorld(t)
+	tl := &Timeline{Config: quiet(), Every: 10, DeepEvery: 5}
+	l, err := NewLoop(w, tl, nil, 0, true)
+	require.NoError(t, err)
+	defer l.Close()
+	require.NoError(t, l.StepWait(30))
+	deep, _ := tl.SumAt(15)
+	cheap, _ := tl.SumAt(17)
+	for _, target := range []uint64{15, 17} {
+		v, err := l.Rewind(target)
+		require.NoError(t, err)
+		require.True(t, v.Verified)
+		require.Equal(t, target == 15, v.Deep)
+		l.View(func(w *world.World) {
+			if target == 17 {
+				require.Equal(t, w.Checksum(), cheap)
+			} else {
+				d, err := w.DeepChecksum()
+				require.NoError(t, err)
+				require.Equal(t, d, deep)
+			}
+		})
+	}
+	require.Equal(t, "rewound to tick 17 (from snapshot 10, 7 ticks re-run): verified (cheap checksum: --deep-every)",
+		RewindText(Verdict{Tick: 17, From: 10, Ran: 7, Verified: true}, nil))
 }

@@ -1,5 +1,7 @@
-// Package worldbench holds the bodies of the world benchmarks, so that both `go test -bench`
-// (world/bench_test.go) and `stackworld bench` (through testing.Benchmark) run the same code.
+// Package actorbench holds the bodies of the benchmarks of worlds of NPCs (package actors'
+// Wander on package world), so that both `go test -bench` (actors/bench_test.go) and
+// `stackworld bench` (through testing.Benchmark) run the same code. It sits under actors,
+// not world: world imports nothing above it.
 //
 // P6 is the world's target: N NPCs, each a soft tasklet that wanders (one tick in 16 it
 // picks a new random velocity) and makes one area-of-interest neighbour query per tick
@@ -8,7 +10,7 @@
 // runs the same movement and the same query as a plain loop over a slice of structs with
 // the same grid, so the ratio of the two is the cost of tasklets, the scheduler and the
 // entity registry.
-package worldbench
+package actorbench
 
 import (
 	"cmp"
@@ -189,10 +191,10 @@ func Same(n, ticks int) error {
 	}
 	ents := w.Entities()
 	if len(ents) != len(bl.npcs) {
-		return fmt.Errorf("worldbench: %d entities, %d baseline NPCs", len(ents), len(bl.npcs))
+		return fmt.Errorf("actorbench: %d entities, %d baseline NPCs", len(ents), len(bl.npcs))
 	}
 	var seen []int32
-	w.Tasklets(sim.StateDead, func(t *sim.Tasklet) bool {
+	w.Tasklets(sim.AllStates, func(t *sim.Tasklet) bool {
 		if f, ok := t.Top().(*actors.Wander); ok {
 			seen = append(seen, f.Seen)
 		}
@@ -201,7 +203,7 @@ func Same(n, ticks int) error {
 	for i, e := range ents {
 		p := bl.npcs[i]
 		if e.ID != p.ID || e.Pos != p.Pos || e.Vel != p.Vel {
-			return fmt.Errorf("worldbench: tick %d: entity %d at %v moving %v; baseline NPC %d at %v moving %v",
+			return fmt.Errorf("actorbench: tick %d: entity %d at %v moving %v; baseline NPC %d at %v moving %v",
 				ticks, e.ID, e.Pos, e.Vel, p.ID, p.Pos, p.Vel)
 		}
 	}
@@ -216,7 +218,7 @@ func Same(n, ticks int) error {
 		bseen = append(bseen, p.Seen)
 	}
 	if sum(seen) != sum(bseen) {
-		return fmt.Errorf("worldbench: neighbours seen: world %d, baseline %d", sum(seen), sum(bseen))
+		return fmt.Errorf("actorbench: neighbours seen: world %d, baseline %d", sum(seen), sum(bseen))
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package model
+package debugapi
 
 import (
 	"fmt"
@@ -9,26 +9,6 @@ import (
 	"github.com/stackworld/stackworld/sim"
 	"github.com/stackworld/stackworld/world"
 )
-
-// Highlight is what the map marks beyond the markers: the selected entity, its area of
-// interest (radius Interest around it) and the neighbours in it, and entities that differ
-// (in a diff).
-type Highlight struct {
-	Selected   world.EntityID
-	Interest   int32
-	Neighbours []world.EntityID
-	Differ     []world.EntityID
-}
-
-// Select fills hl for entity id of w: its interest radius and the entities in its area of
-// interest at the end of the last tick (world.World.Visible). Differ is left as it is.
-func (hl *Highlight) Select(w *world.World, id world.EntityID) {
-	hl.Selected, hl.Interest, hl.Neighbours = id, 0, hl.Neighbours[:0]
-	if e := w.Entity(id); e != nil {
-		hl.Interest = e.Interest
-		hl.Neighbours = append(hl.Neighbours, w.Visible(id)...)
-	}
-}
 
 // maxValueChars bounds the text of one value in the inspector.
 const maxValueChars = 120
@@ -70,7 +50,7 @@ func componentLines(w *world.World, id world.EntityID) []string {
 	var lines []string
 	for _, cs := range st.Components {
 		if i, ok := slices.BinarySearch(cs.IDs, id); ok {
-			lines = append(lines, fmt.Sprintf("  component %s = %s", cs.Name, short(cs.Values[i])))
+			lines = append(lines, fmt.Sprintf("  component %s = %s", cs.Name, FormatValue(cs.Values[i])))
 		}
 	}
 	if len(lines) == 0 {
@@ -90,7 +70,7 @@ func TaskletLines(w *world.World, t *sim.Tasklet) []string {
 	case sim.StateBlocked:
 		dir := "receiving"
 		if t.BlockedDir() > 0 {
-			dir = "sending " + short(t.TempVal())
+			dir = "sending " + FormatValue(t.TempVal())
 		}
 		head += fmt.Sprintf(", %s on channel %d", dir, t.BlockedOn())
 		if n := w.ChannelName(t.BlockedOn()); n != "" {
@@ -130,7 +110,7 @@ func ChannelLine(ch *sim.Channel) string {
 	var q []string
 	ch.Queue(func(t *sim.Tasklet) bool {
 		if t.BlockedDir() > 0 {
-			q = append(q, fmt.Sprintf("t%d sends %s", t.ID(), short(t.TempVal())))
+			q = append(q, fmt.Sprintf("t%d sends %s", t.ID(), FormatValue(t.TempVal())))
 		} else {
 			q = append(q, fmt.Sprintf("t%d receives", t.ID()))
 		}
@@ -147,7 +127,7 @@ func mailboxLines(w *world.World, ci world.ChannelInfo) []string {
 	lines := []string{fmt.Sprintf("mailbox %d %q: %d messages", ci.Channel.ID(), ci.Name, ci.Queued)}
 	n := 0
 	w.EachMessage(ci.Channel.ID(), func(msg any) bool {
-		lines = append(lines, "  "+short(msg))
+		lines = append(lines, "  "+FormatValue(msg))
 		n++
 		return n < 16
 	})
@@ -165,7 +145,7 @@ func Fields(f any) []string {
 		v = v.Elem()
 	}
 	if v.Kind() != reflect.Struct {
-		return []string{short(v.Interface())}
+		return []string{FormatValue(v.Interface())}
 	}
 	var out []string
 	for i := range v.NumField() {
@@ -173,13 +153,13 @@ func Fields(f any) []string {
 		if !sf.IsExported() {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s = %s", sf.Name, short(v.Field(i).Interface())))
+		out = append(out, fmt.Sprintf("%s = %s", sf.Name, FormatValue(v.Field(i).Interface())))
 	}
 	return out
 }
 
-// short formats v with %+v in at most maxValueChars characters.
-func short(v any) string {
+// FormatValue formats v with %+v in at most maxValueChars characters.
+func FormatValue(v any) string {
 	s := fmt.Sprintf("%+v", v)
 	if len(s) > maxValueChars {
 		s = s[:maxValueChars-3] + "..."
@@ -189,10 +169,10 @@ func short(v any) string {
 
 // A TaskletRow is one line of the tasklet list.
 type TaskletRow struct {
-	ID      sim.ID
-	Entity  world.EntityID // the entity it drives, or 0
-	Outline Outline
-	Text    string
+	ID      sim.ID         `json:"id"`
+	Entity  world.EntityID `json:"entity"` // the entity it drives, or 0
+	Outline Outline        `json:"outline"`
+	Text    string         `json:"text"`
 }
 
 // MaxListRows bounds the rows ListTasklets returns.
@@ -210,7 +190,7 @@ func ListTasklets(w *world.World, state Outline, all bool, search string) (rows 
 		}
 	}
 	search = strings.ToLower(search)
-	w.Tasklets(sim.StateDead, func(t *sim.Tasklet) bool {
+	w.Tasklets(sim.AllStates, func(t *sim.Tasklet) bool {
 		if t.IsMain() {
 			return true
 		}

@@ -1,0 +1,138 @@
+package debugapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/server"
+)
+
+// served runs the small scenario on a paused server behind the debug handler.
+func served(t *testing.T, o Options) (*server.Server, *world.World, *Client) {
+	t.Helper()
+	w := smallWorld(t)
+	srv, err := server.New(w, server.Options{Paused: true})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	hs := httptest.NewServer(NewHandler(srv, o))
+	t.Cleanup(hs.Close)
+	c, err := NewClient(hs.URL)
+	require.NoError(t, err)
+	return srv, w, c
+}
+
+func TestFrameRoundTrip(t *testing.T) {
+	srv, _, c := served(t, Options{})
+	ctx := context.Background()
+	var want Frame
+	require.NoError(t, srv.Do(ctx, func(w *world.World) { FillFrame(&want, w) }))
+	want.Stopped = true
+	f, err := c.Frame(ctx)
+	require.NoError(t, err)
+	require.Equal(t, &want, f)
+	require.Equal(t, 288*EntityFields, len(f.Entities))
+	require.False(t, f.Control)
+
+	id := uint32(f.Entities[0])
+	e, err := c.Entity(ctx, id)
+	require.NoError(t, err)
+	var lines []string
+	require.NoError(t, srv.Do(ctx, func(w *world.World) { lines = InspectEntity(w, world.EntityID(id)) }))
+	require.Equal(t, lines, e.Lines)
+
+	ts, err := c.Tasklets(ctx, "sleeping", "")
+	require.NoError(t, err)
+	require.Equal(t, f.Sleeping, ts.Matched)
+	_, err = c.Tasklets(ctx, "dozing", "")
+	require.ErrorContains(t, err, `state "dozing": want none, runnable`)
+
+	err = c.Control(ctx, "pause", 0)
+	require.ErrorContains(t, err, "403 Forbidden: debugapi: control is off: start the server with --debug-control")
+}
+
+func TestControl(t *testing.T) {
+	srv, _, c := served(t, Options{Control: true})
+	ctx := context.Background()
+	require.NoError(t, c.Control(ctx, "step", 3))
+	for {
+		var now uint64
+		require.NoError(t, srv.Do(ctx, func(w *world.World) { now = w.Now() }))
+		if now == 3 {
+			break
+		}
+		require.Less(t, now, uint64(3))
+	}
+	f, err := c.Frame(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(3), f.Tick)
+	require.True(t, f.Control)
+	require.ErrorContains(t, c.Control(ctx, "step", 0), "want n in [1, 10000]")
+	require.ErrorContains(t, c.Control(ctx, "explode", 1), `op "explode"`)
+}
+
+// TestHostileAnswers: whatever a server answers, the client returns an error or a checked
+// value, never panics, and reads at most MaxBytes.
+func TestHostileAnswers(t *testing.T) {
+	for name, body := range map[string]string{
+		"not json":     "<html>",
+		"wrong shape":  `{"width": "wide"}`,
+		"zero map":     `{"width":0,"height":10,"cell":1}`,
+		"ragged":       `{"width":10,"height":10,"cell":1,"kinds":["a"],"entities":[1,0,1,1]}`,
+		"outside":      `{"width":10,"height":10,"cell":1,"kinds":["a"],"entities":[1,0,10,1,0]}`,
+		"bad kind":     `{"width":10,"height":10,"cell":1,"kinds":["a"],"entities":[1,1,1,1,0]}`,
+		"bad outline":  `{"width":10,"height":10,"cell":1,"kinds":["a"],"entities":[1,0,1,1,9]}`,
+		"zero id":      `{"width":10,"height":10,"cell":1,"kinds":["a"],"entities":[0,0,1,1,0]}`,
+		"huge":         `{"width":10,"height":10,"cell":1,"kinds":["` + strings.Repeat("a", 5000) + `"]}`,
+		"bad dilation": `{"width":10,"height":10,"cell":1,"dilation":2}`,
+		"negative":     `{"width":10,"height":10,"cell":1,"blocked":-1}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body) }))
+			defer hs.Close()
+			c, err := NewClient(hs.URL)
+			require.NoError(t, err)
+			c.MaxBytes = 4096
+			f, err := c.Frame(context.Background())
+			require.Error(t, err)
+			require.Nil(t, f)
+		})
+	}
+	_, err := NewClient("ftp://x")
+	require.ErrorContains(t, err, `debugapi: address "ftp://x": want host:port`)
+}
+
+// FuzzDecodeFrame: DecodeFrame never panics; what it accepts re-encodes to a frame it
+// accepts again, equal to the first.
+func FuzzDecodeFrame(f *testing.F) {
+	w := smallWorld(f)
+	var fr Frame
+	FillFrame(&fr, w)
+	data, err := json.Marshal(&fr)
+	require.NoError(f, err)
+	f.Add(data)
+	f.Add([]byte(`{"width":10,"height":10,"cell":1,"kinds":["a"],"entities":[1,0,1,1,0]}`))
+	f.Add([]byte(`{"width":10,"height":10,"cell":1,"entities":[1,0,1,1,0,2,0,3,3,2]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, err := DecodeFrame(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		again, err := json.Marshal(fr)
+		require.NoError(t, err)
+		fr2, err := DecodeFrame(bytes.NewReader(again))
+		require.NoError(t, err)
+		require.Equal(t, fr, fr2)
+	})
+}

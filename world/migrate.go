@@ -370,7 +370,7 @@ func (w *World) leave(m Migrant) bool {
 	}
 	for _, mb := range m.Mailboxes {
 		_ = w.s.DropChannel(mb.ID) // cannot fail: nobody waits (checked)
-		w.mail[mb.ID] = nil
+		delete(w.mail, mb.ID)
 	}
 	w.Despawn(m.ID) // its tasklet is dead: nothing is killed
 	return len(m.Mailboxes) > 0

@@ -66,8 +66,8 @@ func (mig *Migration) check(s *sim.Scheduler) error {
 }
 
 func (m *Migrant) check(tasklets map[sim.ID]bool) error {
-	if m.ID.Serial() == 0 {
-		return fmt.Errorf("id %d has serial 0 (no entity is ever minted with it)", m.ID)
+	if m.ID == 0 || m.ID.Serial() > MaxEntitySerial {
+		return fmt.Errorf("id with serial %d out of range [1, %d]", m.ID.Serial(), uint64(MaxEntitySerial))
 	}
 	if m.Kind == "" || len(m.Kind) > maxNameBytes {
 		return fmt.Errorf("kind name of %d bytes (want 1 to %d)", len(m.Kind), maxNameBytes)
@@ -220,6 +220,8 @@ func (w *World) fits(mig *Migration) error {
 		switch {
 		case w.Alive(m.ID):
 			return fmt.Errorf("entity %d is already in this world", m.ID)
+		case m.ID.Zone() == w.nextID.Zone() && m.ID >= w.nextID:
+			return fmt.Errorf("entity %d: this world's zone %d has not issued it yet (next id %d)", m.ID, m.ID.Zone(), w.nextID)
 		case m.X < 0 || m.X >= w.cfg.Width || m.Y < 0 || m.Y >= w.cfg.Height:
 			return fmt.Errorf("entity %d: position (%d, %d) outside the %d×%d map", m.ID, m.X, m.Y, w.cfg.Width, w.cfg.Height)
 		}
@@ -309,7 +311,6 @@ func (w *World) arrive(s *sim.Scheduler, m *Migrant, t *sim.Tasklet) error {
 	w.ents = append(w.ents, Entity{ID: m.ID, Kind: w.Kind(m.Kind), State: m.State, Pos: Vec{m.X, m.Y},
 		Vel: Vec{m.VX, m.VY}, Interest: m.Interest, Notify: remap[m.Notify]})
 	w.tasks = append(w.tasks, nil)
-	w.nextID = max(w.nextID, m.ID+1) // until entity ids carry their zone: a later save must accept the id
 	if m.Interest > 0 {
 		w.ents[i].Interest = 0
 		w.SetInterest(m.ID, m.Interest, Mailbox[AoIEvent]{ID: remap[m.Notify]})

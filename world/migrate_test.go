@@ -115,7 +115,7 @@ var mails = map[uint64]string{6: "a", 13: "b", 14: "c"}
 
 func TestMigratedEntityBehavesAsIfItStayed(t *testing.T) {
 	migLog = nil
-	stay := newWorld(t, world.Config{Seed: 1})
+	stay := newWorld(t, world.Config{Seed: 1, Zone: 1})
 	id := spawnDiver(t, stay, 4)
 	for stay.Now() < 30 {
 		if m, ok := mails[stay.Now()]; ok {
@@ -130,8 +130,8 @@ func TestMigratedEntityBehavesAsIfItStayed(t *testing.T) {
 	for _, moves := range [][]uint64{{0}, {1}, {3}, {6}, {7}, {9}, {13}, {14}, {3, 9}, {7, 8, 13, 14, 15}} {
 		t.Run(fmt.Sprint(moves), func(t *testing.T) {
 			migLog = nil
-			a := newWorld(t, world.Config{Seed: 1})
-			b := newWorld(t, world.Config{Seed: 2})
+			a := newWorld(t, world.Config{Seed: 1, Zone: 1})
+			b := newWorld(t, world.Config{Seed: 2, Zone: 2})
 			b.NewEntity(b.Kind("tree"), world.Vec{X: 5, Y: 5})
 			require.Equal(t, id, spawnDiver(t, a, 4))
 			from, to := a, b
@@ -167,7 +167,7 @@ func worldShape(w *world.World) string {
 
 func exportOne(t *testing.T) (world.EntityID, []byte) {
 	t.Helper()
-	a := newWorld(t, world.Config{Seed: 1})
+	a := newWorld(t, world.Config{Seed: 1, Zone: 1})
 	id := spawnDiver(t, a, 2)
 	tick(t, a, 3)
 	data, err := a.Export(migCodec(t), []world.EntityID{id})
@@ -178,7 +178,7 @@ func exportOne(t *testing.T) (world.EntityID, []byte) {
 func TestImportRefusesCorruptPayloads(t *testing.T) {
 	c := migCodec(t)
 	_, data := exportOne(t)
-	b := newWorld(t, world.Config{Seed: 2})
+	b := newWorld(t, world.Config{Seed: 2, Zone: 2})
 	tick(t, b, 2)
 	before := worldShape(b)
 	for n := 0; n < len(data); n += 7 {
@@ -213,7 +213,7 @@ func TestImportRefusesCorruptPayloads(t *testing.T) {
 func TestImportRefusesDuplicatesAndStrangers(t *testing.T) {
 	c := migCodec(t)
 	id, data := exportOne(t)
-	b := newWorld(t, world.Config{Seed: 2})
+	b := newWorld(t, world.Config{Seed: 2, Zone: 2})
 	_, err := b.Import(c, data)
 	require.NoError(t, err)
 	before := worldShape(b)
@@ -224,12 +224,12 @@ func TestImportRefusesDuplicatesAndStrangers(t *testing.T) {
 
 	_, err = b.Import(c, mustSaveMigrant(t, c, nil, nil))
 	require.EqualError(t, err, `world: import: bad migration payload: no "migration" section holding a world.Migration`)
-	small := newWorld(t, world.Config{Seed: 2, Width: 8, Height: 8})
+	small := newWorld(t, world.Config{Seed: 2, Zone: 2, Width: 8, Height: 8})
 	_, err = small.Import(c, data)
-	require.EqualError(t, err, "world: import: bad migration payload: entity 3: position (10, 20) outside the 8×8 map")
+	require.EqualError(t, err, fmt.Sprintf("world: import: bad migration payload: entity %d: position (10, 20) outside the 8×8 map", id))
 }
 
-// mustSave encodes a hand-made payload: a scheduler of the given paused frames and mig.
+// mustSaveMigrant encodes a hand-made payload: a scheduler of the given paused frames and mig.
 func mustSaveMigrant(t *testing.T, c *persist.Codec, frames []sim.Frame, mig *world.Migration) []byte {
 	t.Helper()
 	s := sim.NewScheduler(sim.Options{})
@@ -248,7 +248,7 @@ func mustSaveMigrant(t *testing.T, c *persist.Codec, frames []sim.Frame, mig *wo
 
 func TestImportRefusesCraftedPayloads(t *testing.T) {
 	c := migCodec(t)
-	b := newWorld(t, world.Config{Seed: 2})
+	b := newWorld(t, world.Config{Seed: 2, Zone: 2})
 	inbox := []world.MailboxSnapshot{{ID: 7, Owner: 9, Name: "inbox"}}
 	good := func() world.Migrant {
 		return world.Migrant{ID: 9, Kind: "diver", X: 1, Y: 1, Tasklet: 2, Mailboxes: inbox,
@@ -274,7 +274,7 @@ func TestImportRefusesCraftedPayloads(t *testing.T) {
 		{frame(7), func(m *world.Migrant) { m.Notify = 3 }, "entity 9: AoI notify channel 3 is not one of its mailboxes"},
 		{frame(7), func(m *world.Migrant) { m.Components = []world.EntityComponent{{Name: "nope"}} }, `entity 9: component "nope" is not registered (world.RegisterComponent)`},
 		{frame(7), func(m *world.Migrant) { m.Components = []world.EntityComponent{{Name: Home.Name(), Value: "x"}} }, `entity 9: component "world_test.Home": entity 9: saved message of type string does not fit sim.ChanID`},
-		{frame(7), func(m *world.Migrant) { m.ID = 0 }, "entity 0: id 0 has serial 0 (no entity is ever minted with it)"},
+		{frame(7), func(m *world.Migrant) { m.ID = 0 }, "entity 0: id with serial 0 out of range [1, 281474976710654]"},
 		{frame(7), func(m *world.Migrant) { m.Wait.Ticks = 1 << 50 }, "entity 9: 1125899906842624 ticks to wait (limit 281474976710656)"},
 	} {
 		m := good()
@@ -332,7 +332,7 @@ func TestExportRefusesPinnedEntities(t *testing.T) {
 
 	data, err := a.Export(c, []world.EntityID{holder})
 	require.NoError(t, err)
-	b := newWorld(t, world.Config{Seed: 2})
+	b := newWorld(t, world.Config{Seed: 2, Zone: 2})
 	world.NewMailbox[int](b, 0, "shifts ids")
 	_, err = b.Import(c, data)
 	require.NoError(t, err)

@@ -8,7 +8,7 @@ import "github.com/stackworld/stackworld/sim"
 // not a mailbox, is full, or msg does not fit its type. It is for messages that arrive
 // untyped (from another zone). Call it from the main program between ticks or from a Step.
 func PostAny(w *World, id sim.ChanID, msg any) bool {
-	if int(id) >= len(w.mail) || w.mail[id] == nil || w.mail[id].Len() >= MaxMailboxLen {
+	if q := w.mail[id]; q == nil || q.Len() >= MaxMailboxLen {
 		return false
 	}
 	switch q := w.mail[id].(type) {

@@ -146,6 +146,14 @@ func parseLevel(s string) (slog.Level, error) {
 // runCmd is `stackworld run`: the world on the library's server loop (package
 // world/server), with a progress line, metrics and saves.
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if n, rest, ok, err := zonesFlag(args); err != nil || (ok && n > 1) { // --zones N: zone.go
+		if err != nil {
+			return err
+		}
+		return runZones(ctx, n, rest, stdout, stderr)
+	} else if ok {
+		args = rest
+	}
 	o, err := parseRunFlags(args, stderr)
 	if err != nil {
 		return err

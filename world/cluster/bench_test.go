@@ -42,7 +42,7 @@ func (f *parked) Step(t *sim.T) sim.Op {
 
 // parkedWorld is a world of n entities, each with a tasklet blocked three frames deep.
 func parkedWorld(tb testing.TB, n int) (*world.World, []world.EntityID) {
-	w, err := world.New(world.Config{Seed: 1, Logger: quiet()})
+	w, err := world.New(world.Config{Seed: 1, Zone: 1, Logger: quiet()})
 	require.NoError(tb, err)
 	k := w.Kind("parked")
 	ids := make([]world.EntityID, n)
@@ -65,7 +65,7 @@ func p7(tb testing.TB, n int) (total, pauseOut, pauseIn time.Duration, bytes uin
 	s := startServerTB(tb)
 	dir := tb.TempDir()
 	wa, ids := parkedWorld(tb, n)
-	wb, err := world.New(world.Config{Seed: 2, Logger: quiet()})
+	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
 	require.NoError(tb, err)
 	za, err := cluster.Open(ctx, cluster.Config{Name: "a", Conn: connectTB(tb, s.ClientURL()), World: wa, Regions: 2, Region: 0,
 		SavePath: filepath.Join(dir, "a.cbor"), Logger: quiet()})

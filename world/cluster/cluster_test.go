@@ -73,7 +73,7 @@ func connectTB(t testing.TB, url string) *nats.Conn {
 // walkers makes a world with n walkers spread over the map, moving at speed ±3.
 func walkers(t *testing.T, n int, seed uint64) *world.World {
 	t.Helper()
-	w, err := world.New(world.Config{Seed: seed, Logger: quiet()})
+	w, err := world.New(world.Config{Seed: seed, Zone: 1, Logger: quiet()})
 	require.NoError(t, err)
 	r := rand.New(rand.NewPCG(seed, 1))
 	k := w.Kind("walker")
@@ -168,7 +168,7 @@ func TestEntitiesMoveBetweenZones(t *testing.T) {
 	dir := t.TempDir()
 	wa := walkers(t, 40, 1)
 	all := ids(wa)
-	wb, err := world.New(world.Config{Seed: 2, Logger: quiet()})
+	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
 	require.NoError(t, err)
 	zs := []*zone{
 		openZone(t, cluster.Config{Name: "a", Conn: connect(t, s.ClientURL()), World: wa, Regions: 2, Region: 0, SavePath: filepath.Join(dir, "a.cbor"), Logger: quiet()}),
@@ -220,7 +220,7 @@ func killTrial(t *testing.T, r *rand.Rand, point string, victim, after int) {
 	dir := t.TempDir()
 	wa := walkers(t, 30, 1)
 	all := ids(wa)
-	wb, err := world.New(world.Config{Seed: 2, Logger: quiet()})
+	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
 	require.NoError(t, err)
 	names := []string{"a", "b"}
 	ws := []*world.World{wa, wb}
@@ -294,7 +294,7 @@ func cutTrial(t *testing.T, point string) {
 	dir := t.TempDir()
 	wa := walkers(t, 30, 3)
 	all := ids(wa)
-	wb, err := world.New(world.Config{Seed: 2, Logger: quiet()})
+	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
 	require.NoError(t, err)
 	down := false
 	cut := func(p string) error {

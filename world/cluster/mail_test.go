@@ -19,7 +19,7 @@ func TestMailFollowsMovingEntities(t *testing.T) {
 	ctx := context.Background()
 	s := startServer(t, t.TempDir(), -1)
 	dir := t.TempDir()
-	wa, err := world.New(world.Config{Seed: 1, Logger: quiet()})
+	wa, err := world.New(world.Config{Seed: 1, Zone: 1, Logger: quiet()})
 	require.NoError(t, err)
 	k := wa.Kind("walker")
 	sender := wa.NewEntity(k, world.Vec{X: 100, Y: 100})
@@ -30,7 +30,7 @@ func TestMailFollowsMovingEntities(t *testing.T) {
 		wa.SetVel(id, world.Vec{X: r.vx})
 		receivers = append(receivers, id)
 	}
-	wb, err := world.New(world.Config{Seed: 2, Logger: quiet()})
+	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
 	require.NoError(t, err)
 	var zs []*zone
 	for i, w := range []*world.World{wa, wb} {

@@ -84,7 +84,7 @@ func TestFourZonesOnThreeServers(t *testing.T) {
 		w := w0
 		if i > 0 {
 			var err error
-			w, err = world.New(world.Config{Seed: uint64(i), Logger: quiet()})
+			w, err = world.New(world.Config{Seed: uint64(i), Zone: uint16(i + 1), Logger: quiet()})
 			require.NoError(t, err)
 		}
 		name := fmt.Sprintf("z%d", i)

@@ -24,7 +24,7 @@ func TestReportsAndSilentPeers(t *testing.T) {
 	sub, err := nc.SubscribeSync(cluster.StatsSubject + "a")
 	require.NoError(t, err)
 	wa := walkers(t, 20, 1)
-	wb, err := world.New(world.Config{Seed: 2, Logger: quiet()})
+	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
 	require.NoError(t, err)
 	var zs []*zone
 	for i, w := range []*world.World{wa, wb} {

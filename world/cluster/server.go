@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -15,7 +16,7 @@ import (
 type ServerOptions struct {
 	Host     string // default "127.0.0.1"
 	Port     int    // 0: random (server.RANDOM_PORT)
-	StoreDir string // JetStream storage; "" means a temporary directory the server makes
+	StoreDir string // JetStream storage; "" means a new temporary directory (the caller removes it: Server.StoreDir)
 	// Name names the server in a cluster; Cluster, with Routes, joins others.
 	Name    string
 	Cluster *server.ClusterOpts
@@ -38,6 +39,13 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 	opts := &server.Options{
 		ServerName: o.Name, Host: o.Host, Port: o.Port, JetStream: true, StoreDir: o.StoreDir,
 		NoLog: !o.Log, NoSigs: true, MaxPayload: o.MaxPayload,
+	}
+	if opts.StoreDir == "" {
+		dir, err := os.MkdirTemp("", "stackworld-nats-")
+		if err != nil {
+			return nil, fmt.Errorf("cluster: embedded NATS server: %w", err)
+		}
+		opts.StoreDir = dir
 	}
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1"

@@ -1,0 +1,85 @@
+// Package cluster runs one world as zones in several processes (and machines) over NATS,
+// and moves running entities between them.
+//
+// A Zone is a world.World plus a NATS connection. The map is cut into vertical strips
+// (regions), one per zone; a shared zone map says which zone owns which region. At every
+// tick boundary a zone sends the entities that walked into another zone's region to that
+// zone — with their tasklets exactly where they are (deep in calls, blocked on their
+// mailboxes, asleep), their queued mail and their components (world.Export) — and takes in
+// the entities sent to it (world.Import). An entity is owned by exactly one zone at every
+// moment, and whichever process is killed at whichever step, a restart from its last save
+// leaves every entity in exactly one world.
+//
+// # Tour
+//
+//	s, _ := cluster.StartServer(cluster.ServerOptions{})       // or an external NATS:
+//	nc, _ := cluster.Connect(cluster.ConnectOptions{URL: s.ClientURL()})
+//	z, _ := cluster.Open(ctx, cluster.Config{Name: "z0", Conn: nc, World: w,
+//		Regions: 4, Region: 0, SavePath: "z0.cbor"})
+//	for {
+//		z.Step(ctx)              // takes in payloads and mail, ticks, sends crossers
+//		z.Save(ctx)              // now and then: world.SaveFile, then settles journals
+//	}
+//
+// A restarted zone loads its save and opens with Recovering: true. stackworld zone and
+// stackworld run --zones N are this loop.
+//
+// # What an operator sees (the nats CLI can watch all of it)
+//
+//	KV bucket stackworld_dir         key e.<entity id>: {"zone":"z1","epoch":3} — the owner
+//	KV bucket stackworld_zones       key map: {"width":4096,"regions":["z0","z1",...]}
+//	                                 key zone.<zone>: the zone's last Report (tick, entities,
+//	                                 counters, wall-clock time)
+//	                                 keys journal.<zone>.out.<id>, journal.<zone>.in.<seq>:
+//	                                 migrations begun since the zone's last save
+//	stream stackworld_migrations     subjects stackworld.migrate.<zone>: payloads (CBOR)
+//	stream stackworld_mail           subjects stackworld.mail.<zone>: letters to entities
+//	subject stackworld.stats.<zone>  the zone's Report once a second (JSON)
+//	subject stackworld.events.migration  out / in / refused events (JSON)
+//
+// For example: nats kv watch stackworld_dir, nats sub 'stackworld.stats.>', nats stream
+// info stackworld_migrations. Each zone also exports Prometheus metrics (Zone.Collector:
+// migrations in and out, in flight, failures, bytes, mail, silent peers) and logs a peer
+// whose report is older than Config.SilentAfter ("zone stopped answering").
+//
+// # The migration protocol
+//
+// See migration.go: the source journals, exports and publishes the payload to the stream
+// (it keeps the entity's directory entry); the target journals, commits with one
+// compare-and-set of the entry (from the revision the source had to itself), imports and
+// acknowledges. A save settles a zone's journal entries; after a crash the source takes
+// back moves the target has not committed (by bumping the entry at that revision, so the
+// target's compare-and-set fails), and the target redoes the commits it journaled from
+// the payload still in the stream. Payloads are untrusted input: decoded with persist's
+// limits and checked whole (world.DecodeMigration); a bad one is refused, logged and
+// counted, and the zone goes on.
+//
+// # Mail
+//
+// Zone.Send addresses a message to (entity, mailbox name) wherever the entity lives: it
+// goes through the mail stream to the zone the directory names; a zone that no longer has
+// the entity forwards it; one whose entity is still on its way waits for the commit.
+// Numbers per sender and receiver, kept in components that move with the entities, make
+// each letter posted once and in the order sent.
+//
+// # Determinism, and what is not deterministic
+//
+// Each zone's world is deterministic as a world is: the same seed and the same inputs give
+// the same ticks. The inputs of a zone include the entities and letters that arrive from
+// other zones, and a free-running zone takes them in at the first tick boundary after
+// they arrive: which tick that is depends on the network and on the other processes'
+// speed. So a multi-zone run repeats only if the zones are stepped in lock step with
+// payloads taken in at agreed ticks (as the tests do by stepping all zones in turn, one
+// tick each, on one goroutine); two free-running zone processes do not repeat their
+// per-zone checksums. Entity ids, directory epochs and the migration protocol's outcome
+// (who owns what) do not depend on timing.
+//
+// # Not (yet) here
+//
+// Channels shared across zones (spec case 20 across processes): an entity whose tasklet
+// waits on a channel that is not its own, or whose data holds a channel handle that is
+// neither its own mailbox nor a named channel, is pinned (world.ErrPinned) and crosses
+// when the wait is over; cross-zone communication goes through Zone.Send. The regions are
+// fixed strips; a zone map with other shapes, and handing a region to another zone, are
+// future work.
+package cluster

@@ -35,9 +35,11 @@ type AoIEvent struct {
 
 // watcher is an entity with an interest radius and the set it saw at the last update.
 type watcher struct {
-	id  EntityID
-	set []EntityID // sorted
-	tmp []EntityID
+	id   EntityID
+	set  []EntityID // sorted; with pend toggled, the set
+	pend []EntityID // sorted: ids whose membership changed since set was brought up to date
+	tmp  []EntityID // scratch for set
+	ptmp []EntityID // scratch for pend
 	// exact: set is exactly the entities within r of at, at the positions the entities had
 	// at the last update (interestState.prev). Only an exact set is updated at its edge.
 	exact bool
@@ -92,14 +94,22 @@ func (w *World) removeWatcher(id EntityID) {
 
 // Visible returns the entities in entity id's area of interest at the end of the last tick,
 // sorted by id (nil if id has no interest radius). The slice is the world's: read only, and
-// valid until the next tick ends (copy it to keep it). Constant time after a binary search
-// of the watchers.
+// valid until the next tick ends (copy it to keep it). It costs a binary search of the
+// watchers, plus, on the first call after a tick that changed the set, a merge of the
+// changes into it (O(set)). Like every World method, it is not safe for concurrent use.
 func (w *World) Visible(id EntityID) []EntityID {
 	k, ok := slices.BinarySearchFunc(w.watchers, id, func(x watcher, id EntityID) int { return cmpID(x.id, id) })
 	if !ok {
 		return nil
 	}
-	return w.watchers[k].set
+	wt := &w.watchers[k]
+	w.interest.copied += uint64(wt.materialize())
+	return wt.set
+}
+
+// appendVisible appends wt's set to dst, without bringing wt up to date.
+func (wt *watcher) appendVisible(dst []EntityID) []EntityID {
+	return applyToggles(dst, wt.set, wt.pend)
 }
 
 // updateInterest brings every watcher's set up to date and, if emit, emits the changes. It
@@ -121,6 +131,7 @@ func (w *World) updateInterest(emit bool) {
 		e := w.watcherEntity(wt)
 		switch {
 		case capN > 0:
+			wt.materialize()
 			wt.how = updCapped
 			wt.tmp = w.cappedSet(wt.tmp[:0], wt, e, capN)
 		case edge && in.canEdge(wt, e):
@@ -128,6 +139,7 @@ func (w *World) updateInterest(emit bool) {
 			continue
 		default:
 			wt.how = updFull
+			wt.materialize()
 			wt.tmp = in.grid.appendNear(wt.tmp[:0], e.Pos, e.Interest, e.ID)
 			slices.Sort(wt.tmp)
 		}

@@ -30,7 +30,8 @@ func crowdScenario() *actors.Scenario {
 // median and 99th percentile of the tick's CPU time (all threads, the garbage collector's
 // too: on a shared machine it measures the work better than the wall clock does) and wall
 // time, the first tick (every watcher's set computed in full, with an enter event per
-// member), the events per tick and the grid items the edge scans looked at. impl=edge is
+// member), the events per tick, the grid items the edge scans looked at and the ids that
+// merges of changes into sets wrote. impl=edge is
 // the edge update, impl=full the full recomputation it replaced, impl=cap64 a cap of the 64
 // nearest. With npc=chase the watchers are the scenario's deer and wolves, which scan their
 // whole sets every tick (actors' nearestVisible); with npc=wander every entity wanders and
@@ -81,7 +82,7 @@ func benchCrowd(b *testing.B, npc, impl string) {
 	first := w.LastTiming().Wall
 	var walls, cpus []time.Duration
 	events := 0
-	visited0 := world.InterestVisited(w)
+	visited0, copied0 := world.InterestWork(w)
 	b.ResetTimer()
 	for b.Loop() {
 		c0 := cpuTime()
@@ -102,7 +103,9 @@ func benchCrowd(b *testing.B, npc, impl string) {
 	b.ReportMetric(pct(cpus, 0.99), "p99-cpu-ms/tick")
 	b.ReportMetric(float64(first)/1e6, "first-ms")
 	b.ReportMetric(float64(events)/float64(len(walls)), "events/tick")
-	b.ReportMetric(float64(world.InterestVisited(w)-visited0)/float64(len(walls)), "scanned/tick")
+	visited, copied := world.InterestWork(w)
+	b.ReportMetric(float64(visited-visited0)/float64(len(walls)), "scanned/tick")
+	b.ReportMetric(float64(copied-copied0)/float64(len(walls)), "merged/tick")
 	b.ReportMetric(0, "ns/op")
 }
 

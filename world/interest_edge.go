@@ -23,6 +23,7 @@ type interestState struct {
 	// grid items looked at by edge scans (for tests and benchmarks)
 	updates [3]uint64
 	visited uint64
+	copied  uint64 // ids written by merges of pending changes into sets
 
 	valid bool       // prev holds the grid items of the last update
 	prev  []GridItem // the entities at the last update, in the world's order then
@@ -33,7 +34,7 @@ type interestState struct {
 	unpaired   []GridItem // scratch: prev items not at the same index in this update
 	paired     []bool
 	moveMax    int64 // the farthest any entity not among the movers moved, rounded up
-	changes    []EntityID
+	changes    []interestChange
 	capScratch []capItem
 }
 
@@ -156,6 +157,9 @@ func (in *interestState) canEdge(wt *watcher, e *Entity) bool {
 }
 
 // updateEdge updates wt's set from the entities that crossed its edge and emits the changes.
+// The changes are kept as pending toggles of the set: Visible applies them when it is read,
+// or this does when they are many (an eighth of the set), so a set that nobody reads costs
+// what crosses its edge, and one that is read every tick one merge per tick.
 func (w *World) updateEdge(wt *watcher, e *Entity, emit bool) {
 	in := &w.interest
 	r := int64(e.Interest)
@@ -171,31 +175,77 @@ func (w *World) updateEdge(wt *watcher, e *Entity, emit bool) {
 		was := mv.had && mv.old.Dist2(wt.at) <= r2
 		is := mv.has && mv.cur.Dist2(e.Pos) <= r2
 		if was != is {
-			ch = append(ch, mv.id)
+			ch = append(ch, interestChange{id: mv.id, enter: is})
 		}
 	}
 	in.changes = ch
 	if len(ch) == 0 {
 		return
 	}
-	slices.Sort(ch)
-	// merge: a changed id in the set left it, one not in the set entered
-	set, dst, i := wt.set, slices.Grow(wt.tmp[:0], len(wt.set)+len(ch)), 0
-	for _, id := range ch {
+	slices.SortFunc(ch, func(a, b interestChange) int { return cmpID(a.id, b.id) })
+	if emit {
+		for _, c := range ch {
+			w.interestEvent(e, c.id, c.enter)
+		}
+	}
+	wt.ptmp = togglePending(wt.ptmp[:0], wt.pend, ch)
+	wt.pend, wt.ptmp = wt.ptmp, wt.pend
+	if len(wt.pend) > len(wt.set)/8+32 {
+		in.copied += uint64(wt.materialize())
+	}
+}
+
+type interestChange struct {
+	id    EntityID
+	enter bool
+}
+
+// togglePending appends to dst the symmetric difference of pend (sorted ids) and the ids of
+// ch (sorted): an id that toggles twice is back where it was.
+func togglePending(dst, pend []EntityID, ch []interestChange) []EntityID {
+	i, j := 0, 0
+	for i < len(pend) || j < len(ch) {
+		switch {
+		case j == len(ch) || (i < len(pend) && pend[i] < ch[j].id):
+			dst = append(dst, pend[i])
+			i++
+		case i == len(pend) || ch[j].id < pend[i]:
+			dst = append(dst, ch[j].id)
+			j++
+		default:
+			i, j = i+1, j+1
+		}
+	}
+	return dst
+}
+
+// materialize applies wt's pending toggles to its set and returns the size of the new set
+// (the ids it wrote).
+func (wt *watcher) materialize() int {
+	if len(wt.pend) == 0 {
+		return 0
+	}
+	wt.tmp = applyToggles(slices.Grow(wt.tmp[:0], len(wt.set)+len(wt.pend)), wt.set, wt.pend)
+	wt.set, wt.tmp = wt.tmp, wt.set
+	wt.pend = wt.pend[:0]
+	return len(wt.set)
+}
+
+// applyToggles appends set (sorted) with the ids of pend (sorted) toggled to dst: an id in
+// set leaves, one not in set enters. Cost: O(len(set)) copying, O(len(pend) log gap) search.
+func applyToggles(dst, set, pend []EntityID) []EntityID {
+	i := 0
+	for _, id := range pend {
 		k := i + gallop(set[i:], id)
 		dst = append(dst, set[i:k]...)
 		i = k
-		enter := k == len(set) || set[k] != id
-		if emit {
-			w.interestEvent(e, id, enter)
-		}
-		if enter {
-			dst = append(dst, id)
+		if k < len(set) && set[k] == id {
+			i++ // left
 		} else {
-			i++
+			dst = append(dst, id) // entered
 		}
 	}
-	wt.set, wt.tmp = append(dst, set[i:]...), set
+	return append(dst, set[i:]...)
 }
 
 // gallop returns the index of the first element of s (sorted) that is not less than id,
@@ -347,7 +397,7 @@ func bandDist(y, lo, size int64) int64 {
 // circle of radius r changed between (old positions, centre a0) and (positions, centre a1),
 // given that no distance changed by more than m, and the number of items it looked at. Only the items now in the ring
 // (r−m, r+m] around a1 can have changed; the cells wholly inside r−m are not visited.
-func (g *interestGrid) appendEdgeChanges(dst []EntityID, skip EntityID, a0, a1 Vec, r, m int64) (changes []EntityID, visited int) {
+func (g *interestGrid) appendEdgeChanges(dst []interestChange, skip EntityID, a0, a1 Vec, r, m int64) (changes []interestChange, visited int) {
 	outer, inner := r+m, r-m
 	outer2, inner2, r2 := outer*outer, int64(-1), r*r
 	if inner > 0 {
@@ -383,8 +433,8 @@ func (g *interestGrid) appendEdgeChanges(dst []EntityID, skip EntityID, a0, a1 V
 				if d > outer2 || d <= inner2 || it.ID == skip || it.Old.X < 0 {
 					continue
 				}
-				if (d <= r2) != (it.Old.Dist2(a0) <= r2) {
-					dst = append(dst, it.ID)
+				if is := d <= r2; is != (it.Old.Dist2(a0) <= r2) {
+					dst = append(dst, interestChange{id: it.ID, enter: is})
 				}
 			}
 		}

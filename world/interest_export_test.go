@@ -11,5 +11,6 @@ func InterestUpdates(w *World) (edge, full, capped uint64) {
 	return u[updEdge], u[updFull], u[updCapped]
 }
 
-// InterestVisited returns how many grid items the edge scans of w looked at.
-func InterestVisited(w *World) uint64 { return w.interest.visited }
+// InterestWork returns how many grid items the edge scans of w looked at and how many ids
+// merges of pending changes wrote into sets.
+func InterestWork(w *World) (visited, copied uint64) { return w.interest.visited, w.interest.copied }

@@ -121,7 +121,8 @@ func TestInterestIncrementalProperty(t *testing.T) {
 				require.NoError(t, full.Tick())
 				require.Equal(t, interestLog(full), interestLog(edge), "tick %d: events", tk+1)
 				for _, e := range edge.Entities() {
-					if e.Interest > 0 {
+					// read a third of the sets: the others keep their changes pending
+					if e.Interest > 0 && reload.IntN(3) == 0 {
 						require.Equal(t, bruteVisible(edge, e.ID, 0), append([]world.EntityID{}, edge.Visible(e.ID)...),
 							"tick %d: entity %d", tk+1, e.ID)
 					}

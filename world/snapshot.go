@@ -141,8 +141,9 @@ func (w *World) Snapshot() (*Snapshot, error) {
 	}
 	if w.dirty {
 		ix := &IndexSnapshot{Items: slices.Clone(w.grid.items), Died: w.died}
-		for _, wt := range w.watchers {
-			ix.Watchers = append(ix.Watchers, WatcherSnapshot{ID: wt.id, Set: slices.Clone(wt.set)})
+		for k := range w.watchers {
+			wt := &w.watchers[k]
+			ix.Watchers = append(ix.Watchers, WatcherSnapshot{ID: wt.id, Set: wt.appendVisible(nil)})
 		}
 		st.Index = ix
 	}

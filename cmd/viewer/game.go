@@ -64,12 +64,13 @@ type game struct {
 
 	scrub scrubState
 
-	input  inputState
-	frames int
-	fpsAt  time.Time
-	fpsN   int
-	fpsRun *fpsRun
-	shotAt int // --screenshot: frames drawn before the shot
+	input      inputState
+	dirty      bool         // the screen must be drawn again: a new view, input, a resize
+	lastStatus model.Status // the status drawn last
+	fpsAt      time.Time
+	fpsN       int
+	fpsRun     *fpsRun
+	shotAt     int // --screenshot: frames drawn before the shot
 }
 
 func newGame(ctx context.Context, o *options, stdout io.Writer) (*game, error) {
@@ -153,6 +154,8 @@ func (g *game) runWindow() error {
 	if g.fpsRun != nil {
 		ebiten.SetVsyncEnabled(false)
 	}
+	ebiten.SetScreenClearedEveryFrame(false) // Draw skips frames that would show the same
+
 	err := ebiten.RunGame(g)
 	if err == errDone {
 		return nil
@@ -165,6 +168,9 @@ var errDone = fmt.Errorf("viewer: done")
 
 // Layout makes the screen as large as the window.
 func (g *game) Layout(w, h int) (int, int) {
+	if w != g.sw || h != g.sh {
+		g.dirty = true
+	}
 	g.sw, g.sh = w, h
 	return w, h
 }
@@ -179,6 +185,9 @@ func (g *game) Update() error {
 	if g.ctx.Err() != nil {
 		return errDone
 	}
+	if inputActive() {
+		g.dirty = true
+	}
 	g.handleInput()
 	return nil
 }
@@ -191,14 +200,25 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if g.fpsRun != nil && g.fpsRun.empty() {
 		g.fpsRun.frame(g)
 		screen.Fill(backgroundColor)
+		g.dirty = true // the next viewer frame must draw everything again
 		return
 	}
 	g.capture()
 	if !g.camSet && g.frame.Width > 0 {
 		g.startView()
 		g.capture() // the selection's panels
+		g.dirty = true
 	}
 	g.countFPS()
+	if !g.dirty && !g.o.redrawAlways {
+		// Nothing changed since the last frame (no tick, no input): the screen, which
+		// Ebitengine keeps between frames, already shows it (its skipdraw example).
+		if g.fpsRun != nil {
+			g.fpsRun.frame(g)
+		}
+		return
+	}
+	g.dirty = false
 	g.drawScene(screen)
 	if g.fpsRun != nil {
 		g.fpsRun.frame(g)
@@ -269,13 +289,16 @@ func (g *game) capture() {
 		g.pubMu.Lock()
 		g.want = g.wantNow()
 		g.pubMu.Unlock()
-		if st.Paused || g.frame.Width == 0 {
+		if st != g.lastStatus {
+			g.lastStatus, g.dirty = st, true
+		}
+		if (st.Paused && g.dirty) || g.frame.Width == 0 {
 			g.loop.With(g.publish) // idle between ticks: prompt
 		}
 		g.pubMu.Lock()
 		if g.fresh {
 			g.view, g.back = g.back, g.view
-			g.fresh = false
+			g.fresh, g.dirty = false, true
 		}
 		g.pubMu.Unlock()
 	case g.remote != nil:

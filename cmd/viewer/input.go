@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"strings"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
@@ -194,7 +193,6 @@ func (g *game) click(x, y int) {
 		case panelList:
 			if row >= 0 && row < len(g.list) {
 				g.selTask, g.failSel, g.input.selected = uint64(g.list[row].ID), -1, g.list[row].Entity
-				g.selTask = uint64(g.list[row].ID)
 				g.panel = panelInspector
 			}
 		case panelFailures:
@@ -313,10 +311,19 @@ func (g *game) rewindTo(tick uint64) {
 	g.hud.Rewind = model.RewindText(v, div)
 }
 
-// trimLines drops trailing empty lines.
-func trimLines(ls []string) []string {
-	for len(ls) > 0 && strings.TrimSpace(ls[len(ls)-1]) == "" {
-		ls = ls[:len(ls)-1]
+// inputActive reports whether the keyboard, the mouse or the wheel did anything this
+// frame: anything that may change what the screen shows.
+func inputActive() bool {
+	if len(inpututil.AppendJustPressedKeys(nil)) > 0 || len(inpututil.AppendJustReleasedKeys(nil)) > 0 {
+		return true
 	}
-	return ls
+	if _, wy := ebiten.Wheel(); wy != 0 {
+		return true
+	}
+	for _, b := range []ebiten.MouseButton{ebiten.MouseButtonLeft, ebiten.MouseButtonRight} {
+		if ebiten.IsMouseButtonPressed(b) || inpututil.IsMouseButtonJustReleased(b) {
+			return true
+		}
+	}
+	return false
 }

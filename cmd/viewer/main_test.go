@@ -216,3 +216,57 @@ func mustRead(t *testing.T, path string) []byte {
 	require.NoError(t, err)
 	return data
 }
+
+// TestSaveLoadRewindKeys: S saves (named in the HUD), ← rewinds one tick (verified), L
+// loads the save back.
+func TestSaveLoadRewindKeys(t *testing.T) {
+	g := newTestGame(t) // paused at tick 1
+	g.o.saveDir = t.TempDir()
+	require.NoError(t, g.loop.StepWait(4))
+	g.capture()
+	require.Equal(t, uint64(5), g.frame.Tick)
+	g.save()
+	require.Equal(t, g.saveName(5), g.hud.Saved)
+	require.Empty(t, g.hud.Message)
+
+	g.rewindBy(1)
+	g.capture()
+	require.Equal(t, uint64(4), g.frame.Tick)
+	require.Equal(t, "rewound to tick 4 (from snapshot 0, 4 ticks re-run): verified", g.hud.Rewind)
+	g.rewindBy(10)
+	require.Equal(t, "rewind: tick -6 is before the first recorded tick 0", g.hud.Rewind)
+
+	g.load()
+	g.capture()
+	require.Empty(t, g.hud.Message)
+	require.Equal(t, g.saveName(5), g.hud.Loaded)
+	require.Equal(t, uint64(5), g.frame.Tick)
+	require.Equal(t, uint64(5), g.first, "a load starts a new timeline")
+}
+
+// TestDiffMode: --diff A B shows B with the differing entities ringed and the changes listed.
+func TestDiffMode(t *testing.T) {
+	dir := t.TempDir()
+	w, _, err := scenarioWorld(mustRead(t, "../../assets/scenarios/small.json"), "small", 0, world.Config{})
+	require.NoError(t, err)
+	defer w.Close()
+	a, b := dir+"/a.cbor", dir+"/b.cbor"
+	_, err = w.SaveFile(world.DefaultCodec(), a)
+	require.NoError(t, err)
+	require.NoError(t, w.Tick())
+	_, err = w.SaveFile(world.DefaultCodec(), b)
+	require.NoError(t, err)
+
+	var out bytes.Buffer
+	o, err := parseOptions([]string{"--diff", a, b, "--width", "1024"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	g, err := newGame(context.Background(), o, &out)
+	require.NoError(t, err)
+	defer g.close()
+	require.Contains(t, out.String(), "diff tick 0 -> tick 1: ")
+	g.capture()
+	require.Equal(t, uint64(1), g.frame.Tick)
+	require.NotEmpty(t, g.hl.Differ)
+	require.Equal(t, panelDiff, g.panel)
+	require.Equal(t, "A = "+a+", B = "+b+" (shown)", g.inspect[0])
+}

@@ -11,27 +11,28 @@ import (
 
 // options are the viewer's flags.
 type options struct {
-	scenario    string
-	load        string
-	seed        uint64
-	npcs        int
-	selectID    uint
-	zoom        float64
-	rate        float64
-	paused      bool
-	width       int
-	height      int
-	screenshot  string
-	ticks       int
-	fps         bool
-	fpsSeconds  float64
-	diff        []string
-	attach      string
-	snapEvery   uint64
-	snapMB      int
-	deepEvery   uint64
-	saveDir     string
-	logFailures bool
+	scenario     string
+	load         string
+	seed         uint64
+	npcs         int
+	selectID     uint
+	zoom         float64
+	rate         float64
+	paused       bool
+	width        int
+	height       int
+	screenshot   string
+	ticks        int
+	fps          bool
+	redrawAlways bool
+	fpsSeconds   float64
+	diff         []string
+	attach       string
+	snapEvery    uint64
+	snapMB       int
+	deepEvery    uint64
+	saveDir      string
+	logFailures  bool
 }
 
 const usage = `usage: viewer [flags]
@@ -65,9 +66,10 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.screenshot, "screenshot", "", "run --ticks ticks, render one frame to `FILE` (PNG) and exit")
 	fs.IntVar(&o.ticks, "ticks", 0, "with --screenshot: ticks to run first")
 	fs.BoolVar(&o.fps, "fps", false, "measure frames per second against an empty frame, print the ratio and exit")
+	fs.BoolVar(&o.redrawAlways, "redraw-always", false, "draw every frame, even one that would show the same as the last")
 	fs.Float64Var(&o.fpsSeconds, "fps-seconds", 5, "with --fps: seconds to measure each of the two phases")
 	fs.StringVar(&o.attach, "attach", "", "watch the live server whose debug endpoint is at `ADDR` (stackworld run --debug ADDR)")
-	fs.Uint64Var(&o.snapEvery, "snapshot-every", 50, "ticks between the snapshots kept for rewinding")
+	fs.Uint64Var(&o.snapEvery, "snapshot-every", model.DefaultSnapshotEvery, "ticks between the snapshots kept for rewinding")
 	fs.IntVar(&o.snapMB, "snapshot-mb", 256, "memory for the snapshots kept for rewinding, in MiB")
 	fs.Uint64Var(&o.deepEvery, "deep-every", 1, "record the deep checksum every `N` ticks for rewind checks, the cheap one between\n\t(raise it for large worlds, whose deep checksum costs more than a tick)")
 	fs.StringVar(&o.saveDir, "save-dir", ".", "directory the S key saves snapshots to")

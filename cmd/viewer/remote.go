@@ -33,6 +33,7 @@ type remoteSource struct {
 	lines    []string
 	list     listQuery // the tasklet list wanted (open false: none)
 	rows     *debugapi.Tasklets
+	shown    *debugapi.Frame // the frame the screen shows (fill's, under mu)
 	done     chan struct{}
 	polled   chan struct{} // signalled after each poll (cap 1): tests wait on it
 }
@@ -111,7 +112,10 @@ func (r *remoteSource) fill(g *game) {
 	if r.frame == nil {
 		return
 	}
-	g.frame.FromDebug(r.frame)
+	if r.frame != r.shown {
+		r.shown, g.dirty = r.frame, true
+		g.frame.FromDebug(r.frame)
+	}
 	g.hud.Status = model.Status{Paused: r.frame.Stopped, Rate: r.frame.Rate}
 	g.hl.Selected = g.input.selected
 	g.inspect = append(g.inspect[:0], r.lines...)

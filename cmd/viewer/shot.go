@@ -40,6 +40,7 @@ func (g *game) countFPS() {
 	if d := now.Sub(g.fpsAt); d >= time.Second {
 		g.hud.FPS = float64(g.fpsN) / d.Seconds()
 		g.fpsAt, g.fpsN = now, 0
+		g.dirty = true // the HUD shows the new figure
 	}
 }
 

@@ -5,6 +5,7 @@
 //
 //	$ pickle                 # prints the enter lines, hi, the leave lines; writes tasklet.cbor
 //	$ pickle tasklet.cbor    # a new process prints only the leave lines
+//	$ pickle -hard           # the same recurs as a hard tasklet: same lines, no save
 //
 // In Stackless, demo pickles the recursing tasklet while it is itself running. Here the
 // running tasklet cannot be saved, so demo asks the main program to save (a send on a
@@ -35,6 +36,9 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(args) > 0 && args[0] == "-hard" {
+		return runHard(codec)
+	}
 	if len(args) > 0 {
 		// t = pickle.load(file(sys.argv[1])); t.insert(); stackless.run()
 		s, _, err := codec.LoadFile(args[0], sim.RestoreOptions{Paused: true})
@@ -59,12 +63,30 @@ func run(args []string) error {
 	s := sim.NewScheduler(sim.Options{})
 	save := sim.NewChan[sim.ID](s)
 	s.Spawn(&DemoFrame{Depth: 9, Save: save})
-	// Runs the tasklets until Demo asks for the save: recurs is then nine levels deep.
+	// Runs the tasklets until demo asks for the save: recurs is then nine levels deep.
 	if _, err := sim.Receive(s.Main(), save); err != nil {
 		return err
 	}
 	if _, err := codec.SaveFile(file, s); err != nil {
 		return err
+	}
+	return s.Run()
+}
+
+// runHard runs the same recurs as a hard tasklet (the function as written): the same
+// lines, but the tasklet's state is on a goroutine stack, so the save is refused.
+func runHard(codec *persist.Codec) error {
+	s := sim.NewScheduler(sim.Options{})
+	defer s.Close()
+	ch := sim.NewChan[string](s)
+	s.SpawnHard(func(h *sim.Tasklet) error { recurs(h, ch, 9, 1); return nil })
+	v, err := sim.Receive(s.Main(), ch)
+	if err != nil {
+		return err
+	}
+	fmt.Println(v)
+	if _, _, err := codec.Save(s); err != nil {
+		fmt.Println("save refused:", err)
 	}
 	return s.Run()
 }

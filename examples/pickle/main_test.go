@@ -50,6 +50,13 @@ func TestPickledRecursion(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, file))
 	require.NoError(t, err)
 
+	hard := exec.Command(bin, "-hard")
+	hard.Dir = dir
+	out, err = hard.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Equal(t, enters+"hi\nsave refused: persist: save: sim: save tasklet 2 (runnable): tasklet is not restorable "+
+		"(hard tasklets keep their state on a goroutine stack) (or set Options.HardTasklets to persist.OmitHard to leave hard tasklets out)\n"+leaves, string(out))
+
 	for range 2 { // the same bytes resume any number of times
 		second := exec.Command(bin, file)
 		second.Dir = dir

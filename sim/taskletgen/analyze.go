@@ -663,7 +663,7 @@ func (fn *fnGen) checkCall(call *ast.CallExpr, allowed map[ast.Node]bool, inLit 
 		}
 		return
 	}
-	if callee != nil && g.byObj[callee] != nil {
+	if callee != nil && (g.byObj[callee] != nil || nonBlocking[callee.FullName()]) {
 		return
 	}
 	for _, a := range call.Args {
@@ -675,6 +675,12 @@ func (fn *fnGen) checkCall(call *ast.CallExpr, allowed map[ast.Node]bool, inLit 
 			g.refuse(a.Pos(), "the tasklet is passed to %s, which is not marked //stackworld:tasklet: it could block where the frame cannot suspend (mark it)", name)
 		}
 	}
+}
+
+// nonBlocking are functions outside package sim that take a tasklet and never block, so
+// a marked function may pass them its tasklet.
+var nonBlocking = map[string]bool{
+	"github.com/stackworld/stackworld/world.Of": true,
 }
 
 // isWaited reports whether call is X in X.Wait() (a suspension).

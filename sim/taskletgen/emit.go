@@ -431,9 +431,10 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 	} else {
 		fmt.Fprintf(out, "\tif t.At() != %s {\n\t\treturn t.Raise(%s.ErrBadPC)\n\t}\n", start, sim)
 	}
-	for _, l := range e.lines {
+	lines, used := e.tidy()
+	for _, l := range lines {
 		if name, ok := strings.CutPrefix(l, "\x00"); ok {
-			if e.used[name] {
+			if used[name] {
 				fmt.Fprintf(out, "%s:\n", name)
 			}
 			continue
@@ -457,6 +458,34 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 		fmt.Fprintf(out, "\t}\n\tt.StashError(err)\n\treturn f.Step(t)\n}\n\n")
 	}
 	e.emitResults(out)
+}
+
+// tidy drops each goto that jumps to the label right after it, and returns the lines
+// with the labels that are still jumped to (resume points always are).
+func (e *emitter) tidy() ([]string, map[string]bool) {
+	var out []string
+	for i, l := range e.lines {
+		if target, ok := strings.CutPrefix(l, "goto "); ok {
+			j := i + 1
+			for j < len(e.lines) && strings.HasPrefix(e.lines[j], "//line ") {
+				j++
+			}
+			if j < len(e.lines) && e.lines[j] == "\x00"+target {
+				continue
+			}
+		}
+		out = append(out, l)
+	}
+	used := map[string]bool{}
+	for _, p := range e.fn.points {
+		used[p.label] = true
+	}
+	for _, l := range out {
+		if target, ok := strings.CutPrefix(strings.TrimSpace(l), "goto "); ok {
+			used[target] = true
+		}
+	}
+	return out, used
 }
 
 // sortedFields returns the locals that are fields (not parameters), in declaration order.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stackworld/stackworld/sim/taskletgen/internal/randprog"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/go/packages"
 )
@@ -43,17 +44,17 @@ func genSource(dir, src string) (files []File, err error, ok bool) {
 		Implicits: map[ast.Node]types.Object{}, Scopes: map[ast.Node]*types.Scope{}, Selections: map[*ast.SelectorExpr]*types.Selection{},
 		Instances: map[*ast.Ident]types.Instance{},
 	}
-	var terr error
+	var errs []packages.Error
 	conf := types.Config{Importer: srcImp, Error: func(err error) {
-		if terr == nil {
-			terr = err
+		if te, ok := err.(types.Error); ok {
+			errs = append(errs, packages.Error{Pos: te.Fset.Position(te.Pos).String(), Msg: te.Msg, Kind: packages.TypeError})
 		}
 	}}
 	tp, _ := conf.Check("example.com/x", srcFset, []*ast.File{f}, info)
-	if terr != nil {
+	if tp == nil || len(errs) > 0 && !strings.Contains(src, Marker) {
 		return nil, nil, false
 	}
-	p := &packages.Package{Name: f.Name.Name, PkgPath: "example.com/x", Fset: srcFset, Syntax: []*ast.File{f}, Types: tp, TypesInfo: info}
+	p := &packages.Package{Name: f.Name.Name, PkgPath: "example.com/x", Fset: srcFset, Syntax: []*ast.File{f}, Types: tp, TypesInfo: info, Errors: errs}
 	files, rs := generatePackage(p)
 	if len(rs) > 0 {
 		for i := range rs {
@@ -172,4 +173,27 @@ outer:
 	require.Contains(t, out, "n, err = sim.Child[*PairFrame](t).results(t)")
 	require.Contains(t, out, "f.I++", "the for loop's counter lives across the call")
 	require.True(t, strings.HasPrefix(out, header+"\n"))
+}
+
+// FuzzGenerate mutates marked functions: the generator may refuse them, but what it
+// generates must compile (verify type-checks it; an internal error fails the fuzz), and it
+// must not panic.
+func FuzzGenerate(f *testing.F) {
+	for _, name := range []string{"internal/difftest/cases.go", "internal/genbench/genbench.go", "../../examples/pickle/recurs.go"} {
+		b, err := os.ReadFile(name)
+		require.NoError(f, err)
+		f.Add(string(b))
+	}
+	f.Add(randprog.Program(1, 3))
+	dir := f.TempDir()
+	genSource(dir, prelude) // load the imports before the first input: it takes seconds
+	f.Fuzz(func(t *testing.T, src string) {
+		_, err, ok := genSource(dir, src)
+		if !ok || err == nil {
+			return
+		}
+		if strings.Contains(err.Error(), "internal error") {
+			t.Fatalf("the generator wrote code that does not compile:\n%v\nsource:\n%s", err, src)
+		}
+	})
 }

@@ -202,7 +202,10 @@ func loadErrors(p *packages.Package, frames map[string]bool) []packages.Error {
 		if name, ok := strings.CutPrefix(msg, "undefined: "); ok && frames[name] {
 			return true
 		}
-		return strings.Contains(msg, " undefined (type ") && strings.Contains(msg, "has no field or method")
+		// A field or method of a frame type that is not generated yet.
+		_, rest, ok := strings.Cut(msg, " undefined (type ")
+		typ, _, _ := strings.Cut(strings.TrimPrefix(rest, "*"), " ")
+		return ok && frames[typ] && strings.Contains(rest, "has no field or method")
 	}
 	for _, e := range p.Errors {
 		if e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ") {

@@ -7,6 +7,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"sync"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -65,12 +66,24 @@ func importsOf(p *packages.Package, fset *token.FileSet) types.Importer {
 		if pkg, ok := m[path]; ok {
 			return pkg, nil
 		}
-		pkg, err := importer.ForCompiler(fset, "source", nil).Import(path)
+		fallback.Lock()
+		defer fallback.Unlock()
+		if fallback.imp == nil {
+			fallback.imp = importer.ForCompiler(token.NewFileSet(), "source", nil)
+		}
+		pkg, err := fallback.imp.Import(path)
 		if err == nil {
 			m[path] = pkg
 		}
 		return pkg, err
 	})
+}
+
+// fallback imports what a package does not import itself (persist, for the Register
+// calls) from source, once per process: it caches what it loaded.
+var fallback struct {
+	sync.Mutex
+	imp types.Importer
 }
 
 type importerFunc func(path string) (*types.Package, error)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stackworld/stackworld/world"
@@ -109,11 +110,8 @@ func FillFrame(f *Frame, w *world.World) {
 	}
 	f.Failures = f.Failures[:0]
 	for _, fl := range w.Failures() {
-		msg := fl.Err
-		if len(msg) > MaxTextLen {
-			msg = msg[:MaxTextLen]
-		}
-		f.Failures = append(f.Failures, Failure{Tick: fl.Tick, Tasklet: uint64(fl.Tasklet), Entity: uint32(fl.Entity), Err: msg})
+		f.Failures = append(f.Failures, Failure{Tick: fl.Tick, Tasklet: uint64(fl.Tasklet), Entity: uint32(fl.Entity),
+			Err: clipText(fl.Err), Stack: clipText(fl.Stack)})
 	}
 }
 
@@ -131,15 +129,21 @@ func (h *handler) entity(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, e)
 }
 
+// clipText bounds s to what Decode accepts (MaxTextLen bytes, valid UTF-8).
+func clipText(s string) string {
+	if len(s) > MaxTextLen {
+		s = s[:MaxTextLen]
+	}
+	return strings.ToValidUTF8(s, "?")
+}
+
 // clip bounds lines to what DecodeEntity accepts.
 func clip(ls []string) []string {
 	if len(ls) > MaxLines {
 		ls = ls[:MaxLines]
 	}
 	for i, l := range ls {
-		if len(l) > MaxTextLen {
-			ls[i] = l[:MaxTextLen]
-		}
+		ls[i] = clipText(l)
 	}
 	return ls
 }

@@ -237,12 +237,18 @@ func FailureLines(fs []world.Failure) []string {
 	return lines
 }
 
-// FailureDetail returns a failure's lines: a heading, then its error line by line (a
-// panic's stack trace included).
+// FailureDetail returns a failure's lines: a heading, then its error line by line, then a
+// panic's stack trace, if it has one.
 func FailureDetail(f world.Failure) []string {
 	lines := []string{fmt.Sprintf("failure at tick %d: tasklet %d, entity %d", f.Tick, f.Tasklet, f.Entity)}
 	for _, l := range strings.Split(f.Err, "\n") {
 		lines = append(lines, "  "+strings.ReplaceAll(l, "\t", "    "))
+	}
+	if f.Stack != "" {
+		lines = append(lines, "  stack:")
+		for _, l := range strings.Split(strings.TrimRight(f.Stack, "\n"), "\n") {
+			lines = append(lines, "    "+strings.ReplaceAll(l, "\t", "    "))
+		}
 	}
 	return lines
 }

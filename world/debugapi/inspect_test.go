@@ -85,8 +85,8 @@ func TestInspectEntity(t *testing.T) {
 func TestFailureLines(t *testing.T) {
 	fs := []world.Failure{
 		{Tick: 1, Tasklet: 2, Entity: 3, Err: "boom"},
-		{Tick: 4, Tasklet: 5, Entity: 6, Err: "panic: x\ngoroutine 1:\n\tmain.f()"},
+		{Tick: 4, Tasklet: 5, Entity: 6, Err: "panic: x\nmore", Stack: "goroutine 1:\n\tmain.f()\n"},
 	}
 	require.Equal(t, []string{"tick 4 tasklet 5 entity 6: panic: x", "tick 1 tasklet 2 entity 3: boom"}, FailureLines(fs))
-	require.Equal(t, []string{"failure at tick 4: tasklet 5, entity 6", "  panic: x", "  goroutine 1:", "      main.f()"}, FailureDetail(fs[1]))
+	require.Equal(t, []string{"failure at tick 4: tasklet 5, entity 6", "  panic: x", "  more", "  stack:", "    goroutine 1:", "        main.f()"}, FailureDetail(fs[1]))
 }

@@ -51,6 +51,7 @@ type Failure struct {
 	Tasklet uint64 `json:"tasklet"`
 	Entity  uint32 `json:"entity"`
 	Err     string `json:"err"`
+	Stack   string `json:"stack,omitempty"` // a panic's stack trace
 }
 
 // Entity is the inspector's text for one entity.
@@ -138,6 +139,9 @@ func (f *Frame) check() error {
 	for i, fl := range f.Failures {
 		if err := checkText(fl.Err); err != nil {
 			return fmt.Errorf("debugapi: frame: failure %d: %w", i, err)
+		}
+		if err := checkText(fl.Stack); err != nil {
+			return fmt.Errorf("debugapi: frame: failure %d: stack: %w", i, err)
 		}
 	}
 	return nil

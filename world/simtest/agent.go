@@ -83,7 +83,7 @@ const (
 
 var opWeights = [numOps]int{
 	opSend: 8, opRecv: 8, opRecvFor: 4, opTrySend: 3, opTryRecv: 3, opSleep: 4, opNextTick: 6,
-	opSchedule: 3, opSpawn: 2, opDespawn: 2, opKill: 1, opKillPending: 1, opThrow: 2,
+	opSchedule: 3, opSpawn: 6, opDespawn: 2, opKill: 1, opKillPending: 1, opThrow: 2,
 	opThrowPending: 1, opClose: 1, opOpen: 2, opPost: 4, opWaitMail: 3, opAtomic: 1, opSpin: 1,
 	opInterest: 1,
 }

@@ -8,8 +8,9 @@
 // The world runs twice in lock step: once straight through, once saved and loaded into a
 // fresh World at random ticks. After every tick both must pass the scheduler's
 // CheckInvariants, agree with the brute-force definition of their areas of interest,
-// have emitted the same events, and save to the same bytes; every reload must save back
-// to the bytes it was loaded from. A failure is a *Failure that names the seed, the tick
+// have emitted the same events and have the same checksum and deep checksum (a CRC of the
+// snapshot: World.DeepChecksum); at every reload both must save to the same bytes, and the
+// loaded world must save back to the bytes it was loaded from. A failure is a *Failure that names the seed, the tick
 // and a one-line command that reproduces it.
 //
 // Everything a run does follows from its seed: the same seed fails the same way at the
@@ -24,8 +25,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/stackworld/stackworld/actors"
+	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
 	"github.com/stackworld/stackworld/world"
 )
@@ -44,20 +47,22 @@ const DefaultTicks = 300
 
 // Result summarises a run that passed.
 type Result struct {
-	Seed     uint64
-	Ticks    int
-	Reloads  int    // save → load cycles of the reloaded world
-	Entities int    // at the end
-	Tasklets int    // alive at the end
-	Failures uint64 // tasklet failures the world reported (expected: agents throw)
-	Events   int    // events checked
-	Checksum uint64 // the world's checksum at the end
-	Bytes    int    // the size of the last snapshot
+	Seed      uint64
+	Ticks     int
+	Reloads   int    // save → load cycles of the reloaded world
+	Entities  int    // at the end
+	Tasklets  int    // alive at the end
+	Failures  uint64 // tasklet failures the world reported (expected: agents throw)
+	Preempted uint64 // tasklets pre-empted by the tick budget (agents' busy loops)
+	Capped    bool   // the world caps its areas of interest
+	Events    int    // events checked
+	Checksum  uint64 // the world's checksum at the end
+	Bytes     int    // the size of the last snapshot
 }
 
 func (r Result) String() string {
-	return fmt.Sprintf("seed %d: %d ticks, %d reloads, %d entities, %d tasklets, %d failures, %d events, %d-byte snapshot, checksum %016x",
-		r.Seed, r.Ticks, r.Reloads, r.Entities, r.Tasklets, r.Failures, r.Events, r.Bytes, r.Checksum)
+	return fmt.Sprintf("seed %d: %d ticks, %d reloads, %d entities, %d tasklets, %d failures, %d pre-empted, %d events, %d-byte snapshot, checksum %016x",
+		r.Seed, r.Ticks, r.Reloads, r.Entities, r.Tasklets, r.Failures, r.Preempted, r.Events, r.Bytes, r.Checksum)
 }
 
 // A Failure is a run that broke a rule: which seed, at which tick, what.
@@ -80,8 +85,8 @@ func (f *Failure) Repro() string {
 }
 
 // Run builds the seed's world and runs it, checking after every tick. It returns a
-// *Failure if a rule broke. Cost: two worlds of a few hundred entities, and three saves and
-// one brute-force interest check per tick.
+// *Failure if a rule broke. Cost: two worlds of a few hundred entities, two saves and a
+// brute-force interest check per tick, three saves and a load per reload.
 func Run(opts Options) (Result, error) {
 	ticks := opts.Ticks
 	if ticks <= 0 {
@@ -148,6 +153,7 @@ func (r *runner) run() (Result, error) {
 	}
 	st := r.straight.Stats()
 	res.Entities, res.Failures, res.Checksum, res.Bytes = st.Entities, st.Failures, r.straight.Checksum(), len(data)
+	res.Preempted, res.Capped = st.Preempted, r.cfg.InterestCap > 0
 	res.Tasklets = st.Tasklets.Total()
 	return res, nil
 }
@@ -274,6 +280,15 @@ func (r *runner) reload() error {
 		w.Close()
 		return fmt.Errorf("save → load → save changed the snapshot: %s", firstDiff(data, again))
 	}
+	straight, err := r.straight.Save(r.codec)
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("save: %w", err)
+	}
+	if !bytes.Equal(straight, data) {
+		w.Close()
+		return fmt.Errorf("the reloaded world saves other bytes than the straight one: %s", r.snapshotDiff())
+	}
 	r.reloaded.Close()
 	r.reloaded = w
 	return nil
@@ -298,16 +313,16 @@ func (r *runner) check() (int, error) {
 	if a.Checksum() != b.Checksum() {
 		return 0, fmt.Errorf("checksums differ: %016x straight, %016x reloaded", a.Checksum(), b.Checksum())
 	}
-	da, err := a.Save(r.codec)
+	ca, err := a.DeepChecksum()
 	if err != nil {
-		return 0, fmt.Errorf("save: %w", err)
+		return 0, fmt.Errorf("deep checksum: %w", err)
 	}
-	db, err := b.Save(r.codec)
+	cb, err := b.DeepChecksum()
 	if err != nil {
-		return 0, fmt.Errorf("save the reloaded world: %w", err)
+		return 0, fmt.Errorf("deep checksum of the reloaded world: %w", err)
 	}
-	if !bytes.Equal(da, db) {
-		return 0, fmt.Errorf("the reloaded world saves other bytes: %s", firstDiff(da, db))
+	if ca != cb {
+		return 0, fmt.Errorf("deep checksums differ (%016x straight, %016x reloaded): %s", ca, cb, r.snapshotDiff())
 	}
 	if r.opts.Check != nil {
 		if err := r.opts.Check(a, b); err != nil {
@@ -366,6 +381,31 @@ func bruteVisible(es []world.Entity, me *world.Entity, capN int) []world.EntityI
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// snapshotDiff describes how the two worlds' snapshots differ: sizes, the first byte that
+// differs and the first changes persist.Diff lists.
+func (r *runner) snapshotDiff() string {
+	da, err := r.straight.Save(r.codec)
+	if err != nil {
+		return err.Error()
+	}
+	db, err := r.reloaded.Save(r.codec)
+	if err != nil {
+		return err.Error()
+	}
+	msg := firstDiff(da, db)
+	c, err := persist.DefaultOptions().Codec()
+	if err != nil {
+		return msg
+	}
+	ra, errA := c.Raw(da)
+	rb, errB := c.Raw(db)
+	if errA != nil || errB != nil {
+		return msg
+	}
+	lines := persist.Diff(ra, rb)
+	return fmt.Sprintf("%s; %d changes from straight to reloaded, first: %s", msg, len(lines), strings.Join(lines[:min(len(lines), 5)], "; "))
 }
 
 func firstDiff(a, b []byte) string {

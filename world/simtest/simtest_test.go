@@ -8,10 +8,11 @@ import (
 
 	"github.com/stackworld/stackworld/sim/detcheck"
 	"github.com/stackworld/stackworld/world/simtest"
+	"github.com/stretchr/testify/require"
 )
 
 var (
-	seeds = flag.Int("simtest.seeds", 24, "how many seeds TestSeeds runs (from -simtest.first)")
+	seeds = flag.Int("simtest.seeds", 16, "how many seeds TestSeeds runs (from -simtest.first)")
 	first = flag.Uint64("simtest.first", 1, "the first seed TestSeeds runs")
 	ticks = flag.Int("simtest.ticks", 200, "ticks per seed")
 )
@@ -29,8 +30,27 @@ func TestSeeds(t *testing.T) {
 	if testing.Short() {
 		n = min(n, 6)
 	}
+	var sum simtest.Result
+	capped := 0
 	for seed := *first; seed < *first+uint64(n); seed++ {
-		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) { run(t, seed, *ticks) })
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			res := run(t, seed, *ticks)
+			sum.Reloads += res.Reloads
+			sum.Failures += res.Failures
+			sum.Preempted += res.Preempted
+			sum.Events += res.Events
+			if res.Capped {
+				capped++
+			}
+		})
+	}
+	if n >= 12 && !t.Failed() { // the seeds did exercise what they should
+		require.Positive(t, sum.Reloads)
+		require.Positive(t, sum.Failures, "agents threw at each other")
+		require.Positive(t, sum.Preempted, "agents ran past the tick budget")
+		require.Positive(t, sum.Events)
+		require.Positive(t, capped, "some worlds cap their areas of interest")
+		require.Less(t, capped, n, "most do not")
 	}
 }
 
@@ -46,7 +66,7 @@ func TestRegressions(t *testing.T) {
 	}
 }
 
-func run(t *testing.T, seed uint64, ticks int) {
+func run(t *testing.T, seed uint64, ticks int) simtest.Result {
 	t.Helper()
 	res, err := simtest.Run(simtest.Options{Seed: seed, Ticks: ticks})
 	if err != nil {
@@ -57,4 +77,5 @@ func run(t *testing.T, seed uint64, ticks int) {
 		t.Fatal(err)
 	}
 	t.Log(res)
+	return res
 }

@@ -33,7 +33,7 @@ func BenchmarkRewind(b *testing.B) {
 	l, err := NewLoop(w, tl, nil, 0, true)
 	require.NoError(b, err)
 	defer l.Close()
-	const ran, back = 1_049, 1_000 // the target, tick 49, is 49 ticks past a snapshot: the worst case
+	const ran, back = 1_049, 1_000 // the target, tick 49, is 24 ticks past a snapshot: the worst case
 	require.NoError(b, l.StepWait(ran))
 	b.ResetTimer()
 	for b.Loop() {

@@ -102,6 +102,6 @@ func (f *Frame) FromDebug(d *debugapi.Frame) {
 	}
 	f.Failures = f.Failures[:0]
 	for _, fl := range d.Failures {
-		f.Failures = append(f.Failures, world.Failure{Tick: fl.Tick, Tasklet: sim.ID(fl.Tasklet), Entity: world.EntityID(fl.Entity), Err: fl.Err})
+		f.Failures = append(f.Failures, world.Failure{Tick: fl.Tick, Tasklet: sim.ID(fl.Tasklet), Entity: world.EntityID(fl.Entity), Err: fl.Err, Stack: fl.Stack})
 	}
 }

@@ -12,7 +12,7 @@ import (
 // Timeline defaults.
 const (
 	// DefaultSnapshotEvery is how many ticks apart a Timeline keeps snapshots when Every is 0.
-	DefaultSnapshotEvery = 50
+	DefaultSnapshotEvery = 25
 	// DefaultMaxSnapshotBytes is the memory a Timeline's snapshots may use when MaxBytes is 0.
 	DefaultMaxSnapshotBytes = 256 << 20
 )
@@ -64,6 +64,7 @@ type Divergence struct {
 	Want, Got uint64
 }
 
+// Error says where the run diverged, loudly.
 func (d *Divergence) Error() string {
 	return fmt.Sprintf("viewer: DIVERGED at tick %d: checksum %016x, recorded %016x", d.Tick, d.Got, d.Want)
 }

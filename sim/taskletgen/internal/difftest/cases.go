@@ -7,6 +7,8 @@ package difftest
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/stackworld/stackworld/sim"
@@ -249,5 +251,34 @@ func Napper(h *sim.Tasklet) error {
 		return err
 	}
 	printf("napper woke twice")
+	return nil
+}
+
+// ---- //line directives (line_test.go) ----
+
+// Lines collects where Here was called from, as file:line.
+var Lines []string
+
+// Here records the file and line it is called from.
+func Here() {
+	_, file, line, _ := runtime.Caller(1)
+	Lines = append(Lines, fmt.Sprintf("%s:%d", filepath.Base(file), line))
+}
+
+// Where calls Here before and after suspensions: the generated frame's calls must report
+// these lines of this file, as the hard version's do.
+//
+//stackworld:tasklet
+func Where(h *sim.Tasklet, n int) error {
+	Here()
+	for i := range n {
+		if err := h.Schedule().Wait(); err != nil {
+			return err
+		}
+		Here()
+		if i%2 == 0 {
+			Here()
+		}
+	}
 	return nil
 }

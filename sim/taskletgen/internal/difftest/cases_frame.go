@@ -12,7 +12,7 @@ import (
 
 //line cases_frame.go:14
 
-// WorkerFrame is Worker (cases.go:75) as a restorable soft frame. Its fields are the parameters
+// WorkerFrame is Worker (cases.go:77) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type WorkerFrame struct {
 	Name string
@@ -42,29 +42,29 @@ func (f *WorkerFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:76
+//line cases.go:78
 	f.I = 0
 loop:
 	if f.I >= f.N {
 		goto done
 	}
-//line cases.go:77
+//line cases.go:79
 	printf("%s %d", f.Name, f.I)
 	return t.Schedule().Then(workerSchedule1)
 schedule1:
-//line cases.go:78
+//line cases.go:80
 	err = t.ResumeErr()
-//line cases.go:78
+//line cases.go:80
 	if err == nil {
 		goto endif
 	}
-//line cases.go:79
+//line cases.go:81
 	return t.ReturnError(err)
 endif:
 	f.I++
 	goto loop
 done:
-//line cases.go:82
+//line cases.go:84
 	printf("%s done", f.Name)
 	return t.ReturnError(nil)
 }
@@ -84,7 +84,7 @@ func (f *WorkerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:86
 
-// ReceiverFrame is Receiver (cases.go:91) as a restorable soft frame. Its fields are the parameters
+// ReceiverFrame is Receiver (cases.go:93) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ReceiverFrame struct {
 	Ch sim.Chan[string]
@@ -113,11 +113,11 @@ func (f *ReceiverFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:92
+//line cases.go:94
 	printf("  R: waiting")
 	return f.Ch.Recv(t).Then(receiverReceive1)
 receive1:
-//line cases.go:93
+//line cases.go:95
 	v, err = sim.ResumeRecv[string](t)
 	if err != nil {
 		return t.ReturnError(err)
@@ -141,7 +141,7 @@ func (f *ReceiverFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:143
 
-// SenderFrame is Sender (cases.go:104) as a restorable soft frame. Its fields are the parameters
+// SenderFrame is Sender (cases.go:106) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type SenderFrame struct {
 	Ch sim.Chan[string]
@@ -169,17 +169,17 @@ func (f *SenderFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:105
+//line cases.go:107
 	printf("  S: sending")
 	return f.Ch.Send(t, "v").Then(senderSend1)
 send1:
-//line cases.go:106
+//line cases.go:108
 	err = t.ResumeErr()
-//line cases.go:106
+//line cases.go:108
 	if err == nil {
 		goto endif
 	}
-//line cases.go:107
+//line cases.go:109
 	return t.ReturnError(err)
 endif:
 	printf("  S: send returned")
@@ -201,7 +201,7 @@ func (f *SenderFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:203
 
-// SendOneFrame is SendOne (cases.go:118) as a restorable soft frame. Its fields are the parameters
+// SendOneFrame is SendOne (cases.go:120) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type SendOneFrame struct {
 	Ch sim.Chan[string]
@@ -230,16 +230,16 @@ func (f *SendOneFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:119
+//line cases.go:121
 	return f.Ch.Send(t, f.V).Then(sendOneSend1)
 send1:
-//line cases.go:119
+//line cases.go:121
 	err = t.ResumeErr()
-//line cases.go:119
+//line cases.go:121
 	if err == nil {
 		goto endif
 	}
-//line cases.go:120
+//line cases.go:122
 	return t.ReturnError(err)
 endif:
 	printf("sender %s unblocked", f.V)
@@ -261,7 +261,7 @@ func (f *SendOneFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:263
 
-// ReceiveOneFrame is ReceiveOne (cases.go:129) as a restorable soft frame. Its fields are the parameters
+// ReceiveOneFrame is ReceiveOne (cases.go:131) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ReceiveOneFrame struct {
 	Ch sim.Chan[string]
@@ -291,10 +291,10 @@ func (f *ReceiveOneFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:130
+//line cases.go:132
 	return f.Ch.Recv(t).Then(receiveOneReceive1)
 receive1:
-//line cases.go:130
+//line cases.go:132
 	v, err = sim.ResumeRecv[string](t)
 	if err != nil {
 		return t.ReturnError(err)
@@ -318,7 +318,7 @@ func (f *ReceiveOneFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:320
 
-// WaiterFrame is Waiter (cases.go:143) as a restorable soft frame. Its fields are the parameters
+// WaiterFrame is Waiter (cases.go:145) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type WaiterFrame struct {
 	Ch sim.Chan[any]
@@ -346,17 +346,17 @@ func (f *WaiterFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:144
+//line cases.go:146
 	printf("waiter: receiving")
 	return f.Ch.Recv(t).Then(waiterReceive1)
 receive1:
-//line cases.go:145
+//line cases.go:147
 	_, err = sim.ResumeRecv[any](t)
-//line cases.go:145
+//line cases.go:147
 	if err == nil {
 		goto endif
 	}
-//line cases.go:146
+//line cases.go:148
 	if errors.Is(err, sim.ErrTaskletExit) {
 		printf("waiter: got TaskletExit isinstance SystemExit: %s", Py(errors.Is(err, sim.ErrSystemExit)))
 	}
@@ -383,7 +383,7 @@ func (f *WaiterFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:385
 
-// LooperFrame is Looper (cases.go:162) as a restorable soft frame. Its fields are the parameters
+// LooperFrame is Looper (cases.go:164) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type LooperFrame struct {
 	Name string
@@ -412,29 +412,29 @@ func (f *LooperFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:163
+//line cases.go:165
 	f.I = 0
 loop:
 	if f.I >= 3 {
 		goto done
 	}
-//line cases.go:164
+//line cases.go:166
 	printf("%s %d", f.Name, f.I)
 	return t.Schedule().Then(looperSchedule1)
 schedule1:
-//line cases.go:165
+//line cases.go:167
 	err = t.ResumeErr()
-//line cases.go:165
+//line cases.go:167
 	if err == nil {
 		goto endif
 	}
-//line cases.go:166
+//line cases.go:168
 	return t.ReturnError(err)
 endif:
 	f.I++
 	goto loop
 done:
-//line cases.go:169
+//line cases.go:171
 	return t.ReturnError(nil)
 }
 
@@ -453,7 +453,7 @@ func (f *LooperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:455
 
-// RaiserFrame is Raiser (cases.go:175) as a restorable soft frame. Its fields are the parameters
+// RaiserFrame is Raiser (cases.go:177) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type RaiserFrame struct {
 	Msg string
@@ -474,7 +474,7 @@ func (f *RaiserFrame) Step(t *sim.Tasklet) sim.Op {
 	if t.At() != raiserStart {
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:176
+//line cases.go:178
 	if f.Msg != "" {
 		printf("%s", f.Msg)
 	}
@@ -485,7 +485,7 @@ func (f *RaiserFrame) Step(t *sim.Tasklet) sim.Op {
 
 //line cases_frame.go:487
 
-// SayFrame is Say (cases.go:185) as a restorable soft frame. Its fields are the parameters
+// SayFrame is Say (cases.go:187) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type SayFrame struct {
 	Msg string
@@ -505,7 +505,7 @@ func (f *SayFrame) Step(t *sim.Tasklet) sim.Op {
 	if t.At() != sayStart {
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:186
+//line cases.go:188
 	if f.Msg != "" {
 		printf("%s", f.Msg)
 	}
@@ -516,7 +516,7 @@ func (f *SayFrame) Step(t *sim.Tasklet) sim.Op {
 
 //line cases_frame.go:518
 
-// ErrReceiverFrame is ErrReceiver (cases.go:196) as a restorable soft frame. Its fields are the parameters
+// ErrReceiverFrame is ErrReceiver (cases.go:198) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ErrReceiverFrame struct {
 	Ch    sim.Chan[int]
@@ -546,10 +546,10 @@ func (f *ErrReceiverFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:197
+//line cases.go:199
 	return f.Ch.Recv(t).Then(errReceiverReceive1)
 receive1:
-//line cases.go:197
+//line cases.go:199
 	_, err = sim.ResumeRecv[int](t)
 	if e := (*PyError)(nil); errors.As(err, &e) && e.Class == f.Class {
 		if f.Label == "receiver" {
@@ -577,7 +577,7 @@ func (f *ErrReceiverFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:579
 
-// ConsumerFrame is Consumer (cases.go:212) as a restorable soft frame. Its fields are the parameters
+// ConsumerFrame is Consumer (cases.go:214) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ConsumerFrame struct {
 	Ch  sim.Chan[int]
@@ -608,13 +608,13 @@ func (f *ConsumerFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:213
+//line cases.go:215
 	f.Err = nil
 loop:
-//line cases.go:214
+//line cases.go:216
 	return f.Ch.Next(t).Then(consumerValues1)
 values1:
-//line cases.go:214
+//line cases.go:216
 	v, ok, err2 = sim.ResumeNext[int](t)
 	if err2 != nil {
 		f.Err = err2
@@ -623,11 +623,11 @@ values1:
 	if !ok {
 		goto done
 	}
-//line cases.go:215
+//line cases.go:217
 	printf("consumer got %d", v)
 	goto loop
 done:
-//line cases.go:217
+//line cases.go:219
 	if f.Err != nil {
 		return t.ReturnError(f.Err)
 	}
@@ -650,7 +650,7 @@ func (f *ConsumerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:652
 
-// ProducerFrame is Producer (cases.go:227) as a restorable soft frame. Its fields are the parameters
+// ProducerFrame is Producer (cases.go:229) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ProducerFrame struct {
 	Ch sim.Chan[int]
@@ -683,34 +683,34 @@ func (f *ProducerFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:228
+//line cases.go:230
 	f.N = 0
 	f.X = 0
 loop:
 	if f.X >= 4 {
 		goto done
 	}
-//line cases.go:230
+//line cases.go:232
 	return f.Ch.Send(t, f.X*f.X).Then(producerSend1)
 send1:
-//line cases.go:230
+//line cases.go:232
 	err = t.ResumeErr()
-//line cases.go:230
+//line cases.go:232
 	if err == nil {
 		goto endif
 	}
-//line cases.go:231
+//line cases.go:233
 	return t.ReturnError(err)
 endif:
 	f.N++
 	f.X++
 	goto loop
 done:
-//line cases.go:235
+//line cases.go:237
 	printf("send_sequence returned %d", f.N)
 	return f.Ch.SendError(t, sim.ErrStopIteration).Then(producerSendError1)
 sendError1:
-//line cases.go:236
+//line cases.go:238
 	return t.ReturnError(t.ResumeErr())
 }
 
@@ -729,7 +729,7 @@ func (f *ProducerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:731
 
-// NapperFrame is Napper (cases.go:244) as a restorable soft frame. Its fields are the parameters
+// NapperFrame is Napper (cases.go:246) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type NapperFrame struct {
 }
@@ -760,27 +760,27 @@ func (f *NapperFrame) Step(t *sim.Tasklet) sim.Op {
 	default:
 		return t.Raise(sim.ErrBadPC)
 	}
-//line cases.go:245
+//line cases.go:247
 	return t.Sleep(1).Then(napperSleep1)
 sleep1:
-//line cases.go:245
+//line cases.go:247
 	err = t.ResumeErr()
-//line cases.go:245
+//line cases.go:247
 	if err == nil {
 		goto endif
 	}
-//line cases.go:246
+//line cases.go:248
 	return t.ReturnError(err)
 endif:
 	return t.Sleep(2).Then(napperSleep2)
 sleep2:
-//line cases.go:248
+//line cases.go:250
 	err2 = t.ResumeErr()
-//line cases.go:248
+//line cases.go:250
 	if err2 == nil {
 		goto endif2
 	}
-//line cases.go:249
+//line cases.go:251
 	return t.ReturnError(err2)
 endif2:
 	printf("napper woke twice")
@@ -794,6 +794,80 @@ endif2:
 func (f *NapperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	switch t.At() {
 	case napperStart:
+		return t.Raise(err)
+	}
+	t.StashError(err)
+	return f.Step(t)
+}
+
+//line cases_frame.go:804
+
+// WhereFrame is Where (cases.go:272) as a restorable soft frame. Its fields are the parameters
+// and the locals that live across a suspension.
+type WhereFrame struct {
+	N  int
+	I2 int
+}
+
+// Resume points of WhereFrame: the start, and one per suspension.
+const (
+	whereStart     sim.PC = iota
+	whereSchedule1        // Schedule#1
+)
+
+func init() {
+	persist.Register[WhereFrame]("difftest.Where", "start", "Schedule#1")
+}
+
+// Step runs Where from its resume point to its next suspension.
+func (f *WhereFrame) Step(t *sim.Tasklet) sim.Op {
+	var (
+		err error
+	)
+	switch t.At() {
+	case whereStart:
+	case whereSchedule1:
+		goto schedule1
+	default:
+		return t.Raise(sim.ErrBadPC)
+	}
+//line cases.go:273
+	Here()
+	f.I2 = 0
+loop:
+	if f.I2 >= f.N {
+		goto done
+	}
+//line cases.go:275
+	return t.Schedule().Then(whereSchedule1)
+schedule1:
+//line cases.go:275
+	err = t.ResumeErr()
+//line cases.go:275
+	if err == nil {
+		goto endif
+	}
+//line cases.go:276
+	return t.ReturnError(err)
+endif:
+	Here()
+	if f.I2%2 == 0 {
+		Here()
+	}
+	f.I2++
+	goto loop
+done:
+//line cases.go:283
+	return t.ReturnError(nil)
+}
+
+//line cases_frame.go:865
+
+// Catch resumes Where with err, raised at its resume point: the code there gets err
+// as the hard version's call returns it.
+func (f *WhereFrame) Catch(t *sim.Tasklet, err error) sim.Op {
+	switch t.At() {
+	case whereStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)

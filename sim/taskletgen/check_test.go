@@ -1,0 +1,52 @@
+package taskletgen
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestCheck: the committed frames of examples/pickle are up to date; a stale or missing
+// file is reported with what to do.
+func TestCheck(t *testing.T) {
+	dir, err := filepath.Abs("../../examples/pickle")
+	require.NoError(t, err)
+	files, err := Generate(dir, ".")
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	stale, err := Check(dir, nil, files)
+	require.NoError(t, err)
+	require.Empty(t, stale)
+
+	files[0].Content = append(files[0].Content, "// changed\n"...)
+	stale, err = Check(dir, nil, files)
+	require.NoError(t, err)
+	require.Equal(t, []string{files[0].Path + ": stale (run go generate)"}, stale)
+
+	files[0].Path = filepath.Join(t.TempDir(), "gone_frame.go")
+	stale, err = Check(dir, nil, files)
+	require.NoError(t, err)
+	require.Equal(t, []string{
+		files[0].Path + ": missing (run go generate)",
+		filepath.Join(dir, "recurs_frame.go") + ": generated, but no marked function produces it (delete it)",
+	}, stale)
+}
+
+// The generated file is deterministic: generating twice gives the same bytes.
+func TestGenerateDeterministic(t *testing.T) {
+	a, err, ok := genSource(t.TempDir(), mustRead(t, "internal/difftest/cases.go"))
+	require.True(t, ok)
+	require.NoError(t, err)
+	b, err, _ := genSource(t.TempDir(), mustRead(t, "internal/difftest/cases.go"))
+	require.NoError(t, err)
+	require.Equal(t, string(a[0].Content), string(b[0].Content))
+}
+
+func mustRead(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	require.NoError(t, err)
+	return string(b)
+}

@@ -211,6 +211,17 @@ func (w *World) ImportDecoded(s *sim.Scheduler, mig *Migration) ([]EntityID, err
 	return ids, nil
 }
 
+// CanImport reports what keeps the entities of a decoded payload out of w (an id already
+// here, a position outside the map, an id of w's zone not issued yet, too many kinds),
+// or nil: the check ImportDecoded makes first, for callers that must decide before
+// they commit. Cost: O(entities).
+func (w *World) CanImport(mig *Migration) error {
+	if err := w.fits(mig); err != nil {
+		return fmt.Errorf("world: import: %w: %w", ErrBadPayload, err)
+	}
+	return nil
+}
+
 // fits reports what keeps mig's entities out of w: an id already here, a position outside
 // the map, or more kinds than a Kind can number.
 func (w *World) fits(mig *Migration) error {

@@ -60,6 +60,9 @@ func (z *Zone) Step(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
 	defer cancel()
+	if z.cfg.LockStep {
+		z.readMap(ctx) // the map as it is now, not as the watcher last heard it
+	}
 	if err := z.receive(ctx); err != nil {
 		return err
 	}
@@ -103,6 +106,10 @@ func (z *Zone) forgetDespawned(ctx context.Context) {
 // send starts a migration for the entities outside the zone's region.
 func (z *Zone) send(ctx context.Context) error {
 	m := z.zmap.Load()
+	if slices.Contains(m.Regions, "") {
+		z.readMap(ctx) // a region without a zone: maybe the watcher has not heard of it yet
+		m = z.zmap.Load()
+	}
 	var cand []world.EntityID
 	var dest []string
 	for i := range z.w.Entities() {
@@ -240,7 +247,7 @@ func (z *Zone) flush(ctx context.Context) error {
 
 // receive takes in the payloads waiting for the zone (steps 5-8).
 func (z *Zone) receive(ctx context.Context) error {
-	batch, err := z.cons.FetchNoWait(64)
+	batch, err := z.fetch(ctx)
 	if err != nil {
 		z.log.Debug("cluster: fetch", "err", err)
 		return nil // NATS is away: payloads wait in the stream
@@ -269,6 +276,23 @@ func (z *Zone) receive(ctx context.Context) error {
 	return nil
 }
 
+// fetch asks for the payloads waiting: those delivered already, or (LockStep) every one
+// the stream holds for the zone now.
+func (z *Zone) fetch(ctx context.Context) (jetstream.MessageBatch, error) {
+	if !z.cfg.LockStep {
+		return z.cons.FetchNoWait(64)
+	}
+	info, err := z.cons.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := int(info.NumPending) + info.NumAckPending
+	if n == 0 {
+		return z.cons.FetchNoWait(1)
+	}
+	return z.cons.Fetch(n, jetstream.FetchMaxWait(z.cfg.OpTimeout))
+}
+
 // accept runs steps 5-7 for the payload at stream sequence seq. It is idempotent: a
 // payload seen before changes nothing.
 func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
@@ -285,6 +309,10 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 	defer s.Close()
 	if len(mig.Entities) != len(env.Epochs) {
 		z.refuse(seq, fmt.Errorf("%d entities for %d epochs", len(mig.Entities), len(env.Epochs)))
+		return nil
+	}
+	if err := z.w.CanImport(mig); err != nil && !z.redelivery(mig, env) {
+		z.refuse(seq, err) // before the commit: the entities stay the source's in the directory
 		return nil
 	}
 	jkey := "journal." + z.cfg.Name + ".in." + strconv.FormatUint(seq, 10)
@@ -342,6 +370,17 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 	z.stats.BytesIn += uint64(len(data))
 	z.event("in", env.ID, env.From, len(keep))
 	return nil
+}
+
+// redelivery reports whether every entity of a payload is here already, committed to this
+// zone at the payload's epochs: a payload seen before (CanImport refuses it, as ids here).
+func (z *Zone) redelivery(mig *world.Migration, env *envelope) bool {
+	for i, m := range mig.Entities {
+		if !z.w.Alive(m.ID) || z.epochs[m.ID] != env.Epochs[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // recommit settles a commit whose compare-and-set failed: the entry may say the entity is

@@ -39,6 +39,12 @@ type Config struct {
 	// MaxBatch is the most entities one payload carries; batches are also cut to the
 	// connection's largest message. 0: 4096.
 	MaxBatch int
+	// LockStep makes each step read the zone map and take in every payload the stream
+	// holds for the zone when the step begins (it asks the server how many and waits for
+	// them all), instead of what the watcher and the consumer delivered already. With zones
+	// stepped in turn on one clock, runs then repeat (see the package doc on determinism).
+	// It costs two requests per step.
+	LockStep bool
 	// AckWait is how long the stream waits for the zone to acknowledge a payload before it
 	// delivers it again (after a crash). 0: 30 s.
 	AckWait time.Duration
@@ -226,6 +232,18 @@ func (z *Zone) watchMap(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// readMap reads the zone map from the bucket (LockStep; the watcher keeps it otherwise).
+func (z *Zone) readMap(ctx context.Context) {
+	e, err := z.zones.Get(ctx, "map")
+	if err != nil {
+		return
+	}
+	var m ZoneMap
+	if jsonUnmarshal(e.Value(), &m) == nil && len(m.Regions) == len(z.zmap.Load().Regions) {
+		z.zmap.Store(&m)
+	}
 }
 
 // World returns the zone's world.

@@ -580,7 +580,7 @@ func (d *decoder) blockedChannels() {
 			break
 		}
 		prev += r.int()
-		if prev < 1 || prev > math.MaxUint32 {
+		if prev < 1 || prev > int64(sim.MaxChanID) {
 			d.tasklet = d.ts[i].ID
 			r.failk(ErrInconsistent, "channel id %d out of range", prev)
 		}
@@ -711,7 +711,7 @@ func (d *decoder) channelTable() {
 		switch {
 		case id <= prev:
 			r.failk(ErrInconsistent, "channel %d: ids out of order or repeated (after channel %d)", id, prev)
-		case id >= int64(d.nextChan):
+		case id > int64(sim.MaxChanID) || int64(sim.ChanID(id).Slot()) >= int64(d.nextChan):
 			r.failk(ErrInconsistent, "channel %d: id out of range [1, %d) (the scheduler's next channel id)", id, d.nextChan)
 		}
 		prev = id

@@ -33,6 +33,7 @@ type decoder struct {
 	out         *decoded
 	nextID      sim.ID
 	nextChan    sim.ChanID
+	freeChans   []sim.ChanID // the channel table's free list (sim.Image.FreeChans)
 	stats       sim.Stats
 	groups      []frameSlab
 	totalFrames int // frames in the groups
@@ -278,9 +279,20 @@ func (d *decoder) typeEntry(i int) fileType {
 // id below it), so MaxChannels bounds it.
 func (d *decoder) scheduler() {
 	r := &d.r
-	r.arrayOf(6, "scheduler")
+	n := r.arrayLen(7, "scheduler")
+	if n != 6 && n != 7 && r.err == nil {
+		r.fail("scheduler: want 6 or 7 elements, found %d", n)
+	}
 	nextID, nextChan := r.uint(), r.uint()
 	d.stats = sim.Stats{Steps: r.uint(), Switches: r.uint(), Preempted: r.uint(), Spawned: r.uint()}
+	if n == 7 && r.err == nil {
+		// The channel free list: sim.Restore checks each id against the table.
+		nf := r.arrayLen(min(d.lim.MaxChannels, int(min(nextChan, math.MaxInt32))), "channel free list")
+		d.freeChans = make([]sim.ChanID, 0, nf)
+		for i := 0; i < nf && r.err == nil; i++ {
+			d.freeChans = append(d.freeChans, sim.ChanID(r.uintMax(uint64(sim.MaxChanID), "channel free list id")))
+		}
+	}
 	switch {
 	case r.err != nil:
 	case nextID < 2 || nextID > uint64(sim.MaxID)+1:

@@ -1,7 +1,6 @@
 package persist
 
 import (
-
 	"github.com/stackworld/stackworld/sim"
 )
 

@@ -41,11 +41,15 @@ func (c Chan[V]) SendError(t *T, err error) Await {
 }
 
 // Recv receives a value, blocking until a sender offers one; read it with Got.
-func (c Chan[V]) Recv(t *T) Await { return Await{t: t, arg: uint32(c.id), kg: uint32(awRecv) | uint32(c.id>>32)<<8} }
+func (c Chan[V]) Recv(t *T) Await {
+	return Await{t: t, arg: uint32(c.id), kg: uint32(awRecv) | uint32(c.id>>32)<<8}
+}
 
 // Next receives the next value of an iteration: GotOK reports false, without an error, when
 // the channel is closing with no sender queued, or a sender sent ErrStopIteration.
-func (c Chan[V]) Next(t *T) Await { return Await{t: t, arg: uint32(c.id), kg: uint32(awNext) | uint32(c.id>>32)<<8} }
+func (c Chan[V]) Next(t *T) Await {
+	return Await{t: t, arg: uint32(c.id), kg: uint32(awNext) | uint32(c.id>>32)<<8}
+}
 
 // RecvFor receives with a timeout: if no sender has come by tick Now()+ticks, the tasklet
 // resumes and GotOK reports false. ticks <= 0 never blocks.

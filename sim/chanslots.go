@@ -43,18 +43,27 @@ func (f *idFIFO) all() []ChanID { return f.buf[f.head:] }
 // copy. O(n) in the dropped slots.
 func (s *Scheduler) FreeChans() []ChanID { return append([]ChanID(nil), s.freeChans.all()...) }
 
-// channelStates returns the live channels' states in id order. O(n log n) in the table's
-// slots; only a table that reused slots needs the sort.
-func (s *Scheduler) channelStates() []ChannelState {
-	var out []ChannelState
+// channelsByID returns the live channels in id order. O(n log n) in the table's slots.
+func (s *Scheduler) channelsByID() []*Channel {
+	out := make([]*Channel, 0, len(s.chans))
 	for _, ch := range s.chans {
 		if ch != noChannel {
-			out = append(out, ChannelState{ID: ch.id, Preference: ch.preference, ScheduleAll: ch.scheduleAll, Closing: ch.closing})
+			out = append(out, ch)
 		}
 	}
-	byID := func(a, b ChannelState) int { return cmp.Compare(a.ID, b.ID) }
+	byID := func(a, b *Channel) int { return cmp.Compare(a.id, b.id) }
 	if !slices.IsSortedFunc(out, byID) {
 		slices.SortFunc(out, byID)
+	}
+	return out
+}
+
+// channelStates returns the live channels' states in id order. O(n log n) in the table's
+// slots.
+func (s *Scheduler) channelStates() []ChannelState {
+	var out []ChannelState
+	for _, ch := range s.channelsByID() {
+		out = append(out, ChannelState{ID: ch.id, Preference: ch.preference, ScheduleAll: ch.scheduleAll, Closing: ch.closing})
 	}
 	return out
 }

@@ -130,8 +130,8 @@ func (t *Tasklet) takeBomb() error {
 //
 // An Await is 32 bytes in four fields, so that the compiler keeps it in registers.
 type Await struct {
-	t    *Tasklet
-	v    any    // value, child frame, target tasklet, error, options; RecvFor's ticks
+	t   *Tasklet
+	v   any    // value, child frame, target tasklet, error, options; RecvFor's ticks
 	arg uint32 // channel slot (the id's low 32 bits), or the ticks of a Sleep
 	kg  uint32 // the awaitKind (low 8 bits) and, for a channel, the id's generation above it
 }

@@ -17,10 +17,10 @@ type Image struct {
 	// and not listed is retired.
 	FreeChans []ChanID
 	Stats     Stats
-	Tasklets []TaskletState // every alive tasklet but main, in Each order
-	Frames   []FrameState   // all frames; a tasklet owns Frames[FrameStart:FrameStart+FrameCount]
-	Channels []ChannelState // by id
-	Timers   []ID           // every timer entry in wake order: sleepers and receive deadlines
+	Tasklets  []TaskletState // every alive tasklet but main, in Each order
+	Frames    []FrameState   // all frames; a tasklet owns Frames[FrameStart:FrameStart+FrameCount]
+	Channels  []ChannelState // by id
+	Timers    []ID           // every timer entry in wake order: sleepers and receive deadlines
 }
 
 // TaskletFlags are the saved flags of a tasklet.
@@ -77,16 +77,16 @@ type TaskletValue struct {
 // memory of an Image's tasklets and without two interfaces per tasklet for the garbage
 // collector. Its fields mean what the Image's do.
 type ImageTable struct {
-	Tick     uint64
+	Tick      uint64
 	NextID    ID
 	NextChan  ChanID
 	FreeChans []ChanID
 	Stats     Stats
-	Tasklets []TaskletRow
-	Values   []TaskletValue // by increasing Index, at most one per tasklet
-	Frames   []FrameState
-	Channels []ChannelState
-	Timers   []ID
+	Tasklets  []TaskletRow
+	Values    []TaskletValue // by increasing Index, at most one per tasklet
+	Frames    []FrameState
+	Channels  []ChannelState
+	Timers    []ID
 }
 
 // table returns img as an ImageTable.

@@ -64,7 +64,7 @@ func (c *Codec) Capture(s *sim.Scheduler, sections ...Section) (*Capture, error)
 func (cp *cloner) image(s *sim.Scheduler, omitHard bool, omitted *[]sim.ID) (*sim.ImageTable, error) {
 	nextID, nextChan := s.NextIDs()
 	n := s.Counts().Total()
-	tb := &sim.ImageTable{Tick: s.Now(), NextID: nextID, NextChan: nextChan, Stats: s.Stats(),
+	tb := &sim.ImageTable{Tick: s.Now(), NextID: nextID, NextChan: nextChan, FreeChans: s.FreeChans(), Stats: s.Stats(),
 		Tasklets: make([]sim.TaskletRow, 0, n), Frames: make([]sim.FrameState, 0, n)}
 	s.Channels(func(ch *sim.Channel) bool {
 		tb.Channels = append(tb.Channels, sim.ChannelState{ID: ch.ID(), Preference: int8(ch.Preference()),

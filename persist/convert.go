@@ -172,10 +172,10 @@ func setChan(dst reflect.Value, v any) error {
 	default:
 		return cannotStore(v, dst.Type())
 	}
-	if id > math.MaxUint32 {
+	if id > uint64(sim.MaxChanID) {
 		return cannotStore(v, dst.Type())
 	}
-	*(*uint32)(unsafe.Pointer(dst.UnsafeAddr())) = uint32(id)
+	*(*sim.ChanID)(unsafe.Pointer(dst.UnsafeAddr())) = sim.ChanID(id)
 	return nil
 }
 

@@ -33,6 +33,7 @@ type decoder struct {
 	out         *decoded
 	nextID      sim.ID
 	nextChan    sim.ChanID
+	freeChans   []sim.ChanID // the channel table's free list (sim.Image.FreeChans)
 	stats       sim.Stats
 	groups      []frameSlab
 	totalFrames int // frames in the groups
@@ -278,9 +279,20 @@ func (d *decoder) typeEntry(i int) fileType {
 // id below it), so MaxChannels bounds it.
 func (d *decoder) scheduler() {
 	r := &d.r
-	r.arrayOf(6, "scheduler")
+	n := r.arrayLen(7, "scheduler")
+	if n != 6 && n != 7 && r.err == nil {
+		r.fail("scheduler: want 6 or 7 elements, found %d", n)
+	}
 	nextID, nextChan := r.uint(), r.uint()
 	d.stats = sim.Stats{Steps: r.uint(), Switches: r.uint(), Preempted: r.uint(), Spawned: r.uint()}
+	if n == 7 && r.err == nil {
+		// The channel free list: sim.Restore checks each id against the table.
+		nf := r.arrayLen(min(d.lim.MaxChannels, int(min(nextChan, math.MaxInt32))), "channel free list")
+		d.freeChans = make([]sim.ChanID, 0, nf)
+		for i := 0; i < nf && r.err == nil; i++ {
+			d.freeChans = append(d.freeChans, sim.ChanID(r.uintMax(uint64(sim.MaxChanID), "channel free list id")))
+		}
+	}
 	switch {
 	case r.err != nil:
 	case nextID < 2 || nextID > uint64(sim.MaxID)+1:
@@ -585,7 +597,7 @@ func (d *decoder) blockedChannels() {
 			break
 		}
 		prev += r.int()
-		if prev < 1 || prev > math.MaxUint32 {
+		if prev < 1 || prev > int64(sim.MaxChanID) {
 			d.tasklet = d.ts[i].ID
 			r.failk(ErrInconsistent, "channel id %d out of range", prev)
 		}
@@ -716,7 +728,7 @@ func (d *decoder) channelTable() {
 		switch {
 		case id <= prev:
 			r.failk(ErrInconsistent, "channel %d: ids out of order or repeated (after channel %d)", id, prev)
-		case id >= int64(d.nextChan):
+		case id > int64(sim.MaxChanID) || int64(sim.ChanID(id).Slot()) >= int64(d.nextChan):
 			r.failk(ErrInconsistent, "channel %d: id out of range [1, %d) (the scheduler's next channel id)", id, d.nextChan)
 		}
 		prev = id

@@ -1,8 +1,6 @@
 package persist
 
 import (
-	"math"
-
 	"github.com/stackworld/stackworld/sim"
 )
 
@@ -246,7 +244,7 @@ func (d *decoder) rawShape(sh *shape) any {
 		}
 		return append([]byte(nil), b...)
 	case sChan:
-		return sim.ChanID(r.uintMax(math.MaxUint32, "channel id"))
+		return sim.ChanID(r.uintMax(uint64(sim.MaxChanID), "channel id"))
 	case sAny:
 		if v := d.rawValue(); v != nil {
 			return v

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -401,7 +400,7 @@ const simPath = "github.com/stackworld/stackworld/sim"
 
 func isChanHandle(t reflect.Type) bool {
 	return t.Kind() == reflect.Struct && t.PkgPath() == simPath && strings.HasPrefix(t.Name(), "Chan[") &&
-		t.NumField() == 1 && t.Field(0).Type.Kind() == reflect.Uint32
+		t.NumField() == 1 && t.Field(0).Type == reflect.TypeFor[sim.ChanID]()
 }
 
 type sliceHeader struct {
@@ -456,9 +455,9 @@ func (c *compiler) compile(t reflect.Type) (*compiled, error) {
 	case reflect.Struct:
 		if isChanHandle(t) {
 			return &compiled{&shape{kind: sChan},
-				func(e *encoder, p unsafe.Pointer) { e.w.uint(uint64(*(*uint32)(p))) },
+				func(e *encoder, p unsafe.Pointer) { e.w.uint(uint64(*(*sim.ChanID)(p))) },
 				func(d *decoder, p unsafe.Pointer) {
-					*(*uint32)(p) = uint32(d.r.uintMax(math.MaxUint32, "channel id"))
+					*(*sim.ChanID)(p) = sim.ChanID(d.r.uintMax(uint64(sim.MaxChanID), "channel id"))
 				}}, nil
 		}
 		return c.structOf(t)

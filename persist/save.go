@@ -407,13 +407,20 @@ func (sv *saver) typeTable(out *writer) {
 func (sv *saver) schedulerHeader(out *writer, s *sim.Scheduler) {
 	nextID, nextChan := s.NextIDs()
 	st := s.Stats()
-	out.array(6)
+	free := s.FreeChans()
+	out.array(6 + min(len(free), 1)) // the free list only if there is one: older files have 6
 	out.uint(uint64(nextID))
 	out.uint(uint64(nextChan))
 	out.uint(st.Steps)
 	out.uint(st.Switches)
 	out.uint(st.Preempted)
 	out.uint(st.Spawned)
+	if len(free) > 0 {
+		out.array(len(free))
+		for _, id := range free {
+			out.uint(uint64(id))
+		}
+	}
 }
 
 // frameGroups writes each frame type's encoded frames.

@@ -195,6 +195,7 @@ func (s *typedSink) section(d *decoder, name string) {
 func (s *typedSink) finish(d *decoder) error {
 	img := s.img
 	img.Tick, img.NextID, img.NextChan, img.Stats = d.out.tick, d.nextID, d.nextChan, d.stats
+	img.FreeChans = d.freeChans
 	img.Tasklets, img.Channels, img.Timers = d.ts, d.chans, d.timers
 	img.Values = mergeValues(s.values, d.withErr, s.errs)
 	d.out.img, d.out.sections = img, s.sections

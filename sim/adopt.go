@@ -107,10 +107,10 @@ func (s *Scheduler) Adopt(tr Transfer) (*Tasklet, error) {
 	case StateSleeping:
 		s.timers.addSleep(s, t, s.now+tr.Ticks)
 	case StateBlocked:
-		ch := s.chans[tr.Channel]
+		ch := s.Channel(tr.Channel) // checked by checkTransfer
 		ch.queue.pushBack(t)
 		ch.biased += int32(tr.Dir)
-		t.state, t.dir, t.waitRef = StateBlocked, tr.Dir, uint32(tr.Channel)
+		t.state, t.dir, t.waitRef = StateBlocked, tr.Dir, tr.Channel.Slot()
 		if tr.Ticks != 0 {
 			s.addDeadline(t, s.now+tr.Ticks)
 		}

@@ -28,7 +28,7 @@ func (c Chan[V]) In(s *Scheduler) *Channel { return s.Channel(c.id) }
 // preference decides who runs next. Fails with ErrDeadlock if t is the last runnable tasklet
 // and no watchdog waits, with ErrClosed on a closing channel.
 func (c Chan[V]) Send(t *T, v V) Await {
-	return Await{t: t, v: v, arg: uint32(c.id), kind: awSend}
+	return Await{t: t, v: v, arg: uint32(c.id), kg: uint32(awSend) | uint32(c.id>>32)<<8}
 }
 
 // SendError sends err to a receiver, which raises it at its resume point (Stackless:
@@ -37,15 +37,19 @@ func (c Chan[V]) SendError(t *T, err error) Await {
 	if err == nil {
 		return failed(t, ErrNilError)
 	}
-	return Await{t: t, v: err, arg: uint32(c.id), kind: awSendErr}
+	return Await{t: t, v: err, arg: uint32(c.id), kg: uint32(awSendErr) | uint32(c.id>>32)<<8}
 }
 
 // Recv receives a value, blocking until a sender offers one; read it with Got.
-func (c Chan[V]) Recv(t *T) Await { return Await{t: t, arg: uint32(c.id), kind: awRecv} }
+func (c Chan[V]) Recv(t *T) Await {
+	return Await{t: t, arg: uint32(c.id), kg: uint32(awRecv) | uint32(c.id>>32)<<8}
+}
 
 // Next receives the next value of an iteration: GotOK reports false, without an error, when
 // the channel is closing with no sender queued, or a sender sent ErrStopIteration.
-func (c Chan[V]) Next(t *T) Await { return Await{t: t, arg: uint32(c.id), kind: awNext} }
+func (c Chan[V]) Next(t *T) Await {
+	return Await{t: t, arg: uint32(c.id), kg: uint32(awNext) | uint32(c.id>>32)<<8}
+}
 
 // RecvFor receives with a timeout: if no sender has come by tick Now()+ticks, the tasklet
 // resumes and GotOK reports false. ticks <= 0 never blocks.
@@ -54,10 +58,10 @@ func (c Chan[V]) RecvFor(t *T, ticks int) Await {
 	if t != nil && t.x != nil && uint64(ticks) <= math.MaxUint32 {
 		// The channel itself and 32 bits of ticks: no allocation, as for the other awaits.
 		if ch := t.x.s.Channel(c.id); ch != nil {
-			return Await{t: t, v: ch, arg: uint32(ticks), kind: awRecvFor}
+			return Await{t: t, v: ch, arg: uint32(ticks), kg: uint32(awRecvFor)}
 		}
 	}
-	return Await{t: t, v: &recvForRef{c.id, uint64(ticks)}, kind: awRecvFor}
+	return Await{t: t, v: &recvForRef{c.id, uint64(ticks)}, kg: uint32(awRecvFor)}
 }
 
 // recvForRef is RecvFor's value when the channel and 32 bits of ticks do not say it all:

@@ -5,8 +5,31 @@ import (
 	"fmt"
 )
 
-// ChanID identifies a channel within its scheduler. IDs start at 1 and are never reused.
-type ChanID uint32
+// ChanID identifies a channel within its scheduler: its slot in the channel table (low 32
+// bits, from 1) and the slot's generation (bits 32 to 55). A dropped channel's slot is
+// reused with the next generation once it has rested (see DropChannel), so the table is
+// bounded by the live channels while an id is never issued twice: a dropped channel's id
+// names no channel, never a newer one. The first channel of each slot has generation 0, so
+// a scheduler that never reuses slots issues 1, 2, 3 ...
+type ChanID uint64
+
+const (
+	// MaxChanSlot is the largest channel table slot.
+	MaxChanSlot = 1<<32 - 1
+	// MaxChanGen is the largest generation of a slot: a slot dropped at it is retired.
+	MaxChanGen = 1<<24 - 1
+	// MaxChanID is the largest channel id: generation MaxChanGen, slot MaxChanSlot.
+	MaxChanID ChanID = MaxChanGen<<32 | MaxChanSlot
+	// ChanRest is how many dropped slots wait, first dropped first reused, before
+	// NewChannel reuses one: a dropped id stays unissued for at least this many channels.
+	ChanRest = 1024
+)
+
+// Slot returns the id's channel table slot.
+func (id ChanID) Slot() uint32 { return uint32(id) }
+
+// Gen returns the id's generation.
+func (id ChanID) Gen() uint32 { return uint32(id >> 32) }
 
 // A Channel is the untyped core of Chan[V]: a FIFO queue of blocked tasklets, all waiting in
 // the same direction, and a balance (+n senders or -n receivers waiting). Values pass
@@ -46,28 +69,45 @@ func (ch *Channel) setSpecial() {
 	}
 }
 
-// noChannel fills the channel table where no channel is: id 0 and dropped ids. It is
+// noChannel fills the channel table where no channel is: slot 0 and dropped slots. It is
 // special, so the fast paths in runSoft, which index the table without testing for nil,
-// leave it to the general path, where Channel reports no channel. Nothing writes to it.
-var noChannel = &Channel{preference: -1, special: true, biased: specialBias}
+// leave it to the general path, where Channel reports no channel. Its id, with a
+// generation over MaxChanGen, is no channel's: lookups that compare ids miss it. Nothing
+// writes to it.
+var noChannel = &Channel{id: ^ChanID(0), preference: -1, special: true, biased: specialBias}
 
-// NewChannel returns a new channel with preference -1 (prefer the receiver).
+// NewChannel returns a new channel with preference -1 (prefer the receiver). Its id reuses
+// the slot dropped first if more than ChanRest slots wait, else takes a new slot. O(1)
+// amortized; one allocation. Panics if all 2^32-1 slots are live (no world holds that many).
 func (s *Scheduler) NewChannel() *Channel {
-	ch := &Channel{s: s, id: ChanID(len(s.chans)), preference: -1}
+	ch := &Channel{s: s, preference: -1}
+	if s.freeChans.len() > ChanRest {
+		ch.id = s.freeChans.pop()
+		s.chans[ch.id.Slot()] = ch
+		return ch
+	}
+	if len(s.chans) > MaxChanSlot {
+		panic("sim: 2^32-1 channels are live: the channel table is full")
+	}
+	ch.id = ChanID(len(s.chans))
 	s.chans = append(s.chans, ch)
 	return ch
 }
 
-// Channel returns the channel with the given id, or nil.
+// Channel returns the channel with the given id, or nil if there is none (never made, or
+// dropped). O(1).
 func (s *Scheduler) Channel(id ChanID) *Channel {
-	if int(id) >= len(s.chans) || s.chans[id] == noChannel {
-		return nil
+	slot := id.Slot()
+	if uint64(slot) >= uint64(len(s.chans)) || s.chans[slot].id != id {
+		return nil // noChannel's id is never issued
 	}
-	return s.chans[id]
+	return s.chans[slot]
 }
 
 // DropChannel forgets an unused channel (no tasklet waiting on it), so that a world that
-// makes and discards channels does not grow. Its id is not reused.
+// makes and discards channels does not grow. Its id is never issued again: its slot is
+// reused with the next generation after ChanRest other dropped slots (retired after
+// MaxChanGen). O(1).
 func (s *Scheduler) DropChannel(id ChanID) error {
 	ch := s.Channel(id)
 	if ch == nil {
@@ -76,7 +116,10 @@ func (s *Scheduler) DropChannel(id ChanID) error {
 	if ch.balance() != 0 {
 		return fmt.Errorf("sim: drop channel %d: %d tasklets are waiting on it", id, abs32(ch.balance()))
 	}
-	s.chans[id] = noChannel
+	s.chans[id.Slot()] = noChannel
+	if id.Gen() < MaxChanGen {
+		s.freeChans.push(id + 1<<32)
+	}
 	s.forgetLastChan()
 	return nil
 }
@@ -151,8 +194,8 @@ func abs32(v int32) int32 {
 // awaitChannel returns the channel that a, a send or receive, acts on (nil if there is none)
 // and its id. RecvFor's Await holds the channel itself: its arg holds the ticks.
 func (s *Scheduler) awaitChannel(a Await) (*Channel, ChanID) {
-	if a.kind != awRecvFor {
-		return s.Channel(ChanID(a.arg)), ChanID(a.arg)
+	if a.kind() != awRecvFor {
+		return s.Channel(a.chanID()), a.chanID()
 	}
 	switch v := a.v.(type) {
 	case *Channel:
@@ -170,14 +213,14 @@ func (s *Scheduler) chanOp(a Await) error {
 	dir := int8(-1)
 	name := "receive"
 	var v any // what a send offers
-	if a.kind == awSend || a.kind == awSendErr {
+	if a.kind() == awSend || a.kind() == awSendErr {
 		dir, name, v = 1, "send", a.v
 	}
 	if ch == nil {
 		return &ChannelError{Op: name, Channel: id, Tasklet: t.ID(), Reason: errNoChannel}
 	}
 	t.flags &^= flagNotOK | flagIter
-	if a.kind == awNext {
+	if a.kind() == awNext {
 		if ch.closing && ch.balance() <= 0 {
 			t.tempval = nil
 			t.flags |= flagNotOK
@@ -185,17 +228,17 @@ func (s *Scheduler) chanOp(a Await) error {
 		}
 		t.flags |= flagIter
 	}
-	if a.kind == awRecvFor && a.ticks() == 0 && ch.balance() <= 0 {
+	if a.kind() == awRecvFor && a.ticks() == 0 && ch.balance() <= 0 {
 		t.tempval = nil
 		t.flags |= flagNotOK // a zero timeout never blocks
 		return nil
 	}
-	err := s.transfer(t, ch, dir, v, a.kind == awSendErr)
+	err := s.transfer(t, ch, dir, v, a.kind() == awSendErr)
 	if err != nil {
 		t.flags &^= flagIter
 		return &ChannelError{Op: name, Channel: ch.id, Tasklet: t.ID(), Reason: err}
 	}
-	if a.kind == awRecvFor && t.state == StateBlocked {
+	if a.kind() == awRecvFor && t.state == StateBlocked {
 		s.addDeadline(t, s.now+a.ticks())
 	}
 	return nil
@@ -339,14 +382,18 @@ func (s *Scheduler) tryRecv(t *Tasklet, ch *Channel) (any, error, bool) {
 
 // fastChan returns the channel of id for runSoft's fast paths: lastChan if id is its, or
 // noChannel (special: it fails their tests) where there is none.
-func (s *Scheduler) fastChan(id uint64) *Channel {
+func (s *Scheduler) fastChan(id ChanID) *Channel {
 	if id == s.lastChanID {
 		return s.lastChan
 	}
-	if id >= uint64(len(s.chans)) {
+	slot := uint64(id.Slot())
+	if slot >= uint64(len(s.chans)) {
 		return noChannel
 	}
-	ch := s.chans[id]
+	ch := s.chans[slot]
+	if ch.id != id {
+		return noChannel // dropped: a stale id
+	}
 	s.lastChanID, s.lastChan = id, ch
 	return ch
 }

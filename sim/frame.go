@@ -41,8 +41,14 @@ type Op struct {
 	v  any    // Then: the Await's value
 	w  uint64 // Then: resume point (low 32 bits) and the Await's 32-bit argument (high)
 	id uint32 // Then: the low 32 bits of the ID of the tasklet the Await was made for (the stepping one)
-	c  opCode
+	cg uint32 // the opCode (low 8 bits); Then: the Await's channel generation above it (chanGen)
 }
+
+// code returns the Op's opCode.
+func (op Op) code() opCode { return opCode(op.cg) }
+
+// chanID returns the id of the channel an Op made by Then from a send or receive acts on.
+func (op Op) chanID() ChanID { return ChanID(op.w>>32) | ChanID(op.cg>>8)<<32 }
 
 type opCode uint8
 
@@ -66,23 +72,23 @@ const (
 // for budgets and timeouts.
 func (t *Tasklet) Goto(pc PC) Op {
 	t.pc = pc
-	return Op{c: opStep}
+	return Op{cg: uint32(opStep)}
 }
 
 // Return pops the top frame; the frame below resumes where its Call said. Returning from
 // the bottom frame ends the tasklet.
-func (t *Tasklet) Return() Op { return Op{c: opReturn} }
+func (t *Tasklet) Return() Op { return Op{cg: uint32(opReturn)} }
 
 // ReturnValue pops the top frame and leaves v in the tempval, where the caller reads it
 // with t.Value().
 func (t *Tasklet) ReturnValue(v any) Op {
 	t.tempval = v
 	t.flags &^= flagBomb
-	return Op{c: opReturn}
+	return Op{cg: uint32(opReturn)}
 }
 
 // Exit ends the tasklet at once, whatever frames are below.
-func (t *Tasklet) Exit() Op { return Op{c: opExit} }
+func (t *Tasklet) Exit() Op { return Op{cg: uint32(opExit)} }
 
 // Raise pops the top frame and raises err at the resume point of the frame below (its
 // Catch, if it has one). Raising from the bottom frame ends the tasklet with err.
@@ -91,7 +97,7 @@ func (t *Tasklet) Raise(err error) Op {
 		err = ErrNilError
 	}
 	t.setBomb(err)
-	return Op{c: opRaise}
+	return Op{cg: uint32(opRaise)}
 }
 
 // Child returns the frame that returned to the running frame last, as its concrete type
@@ -124,15 +130,26 @@ func (t *Tasklet) takeBomb() error {
 //
 // An Await is 32 bytes in four fields, so that the compiler keeps it in registers.
 type Await struct {
-	t    *Tasklet
-	v    any    // value, child frame, target tasklet, error, options; RecvFor's ticks
-	arg  uint32 // channel id, or the ticks of a Sleep
-	kind awaitKind
+	t   *Tasklet
+	v   any    // value, child frame, target tasklet, error, options; RecvFor's ticks
+	arg uint32 // channel slot (the id's low 32 bits), or the ticks of a Sleep
+	kg  uint32 // the awaitKind (low 8 bits) and, for a channel, the id's generation above it
 }
+
+// kind returns the Await's kind.
+func (a Await) kind() awaitKind { return awaitKind(a.kg) }
+
+// chanAwait returns the Await of kind k on the channel id for t, carrying v.
+func chanAwait(t *Tasklet, v any, id ChanID, k awaitKind) Await {
+	return Await{t: t, v: v, arg: uint32(id), kg: uint32(k) | uint32(id>>32)<<8}
+}
+
+// chanID returns the id of the channel a send or receive Await acts on.
+func (a Await) chanID() ChanID { return ChanID(a.arg) | ChanID(a.kg>>8)<<32 }
 
 // ticks returns the ticks of a Sleep or a RecvFor.
 func (a Await) ticks() uint64 {
-	if r, ok := a.v.(*recvForRef); ok && a.kind == awRecvFor {
+	if r, ok := a.v.(*recvForRef); ok && a.kind() == awRecvFor {
 		return r.ticks
 	}
 	return uint64(a.arg)
@@ -166,7 +183,7 @@ var awaitNames = [...]string{"none", "fail", "schedule", "schedule-remove", "sle
 // the error is raised at pc (see Catcher). Return the Op at once: an Op that is not
 // returned does nothing. An Await made for another tasklet raises ErrNotCurrent.
 func (a Await) Then(pc PC) Op {
-	op := Op{v: a.v, w: uint64(pc) | uint64(a.arg)<<32, c: opAwait + opCode(a.kind)}
+	op := Op{v: a.v, w: uint64(pc) | uint64(a.arg)<<32, cg: a.kg + uint32(opAwait)}
 	if a.t != nil {
 		op.id = a.t.id
 	}
@@ -175,7 +192,7 @@ func (a Await) Then(pc PC) Op {
 
 // await turns an Op made by Then back into its Await for t.
 func (op Op) await(t *Tasklet) Await {
-	return Await{t: t, v: op.v, arg: uint32(op.w >> 32), kind: awaitKind(op.c - opAwait)}
+	return Await{t: t, v: op.v, arg: uint32(op.w >> 32), kg: op.cg - uint32(opAwait)}
 }
 
 // pc returns the resume point an Op made by Then names.
@@ -215,31 +232,31 @@ func (a Await) waitErr() error {
 	case s.closed:
 		return ErrClosedScheduler
 	case t.kind == Soft:
-		return wrapf(ErrWrongKind, "%s.Wait by soft tasklet %d (use .Then(pc) in its Step)", awaitNames[a.kind], t.ID())
+		return wrapf(ErrWrongKind, "%s.Wait by soft tasklet %d (use .Then(pc) in its Step)", awaitNames[a.kind()], t.ID())
 	case s.current != t:
-		return wrapf(ErrNotCurrent, "%s.Wait by tasklet %d while tasklet %d runs", awaitNames[a.kind], t.ID(), s.current.ID())
+		return wrapf(ErrNotCurrent, "%s.Wait by tasklet %d while tasklet %d runs", awaitNames[a.kind()], t.ID(), s.current.ID())
 	case t.kind == Main && s.inLoop:
-		return wrapf(ErrInLoop, "%s.Wait by the main tasklet (call it from plain Go code, not from a Step)", awaitNames[a.kind])
+		return wrapf(ErrInLoop, "%s.Wait by the main tasklet (call it from plain Go code, not from a Step)", awaitNames[a.kind()])
 	}
 	return wrapf(ErrWrongKind, "Call by tasklet %d (only soft tasklets have frames)", t.ID())
 }
 
-func failed(t *Tasklet, err error) Await { return Await{t: t, v: err, kind: awFail} }
+func failed(t *Tasklet, err error) Await { return Await{t: t, v: err, kg: uint32(awFail)} }
 
 // Schedule yields: the tasklet goes to the end of the ring and the next one runs.
 // With nothing else runnable it continues at once.
-func (t *Tasklet) Schedule() Await { return Await{t: t, kind: awSchedule} }
+func (t *Tasklet) Schedule() Await { return Await{t: t, kg: uint32(awSchedule)} }
 
 // ScheduleValue yields like Schedule but leaves v in the tasklet's value slot, where others
 // may read it meanwhile (TempVal) and where the tasklet finds it when it resumes (Value; or
 // what SetTempVal put there since): Stackless's schedule(retval). Schedule is
 // ScheduleValue(nil), on a faster path. With nothing else runnable it continues at once,
 // with v.
-func (t *Tasklet) ScheduleValue(v any) Await { return Await{t: t, v: v, kind: awScheduleValue} }
+func (t *Tasklet) ScheduleValue(v any) Await { return Await{t: t, v: v, kg: uint32(awScheduleValue)} }
 
 // ScheduleRemove yields and pauses the tasklet, leaving v in its tempval; somebody must
 // Insert it again. Resumed, it finds in Value() whatever the tempval holds then.
-func (t *Tasklet) ScheduleRemove(v any) Await { return Await{t: t, v: v, kind: awScheduleRemove} }
+func (t *Tasklet) ScheduleRemove(v any) Await { return Await{t: t, v: v, kg: uint32(awScheduleRemove)} }
 
 // Sleep parks the tasklet until tick Now()+n. Sleep(0) is Schedule. n is capped at
 // 2^32-1 ticks (over two years at 60 ticks a second).
@@ -247,7 +264,7 @@ func (t *Tasklet) Sleep(n int) Await {
 	if n <= 0 {
 		return t.Schedule()
 	}
-	return Await{t: t, arg: uint32(min(n, math.MaxUint32)), kind: awSleep}
+	return Await{t: t, arg: uint32(min(n, math.MaxUint32)), kg: uint32(awSleep)}
 }
 
 // NextTick parks the tasklet until the next tick: Sleep(1).
@@ -255,19 +272,19 @@ func (t *Tasklet) NextTick() Await { return t.Sleep(1) }
 
 // Call pushes child on the tasklet's frame stack and runs it; when it returns, the caller
 // resumes at the pc given to Then and finds the child with sim.Child.
-func (t *Tasklet) Call(child Frame) Await { return Await{t: t, v: child, kind: awCall} }
+func (t *Tasklet) Call(child Frame) Await { return Await{t: t, v: child, kg: uint32(awCall)} }
 
 // Watch makes t a watchdog, like Stackless's run(): t leaves the ring and the other
 // tasklets run until the ring is empty, a tasklet fails with an unhandled error (raised in
 // t), or opts' timeout interrupts one (left in t's tempval as a *Tasklet).
-func (t *Tasklet) Watch(opts RunOptions) Await { return Await{t: t, v: opts, kind: awWatch} }
+func (t *Tasklet) Watch(opts RunOptions) Await { return Await{t: t, v: opts, kg: uint32(awWatch)} }
 
 // Run switches to t at once (inserting it at the end of the ring if it was paused); the
 // caller stays runnable and resumes after t's ring successors.
-func (t *Tasklet) Run(caller *T) Await { return Await{t: caller, v: t, kind: awRun} }
+func (t *Tasklet) Run(caller *T) Await { return Await{t: caller, v: t, kg: uint32(awRun)} }
 
 // Switch is Run, but the caller is paused (removed from the ring) in the same move.
-func (t *Tasklet) Switch(caller *T) Await { return Await{t: caller, v: t, kind: awSwitch} }
+func (t *Tasklet) Switch(caller *T) Await { return Await{t: caller, v: t, kg: uint32(awSwitch)} }
 
 // Kill raises ErrTaskletExit in t and switches to it at once: a blocked t leaves its
 // channel, a paused one is inserted. Killing a dead tasklet does nothing; a tasklet that
@@ -277,7 +294,7 @@ func (t *Tasklet) Kill(caller *T) Await { return t.Throw(caller, ErrTaskletExit)
 // Throw raises err in t and switches to it at once (Stackless: throw and
 // raise_exception). Throwing to the caller itself raises err at its resume point.
 func (t *Tasklet) Throw(caller *T, err error) Await {
-	return Await{t: caller, v: throwArgs{t, err}, kind: awThrow}
+	return Await{t: caller, v: throwArgs{t, err}, kg: uint32(awThrow)}
 }
 
 type throwArgs struct {

@@ -56,11 +56,11 @@ func ResumeNext[V any](t *T) (V, bool, error) {
 // function returning err does. A caller reads err with ResumeErr at its Call's resume point.
 func (t *Tasklet) ReturnError(err error) Op {
 	if err == nil {
-		return Op{c: opReturn}
+		return Op{cg: uint32(opReturn)}
 	}
 	if t.Depth() == 1 {
 		return t.Raise(err)
 	}
 	t.StashError(err) // the caller's ResumeErr takes it
-	return Op{c: opReturn}
+	return Op{cg: uint32(opReturn)}
 }

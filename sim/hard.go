@@ -116,7 +116,7 @@ func runHard(t *Tasklet, fn HardFunc, vfn HardValueFunc) (v any, err error, unwo
 func waitHardSlow(a Await) bool {
 	t := a.t
 	x, s := t.x, t.x.s
-	if s.closed || s.current != t || a.kind == awCall {
+	if s.closed || s.current != t || a.kind() == awCall {
 		x.werr = a.waitErr()
 		return true
 	}
@@ -128,14 +128,14 @@ func waitHardSlow(a Await) bool {
 		x.werr = t.takeBomb()
 		return true
 	}
-	return x.hard.yield(Await{kind: a.kind}) // no tasklet: performed already; the kind says whether to arm
+	return x.hard.yield(Await{kg: a.kg}) // no tasklet: performed already; the kind says whether to arm
 }
 
 // performYielded performs op, which the armed hard tasklet c (current) handed to the loop,
 // unless it is a plain yield: waitMain does that one itself.
 func (s *Scheduler) performYielded(c *Tasklet, op Await) {
 	var err error
-	if op.kind == awCall {
+	if op.kind() == awCall {
 		err = op.waitErr()
 	} else {
 		err = s.perform(op)

@@ -11,12 +11,16 @@ import (
 type Image struct {
 	Tick     uint64
 	NextID   ID     // the id the next new tasklet gets
-	NextChan ChanID // the id the next new channel gets
-	Stats    Stats
-	Tasklets []TaskletState // every alive tasklet but main, in Each order
-	Frames   []FrameState   // all frames; a tasklet owns Frames[FrameStart:FrameStart+FrameCount]
-	Channels []ChannelState // by id
-	Timers   []ID           // every timer entry in wake order: sleepers and receive deadlines
+	NextChan ChanID // the channel table's size: the next new slot (ChanID.Slot)
+	// FreeChans is the channel table's free list (Scheduler.FreeChans): the id each dropped
+	// slot issues next, first to be reused first. A slot below NextChan with no channel
+	// and not listed is retired.
+	FreeChans []ChanID
+	Stats     Stats
+	Tasklets  []TaskletState // every alive tasklet but main, in Each order
+	Frames    []FrameState   // all frames; a tasklet owns Frames[FrameStart:FrameStart+FrameCount]
+	Channels  []ChannelState // by id
+	Timers    []ID           // every timer entry in wake order: sleepers and receive deadlines
 }
 
 // TaskletFlags are the saved flags of a tasklet.
@@ -73,20 +77,21 @@ type TaskletValue struct {
 // memory of an Image's tasklets and without two interfaces per tasklet for the garbage
 // collector. Its fields mean what the Image's do.
 type ImageTable struct {
-	Tick     uint64
-	NextID   ID
-	NextChan ChanID
-	Stats    Stats
-	Tasklets []TaskletRow
-	Values   []TaskletValue // by increasing Index, at most one per tasklet
-	Frames   []FrameState
-	Channels []ChannelState
-	Timers   []ID
+	Tick      uint64
+	NextID    ID
+	NextChan  ChanID
+	FreeChans []ChanID
+	Stats     Stats
+	Tasklets  []TaskletRow
+	Values    []TaskletValue // by increasing Index, at most one per tasklet
+	Frames    []FrameState
+	Channels  []ChannelState
+	Timers    []ID
 }
 
 // table returns img as an ImageTable.
 func (img *Image) table() *ImageTable {
-	tb := &ImageTable{Tick: img.Tick, NextID: img.NextID, NextChan: img.NextChan, Stats: img.Stats,
+	tb := &ImageTable{Tick: img.Tick, NextID: img.NextID, NextChan: img.NextChan, FreeChans: img.FreeChans, Stats: img.Stats,
 		Frames: img.Frames, Channels: img.Channels, Timers: img.Timers}
 	tb.Tasklets = make([]TaskletRow, len(img.Tasklets))
 	for i := range img.Tasklets {
@@ -134,15 +139,11 @@ func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err
 	if err := s.CanSnapshot(); err != nil {
 		return nil, nil, err
 	}
-	st = &Image{Tick: s.now, NextID: s.nextID, NextChan: ChanID(len(s.chans)), Stats: s.Stats()}
+	st = &Image{Tick: s.now, NextID: s.nextID, NextChan: ChanID(len(s.chans)), FreeChans: s.FreeChans(), Stats: s.Stats()}
 	n := s.Counts().Total() // presized: growing 1M-entry slices costs more than a walk
 	st.Tasklets = make([]TaskletState, 0, n)
 	st.Frames = make([]FrameState, 0, n)
-	for _, ch := range s.chans {
-		if ch != noChannel {
-			st.Channels = append(st.Channels, ChannelState{ID: ch.id, Preference: ch.preference, ScheduleAll: ch.scheduleAll, Closing: ch.closing})
-		}
-	}
+	st.Channels = s.channelStates()
 	s.Each(func(t *Tasklet) bool {
 		switch {
 		case t.kind == Main:
@@ -200,7 +201,7 @@ func (t *Tasklet) Saved() TaskletState {
 	}
 	switch t.state {
 	case StateBlocked:
-		ts.Dir, ts.Channel = t.dir, ChanID(t.waitRef)
+		ts.Dir, ts.Channel = t.dir, t.BlockedOn()
 		if t.x.own {
 			ts.Wake = t.x.deadline
 		}
@@ -210,8 +211,8 @@ func (t *Tasklet) Saved() TaskletState {
 	return ts
 }
 
-// NextIDs returns the ids the next new tasklet and the next new channel will get
-// (Image.NextID and Image.NextChan).
+// NextIDs returns the id the next new tasklet will get and the channel table's size, the
+// next new channel slot (Image.NextID and Image.NextChan).
 func (s *Scheduler) NextIDs() (ID, ChanID) { return s.nextID, ChanID(len(s.chans)) }
 
 // EachTimer calls f with the id of every soft tasklet's timer entry in wake order (ticks,
@@ -277,8 +278,9 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 	for _, cs := range st.Channels {
 		ch := &Channel{s: s, id: cs.ID, preference: cs.Preference, scheduleAll: cs.ScheduleAll, closing: cs.Closing}
 		ch.setSpecial()
-		s.chans[cs.ID] = ch
+		s.chans[cs.ID.Slot()] = ch
 	}
+	s.freeChans = idFIFO{buf: append([]ChanID(nil), st.FreeChans...)}
 	slab := make([]Tasklet, len(st.Tasklets))
 	// One allocation each for the ring, the paused set, caller frames and extras, sized by a
 	// first pass: growing them tasklet by tasklet costs more than the pass (1M-tasklet loads).
@@ -333,10 +335,10 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 		}
 		switch {
 		case ts.State == StateBlocked:
-			ch := s.chans[ts.Channel]
+			ch := s.chans[ts.Channel.Slot()]
 			ch.queue.pushBack(t)
 			ch.biased += int32(ts.Dir)
-			t.state, t.dir, t.waitRef = StateBlocked, ts.Dir, uint32(ts.Channel)
+			t.state, t.dir, t.waitRef = StateBlocked, ts.Dir, ts.Channel.Slot()
 		case opts.Paused || ts.State == StatePaused:
 			s.pause(t)
 		case ts.State == StateRunnable:
@@ -367,20 +369,12 @@ func (s *Scheduler) checkRestore(st *ImageTable) (*idIndex, error) {
 	if s.nextID != 2 || len(s.chans) != 1 || s.ring.len() != 1 || s.paused.len() != 0 || s.inLoop || s.current != s.main {
 		return nil, &RestoreError{Problem: "the scheduler is not new (restore into a fresh NewScheduler)"}
 	}
-	if st.NextID < 2 || st.NextID > MaxID+1 || st.NextChan < 1 {
+	if st.NextID < 2 || st.NextID > MaxID+1 || st.NextChan < 1 || st.NextChan > MaxChanSlot+1 {
 		return nil, &RestoreError{Problem: fmt.Sprintf("next ids %d/%d out of range", st.NextID, st.NextChan)}
 	}
-	chans := make([]bool, st.NextChan)
-	for _, cs := range st.Channels {
-		switch {
-		case cs.ID == 0 || cs.ID >= st.NextChan:
-			return nil, &RestoreError{Channel: cs.ID, Problem: fmt.Sprintf("id out of range [1, %d)", st.NextChan)}
-		case chans[cs.ID]:
-			return nil, &RestoreError{Channel: cs.ID, Problem: "duplicate channel"}
-		case cs.Preference < -1 || cs.Preference > 1:
-			return nil, &RestoreError{Channel: cs.ID, Problem: fmt.Sprintf("preference %d not in -1..1", cs.Preference)}
-		}
-		chans[cs.ID] = true
+	chans, err := checkChanTable(st)
+	if err != nil {
+		return nil, err
 	}
 	for k, v := range st.Values {
 		if v.Index < 0 || v.Index >= len(st.Tasklets) || (k > 0 && v.Index <= st.Values[k-1].Index) {
@@ -388,7 +382,7 @@ func (s *Scheduler) checkRestore(st *ImageTable) (*idIndex, error) {
 		}
 	}
 	seen := newIDIndex(len(st.Tasklets), st.NextID)
-	dirs := make([]int8, st.NextChan) // sized like chans above
+	dirs := make([]int8, st.NextChan) // by slot, sized like chans above
 	timed, vk := 0, 0
 	for i := range st.Tasklets {
 		ts := &st.Tasklets[i]
@@ -431,16 +425,16 @@ func (s *Scheduler) checkRestore(st *ImageTable) (*idIndex, error) {
 			}
 			timed++
 		case StateBlocked:
-			if ts.Channel == 0 || ts.Channel >= st.NextChan || !chans[ts.Channel] {
+			if ts.Channel.Slot() == 0 || ChanID(ts.Channel.Slot()) >= st.NextChan || chans[ts.Channel.Slot()] != slotLive || !st.hasChannel(ts.Channel) {
 				return nil, bad(id, "blocked on unknown channel %d", ts.Channel)
 			}
 			if ts.Dir != 1 && ts.Dir != -1 {
 				return nil, bad(id, "blocked direction %d", ts.Dir)
 			}
-			if d := dirs[ts.Channel]; d != 0 && d != ts.Dir {
+			if d := dirs[ts.Channel.Slot()]; d != 0 && d != ts.Dir {
 				return nil, bad(id, "channel %d queues senders and receivers together", ts.Channel)
 			}
-			dirs[ts.Channel] = ts.Dir
+			dirs[ts.Channel.Slot()] = ts.Dir
 			if ts.Wake != 0 {
 				if ts.Wake <= st.Tick {
 					return nil, bad(id, "receive deadline %d is not after tick %d", ts.Wake, st.Tick)

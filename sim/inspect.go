@@ -36,10 +36,12 @@ func (s *Scheduler) Each(f func(*Tasklet) bool) {
 	s.paused.each(visit)
 }
 
-// Channels calls f for each channel in id order until f returns false.
+// Channels calls f for each channel in id order until f returns false. O(n) in the
+// table's slots, O(n log n) and one allocation once slots have been reused (slot order is
+// then not id order).
 func (s *Scheduler) Channels(f func(*Channel) bool) {
-	for _, ch := range s.chans {
-		if ch != noChannel && !f(ch) {
+	for _, ch := range s.channelsByID() {
+		if !f(ch) {
 			return
 		}
 	}

@@ -221,10 +221,33 @@ func (c *invCheck) watchdogs() error {
 	return nil
 }
 
+// freeChans checks the channel free list: each entry a dropped slot of the table, listed
+// once, with a generation in [1, MaxChanGen].
+func (c *invCheck) freeChans() error {
+	s := c.s
+	seen := make(map[uint32]bool, s.freeChans.len())
+	for _, id := range s.freeChans.all() {
+		slot := id.Slot()
+		switch {
+		case slot == 0 || uint64(slot) >= uint64(len(s.chans)) || id.Gen() == 0 || id.Gen() > MaxChanGen:
+			return invErr("the channel free list holds id %d: slot out of the table or generation out of [1, %d]", id, MaxChanGen)
+		case s.chans[slot] != noChannel:
+			return invErr("the channel free list holds id %d, whose slot holds channel %d", id, s.chans[slot].id)
+		case seen[slot]:
+			return invErr("the channel free list holds slot %d twice", slot)
+		}
+		seen[slot] = true
+	}
+	return nil
+}
+
 func (c *invCheck) channels() error {
 	s := c.s
-	if s.lastChanID >= uint64(len(s.chans)) || s.lastChan != s.chans[s.lastChanID] {
+	if s.lastChan != noChannel && s.Channel(s.lastChanID) != s.lastChan || s.lastChan == noChannel && s.lastChanID != 0 {
 		return invErr("the last hand-off's channel, id %d, is not the table's entry for it", s.lastChanID)
+	}
+	if err := c.freeChans(); err != nil {
+		return err
 	}
 	for i, ch := range s.chans {
 		if ch == noChannel {
@@ -233,7 +256,7 @@ func (c *invCheck) channels() error {
 		if ch == nil {
 			return invErr("channel table entry %d is nil, not noChannel", i)
 		}
-		if ch.id != ChanID(i) || ch.s != s {
+		if uint64(ch.id.Slot()) != uint64(i) || ch.id.Gen() > MaxChanGen || ch.s != s {
 			return invErr("channel %d is listed as channel %d", ch.id, i)
 		}
 		if ch.special != (ch.preference != -1 || ch.scheduleAll || ch.closing) {
@@ -246,7 +269,7 @@ func (c *invCheck) channels() error {
 		var senders, receivers int32
 		var first *Tasklet
 		err := c.walkQueue(&ch.queue, where, func(t *Tasklet) error {
-			if t.state != StateBlocked || t.waitRef != uint32(ch.id) {
+			if t.state != StateBlocked || t.waitRef != ch.id.Slot() {
 				return invErr("%s queues tasklet %d in state %s (waitRef %d)", where, t.ID(), t.state, t.waitRef)
 			}
 			switch t.dir {

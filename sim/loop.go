@@ -71,7 +71,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 		// Fast paths: a yield or a hand-off between soft tasklets that nothing observes,
 		// made of the ring's moves (ring.go).
 		if op.id == t.id && s.plain {
-			switch op.c {
+			switch op.code() {
 			case opSchedule:
 				if s.ring.n > 1 {
 					t.pc = op.pc()
@@ -84,7 +84,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 					continue
 				}
 			case opSend:
-				ch := s.fastChan(op.w >> 32) // noChannel where there is none: it fails the test
+				ch := s.fastChan(op.chanID()) // noChannel where there is none: it fails the test
 				q := &ch.queue
 				// biased < 0: receivers wait (special channels fail); the queue's length test
 				// spares the moves' bounds checks.
@@ -106,13 +106,12 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 				t = p
 				continue
 			case opRecv:
-				id := op.w >> 32
-				ch := s.fastChan(id)
+				ch := s.fastChan(op.chanID())
 				if ch.biased > 0 || s.ring.n <= 1 || !ch.queue.hasRoom() {
 					break
 				}
 				t.pc = op.pc()
-				t.state, t.dir, t.waitRef = StateBlocked, -1, uint32(id)
+				t.state, t.dir, t.waitRef = StateBlocked, -1, uint32(op.w>>32)
 				ch.biased--
 				next, h := s.ring.liveAfter(t.pos)
 				s.block(t, &ch.queue, next, h)
@@ -141,7 +140,7 @@ func (s *Scheduler) firstOrCatch(t *Tasklet) (op Op, ok bool) {
 	if c, ok := t.frame.(Catcher); ok {
 		return c.Catch(t, t.takeBomb()), true
 	}
-	return Op{c: opRaise}, true
+	return Op{cg: uint32(opRaise)}, true
 }
 
 // carryOut does what op says for t, the current soft tasklet whose step returned it, and
@@ -151,7 +150,7 @@ func (s *Scheduler) carryOut(t *Tasklet, op Op) bool {
 	if !s.plain {
 		s.updatePlain() // SetBlockTrap may have cleared it for the step that just ran
 	}
-	switch op.c {
+	switch op.code() {
 	case opStep:
 	case opReturn:
 		if !s.popFrame(t) {
@@ -169,7 +168,7 @@ func (s *Scheduler) carryOut(t *Tasklet, op Op) bool {
 		}
 		return true
 	default:
-		if op.c < opAwait {
+		if op.code() < opAwait {
 			t.setBomb(wrapf(ErrZeroOp, "frame %T at pc %d", t.frame, t.pc))
 			return true
 		}
@@ -192,9 +191,9 @@ func (s *Scheduler) performStep(t *Tasklet, op Op) error {
 		return wrapf(ErrZeroOp, "frame %T at pc %d: Then on the zero Await", t.frame, t.pc)
 	}
 	if op.id != t.id {
-		return wrapf(ErrNotCurrent, "%s.Then for another tasklet (id %d modulo 2^32) returned by the step of tasklet %d", awaitNames[a.kind], op.id, t.ID())
+		return wrapf(ErrNotCurrent, "%s.Then for another tasklet (id %d modulo 2^32) returned by the step of tasklet %d", awaitNames[a.kind()], op.id, t.ID())
 	}
-	if a.kind == awCall {
+	if a.kind() == awCall {
 		child, _ := a.v.(Frame)
 		if child == nil {
 			return fmt.Errorf("sim: tasklet %d: Call with a nil frame", t.ID())
@@ -294,7 +293,7 @@ func (s *Scheduler) recoverStep(t *Tasklet, r any) {
 func waitMain(a Await) bool {
 	t, x := a.t, a.t.x
 	s := x.s
-	if a.kind == awSchedule && s.current == t && s.plain && s.ring.n > 1 && !s.inLoop && !s.closed {
+	if a.kind() == awSchedule && s.current == t && s.plain && s.ring.n > 1 && !s.inLoop && !s.closed {
 		s.yieldPlain(t)
 	} else if err := s.performMain(a); err != nil {
 		x.werr = err
@@ -321,9 +320,9 @@ func waitMain(a Await) bool {
 		}
 		op, _ := co.next()
 		cx.wait = co.slow
-		if op.t == nil { // waitHardSlow performed op.kind and switched away: arm c after a Schedule
-			co.armed = op.kind == awSchedule
-		} else if op.kind == awSchedule && s.plain && s.ring.n > 1 { // c, armed, handed over its op
+		if op.t == nil { // waitHardSlow performed op.kind() and switched away: arm c after a Schedule
+			co.armed = op.kind() == awSchedule
+		} else if op.kind() == awSchedule && s.plain && s.ring.n > 1 { // c, armed, handed over its op
 			s.yieldPlain(c)
 		} else {
 			s.performYielded(c, op)
@@ -345,7 +344,7 @@ func (x *extra) resumeErr(t *Tasklet) {
 
 // performMain performs a for the main tasklet, or says why it cannot.
 func (s *Scheduler) performMain(a Await) error {
-	if s.closed || s.current != a.t || s.inLoop || a.kind == awCall {
+	if s.closed || s.current != a.t || s.inLoop || a.kind() == awCall {
 		return a.waitErr()
 	}
 	return s.perform(a)

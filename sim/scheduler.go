@@ -65,13 +65,14 @@ type Scheduler struct {
 	main      *Tasklet   // the program's own flow of control (kind Main, id 1)
 	watchdogs []*Tasklet // innermost last
 	timed     *Tasklet   // the outermost watchdog with a timeout
-	chans     []*Channel // by id; noChannel at 0 and after DropChannel
+	chans     []*Channel // by slot (ChanID.Slot); noChannel at 0 and after DropChannel
+	freeChans idFIFO     // dropped slots to reuse, with the id each issues next
 	// lastChan is chans[lastChanID], the channel of the last hand-off fast path. The next
 	// one on the same channel takes it from here (fastChan), not from the table: the CPU
 	// predicts the id compare and goes on without waiting for the op's channel id, which
 	// comes at the end of a chain of loads through the frame (BenchmarkHandoff).
 	// forgetLastChan resets it wherever a table entry changes; CheckInvariants checks it.
-	lastChanID uint64
+	lastChanID ChanID
 	lastChan   *Channel
 	timers     timers
 	now        uint64
@@ -281,7 +282,7 @@ func (s *Scheduler) RunWith(opts RunOptions) (*Tasklet, error) {
 // Schedule lets the main tasklet yield: the others run one turn each, then Schedule returns.
 func (s *Scheduler) Schedule() error {
 	m := s.main
-	waitMain(Await{t: m, kind: awSchedule}) // main's Wait, written so that it inlines here
+	waitMain(Await{t: m, kg: uint32(awSchedule)}) // main's Wait, written so that it inlines here
 	return m.x.werr
 }
 
@@ -305,7 +306,7 @@ func (s *Scheduler) Close() {
 // unblock takes a blocked tasklet out of its channel queue (restoring the balance) and
 // cancels its receive timeout. The tasklet is left in no queue.
 func (s *Scheduler) unblock(t *Tasklet) {
-	ch := s.chans[t.waitRef]
+	ch := s.chans[t.waitRef] // a blocked tasklet's channel is live: its slot is enough
 	ch.queue.remove(t)
 	ch.biased -= int32(t.dir)
 	t.dir = 0
@@ -368,7 +369,7 @@ func (s *Scheduler) trapped() error {
 
 func (s *Scheduler) perform(a Await) error {
 	t := a.t
-	switch a.kind {
+	switch a.kind() {
 	case awFail:
 		return a.v.(error)
 	case awSchedule, awScheduleValue:
@@ -408,14 +409,14 @@ func (s *Scheduler) perform(a Await) error {
 	case awSend, awSendErr, awRecv, awNext, awRecvFor:
 		return s.chanOp(a)
 	case awRun, awSwitch:
-		return s.runTarget(t, a.v.(*Tasklet), a.kind == awSwitch)
+		return s.runTarget(t, a.v.(*Tasklet), a.kind() == awSwitch)
 	case awThrow:
 		ta := a.v.(throwArgs)
 		return s.throw(t, ta.target, ta.err)
 	case awWatch:
 		return s.watch(t, a.v.(RunOptions))
 	}
-	return fmt.Errorf("sim: unknown operation %d", a.kind)
+	return fmt.Errorf("sim: unknown operation %d", a.kind())
 }
 
 func (s *Scheduler) runTarget(t, target *Tasklet, remove bool) error {

@@ -133,7 +133,7 @@ type Tasklet struct {
 	id      uint32 // the ID's low 32 bits (ID)
 	pc      PC     // resume point of the top frame
 	pos     uint32 // position in the queue that holds the tasklet
-	waitRef uint32 // what it waits for: blocked, its ChanID; sleeping, the wake tick's low 32 bits (wakeTick)
+	waitRef uint32 // what it waits for: blocked, its channel's slot (ChanID.Slot); sleeping, the wake tick's low 32 bits (wakeTick)
 	idHigh  uint16 // the ID's bits 32 to 47
 	steps   uint16 // steps run in the current tick (tick budget, at most MaxTickBudget)
 	state   State  //
@@ -221,7 +221,7 @@ func (t *Tasklet) BlockedOn() ChanID {
 	if t.state != StateBlocked {
 		return 0
 	}
-	return ChanID(t.waitRef)
+	return t.x.s.chans[t.waitRef].id
 }
 
 // Paused reports whether the tasklet is alive but in no queue.

@@ -60,6 +60,7 @@ type fileType struct {
 	pcs     []string
 	ref     *typeRef // typed mode: the registered entry
 	problem error    // typed mode: why values of this type cannot be loaded
+	pcMap   []int32  // typed mode: the program's resume point for each of the file's (resume.go)
 }
 
 // decoded is a document read by a decoder.
@@ -502,7 +503,13 @@ func (d *decoder) frameColumn() {
 			r.failk(g.bad.(*problem).kind, "%s", g.bad)
 			break
 		}
-		d.sink.frame(j, g, sim.PC(pc))
+		at, err := g.ft.resumePoint(pc, d.schema)
+		if err != nil {
+			d.frameAt(j)
+			r.failk(ErrLayout, "%s", err)
+			break
+		}
+		d.sink.frame(j, g, at)
 		g.next++
 	}
 }

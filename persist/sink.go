@@ -77,6 +77,7 @@ func (s *typedSink) resolve(d *decoder, ft *fileType) {
 		ft.ref = ref
 		if ref.info != nil {
 			d.described[ref.info] = true
+			ft.mapResumePoints()
 		}
 	}
 }

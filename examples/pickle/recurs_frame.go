@@ -52,8 +52,8 @@ func (f *RecursFrame) Step(t *sim.Tasklet) sim.Op {
 	return f.Ch.Send(t, "hi").Then(recursSend1)
 send1:
 //line recurs.go:20
-	t.ResumeErr()
 endif:
+//line recurs.go:22
 	if f.Level >= f.Depth {
 		goto endif2
 	}
@@ -72,14 +72,17 @@ endif2:
 // Catch resumes recurs with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *RecursFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == recursStart {
+	switch t.At() {
+	case recursStart:
 		return t.Raise(err)
+	case recursSend1:
+		return f.Step(t) // the source drops the error
 	}
 	t.StashError(err)
 	return f.Step(t)
 }
 
-//line recurs_frame.go:83
+//line recurs_frame.go:86
 
 // DemoFrame is demo (recurs.go:33) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -133,12 +136,13 @@ send1:
 	return t.ReturnError(t.ResumeErr())
 }
 
-//line recurs_frame.go:137
+//line recurs_frame.go:140
 
 // Catch resumes demo with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *DemoFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == demoStart {
+	switch t.At() {
+	case demoStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)

@@ -45,6 +45,9 @@ type point struct {
 	pc     int
 	konst  string // the Go constant: recursSend1
 	label  string // the label it resumes at
+	// discarded: the source drops what the call returns, error included, so Catch drops
+	// the error too and the resume point reads nothing.
+	discarded bool
 }
 
 type pointKind int
@@ -240,7 +243,7 @@ func (fn *fnGen) nameIdents() {
 // fresh returns a name based on base that the function does not use yet, and reserves it.
 func (fn *fnGen) fresh(base string) string {
 	name := base
-	for i := 2; fn.names[name]; i++ {
+	for i := 2; fn.names[name] || token.IsKeyword(name); i++ {
 		name = base + strconv.Itoa(i)
 	}
 	fn.names[name] = true
@@ -400,6 +403,9 @@ func (fn *fnGen) nameLocals() {
 		return true
 	})
 	for _, v := range vars {
+		if v.Name() == "_" {
+			continue
+		}
 		l := &local{v: v}
 		fn.locals[v] = l
 		scopeEnd := fn.decl.Body.End()
@@ -466,6 +472,14 @@ func (fn *fnGen) liveAcross(declEnd, scopeEnd, declPos token.Pos, uses []token.P
 		}
 	}
 	for _, loop := range fn.loops {
+		// Variables declared in a for statement's init live through all its iterations.
+		inner := loop.Pos()
+		if f, ok := loop.(*ast.ForStmt); ok && f.Init != nil {
+			inner = f.Init.End()
+		}
+		if loop.Pos() < declPos && declPos < inner {
+			declPos = loop.Pos() - 1 // as if declared just before the loop
+		}
 		if loop.Pos() < declPos || loop.End() > scopeEnd || (declPos > loop.Pos() && declPos < loop.End()) {
 			continue
 		}

@@ -191,7 +191,9 @@ type emitter struct {
 	dead    bool // the last line was a return or a goto
 	hoisted []hoisted
 	hidden  []hoisted // fields the translation adds (range state)
-	results []string  // result fields R0.. (no trailing error)
+	// hoistedVars are the source's variables among hoisted.
+	hoistedVars map[*types.Var]bool
+	results     []string // result fields R0.. (no trailing error)
 }
 
 type hoisted struct{ name, typ string }
@@ -204,7 +206,7 @@ type target struct {
 }
 
 func newEmitter(fn *fnGen, c *fileCtx, src string) *emitter {
-	return &emitter{fn: fn, c: c, src: src, used: map[string]bool{}}
+	return &emitter{fn: fn, c: c, src: src, used: map[string]bool{}, hoistedVars: map[*types.Var]bool{}}
 }
 
 func (e *emitter) line(pos token.Pos) {
@@ -226,9 +228,13 @@ func (e *emitter) jump(label string) {
 	e.dead = true
 }
 
+// label places a label. Code after it is reachable if something jumps to it: every jump to
+// a label after its place is emitted before it, and loop heads are marked used at once.
 func (e *emitter) label(name string) {
 	e.lines = append(e.lines, "\x00"+name)
-	e.dead = false
+	if e.used[name] {
+		e.dead = false
+	}
 }
 
 // resumeAt places p's resume point, which Step's entry switch jumps to.
@@ -266,6 +272,9 @@ func (e *emitter) x(n ast.Node) string {
 				return false
 			}
 			if l := e.fn.locals[v]; l != nil {
+				if isResult(e.fn.sig, v) {
+					e.hoist(v) // a named result is declared where it is first used
+				}
 				if l.field != "" {
 					cur.Replace(&ast.SelectorExpr{X: ast.NewIdent("f"), Sel: ast.NewIdent(l.field)})
 				} else if l.name != id.Name {
@@ -304,6 +313,7 @@ func (e *emitter) varRef(v *types.Var) string {
 	if l.field != "" {
 		return "f." + l.field
 	}
+	e.hoist(v)
 	return l.name
 }
 
@@ -313,14 +323,16 @@ func (e *emitter) hoist(v *types.Var) {
 		return
 	}
 	l := e.fn.locals[v]
-	if l == nil || l.field != "" {
+	if l == nil || l.field != "" || e.hoistedVars[v] {
 		return
 	}
 	for _, h := range e.hoisted {
-		if h.name == l.name {
-			return
+		if h.name == l.name { // another variable of that name, in another scope
+			l.name = e.fn.fresh(l.name)
+			break
 		}
 	}
+	e.hoistedVars[v] = true
 	e.hoisted = append(e.hoisted, hoisted{l.name, e.c.typeString(v.Type())})
 }
 
@@ -362,6 +374,7 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 	fn := e.fn
 	fset := fn.g.fset
 	sim := e.c.sim
+	res := fn.sig.Results()
 	e.line(fn.decl.Body.Lbrace)
 	e.flatList(fn.decl.Body.List)
 	if !e.dead {
@@ -382,7 +395,6 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 	for _, h := range e.hidden {
 		fmt.Fprintf(out, "\t%s %s\n", h.name, h.typ)
 	}
-	res := fn.sig.Results()
 	for i := range res.Len() {
 		if i == res.Len()-1 && isError(res.At(i).Type()) {
 			break
@@ -432,7 +444,17 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 	if len(fn.points) > 0 {
 		fmt.Fprintf(out, "// Catch resumes %s with err, raised at its resume point: the code there gets err\n// as the hard version's call returns it.\n", fn.name)
 		fmt.Fprintf(out, "func (f *%s) Catch(t *%s.Tasklet, err error) %s.Op {\n", fn.frame, sim, sim)
-		fmt.Fprintf(out, "\tif t.At() == %s {\n\t\treturn t.Raise(err)\n\t}\n\tt.StashError(err)\n\treturn f.Step(t)\n}\n\n", start)
+		var dropped []string
+		for _, p := range fn.points {
+			if p.discarded {
+				dropped = append(dropped, p.konst)
+			}
+		}
+		fmt.Fprintf(out, "\tswitch t.At() {\n\tcase %s:\n\t\treturn t.Raise(err)\n", start)
+		if len(dropped) > 0 {
+			fmt.Fprintf(out, "\tcase %s:\n\t\treturn f.Step(t) // the source drops the error\n", strings.Join(dropped, ", "))
+		}
+		fmt.Fprintf(out, "\t}\n\tt.StashError(err)\n\treturn f.Step(t)\n}\n\n")
 	}
 	e.emitResults(out)
 }
@@ -537,6 +559,7 @@ func (e *emitter) simpleFlat(s ast.Stmt, label string) {
 		if ok && gd.Tok == token.VAR {
 			for _, sp := range gd.Specs {
 				vs := sp.(*ast.ValueSpec)
+				pos := vs.Pos()
 				var lhs, rhs []string
 				for i, id := range vs.Names {
 					v, _ := info.Defs[id].(*types.Var)
@@ -554,7 +577,7 @@ func (e *emitter) simpleFlat(s ast.Stmt, label string) {
 				if len(vs.Values) == 1 && len(vs.Names) > 1 {
 					rhs = []string{e.x(vs.Values[0])}
 				}
-				e.line(vs.Pos())
+				e.line(pos)
 				e.emit("%s = %s", strings.Join(lhs, ", "), strings.Join(rhs, ", "))
 			}
 			return
@@ -624,6 +647,7 @@ func (e *emitter) flatFor(s *ast.ForStmt, label string) {
 		e.flat(s.Init, "")
 	}
 	loop, done, cont := fn.fresh("loop"), fn.fresh("done"), fn.fresh("next")
+	e.used[loop] = true
 	e.label(loop)
 	if s.Cond != nil {
 		e.line(s.Cond.Pos())
@@ -679,6 +703,7 @@ func (e *emitter) flatRange(s *ast.RangeStmt, label string) {
 	}
 	e.emit("%s = 0", counter)
 	loop, done, cont := fn.fresh("loop"), fn.fresh("done"), fn.fresh("next")
+	e.used[loop] = true
 	e.label(loop)
 	bound := limit
 	if !isInt {
@@ -757,11 +782,12 @@ func (e *emitter) flatValues(s *ast.RangeStmt, p *point, label string) {
 		ch = f
 	}
 	loop, done := fn.fresh("loop"), fn.fresh("done")
+	e.used[loop] = true
 	e.label(loop)
 	e.line(s.Pos())
 	e.ret("return %s.Next(t).Then(%s)", ch, p.konst)
 	e.resumeAt(p)
-	e.line(s.Pos())
+	e.line(s.For)
 	v := "_"
 	if s.Key != nil && !isBlank(s.Key) {
 		if id, ok := s.Key.(*ast.Ident); ok && s.Tok == token.DEFINE {
@@ -897,8 +923,9 @@ func (e *emitter) suspension(s ast.Stmt) {
 		}
 	}
 	p := fn.pointAt[ast.Unparen(call)]
+	pos := s.Pos() // before printing: the printed nodes lose their positions
 	if p == nil {
-		fn.g.refuse(s.Pos(), "suspension inside an expression: write it as a statement of its own")
+		fn.g.refuse(pos, "suspension inside an expression: write it as a statement of its own")
 		return
 	}
 	if define {
@@ -910,17 +937,19 @@ func (e *emitter) suspension(s ast.Stmt) {
 			}
 		}
 	}
-	e.line(s.Pos())
+	e.line(pos)
 	e.ret("return %s.Then(%s)", e.op(p), p.konst)
 	e.resumeAt(p)
-	e.line(s.Pos())
+	e.line(pos)
 	res := e.resume(p)
 	switch {
 	case isReturn:
-		e.returnValues(s.Pos(), res, e.resultTypes(p))
+		e.returnValues(pos, res, e.resultTypes(p))
 	case len(lhs) > 0:
 		e.emit("%s = %s", e.xs(lhs), res)
-	case res != "" && res != "nil":
+	case p.kind != pCall:
+		p.discarded = true
+	case res != "":
 		e.emit("%s", res)
 	}
 }

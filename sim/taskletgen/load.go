@@ -269,7 +269,13 @@ func generatePackage(p *packages.Package) ([]File, Refusals) {
 		}
 		files = append(files, File{Path: outPath(src), Content: content})
 	}
-	return files, g.refused
+	if len(g.refused) > 0 {
+		return nil, g.refused
+	}
+	if rs := verify(p, files); len(rs) > 0 {
+		return nil, rs
+	}
+	return files, nil
 }
 
 // outPath names the generated file for source file src: x.go → x_frame.go.

@@ -235,3 +235,19 @@ func Producer(h *sim.Tasklet, ch sim.Chan[int]) error {
 	printf("send_sequence returned %d", n)
 	return sim.SendError(h, ch, sim.ErrStopIteration)
 }
+
+// ---- saves across edits (resume_test.go) ----
+
+// Napper sleeps twice, then says so.
+//
+//stackworld:tasklet
+func Napper(h *sim.Tasklet) error {
+	if err := h.Sleep(1).Wait(); err != nil {
+		return err
+	}
+	if err := h.Sleep(2).Wait(); err != nil {
+		return err
+	}
+	printf("napper woke twice")
+	return nil
+}

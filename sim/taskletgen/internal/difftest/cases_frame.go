@@ -74,14 +74,15 @@ done:
 // Catch resumes Worker with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *WorkerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == workerStart {
+	switch t.At() {
+	case workerStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)
 	return f.Step(t)
 }
 
-//line cases_frame.go:85
+//line cases_frame.go:86
 
 // ReceiverFrame is Receiver (cases.go:91) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -125,19 +126,20 @@ receive1:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:129
+//line cases_frame.go:130
 
 // Catch resumes Receiver with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *ReceiverFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == receiverStart {
+	switch t.At() {
+	case receiverStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)
 	return f.Step(t)
 }
 
-//line cases_frame.go:141
+//line cases_frame.go:143
 
 // SenderFrame is Sender (cases.go:104) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -184,19 +186,20 @@ endif:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:188
+//line cases_frame.go:190
 
 // Catch resumes Sender with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *SenderFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == senderStart {
+	switch t.At() {
+	case senderStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)
 	return f.Step(t)
 }
 
-//line cases_frame.go:200
+//line cases_frame.go:203
 
 // SendOneFrame is SendOne (cases.go:118) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -243,19 +246,20 @@ endif:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:247
+//line cases_frame.go:250
 
 // Catch resumes SendOne with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *SendOneFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == sendOneStart {
+	switch t.At() {
+	case sendOneStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)
 	return f.Step(t)
 }
 
-//line cases_frame.go:259
+//line cases_frame.go:263
 
 // ReceiveOneFrame is ReceiveOne (cases.go:129) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -299,19 +303,20 @@ receive1:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:303
+//line cases_frame.go:307
 
 // Catch resumes ReceiveOne with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *ReceiveOneFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == receiveOneStart {
+	switch t.At() {
+	case receiveOneStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)
 	return f.Step(t)
 }
 
-//line cases_frame.go:315
+//line cases_frame.go:320
 
 // WaiterFrame is Waiter (cases.go:143) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -363,19 +368,20 @@ endif:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:367
+//line cases_frame.go:372
 
 // Catch resumes Waiter with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *WaiterFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == waiterStart {
+	switch t.At() {
+	case waiterStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)
 	return f.Step(t)
 }
 
-//line cases_frame.go:379
+//line cases_frame.go:385
 
 // LooperFrame is Looper (cases.go:162) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -432,19 +438,20 @@ done:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:436
+//line cases_frame.go:442
 
 // Catch resumes Looper with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *LooperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == looperStart {
+	switch t.At() {
+	case looperStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)
 	return f.Step(t)
 }
 
-//line cases_frame.go:448
+//line cases_frame.go:455
 
 // RaiserFrame is Raiser (cases.go:175) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -474,9 +481,9 @@ func (f *RaiserFrame) Step(t *sim.Tasklet) sim.Op {
 	return t.ReturnError(f.Err)
 }
 
-//line cases_frame.go:478
+//line cases_frame.go:485
 
-//line cases_frame.go:480
+//line cases_frame.go:487
 
 // SayFrame is Say (cases.go:185) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -505,9 +512,9 @@ func (f *SayFrame) Step(t *sim.Tasklet) sim.Op {
 	return t.Return()
 }
 
-//line cases_frame.go:509
+//line cases_frame.go:516
 
-//line cases_frame.go:511
+//line cases_frame.go:518
 
 // ErrReceiverFrame is ErrReceiver (cases.go:196) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -555,19 +562,20 @@ receive1:
 	return t.ReturnError(err)
 }
 
-//line cases_frame.go:559
+//line cases_frame.go:566
 
 // Catch resumes ErrReceiver with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *ErrReceiverFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == errReceiverStart {
+	switch t.At() {
+	case errReceiverStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)
 	return f.Step(t)
 }
 
-//line cases_frame.go:571
+//line cases_frame.go:579
 
 // ConsumerFrame is Consumer (cases.go:212) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -627,19 +635,20 @@ done:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:631
+//line cases_frame.go:639
 
 // Catch resumes Consumer with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *ConsumerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == consumerStart {
+	switch t.At() {
+	case consumerStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)
 	return f.Step(t)
 }
 
-//line cases_frame.go:643
+//line cases_frame.go:652
 
 // ProducerFrame is Producer (cases.go:227) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -705,12 +714,86 @@ sendError1:
 	return t.ReturnError(t.ResumeErr())
 }
 
-//line cases_frame.go:709
+//line cases_frame.go:718
 
 // Catch resumes Producer with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *ProducerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
-	if t.At() == producerStart {
+	switch t.At() {
+	case producerStart:
+		return t.Raise(err)
+	}
+	t.StashError(err)
+	return f.Step(t)
+}
+
+//line cases_frame.go:731
+
+// NapperFrame is Napper (cases.go:244) as a restorable soft frame. Its fields are the parameters
+// and the locals that live across a suspension.
+type NapperFrame struct {
+}
+
+// Resume points of NapperFrame: the start, and one per suspension.
+const (
+	napperStart  sim.PC = iota
+	napperSleep1        // Sleep#1
+	napperSleep2        // Sleep#2
+)
+
+func init() {
+	persist.Register[NapperFrame]("difftest.Napper", "start", "Sleep#1", "Sleep#2")
+}
+
+// Step runs Napper from its resume point to its next suspension.
+func (f *NapperFrame) Step(t *sim.Tasklet) sim.Op {
+	var (
+		err  error
+		err2 error
+	)
+	switch t.At() {
+	case napperStart:
+	case napperSleep1:
+		goto sleep1
+	case napperSleep2:
+		goto sleep2
+	default:
+		return t.Raise(sim.ErrBadPC)
+	}
+//line cases.go:245
+	return t.Sleep(1).Then(napperSleep1)
+sleep1:
+//line cases.go:245
+	err = t.ResumeErr()
+//line cases.go:245
+	if err == nil {
+		goto endif
+	}
+//line cases.go:246
+	return t.ReturnError(err)
+endif:
+	return t.Sleep(2).Then(napperSleep2)
+sleep2:
+//line cases.go:248
+	err2 = t.ResumeErr()
+//line cases.go:248
+	if err2 == nil {
+		goto endif2
+	}
+//line cases.go:249
+	return t.ReturnError(err2)
+endif2:
+	printf("napper woke twice")
+	return t.ReturnError(nil)
+}
+
+//line cases_frame.go:791
+
+// Catch resumes Napper with err, raised at its resume point: the code there gets err
+// as the hard version's call returns it.
+func (f *NapperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
+	switch t.At() {
+	case napperStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)

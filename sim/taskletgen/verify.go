@@ -1,0 +1,78 @@
+package taskletgen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// verify type-checks the package with the generated files in place of the old ones, so
+// that Generate never writes code that does not compile: a failure is a refusal saying
+// so (a bug of the generator, with the compiler's message).
+func verify(p *packages.Package, files []File) Refusals {
+	fset := token.NewFileSet()
+	gen := map[string]bool{}
+	var syntax []*ast.File
+	for _, f := range files {
+		gen[f.Path] = true
+		af, err := parser.ParseFile(fset, f.Path, f.Content, parser.SkipObjectResolution)
+		if err != nil {
+			return Refusals{{Pos: token.Position{Filename: f.Path}, Msg: "internal error: generated code does not parse: " + err.Error()}}
+		}
+		syntax = append(syntax, af)
+	}
+	for _, f := range p.Syntax {
+		name := p.Fset.File(f.Pos()).Name()
+		if gen[name] || isGenerated(name) {
+			continue
+		}
+		// Re-parse: the generator's printing rewrote parts of the loaded syntax trees.
+		af, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return Refusals{{Pos: token.Position{Filename: name}, Msg: "does not parse: " + err.Error()}}
+		}
+		syntax = append(syntax, af)
+	}
+	var first error
+	conf := types.Config{Importer: importsOf(p, fset), Error: func(err error) {
+		if first == nil {
+			first = err
+		}
+	}}
+	conf.Check(p.PkgPath, fset, syntax, nil)
+	if first == nil {
+		return nil
+	}
+	pos := token.Position{}
+	if te, ok := first.(types.Error); ok {
+		pos = te.Fset.Position(te.Pos)
+	}
+	return Refusals{{Pos: pos, Msg: fmt.Sprintf("internal error: the generated code does not compile (please report it): %v", first)}}
+}
+
+// importsOf returns an importer that serves p's imports as loaded, and others from source.
+func importsOf(p *packages.Package, fset *token.FileSet) types.Importer {
+	m := map[string]*types.Package{}
+	for _, imp := range p.Types.Imports() {
+		m[imp.Path()] = imp
+	}
+	return importerFunc(func(path string) (*types.Package, error) {
+		if pkg, ok := m[path]; ok {
+			return pkg, nil
+		}
+		pkg, err := importer.ForCompiler(fset, "source", nil).Import(path)
+		if err == nil {
+			m[path] = pkg
+		}
+		return pkg, err
+	})
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }

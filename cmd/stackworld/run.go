@@ -192,6 +192,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	r.srv = srv
 	if o.inputs != "" {
 		stop, err := startFeeding(ctx, o.inputs, srv, log)
 		if err != nil {
@@ -314,6 +315,7 @@ type runner struct {
 	clock    func() time.Duration
 	metrics  *metrics
 	term     *liveTerminal // nil when stderr is not a terminal
+	srv      *server.Server
 	lastLive time.Duration
 	timings  []world.TickTiming
 }
@@ -322,6 +324,9 @@ type runner struct {
 func (r *runner) afterTick(w *world.World) {
 	if r.metrics != nil {
 		r.metrics.observe(w)
+		if r.srv != nil {
+			r.metrics.inputsSeen(r.srv.Stats().Inputs)
+		}
 	}
 	r.progress(false)
 }

@@ -371,10 +371,20 @@ func TestScenarioErrors(t *testing.T) {
 		{`{"kinds": [{"name": "a", "behaviour": "wander"}, {"name": "a", "behaviour": "wander"}]}`, `scenario: kind "a" appears twice`},
 		{`{"kinds": [{"name": "a", "behaviour": "wander", "count": -1}]}`, `scenario: kind "a": negative count -1`},
 		{`{"kinds": [{"name": "a", "behaviour": "chase", "prey": "a"}]}`, `scenario: kind "a": behaviour "chase" needs a sight > 0`},
+		{`{"interest_cap": -1, "kinds": [{"name": "a", "behaviour": "wander"}]}`, "scenario: map: world: InterestCap -1 out of range [0, 65536]"},
+		// issue 12's crowd: 6k of 33k entities see 256 units on a 1024² map
+		{`{"kinds": [{"name": "s", "behaviour": "wander", "count": 27000}, {"name": "d", "behaviour": "flee", "from": "w", "sight": 256, "count": 3000},
+			{"name": "w", "behaviour": "chase", "prey": "d", "sight": 256, "count": 3000}]}`,
+			`scenario: sight of the chase and flee kinds: world: areas of interest would hold about 3.89e+07 (watcher, entity) pairs, more than the limit of 16777216 (world.MaxInterestPairs); lower the radii or the number of watchers, or set an interest cap ("interest_cap": 64 keeps the 64 nearest)`},
 	} {
 		_, err := actors.ParseScenario([]byte(c.in))
 		require.EqualError(t, err, c.want, c.in)
 	}
+	capped := `{"interest_cap": 64, "kinds": [{"name": "s", "behaviour": "wander", "count": 27000}, {"name": "d", "behaviour": "flee", "from": "w", "sight": 256, "count": 3000},
+		{"name": "w", "behaviour": "chase", "prey": "d", "sight": 256, "count": 3000}]}`
+	sc, err := actors.ParseScenario([]byte(capped))
+	require.NoError(t, err, "with a cap")
+	require.Equal(t, int32(64), sc.Config(0).InterestCap)
 }
 
 // TestSpawnerAtTheEndOfEntityIDs: a spawner whose world has used up its entity ids fails

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,11 +29,14 @@ import (
 // Behaviours: wander, patrol, chase (prey), flee (from), trader (a mailbox actor that
 // answers price requests) and customer (wanders and asks the nearest trader for prices).
 type Scenario struct {
-	Name       string     `json:"name"`
-	Seed       uint64     `json:"seed"`
-	Map        MapSpec    `json:"map"`
-	TickBudget uint32     `json:"tick_budget"`
-	Kinds      []KindSpec `json:"kinds"`
+	Name       string  `json:"name"`
+	Seed       uint64  `json:"seed"`
+	Map        MapSpec `json:"map"`
+	TickBudget uint32  `json:"tick_budget"`
+	// InterestCap bounds every area of interest to the nearest N entities (0: no cap); see
+	// world.Config.InterestCap.
+	InterestCap int32      `json:"interest_cap"`
+	Kinds       []KindSpec `json:"kinds"`
 }
 
 // MapSpec is the map's size and grid cell size, in units.
@@ -123,6 +127,9 @@ func (sc *Scenario) Check() error {
 	if total > MaxScenarioEntities {
 		return fmt.Errorf("scenario: %d entities, more than the limit of %d", total, MaxScenarioEntities)
 	}
+	if err := sc.checkInterest(total); err != nil {
+		return err
+	}
 	for _, k := range sc.Kinds {
 		need := func(field, ref, behaviour string) error {
 			if ref == "" {
@@ -156,6 +163,22 @@ func (sc *Scenario) Check() error {
 	return nil
 }
 
+// checkInterest refuses a scenario whose areas of interest (the sight of chase and flee
+// kinds) would hold more than world.MaxInterestPairs pairs.
+func (sc *Scenario) checkInterest(total int) error {
+	w, h := cmp.Or(sc.Map.Width, world.DefaultSize), cmp.Or(sc.Map.Height, world.DefaultSize)
+	var pairs float64
+	for _, k := range sc.Kinds {
+		if k.Behaviour == "chase" || k.Behaviour == "flee" {
+			pairs += world.InterestPairs(k.Count, total, k.Sight, w, h, sc.InterestCap)
+		}
+	}
+	if err := world.CheckInterestPairs(pairs); err != nil {
+		return fmt.Errorf("scenario: sight of the chase and flee kinds: %w (\"interest_cap\": 64 keeps the 64 nearest)", err)
+	}
+	return nil
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -170,7 +193,8 @@ func (sc *Scenario) Config(seed uint64) world.Config {
 	if seed == 0 {
 		seed = sc.Seed
 	}
-	return world.Config{Seed: seed, Width: sc.Map.Width, Height: sc.Map.Height, CellSize: sc.Map.Cell, TickBudget: sc.TickBudget}
+	return world.Config{Seed: seed, Width: sc.Map.Width, Height: sc.Map.Height, CellSize: sc.Map.Cell, TickBudget: sc.TickBudget,
+		InterestCap: sc.InterestCap}
 }
 
 // Entities returns the number of entities the scenario starts with.

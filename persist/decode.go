@@ -227,8 +227,8 @@ func (d *decoder) scheduler() {
 	d.stats = sim.Stats{Steps: r.uint(), Switches: r.uint(), Preempted: r.uint(), Spawned: r.uint()}
 	switch {
 	case r.err != nil:
-	case nextID < 2 || nextID > math.MaxUint32:
-		r.failk(ErrInconsistent, "next tasklet id %d out of range [2, %d]", nextID, uint32(math.MaxUint32))
+	case nextID < 2 || nextID > uint64(sim.MaxID)+1:
+		r.failk(ErrInconsistent, "next tasklet id %d out of range [2, %d]", nextID, uint64(sim.MaxID)+1)
 	case nextChan < 1:
 		r.failk(ErrInconsistent, "next channel id 0 (channel ids start at 1)")
 	case nextChan > uint64(d.lim.MaxChannels):

@@ -61,7 +61,7 @@ func TestBadReferences(t *testing.T) {
 		kind       error
 		data       []byte
 	}{
-		{"next tasklet id", `persist: load: scheduler: next tasklet id 1 out of range [2, 4294967295]`, persist.ErrInconsistent,
+		{"next tasklet id", `persist: load: scheduler: next tasklet id 1 out of range [2, 281474976710656]`, persist.ErrInconsistent,
 			edit(t, sm, func(doc []any) { doc[5].([]any)[0] = uint64(1) })},
 		{"next channel id 0", `persist: load: scheduler: next channel id 0 (channel ids start at 1)`, persist.ErrInconsistent,
 			edit(t, sm, func(doc []any) { doc[5].([]any)[1] = uint64(0) })},

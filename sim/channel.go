@@ -174,7 +174,7 @@ func (s *Scheduler) chanOp(a Await) error {
 		dir, name, v = 1, "send", a.v
 	}
 	if ch == nil {
-		return &ChannelError{Op: name, Channel: id, Tasklet: t.id, Reason: errNoChannel}
+		return &ChannelError{Op: name, Channel: id, Tasklet: t.ID(), Reason: errNoChannel}
 	}
 	t.flags &^= flagNotOK | flagIter
 	if a.kind == awNext {
@@ -193,7 +193,7 @@ func (s *Scheduler) chanOp(a Await) error {
 	err := s.transfer(t, ch, dir, v, a.kind == awSendErr)
 	if err != nil {
 		t.flags &^= flagIter
-		return &ChannelError{Op: name, Channel: ch.id, Tasklet: t.id, Reason: err}
+		return &ChannelError{Op: name, Channel: ch.id, Tasklet: t.ID(), Reason: err}
 	}
 	if a.kind == awRecvFor && t.state == StateBlocked {
 		s.addDeadline(t, s.now+a.ticks())

@@ -61,6 +61,9 @@ var (
 	ErrZeroOp = errors.New("sim: step returned the zero Op (return t.Goto, t.Return, an Await's Then, ...)")
 )
 
+// errIDsExhausted is the panic of a spawn past MaxID, which no world lives to see.
+var errIDsExhausted = errors.New("sim: tasklet ids exhausted (MaxID)")
+
 // Reasons carried by StateError, one per Stackless RuntimeError message.
 var (
 	ErrRunBlocked       = errors.New("sim: you cannot run a blocked tasklet")
@@ -145,7 +148,7 @@ func (taskletExit) Error() string        { return "sim: tasklet exit" }
 func (taskletExit) Is(target error) bool { return target == ErrSystemExit }
 
 func stateErr(op string, t *Tasklet, reason error) error {
-	return &StateError{Op: op, Tasklet: t.id, State: t.state, Reason: reason}
+	return &StateError{Op: op, Tasklet: t.ID(), State: t.state, Reason: reason}
 }
 
 // reason returns err's message without the package prefix, for errors that wrap it in a

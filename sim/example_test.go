@@ -204,3 +204,42 @@ func ExampleParseState() {
 	// sim: unknown tasklet state "asleep" (want one of [new paused runnable blocked sleeping watching dead])
 	// true false true
 }
+
+// ExampleTasklet_ScheduleValue: a hard tasklet yields with a value that another reads
+// meanwhile (the generator idiom of Stackless's schedule(retval)).
+func ExampleTasklet_ScheduleValue() {
+	s := sim.NewScheduler(sim.Options{})
+	defer s.Close()
+	gen := s.SpawnHard(func(h *sim.Tasklet) error {
+		for i := 1; i <= 3; i++ {
+			if err := h.ScheduleValue(i * i).Wait(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for range 3 {
+		if err := s.Schedule(); err != nil {
+			fmt.Println(err)
+		}
+		fmt.Println(gen.TempVal())
+	}
+	// Output:
+	// 1
+	// 4
+	// 9
+}
+
+// ExampleScheduler_SpawnHardValue: a hard tasklet returns a value, which the end handler
+// reads.
+func ExampleScheduler_SpawnHardValue() {
+	s := sim.NewScheduler(sim.Options{})
+	defer s.Close()
+	s.SetEndHandler(func(t *sim.Tasklet) { fmt.Println("tasklet", t.ID(), "returned", t.TempVal()) })
+	s.SpawnHardValue(func(h *sim.Tasklet) (any, error) { return 6 * 7, nil })
+	if err := s.Run(); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// tasklet 2 returned 42
+}

@@ -40,7 +40,7 @@ type Catcher interface {
 type Op struct {
 	v  any    // Then: the Await's value
 	w  uint64 // Then: resume point (low 32 bits) and the Await's 32-bit argument (high)
-	id ID     // Then: the tasklet the Await was made for (must be the stepping one)
+	id uint32 // Then: the low 32 bits of the ID of the tasklet the Await was made for (the stepping one)
 	c  opCode
 }
 
@@ -156,9 +156,10 @@ const (
 	awSwitch
 	awThrow
 	awWatch
+	awScheduleValue
 )
 
-var awaitNames = [...]string{"none", "fail", "schedule", "schedule-remove", "sleep", "call", "send", "send", "receive", "receive", "receive", "run", "switch", "throw", "run"}
+var awaitNames = [...]string{"none", "fail", "schedule", "schedule-remove", "sleep", "call", "send", "send", "receive", "receive", "receive", "run", "switch", "throw", "run", "schedule"}
 
 // Then returns the Op that performs the operation when the step returns it, on behalf of
 // the stepping soft tasklet, and makes pc the frame's resume point. If the operation fails,
@@ -214,13 +215,13 @@ func (a Await) waitErr() error {
 	case s.closed:
 		return ErrClosedScheduler
 	case t.kind == Soft:
-		return wrapf(ErrWrongKind, "%s.Wait by soft tasklet %d (use .Then(pc) in its Step)", awaitNames[a.kind], t.id)
+		return wrapf(ErrWrongKind, "%s.Wait by soft tasklet %d (use .Then(pc) in its Step)", awaitNames[a.kind], t.ID())
 	case s.current != t:
-		return wrapf(ErrNotCurrent, "%s.Wait by tasklet %d while tasklet %d runs", awaitNames[a.kind], t.id, s.current.id)
+		return wrapf(ErrNotCurrent, "%s.Wait by tasklet %d while tasklet %d runs", awaitNames[a.kind], t.ID(), s.current.ID())
 	case t.kind == Main && s.inLoop:
 		return wrapf(ErrInLoop, "%s.Wait by the main tasklet (call it from plain Go code, not from a Step)", awaitNames[a.kind])
 	}
-	return wrapf(ErrWrongKind, "Call by tasklet %d (only soft tasklets have frames)", t.id)
+	return wrapf(ErrWrongKind, "Call by tasklet %d (only soft tasklets have frames)", t.ID())
 }
 
 func failed(t *Tasklet, err error) Await { return Await{t: t, v: err, kind: awFail} }
@@ -228,6 +229,13 @@ func failed(t *Tasklet, err error) Await { return Await{t: t, v: err, kind: awFa
 // Schedule yields: the tasklet goes to the end of the ring and the next one runs.
 // With nothing else runnable it continues at once.
 func (t *Tasklet) Schedule() Await { return Await{t: t, kind: awSchedule} }
+
+// ScheduleValue yields like Schedule but leaves v in the tasklet's value slot, where others
+// may read it meanwhile (TempVal) and where the tasklet finds it when it resumes (Value; or
+// what SetTempVal put there since): Stackless's schedule(retval). Schedule is
+// ScheduleValue(nil), on a faster path. With nothing else runnable it continues at once,
+// with v.
+func (t *Tasklet) ScheduleValue(v any) Await { return Await{t: t, v: v, kind: awScheduleValue} }
 
 // ScheduleRemove yields and pauses the tasklet, leaving v in its tempval; somebody must
 // Insert it again. Resumed, it finds in Value() whatever the tempval holds then.

@@ -8,6 +8,12 @@ import "iter"
 // panic does (as a *PanicError).
 type HardFunc func(h *Tasklet) error
 
+// HardValueFunc is the body of a hard tasklet that returns a value (SpawnHardValue). When
+// it returns a nil error (or ErrTaskletExit), the value stays in the ended tasklet's
+// tempval, where the end handler (SetEndHandler) and whoever holds the tasklet read it
+// with TempVal. Errors end the tasklet as a HardFunc's do, and its tempval is then nil.
+type HardValueFunc func(h *Tasklet) (any, error)
+
 // coroutine runs a hard tasklet with strict hand-off: exactly one of the loop (in the main
 // tasklet's wait, waitMain) and the tasklet runs at a time, and the order comes from the
 // ring, never from the Go scheduler.
@@ -34,19 +40,29 @@ type unwind struct{}
 
 // SpawnHard creates a hard tasklet running fn and appends it to the ring.
 func (s *Scheduler) SpawnHard(fn HardFunc) *Tasklet {
-	t := s.newHard(fn)
+	t := s.newHard(fn, nil)
+	s.makeRunnable(t)
+	return t
+}
+
+// SpawnHardValue is SpawnHard for a function that returns a value: the value is the ended
+// tasklet's TempVal (see HardValueFunc). Stackless discards a tasklet's return value
+// (spec §1.5); a SpawnHard tasklet's tempval is nil when it ends, as there.
+func (s *Scheduler) SpawnHardValue(fn HardValueFunc) *Tasklet {
+	t := s.newHard(nil, fn)
 	s.makeRunnable(t)
 	return t
 }
 
 // NewHard creates a hard tasklet running fn, alive but paused (Insert it to start).
 func (s *Scheduler) NewHard(fn HardFunc) *Tasklet {
-	t := s.newHard(fn)
+	t := s.newHard(fn, nil)
 	s.pause(t)
 	return t
 }
 
-func (s *Scheduler) newHard(fn HardFunc) *Tasklet {
+// newHard makes a hard tasklet running fn or, if fn is nil, vfn.
+func (s *Scheduler) newHard(fn HardFunc, vfn HardValueFunc) *Tasklet {
 	t := s.alloc()
 	t.kind = Hard
 	c := &coroutine{slow: waitHardSlow}
@@ -62,26 +78,32 @@ func (s *Scheduler) newHard(fn HardFunc) *Tasklet {
 			return
 		}
 		c.started = true
-		err, unwound := runHard(t, fn)
+		v, err, unwound := runHard(t, fn, vfn)
 		if unwound {
 			return // the scheduler was closed: leave its state alone
 		}
-		s.finish(t, err)
+		s.finishValue(t, v, err)
 	})
 	return t
 }
 
-func runHard(t *Tasklet, fn HardFunc) (err error, unwound bool) {
+// runHard runs fn (or vfn) for t and turns a panic into a *PanicError; unwound reports the
+// unwinding of a closed scheduler.
+func runHard(t *Tasklet, fn HardFunc, vfn HardValueFunc) (v any, err error, unwound bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(unwind); ok {
 				unwound = true
 				return
 			}
-			err = &PanicError{Tasklet: t.id, Value: r}
+			err = &PanicError{Tasklet: t.ID(), Value: r}
 		}
 	}()
-	return fn(t), false
+	if fn != nil {
+		return nil, fn(t), false
+	}
+	v, err = vfn(t)
+	return v, err, false
 }
 
 // waitHardSlow is the wait function of a hard tasklet that is not armed: it performs a in

@@ -152,7 +152,7 @@ func (s *Scheduler) Snapshot(opts SnapshotOptions) (st *Image, omitted []ID, err
 				err = stateErr("save", t, ErrNotRestorable)
 				return false
 			}
-			omitted = append(omitted, t.id)
+			omitted = append(omitted, t.ID())
 			return true
 		}
 		ts := t.Saved()
@@ -192,7 +192,7 @@ func (s *Scheduler) CanSnapshot() error {
 // its depth. With CanSnapshot, Each, Frames and EachTimer it lets an encoder stream a large
 // scheduler without building an Image (which costs more than the walk at 1M tasklets).
 func (t *Tasklet) Saved() TaskletState {
-	ts := TaskletState{ID: t.id, State: t.state, Flags: TaskletFlags(t.flags^flagFresh) & savedFlags, FrameCount: uint32(t.Depth())}
+	ts := TaskletState{ID: t.ID(), State: t.state, Flags: TaskletFlags(t.flags^flagFresh) & savedFlags, FrameCount: uint32(t.Depth())}
 	if t.flags&flagBomb != 0 {
 		ts.Err = t.tempval.(*bomb).err
 	} else {
@@ -219,7 +219,7 @@ func (s *Scheduler) NextIDs() (ID, ChanID) { return s.nextID, ChanID(len(s.chans
 func (s *Scheduler) EachTimer(f func(ID) bool) {
 	s.timers.each(func(t *Tasklet, _ uint64) bool {
 		if t.kind == Soft {
-			return f(t.id)
+			return f(t.ID())
 		}
 		return true
 	})
@@ -306,7 +306,8 @@ func (s *Scheduler) RestoreTable(st *ImageTable, opts RestoreOptions) error {
 	for i := range st.Tasklets {
 		ts := &st.Tasklets[i]
 		t := &slab[i]
-		t.x, t.id, t.kind = &s.simple, ts.ID, Soft
+		t.x, t.kind = &s.simple, Soft
+		t.setID(ts.ID)
 		t.flags = taskletFlags(ts.Flags) ^ flagFresh
 		if vk < len(st.Values) && st.Values[vk].Index == i {
 			v := &st.Values[vk]
@@ -366,7 +367,7 @@ func (s *Scheduler) checkRestore(st *ImageTable) (*idIndex, error) {
 	if s.nextID != 2 || len(s.chans) != 1 || s.ring.len() != 1 || s.paused.len() != 0 || s.inLoop || s.current != s.main {
 		return nil, &RestoreError{Problem: "the scheduler is not new (restore into a fresh NewScheduler)"}
 	}
-	if st.NextID < 2 || st.NextChan < 1 {
+	if st.NextID < 2 || st.NextID > MaxID+1 || st.NextChan < 1 {
 		return nil, &RestoreError{Problem: fmt.Sprintf("next ids %d/%d out of range", st.NextID, st.NextChan)}
 	}
 	chans := make([]bool, st.NextChan)
@@ -394,6 +395,9 @@ func (s *Scheduler) checkRestore(st *ImageTable) (*idIndex, error) {
 		id := ts.ID
 		if id < 2 || id >= st.NextID {
 			return nil, bad(id, "id out of range [2, %d)", st.NextID)
+		}
+		if uint32(id) == 0 {
+			return nil, bad(id, "an id whose low 32 bits are zero is never issued")
 		}
 		if _, dup := seen.get(id); dup {
 			return nil, bad(id, "duplicate tasklet")

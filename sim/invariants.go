@@ -21,6 +21,7 @@ import (
 //     and the timers count them right; receives with a timeout are listed at their
 //     deadline, also after Now();
 //   - paused queue members are StatePaused;
+//   - no two alive tasklets share an id, and every id is below the next one to issue;
 //   - no tasklet appears in two places (ring, channel queues, timers, paused queue,
 //     watchdogs), every queued tasklet belongs to this scheduler and records its slot, alive
 //     soft tasklets have a frame, hard ones a coroutine, and the main tasklet is somewhere;
@@ -35,13 +36,14 @@ import (
 // always gives the same error. A map keyed by *Tasklet records where each tasklet was seen;
 // it is only looked up, never iterated, so addresses cannot change the result.
 func (s *Scheduler) CheckInvariants() error {
-	c := invCheck{s: s, seen: make(map[*Tasklet]string)}
+	c := invCheck{s: s, seen: make(map[*Tasklet]string), ids: make(map[ID]*Tasklet)}
 	return c.run()
 }
 
 type invCheck struct {
 	s    *Scheduler
 	seen map[*Tasklet]string // where each tasklet was found; determinism: lookups only
+	ids  map[ID]*Tasklet     // the alive tasklet with each id; determinism: lookups only
 	hard int                 // alive hard tasklets found
 	live int                 // tasklets found in a queue: every alive one, once
 }
@@ -87,35 +89,42 @@ func (c *invCheck) run() error {
 // place records that t was found at where and checks what every queued tasklet must obey.
 func (c *invCheck) place(t *Tasklet, where string) error {
 	if t.x == nil || t.x.s != c.s {
-		return invErr("%s holds tasklet %d of another scheduler", where, t.id)
+		return invErr("%s holds tasklet %d of another scheduler", where, t.ID())
 	}
 	if prev, ok := c.seen[t]; ok {
-		return invErr("tasklet %d is in two places: %s and %s", t.id, prev, where)
+		return invErr("tasklet %d is in two places: %s and %s", t.ID(), prev, where)
 	}
 	c.seen[t] = where
 	c.live++
+	if other, dup := c.ids[t.ID()]; dup {
+		return invErr("tasklets %s and %s share id %d", other, t, t.ID())
+	}
+	if t.ID() == 0 || t.ID() >= c.s.nextID {
+		return invErr("%s holds tasklet %d, outside the ids issued [1, %d)", where, t.ID(), c.s.nextID)
+	}
+	c.ids[t.ID()] = t
 	if t.kind != Soft && t.flags&flagFresh == 0 {
-		return invErr("%s holds %s tasklet %d without flagFresh: runSoft would step it", where, t.kind, t.id)
+		return invErr("%s holds %s tasklet %d without flagFresh: runSoft would step it", where, t.kind, t.ID())
 	}
 	switch t.kind {
 	case Soft:
 		if t.frame == nil {
-			return invErr("%s holds soft tasklet %d (%s) without a frame", where, t.id, t.state)
+			return invErr("%s holds soft tasklet %d (%s) without a frame", where, t.ID(), t.state)
 		}
 	case Hard:
 		if t.x.hard == nil {
-			return invErr("%s holds hard tasklet %d (%s) without a coroutine", where, t.id, t.state)
+			return invErr("%s holds hard tasklet %d (%s) without a coroutine", where, t.ID(), t.state)
 		}
 		c.hard++
 	case Main:
 		if t != c.s.main {
-			return invErr("%s holds tasklet %d of kind main that is not the main tasklet %d", where, t.id, c.s.main.id)
+			return invErr("%s holds tasklet %d of kind main that is not the main tasklet %d", where, t.ID(), c.s.main.ID())
 		}
 	default:
-		return invErr("%s holds tasklet %d of invalid kind %d", where, t.id, t.kind)
+		return invErr("%s holds tasklet %d of invalid kind %d", where, t.ID(), t.kind)
 	}
 	if t.state != StateBlocked && t.x.deadline != 0 {
-		return invErr("tasklet %d (%s) in %s has a receive deadline at tick %d", t.id, t.state, where, t.x.deadline)
+		return invErr("tasklet %d (%s) in %s has a receive deadline at tick %d", t.ID(), t.state, where, t.x.deadline)
 	}
 	return nil
 }
@@ -139,7 +148,7 @@ func (c *invCheck) walkQueue(q *queue, name string, f func(t *Tasklet) error) er
 				continue
 			}
 			if t.pos != p {
-				return invErr("%s: tasklet %d sits at position %d but records %d", name, t.id, p, t.pos)
+				return invErr("%s: tasklet %d sits at position %d but records %d", name, t.ID(), p, t.pos)
 			}
 			live++
 			if err := f(t); err != nil {
@@ -148,7 +157,7 @@ func (c *invCheck) walkQueue(q *queue, name string, f func(t *Tasklet) error) er
 		}
 		for p := q.tail; p != q.head+size; p++ {
 			if t := q.buf[p&m]; t != nil {
-				return invErr("%s: tasklet %d left in a slot outside the queue", name, t.id)
+				return invErr("%s: tasklet %d left in a slot outside the queue", name, t.ID())
 			}
 		}
 	}
@@ -166,7 +175,7 @@ func (c *invCheck) ring() error {
 			front = t
 		}
 		if t.state != StateRunnable {
-			return invErr("the runnable ring holds tasklet %d in state %s", t.id, t.state)
+			return invErr("the runnable ring holds tasklet %d in state %s", t.ID(), t.state)
 		}
 		return c.place(t, "the runnable ring")
 	})
@@ -176,9 +185,9 @@ func (c *invCheck) ring() error {
 	if cur := s.current; cur.state == StateRunnable && cur != front {
 		id := ID(0)
 		if front != nil {
-			id = front.id
+			id = front.ID()
 		}
-		return invErr("the current tasklet %d is runnable but the ring's front is tasklet %d", cur.id, id)
+		return invErr("the current tasklet %d is runnable but the ring's front is tasklet %d", cur.ID(), id)
 	}
 	return nil
 }
@@ -189,10 +198,10 @@ func (c *invCheck) watchdogs() error {
 	for i, w := range s.watchdogs {
 		where := fmt.Sprintf("watchdog %d of %d", i+1, len(s.watchdogs))
 		if w.state != StateWatching {
-			return invErr("%s is tasklet %d in state %s", where, w.id, w.state)
+			return invErr("%s is tasklet %d in state %s", where, w.ID(), w.state)
 		}
 		if w.x.watch == nil {
-			return invErr("%s, tasklet %d, has no watchdog options", where, w.id)
+			return invErr("%s, tasklet %d, has no watchdog options", where, w.ID())
 		}
 		if err := c.place(w, where); err != nil {
 			return err
@@ -201,10 +210,10 @@ func (c *invCheck) watchdogs() error {
 	}
 	if s.timed != nil {
 		if !timed {
-			return invErr("the timed watchdog, tasklet %d (%s), is not on the watchdog stack", s.timed.id, s.timed.state)
+			return invErr("the timed watchdog, tasklet %d (%s), is not on the watchdog stack", s.timed.ID(), s.timed.state)
 		}
 		if s.timed.x.watch.opts.Timeout <= 0 {
-			return invErr("the timed watchdog, tasklet %d, has no timeout", s.timed.id)
+			return invErr("the timed watchdog, tasklet %d, has no timeout", s.timed.ID())
 		}
 	} else if s.softIRQ {
 		return invErr("a soft timeout is pending without a timed watchdog")
@@ -231,14 +240,14 @@ func (c *invCheck) channels() error {
 			return invErr("channel %d: special is %v with preference %d, schedule-all %v, closing %v", ch.id, ch.special, ch.preference, ch.scheduleAll, ch.closing)
 		}
 		if b := ch.balance(); b <= -specialBias/2 || b >= specialBias/2 {
-			return invErr("channel %d: fast is %d with special %v: balance %d is out of range", ch.id, ch.biased, ch.special, b)
+			return invErr("channel %d: biased balance %d with special %v: balance %d is out of range", ch.id, ch.biased, ch.special, b)
 		}
 		where := fmt.Sprintf("channel %d", ch.id)
 		var senders, receivers int32
 		var first *Tasklet
 		err := c.walkQueue(&ch.queue, where, func(t *Tasklet) error {
 			if t.state != StateBlocked || t.waitRef != uint32(ch.id) {
-				return invErr("%s queues tasklet %d in state %s (waitRef %d)", where, t.id, t.state, t.waitRef)
+				return invErr("%s queues tasklet %d in state %s (waitRef %d)", where, t.ID(), t.state, t.waitRef)
 			}
 			switch t.dir {
 			case 1:
@@ -246,12 +255,12 @@ func (c *invCheck) channels() error {
 			case -1:
 				receivers++
 			default:
-				return invErr("%s queues tasklet %d with direction %d", where, t.id, t.dir)
+				return invErr("%s queues tasklet %d with direction %d", where, t.ID(), t.dir)
 			}
 			if first == nil {
 				first = t
 			} else if t.dir != first.dir {
-				return invErr("%s queues tasklet %d (direction %+d) behind tasklet %d (direction %+d)", where, t.id, t.dir, first.id, first.dir)
+				return invErr("%s queues tasklet %d (direction %+d) behind tasklet %d (direction %+d)", where, t.ID(), t.dir, first.ID(), first.dir)
 			}
 			if t.x.deadline != 0 {
 				if err := c.deadline(t, where); err != nil {
@@ -274,11 +283,11 @@ func (c *invCheck) channels() error {
 func (c *invCheck) deadline(t *Tasklet, where string) error {
 	s, d := c.s, t.x.deadline
 	if d <= s.now {
-		return invErr("tasklet %d on %s has a receive deadline at tick %d, not after now (%d)", t.id, where, d, s.now)
+		return invErr("tasklet %d on %s has a receive deadline at tick %d, not after now (%d)", t.ID(), where, d, s.now)
 	}
 	b := s.timers.buckets[d].bucketSlots()
 	if t.x.timerPos < 0 || t.x.timerPos >= len(b) || b[t.x.timerPos] != t {
-		return invErr("tasklet %d on %s: its receive deadline (tick %d, slot %d) is not in the timers", t.id, where, d, t.x.timerPos)
+		return invErr("tasklet %d on %s: its receive deadline (tick %d, slot %d) is not in the timers", t.ID(), where, d, t.x.timerPos)
 	}
 	return nil
 }
@@ -313,7 +322,7 @@ func (c *invCheck) timers() error {
 			case t == nil:
 			case t.state == StateSleeping:
 				if wt := s.wakeTick(t); wt != at || t.pos != uint32(j) {
-					return invErr("sleeping tasklet %d sits in %s slot %d but records tick %d slot %d", t.id, where, j, wt, t.pos)
+					return invErr("sleeping tasklet %d sits in %s slot %d but records tick %d slot %d", t.ID(), where, j, wt, t.pos)
 				}
 				if err := c.place(t, where); err != nil {
 					return err
@@ -321,10 +330,10 @@ func (c *invCheck) timers() error {
 				sleepers++
 			case t.state == StateBlocked && t.x.deadline == at && t.x.timerPos == j:
 				if _, ok := c.seen[t]; !ok { // channels were walked first
-					return invErr("tasklet %d has a receive deadline in %s but is in no channel queue", t.id, where)
+					return invErr("tasklet %d has a receive deadline in %s but is in no channel queue", t.ID(), where)
 				}
 			default:
-				return invErr("%s slot %d holds tasklet %d in state %s", where, j, t.id, t.state)
+				return invErr("%s slot %d holds tasklet %d in state %s", where, j, t.ID(), t.state)
 			}
 		}
 	}
@@ -337,7 +346,7 @@ func (c *invCheck) timers() error {
 func (c *invCheck) paused() error {
 	return c.walkQueue(&c.s.paused, "the paused queue", func(t *Tasklet) error {
 		if t.state != StatePaused {
-			return invErr("the paused queue holds tasklet %d in state %s", t.id, t.state)
+			return invErr("the paused queue holds tasklet %d in state %s", t.ID(), t.state)
 		}
 		return c.place(t, "the paused queue")
 	})
@@ -348,7 +357,7 @@ func (c *invCheck) ticked() error {
 	dup := make(map[*Tasklet]bool, len(c.s.ticked)) // determinism: lookups only
 	for _, t := range c.s.ticked {
 		if t.flags&flagTicked == 0 || dup[t] {
-			return invErr("tasklet %d is listed for the tick budget without its flag or twice", t.id)
+			return invErr("tasklet %d is listed for the tick budget without its flag or twice", t.ID())
 		}
 		dup[t] = true
 	}

@@ -33,7 +33,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			}
 			// The tick budget, as below; but a pending error (a kill, a throw) is raised
 			// at once, whatever the budget: the thrower switched to t for it.
-			if b := s.opts.TickBudget; b != 0 && t.flags&flagBomb == 0 && !t.spend(b) {
+			if b := s.budget; b != 0 && t.flags&flagBomb == 0 && !t.spend(b) {
 				if t = s.budgetStep(t); t == nil {
 					return
 				}
@@ -52,7 +52,7 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 		}
 		// The tick budget: count the step, or let budgetStep count t in or pre-empt it
 		// (spend, written out: the call form costs this loop more than its own two lines).
-		if b := s.opts.TickBudget; b != 0 {
+		if b := s.budget; b != 0 {
 			if t.flags&flagTicked == 0 || t.steps >= b {
 				if t = s.budgetStep(t); t == nil {
 					return
@@ -189,12 +189,12 @@ func (s *Scheduler) performStep(t *Tasklet, op Op) error {
 		return wrapf(ErrZeroOp, "frame %T at pc %d: Then on the zero Await", t.frame, t.pc)
 	}
 	if op.id != t.id {
-		return wrapf(ErrNotCurrent, "%s.Then for tasklet %d returned by the step of tasklet %d", awaitNames[a.kind], op.id, t.id)
+		return wrapf(ErrNotCurrent, "%s.Then for another tasklet (id %d modulo 2^32) returned by the step of tasklet %d", awaitNames[a.kind], op.id, t.ID())
 	}
 	if a.kind == awCall {
 		child, _ := a.v.(Frame)
 		if child == nil {
-			return fmt.Errorf("sim: tasklet %d: Call with a nil frame", t.id)
+			return fmt.Errorf("sim: tasklet %d: Call with a nil frame", t.ID())
 		}
 		x := t.ext()
 		x.callers = append(x.callers, frameRec{t.frame, op.pc()})
@@ -248,7 +248,7 @@ func (s *Scheduler) limit(t *Tasklet) bool {
 
 // spend counts a step of t against tick budget b. It is false, counting nothing, when
 // budgetStep must act first: t is not counted in this tick yet, or has used its budget up.
-func (t *Tasklet) spend(b uint32) bool {
+func (t *Tasklet) spend(b uint16) bool {
 	if t.flags&flagTicked == 0 || t.steps >= b {
 		return false
 	}
@@ -283,7 +283,7 @@ func (s *Scheduler) recoverStep(t *Tasklet, r any) {
 	if s.current != t || !t.Alive() {
 		panic(r) // not ours to handle: the scheduler's own state is in doubt
 	}
-	s.finish(t, &PanicError{Tasklet: t.id, Value: r})
+	s.finish(t, &PanicError{Tasklet: t.ID(), Value: r})
 }
 
 // waitMain is the main tasklet's wait function: it performs a and runs the other tasklets
@@ -306,7 +306,7 @@ func waitMain(a Await) bool {
 			continue
 		}
 		// The tick budget counts each resumption of a hard tasklet as a step (see runSoft).
-		if b := s.opts.TickBudget; b != 0 && c.flags&flagBomb == 0 && !c.spend(b) {
+		if b := s.budget; b != 0 && c.flags&flagBomb == 0 && !c.spend(b) {
 			s.budgetStep(c)
 			continue
 		}

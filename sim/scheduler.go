@@ -11,9 +11,14 @@ type Options struct {
 	// yield, block, hand values over or loop; for a hard tasklet, each time it is resumed
 	// counts as a step. A tasklet that has used its budget up is pre-empted instead of
 	// running again: it sleeps until the next tick (counted in Stats.Preempted). So a
-	// tick always ends, however its tasklets loop. 0: no limit.
+	// tick always ends, however its tasklets loop. 0: no limit. Budgets above
+	// MaxTickBudget act as MaxTickBudget.
 	TickBudget uint32
 }
+
+// MaxTickBudget is the largest effective Options.TickBudget: a tasklet counts its steps in
+// 16 bits, so that its 64 bytes also hold a 48-bit ID.
+const MaxTickBudget = 1<<16 - 1
 
 // RunOptions configure a watchdog (Scheduler.RunWith, Tasklet.Watch), as the arguments of
 // Stackless's run(timeout, soft, totaltimeout). Only the outermost watchdog with a Timeout
@@ -75,6 +80,7 @@ type Scheduler struct {
 	slabSize   int   // tasklets in the last slab
 	simple     extra // the extra of every tasklet that needs none of its own: all zero but s
 	opts       Options
+	budget     uint16     // opts.TickBudget, at most MaxTickBudget
 	stats      Stats      // Switches without runSoft's fast paths: see Stats
 	carried    uint64     // soft steps carried out by carryOut; the rest switched on a fast path
 	ticked     []*Tasklet // tasklets whose steps count in this tick
@@ -111,7 +117,9 @@ func (s *Scheduler) nextSlabSize() int {
 
 // NewScheduler returns a scheduler whose main tasklet is the caller.
 func NewScheduler(opts Options) *Scheduler {
-	s := &Scheduler{opts: opts, nextID: 1}
+	s := &Scheduler{nextID: 1}
+	s.opts = opts
+	s.SetTickBudget(opts.TickBudget)
 	s.simple.s, s.simple.wait = s, waitOther
 	s.chans = []*Channel{noChannel}
 	s.forgetLastChan()
@@ -134,7 +142,14 @@ func (s *Scheduler) alloc() *Tasklet {
 	}
 	t := &s.slab[0]
 	s.slab = s.slab[1:]
-	t.x, t.id, t.flags = &s.simple, s.nextID, flagFresh
+	if uint32(s.nextID) == 0 {
+		s.nextID++ // an Op holds an id's low 32 bits, and 0 there means the zero Await
+	}
+	if s.nextID > MaxID {
+		panic(errIDsExhausted) // beyond any world's life: see ID
+	}
+	t.x, t.flags = &s.simple, flagFresh
+	t.setID(s.nextID)
 	s.nextID++
 	s.stats.Spawned++
 	return t
@@ -172,7 +187,10 @@ func (s *Scheduler) Stats() Stats {
 func (s *Scheduler) Options() Options { return s.opts }
 
 // SetTickBudget changes Options.TickBudget.
-func (s *Scheduler) SetTickBudget(steps uint32) { s.opts.TickBudget = steps }
+func (s *Scheduler) SetTickBudget(steps uint32) {
+	s.opts.TickBudget = steps
+	s.budget = uint16(min(steps, MaxTickBudget))
+}
 
 // NewTasklet returns a new, unbound soft tasklet (Stackless: tasklet()).
 func (s *Scheduler) NewTasklet() *Tasklet { return s.alloc() }
@@ -353,8 +371,8 @@ func (s *Scheduler) perform(a Await) error {
 	switch a.kind {
 	case awFail:
 		return a.v.(error)
-	case awSchedule:
-		t.tempval, t.flags = nil, t.flags&^flagBomb
+	case awSchedule, awScheduleValue:
+		t.tempval, t.flags = a.v, t.flags&^flagBomb // nil for awSchedule
 		if s.ring.len() <= 1 {
 			return nil
 		}
@@ -481,7 +499,11 @@ type watchdog struct {
 }
 
 // finish ends t (the current tasklet) with err (nil for a normal end).
-func (s *Scheduler) finish(t *Tasklet, err error) {
+func (s *Scheduler) finish(t *Tasklet, err error) { s.finishValue(t, nil, err) }
+
+// finishValue is finish for a tasklet that returned v: a normal end leaves v in t's
+// tempval (HardValueFunc), an error leaves nil.
+func (s *Scheduler) finishValue(t *Tasklet, v any, err error) {
 	if t.state == StateRunnable {
 		s.ring.remove(t)
 	}
@@ -496,12 +518,14 @@ func (s *Scheduler) finish(t *Tasklet, err error) {
 		err = nil
 	} else if err != nil && s.errHandler != nil {
 		err = s.errHandler(t, err)
+	} else if err == nil && v != nil {
+		t.tempval = v // the value of a HardValueFunc that returned normally
 	}
 	if s.endHandler != nil {
 		s.endHandler(t)
 	}
 	if err != nil {
-		s.raiseUnhandled(t, &TaskletError{Tasklet: t.id, Err: err})
+		s.raiseUnhandled(t, &TaskletError{Tasklet: t.ID(), Err: err})
 		return
 	}
 	s.next(t)
@@ -513,7 +537,7 @@ func (s *Scheduler) finish(t *Tasklet, err error) {
 // call). Step counts of the tick budget start again at every tick.
 func (s *Scheduler) Tick() error {
 	if s.current != s.main || s.inLoop {
-		return wrapf(ErrInLoop, "Tick called by tasklet %d", s.current.id)
+		return wrapf(ErrInLoop, "Tick called by tasklet %d", s.current.ID())
 	}
 	s.now++
 	s.timers.wake(s, s.now)

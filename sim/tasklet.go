@@ -3,8 +3,15 @@ package sim
 import "fmt"
 
 // ID identifies a tasklet within its scheduler. IDs are counters, never reused, saved with
-// the world; the main tasklet is 1. Zero means "no tasklet".
-type ID uint32
+// the world; the main tasklet is 1. Zero means "no tasklet". They are 48-bit numbers (at
+// most MaxID): a world spawning a million tasklets a second uses them up in nine years, so
+// a stale id kept anywhere never names a newer tasklet. Spawning past MaxID panics. Ids
+// whose low 32 bits are zero are skipped (an Op carries those bits; zero marks the zero
+// Await).
+type ID uint64
+
+// MaxID is the largest tasklet id.
+const MaxID ID = 1<<48 - 1
 
 // Kind says how a tasklet keeps its execution state.
 type Kind uint8
@@ -123,11 +130,12 @@ type Tasklet struct {
 	frame   Frame  // top frame (soft); nil when unbound, dead or hard
 	tempval any    // the value slot: values in transit, Schedule values, bombs
 	x       *extra // the scheduler, and caller frames, hard coroutine, timeouts: never nil
-	id      ID     //
+	id      uint32 // the ID's low 32 bits (ID)
 	pc      PC     // resume point of the top frame
 	pos     uint32 // position in the queue that holds the tasklet
 	waitRef uint32 // what it waits for: blocked, its ChanID; sleeping, the wake tick's low 32 bits (wakeTick)
-	steps   uint32 // steps run in the current tick (tick budget)
+	idHigh  uint16 // the ID's bits 32 to 47
+	steps   uint16 // steps run in the current tick (tick budget, at most MaxTickBudget)
 	state   State  //
 	dir     int8   // blocked: +1 sending, -1 receiving; next to state: one store sets both
 	flags   taskletFlags
@@ -169,7 +177,10 @@ func (t *Tasklet) ext() *extra {
 }
 
 // ID returns the tasklet's id.
-func (t *Tasklet) ID() ID { return t.id }
+func (t *Tasklet) ID() ID { return ID(t.idHigh)<<32 | ID(t.id) }
+
+// setID gives t the id id (at most MaxID).
+func (t *Tasklet) setID(id ID) { t.id, t.idHigh = uint32(id), uint16(id>>32) }
 
 // Kind returns Soft, Hard or Main.
 func (t *Tasklet) Kind() Kind { return t.kind }
@@ -331,7 +342,7 @@ func (t *Tasklet) String() string {
 	if t == nil {
 		return "<nil tasklet>"
 	}
-	return fmt.Sprintf("tasklet %d (%s, %s)", t.id, t.kind, t.state)
+	return fmt.Sprintf("tasklet %d (%s, %s)", t.ID(), t.kind, t.state)
 }
 
 // Bind gives a new or paused soft tasklet its first frame: it becomes alive but paused

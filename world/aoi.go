@@ -1,8 +1,6 @@
 package world
 
 import (
-	"slices"
-
 	"github.com/stackworld/stackworld/sim"
 )
 
@@ -65,112 +63,6 @@ func (w *World) Nearest(p Vec, r int32, k Kind, skip EntityID) (EntityID, Vec, b
 		}
 	}
 	return it.ID, it.Pos, ok
-}
-
-// ---- interest management ----
-
-// An AoIEvent tells an entity that another entered or left its area of interest.
-type AoIEvent struct {
-	Other EntityID
-	Enter bool // false: left
-}
-
-// watcher is an entity with an interest radius and the set it saw at the last tick end.
-type watcher struct {
-	id  EntityID
-	set []EntityID // sorted
-	tmp []EntityID
-}
-
-// SetInterest gives entity id an area of interest of radius r (0 removes it). At the end of
-// every tick the world computes the entities within r of it and emits EventEnter and
-// EventLeave events for the changes, in id order; if notify is a mailbox (not zero), each
-// change is also posted there as an AoIEvent. The set is available from Visible.
-func (w *World) SetInterest(id EntityID, r int32, notify Mailbox[AoIEvent]) {
-	i, ok := w.index(id)
-	if !ok {
-		return
-	}
-	w.touch()
-	e := &w.ents[i]
-	had := e.Interest > 0
-	e.Interest = max(r, 0)
-	e.Notify = notify.ID
-	switch {
-	case r > 0 && !had:
-		k, _ := slices.BinarySearchFunc(w.watchers, id, func(x watcher, id EntityID) int { return cmpID(x.id, id) })
-		w.watchers = slices.Insert(w.watchers, k, watcher{id: id})
-	case r <= 0 && had:
-		w.removeWatcher(id)
-		e.Notify = 0
-	}
-}
-
-func cmpID(a, b EntityID) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func (w *World) removeWatcher(id EntityID) {
-	k, ok := slices.BinarySearchFunc(w.watchers, id, func(x watcher, id EntityID) int { return cmpID(x.id, id) })
-	if ok {
-		w.watchers = slices.Delete(w.watchers, k, k+1)
-	}
-}
-
-// Visible returns the entities in entity id's area of interest at the end of the last tick,
-// sorted by id (read only; nil if id has no interest radius).
-func (w *World) Visible(id EntityID) []EntityID {
-	k, ok := slices.BinarySearchFunc(w.watchers, id, func(x watcher, id EntityID) int { return cmpID(x.id, id) })
-	if !ok {
-		return nil
-	}
-	return w.watchers[k].set
-}
-
-// updateInterest recomputes every watcher's set and emits the differences.
-func (w *World) updateInterest(emit bool) {
-	for k := range w.watchers {
-		wt := &w.watchers[k]
-		i, _ := w.index(wt.id)
-		e := &w.ents[i]
-		cur := w.grid.AppendNear(wt.tmp[:0], e.Pos, e.Interest, e.ID)
-		slices.Sort(cur)
-		if emit {
-			w.diffInterest(e, wt.set, cur)
-		}
-		wt.set, wt.tmp = cur, wt.set
-	}
-}
-
-// diffInterest emits leave events for old−cur and enter events for cur−old (both sorted).
-func (w *World) diffInterest(e *Entity, old, cur []EntityID) {
-	mb := Mailbox[AoIEvent]{ID: e.Notify}
-	i, j := 0, 0
-	for i < len(old) || j < len(cur) {
-		switch {
-		case j == len(cur) || (i < len(old) && old[i] < cur[j]):
-			w.emit(Event{Type: EventLeave, Entity: e.ID, Other: old[i]})
-			if e.Notify != 0 {
-				mb.Post(w, AoIEvent{Other: old[i]})
-			}
-			i++
-		case i == len(old) || cur[j] < old[i]:
-			w.emit(Event{Type: EventEnter, Entity: e.ID, Other: cur[j]})
-			if e.Notify != 0 {
-				mb.Post(w, AoIEvent{Other: cur[j], Enter: true})
-			}
-			j++
-		default:
-			i++
-			j++
-		}
-	}
 }
 
 // ---- events ----

@@ -57,6 +57,11 @@ type Config struct {
 	// Timings and dilation, never by world logic, so it cannot change what the world does.
 	// nil: ticks are not timed.
 	Clock func() time.Duration
+	// InterestCap, if > 0, bounds every area of interest to that many entities, the nearest
+	// first (ties: the smaller id); 0: no cap. It changes what Visible returns and which
+	// events are emitted, so a world must be loaded with the cap it was saved with (it is
+	// not saved). At most MaxInterestCap.
+	InterestCap int32
 	// Logger receives failure reports. nil: slog.Default().
 	Logger *slog.Logger
 }
@@ -98,6 +103,8 @@ func (c Config) check() error {
 		return fmt.Errorf("world: MinDilation %g out of range (0, 1]", c.MinDilation)
 	case c.TickBudget > 1<<30:
 		return fmt.Errorf("world: TickBudget %d out of range [1, 2^30]", c.TickBudget)
+	case c.InterestCap < 0 || c.InterestCap > MaxInterestCap:
+		return fmt.Errorf("world: InterestCap %d out of range [0, %d]", c.InterestCap, MaxInterestCap)
 	case c.WallBudget < 0:
 		return fmt.Errorf("world: negative WallBudget %v", c.WallBudget)
 	}
@@ -129,6 +136,7 @@ type World struct {
 	grid     Grid
 	items    []GridItem // scratch for rebuilding the grid
 	watchers []watcher  // entities with an interest radius, by id
+	interest interestState
 	scratch  []EntityID
 
 	names   map[string]sim.ChanID    // named channels

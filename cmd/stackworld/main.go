@@ -4,6 +4,7 @@
 //	stackworld inspect FILE       print a snapshot as readable JSON
 //	stackworld diff A B           show what changed between two snapshots
 //	stackworld bench [flags]      run the performance benchmarks and print ratios
+//	stackworld simtest [flags]    run seeded simulation tests of whole worlds
 //	stackworld gen [-check]       write soft frames for functions marked //stackworld:tasklet
 //
 // Each subcommand lives in its own file as a func(ctx, args, stdout, stderr) error.

@@ -39,10 +39,10 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 	if err = f.Chmod(mode); err != nil {
 		return err
 	}
-	if _, err = f.Write(data); err != nil {
+	if _, err = writeFile(f, data); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
+	if err = syncFile(f); err != nil {
 		return err
 	}
 	if err = f.Close(); err != nil {
@@ -53,6 +53,13 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 	}
 	return syncDir(dir)
 }
+
+// writeFile and syncFile are the writes WriteFileAtomic makes; tests replace them to inject
+// ENOSPC and EIO.
+var (
+	writeFile = (*os.File).Write
+	syncFile  = (*os.File).Sync
+)
 
 // syncDir makes a rename in dir durable.
 func syncDir(dir string) error {

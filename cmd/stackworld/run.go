@@ -10,7 +10,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackworld/stackworld/actors"
@@ -159,7 +159,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	level, _ := parseLevel(o.logLevel)
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var term *liveTerminal
+	if isTerminal(stderr) {
+		term = &liveTerminal{w: stderr}
+		stderr = term // log lines and the progress line share the terminal
+	}
+	planned := new(atomic.Uint64)
+	log := slog.New(plannedFilter{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}), planned})
 	clock := server.SystemClock() // the only wall clock: pacing and measuring ticks
 	cfg := world.Config{WallBudget: o.budget, Clock: clock.Now, Logger: log}
 
@@ -175,7 +181,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer w.Close()
 	log.Info("world ready", "source", source, "tick", w.Now(), "entities", w.Len(), "tasklets", w.Stats().Tasklets.Total()-1)
 
-	r := &runner{o: o, w: w, log: log, stderr: stderr, clock: clock.Now}
+	r := &runner{o: o, w: w, log: log, stderr: stderr, clock: clock.Now, term: term}
 	if o.debug != "" {
 		o.metrics = loopbackDefault(o.debug)
 	}
@@ -188,7 +194,6 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		r.metrics = m
 		r.metrics.observe(w)
 	}
-	r.live = isTerminal(stderr)
 	opts := server.Options{Rate: o.rate, Ticks: uint64(o.ticks), Clock: clock, Logger: log,
 		AfterTick: r.afterTick, OnSave: r.onSave}
 	if o.save != "" {
@@ -206,6 +211,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	r.srv = srv
 	if o.debug != "" {
 		serveDebug(r.metrics, srv, o.debugControl, log)
 	}
@@ -222,6 +228,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return saveError(err, o.save)
 	}
 	printSummary(stdout, w)
+	if n := planned.Load(); n > 0 {
+		log.Info("planned failures (fail_one_in in the scenario) were logged at debug level", "count", n)
+	}
 	if ctx.Err() != nil {
 		log.Info("stopped by interrupt", "tick", w.Now())
 	}
@@ -327,9 +336,9 @@ type runner struct {
 	stderr   io.Writer
 	clock    func() time.Duration
 	metrics  *metrics
-	live     bool
+	term     *liveTerminal // nil when stderr is not a terminal
+	srv      *server.Server
 	lastLive time.Duration
-	lineLen  int
 	timings  []world.TickTiming
 }
 
@@ -337,6 +346,9 @@ type runner struct {
 func (r *runner) afterTick(w *world.World) {
 	if r.metrics != nil {
 		r.metrics.observe(w)
+		if r.srv != nil {
+			r.metrics.inputsSeen(r.srv.Stats().Inputs)
+		}
 	}
 	r.progress(false)
 }
@@ -352,16 +364,13 @@ func (r *runner) onSave(s server.SaveResult) {
 // else one line every --progress ticks.
 func (r *runner) progress(final bool) {
 	tick := r.w.Now()
-	if r.live {
+	if r.term != nil {
 		now := r.clock()
 		if !final && now-r.lastLive < 100*time.Millisecond {
 			return
 		}
 		r.lastLive = now
-		line := r.line()
-		pad := max(r.lineLen-len(line), 0)
-		r.lineLen = len(line)
-		fmt.Fprintf(r.stderr, "\r%s%s", line, strings.Repeat(" ", pad))
+		r.term.setLine(r.line())
 		return
 	}
 	if final || tick%uint64(r.o.progressEvery) == 0 {
@@ -370,9 +379,9 @@ func (r *runner) progress(final bool) {
 }
 
 func (r *runner) endProgress() {
-	if r.live {
+	if r.term != nil {
 		r.progress(true)
-		fmt.Fprintln(r.stderr)
+		r.term.end()
 	} else if r.w.Now()%uint64(r.o.progressEvery) != 0 {
 		r.progress(true)
 	}

@@ -36,6 +36,9 @@ type metrics struct {
 	saveDur   prometheus.Histogram
 	savePause prometheus.Histogram
 	saveFails prometheus.Counter
+	inputs    *prometheus.CounterVec
+	queued    prometheus.Gauge
+	lastIn    server.InputStats
 	lastPre   uint64
 	lastFail  uint64
 	lastTimed uint64
@@ -64,7 +67,10 @@ func newMetrics() *metrics {
 		Help: "Time a save held the tick loop (taking the copy; the rest runs beside the ticks).", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
 	m.saveFails = prometheus.NewCounter(prometheus.CounterOpts{Name: "stackworld_save_failures_total",
 		Help: "Saves that failed (each is logged and retried while the world runs)."})
-	for _, c := range []prometheus.Collector{m.tick, m.tickDur, m.tasklets, m.entities, m.dilation, m.preempted,
+	m.inputs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stackworld_inputs_total",
+		Help: "Inputs by outcome: delivered, duplicate (refused), late (delivered a tick after the one asked), refused (queue full, too many clients, too big)."}, []string{"outcome"})
+	m.queued = prometheus.NewGauge(prometheus.GaugeOpts{Name: "stackworld_inputs_queued", Help: "Inputs waiting for their tick."})
+	for _, c := range []prometheus.Collector{m.inputs, m.queued, m.tick, m.tickDur, m.tasklets, m.entities, m.dilation, m.preempted,
 		m.failures, m.snapBytes, m.saveDur, m.savePause, m.saveFails, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
@@ -112,6 +118,21 @@ func (m *metrics) saved(s server.SaveResult) {
 	m.snapBytes.Set(float64(s.Bytes))
 	m.saveDur.Observe(s.Took.Seconds())
 	m.savePause.Observe(s.Pause.Seconds())
+}
+
+// inputsSeen reads the server's input counters into the metrics.
+func (m *metrics) inputsSeen(in server.InputStats) {
+	add := func(outcome string, now, last uint64) {
+		if now > last {
+			m.inputs.WithLabelValues(outcome).Add(float64(now - last))
+		}
+	}
+	add("delivered", in.Delivered, m.lastIn.Delivered)
+	add("duplicate", in.Duplicates, m.lastIn.Duplicates)
+	add("late", in.Late, m.lastIn.Late)
+	add("refused", in.Refused, m.lastIn.Refused)
+	m.queued.Set(float64(in.Queued))
+	m.lastIn = in
 }
 
 // observe reads the world's views into the metrics.

@@ -191,6 +191,8 @@ func TestMetricsServed(t *testing.T) {
 	m.observe(w)
 	m.saved(server.SaveResult{Bytes: 1234, Took: time.Millisecond, Pause: time.Microsecond})
 	m.saved(server.SaveResult{Err: errors.New("disk full")})
+	m.inputsSeen(server.InputStats{Delivered: 5, Duplicates: 1, Queued: 2})
+	m.inputsSeen(server.InputStats{Delivered: 7, Duplicates: 1, Late: 1, Queued: 0})
 	get := func(path string) string {
 		resp, err := http.Get("http://" + m.addr + path)
 		require.NoError(t, err)
@@ -206,6 +208,8 @@ func TestMetricsServed(t *testing.T) {
 		`stackworld_tasklets{state="sleeping"} 0`, "stackworld_preemptions_total 0\n",
 		"stackworld_snapshot_bytes 1234\n", "stackworld_save_duration_seconds_count 1\n",
 		"stackworld_save_pause_seconds_count 1\n", "stackworld_save_failures_total 1\n",
+		`stackworld_inputs_total{outcome="delivered"} 7`, `stackworld_inputs_total{outcome="duplicate"} 1`,
+		`stackworld_inputs_total{outcome="late"} 1`, "stackworld_inputs_queued 0\n",
 		"stackworld_tick_duration_seconds_bucket", "go_goroutines",
 	} {
 		require.Contains(t, body, want)

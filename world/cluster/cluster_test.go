@@ -399,3 +399,39 @@ func cutTrial(t *testing.T, point string) {
 	settle(t, zs)
 	census(t, zs[0].cfg.Conn, zs, all)
 }
+
+// TestRedeliveredPayloadIsNotTakenInTwice: a payload whose ack was lost comes again after
+// AckWait. By then its entity has left for another zone that has not committed yet, so
+// the directory still names this zone at the payload's epoch: taking the payload in again
+// would make a second copy (and the first zone's later move back would be refused, losing
+// the entity). The zone remembers the payloads it took in until their acks are confirmed.
+func TestRedeliveredPayloadIsNotTakenInTwice(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t, t.TempDir(), -1)
+	dir := t.TempDir()
+	wa, all := parkedWorld(t, 1) // standing in b's region
+	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
+	require.NoError(t, err)
+	a := openZone(t, cluster.Config{Name: "a", Conn: connect(t, s.ClientURL()), World: wa, Regions: 2, Region: 0,
+		SavePath: filepath.Join(dir, "a.cbor"), Logger: quiet()})
+	b := openZone(t, cluster.Config{Name: "b", Conn: connect(t, s.ClientURL()), World: wb, Regions: 2, Region: 1,
+		SavePath: filepath.Join(dir, "b.cbor"), Logger: quiet(), AckWait: 100 * time.Millisecond})
+	cluster.SkipAcks(b.Zone, 1)
+	require.NoError(t, a.Step(ctx)) // a sends the entity to b
+	require.NoError(t, b.Step(ctx)) // b takes it in; the ack is lost
+	require.True(t, wb.Alive(all[0]))
+	require.NoError(t, b.Migrate(ctx, "a", all)) // it leaves for a, which has not committed
+	require.Equal(t, cluster.Owner{Zone: "b", Epoch: 1}, owner(t, mustJS(t, b.cfg.Conn), all[0]))
+
+	deadline := time.Now().Add(10 * time.Second)
+	for idle := false; !idle; { // until the stream has delivered the payload again and b acked it
+		require.True(t, time.Now().Before(deadline), "the payload was not delivered again")
+		require.NoError(t, b.Step(ctx))
+		idle, err = b.Idle(ctx)
+		require.NoError(t, err)
+	}
+	require.False(t, wb.Alive(all[0]), "b took the payload in a second time")
+	settle(t, []*zone{a, b})
+	census(t, a.cfg.Conn, []*zone{a, b}, all)
+	require.Equal(t, cluster.Owner{Zone: "b", Epoch: 3}, owner(t, mustJS(t, b.cfg.Conn), all[0]))
+}

@@ -47,7 +47,8 @@
 // See migration.go: the source journals, exports and publishes the payload to the stream
 // (it keeps the entity's directory entry); the target journals, commits with one
 // compare-and-set of the entry (from the revision the source had to itself), imports and
-// acknowledges. A save settles a zone's journal entries; after a crash the source takes
+// acknowledges; a payload the stream delivers again (a lost ack) is not taken in twice.
+// A save settles a zone's journal entries; after a crash the source takes
 // back moves the target has not committed (by bumping the entry at that revision, so the
 // target's compare-and-set fails), and the target redoes the commits it journaled from
 // the payload still in the stream. Payloads are untrusted input: decoded with persist's
@@ -68,15 +69,18 @@
 // the same ticks. The inputs of a zone include the entities and letters that arrive from
 // other zones, and a free-running zone takes them in at the first tick boundary after
 // they arrive: which tick that is depends on the network and on the other processes'
-// speed. So a multi-zone run can repeat only if the zones are stepped in lock step with
-// payloads taken in at agreed ticks: Config.LockStep reads the zone map and takes in every
-// payload the stream holds at each step, and zones stepped in turn on one goroutine then
-// repeat their per-zone deep checksums tick by tick — in most runs: about one run in ten
-// still takes a payload in a tick later (TestLockStepZonesRepeat, behind
-// STACKWORLD_LOCKSTEP=1; the cause is not found yet). Two free-running zone processes do
-// not repeat their per-zone checksums; mail delivery retries after a wall-clock delay
-// when letters arrive out of order, which is not deterministic either. Entity ids, directory epochs and the migration protocol's outcome
-// (who owns what) do not depend on timing.
+// speed. Config.LockStep fixes the tick instead: a payload exported at the end of source
+// tick t is taken in at the target's boundary after its own tick t — not earlier, even if
+// it is there (it is held back), and not later (the zone reads the stream's last sequence
+// and waits for every payload up to it) — in the order (tick, source zone, sequence). So
+// zones that each finish tick t before any steps past it (stepped in turn on one
+// goroutine, in any order) repeat their per-zone deep checksums tick by tick
+// (TestLockStepZonesRepeat). Not covered: mail (a letter is posted when it arrives, and
+// one that arrives out of order is retried after a wall-clock delay), a zone restarted
+// from a save (it takes in again what it had taken after the save when the stream
+// redelivers it), and zones in separate processes, which need a barrier between ticks that
+// this package does not provide. Entity ids, directory epochs and the migration
+// protocol's outcome (who owns what) do not depend on timing.
 //
 // # Not (yet) here
 //

@@ -30,7 +30,9 @@ import (
 //   5. directory e: {S, k} at the revision S had -> {T, k+1} (compare-and-set: commit)
 //   6. world.Import of the entities whose step 5 succeeded
 //   7. ack the message
-// A save settles the journal entries written before it (they are deleted after it).
+// A save settles the journal entries written before it (they are deleted after it): an
+// incoming one once its payload's ack is confirmed, outgoing ones only when no incoming
+// one is left (intake.go says why).
 // Recovery, from the last save:
 //   - S, for each out entry: an entity of the restored world whose entry is unchanged is
 //     taken back ({S, k} -> {S, k+1} at the same revision: T's step 5 then fails and T
@@ -245,54 +247,6 @@ func (z *Zone) flush(ctx context.Context) error {
 
 // ---- target side ----
 
-// receive takes in the payloads waiting for the zone (steps 5-8).
-func (z *Zone) receive(ctx context.Context) error {
-	batch, err := z.fetch(ctx)
-	if err != nil {
-		z.log.Debug("cluster: fetch", "err", err)
-		return nil // NATS is away: payloads wait in the stream
-	}
-	for msg := range batch.Messages() {
-		md, err := msg.Metadata()
-		if err != nil {
-			continue
-		}
-		if err := z.accept(ctx, msg.Data(), md.Sequence.Stream); err != nil {
-			if errors.Is(err, ErrZoneDead) {
-				return err
-			}
-			// NATS is away: the payload comes again after AckWait (accept is idempotent).
-			z.stats.Failures++
-			z.log.Warn("cluster: payload postponed", "seq", md.Sequence.Stream, "err", err)
-			return nil
-		}
-		if err := z.fault("in.imported"); err != nil {
-			return err
-		}
-		if err := msg.Ack(); err != nil {
-			z.log.Warn("cluster: ack", "err", err) // redelivered later: accept is idempotent
-		}
-	}
-	return nil
-}
-
-// fetch asks for the payloads waiting: those delivered already, or (LockStep) every one
-// the stream holds for the zone now.
-func (z *Zone) fetch(ctx context.Context) (jetstream.MessageBatch, error) {
-	if !z.cfg.LockStep {
-		return z.cons.FetchNoWait(64)
-	}
-	info, err := z.cons.Info(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n := int(info.NumPending) + info.NumAckPending
-	if n == 0 {
-		return z.cons.FetchNoWait(1)
-	}
-	return z.cons.Fetch(n, jetstream.FetchMaxWait(z.cfg.OpTimeout))
-}
-
 // accept runs steps 5-7 for the payload at stream sequence seq. It is idempotent: a
 // payload seen before changes nothing.
 func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
@@ -315,7 +269,7 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 		z.refuse(seq, err) // before the commit: the entities stay the source's in the directory
 		return nil
 	}
-	jkey := "journal." + z.cfg.Name + ".in." + strconv.FormatUint(seq, 10)
+	jkey := inKey(z.cfg.Name, seq)
 	jb, _ := json.Marshal(journalEntry{Seq: seq})
 	if _, err := z.zones.Put(ctx, jkey, jb); err != nil {
 		return fmt.Errorf("cluster: journal: %w", err) // not acked: redelivered
@@ -446,13 +400,7 @@ func (z *Zone) Save(ctx context.Context) error {
 	if err := z.fault("saved"); err != nil {
 		return err
 	}
-	var left []string
-	for _, k := range z.journal {
-		if err := z.zones.Delete(ctx, k); err != nil {
-			left = append(left, k) // harmless: recovery of a settled entry changes nothing
-		}
-	}
-	z.journal = left
+	z.settleJournal(ctx)
 	return nil
 }
 
@@ -495,6 +443,7 @@ func (z *Zone) recover(ctx context.Context) error {
 			err = z.recoverOut(ctx, j)
 		case strings.Contains(k, ".in."):
 			err = z.recoverIn(ctx, j)
+			z.taken[j.Seq] = false // if the stream delivers it again, it is not taken in twice
 		}
 		if err != nil {
 			return err

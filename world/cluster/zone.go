@@ -39,11 +39,11 @@ type Config struct {
 	// MaxBatch is the most entities one payload carries; batches are also cut to the
 	// connection's largest message. 0: 4096.
 	MaxBatch int
-	// LockStep makes each step read the zone map and take in every payload the stream
-	// holds for the zone when the step begins (it asks the server how many and waits for
-	// them all), instead of what the watcher and the consumer delivered already. With zones
-	// stepped in turn on one clock, runs then repeat (see the package doc on determinism).
-	// It costs two requests per step.
+	// LockStep makes each step read the zone map and take in exactly the payloads exported
+	// at source ticks up to the zone's own tick, all of them (it asks the stream for its
+	// last sequence and waits for each payload up to it), holding back later ones. Zones
+	// that each finish a tick before any steps past it then repeat their per-zone deep
+	// checksums (see the package doc on determinism). It costs three requests per step.
 	LockStep bool
 	// AckWait is how long the stream waits for the zone to acknowledge a payload before it
 	// delivers it again (after a crash). 0: 30 s.
@@ -86,15 +86,18 @@ type Zone struct {
 	zmap   atomic.Pointer[ZoneMap]
 	watch  jetstream.KeyWatcher
 
-	revs    map[world.EntityID]uint64 // directory revision of each entity the zone owns
-	epochs  map[world.EntityID]uint64
-	nextMig uint64
-	life    string      // this incarnation of the zone: migration ids never repeat across restarts
-	outbox  []*outgoing // exported, not yet acknowledged by the stream
-	journal []string    // journal keys a save settles
-	mailOut []letter    // sent in this tick, published at its end
-	dead    error
-	stats   Stats
+	revs     map[world.EntityID]uint64 // directory revision of each entity the zone owns
+	epochs   map[world.EntityID]uint64
+	nextMig  uint64
+	life     string          // this incarnation of the zone: migration ids never repeat across restarts
+	outbox   []*outgoing     // exported, not yet acknowledged by the stream
+	journal  []string        // journal keys a save settles
+	taken    map[uint64]bool // payloads taken in (by stream sequence) -> ack confirmed (intake.go)
+	held     []delivered     // LockStep: payloads exported at a tick this zone has not reached
+	skipAcks int             // tests: this many acks are not sent
+	mailOut  []letter        // sent in this tick, published at its end
+	dead     error
+	stats    Stats
 
 	pub         atomic.Pointer[snapshotStats] // for the metrics collector
 	lastReport  time.Time
@@ -148,7 +151,8 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 		cfg.AckWait = 30 * time.Second
 	}
 	z := &Zone{cfg: cfg, w: cfg.World, log: cfg.Logger.With("zone", cfg.Name),
-		revs: map[world.EntityID]uint64{}, epochs: map[world.EntityID]uint64{}, life: nuid.Next(), silent: map[string]bool{}}
+		revs: map[world.EntityID]uint64{}, epochs: map[world.EntityID]uint64{}, life: nuid.Next(), silent: map[string]bool{},
+		taken: map[uint64]bool{}}
 	if err := z.connect(ctx); err != nil {
 		return nil, err
 	}

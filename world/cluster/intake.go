@@ -1,0 +1,246 @@
+package cluster
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// The intake: how a zone takes payloads from its consumer, and when.
+//
+// A payload is taken in once. The stream delivers a payload again when the zone's ack did
+// not reach the server in time (AckWait) or was lost; by then the zone may have sent the
+// entities on to a third zone, whose commit is still to come, so that the directory still
+// names this zone at the payload's epoch — taking the payload in again would make a second
+// copy. So the zone remembers every payload it took in (taken, by stream sequence) until
+// the server has confirmed its ack (a double ack, or the consumer's ack floor past it):
+// only then can the stream not deliver it again, and only then does a save settle its
+// journal entry. A restarted zone redoes what its journal entries hold and remembers
+// those too.
+//
+// In LockStep a zone at tick boundary t takes in exactly the payloads exported at source
+// ticks up to t, every one of them, in the order (tick, source zone, stream sequence),
+// and holds back later ones: what it takes in at a boundary does not depend on when
+// payloads arrived, only on the zones having finished tick t before it steps past it.
+
+// maxFetch is the most payloads one fetch asks for.
+const maxFetch = 64
+
+// receive takes in the payloads due (steps 4-7).
+func (z *Zone) receive(ctx context.Context) error {
+	msgs, err := z.fetch(ctx)
+	if err != nil {
+		z.log.Debug("cluster: fetch", "err", err)
+		return nil // NATS is away: payloads wait in the stream
+	}
+	for _, m := range msgs {
+		if _, ok := z.taken[m.seq]; ok {
+			z.ack(ctx, m) // delivered again: taken in already
+			continue
+		}
+		if err := z.accept(ctx, m.msg.Data(), m.seq); err != nil {
+			if errors.Is(err, ErrZoneDead) {
+				return err
+			}
+			// NATS is away: the payload comes again after AckWait (accept is idempotent).
+			z.stats.Failures++
+			z.log.Warn("cluster: payload postponed", "seq", m.seq, "err", err)
+			return nil
+		}
+		z.taken[m.seq] = false
+		if err := z.fault("in.imported"); err != nil {
+			return err
+		}
+		z.ack(ctx, m)
+	}
+	return nil
+}
+
+// delivered is a payload the consumer delivered, with what ordering needs of it.
+type delivered struct {
+	msg  jetstream.Msg
+	seq  uint64 // stream sequence
+	tick uint64 // the source's tick at export (LockStep)
+	from string
+}
+
+// fetch returns the payloads to take in now, in the order to take them.
+func (z *Zone) fetch(ctx context.Context) ([]delivered, error) {
+	if !z.cfg.LockStep {
+		batch, err := z.cons.FetchNoWait(maxFetch)
+		if err != nil {
+			return nil, err
+		}
+		return collect(batch, nil), batch.Error()
+	}
+	return z.fetchDue(ctx)
+}
+
+// fetchDue (LockStep) fetches every payload the stream holds for the zone and returns
+// those exported at ticks up to the zone's tick, holding back the others.
+func (z *Zone) fetchDue(ctx context.Context) ([]delivered, error) {
+	last, err := lastSeq(ctx, z.migSt, MigrateSubject+z.cfg.Name)
+	if err != nil {
+		return nil, err
+	}
+	all := z.held
+	z.held = nil
+	top := uint64(0)
+	for _, d := range all {
+		top = max(top, d.seq)
+	}
+	for top < last {
+		batch, err := z.cons.FetchNoWait(maxFetch)
+		if err != nil {
+			return nil, err
+		}
+		n := len(all)
+		if all = collect(batch, all); len(all) == n {
+			// The consumer may not know yet of a payload the stream has stored: wait for
+			// it, unless the consumer delivered it before (to an incarnation that died
+			// before its ack: it comes again after AckWait).
+			info, err := z.cons.Info(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if info.Delivered.Stream >= last {
+				break
+			}
+			if batch, err = z.cons.Fetch(1, jetstream.FetchMaxWait(z.cfg.OpTimeout)); err != nil {
+				return nil, err
+			}
+			if all = collect(batch, all); len(all) == n {
+				break // NATS is slow or away: the rest next step
+			}
+		}
+		for i := n; i < len(all); i++ {
+			d := &all[i]
+			top = max(top, d.seq)
+			if env, err := decodeEnvelope(d.msg.Data(), z.cfg.Name); err == nil {
+				d.tick, d.from = env.Tick, env.From // a bad one is refused when its turn comes
+			}
+		}
+	}
+	all = slices.CompactFunc(sortDelivered(all), func(a, b delivered) bool { return a.seq == b.seq })
+	var due []delivered
+	for _, d := range all {
+		if d.tick > z.w.Now() {
+			z.held = append(z.held, d)
+		} else {
+			due = append(due, d)
+		}
+	}
+	return due, nil
+}
+
+// collect appends a batch's messages to dst with their sequence and envelope header.
+func collect(batch jetstream.MessageBatch, dst []delivered) []delivered {
+	for msg := range batch.Messages() {
+		md, err := msg.Metadata()
+		if err != nil {
+			continue
+		}
+		dst = append(dst, delivered{msg: msg, seq: md.Sequence.Stream})
+	}
+	return dst
+}
+
+// sortDelivered orders payloads by (tick, source zone, stream sequence). determinism:
+// the sequence breaks ties only between payloads of one source, which it numbers in the
+// order it sent them.
+func sortDelivered(ds []delivered) []delivered {
+	slices.SortFunc(ds, func(a, b delivered) int {
+		return cmp.Or(cmp.Compare(a.tick, b.tick), strings.Compare(a.from, b.from), cmp.Compare(a.seq, b.seq))
+	})
+	return ds
+}
+
+// ack acknowledges a payload taken in and waits for the server's confirmation; a payload
+// whose ack is not confirmed stays in taken (see the intake above).
+func (z *Zone) ack(ctx context.Context, d delivered) {
+	if z.skipAcks > 0 { // tests: an ack that does not reach the server
+		z.skipAcks--
+		return
+	}
+	if err := d.msg.DoubleAck(ctx); err != nil {
+		z.log.Warn("cluster: ack", "seq", d.seq, "err", err)
+		return
+	}
+	z.taken[d.seq] = true
+}
+
+// settleJournal deletes the journal entries a save has settled. An incoming entry goes
+// once its payload's ack is confirmed; outgoing entries go only when no incoming one is
+// left: a restart redoes a remaining incoming entry, and then needs the outgoing entries
+// written after it to take back the entities it brings that had left since.
+func (z *Zone) settleJournal(ctx context.Context) {
+	z.confirmAcks(ctx)
+	var left, out []string
+	for _, k := range z.journal {
+		seq, in := inSeq(k)
+		switch {
+		case !in:
+			out = append(out, k)
+		case !z.taken[seq]:
+			left = append(left, k) // delivered again later: known as taken until then
+		case z.zones.Delete(ctx, k) != nil:
+			left = append(left, k)
+		default:
+			delete(z.taken, seq)
+		}
+	}
+	for seq, ok := range z.taken { // determinism: deletes only; the order changes nothing
+		if ok && !slices.Contains(left, inKey(z.cfg.Name, seq)) {
+			delete(z.taken, seq)
+		}
+	}
+	if len(left) > 0 {
+		z.journal = append(left, out...)
+		return
+	}
+	for _, k := range out {
+		if err := z.zones.Delete(ctx, k); err != nil {
+			left = append(left, k)
+		}
+	}
+	z.journal = left
+}
+
+// confirmAcks marks as confirmed the payloads at or below the consumer's ack floor.
+func (z *Zone) confirmAcks(ctx context.Context) {
+	pending := false
+	for _, ok := range z.taken { // determinism: a yes/no question
+		pending = pending || !ok
+	}
+	if !pending {
+		return
+	}
+	info, err := z.cons.Info(ctx)
+	if err != nil {
+		return
+	}
+	for seq, ok := range z.taken { // determinism: each entry on its own
+		if !ok && seq <= info.AckFloor.Stream {
+			z.taken[seq] = true
+		}
+	}
+}
+
+func inKey(zone string, seq uint64) string {
+	return "journal." + zone + ".in." + strconv.FormatUint(seq, 10)
+}
+
+// inSeq returns the payload sequence of an incoming journal key.
+func inSeq(key string) (uint64, bool) {
+	_, s, ok := strings.Cut(key, ".in.")
+	if !ok {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(s, 10, 64)
+	return seq, err == nil
+}

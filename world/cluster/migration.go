@@ -69,6 +69,11 @@ func (z *Zone) Step(ctx context.Context) error {
 		return err
 	}
 	z.takeMail(ctx)
+	if z.cfg.Boundary != nil {
+		if err := z.cfg.Boundary(ctx); err != nil {
+			return err
+		}
+	}
 	if err := z.w.Tick(); err != nil {
 		return err
 	}
@@ -396,6 +401,9 @@ func (z *Zone) Save(ctx context.Context) error {
 	}
 	if _, err := z.w.SaveFile(world.DefaultCodec(), z.cfg.SavePath); err != nil {
 		return err
+	}
+	if z.cfg.Saved != nil {
+		z.cfg.Saved(z.w.Now())
 	}
 	if err := z.fault("saved"); err != nil {
 		return err

@@ -55,6 +55,13 @@ type Config struct {
 	// SilentAfter is how old a peer's report may be before the zone reports it as not
 	// answering (0: DefaultSilentAfter).
 	ReportEvery, SilentAfter time.Duration
+	// Boundary, if set, is called by each Step at the tick boundary, after the zone took in
+	// its payloads and mail and before the world ticks (for example world/xchan's
+	// Link.Boundary); an error from it is Step's error, and the world does not tick.
+	Boundary func(ctx context.Context) error
+	// Saved, if set, is called by Save after the world file is written, with the tick it
+	// covers (for example world/xchan's Link.DurableAt).
+	Saved func(tick uint64)
 	// Logger: nil means slog.Default().
 	Logger *slog.Logger
 	// Fault, for tests, is called at each step of a migration with the step's name; an
@@ -254,6 +261,10 @@ func (z *Zone) readMap(ctx context.Context) {
 
 // World returns the zone's world.
 func (z *Zone) World() *world.World { return z.w }
+
+// Conn returns the zone's NATS connection (Config.Conn), for packages that talk to other
+// zones beside the migrations, such as world/xchan.
+func (z *Zone) Conn() *nats.Conn { return z.cfg.Conn }
 
 // Name returns the zone's name.
 func (z *Zone) Name() string { return z.cfg.Name }

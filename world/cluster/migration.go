@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -145,10 +146,8 @@ func (z *Zone) send(ctx context.Context) error {
 	}
 	slices.Sort(targets) // determinism: zones in name order
 	for _, to := range targets {
-		for chunk := range slices.Chunk(byZone[to], z.cfg.MaxBatch) {
-			if err := z.migrate(ctx, to, chunk); err != nil {
-				return err
-			}
+		if err := z.migrateAll(ctx, to, byZone[to]); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -159,12 +158,25 @@ func (z *Zone) Migrate(ctx context.Context, to string, ids []world.EntityID) err
 	if z.dead != nil {
 		return z.dead
 	}
+	if err := z.migrateAll(ctx, to, slices.Clone(ids)); err != nil {
+		return err
+	}
+	return z.flush(ctx)
+}
+
+// migrateAll exports ids (which it sorts) to zone `to` in batches of at most MaxBatch,
+// highest ids first. determinism: the order is the ids'. Why highest first: the world's
+// entity index keeps a zone's consecutive ids in consecutive slots (linear probing), and
+// removing one costs a scan to the end of its run of slots, so removing the last of a run
+// first keeps each removal short; lowest first made an export of n entities cost O(n²).
+func (z *Zone) migrateAll(ctx context.Context, to string, ids []world.EntityID) error {
+	slices.SortFunc(ids, func(a, b world.EntityID) int { return cmp.Compare(b, a) })
 	for chunk := range slices.Chunk(ids, z.cfg.MaxBatch) {
 		if err := z.migrate(ctx, to, chunk); err != nil {
 			return err
 		}
 	}
-	return z.flush(ctx)
+	return nil
 }
 
 func (z *Zone) migrate(ctx context.Context, to string, ids []world.EntityID) error {

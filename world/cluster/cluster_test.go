@@ -278,6 +278,7 @@ func TestKillAtAnyStep(t *testing.T) {
 		victim := r.IntN(2)
 		after := r.IntN(3)
 		t.Run(fmt.Sprintf("seed=%d/%s/zone%d", seed, point, victim), func(t *testing.T) {
+			t.Parallel() // each trial has its own server and directory
 			killTrial(t, r, point, victim, after)
 		})
 	}

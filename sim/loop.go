@@ -34,6 +34,12 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			if t.kind != Soft {
 				return
 			}
+			if s.freezer != nil { // a save's copy-on-first-step (capture.go)
+				s.thaw(t)
+				if t.flags&flagsGeneral == 0 {
+					continue
+				}
+			}
 			// The tick budget, as below; but a pending error (a kill, a throw) is raised
 			// at once, whatever the budget: the thrower switched to t for it.
 			if b := s.budget; b != 0 && t.flags&flagBomb == 0 && !t.spend(b) {

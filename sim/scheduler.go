@@ -64,6 +64,7 @@ type Scheduler struct {
 	current   *Tasklet   // the running tasklet: the ring's front while it is runnable
 	main      *Tasklet   // the program's own flow of control (kind Main, id 1)
 	watchdogs []*Tasklet // innermost last
+	freezer   Freezer    // a save's copy-on-first-step while tasklets are frozen (capture.go)
 	timed     *Tasklet   // the outermost watchdog with a timeout
 	chans     []*Channel // by id; noChannel at 0 and after DropChannel
 	// lastChan is chans[lastChanID], the channel of the last hand-off fast path. The next

@@ -565,6 +565,11 @@ func (d *decoder) frameColumn() {
 			r.failk(ErrLayout, "%s", err)
 			break
 		}
+		if ref := g.ft.ref; ref != nil && len(ref.info.pcs) > 0 && int(at) >= len(ref.info.pcs) { // as Save refuses
+			d.frameAt(j)
+			r.failk(ErrLayout, "type %q: resume point %d has no name in this program (%d named)", ref.info.name, at, len(ref.info.pcs))
+			break
+		}
 		d.sink.frame(j, g, at)
 		g.next++
 	}

@@ -82,6 +82,8 @@ func TestResumePointNames(t *testing.T) {
 	})
 	_, _, err = c.Load(names(), sim.RestoreOptions{}) // a file without names: by number
 	require.NoError(t, err)
+	_, _, err = c.Load(edit(t, data, func(doc []any) { col(doc, 4)[0] = uint64(5) }), sim.RestoreOptions{})
+	require.EqualError(t, err, `persist: load: tasklet 2, frame 0: type "ptest.Sleeper": resume point 5 has no name in this program (2 named)`)
 
 	h := sim.NewScheduler(sim.Options{})
 	h.Spawn(&Half{})

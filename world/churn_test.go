@@ -29,8 +29,8 @@ func churnScenario() *actors.Scenario {
 // (go test ./world -run Churn -churn.ticks 60000 -v) also checks the heap's slope, once
 // the populations and the buffers have settled.
 func TestChurnMemoryIsFlat(t *testing.T) {
-	if testing.Short() {
-		t.Skip("churn soak")
+	if testing.Short() || raceEnabled {
+		t.Skip("churn soak: one goroutine, nothing for the race detector")
 	}
 	sc := churnScenario()
 	require.NoError(t, sc.Check())

@@ -63,8 +63,9 @@ func TestSpawnRefusesUnregisteredFrames(t *testing.T) {
 	require.NoError(t, err, "the world still saves: the refused frames stand in")
 	tick(t, w, 1)
 	require.False(t, tk.Alive())
-	want := "world: spawn: frame type *world_test.unregisteredFrame is not registered with persist, so the world could not be saved " +
-		"(persist.Register it at init, or set Config.UnsavedFrames for a world that is never saved)"
+	want := "world: spawn: frame type *world_test.unregisteredFrame could not be saved: persist: frame: not registered: " +
+		"type *world_test.unregisteredFrame (persist.Register[world_test.unregisteredFrame](\"name\")) " +
+		"(or set Config.UnsavedFrames for a world that is never saved)"
 	require.Equal(t, []world.Failure{{Tick: 1, Tasklet: tk.ID(), Err: want}, {Tick: 1, Tasklet: tk.ID() + 1, Entity: id, Err: want}}, w.Failures())
 
 	free := newWorld(t, world.Config{}) // UnsavedFrames

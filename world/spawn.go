@@ -8,21 +8,24 @@ import (
 	"github.com/stackworld/stackworld/sim"
 )
 
-// An UnregisteredFrameError is what a tasklet spawned with a frame of a type not registered
-// with persist fails with (see World.Spawn): the world could not be saved with it.
+// An UnregisteredFrameError is what a tasklet spawned with a frame that persist could not
+// save fails with (see World.Spawn): a frame of a type not registered with persist.
 type UnregisteredFrameError struct {
-	Type string // the frame's Go type, e.g. "*mygame.Guard"
+	Type   string // the frame's Go type, e.g. "*mygame.Guard"
+	Reason string // persist.CheckFrame's error
 }
 
 func (e *UnregisteredFrameError) Error() string {
-	return fmt.Sprintf("world: spawn: frame type %s is not registered with persist, so the world could not be saved "+
-		"(persist.Register it at init, or set Config.UnsavedFrames for a world that is never saved)", e.Type)
+	return fmt.Sprintf("world: spawn: frame type %s could not be saved: %s "+
+		"(or set Config.UnsavedFrames for a world that is never saved)", e.Type, e.Reason)
 }
 
 // refused stands in for a frame that Spawn or Attach refused: it fails at its first step.
-type refused struct{ Type string }
+type refused struct{ Type, Reason string }
 
-func (f *refused) Step(t *sim.T) sim.Op { return t.Raise(&UnregisteredFrameError{Type: f.Type}) }
+func (f *refused) Step(t *sim.T) sim.Op {
+	return t.Raise(&UnregisteredFrameError{Type: f.Type, Reason: f.Reason})
+}
 
 func init() { persist.Register[refused]("world.refused", "fail") }
 
@@ -32,8 +35,8 @@ func (w *World) checkFrame(f sim.Frame) sim.Frame {
 	if w.cfg.UnsavedFrames || f == nil {
 		return f
 	}
-	if _, ok := persist.TypeName(f); ok {
-		return f
+	if err := persist.CheckFrame(f); err != nil {
+		return &refused{Type: reflect.TypeOf(f).String(), Reason: err.Error()}
 	}
-	return &refused{Type: reflect.TypeOf(f).String()}
+	return f
 }

@@ -96,7 +96,7 @@ func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) (*sim.Im
 	nextID, nextChan := s.NextIDs()
 	n := s.Counts().Total()
 	tb := &sim.ImageTable{Tick: s.Now(), NextID: nextID, NextChan: nextChan, Stats: s.Stats(),
-		Tasklets: make([]sim.TaskletRow, 0, n), Frames: make([]sim.FrameState, 0, n)}
+		Tasklets: make([]sim.TaskletRow, 0, n), Frames: make([]sim.FrameState, 0, n), Timers: make([]sim.ID, 0, n)}
 	capt.rows = make([]*sim.Tasklet, 0, n)
 	s.Channels(func(ch *sim.Channel) bool {
 		tb.Channels = append(tb.Channels, sim.ChannelState{ID: ch.ID(), Preference: int8(ch.Preference()),

@@ -3,8 +3,8 @@ package sim
 // Copy-on-first-step for saves taken off the tick goroutine (persist.Codec.Capture).
 //
 // Freeze marks every soft tasklet but main by setting flagFresh, which already sends a
-// tasklet's next step to runSoft's general path: the fast paths pay nothing. The general
-// path (and dropFrames) calls thaw first, which lets the Freezer copy the tasklet's frames
+// tasklet's next step to runSoft's general path: the fast paths pay nothing. firstOrCatch
+// (and dropFrames) calls thaw first, which lets the Freezer copy the tasklet's frames
 // before they can change, then restores the flag as it was. While a tasklet is frozen,
 // flagFresh alone no longer says "not started": Started and Saved ask the Freezer.
 

@@ -34,12 +34,6 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 			if t.kind != Soft {
 				return
 			}
-			if s.freezer != nil { // a save's copy-on-first-step (capture.go)
-				s.thaw(t)
-				if t.flags&flagsGeneral == 0 {
-					continue
-				}
-			}
 			// The tick budget, as below; but a pending error (a kill, a throw) is raised
 			// at once, whatever the budget: the thrower switched to t for it.
 			if b := s.budget; b != 0 && t.flags&flagBomb == 0 && !t.spend(b) {
@@ -136,6 +130,9 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 // runs t's first step or a plain one, or hands its pending error to its frame's Catch (or
 // raises it). A tasklet killed or thrown to before its first step ends: ok is false.
 func (s *Scheduler) firstOrCatch(t *Tasklet) (op Op, ok bool) {
+	if s.freezer != nil { // a save's copy-on-first-step, before t's frames change (capture.go)
+		s.thaw(t)
+	}
 	switch f := t.flags; {
 	case f&flagBomb == 0:
 		t.flags &^= flagFresh

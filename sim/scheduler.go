@@ -64,7 +64,6 @@ type Scheduler struct {
 	current   *Tasklet   // the running tasklet: the ring's front while it is runnable
 	main      *Tasklet   // the program's own flow of control (kind Main, id 1)
 	watchdogs []*Tasklet // innermost last
-	freezer   Freezer    // a save's copy-on-first-step while tasklets are frozen (capture.go)
 	timed     *Tasklet   // the outermost watchdog with a timeout
 	chans     []*Channel // by id; noChannel at 0 and after DropChannel
 	// lastChan is chans[lastChanID], the channel of the last hand-off fast path. The next
@@ -101,6 +100,7 @@ type Scheduler struct {
 	alive      int          // alive tasklets, main included: Counts derives the blocked ones
 	touched    taskletFlags // sink of lookAhead's reads
 	userData   any          // SetUserData
+	freezer    Freezer      // a save's copy-on-first-step while tasklets are frozen (capture.go)
 }
 
 // maxSlab is the number of tasklets in a full slab: 1024 tasklets of 64 bytes make 64 KiB,

@@ -65,7 +65,9 @@ func (c *Codec) Capture(s *sim.Scheduler, sections ...Section) (*Capture, error)
 	if err := checkSections(sections, c.opts.MaxSections); err != nil {
 		return nil, fmt.Errorf("persist: save: %w", err)
 	}
-	s.ThawAll() // an earlier capture's frames, before Saved reads the flags Freeze borrows
+	// An earlier capture's tasklets stay frozen until Freeze below thaws them in its walk:
+	// meanwhile that capture answers Saved and Started for them, and their live frames
+	// are still as they were when it was taken, so the walk records them as they are.
 	capt := &Capture{sections: make([]Section, len(sections)), maxDep: c.opts.MaxNesting}
 	// The sections are copied beside the tasklets: both only read what they copy.
 	sc := &cloner{maxDepth: c.opts.MaxNesting}

@@ -89,3 +89,30 @@ func TestCaptureRefusesWhatSaveRefuses(t *testing.T) {
 	_, err := c.Capture(sim.NewScheduler(sim.Options{}), persist.Section{Name: "x", Value: l})
 	require.ErrorContains(t, err, "persist: save: values nested deeper than")
 }
+
+// TestCapturesInARow takes a capture while an earlier one, not yet saved, still has frozen
+// tasklets (one round of the ring stepped some of them, which copied their frames); the
+// second capture's Freeze thaws the rest. Each capture, saved after the world has run on
+// and in the opposite order, gives the bytes Save gave at its moment.
+func TestCapturesInARow(t *testing.T) {
+	c := codec(t)
+	s := richWorld(t)
+	want1 := save(t, c, s)
+	cp1, err := c.Capture(s)
+	require.NoError(t, err)
+	require.NoError(t, s.Main().Schedule().Wait())
+	want2 := save(t, c, s)
+	require.NotEqual(t, want1, want2)
+	cp2, err := c.Capture(s)
+	require.NoError(t, err)
+	run(t, s)
+	got2, _, err := c.SaveCapture(cp2)
+	require.NoError(t, err)
+	require.Equal(t, want2, got2)
+	got1, _, err := c.SaveCapture(cp1)
+	require.NoError(t, err)
+	require.Equal(t, want1, got1)
+	total, onStep := cp1.Tasklets()
+	require.Positive(t, onStep, "the round and the second Freeze copied cp1's frames")
+	require.Equal(t, total, onStep, "all of them, before cp1 was saved")
+}

@@ -19,24 +19,31 @@ type Freezer interface {
 	Thaw(t *Tasklet) (frozen, started bool)
 }
 
-// Freeze thaws the tasklets of an earlier Freeze (ThawAll), then marks every soft tasklet
-// but main so that f.Thaw(t) runs once before t's next step, before its frames are dropped,
-// or at the next ThawAll. Steps of unmarked tasklets cost nothing more. The precondition
-// that makes a frozen frame stable is the one saves already have: a frame changes only in
-// its own tasklet's steps. Call it between ticks, on the main program. Cost: one walk of the
-// tasklets, one byte store each.
+// Freeze marks every soft tasklet but main so that f.Thaw(t) runs once before t's next
+// step, before its frames are dropped, or at the next ThawAll; in the same walk it thaws
+// each tasklet of an earlier Freeze first (as ThawAll would). Freeze(nil) is ThawAll. Steps
+// of unmarked tasklets cost nothing more. The precondition that makes a frozen frame
+// stable is the one saves already have: a frame changes only in its own tasklet's steps.
+// Until Freeze, the earlier Freezer still answers for its tasklets, so a walk of the
+// tasklets (Saved, Started, Frames) before Freeze sees them as they are. Call it between
+// ticks, on the main program. Cost: one walk of the tasklets, one byte store each (and one
+// Thaw call each while an earlier Freezer is set).
 func (s *Scheduler) Freeze(f Freezer) {
-	s.ThawAll()
 	if f == nil {
+		s.ThawAll()
 		return
 	}
-	s.freezer = f
+	earlier := s.freezer != nil
 	s.Each(func(t *Tasklet) bool {
 		if t.kind == Soft {
+			if earlier {
+				s.thaw(t) // by the earlier Freezer, still s.freezer
+			}
 			t.flags |= flagFresh
 		}
 		return true
 	})
+	s.freezer = f
 }
 
 // ThawAll thaws every tasklet still frozen (calling the Freezer's Thaw for each) and

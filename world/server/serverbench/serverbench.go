@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -46,8 +47,8 @@ func ScaledWorld(scale int) (*world.World, error) {
 	return w, nil
 }
 
-// SavePause measures how long one save holds the tick loop, in ms/pause (and the CPU time
-// the process spent meanwhile, cpu-ms/pause), as a server's loop takes it between two
+// SavePause measures how long one save holds the tick loop, in ms/pause (mean), p50-ms and
+// p99-ms (of the pauses), and the CPU time the process spent meanwhile (cpu-ms/pause), as a server's loop takes it between two
 // ticks: with capture false the whole synchronous encode (what a loop without package
 // server does), with capture true the world's Snapshot and the persist.Capture of it that
 // server's writer goroutine encodes. After each pause, off the clock, the world runs its
@@ -64,23 +65,24 @@ func SavePause(b *testing.B, w *world.World, capture bool) {
 		b.Fatal(err)
 	}
 	var cpu time.Duration
+	var pauses []time.Duration
 	var total, onStep int
 	for b.Loop() {
-		cpu0 := cpuTime()
+		cpu0, t0 := cpuTime(), time.Now()
 		sec, err := section(w)
 		if err != nil {
 			b.Fatal(err)
 		}
 		if !capture {
 			_, _, err = c.Save(w.Scheduler(), sec)
-			cpu += cpuTime() - cpu0
+			cpu, pauses = cpu+cpuTime()-cpu0, append(pauses, time.Since(t0))
 			b.StopTimer()
 			err = cmp.Or(err, w.Tick())
 			b.StartTimer()
 		} else {
 			var cp *persist.Capture
 			if cp, err = c.Capture(w.Scheduler(), sec); err == nil {
-				cpu += cpuTime() - cpu0
+				cpu, pauses = cpu+cpuTime()-cpu0, append(pauses, time.Since(t0))
 				b.StopTimer()
 				_, err = encodeBesideTick(c, w, cp)
 				n, k := cp.Tasklets()
@@ -94,6 +96,9 @@ func SavePause(b *testing.B, w *world.World, capture bool) {
 	}
 	b.ReportMetric(float64(b.Elapsed())/float64(time.Millisecond)/float64(b.N), "ms/pause")
 	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/pause")
+	slices.Sort(pauses)
+	b.ReportMetric(float64(pauses[len(pauses)/2])/float64(time.Millisecond), "p50-ms")
+	b.ReportMetric(float64(pauses[len(pauses)*99/100])/float64(time.Millisecond), "p99-ms")
 	if capture && total > 0 {
 		b.ReportMetric(100*float64(onStep)/float64(total), "tick-copied-%")
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/stackworld/stackworld/sim"
@@ -14,21 +16,45 @@ import (
 // A Capture is a scheduler and sections copied at one moment, which SaveCapture encodes
 // later, on any goroutine, into the bytes Save would have written at that moment: a save
 // that holds the main program only for the copy.
+//
+// The tasklets' frames are copied on first step: Capture freezes the scheduler's soft
+// tasklets (sim.Scheduler.Freeze) and records only their frames' identities; before a frozen
+// tasklet steps, the main program copies its frames, and SaveCapture copies the frames of
+// the others itself. Each tasklet's frames are copied once, by whichever side comes first
+// (an atomic state per tasklet decides).
 type Capture struct {
-	img      *sim.ImageTable
+	img      *sim.ImageTable // Frames hold live frames until their tasklet's state is copied
 	omitted  []sim.ID
 	sections []Section
+
+	rows   []*sim.Tasklet  // the tasklet of each img.Tasklets row
+	states []atomic.Uint32 // per row: pending, copying or copied
+	index  rowIndex        // tasklet → row, for the main program's Thaw
+	thawed []bool          // per row: thawed (main program only)
+	onStep int             // rows whose frames the main program copied (main program only)
+	main   *cloner         // copies for the main program's Thaw
+	bg     *cloner         // copies for SaveCapture
+	maxDep int
 }
+
+// The states of a row's frames.
+const (
+	framesPending uint32 = iota // still the live frames
+	framesCopying               // one side is copying them
+	framesCopied                // img.Frames holds copies
+)
 
 // Capture copies s and the sections' values as they are now, under the same rules as Save
 // (the main program, between ticks; hard tasklets refused or omitted per
-// Options.HardTasklets). Frames, the tasklets' values and the sections' values are copied
-// deeply — every slice, map and pointer they reach, but errors, which are saved by
-// identity — so the scheduler and the sections may change as soon as Capture returns;
-// values that cannot change (numbers, strings, interfaces holding plain values) are
-// shared. Frames of one type are copied into shared blocks. Cost: one walk of the
-// tasklets, time and memory proportional to the tasklets, frames and the bytes the values
-// hold; no encoding (BenchmarkSavePause in world/server).
+// Options.HardTasklets). The sections' values and the tasklets' values are copied deeply
+// at once — every slice, map and pointer they reach, but errors, which are saved by identity
+// — so they may change as soon as Capture returns. The frames are copied later (see
+// Capture), which requires what Save already does of them: a frame, and what it reaches,
+// changes only in its own tasklet's steps. Values that cannot change (numbers, strings,
+// interfaces holding plain values) are shared. Cost: one walk of the tasklets, time and
+// memory proportional to the tasklets, their frames' count and the bytes the sections hold;
+// no encoding (BenchmarkSavePause in world/server). A frozen tasklet's first step later
+// pays for the copy of its frames.
 func (c *Codec) Capture(s *sim.Scheduler, sections ...Section) (*Capture, error) {
 	if s == nil {
 		return nil, errors.New("persist: save: nil scheduler")
@@ -39,7 +65,10 @@ func (c *Codec) Capture(s *sim.Scheduler, sections ...Section) (*Capture, error)
 	if err := checkSections(sections, c.opts.MaxSections); err != nil {
 		return nil, fmt.Errorf("persist: save: %w", err)
 	}
-	capt := &Capture{sections: make([]Section, len(sections))}
+	// An earlier capture's tasklets stay frozen until Freeze below thaws them in its walk:
+	// meanwhile that capture answers Saved and Started for them, and their live frames
+	// are still as they were when it was taken, so the walk records them as they are.
+	capt := &Capture{sections: make([]Section, len(sections)), maxDep: c.opts.MaxNesting}
 	// The sections are copied beside the tasklets: both only read what they copy.
 	sc := &cloner{maxDepth: c.opts.MaxNesting}
 	done := make(chan struct{})
@@ -50,22 +79,28 @@ func (c *Codec) Capture(s *sim.Scheduler, sections ...Section) (*Capture, error)
 		}
 	}()
 	cp := &cloner{maxDepth: c.opts.MaxNesting}
-	img, err := cp.image(s, c.opts.HardTasklets == OmitHard, &capt.omitted)
+	img, err := capt.image(cp, s, c.opts.HardTasklets == OmitHard)
 	<-done
 	if err = cmp.Or(err, cp.err, sc.err); err != nil {
 		return nil, fmt.Errorf("persist: save: %w", err)
 	}
 	capt.img = img
+	capt.states = make([]atomic.Uint32, len(capt.rows))
+	capt.thawed = make([]bool, len(capt.rows))
+	capt.index.build(capt.rows)
+	capt.main, capt.bg = cp, &cloner{maxDepth: c.opts.MaxNesting}
+	s.Freeze(capt)
 	return capt, nil
 }
 
 // image walks s as sim.Scheduler.Snapshot does, into an ImageTable (no interfaces per
-// tasklet), copying each frame and value as it goes.
-func (cp *cloner) image(s *sim.Scheduler, omitHard bool, omitted *[]sim.ID) (*sim.ImageTable, error) {
+// tasklet), copying each value but the frames, which it records as they are.
+func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) (*sim.ImageTable, error) {
 	nextID, nextChan := s.NextIDs()
 	n := s.Counts().Total()
 	tb := &sim.ImageTable{Tick: s.Now(), NextID: nextID, NextChan: nextChan, FreeChans: s.FreeChans(), Stats: s.Stats(),
-		Tasklets: make([]sim.TaskletRow, 0, n), Frames: make([]sim.FrameState, 0, n)}
+		Tasklets: make([]sim.TaskletRow, 0, n), Frames: make([]sim.FrameState, 0, n), Timers: make([]sim.ID, 0, n)}
+	capt.rows = make([]*sim.Tasklet, 0, n)
 	s.Channels(func(ch *sim.Channel) bool {
 		tb.Channels = append(tb.Channels, sim.ChannelState{ID: ch.ID(), Preference: int8(ch.Preference()),
 			ScheduleAll: ch.ScheduleAll(), Closing: ch.Closing()})
@@ -73,7 +108,7 @@ func (cp *cloner) image(s *sim.Scheduler, omitHard bool, omitted *[]sim.ID) (*si
 	})
 	var failure error
 	onFrame := func(f sim.Frame, pc sim.PC) bool {
-		tb.Frames = append(tb.Frames, sim.FrameState{Frame: cp.frame(f), PC: pc})
+		tb.Frames = append(tb.Frames, sim.FrameState{Frame: f, PC: pc})
 		return true
 	}
 	s.Each(func(t *sim.Tasklet) bool {
@@ -86,7 +121,7 @@ func (cp *cloner) image(s *sim.Scheduler, omitHard bool, omitted *[]sim.ID) (*si
 					&sim.StateError{Op: "save", Tasklet: t.ID(), State: t.State(), Reason: sim.ErrNotRestorable})
 				return false
 			}
-			*omitted = append(*omitted, t.ID())
+			capt.omitted = append(capt.omitted, t.ID())
 			return true
 		}
 		ts := t.Saved()
@@ -97,6 +132,7 @@ func (cp *cloner) image(s *sim.Scheduler, omitHard bool, omitted *[]sim.ID) (*si
 		t.Frames(onFrame)
 		tb.Tasklets = append(tb.Tasklets, sim.TaskletRow{ID: ts.ID, State: ts.State, Flags: ts.Flags, Dir: ts.Dir,
 			Channel: ts.Channel, Wake: ts.Wake, FrameStart: start, FrameCount: uint32(len(tb.Frames)) - start})
+		capt.rows = append(capt.rows, t)
 		return true
 	})
 	if failure != nil {
@@ -109,11 +145,67 @@ func (cp *cloner) image(s *sim.Scheduler, omitHard bool, omitted *[]sim.ID) (*si
 	return tb, nil
 }
 
+// Frozen implements sim.Freezer for the scheduler the capture was taken from.
+func (capt *Capture) Frozen(t *sim.Tasklet) (frozen, started bool) {
+	i, ok := capt.index.find(capt.rows, t)
+	if !ok || capt.thawed[i] {
+		return false, false
+	}
+	return true, capt.img.Tasklets[i].Flags&sim.FlagStarted != 0
+}
+
+// Thaw implements sim.Freezer: it copies t's frames unless SaveCapture has, or waits
+// while SaveCapture copies them.
+func (capt *Capture) Thaw(t *sim.Tasklet) (frozen, started bool) {
+	if frozen, started = capt.Frozen(t); !frozen {
+		return false, false
+	}
+	i, _ := capt.index.find(capt.rows, t)
+	capt.thawed[i] = true
+	if capt.copyRow(capt.main, i) {
+		capt.onStep++
+	}
+	return true, started
+}
+
+// Tasklets returns the number of tasklets cp holds and how many of them had their frames
+// copied by the main program (before a step, a drop or the next Capture) rather than by
+// SaveCapture: the part of the copy that the ticks after the capture paid. Call it from
+// the main program.
+func (cp *Capture) Tasklets() (total, copiedOnStep int) { return len(cp.rows), cp.onStep }
+
+// copyRow copies row i's frames with cp unless the other side has; it returns once they
+// are copied, and whether it copied them.
+func (capt *Capture) copyRow(cp *cloner, i int) bool {
+	st := &capt.states[i]
+	if st.CompareAndSwap(framesPending, framesCopying) {
+		row := capt.img.Tasklets[i]
+		fs := capt.img.Frames[row.FrameStart : row.FrameStart+row.FrameCount]
+		for j := range fs {
+			fs[j].Frame = cp.frame(fs[j].Frame)
+		}
+		st.Store(framesCopied)
+		return true
+	}
+	for st.Load() != framesCopied {
+		runtime.Gosched() // the other side copies one tasklet's frames: a short wait
+	}
+	return false
+}
+
 // SaveCapture encodes cp: the bytes Save returned, or would have returned, when cp was
-// taken. It restores cp into a scheduler of its own and saves that, so it may run on any
-// goroutine, beside the scheduler cp was taken from. A Capture may be saved more than
-// once, not concurrently.
+// taken. It copies the frames the main program has not (see Capture), restores cp into a
+// scheduler of its own and saves that, so it may run on any goroutine, beside the
+// scheduler cp was taken from. A Capture may be saved more than once, not concurrently.
 func (c *Codec) SaveCapture(cp *Capture) ([]byte, *Report, error) {
+	for i := range cp.rows {
+		cp.copyRow(cp.bg, i)
+	}
+	// Every row is copied: the main program's copies (and its cloner's error) happened
+	// before the states this goroutine loaded.
+	if err := cmp.Or(cp.bg.err, cp.main.err); err != nil {
+		return nil, nil, fmt.Errorf("persist: save: %w", err)
+	}
 	s := sim.NewScheduler(sim.Options{})
 	if err := s.RestoreTable(cp.img, sim.RestoreOptions{}); err != nil {
 		return nil, nil, fmt.Errorf("persist: save: capture: %w", err)
@@ -124,6 +216,48 @@ func (c *Codec) SaveCapture(cp *Capture) ([]byte, *Report, error) {
 	}
 	rep.Omitted = cp.omitted
 	return data, rep, nil
+}
+
+// rowIndex finds a tasklet's row by its ID: a table indexed by the ID's distance from the
+// smallest, when the IDs are dense enough, else a map.
+type rowIndex struct {
+	lo    sim.ID
+	dense []int32 // row+1, 0 for none
+	m     map[sim.ID]int32
+}
+
+func (x *rowIndex) build(rows []*sim.Tasklet) {
+	if len(rows) == 0 {
+		return
+	}
+	lo, hi := rows[0].ID(), rows[0].ID()
+	for _, t := range rows {
+		lo, hi = min(lo, t.ID()), max(hi, t.ID())
+	}
+	if span := uint64(hi - lo); span < 4*uint64(len(rows))+64 {
+		x.lo, x.dense = lo, make([]int32, span+1)
+		for i, t := range rows {
+			x.dense[t.ID()-lo] = int32(i) + 1
+		}
+		return
+	}
+	x.m = make(map[sim.ID]int32, len(rows))
+	for i, t := range rows {
+		x.m[t.ID()] = int32(i)
+	}
+}
+
+func (x *rowIndex) find(rows []*sim.Tasklet, t *sim.Tasklet) (int, bool) {
+	id := t.ID()
+	if x.dense != nil {
+		if id < x.lo || uint64(id-x.lo) >= uint64(len(x.dense)) {
+			return 0, false
+		}
+		i := int(x.dense[id-x.lo]) - 1
+		return i, i >= 0 && rows[i] == t
+	}
+	i, ok := x.m[id]
+	return int(i), ok && rows[i] == t
 }
 
 // ---- deep copies ----

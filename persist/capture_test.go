@@ -20,33 +20,24 @@ type column struct {
 var registerColumn = sync.OnceFunc(func() { persist.Register[column]("ptest.column") })
 
 // TestCaptureSavesTheBytesOfItsMoment captures a world with every kind of state, then runs
-// the world on and changes its frames and section values in place (slice elements, map
-// entries, pointees); the capture, saved afterwards on another goroutine, gives the bytes
-// Save gave at the moment of the capture.
+// the world on (its frames change in their steps, after the main program copies them) and
+// changes its section values in place (slice elements, map entries, pointees); the
+// capture, saved afterwards on another goroutine, gives the bytes Save gave at the moment
+// of the capture.
 func TestCaptureSavesTheBytesOfItsMoment(t *testing.T) {
 	registerColumn()
 	c := codec(t)
 	s := richWorld(t)
 	sec := &column{IDs: []int{1, 2, 3}, Names: map[string]*Node{"a": {Name: "x"}}, Vals: []any{&Node{Name: "v"}, []byte{4}}}
 	want := save(t, c, s, persist.Section{Name: "col", Value: sec})
+	tasklets := save(t, c, s)
 	cp, err := c.Capture(s, persist.Section{Name: "col", Value: sec})
 	require.NoError(t, err)
 
 	sec.IDs[0], sec.Names["a"].Name, sec.Names["b"] = 100, "changed", nil
 	sec.Vals[0].(*Node).Name, sec.Vals[1].([]byte)[0] = "changed", 44
-	s.Each(func(tk *sim.Tasklet) bool {
-		tk.Frames(func(f sim.Frame, _ sim.PC) bool {
-			if k, ok := f.(*Kitchen); ok {
-				k.Ints[0], k.M["a"], k.Bs[0], k.Head.Next.Name = 9, 9, 'X', "changed"
-				k.Anys[4].(*Node).Name = "changed"
-				k.P.X, k.I = 99, 99
-			}
-			return true
-		})
-		return true
-	})
 	run(t, s)
-	require.NotEqual(t, want, save(t, c, s, persist.Section{Name: "col", Value: sec}))
+	require.NotEqual(t, tasklets, save(t, c, s), "the run changes no tasklet")
 
 	var got []byte
 	var rep *persist.Report
@@ -59,6 +50,27 @@ func TestCaptureSavesTheBytesOfItsMoment(t *testing.T) {
 	again, _, err := c.SaveCapture(cp)
 	require.NoError(t, err)
 	require.Equal(t, want, again)
+}
+
+// TestCaptureSavesWhileTheWorldRuns encodes captures on another goroutine while the world
+// runs on and is captured again: whichever side copies a tasklet's frames first, the bytes
+// are those of the capture's moment (run it with -race).
+func TestCaptureSavesWhileTheWorldRuns(t *testing.T) {
+	c := codec(t)
+	s := richWorld(t)
+	for range 3 {
+		want := save(t, c, s)
+		cp, err := c.Capture(s)
+		require.NoError(t, err)
+		var got []byte
+		var wg sync.WaitGroup
+		wg.Go(func() { got, _, err = c.SaveCapture(cp) })
+		run(t, s)
+		wg.Wait()
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	require.NoError(t, s.CheckInvariants())
 }
 
 func TestCaptureRefusesWhatSaveRefuses(t *testing.T) {
@@ -76,4 +88,31 @@ func TestCaptureRefusesWhatSaveRefuses(t *testing.T) {
 	l.Next = l
 	_, err := c.Capture(sim.NewScheduler(sim.Options{}), persist.Section{Name: "x", Value: l})
 	require.ErrorContains(t, err, "persist: save: values nested deeper than")
+}
+
+// TestCapturesInARow takes a capture while an earlier one, not yet saved, still has frozen
+// tasklets (one round of the ring stepped some of them, which copied their frames); the
+// second capture's Freeze thaws the rest. Each capture, saved after the world has run on
+// and in the opposite order, gives the bytes Save gave at its moment.
+func TestCapturesInARow(t *testing.T) {
+	c := codec(t)
+	s := richWorld(t)
+	want1 := save(t, c, s)
+	cp1, err := c.Capture(s)
+	require.NoError(t, err)
+	require.NoError(t, s.Main().Schedule().Wait())
+	want2 := save(t, c, s)
+	require.NotEqual(t, want1, want2)
+	cp2, err := c.Capture(s)
+	require.NoError(t, err)
+	run(t, s)
+	got2, _, err := c.SaveCapture(cp2)
+	require.NoError(t, err)
+	require.Equal(t, want2, got2)
+	got1, _, err := c.SaveCapture(cp1)
+	require.NoError(t, err)
+	require.Equal(t, want1, got1)
+	total, onStep := cp1.Tasklets()
+	require.Positive(t, onStep, "the round and the second Freeze copied cp1's frames")
+	require.Equal(t, total, onStep, "all of them, before cp1 was saved")
 }

@@ -194,6 +194,9 @@ func (s *Scheduler) CanSnapshot() error {
 // scheduler without building an Image (which costs more than the walk at 1M tasklets).
 func (t *Tasklet) Saved() TaskletState {
 	ts := TaskletState{ID: t.ID(), State: t.state, Flags: TaskletFlags(t.flags^flagFresh) & savedFlags, FrameCount: uint32(t.Depth())}
+	if t.kind == Soft && t.Started() { // flagFresh may be borrowed by Freeze (capture.go)
+		ts.Flags |= FlagStarted
+	}
 	if t.flags&flagBomb != 0 {
 		ts.Err = t.tempval.(*bomb).err
 	} else {

@@ -129,6 +129,9 @@ func (s *Scheduler) runSoft(t *Tasklet) {
 // runs t's first step or a plain one, or hands its pending error to its frame's Catch (or
 // raises it). A tasklet killed or thrown to before its first step ends: ok is false.
 func (s *Scheduler) firstOrCatch(t *Tasklet) (op Op, ok bool) {
+	if s.freezer != nil { // a save's copy-on-first-step, before t's frames change (capture.go)
+		s.thaw(t)
+	}
 	switch f := t.flags; {
 	case f&flagBomb == 0:
 		t.flags &^= flagFresh

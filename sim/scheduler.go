@@ -101,6 +101,7 @@ type Scheduler struct {
 	alive      int          // alive tasklets, main included: Counts derives the blocked ones
 	touched    taskletFlags // sink of lookAhead's reads
 	userData   any          // SetUserData
+	freezer    Freezer      // a save's copy-on-first-step while tasklets are frozen (capture.go)
 }
 
 // maxSlab is the number of tasklets in a full slab: 1024 tasklets of 64 bytes make 64 KiB,

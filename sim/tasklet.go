@@ -241,7 +241,7 @@ func (t *Tasklet) IsMain() bool { return t.kind == Main }
 func (t *Tasklet) Started() bool {
 	switch t.kind {
 	case Soft:
-		return t.flags&flagFresh == 0
+		return t.flags&flagFresh == 0 || t.x.s.frozenStarted(t)
 	case Main:
 		return true
 	}
@@ -469,6 +469,9 @@ func (t *Tasklet) checkThrow(err error) error {
 func isExit(err error) bool { return err == ErrTaskletExit }
 
 func (t *Tasklet) dropFrames() {
+	if s := t.x.s; s.freezer != nil && t.kind == Soft {
+		s.thaw(t)
+	}
 	t.frame, t.pc = nil, 0
 	t.tempval = nil
 	t.flags = t.flags&^(flagBomb|flagNotOK) | flagFresh

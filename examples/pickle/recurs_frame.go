@@ -32,6 +32,10 @@ func init() {
 	persist.Register[RecursFrame]("pickle.recurs", "start", "Send#1", "recurs#1")
 }
 
+// ResumePoints returns the number of RecursFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*RecursFrame) ResumePoints() int { return 3 }
+
 // Step runs recurs from its resume point to its next suspension.
 func (f *RecursFrame) Step(t *sim.Tasklet) sim.Op {
 	switch t.At() {
@@ -67,7 +71,7 @@ endif2:
 	return t.Return()
 }
 
-//line recurs_frame.go:71
+//line recurs_frame.go:75
 
 // Catch resumes recurs with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -82,7 +86,7 @@ func (f *RecursFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line recurs_frame.go:86
+//line recurs_frame.go:90
 
 // DemoFrame is demo (recurs.go:33) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -102,6 +106,10 @@ const (
 func init() {
 	persist.Register[DemoFrame]("pickle.demo", "start", "Receive#1", "Send#1")
 }
+
+// ResumePoints returns the number of DemoFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*DemoFrame) ResumePoints() int { return 3 }
 
 // Step runs demo from its resume point to its next suspension.
 func (f *DemoFrame) Step(t *sim.Tasklet) sim.Op {
@@ -136,7 +144,7 @@ send1:
 	return t.ReturnError(t.ResumeErr())
 }
 
-//line recurs_frame.go:140
+//line recurs_frame.go:148
 
 // Catch resumes demo with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.

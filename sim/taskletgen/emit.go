@@ -412,6 +412,8 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 	}
 	fmt.Fprintf(out, ")\n\n")
 	fmt.Fprintf(out, "func init() {\n\t%s.Register[%s](%q, %s)\n}\n\n", e.c.persist, fn.frame, fn.reg, strings.Join(names, ", "))
+	fmt.Fprintf(out, "// ResumePoints returns the number of %s's resume points (persist.CheckFrame compares\n// it with the names registered).\n", fn.frame)
+	fmt.Fprintf(out, "func (*%s) ResumePoints() int { return %d }\n\n", fn.frame, len(names))
 	// Step.
 	fmt.Fprintf(out, "// Step runs %s from its resume point to its next suspension.\n", fn.name)
 	fmt.Fprintf(out, "func (f *%s) Step(t *%s.Tasklet) %s.Op {\n", fn.frame, sim, sim)

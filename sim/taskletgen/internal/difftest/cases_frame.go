@@ -30,6 +30,10 @@ func init() {
 	persist.Register[WorkerFrame]("difftest.Worker", "start", "Schedule#1")
 }
 
+// ResumePoints returns the number of WorkerFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*WorkerFrame) ResumePoints() int { return 2 }
+
 // Step runs Worker from its resume point to its next suspension.
 func (f *WorkerFrame) Step(t *sim.Tasklet) sim.Op {
 	var (
@@ -69,7 +73,7 @@ done:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:73
+//line cases_frame.go:77
 
 // Catch resumes Worker with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -82,7 +86,7 @@ func (f *WorkerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:86
+//line cases_frame.go:90
 
 // ReceiverFrame is Receiver (cases.go:93) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -99,6 +103,10 @@ const (
 func init() {
 	persist.Register[ReceiverFrame]("difftest.Receiver", "start", "Receive#1")
 }
+
+// ResumePoints returns the number of ReceiverFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*ReceiverFrame) ResumePoints() int { return 2 }
 
 // Step runs Receiver from its resume point to its next suspension.
 func (f *ReceiverFrame) Step(t *sim.Tasklet) sim.Op {
@@ -126,7 +134,7 @@ receive1:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:130
+//line cases_frame.go:138
 
 // Catch resumes Receiver with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -139,7 +147,7 @@ func (f *ReceiverFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:143
+//line cases_frame.go:151
 
 // SenderFrame is Sender (cases.go:106) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -156,6 +164,10 @@ const (
 func init() {
 	persist.Register[SenderFrame]("difftest.Sender", "start", "Send#1")
 }
+
+// ResumePoints returns the number of SenderFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*SenderFrame) ResumePoints() int { return 2 }
 
 // Step runs Sender from its resume point to its next suspension.
 func (f *SenderFrame) Step(t *sim.Tasklet) sim.Op {
@@ -186,7 +198,7 @@ endif:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:190
+//line cases_frame.go:202
 
 // Catch resumes Sender with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -199,7 +211,7 @@ func (f *SenderFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:203
+//line cases_frame.go:215
 
 // SendOneFrame is SendOne (cases.go:120) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -217,6 +229,10 @@ const (
 func init() {
 	persist.Register[SendOneFrame]("difftest.SendOne", "start", "Send#1")
 }
+
+// ResumePoints returns the number of SendOneFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*SendOneFrame) ResumePoints() int { return 2 }
 
 // Step runs SendOne from its resume point to its next suspension.
 func (f *SendOneFrame) Step(t *sim.Tasklet) sim.Op {
@@ -246,7 +262,7 @@ endif:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:250
+//line cases_frame.go:266
 
 // Catch resumes SendOne with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -259,7 +275,7 @@ func (f *SendOneFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:263
+//line cases_frame.go:279
 
 // ReceiveOneFrame is ReceiveOne (cases.go:131) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -277,6 +293,10 @@ const (
 func init() {
 	persist.Register[ReceiveOneFrame]("difftest.ReceiveOne", "start", "Receive#1")
 }
+
+// ResumePoints returns the number of ReceiveOneFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*ReceiveOneFrame) ResumePoints() int { return 2 }
 
 // Step runs ReceiveOne from its resume point to its next suspension.
 func (f *ReceiveOneFrame) Step(t *sim.Tasklet) sim.Op {
@@ -303,7 +323,7 @@ receive1:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:307
+//line cases_frame.go:327
 
 // Catch resumes ReceiveOne with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -316,7 +336,7 @@ func (f *ReceiveOneFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:320
+//line cases_frame.go:340
 
 // WaiterFrame is Waiter (cases.go:145) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -333,6 +353,10 @@ const (
 func init() {
 	persist.Register[WaiterFrame]("difftest.Waiter", "start", "Receive#1")
 }
+
+// ResumePoints returns the number of WaiterFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*WaiterFrame) ResumePoints() int { return 2 }
 
 // Step runs Waiter from its resume point to its next suspension.
 func (f *WaiterFrame) Step(t *sim.Tasklet) sim.Op {
@@ -368,7 +392,7 @@ endif:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:372
+//line cases_frame.go:396
 
 // Catch resumes Waiter with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -381,7 +405,7 @@ func (f *WaiterFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:385
+//line cases_frame.go:409
 
 // LooperFrame is Looper (cases.go:164) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -399,6 +423,10 @@ const (
 func init() {
 	persist.Register[LooperFrame]("difftest.Looper", "start", "Schedule#1")
 }
+
+// ResumePoints returns the number of LooperFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*LooperFrame) ResumePoints() int { return 2 }
 
 // Step runs Looper from its resume point to its next suspension.
 func (f *LooperFrame) Step(t *sim.Tasklet) sim.Op {
@@ -438,7 +466,7 @@ done:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:442
+//line cases_frame.go:470
 
 // Catch resumes Looper with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -451,7 +479,7 @@ func (f *LooperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:455
+//line cases_frame.go:483
 
 // RaiserFrame is Raiser (cases.go:177) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -469,6 +497,10 @@ func init() {
 	persist.Register[RaiserFrame]("difftest.Raiser", "start")
 }
 
+// ResumePoints returns the number of RaiserFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*RaiserFrame) ResumePoints() int { return 1 }
+
 // Step runs Raiser from its resume point to its next suspension.
 func (f *RaiserFrame) Step(t *sim.Tasklet) sim.Op {
 	if t.At() != raiserStart {
@@ -481,9 +513,9 @@ func (f *RaiserFrame) Step(t *sim.Tasklet) sim.Op {
 	return t.ReturnError(f.Err)
 }
 
-//line cases_frame.go:485
+//line cases_frame.go:517
 
-//line cases_frame.go:487
+//line cases_frame.go:519
 
 // SayFrame is Say (cases.go:187) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -500,6 +532,10 @@ func init() {
 	persist.Register[SayFrame]("difftest.Say", "start")
 }
 
+// ResumePoints returns the number of SayFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*SayFrame) ResumePoints() int { return 1 }
+
 // Step runs Say from its resume point to its next suspension.
 func (f *SayFrame) Step(t *sim.Tasklet) sim.Op {
 	if t.At() != sayStart {
@@ -512,9 +548,9 @@ func (f *SayFrame) Step(t *sim.Tasklet) sim.Op {
 	return t.Return()
 }
 
-//line cases_frame.go:516
+//line cases_frame.go:552
 
-//line cases_frame.go:518
+//line cases_frame.go:554
 
 // ErrReceiverFrame is ErrReceiver (cases.go:198) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -533,6 +569,10 @@ const (
 func init() {
 	persist.Register[ErrReceiverFrame]("difftest.ErrReceiver", "start", "Receive#1")
 }
+
+// ResumePoints returns the number of ErrReceiverFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*ErrReceiverFrame) ResumePoints() int { return 2 }
 
 // Step runs ErrReceiver from its resume point to its next suspension.
 func (f *ErrReceiverFrame) Step(t *sim.Tasklet) sim.Op {
@@ -562,7 +602,7 @@ receive1:
 	return t.ReturnError(err)
 }
 
-//line cases_frame.go:566
+//line cases_frame.go:606
 
 // Catch resumes ErrReceiver with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -575,7 +615,7 @@ func (f *ErrReceiverFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:579
+//line cases_frame.go:619
 
 // ConsumerFrame is Consumer (cases.go:214) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -593,6 +633,10 @@ const (
 func init() {
 	persist.Register[ConsumerFrame]("difftest.Consumer", "start", "Values#1")
 }
+
+// ResumePoints returns the number of ConsumerFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*ConsumerFrame) ResumePoints() int { return 2 }
 
 // Step runs Consumer from its resume point to its next suspension.
 func (f *ConsumerFrame) Step(t *sim.Tasklet) sim.Op {
@@ -635,7 +679,7 @@ done:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:639
+//line cases_frame.go:683
 
 // Catch resumes Consumer with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -648,7 +692,7 @@ func (f *ConsumerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:652
+//line cases_frame.go:696
 
 // ProducerFrame is Producer (cases.go:229) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -668,6 +712,10 @@ const (
 func init() {
 	persist.Register[ProducerFrame]("difftest.Producer", "start", "Send#1", "SendError#1")
 }
+
+// ResumePoints returns the number of ProducerFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*ProducerFrame) ResumePoints() int { return 3 }
 
 // Step runs Producer from its resume point to its next suspension.
 func (f *ProducerFrame) Step(t *sim.Tasklet) sim.Op {
@@ -714,7 +762,7 @@ sendError1:
 	return t.ReturnError(t.ResumeErr())
 }
 
-//line cases_frame.go:718
+//line cases_frame.go:766
 
 // Catch resumes Producer with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -727,7 +775,7 @@ func (f *ProducerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:731
+//line cases_frame.go:779
 
 // NapperFrame is Napper (cases.go:246) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -744,6 +792,10 @@ const (
 func init() {
 	persist.Register[NapperFrame]("difftest.Napper", "start", "Sleep#1", "Sleep#2")
 }
+
+// ResumePoints returns the number of NapperFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*NapperFrame) ResumePoints() int { return 3 }
 
 // Step runs Napper from its resume point to its next suspension.
 func (f *NapperFrame) Step(t *sim.Tasklet) sim.Op {
@@ -787,7 +839,7 @@ endif2:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:791
+//line cases_frame.go:843
 
 // Catch resumes Napper with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -800,7 +852,7 @@ func (f *NapperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:804
+//line cases_frame.go:856
 
 // WhereFrame is Where (cases.go:272) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -818,6 +870,10 @@ const (
 func init() {
 	persist.Register[WhereFrame]("difftest.Where", "start", "Schedule#1")
 }
+
+// ResumePoints returns the number of WhereFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*WhereFrame) ResumePoints() int { return 2 }
 
 // Step runs Where from its resume point to its next suspension.
 func (f *WhereFrame) Step(t *sim.Tasklet) sim.Op {
@@ -861,7 +917,7 @@ done:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:865
+//line cases_frame.go:921
 
 // Catch resumes Where with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.

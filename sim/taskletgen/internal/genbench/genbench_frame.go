@@ -26,6 +26,10 @@ func init() {
 	persist.Register[SpinFrame]("genbench.spin", "start", "Schedule#1")
 }
 
+// ResumePoints returns the number of SpinFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*SpinFrame) ResumePoints() int { return 2 }
+
 // Step runs spin from its resume point to its next suspension.
 func (f *SpinFrame) Step(t *sim.Tasklet) sim.Op {
 	switch t.At() {
@@ -45,7 +49,7 @@ schedule1:
 	goto loop
 }
 
-//line genbench_frame.go:49
+//line genbench_frame.go:53
 
 // Catch resumes spin with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -60,7 +64,7 @@ func (f *SpinFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line genbench_frame.go:64
+//line genbench_frame.go:68
 
 // SendFrame is send (genbench.go:38) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -80,6 +84,10 @@ const (
 func init() {
 	persist.Register[SendFrame]("genbench.send", "start", "ScheduleRemove#1", "Send#1")
 }
+
+// ResumePoints returns the number of SendFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*SendFrame) ResumePoints() int { return 3 }
 
 // Step runs send from its resume point to its next suspension.
 func (f *SendFrame) Step(t *sim.Tasklet) sim.Op {
@@ -113,7 +121,7 @@ next:
 	goto loop
 }
 
-//line genbench_frame.go:117
+//line genbench_frame.go:125
 
 // Catch resumes send with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -128,7 +136,7 @@ func (f *SendFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line genbench_frame.go:132
+//line genbench_frame.go:140
 
 // ReceiveFrame is receive (genbench.go:53) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -148,6 +156,10 @@ const (
 func init() {
 	persist.Register[ReceiveFrame]("genbench.receive", "start", "Receive#1")
 }
+
+// ResumePoints returns the number of ReceiveFrame's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*ReceiveFrame) ResumePoints() int { return 2 }
 
 // Step runs receive from its resume point to its next suspension.
 func (f *ReceiveFrame) Step(t *sim.Tasklet) sim.Op {
@@ -179,7 +191,7 @@ receive1:
 	goto loop
 }
 
-//line genbench_frame.go:183
+//line genbench_frame.go:195
 
 // Catch resumes receive with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.

@@ -293,38 +293,24 @@ func startFeeding(ctx context.Context, name string, srv *server.Server, log *slo
 	}, nil
 }
 
-// buildWorld loads the snapshot or builds the scenario.
+// buildWorld loads the snapshot or builds the scenario (actors.Origin), and adds the way
+// out to its errors.
 func buildWorld(o *runOptions, cfg world.Config) (*world.World, string, error) {
-	if o.load != "" {
-		w, err := loadWorld(o.load, cfg)
-		if err != nil {
+	origin := actors.Origin{Snapshot: o.load, ScenarioFile: o.scenario, Seed: o.seed,
+		Default: assets.DefaultScenario(), DefaultName: "embedded " + assets.DefaultScenarioName}
+	w, source, err := origin.Open(cfg)
+	var oe *actors.OriginError
+	if errors.As(err, &oe) {
+		switch oe.Step {
+		case actors.StepLoad:
 			return nil, "", tryError{err: err, try: "stackworld inspect --summary " + o.load + " (what the file holds); a new world: stackworld run --save NEW.cbor"}
+		case actors.StepRead:
+			return nil, "", tryError{err: err, try: "stackworld run (the embedded default scenario)"}
+		case actors.StepParse:
+			return nil, "", tryError{err: err, try: "compare with assets/scenarios/default.json"}
 		}
-		return w, o.load, nil
 	}
-	data, name := assets.DefaultScenario(), "embedded "+assets.DefaultScenarioName
-	if o.scenario != "" {
-		var err error
-		if data, err = os.ReadFile(o.scenario); err != nil {
-			return nil, "", tryError{err: fmt.Errorf("read scenario: %w", err), try: "stackworld run (the embedded default scenario)"}
-		}
-		name = o.scenario
-	}
-	sc, err := actors.ParseScenario(data)
-	if err != nil {
-		return nil, "", tryError{err: fmt.Errorf("%s: %w", name, err), try: "compare with assets/scenarios/default.json"}
-	}
-	c := sc.Config(o.seed)
-	cfg.Seed, cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = c.Seed, c.Width, c.Height, c.CellSize, c.TickBudget
-	w, err := world.New(cfg)
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", name, err)
-	}
-	if err := actors.Populate(w, sc); err != nil {
-		w.Close()
-		return nil, "", fmt.Errorf("%s: %w", name, err)
-	}
-	return w, fmt.Sprintf("%s (%q, seed %d)", name, sc.Name, cfg.Seed), nil
+	return w, source, err
 }
 
 // runner shows the server's progress and feeds the metrics; its methods run on the

@@ -13,6 +13,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stackworld/stackworld/actors/actorstest"
 	"github.com/stackworld/stackworld/cmd/viewer/model"
 	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/debugapi"
@@ -147,9 +148,7 @@ func hasText(img *ebiten.Image, x, y, w, h int) bool {
 // TestAttach: the viewer watches a server's debug endpoint; when the server goes away the
 // HUD says disconnected, and when it comes back on the same address the viewer reconnects.
 func TestAttach(t *testing.T) {
-	w, _, err := scenarioWorld(mustRead(t, "../../assets/scenarios/small.json"), "small", 0, world.Config{})
-	require.NoError(t, err)
-	defer w.Close()
+	w := actorstest.Small(t)
 	srv, err := server.New(w, server.Options{Paused: true})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -210,13 +209,6 @@ func waitFor(t *testing.T, g *game, cond func() bool) {
 	}
 }
 
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	return data
-}
-
 // TestSaveLoadRewindKeys: S saves (named in the HUD), ← rewinds one tick (verified), L
 // loads the save back.
 func TestSaveLoadRewindKeys(t *testing.T) {
@@ -247,11 +239,9 @@ func TestSaveLoadRewindKeys(t *testing.T) {
 // TestDiffMode: --diff A B shows B with the differing entities ringed and the changes listed.
 func TestDiffMode(t *testing.T) {
 	dir := t.TempDir()
-	w, _, err := scenarioWorld(mustRead(t, "../../assets/scenarios/small.json"), "small", 0, world.Config{})
-	require.NoError(t, err)
-	defer w.Close()
+	w := actorstest.Small(t)
 	a, b := dir+"/a.cbor", dir+"/b.cbor"
-	_, err = w.SaveFile(world.DefaultCodec(), a)
+	_, err := w.SaveFile(world.DefaultCodec(), a)
 	require.NoError(t, err)
 	require.NoError(t, w.Tick())
 	_, err = w.SaveFile(world.DefaultCodec(), b)

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/color"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,6 +193,102 @@ func TestAttach(t *testing.T) {
 	defer hs.Close()
 	waitFor(t, g, func() bool { return g.hud.Online })
 	waitFor(t, g, func() bool { return g.control() != nil })
+}
+
+// TestAttachControlAndHighlights: attached to a server with --debug-control, the viewer
+// changes its rate, and the selected entity's area of interest and the entities in it are
+// highlighted as in a world run here.
+func TestAttachControlAndHighlights(t *testing.T) {
+	w := actorstest.Small(t)
+	srv, err := server.New(w, server.Options{Paused: true})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	srv.Step(3)
+	var watcher world.EntityID
+	var radius int32
+	var visible []world.EntityID
+	for watcher == 0 || len(visible) == 0 {
+		require.NoError(t, srv.Do(ctx, func(w *world.World) {
+			if w.Now() < 3 {
+				return
+			}
+			for _, e := range w.Entities() { // the entity that sees the most
+				if v := w.Visible(e.ID); len(v) > len(visible) {
+					watcher, radius, visible = e.ID, e.Interest, slices.Clone(v)
+				}
+			}
+		}))
+	}
+	hs := httptest.NewServer(debugapi.NewHandler(srv, debugapi.Options{Control: true}))
+	defer hs.Close()
+
+	o, err := parseOptions([]string{"--attach", hs.URL, "--width", "1024", "--height", "768"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	g, err := newGame(context.Background(), o, &bytes.Buffer{})
+	require.NoError(t, err)
+	defer g.close()
+	waitFor(t, g, func() bool { return g.control() != nil && g.frame.Tick == 3 })
+
+	g.input.selected, g.panel = watcher, panelInspector
+	waitFor(t, g, func() bool { return len(g.hl.Neighbours) > 0 })
+	require.Equal(t, model.Highlight{Selected: watcher, Interest: radius, Neighbours: visible}, g.hl)
+	require.True(t, strings.HasPrefix(g.inspect[0], fmt.Sprintf("entity %d ", watcher)), g.inspect[0])
+	g.batch.atlas = newAtlas()
+	requireNeighbourRings(t, g)
+
+	ctl := g.control()
+	ctl.SetRate(nextRate(ctl.Status().Rate, false)) // from "max" (0) down to 240
+	waitFor(t, g, func() bool { return g.hud.Status.Rate == 240 })
+	ctl.SetRate(nextRate(g.control().Status().Rate, false))
+	waitFor(t, g, func() bool { return g.hud.Status.Rate == 120 })
+	require.Equal(t, 120.0, srv.Stats().Rate)
+	require.Empty(t, g.hud.Message)
+
+	g.input.selected = 0
+	waitFor(t, g, func() bool { return g.hl.Selected == 0 })
+	require.Empty(t, g.hl.Neighbours, "no selection, no highlights")
+}
+
+// requireNeighbourRings draws g's scene zoomed in on the selected entity and checks the
+// ring of every neighbour that no other marker covers.
+func requireNeighbourRings(t *testing.T, g *game) {
+	t.Helper()
+	screen := ebiten.NewImage(1024, 768)
+	defer screen.Deallocate()
+	g.Layout(1024, 768)
+	sel, ok := g.frame.Find(g.hl.Selected)
+	require.True(t, ok)
+	g.cam = model.Camera{Zoom: 4}
+	g.cam.X, g.cam.Y = float64(sel.Pos.X)-(1024-panelWidth)/2/g.cam.Zoom, float64(sel.Pos.Y)-768/2/g.cam.Zoom
+	g.camSet = true
+	g.drawScene(screen)
+	half := g.cam.MarkerPixels() / 2
+	covered := func(x, y int) bool {
+		for _, m := range g.frame.Markers {
+			mx, my := g.cam.ToScreen(m.Pos)
+			if float64(x) >= mx-half-3 && float64(x) <= mx+half+3 && float64(y) >= my-half-3 && float64(y) <= my+half+3 &&
+				(m.ID == g.hl.Selected || float64(x) >= mx-half && float64(x) <= mx+half && float64(y) >= my-half && float64(y) <= my+half) {
+				return true
+			}
+		}
+		return false
+	}
+	checked := 0
+	for _, id := range g.hl.Neighbours {
+		m, ok := g.frame.Find(id)
+		require.True(t, ok)
+		x, y := g.cam.ToScreen(m.Pos)
+		px, py := int(x-half-2), int(y)
+		if px < 0 || py < 0 || px >= 1024-panelWidth || py >= 768 || py < 200 || covered(px, py) {
+			continue // off the map's part of the screen, under the HUD, or under another marker
+		}
+		require.Equal(t, neighbourColor, rgba(screen.At(px, py)), "neighbour %d's ring", id)
+		checked++
+	}
+	require.Positive(t, checked, "at least one neighbour's ring is in view")
 }
 
 // waitFor captures a frame after each poll of the attached server until cond holds, for

@@ -68,7 +68,7 @@ func drawMap(dst *ebiten.Image, b *batch, f *model.Frame, c model.Camera, hl *mo
 		}
 		b.marker(fx, fy, px, m.Kind, m.Outline)
 	}
-	b.flush(dst)
+	b.flushOpaque(dst) // every colour of the map is opaque
 }
 
 // drawGrid adds the grid lines: every cell, or every 2^k cells when cells are small.

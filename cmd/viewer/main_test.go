@@ -360,3 +360,35 @@ func TestDiffMode(t *testing.T) {
 	require.Equal(t, panelDiff, g.panel)
 	require.Equal(t, "A = "+a+", B = "+b+" (shown)", g.inspect[0])
 }
+
+// TestMapColoursOpaque: the map is drawn with ebiten.BlendCopy (flushOpaque), which is
+// right only while every colour it draws is opaque.
+func TestMapColoursOpaque(t *testing.T) {
+	cs := []color.RGBA{backgroundColor, mapColor, gridColor, selectColor, neighbourColor, diffColor}
+	for k := range model.NumKindColors {
+		cs = append(cs, model.KindColor(world.Kind(k)))
+	}
+	for o := range model.NumOutlines {
+		cs = append(cs, model.OutlineColor(o))
+	}
+	for i, c := range cs {
+		require.Equal(t, uint8(0xff), c.A, "colour %d: %v", i, c)
+	}
+}
+
+// TestFPSRatios: --fps pairs each viewer slice with the empty slice before it and reports
+// the median of the pairs' ratios.
+func TestFPSRatios(t *testing.T) {
+	r := newFPSRun(1)
+	for i, rate := range []float64{40, 20, 10, 10, 40, 36, 40, 30, 10, 9} { // empty, viewer, ...
+		r.slice = i + 1
+		r.endSlice(int(rate), 1)
+	}
+	require.Equal(t, []float64{0.5, 1, 0.9, 0.75, 0.9}, r.ratios)
+	require.Equal(t, [2]int{140, 105}, r.frames)
+	require.Equal(t, 0.9, median(slices.Clone(r.ratios)))
+	require.Equal(t, 0.875, median([]float64{1, 0.75, 0.9, 0.85}))
+	require.Equal(t, "middle half 0.75-0.90", quartiles(r.ratios))
+	require.Equal(t, "too few pairs for quartiles", quartiles([]float64{1}))
+	require.Zero(t, median(nil))
+}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -373,32 +372,10 @@ func (r *runner) endProgress() {
 	}
 }
 
-// line formats tick, entities, tasklets by state, ms per tick (p50/p99 of the last 256
-// ticks) and dilation.
+// line is the progress line (server.Progress) over the last 256 ticks' timings.
 func (r *runner) line() string {
-	st := r.w.Stats()
 	r.timings = r.w.Timings(r.timings[:0])
-	p50, p99 := percentiles(r.timings)
-	c := st.Tasklets
-	return fmt.Sprintf("tick %d  entities %d  tasklets run %d blk %d slp %d  ms/tick p50 %.2f p99 %.2f  dilation %.2f  preempted %d  failures %d",
-		st.Tick, st.Entities, c.Runnable-1, c.Blocked, c.Sleeping, p50, p99, st.Dilation, st.Preempted, st.Failures)
-}
-
-// percentiles returns the 50th and 99th percentile of the tick wall times, in ms.
-func percentiles(ts []world.TickTiming) (p50, p99 float64) {
-	if len(ts) == 0 {
-		return 0, 0
-	}
-	ds := make([]time.Duration, len(ts))
-	for i, t := range ts {
-		ds[i] = t.Wall
-	}
-	slices.Sort(ds)
-	at := func(q float64) float64 {
-		i := min(int(q*float64(len(ds))), len(ds)-1)
-		return float64(ds[i]) / float64(time.Millisecond)
-	}
-	return at(0.50), at(0.99)
+	return server.ProgressOf(r.w.Stats(), r.timings).String()
 }
 
 // isTerminal reports whether w is a character device (a terminal).

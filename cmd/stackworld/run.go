@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -74,12 +73,7 @@ func withCommas(n int) string {
 
 func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	o := &runOptions{}
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("run", runUsage, stderr)
 	fs.IntVar(&o.ticks, "ticks", 600, "ticks to run (0: until interrupted)")
 	fs.Float64Var(&o.rate, "rate", 0, "ticks per second (0: as fast as possible)")
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed (0: the scenario's seed; not with --load)")

@@ -21,7 +21,6 @@ import (
 	"github.com/stackworld/stackworld/cmd/viewer/model"
 	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/debugapi"
-	"github.com/stackworld/stackworld/world/server"
 )
 
 // testRunner runs the tests inside Ebitengine's game loop (its own tests' pattern), so that
@@ -152,13 +151,7 @@ func hasText(img *ebiten.Image, x, y, w, h int) bool {
 // TestAttach: the viewer watches a server's debug endpoint; when the server goes away the
 // HUD says disconnected, and when it comes back on the same address the viewer reconnects.
 func TestAttach(t *testing.T) {
-	w := actorstest.Small(t)
-	srv, err := server.New(w, server.Options{Paused: true})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	srv := actorstest.PausedServer(t, actorstest.Small(t))
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -199,29 +192,18 @@ func TestAttach(t *testing.T) {
 // changes its rate, and the selected entity's area of interest and the entities in it are
 // highlighted as in a world run here.
 func TestAttachControlAndHighlights(t *testing.T) {
-	w := actorstest.Small(t)
-	srv, err := server.New(w, server.Options{Paused: true})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	srv := actorstest.PausedServer(t, actorstest.Small(t))
 	srv.Step(3)
 	var watcher world.EntityID
 	var radius int32
 	var visible []world.EntityID
-	for watcher == 0 || len(visible) == 0 {
-		require.NoError(t, srv.Do(ctx, func(w *world.World) {
-			if w.Now() < 3 {
-				return
-			}
-			for _, e := range w.Entities() { // the entity that sees the most
-				if v := w.Visible(e.ID); len(v) > len(visible) {
-					watcher, radius, visible = e.ID, e.Interest, slices.Clone(v)
-				}
-			}
+	for now := uint64(0); now < 3; { // a tick boundary at a time
+		require.NoError(t, srv.Do(context.Background(), func(w *world.World) {
+			now = w.Now()
+			watcher, radius, visible = actorstest.Busiest(w)
 		}))
 	}
+	require.NotEmpty(t, visible)
 	hs := httptest.NewServer(debugapi.NewHandler(srv, debugapi.Options{Control: true}))
 	defer hs.Close()
 

@@ -8,12 +8,12 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stackworld/stackworld/actors/actorstest"
 	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/server"
 )
@@ -22,12 +22,7 @@ import (
 func served(t *testing.T, o Options) (*server.Server, *world.World, *Client) {
 	t.Helper()
 	w := smallWorld(t)
-	srv, err := server.New(w, server.Options{Paused: true})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	srv := actorstest.PausedServer(t, w)
 	hs := httptest.NewServer(NewHandler(srv, o))
 	t.Cleanup(hs.Close)
 	c, err := NewClient(hs.URL)
@@ -118,13 +113,7 @@ func TestEntityInterest(t *testing.T) {
 	var watcher world.EntityID
 	var radius int32
 	var visible []world.EntityID
-	require.NoError(t, srv.Do(ctx, func(w *world.World) {
-		for _, e := range w.Entities() { // the entity that sees the most
-			if v := w.Visible(e.ID); len(v) > len(visible) {
-				watcher, radius, visible = e.ID, e.Interest, slices.Clone(v)
-			}
-		}
-	}))
+	require.NoError(t, srv.Do(ctx, func(w *world.World) { watcher, radius, visible = actorstest.Busiest(w) }))
 	require.NotEmpty(t, visible)
 	e, err := c.Entity(ctx, uint32(watcher))
 	require.NoError(t, err)

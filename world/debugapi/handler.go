@@ -96,11 +96,7 @@ func FillFrame(f *Frame, w *world.World) {
 	f.Entities = f.Entities[:0]
 	for i := range ents {
 		e := &ents[i]
-		o := OutlineNone
-		if e.Tasklet != 0 {
-			o = OutlineOf(w.TaskletOf(e.ID))
-		}
-		f.Entities = append(f.Entities, int64(e.ID), int64(e.Kind), int64(e.Pos.X), int64(e.Pos.Y), int64(o))
+		f.Entities = append(f.Entities, int64(e.ID), int64(e.Kind), int64(e.Pos.X), int64(e.Pos.Y), int64(EntityOutline(w, e)))
 	}
 	c := st.Tasklets
 	f.Runnable, f.Blocked, f.Sleeping, f.Paused, f.Watching = c.Runnable, c.Blocked, c.Sleeping, c.Paused, c.Watching

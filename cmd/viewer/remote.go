@@ -33,7 +33,7 @@ type remoteSource struct {
 	err      error // the last poll's
 	ctlErr   error // the last control request's
 	control  bool
-	selected uint32
+	selected world.EntityID
 	entity   *debugapi.Entity // the selected entity's answer (nil: none)
 	list     listQuery        // the tasklet list wanted (open false: none)
 	rows     *debugapi.Tasklets
@@ -101,7 +101,7 @@ func (r *remoteSource) poll(ctx context.Context) {
 func (r *remoteSource) fill(g *game) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.selected = uint32(g.input.selected)
+	r.selected = g.input.selected
 	r.list = listQuery{open: g.panel == panelList, search: g.listSearch}
 	if !g.listAll {
 		r.list.state = g.listState.String()
@@ -124,7 +124,7 @@ func (r *remoteSource) fill(g *game) {
 	g.hud.Status = model.Status{Paused: r.frame.Stopped, Rate: r.frame.Rate}
 	r.highlight(&g.hl, g.input.selected)
 	g.inspect = g.inspect[:0]
-	if r.entity != nil && world.EntityID(r.entity.ID) == g.input.selected {
+	if r.entity != nil && r.entity.ID == g.input.selected {
 		g.inspect = append(g.inspect, r.entity.Lines...)
 	}
 	if g.panel == panelFailures {
@@ -136,7 +136,7 @@ func (r *remoteSource) fill(g *game) {
 // of interest and the entities in it (r.mu held).
 func (r *remoteSource) highlight(hl *model.Highlight, selected world.EntityID) {
 	hl.Selected, hl.Interest, hl.Neighbours = selected, 0, hl.Neighbours[:0]
-	if e := r.entity; e != nil && world.EntityID(e.ID) == selected {
+	if e := r.entity; e != nil && e.ID == selected {
 		hl.Interest = e.Interest
 		hl.Neighbours = append(hl.Neighbours, e.Neighbours...)
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stackworld/stackworld/world"
 )
 
 // A Client reads a debug endpoint. Its answers are checked (see DecodeFrame); an error
@@ -65,7 +67,7 @@ func (c *Client) Frame(ctx context.Context) (*Frame, error) {
 }
 
 // Entity fetches the inspector's lines for entity id.
-func (c *Client) Entity(ctx context.Context, id uint32) (*Entity, error) {
+func (c *Client) Entity(ctx context.Context, id world.EntityID) (*Entity, error) {
 	var e *Entity
 	err := c.get(ctx, http.MethodGet, "entity?id="+strconv.FormatUint(uint64(id), 10), func(r io.Reader) (err error) { e, err = DecodeEntity(r); return err })
 	return e, err

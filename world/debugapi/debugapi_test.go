@@ -42,7 +42,7 @@ func TestFrameRoundTrip(t *testing.T) {
 	require.Equal(t, 288*EntityFields, len(f.Entities))
 	require.False(t, f.Control)
 
-	id := uint32(f.Entities[0])
+	id := world.EntityID(f.Entities[0])
 	e, err := c.Entity(ctx, id)
 	require.NoError(t, err)
 	var lines []string
@@ -115,7 +115,7 @@ func TestEntityInterest(t *testing.T) {
 	var visible []world.EntityID
 	require.NoError(t, srv.Do(ctx, func(w *world.World) { watcher, radius, visible = actorstest.Busiest(w) }))
 	require.NotEmpty(t, visible)
-	e, err := c.Entity(ctx, uint32(watcher))
+	e, err := c.Entity(ctx, watcher)
 	require.NoError(t, err)
 	require.Equal(t, radius, e.Interest)
 	require.Equal(t, visible, e.Neighbours)
@@ -129,7 +129,7 @@ func TestEntityInterest(t *testing.T) {
 			}
 		}
 	}))
-	e, err = c.Entity(ctx, uint32(blind))
+	e, err = c.Entity(ctx, blind)
 	require.NoError(t, err)
 	require.Zero(t, e.Interest)
 	require.Empty(t, e.Neighbours)
@@ -209,4 +209,30 @@ func FuzzDecodeFrame(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, fr, fr2)
 	})
+}
+
+// TestZoneEntityIDs: the ids of a zone's entities carry the zone in their high bits; the
+// endpoint and the client keep all 64 bits.
+func TestZoneEntityIDs(t *testing.T) {
+	w, err := world.New(world.Config{Seed: 1, Width: 64, Height: 64, Zone: 3})
+	require.NoError(t, err)
+	t.Cleanup(w.Close)
+	id := w.NewEntity(w.Kind("sheep"), world.Vec{X: 10, Y: 20})
+	require.Greater(t, uint64(id), uint64(1)<<48, "the zone is in the high bits")
+	srv := actorstest.PausedServer(t, w)
+	hs := httptest.NewServer(NewHandler(srv, Options{}))
+	t.Cleanup(hs.Close)
+	c, err := NewClient(hs.URL)
+	require.NoError(t, err)
+	ctx := context.Background()
+	f, err := c.Frame(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []int64{int64(id), 0, 10, 20, int64(OutlineNone)}, f.Entities)
+	e, err := c.Entity(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, id, e.ID)
+	require.Equal(t, fmt.Sprintf("entity %d  sheep  at (10, 20)  vel (0, 0)", id), e.Lines[0])
+
+	_, err = DecodeEntity(strings.NewReader(`{"id":9223372036854775808,"lines":[]}`))
+	require.EqualError(t, err, "debugapi: entity 9223372036854775808: id 9223372036854775808 out of range [1, 2^63-1]")
 }

@@ -107,18 +107,18 @@ func FillFrame(f *Frame, w *world.World) {
 	}
 	f.Failures = f.Failures[:0]
 	for _, fl := range w.Failures() {
-		f.Failures = append(f.Failures, Failure{Tick: fl.Tick, Tasklet: uint64(fl.Tasklet), Entity: uint32(fl.Entity),
+		f.Failures = append(f.Failures, Failure{Tick: fl.Tick, Tasklet: uint64(fl.Tasklet), Entity: fl.Entity,
 			Err: clipText(fl.Err), Stack: clipText(fl.Stack)})
 	}
 }
 
 func (h *handler) entity(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseUint(r.URL.Query().Get("id"), 10, 32)
+	id, err := strconv.ParseUint(r.URL.Query().Get("id"), 10, 63) // a Frame's numbers are int64
 	if err != nil || id == 0 {
-		fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: entity: want ?id=N with N an entity id (1 to 2^32-1)"))
+		fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: entity: want ?id=N with N an entity id (1 to 2^63-1)"))
 		return
 	}
-	e := &Entity{ID: uint32(id)}
+	e := &Entity{ID: world.EntityID(id)}
 	if err := h.view(r, func(wd *world.World) { e.fill(wd, world.EntityID(id)) }); err != nil {
 		fail(w, http.StatusServiceUnavailable, err)
 		return

@@ -29,7 +29,11 @@
 // supervisor's log line; none passes silently.
 //
 // A Scenario (JSON, see assets/scenarios) names the map and the kinds of entities with their
-// numbers and behaviours; Populate builds it in a world.
+// numbers and behaviours; Populate builds it in a world, BuildWorld makes that world, and
+// Origin opens a world from a snapshot or a scenario with a seed, as `stackworld run` and
+// the viewer do:
+//
+//	w, source, err := actors.Origin{ScenarioFile: "meadow.json", Seed: 7}.Open(world.Config{})
 //
 // # Determinism
 //

@@ -15,7 +15,7 @@ type options struct {
 	load         string
 	seed         uint64
 	npcs         int
-	selectID     uint
+	selectID     uint64
 	zoom         float64
 	rate         float64
 	paused       bool
@@ -26,6 +26,7 @@ type options struct {
 	fps          bool
 	redrawAlways bool
 	fpsSeconds   float64
+	cpuProfile   string
 	diff         []string
 	attach       string
 	snapEvery    uint64
@@ -57,7 +58,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.load, "load", "", "open the world saved in `FILE`")
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed (0: the scenario's)")
 	fs.IntVar(&o.npcs, "npcs", 0, "scale the default scenario to about `N` NPCs (its kinds alike, the map by the square root)")
-	fs.UintVar(&o.selectID, "select", 0, "select entity `ID` at the start: the inspector opens and the view centres on it")
+	fs.Uint64Var(&o.selectID, "select", 0, "select entity `ID` at the start: the inspector opens and the view centres on it")
 	fs.Float64Var(&o.zoom, "zoom", 0, "start at this zoom, in pixels per world unit (0: the whole map)")
 	fs.Float64Var(&o.rate, "rate", 20, "ticks per second (0: as fast as possible)")
 	fs.BoolVar(&o.paused, "paused", false, "start paused")
@@ -68,6 +69,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.fps, "fps", false, "measure frames per second against an empty frame, print the ratio and exit")
 	fs.BoolVar(&o.redrawAlways, "redraw-always", false, "draw every frame, even one that would show the same as the last")
 	fs.Float64Var(&o.fpsSeconds, "fps-seconds", 5, "with --fps: seconds to measure each of the two phases")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `FILE` (go tool pprof), e.g. with --fps")
 	fs.StringVar(&o.attach, "attach", "", "watch the live server whose debug endpoint is at `ADDR` (stackworld run --debug ADDR)")
 	fs.Uint64Var(&o.snapEvery, "snapshot-every", model.DefaultSnapshotEvery, "ticks between the snapshots kept for rewinding")
 	fs.IntVar(&o.snapMB, "snapshot-mb", 256, "memory for the snapshots kept for rewinding, in MiB")
@@ -104,8 +106,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--npcs scales the default scenario: not with --load or --scenario")
 	case o.zoom < 0 || o.zoom > model.MaxZoom || math.IsNaN(o.zoom):
 		return nil, fmt.Errorf("--zoom %g: must be in [0, %g]", o.zoom, model.MaxZoom)
-	case o.selectID > math.MaxUint32:
-		return nil, fmt.Errorf("--select %d: entity ids are below 2^32", o.selectID)
+	case o.selectID > math.MaxInt64:
+		return nil, fmt.Errorf("--select %d: entity ids are below 2^63", o.selectID)
 	case o.ticks < 0:
 		return nil, fmt.Errorf("--ticks %d: must not be negative", o.ticks)
 	case o.load != "" && o.scenario != "":

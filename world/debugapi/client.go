@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stackworld/stackworld/world"
 )
 
 // A Client reads a debug endpoint. Its answers are checked (see DecodeFrame); an error
@@ -65,7 +67,7 @@ func (c *Client) Frame(ctx context.Context) (*Frame, error) {
 }
 
 // Entity fetches the inspector's lines for entity id.
-func (c *Client) Entity(ctx context.Context, id uint32) (*Entity, error) {
+func (c *Client) Entity(ctx context.Context, id world.EntityID) (*Entity, error) {
 	var e *Entity
 	err := c.get(ctx, http.MethodGet, "entity?id="+strconv.FormatUint(uint64(id), 10), func(r io.Reader) (err error) { e, err = DecodeEntity(r); return err })
 	return e, err
@@ -83,4 +85,11 @@ func (c *Client) Tasklets(ctx context.Context, state, q string) (*Tasklets, erro
 // server runs with control on.
 func (c *Client) Control(ctx context.Context, op string, n uint64) error {
 	return c.get(ctx, http.MethodPost, "control?op="+url.QueryEscape(op)+"&n="+strconv.FormatUint(n, 10), nil)
+}
+
+// SetRate asks the server to run ticksPerSecond ticks a second (0: as fast as possible)
+// from its next tick boundary; it fails unless the server runs with control on, or if the
+// server refuses the rate (outside [0, server.MaxRate]).
+func (c *Client) SetRate(ctx context.Context, ticksPerSecond float64) error {
+	return c.get(ctx, http.MethodPost, "control?op=rate&r="+strconv.FormatFloat(ticksPerSecond, 'g', -1, 64), nil)
 }

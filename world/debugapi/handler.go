@@ -27,12 +27,13 @@ type Runtime interface {
 	Pause()
 	Resume()
 	Step(n uint64)
+	SetRate(ticksPerSecond float64) error
 	Stats() server.Stats
 }
 
 // Options configure the handler. The zero value serves read-only views.
 type Options struct {
-	// Control lets clients pause, resume and step the world (POST control).
+	// Control lets clients pause, resume, step and pace the world (POST control).
 	Control bool
 }
 
@@ -95,11 +96,7 @@ func FillFrame(f *Frame, w *world.World) {
 	f.Entities = f.Entities[:0]
 	for i := range ents {
 		e := &ents[i]
-		o := OutlineNone
-		if e.Tasklet != 0 {
-			o = OutlineOf(w.TaskletOf(e.ID))
-		}
-		f.Entities = append(f.Entities, int64(e.ID), int64(e.Kind), int64(e.Pos.X), int64(e.Pos.Y), int64(o))
+		f.Entities = append(f.Entities, int64(e.ID), int64(e.Kind), int64(e.Pos.X), int64(e.Pos.Y), int64(EntityOutline(w, e)))
 	}
 	c := st.Tasklets
 	f.Runnable, f.Blocked, f.Sleeping, f.Paused, f.Watching = c.Runnable, c.Blocked, c.Sleeping, c.Paused, c.Watching
@@ -110,23 +107,33 @@ func FillFrame(f *Frame, w *world.World) {
 	}
 	f.Failures = f.Failures[:0]
 	for _, fl := range w.Failures() {
-		f.Failures = append(f.Failures, Failure{Tick: fl.Tick, Tasklet: uint64(fl.Tasklet), Entity: uint32(fl.Entity),
+		f.Failures = append(f.Failures, Failure{Tick: fl.Tick, Tasklet: uint64(fl.Tasklet), Entity: fl.Entity,
 			Err: clipText(fl.Err), Stack: clipText(fl.Stack)})
 	}
 }
 
 func (h *handler) entity(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseUint(r.URL.Query().Get("id"), 10, 32)
+	id, err := strconv.ParseUint(r.URL.Query().Get("id"), 10, 63) // a Frame's numbers are int64
 	if err != nil || id == 0 {
-		fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: entity: want ?id=N with N an entity id (1 to 2^32-1)"))
+		fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: entity: want ?id=N with N an entity id (1 to 2^63-1)"))
 		return
 	}
-	e := &Entity{ID: uint32(id)}
-	if err := h.view(r, func(wd *world.World) { e.Lines = clip(InspectEntity(wd, world.EntityID(id))) }); err != nil {
+	e := &Entity{ID: world.EntityID(id)}
+	if err := h.view(r, func(wd *world.World) { e.fill(wd, world.EntityID(id)) }); err != nil {
 		fail(w, http.StatusServiceUnavailable, err)
 		return
 	}
 	writeJSON(w, e)
+}
+
+// fill fills e for entity id of w, between ticks: the inspector's lines, and its area of
+// interest with the entities in it at the end of the last tick (world.World.Visible).
+func (e *Entity) fill(w *world.World, id world.EntityID) {
+	e.Lines = clip(InspectEntity(w, id))
+	if ent := w.Entity(id); ent != nil {
+		e.Interest = ent.Interest
+		e.Neighbours = append(e.Neighbours[:0], w.Visible(id)...)
+	}
 }
 
 // clipText bounds s to what Decode accepts (MaxTextLen bytes, valid UTF-8).
@@ -189,8 +196,17 @@ func (h *handler) control(w http.ResponseWriter, r *http.Request) {
 		}
 		h.rt.Pause()
 		h.rt.Step(n)
+	case "rate":
+		rate, err := strconv.ParseFloat(q.Get("r"), 64)
+		if err == nil {
+			err = h.rt.SetRate(rate)
+		}
+		if err != nil {
+			fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: rate: want r in [0, %g] ticks per second (0: as fast as possible): %w", server.MaxRate, err))
+			return
+		}
 	default:
-		fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: control: op %q: want pause, resume or step", op))
+		fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: control: op %q: want pause, resume, step or rate", op))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -1,6 +1,9 @@
 package debugapi
 
-import "github.com/stackworld/stackworld/sim"
+import (
+	"github.com/stackworld/stackworld/sim"
+	"github.com/stackworld/stackworld/world"
+)
 
 // Outline is the state of the tasklet that drives an entity, as a viewer shows it (the
 // outline of the entity's marker).
@@ -57,4 +60,13 @@ func OutlineOf(t *sim.Tasklet) Outline {
 		return OutlineFailed
 	}
 	return OutlineNone
+}
+
+// EntityOutline returns the outline of entity e of w: OutlineNone for an entity without a
+// tasklet, else its tasklet's (OutlineOf). Constant time; call it between ticks.
+func EntityOutline(w *world.World, e *world.Entity) Outline {
+	if e.Tasklet == 0 {
+		return OutlineNone
+	}
+	return OutlineOf(w.TaskletOf(e.ID))
 }

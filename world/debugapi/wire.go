@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"unicode/utf8"
+
+	"github.com/stackworld/stackworld/world"
 )
 
 // Limits of what Decode accepts.
@@ -47,17 +50,21 @@ type Frame struct {
 
 // A Failure is a tasklet failure as a Frame lists it.
 type Failure struct {
-	Tick    uint64 `json:"tick"`
-	Tasklet uint64 `json:"tasklet"`
-	Entity  uint32 `json:"entity"`
-	Err     string `json:"err"`
-	Stack   string `json:"stack,omitempty"` // a panic's stack trace
+	Tick    uint64         `json:"tick"`
+	Tasklet uint64         `json:"tasklet"`
+	Entity  world.EntityID `json:"entity"`
+	Err     string         `json:"err"`
+	Stack   string         `json:"stack,omitempty"` // a panic's stack trace
 }
 
-// Entity is the inspector's text for one entity.
+// Entity is the inspector's text for one entity, and what the map highlights around it.
 type Entity struct {
-	ID    uint32   `json:"id"`
-	Lines []string `json:"lines"`
+	ID    world.EntityID `json:"id"`
+	Lines []string       `json:"lines"`
+	// Interest is the radius of the entity's area of interest (0: none); Neighbours are the
+	// entities in it at the end of the last tick, sorted by id (world.World.Visible).
+	Interest   int32            `json:"interest"`
+	Neighbours []world.EntityID `json:"neighbours"`
 }
 
 // Tasklets is the tasklet list.
@@ -126,7 +133,7 @@ func (f *Frame) check() error {
 	for i := 0; i < len(f.Entities); i += EntityFields {
 		id, kind, x, y, o := f.Entities[i], f.Entities[i+1], f.Entities[i+2], f.Entities[i+3], f.Entities[i+4]
 		switch {
-		case id < 1 || id > 1<<32-1:
+		case id < 1:
 			return fmt.Errorf("debugapi: frame: entity %d: id %d out of range", i/EntityFields, id)
 		case kind < 0 || kind >= int64(max(len(f.Kinds), 1)):
 			return fmt.Errorf("debugapi: frame: entity %d: kind %d of %d", id, kind, len(f.Kinds))
@@ -178,7 +185,34 @@ func DecodeEntity(r io.Reader) (*Entity, error) {
 	if err := checkLines(e.Lines); err != nil {
 		return nil, fmt.Errorf("debugapi: entity %d: %w", e.ID, err)
 	}
+	if err := e.checkInterest(); err != nil {
+		return nil, fmt.Errorf("debugapi: entity %d: %w", e.ID, err)
+	}
 	return e, nil
+}
+
+// checkInterest checks the area of interest: a radius that is not negative, at most
+// MaxEntities neighbours, ids in increasing order (so none twice) and none the entity's own.
+func (e *Entity) checkInterest() error {
+	switch {
+	case e.ID < 1 || e.ID > math.MaxInt64:
+		return fmt.Errorf("id %d out of range [1, 2^63-1]", e.ID)
+	case e.Interest < 0:
+		return fmt.Errorf("interest radius %d is negative", e.Interest)
+	case len(e.Neighbours) > MaxEntities:
+		return fmt.Errorf("%d neighbours, more than %d", len(e.Neighbours), MaxEntities)
+	}
+	prev := world.EntityID(0)
+	for i, id := range e.Neighbours {
+		switch {
+		case id <= prev:
+			return fmt.Errorf("neighbour %d: id %d not above the one before (%d): want ids sorted, each once, none 0", i, id, prev)
+		case id == e.ID:
+			return fmt.Errorf("neighbour %d: the entity itself", i)
+		}
+		prev = id
+	}
+	return nil
 }
 
 // DecodeTasklets reads and checks a Tasklets answer.

@@ -42,11 +42,7 @@ func (f *Frame) Capture(w *world.World) {
 	f.Markers = f.Markers[:0]
 	for i := range ents {
 		e := &ents[i]
-		o := OutlineNone
-		if e.Tasklet != 0 {
-			o = OutlineOf(w.TaskletOf(e.ID))
-		}
-		f.Markers = append(f.Markers, Marker{ID: e.ID, Pos: e.Pos, Kind: e.Kind, Outline: o})
+		f.Markers = append(f.Markers, Marker{ID: e.ID, Pos: e.Pos, Kind: e.Kind, Outline: debugapi.EntityOutline(w, e)})
 	}
 	f.Stats = w.Stats()
 	f.Timings = w.Timings(f.Timings[:0])

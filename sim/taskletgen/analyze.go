@@ -1,9 +1,11 @@
 package taskletgen
 
 import (
+	"cmp"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -314,54 +316,83 @@ func (fn *fnGen) pointBase(p *point) string {
 	return "Wait"
 }
 
-// nameLocals decides, for every variable of the function, whether it is a frame field.
-// Parameters always are. A local is one when its value may be read after a suspension:
-// a suspension between its declaration and the end of its scope is followed by a use, or
-// a loop that suspends, inside its scope but not around its declaration, uses it. This
-// over-approximates liveness (it ignores reassignment), which is safe.
+// nameLocals decides, for every variable of the function, whether it is a frame field:
+// parameters always are, and a local is when its value may be read after a suspension
+// (liveAcross). It collects the locals first (collectLocals), then decides (decideField).
 func (fn *fnGen) nameLocals() {
-	info := fn.g.info
-	field := fn.field
 	for _, p := range fn.params {
-		fn.locals[p] = &local{v: p, param: true, field: field(p.Name())}
+		fn.locals[p] = &local{v: p, param: true, field: fn.field(p.Name())}
 	}
-	// Loops that suspend.
+	fn.loops = fn.suspendingLoops()
+	uses := fn.useSites()
+	for _, d := range fn.collectLocals() {
+		if d.v.Name() == "_" {
+			continue
+		}
+		l := &local{v: d.v}
+		fn.locals[d.v] = l
+		fn.decideField(l, d.setFrom, uses[d.v])
+	}
+	fn.keepNames()
+}
+
+// A declared is a variable declared in the function, and where its value is set from.
+type declared struct {
+	v       *types.Var
+	setFrom token.Pos
+}
+
+// suspendingLoops returns the for and range statements that contain a suspension, outside
+// closures, in source order.
+func (fn *fnGen) suspendingLoops() []ast.Node {
+	var loops []ast.Node
 	ast.Inspect(fn.decl.Body, func(n ast.Node) bool {
 		switch n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.ForStmt, *ast.RangeStmt:
 			if fn.suspendsIn(n) {
-				fn.loops = append(fn.loops, n)
+				loops = append(loops, n)
 			}
 		}
 		return true
 	})
-	// Uses of each variable declared in the body.
+	return loops
+}
+
+// useSites returns the positions where each variable is read or written in the function.
+// The order of a variable's positions does not matter: callers only look for one after a
+// given position.
+func (fn *fnGen) useSites() map[*types.Var][]token.Pos {
 	uses := map[*types.Var][]token.Pos{}
-	for id, obj := range info.Uses {
+	for id, obj := range fn.g.info.Uses { // determinism: positions are only compared, never listed in order
 		if v, ok := obj.(*types.Var); ok && id.Pos() >= fn.decl.Pos() && id.Pos() < fn.decl.End() {
 			uses[v] = append(uses[v], id.Pos())
 		}
 	}
-	var vars []*types.Var
-	declEnd := map[*types.Var]token.Pos{}
-	ast.Inspect(fn.decl, func(n ast.Node) bool {
-		if _, ok := n.(*ast.FuncLit); ok {
-			return false
+	return uses
+}
+
+// collectLocals returns the variables the function declares outside closures, in source
+// order: named results, := and var declarations, range keys and values, and the implicit
+// variable of each type switch clause.
+func (fn *fnGen) collectLocals() []declared {
+	info := fn.g.info
+	var out []declared
+	def := func(id *ast.Ident, setFrom token.Pos) {
+		if v, ok := info.Defs[id].(*types.Var); ok {
+			out = append(out, declared{v, setFrom})
 		}
+	}
+	ast.Inspect(fn.decl, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
 		case *ast.FuncType:
-			for _, fl := range []*ast.FieldList{n.Results} {
-				if fl == nil {
-					continue
-				}
-				for _, f := range fl.List {
+			if n.Results != nil {
+				for _, f := range n.Results.List {
 					for _, id := range f.Names {
-						if v, ok := info.Defs[id].(*types.Var); ok {
-							vars = append(vars, v)
-							declEnd[v] = fn.decl.Body.Lbrace
-						}
+						def(id, fn.decl.Body.Lbrace)
 					}
 				}
 			}
@@ -369,79 +400,90 @@ func (fn *fnGen) nameLocals() {
 			if n.Tok == token.DEFINE {
 				for _, l := range n.Lhs {
 					if id, ok := l.(*ast.Ident); ok {
-						if v, ok := info.Defs[id].(*types.Var); ok {
-							vars = append(vars, v)
-							declEnd[v] = n.End()
-						}
+						def(id, n.End())
 					}
 				}
 			}
 		case *ast.ValueSpec:
 			for _, id := range n.Names {
-				if v, ok := info.Defs[id].(*types.Var); ok {
-					vars = append(vars, v)
-					declEnd[v] = n.End()
-				}
+				def(id, n.End())
 			}
 		case *ast.RangeStmt:
 			for _, e := range []ast.Expr{n.Key, n.Value} {
 				if id, ok := e.(*ast.Ident); ok && n.Tok == token.DEFINE {
-					if v, ok := info.Defs[id].(*types.Var); ok {
-						vars = append(vars, v)
-						declEnd[v] = n.Body.Lbrace + 1 // set after the range's own suspension
-					}
+					def(id, n.Body.Lbrace+1) // set after the range's own suspension
 				}
 			}
 		case *ast.TypeSwitchStmt:
 			for _, cl := range n.Body.List {
 				if v, ok := info.Implicits[cl].(*types.Var); ok {
-					vars = append(vars, v)
-					declEnd[v] = cl.(*ast.CaseClause).Colon
+					out = append(out, declared{v, cl.(*ast.CaseClause).Colon})
 				}
 			}
 		}
 		return true
 	})
-	for _, v := range vars {
-		if v.Name() == "_" {
+	return out
+}
+
+// decideField makes l a frame field when its value may be read after a suspension, or
+// when it counts the iterations of a suspending range (see flatRange), and marks it inLoop
+// when it is declared in a loop that suspends. It over-approximates liveness (it ignores
+// reassignment), which is safe.
+func (fn *fnGen) decideField(l *local, setFrom token.Pos, uses []token.Pos) {
+	v := l.v
+	scopeEnd := fn.decl.Body.End()
+	if sc := v.Parent(); sc != nil && !isResult(fn.sig, v) {
+		scopeEnd = sc.End()
+	}
+	if fn.liveAcross(setFrom, scopeEnd, v.Pos(), uses) {
+		l.field = fn.field(v.Name())
+	}
+	for _, loop := range fn.loops {
+		if v.Pos() > loop.Pos() && v.Pos() < loop.End() {
+			l.inLoop = true
+		}
+		if l.field == "" && fn.isRangeCounter(loop, v) {
+			l.field = fn.field(v.Name())
+		}
+	}
+}
+
+// isRangeCounter reports whether v is the key of loop, a suspending range over an int or
+// a slice that the body leaves alone, so that it can count the iterations.
+func (fn *fnGen) isRangeCounter(loop ast.Node, v *types.Var) bool {
+	r, ok := loop.(*ast.RangeStmt)
+	if !ok || fn.pointAt[r] != nil || r.Tok != token.DEFINE {
+		return false
+	}
+	key, ok := r.Key.(*ast.Ident)
+	return ok && fn.g.info.Defs[key] == v && !fn.assignedIn(key, r.Body)
+}
+
+// keepNames gives the locals that are not fields their source names, unless generated
+// code needs the name (f, the frame; t, the tasklet).
+func (fn *fnGen) keepNames() {
+	for _, l := range fn.sortedLocals() {
+		if l.field != "" {
 			continue
 		}
-		l := &local{v: v}
-		fn.locals[v] = l
-		scopeEnd := fn.decl.Body.End()
-		if sc := v.Parent(); sc != nil && !isResult(fn.sig, v) {
-			scopeEnd = sc.End()
-		}
-		if isResult(fn.sig, v) {
-			scopeEnd = fn.decl.Body.End()
-		}
-		if fn.liveAcross(declEnd[v], scopeEnd, v.Pos(), uses[v]) {
-			l.field = field(v.Name())
-		}
-		for _, loop := range fn.loops {
-			if v.Pos() > loop.Pos() && v.Pos() < loop.End() {
-				l.inLoop = true
-			}
-			// The key of a suspending range over an int or a slice counts the iterations
-			// (see flatRange) unless the body assigns it.
-			if r, ok := loop.(*ast.RangeStmt); ok && fn.pointAt[r] == nil && r.Tok == token.DEFINE {
-				if key, ok := r.Key.(*ast.Ident); ok && info.Defs[key] == v && !fn.assignedIn(key, r.Body) {
-					l.field = field(v.Name())
-				}
-			}
+		l.name = l.v.Name()
+		if l.name == "f" || l.name == "t" {
+			delete(fn.names, l.name)
+			l.name = fn.fresh(l.name)
+			fn.names["f"], fn.names["t"] = true, true
 		}
 	}
-	// Locals that are not fields keep their names, unless generated code needs them.
-	for _, l := range fn.locals {
-		if l.field == "" {
-			l.name = l.v.Name()
-			if l.name == "f" || l.name == "t" {
-				delete(fn.names, l.name)
-				l.name = fn.fresh(l.name)
-				fn.names["f"], fn.names["t"] = true, true
-			}
-		}
+}
+
+// sortedLocals returns the function's variables in declaration order.
+func (fn *fnGen) sortedLocals() []*local {
+	ls := make([]*local, 0, len(fn.locals))
+	for _, l := range fn.locals { // determinism: sorted below
+		ls = append(ls, l)
 	}
+	slices.SortFunc(ls, func(a, b *local) int { return cmp.Compare(a.v.Pos(), b.v.Pos()) })
+	return ls
 }
 
 func isResult(sig *types.Signature, v *types.Var) bool {

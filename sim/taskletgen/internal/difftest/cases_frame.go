@@ -805,8 +805,8 @@ func (f *NapperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 // WhereFrame is Where (cases.go:272) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type WhereFrame struct {
-	N  int
-	I2 int
+	N int
+	I int
 }
 
 // Resume points of WhereFrame: the start, and one per suspension.
@@ -833,9 +833,9 @@ func (f *WhereFrame) Step(t *sim.Tasklet) sim.Op {
 	}
 //line cases.go:273
 	Here()
-	f.I2 = 0
+	f.I = 0
 loop:
-	if f.I2 >= f.N {
+	if f.I >= f.N {
 		goto done
 	}
 //line cases.go:275
@@ -851,10 +851,10 @@ schedule1:
 	return t.ReturnError(err)
 endif:
 	Here()
-	if f.I2%2 == 0 {
+	if f.I%2 == 0 {
 		Here()
 	}
-	f.I2++
+	f.I++
 	goto loop
 done:
 //line cases.go:283

@@ -71,6 +71,7 @@ type local struct {
 	field  string // the frame field holding it, or ""
 	name   string // its name in the generated code when it is not a field
 	inLoop bool   // declared in a loop that suspends (closures may not capture it)
+	seq    int    // the order of declaration (type switch clauses share a position)
 }
 
 func (g *pkgGen) newFn(f *ast.File, fd *ast.FuncDecl) *fnGen {
@@ -321,7 +322,7 @@ func (fn *fnGen) pointBase(p *point) string {
 // (liveAcross). It collects the locals first (collectLocals), then decides (decideField).
 func (fn *fnGen) nameLocals() {
 	for _, p := range fn.params {
-		fn.locals[p] = &local{v: p, param: true, field: fn.field(p.Name())}
+		fn.locals[p] = &local{v: p, param: true, field: fn.field(p.Name()), seq: len(fn.locals)}
 	}
 	fn.loops = fn.suspendingLoops()
 	uses := fn.useSites()
@@ -329,7 +330,7 @@ func (fn *fnGen) nameLocals() {
 		if d.v.Name() == "_" {
 			continue
 		}
-		l := &local{v: d.v}
+		l := &local{v: d.v, seq: len(fn.locals)}
 		fn.locals[d.v] = l
 		fn.decideField(l, d.setFrom, uses[d.v])
 	}
@@ -482,7 +483,7 @@ func (fn *fnGen) sortedLocals() []*local {
 	for _, l := range fn.locals { // determinism: sorted below
 		ls = append(ls, l)
 	}
-	slices.SortFunc(ls, func(a, b *local) int { return cmp.Compare(a.v.Pos(), b.v.Pos()) })
+	slices.SortFunc(ls, func(a, b *local) int { return cmp.Compare(a.seq, b.seq) })
 	return ls
 }
 
@@ -602,10 +603,6 @@ func (fn *fnGen) check() {
 		case *ast.RangeStmt:
 			if fn.pointAt[n] == nil && fn.suspendsIn(n.Body) {
 				fn.checkRange(n)
-			}
-		case *ast.TypeSwitchStmt:
-			if fn.suspendsIn(n) {
-				g.refuse(n.Pos(), "type switch around a suspension: not translated (switch on a value, or move the suspension out)")
 			}
 		case *ast.ForStmt:
 			if n.Post != nil && fn.suspendsIn(n.Post) || n.Cond != nil && fn.suspendsIn(n.Cond) {
@@ -808,10 +805,10 @@ func (fn *fnGen) checkRange(r *ast.RangeStmt) {
 	t := fn.g.info.TypeOf(r.X)
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
-		if u.Info()&types.IsInteger != 0 {
+		if u.Info()&(types.IsInteger|types.IsString) != 0 {
 			return
 		}
-		fn.g.refuse(r.Pos(), "range over a %s around a suspension: not translated (range over an int or a slice)", t)
+		fn.g.refuse(r.Pos(), "range over a %s around a suspension: not translated (range over an int, a string or a slice)", t)
 	case *types.Slice, *types.Array:
 		return
 	case *types.Map:

@@ -16,7 +16,6 @@ func init() {
 	persist.Register[Flee]("actors.Flee", "start", "tick")
 	persist.Register[Spawner]("actors.Spawner", "tick")
 	persist.Register[Supervisor]("actors.Supervisor", "start", "wait")
-	persist.Register[Trader]("actors.Trader", "take")
 	persist.Register[Customer]("actors.Customer", "start", "walk", "asked")
 	persist.Register[PriceQuery]("actors.PriceQuery")
 	persist.Register[Quote]("actors.Quote")

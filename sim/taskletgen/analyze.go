@@ -105,6 +105,9 @@ func (g *pkgGen) newFn(f *ast.File, fd *ast.FuncDecl) *fnGen {
 		pointAt: map[ast.Node]*point{}, locals: map[*types.Var]*local{}, names: map[string]bool{},
 		fields: map[string]bool{"Step": true, "Catch": true},
 	}
+	if !g.markerSettings(fn) {
+		return nil
+	}
 	if fn.h.Name() == "_" || fn.h.Name() == "" {
 		g.refuse(fd.Pos(), "%s: name the tasklet parameter", fd.Name.Name)
 		return nil
@@ -275,19 +278,97 @@ func isResultField(name string) bool {
 }
 
 // namePoints numbers the resume points: 0 is the start, then the suspensions in source
-// order, each named after its call and its occurrence among calls of that name.
+// order, each named after its call and its occurrence among calls of that name, or as a
+// //stackworld:resume comment pins it.
 func (fn *fnGen) namePoints() {
+	pins := fn.resumePins()
 	count := map[string]int{}
+	taken := map[string]bool{"start": true}
 	for i, p := range fn.points {
 		base := fn.pointBase(p)
 		count[base]++
-		n := count[base]
-		p.name = base + "#" + strconv.Itoa(n)
+		p.name = base + "#" + strconv.Itoa(count[base])
+		id := exported(base) + strconv.Itoa(count[base])
+		if pin := fn.pinFor(pins, p); pin != "" {
+			p.name, id = pin, exported(pin)
+		}
+		if p.name == "start" {
+			fn.g.refuse(p.node.Pos(), "resume point name \"start\" is the start's (resume point 0): pin another name")
+		} else if taken[p.name] {
+			fn.g.refuse(p.node.Pos(), "resume point name %q is used twice in %s: pin another name (//stackworld:resume name)", p.name, fn.name)
+		}
+		taken[p.name] = true
 		p.pc = i + 1
-		p.konst = unexported(fn.name) + exported(base) + strconv.Itoa(n)
-		p.label = fn.fresh(unexported(base) + strconv.Itoa(n))
-		fn.names[p.konst] = true
+		p.konst = fn.fresh(unexported(fn.name) + id)
+		p.label = fn.fresh(unexported(id))
 	}
+	for _, pin := range pins {
+		if !pin.used {
+			fn.g.refuse(pin.pos, "%s %s names no suspension: put it at the end of the suspending line or on the line above", ResumeMarker, pin.name)
+		}
+	}
+}
+
+// ResumeMarker pins the name of a resume point: a comment `//stackworld:resume name` at
+// the end of the line of a suspension, or on the line above it, names its resume point
+// (instead of "Call#n"), so that a hand-written frame's saves keep loading when it becomes
+// a marked function.
+const ResumeMarker = "//stackworld:resume"
+
+// A pin is a //stackworld:resume comment.
+type pin struct {
+	name string
+	pos  token.Pos
+	line int
+	used bool
+}
+
+// resumePins returns the function's //stackworld:resume comments, in source order.
+func (fn *fnGen) resumePins() []*pin {
+	var pins []*pin
+	for _, cg := range fn.file.Comments {
+		if cg.End() < fn.decl.Body.Lbrace || cg.Pos() > fn.decl.Body.Rbrace {
+			continue
+		}
+		for _, c := range cg.List {
+			rest, ok := strings.CutPrefix(c.Text, ResumeMarker+" ")
+			if !ok {
+				continue
+			}
+			name := strings.TrimSpace(rest)
+			if !token.IsIdentifier(name) {
+				fn.g.refuse(c.Pos(), "%s %q: a resume point name must be an identifier", ResumeMarker, name)
+				continue
+			}
+			pins = append(pins, &pin{name: name, pos: c.Pos(), line: fn.g.fset.Position(c.Pos()).Line})
+		}
+	}
+	return pins
+}
+
+// pinFor returns the pinned name of p's resume point, or "".
+func (fn *fnGen) pinFor(pins []*pin, p *point) string {
+	line := fn.g.fset.Position(p.node.Pos()).Line
+	for _, pn := range pins {
+		if pn.line == line || pn.line == line-1 && !fn.suspensionOnLine(pn.line) {
+			if pn.used {
+				fn.g.refuse(pn.pos, "%s %s: more than one suspension on its line", ResumeMarker, pn.name)
+			}
+			pn.used = true
+			return pn.name
+		}
+	}
+	return ""
+}
+
+// suspensionOnLine reports whether a suspension starts on line.
+func (fn *fnGen) suspensionOnLine(line int) bool {
+	for _, p := range fn.points {
+		if fn.g.fset.Position(p.node.Pos()).Line == line {
+			return true
+		}
+	}
+	return false
 }
 
 // pointBase names the operation of p: the method or function that suspends.

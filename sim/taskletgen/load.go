@@ -218,7 +218,8 @@ func loadErrors(p *packages.Package, frames map[string]bool) []packages.Error {
 						l = l[j+2:]
 					}
 				}
-				all = all && (strings.TrimSpace(l) == "" || tolerated(l))
+				// "too many errors" ends a long list; the type checker's errors below have them all.
+				all = all && (strings.TrimSpace(l) == "" || l == "too many errors" || tolerated(l))
 			}
 			if all {
 				continue

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -787,14 +788,39 @@ func (fn *fnGen) checkCall(call *ast.CallExpr, allowed map[ast.Node]bool, inLit 
 		return
 	}
 	for _, a := range call.Args {
-		if fn.isTasklet(a) {
-			name := "a function value"
-			if callee != nil {
-				name = callee.Name()
-			}
-			g.refuse(a.Pos(), "the tasklet is passed to %s, which is not marked //stackworld:tasklet: it could block where the frame cannot suspend (mark it)", name)
+		if !fn.isTasklet(a) {
+			continue
+		}
+		switch {
+		case callee == nil:
+			g.refuse(a.Pos(), "the tasklet is passed to a function value: it could block where the frame cannot suspend (call a marked function by name)")
+		case callee.Pkg() != g.pkg.Types && g.markedAt(callee.Pos()):
+			g.refuse(a.Pos(), "the tasklet is passed to %s.%s, a marked function of another package: calls across packages are not translated yet (mark a function of this package that does the same)", callee.Pkg().Name(), callee.Name())
+		default:
+			g.refuse(a.Pos(), "the tasklet is passed to %s, which is not marked //stackworld:tasklet: it could block where the frame cannot suspend (mark it)", callee.Name())
 		}
 	}
+}
+
+// markedAt reports whether the function declared at pos (in any package whose source is
+// on disk) has the marker line in its doc comment.
+func (g *pkgGen) markedAt(pos token.Pos) bool {
+	p := g.fset.Position(pos)
+	data, err := os.ReadFile(p.Filename)
+	if err != nil || p.Line < 2 {
+		return false
+	}
+	lines := strings.Split(string(data), "\n")
+	for i := min(p.Line, len(lines)) - 2; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if !strings.HasPrefix(l, "//") {
+			return false
+		}
+		if rest, ok := strings.CutPrefix(l, Marker); ok && (rest == "" || rest[0] == ' ') {
+			return true
+		}
+	}
+	return false
 }
 
 // nonBlocking are functions outside package sim that take a tasklet and never block, so

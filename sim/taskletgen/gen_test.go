@@ -107,6 +107,8 @@ func TestRefusals(t *testing.T) {
 			"x.go:16: range over a map around a suspension: its order is random and its iterator cannot be saved (range over sorted keys)"},
 		{"unmarked", "func f(h *sim.Tasklet) {\n\tg(h)\n}\n\nfunc g(h *sim.Tasklet) {}",
 			"x.go:16: the tasklet is passed to g, which is not marked //stackworld:tasklet: it could block where the frame cannot suspend (mark it)"},
+		{"func value", "func f(h *sim.Tasklet) {\n\tg := func(*sim.Tasklet) {}\n\tg(h)\n}",
+			"x.go:17: the tasklet is passed to a function value: it could block where the frame cannot suspend (call a marked function by name)"},
 		{"goto", "func f(h *sim.Tasklet) {\nL:\n\tgoto L\n}",
 			"x.go:17: goto: not translated (use a labeled break or continue)"},
 		{"first param", "func f(n int) {}",
@@ -235,4 +237,30 @@ func FuzzGenerate(f *testing.F) {
 			t.Fatalf("the generator wrote code that does not compile:\n%v\nsource:\n%s", err, src)
 		}
 	})
+}
+
+// TestCrossPackageCallRefused: a marked function of another package is named as such (not
+// as an unmarked function) when the tasklet is passed to it.
+func TestCrossPackageCallRefused(t *testing.T) {
+	require.NoError(t, os.MkdirAll("testdata", 0o755)) // git keeps no empty folder: a clean clone has none
+	dir, err := os.MkdirTemp("testdata", "crosspkg")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir, err = filepath.Abs(dir)
+	require.NoError(t, err)
+	src := `package crosspkg
+
+import (
+	"github.com/stackworld/stackworld/sim"
+	"github.com/stackworld/stackworld/sim/taskletgen/internal/difftest"
+)
+
+//stackworld:tasklet
+func nap(h *sim.Tasklet) error {
+	return difftest.Napper(h)
+}
+`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.go"), []byte(src), 0o644))
+	_, err = Generate(dir, ".")
+	require.EqualError(t, err, "x.go:10: the tasklet is passed to difftest.Napper, a marked function of another package: calls across packages are not translated yet (mark a function of this package that does the same)")
 }

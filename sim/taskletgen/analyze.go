@@ -282,6 +282,7 @@ func isResultField(name string) bool {
 // order, each named after its call and its occurrence among calls of that name, or as a
 // //stackworld:resume comment pins it.
 func (fn *fnGen) namePoints() {
+	fn.names[fn.startConst()] = true
 	pins := fn.resumePins()
 	count := map[string]int{}
 	taken := map[string]bool{"start": true}
@@ -309,6 +310,9 @@ func (fn *fnGen) namePoints() {
 		}
 	}
 }
+
+// startConst names the constant of resume point 0.
+func (fn *fnGen) startConst() string { return unexported(fn.name) + "Start" }
 
 // ResumeMarker pins the name of a resume point: a comment `//stackworld:resume name` at
 // the end of the line of a suspension, or on the line above it, names its resume point

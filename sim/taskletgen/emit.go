@@ -370,19 +370,29 @@ func (e *emitter) zero(t types.Type) string {
 
 // ---- the function ----
 
+// emitFunc translates the function's body, then writes its frame: the type, the resume
+// points with the Register call, Step, Catch and the results method.
 func (e *emitter) emitFunc(out *bytes.Buffer) {
 	fn := e.fn
-	fset := fn.g.fset
-	sim := e.c.sim
-	res := fn.sig.Results()
 	e.line(fn.decl.Body.Lbrace)
 	e.flatList(fn.decl.Body.List)
 	if !e.dead {
 		e.line(fn.decl.Body.Rbrace)
 		e.emitReturn(fn.decl.Body.Rbrace, nil)
 	}
-	// The type.
-	pos := fset.Position(fn.decl.Pos())
+	e.emitType(out)
+	e.emitResumePoints(out)
+	e.emitStep(out)
+	e.emitCatch(out)
+	e.emitResults(out)
+}
+
+// emitType writes the frame type: parameters, the locals that live across a suspension,
+// the hidden fields of lowered loops, and the results but a trailing error.
+func (e *emitter) emitType(out *bytes.Buffer) {
+	fn := e.fn
+	res := fn.sig.Results()
+	pos := fn.g.fset.Position(fn.decl.Pos())
 	fmt.Fprintf(out, "%s\n\n", genLine)
 	fmt.Fprintf(out, "// %s is %s (%s:%d) as a restorable soft frame. Its fields are the parameters\n// and the locals that live across a suspension.\n", fn.frame, fn.name, e.src, pos.Line)
 	fmt.Fprintf(out, "type %s struct {\n", fn.frame)
@@ -402,17 +412,26 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 		fmt.Fprintf(out, "\tR%d %s\n", i, e.c.typeString(res.At(i).Type()))
 	}
 	fmt.Fprintf(out, "}\n\n")
-	// Resume points.
-	start := unexported(fn.name) + "Start"
+}
+
+// emitResumePoints writes the resume point constants and the init that registers the
+// frame with their names.
+func (e *emitter) emitResumePoints(out *bytes.Buffer) {
+	fn := e.fn
 	names := []string{strconv.Quote("start")}
-	fmt.Fprintf(out, "// Resume points of %s: the start, and one per suspension.\nconst (\n\t%s %s.PC = iota\n", fn.frame, start, sim)
+	fmt.Fprintf(out, "// Resume points of %s: the start, and one per suspension.\nconst (\n\t%s %s.PC = iota\n", fn.frame, fn.startConst(), e.c.sim)
 	for _, p := range fn.points {
 		fmt.Fprintf(out, "\t%s // %s\n", p.konst, p.name)
 		names = append(names, strconv.Quote(p.name))
 	}
 	fmt.Fprintf(out, ")\n\n")
 	fmt.Fprintf(out, "func init() {\n\t%s.Register[%s](%q, %s)\n}\n\n", e.c.persist, fn.frame, fn.reg, strings.Join(names, ", "))
-	// Step.
+}
+
+// emitStep writes Step: the hoisted locals, the entry switch to the resume point, and the
+// translated body.
+func (e *emitter) emitStep(out *bytes.Buffer) {
+	fn, sim, start := e.fn, e.c.sim, e.fn.startConst()
 	fmt.Fprintf(out, "// Step runs %s from its resume point to its next suspension.\n", fn.name)
 	fmt.Fprintf(out, "func (f *%s) Step(t *%s.Tasklet) %s.Op {\n", fn.frame, sim, sim)
 	if len(e.hoisted) > 0 {
@@ -442,22 +461,29 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 		fmt.Fprintf(out, "%s\n", l)
 	}
 	fmt.Fprintf(out, "}\n%s\n\n", genLine)
-	if len(fn.points) > 0 {
-		fmt.Fprintf(out, "// Catch resumes %s with err, raised at its resume point: the code there gets err\n// as the hard version's call returns it.\n", fn.name)
-		fmt.Fprintf(out, "func (f *%s) Catch(t *%s.Tasklet, err error) %s.Op {\n", fn.frame, sim, sim)
-		var dropped []string
-		for _, p := range fn.points {
-			if p.discarded {
-				dropped = append(dropped, p.konst)
-			}
-		}
-		fmt.Fprintf(out, "\tswitch t.At() {\n\tcase %s:\n\t\treturn t.Raise(err)\n", start)
-		if len(dropped) > 0 {
-			fmt.Fprintf(out, "\tcase %s:\n\t\treturn f.Step(t) // the source drops the error\n", strings.Join(dropped, ", "))
-		}
-		fmt.Fprintf(out, "\t}\n\tt.StashError(err)\n\treturn f.Step(t)\n}\n\n")
+}
+
+// emitCatch writes Catch, which hands an error raised at a resume point to the code there
+// (or drops it where the source drops the call's error); a frame that never suspends has
+// none.
+func (e *emitter) emitCatch(out *bytes.Buffer) {
+	fn, sim := e.fn, e.c.sim
+	if len(fn.points) == 0 {
+		return
 	}
-	e.emitResults(out)
+	fmt.Fprintf(out, "// Catch resumes %s with err, raised at its resume point: the code there gets err\n// as the hard version's call returns it.\n", fn.name)
+	fmt.Fprintf(out, "func (f *%s) Catch(t *%s.Tasklet, err error) %s.Op {\n", fn.frame, sim, sim)
+	var dropped []string
+	for _, p := range fn.points {
+		if p.discarded {
+			dropped = append(dropped, p.konst)
+		}
+	}
+	fmt.Fprintf(out, "\tswitch t.At() {\n\tcase %s:\n\t\treturn t.Raise(err)\n", fn.startConst())
+	if len(dropped) > 0 {
+		fmt.Fprintf(out, "\tcase %s:\n\t\treturn f.Step(t) // the source drops the error\n", strings.Join(dropped, ", "))
+	}
+	fmt.Fprintf(out, "\t}\n\tt.StashError(err)\n\treturn f.Step(t)\n}\n\n")
 }
 
 // tidy drops each goto that jumps to the label right after it, and returns the lines

@@ -53,3 +53,17 @@ func mustRead(t *testing.T, name string) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// TestFramesOfAnotherPackage: examples/mmo uses actors' frame types (Patrol) and marks a
+// function of its own; generated in one run, actors' frames are blanked while loading, and
+// mmo must still generate (as `stackworld gen -check ./...` does in CI).
+func TestFramesOfAnotherPackage(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	files, err := Generate(root, "./actors", "./examples/mmo")
+	require.NoError(t, err)
+	require.Len(t, files, 4) // actors: npc, shop, spawner; mmo: main
+	stale, err := Check(root, []string{"./actors", "./examples/mmo"}, files)
+	require.NoError(t, err)
+	require.Empty(t, stale)
+}

@@ -33,13 +33,32 @@
 // What cannot be translated faithfully is refused with `file:line: what and why`: go
 // statements, select and Go channel operations, goto, defer and recover in a function that
 // suspends, closures that capture a local living across a suspension (or declared in a
-// loop that suspends), a suspension inside an expression, a suspending loop over a map, a
-// string or a function iterator other than sim.Values, and fields of types persist cannot
-// save (funcs, Go channels, raw pointers to sim objects, ...).
+// loop that suspends), a suspension inside an expression, a suspending loop over a map or
+// a function iterator other than sim.Values, and fields of types persist cannot save
+// (funcs, Go channels, raw pointers to sim objects, ...). Suspensions may sit anywhere
+// in if, for, range (over ints, slices, arrays, strings and sim.Values), switch and type
+// switch statements, with labeled break and continue.
 //
 // Resume point names do not depend on line numbers, so edits that leave a suspension
 // alone keep its name; persist maps saved resume points to the program's by name when it
 // loads, and refuses a save whose resume point no longer exists, naming it.
+//
+// Names can be pinned, so that a hand-written frame's saves keep loading when it is
+// rewritten as a marked function (or the function is renamed): settings on the marker
+// line name the frame type and its registered name, and a //stackworld:resume comment at
+// the end of a suspension's line (or on the line above) names its resume point:
+//
+//	//stackworld:tasklet frame=Trader name=actors.Trader
+//	func trader(h *sim.Tasklet, self world.EntityID, failOneIn uint32) error {
+//		...
+//		if err := inbox.Wait(h).Wait(); err != nil { //stackworld:resume take
+//
+// With the fields in the old order (parameters, then the locals that live across a
+// suspension, in declaration order), old saves load without an upgrade.
+//
+// Packages that the stackworld command imports generate with
+// `go run github.com/stackworld/stackworld/sim/taskletgen/cmd/taskletgen`, which builds
+// while their frames are stale.
 //
 // Generation is deterministic: the same sources give the same bytes, which Check compares
 // with the files on disk (`stackworld gen -check` in CI).

@@ -107,6 +107,8 @@ func TestRefusals(t *testing.T) {
 			"x.go:16: range over a map around a suspension: its order is random and its iterator cannot be saved (range over sorted keys)"},
 		{"unmarked", "func f(h *sim.Tasklet) {\n\tg(h)\n}\n\nfunc g(h *sim.Tasklet) {}",
 			"x.go:16: the tasklet is passed to g, which is not marked //stackworld:tasklet: it could block where the frame cannot suspend (mark it)"},
+		{"func value", "func f(h *sim.Tasklet) {\n\tg := func(*sim.Tasklet) {}\n\tg(h)\n}",
+			"x.go:17: the tasklet is passed to a function value: it could block where the frame cannot suspend (call a marked function by name)"},
 		{"goto", "func f(h *sim.Tasklet) {\nL:\n\tgoto L\n}",
 			"x.go:17: goto: not translated (use a labeled break or continue)"},
 		{"first param", "func f(n int) {}",
@@ -116,6 +118,14 @@ func TestRefusals(t *testing.T) {
 				"x.go:15: send on a Go channel: it blocks the whole scheduler and cannot be saved (use sim.Send)"},
 		{"await kept", "func f(h *sim.Tasklet) {\n\ta := h.Schedule()\n\t_ = a\n}",
 			"x.go:16: an Await that is not waited at once: call .Wait() on it in the same statement"},
+		{"pin without suspension", "func f(h *sim.Tasklet) {\n\t//stackworld:resume nap\n\tfmt.Println()\n}",
+			"x.go:16: //stackworld:resume nap names no suspension: put it at the end of the suspending line or on the line above"},
+		{"pin twice", "func f(h *sim.Tasklet) {\n\th.Schedule().Wait() //stackworld:resume nap\n\th.Schedule().Wait() //stackworld:resume nap\n}",
+			"x.go:17: resume point name \"nap\" is used twice in f: pin another name (//stackworld:resume name)"},
+		{"pin start", "func f(h *sim.Tasklet) {\n\th.Schedule().Wait() //stackworld:resume start\n}",
+			"x.go:16: resume point name \"start\" is the start's (resume point 0): pin another name"},
+		{"pin not a name", "func f(h *sim.Tasklet) {\n\th.Schedule().Wait() //stackworld:resume a-b\n}",
+			"x.go:16: //stackworld:resume \"a-b\": a resume point name must be an identifier"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := prelude + "//stackworld:tasklet\n" + c.body + "\n"
@@ -125,6 +135,37 @@ func TestRefusals(t *testing.T) {
 			require.EqualError(t, err, c.want)
 		})
 	}
+}
+
+// TestMarkerSettings: frame= and name= on the marker line name the frame type and its
+// registered name, //stackworld:resume comments name resume points (the others keep their
+// names), and an unknown setting is refused.
+func TestMarkerSettings(t *testing.T) {
+	src := prelude + `//stackworld:tasklet frame=Guard name=npc.Guard
+func guard(h *sim.Tasklet, n int) error {
+	for range n {
+		if err := h.Sleep(2).Wait(); err != nil {
+			return err
+		}
+		//stackworld:resume tick
+		if err := h.NextTick().Wait(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+`
+	files, err, ok := genSource(t.TempDir(), src)
+	require.True(t, ok)
+	require.NoError(t, err)
+	out := string(files[0].Content)
+	require.Contains(t, out, "type Guard struct {")
+	require.Contains(t, out, `persist.Register[Guard]("npc.Guard", "start", "Sleep#1", "tick")`)
+	require.Contains(t, out, "return t.NextTick().Then(guardTick)")
+
+	_, err, ok = genSource(t.TempDir(), prelude+"//stackworld:tasklet frame=guard\nfunc g(h *sim.Tasklet) {}\n")
+	require.True(t, ok)
+	require.EqualError(t, err, `x.go:14: marker setting "frame=guard": want frame=ExportedTypeName or name=registered.Name`)
 }
 
 // TestGeneratedCompiles: control flow the generator lowers (labeled break and continue,
@@ -196,4 +237,30 @@ func FuzzGenerate(f *testing.F) {
 			t.Fatalf("the generator wrote code that does not compile:\n%v\nsource:\n%s", err, src)
 		}
 	})
+}
+
+// TestCrossPackageCallRefused: a marked function of another package is named as such (not
+// as an unmarked function) when the tasklet is passed to it.
+func TestCrossPackageCallRefused(t *testing.T) {
+	require.NoError(t, os.MkdirAll("testdata", 0o755)) // git keeps no empty folder: a clean clone has none
+	dir, err := os.MkdirTemp("testdata", "crosspkg")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir, err = filepath.Abs(dir)
+	require.NoError(t, err)
+	src := `package crosspkg
+
+import (
+	"github.com/stackworld/stackworld/sim"
+	"github.com/stackworld/stackworld/sim/taskletgen/internal/difftest"
+)
+
+//stackworld:tasklet
+func nap(h *sim.Tasklet) error {
+	return difftest.Napper(h)
+}
+`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.go"), []byte(src), 0o644))
+	_, err = Generate(dir, ".")
+	require.EqualError(t, err, "x.go:10: the tasklet is passed to difftest.Napper, a marked function of another package: calls across packages are not translated yet (mark a function of this package that does the same)")
 }

@@ -67,10 +67,21 @@ func Generate(dir string, patterns ...string) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A package may use the frames of another package of this run, whose generated files
+	// are blanked while loading: collect every package's frame names first.
+	gens := make([]*pkgGen, len(pkgs))
+	elsewhere := map[string]bool{}
+	for i, p := range pkgs {
+		gens[i] = newPkgGen(p)
+		gens[i].collect()
+		for f := range gens[i].frameNames() { // determinism: a set
+			elsewhere[p.Name+"."+f] = true
+		}
+	}
 	var out []File
 	var refused Refusals
-	for _, p := range pkgs {
-		files, rs := generatePackage(p)
+	for _, g := range gens {
+		files, rs := g.generate(elsewhere)
 		out = append(out, files...)
 		refused = append(refused, rs...)
 	}
@@ -194,19 +205,25 @@ func load(dir string, patterns []string) ([]*packages.Package, error) {
 	return pkgs, nil
 }
 
-// loadErrors returns the package's errors that are not about the frame types the generator
-// is about to write (the package may use them before they exist).
-func loadErrors(p *packages.Package, frames map[string]bool) []packages.Error {
-	var errs []packages.Error
-	tolerated := func(msg string) bool {
-		if name, ok := strings.CutPrefix(msg, "undefined: "); ok && frames[name] {
+// notYet returns whether a type checker's message is about a frame type that is not
+// generated yet: one of frames (this package's), or of elsewhere ("pkg.Frame", the other
+// packages' of the run).
+func notYet(frames, elsewhere map[string]bool) func(msg string) bool {
+	return func(msg string) bool {
+		if name, ok := strings.CutPrefix(msg, "undefined: "); ok && (frames[name] || elsewhere[name]) {
 			return true
 		}
 		// A field or method of a frame type that is not generated yet.
 		_, rest, ok := strings.Cut(msg, " undefined (type ")
 		typ, _, _ := strings.Cut(strings.TrimPrefix(rest, "*"), " ")
-		return ok && frames[typ] && strings.Contains(rest, "has no field or method")
+		return ok && (frames[typ] || elsewhere[typ]) && strings.Contains(rest, "has no field or method")
 	}
+}
+
+// loadErrors returns the package's errors that tolerated does not excuse (errors about the
+// frame types the generator is about to write: the package may use them before they exist).
+func loadErrors(p *packages.Package, tolerated func(msg string) bool) []packages.Error {
+	var errs []packages.Error
 	for _, e := range p.Errors {
 		if e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ") {
 			// The go command's compile of the package: the type checker reports the same.
@@ -218,7 +235,8 @@ func loadErrors(p *packages.Package, frames map[string]bool) []packages.Error {
 						l = l[j+2:]
 					}
 				}
-				all = all && (strings.TrimSpace(l) == "" || tolerated(l))
+				// "too many errors" ends a long list; the type checker's errors below have them all.
+				all = all && (strings.TrimSpace(l) == "" || l == "too many errors" || tolerated(l))
 			}
 			if all {
 				continue
@@ -241,14 +259,21 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// generatePackage generates the files of one package.
+// generatePackage generates the files of one package, alone in its run.
 func generatePackage(p *packages.Package) ([]File, Refusals) {
 	g := newPkgGen(p)
 	g.collect()
+	return g.generate(nil)
+}
+
+// generate generates the files of the collected package g; elsewhere names the frame
+// types ("pkg.Frame") that other packages of the run are about to write.
+func (g *pkgGen) generate(elsewhere map[string]bool) ([]File, Refusals) {
+	p := g.pkg
 	if len(g.refused) > 0 {
 		return nil, g.refused
 	}
-	if errs := loadErrors(p, g.frameNames()); len(errs) > 0 {
+	if errs := loadErrors(p, notYet(g.frameNames(), elsewhere)); len(errs) > 0 {
 		var rs Refusals
 		for _, e := range errs {
 			rs = append(rs, Refusal{Pos: parsePos(e.Pos), Msg: "does not type-check: " + e.Msg})
@@ -275,7 +300,7 @@ func generatePackage(p *packages.Package) ([]File, Refusals) {
 	if len(g.refused) > 0 {
 		return nil, g.refused
 	}
-	if rs := verify(p, files); len(rs) > 0 {
+	if rs := verify(p, files, notYet(nil, elsewhere)); len(rs) > 0 {
 		return nil, rs
 	}
 	return files, nil
@@ -384,15 +409,44 @@ func isGeneratedSyntax(f *ast.File) bool {
 
 // marked reports whether fd's doc comment has the marker line.
 func marked(fd *ast.FuncDecl) bool {
+	_, ok := markerLine(fd)
+	return ok
+}
+
+// markerLine returns the marker comment of fd, if it has one: the marker alone, or
+// followed by settings.
+func markerLine(fd *ast.FuncDecl) (*ast.Comment, bool) {
 	if fd.Doc == nil {
-		return false
+		return nil, false
 	}
 	for _, c := range fd.Doc.List {
-		if strings.TrimSpace(c.Text) == Marker {
-			return true
+		text := strings.TrimSpace(c.Text)
+		if rest, ok := strings.CutPrefix(text, Marker); ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t') {
+			return c, true
 		}
 	}
-	return false
+	return nil, false
+}
+
+// markerSettings applies the settings of fd's marker line to fn: frame=Type names the
+// frame type, name=pkg.Name its registered name (both default from the function's name).
+// Pinning them keeps a hand-written frame's saves loading when it becomes a marked
+// function, and keeps saves when the function is renamed.
+func (g *pkgGen) markerSettings(fn *fnGen) bool {
+	c, _ := markerLine(fn.decl)
+	for _, kv := range strings.Fields(strings.TrimPrefix(strings.TrimSpace(c.Text), Marker)) {
+		key, val, _ := strings.Cut(kv, "=")
+		switch {
+		case key == "frame" && token.IsIdentifier(val) && token.IsExported(val):
+			fn.frame = val
+		case key == "name" && val != "" && strings.Trim(val, `"`) == val:
+			fn.reg = val
+		default:
+			g.refuse(c.Pos(), "marker setting %q: want frame=ExportedTypeName or name=registered.Name", kv)
+			return false
+		}
+	}
+	return true
 }
 
 // relName returns src's name as //line directives in the generated file give it.

@@ -201,7 +201,9 @@ func (w *World) Despawn(id EntityID) bool {
 		w.idx.set(w.ents[i].ID, int32(i))
 	}
 	w.ents[last], w.tasks[last] = Entity{}, nil
-	w.ents, w.tasks = w.ents[:last], w.tasks[:last]
+	// the tables follow the live entities: a copy once they are 4× too big (amortized
+	// constant time per Despawn, as append's doubling is per NewEntity)
+	w.ents, w.tasks = trimmed(w.ents[:last], last), trimmed(w.tasks[:last], last)
 	w.idx.set(id, -1)
 	w.died++
 	w.emit(Event{Type: EventDespawn, Entity: id})

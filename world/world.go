@@ -153,6 +153,7 @@ type World struct {
 	failures []Failure // ring of the last failuresKept
 	failed   uint64    // failures since the world began (saved)
 
+	use      scratchUse // what the reused slices held lately (scratch.go)
 	sum      uint64
 	timings  [timingsKept]TickTiming
 	nTimings uint64

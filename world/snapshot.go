@@ -170,7 +170,8 @@ func (w *World) Snapshot() (*Snapshot, error) {
 // checkSnapshot), and refuses what a world never writes with an error naming the object.
 // Then it asks every frame that is a Validator. Beyond what s and st hold, it allocates
 // the entity table and index (about 60 bytes per entity), the areas of interest and the
-// spatial grid (4 bytes per cell; Config limits the cells to 2^26).
+// spatial grid (4 bytes per cell: at most MaxLoadGridCells plus LoadGridCellsPerEntity per
+// saved entity, unless cfg names the map).
 func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	if st == nil {
 		return nil, errors.New("world: load: no world section")
@@ -219,8 +220,26 @@ func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	return w, nil
 }
 
-// restoredConfig returns cfg with the saved map, budget and zone, or an error if cfg sets
-// them otherwise or they are out of range.
+// Limits of the spatial grid a load builds, so that a small snapshot cannot make it
+// allocate what its map merely claims (the grid takes 4 bytes per cell).
+const (
+	// MaxLoadGridCells is the most grid cells Restore builds whatever the snapshot holds
+	// (1 MiB of grid): a 16384×16384 map with cells of 32.
+	MaxLoadGridCells = 1 << 18
+	// LoadGridCellsPerEntity is how many more cells Restore builds per saved entity. A
+	// map with more cells loads when the config names it (Width, Height and CellSize set
+	// to the saved values).
+	LoadGridCellsPerEntity = 16
+)
+
+// gridCells returns the number of cells of the spatial grid of a width×height map.
+func gridCells(width, height, cellSize int32) int {
+	return int((width+cellSize-1)/cellSize) * int((height+cellSize-1)/cellSize)
+}
+
+// restoredConfig returns cfg with the saved map, budget, zone and interest cap, or an error
+// if cfg sets them otherwise, they are out of range, or the map's grid has more cells than
+// a load builds for the saved entities (MaxLoadGridCells) and cfg does not name the map.
 func restoredConfig(st *Snapshot, cfg Config) (Config, error) {
 	for _, g := range []struct {
 		name      string
@@ -235,6 +254,7 @@ func restoredConfig(st *Snapshot, cfg Config) (Config, error) {
 	if st.TickBudget == 0 || st.TickBudget > 1<<30 {
 		return cfg, fmt.Errorf("world: load: %s: tick budget %d out of range [1, 2^30]", sectionWhere, st.TickBudget)
 	}
+	named := cfg.Width != 0 && cfg.Height != 0 && cfg.CellSize != 0 // equal to the saved ones: checked above
 	if st.InterestCap != InterestCapNotSaved {
 		if st.InterestCap < 0 || st.InterestCap > MaxInterestCap {
 			return cfg, fmt.Errorf("world: load: %s: interest cap %d out of range [0, %d]", sectionWhere, st.InterestCap, MaxInterestCap)
@@ -246,6 +266,11 @@ func restoredConfig(st *Snapshot, cfg Config) (Config, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.check(); err != nil {
 		return cfg, fmt.Errorf("world: load: %s: %w", sectionWhere, err)
+	}
+	if cells, most := gridCells(cfg.Width, cfg.Height, cfg.CellSize), MaxLoadGridCells+LoadGridCellsPerEntity*len(st.Entities.ID); !named && cells > most {
+		return cfg, fmt.Errorf("world: load: %s: the %d×%d map with cell size %d has %d grid cells, more than a load builds for %d entities (%d); "+
+			"if the save is yours, name its map in the config (Width %d, Height %d, CellSize %d)",
+			sectionWhere, cfg.Width, cfg.Height, cfg.CellSize, cells, len(st.Entities.ID), most, cfg.Width, cfg.Height, cfg.CellSize)
 	}
 	return cfg, nil
 }

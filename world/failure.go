@@ -36,13 +36,41 @@ type Exit struct {
 }
 
 // Monitor makes mb receive an Exit when tasklet id fails. A tasklet has at most one monitor
-// (the last one set); a zero mb removes it. Supervisors use this (see package actors).
+// (the last one set); a zero mb removes it. Supervisors use this (see package actors). A
+// monitor ends with its tasklet; one set on the main tasklet, or on a tasklet that has
+// ended or never was, would never fire: the first is ignored, the others are dropped at
+// the next save.
 func (w *World) Monitor(id sim.ID, mb Mailbox[Exit]) {
-	if mb.IsZero() {
+	if mb.IsZero() || id == w.s.Main().ID() {
 		delete(w.monitor, id)
 		return
 	}
 	w.monitor[id] = mb.ID
+}
+
+// liveMonitors drops the monitors of tasklets that are not alive (they can never fire, and a
+// save holding them would not load) and returns the ids of the others, sorted. Cost: a walk
+// of the tasklets when there are monitors.
+func (w *World) liveMonitors() []sim.ID {
+	if len(w.monitor) == 0 {
+		return nil
+	}
+	tids := make([]sim.ID, 0, len(w.monitor))
+	w.s.Each(func(t *sim.Tasklet) bool {
+		if _, ok := w.monitor[t.ID()]; ok && !t.IsMain() {
+			tids = append(tids, t.ID())
+		}
+		return true
+	})
+	if len(tids) < len(w.monitor) {
+		live := make(map[sim.ID]sim.ChanID, len(tids))
+		for _, id := range tids {
+			live[id] = w.monitor[id]
+		}
+		w.monitor = live
+	}
+	slices.Sort(tids)
+	return tids
 }
 
 // Demonitor removes tasklet id's monitor.

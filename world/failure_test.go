@@ -193,3 +193,27 @@ func withoutCause(fs []world.Failure) []world.Failure {
 	}
 	return out
 }
+
+// TestMonitorOfNoLiveTaskletDoesNotSpoilSaves: a monitor set on a tasklet that has ended,
+// one never made, or the main tasklet can never fire; the world's save leaves them out and
+// loads. Such a save was once refused ("monitor of tasklet 99: no such tasklet").
+func TestMonitorOfNoLiveTaskletDoesNotSpoilSaves(t *testing.T) {
+	w := newWorld(t, world.Config{})
+	mon := world.NewMailbox[world.Exit](w, 0, "monitor")
+	ended := w.Spawn(&raiser{})
+	live := w.Spawn(&tally{})
+	tick(t, w, 1)
+	require.False(t, ended.Alive())
+	w.Monitor(ended.ID(), mon)
+	w.Monitor(99, mon)
+	w.Monitor(w.Scheduler().Main().ID(), mon)
+	w.Monitor(live.ID(), mon)
+	data, err := w.Save(world.DefaultCodec())
+	require.NoError(t, err)
+	_, st, err := world.DefaultCodec().Decode(data)
+	require.NoError(t, err)
+	require.Equal(t, []world.MonitorSnapshot{{Tasklet: live.ID(), Mailbox: mon.ID}}, st.Monitors)
+	l, err := world.Load(world.DefaultCodec(), data, cfgQuiet())
+	require.NoError(t, err)
+	l.Close()
+}

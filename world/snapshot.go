@@ -139,12 +139,7 @@ func (w *World) Snapshot() (*Snapshot, error) {
 		q := w.mail[id]
 		st.Mailboxes = append(st.Mailboxes, MailboxSnapshot{ID: id, Owner: q.Owner(), Name: q.Name(), Values: q.values()})
 	}
-	tids := make([]sim.ID, 0, len(w.monitor))
-	for id := range w.monitor { // determinism: sorted below
-		tids = append(tids, id)
-	}
-	slices.Sort(tids)
-	for _, id := range tids {
+	for _, id := range w.liveMonitors() {
 		st.Monitors = append(st.Monitors, MonitorSnapshot{Tasklet: id, Mailbox: w.monitor[id]})
 	}
 	if w.dirty {

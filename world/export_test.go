@@ -1,5 +1,11 @@
 package world
 
+import (
+	"reflect"
+
+	"github.com/stackworld/stackworld/sim"
+)
+
 // SetNextEntity makes w issue id next: tests start the counter near its limit.
 func SetNextEntity(w *World, id EntityID) { w.nextID = id }
 
@@ -34,4 +40,18 @@ func ScratchCaps(w *World) map[string]int {
 		c["sets"] += cap(wt.set) + cap(wt.tmp) + cap(wt.pend) + cap(wt.ptmp)
 	}
 	return c
+}
+
+// MailboxCap returns the room of mailbox id's queue (its items' capacity), -1 if it is not
+// a typed queue.
+func MailboxCap(w *World, id sim.ChanID) int {
+	v := reflect.ValueOf(w.mail[id])
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return -1
+	}
+	f := v.Elem().FieldByName("items")
+	if !f.IsValid() {
+		return -1
+	}
+	return f.Cap()
 }

@@ -44,6 +44,9 @@ func (c *converter) image(raw *Raw) (*sim.Image, []Section, error) {
 		}
 		for k, fr := range rt.Frames {
 			f, err := c.frame(fr)
+			if err == nil {
+				fr.PC, err = c.resumePoint(raw, fr)
+			}
 			if err != nil {
 				return nil, nil, &LoadError{Where: fmt.Sprintf("tasklet %d, frame %d", rt.ID, k), Offset: -1, Err: err}
 			}
@@ -60,6 +63,25 @@ func (c *converter) image(raw *Raw) (*sim.Image, []Section, error) {
 		secs = append(secs, Section{s.Name, v})
 	}
 	return img, secs, nil
+}
+
+// resumePoint maps fr's resume point to the program's by name, as a typed load does
+// (resume.go): through the names raw's type table gives fr's type (the file's, unless an
+// upgrade changed them) and the names registered for it. Without names on either side, or
+// with the same names, the number stands.
+func (c *converter) resumePoint(raw *Raw, fr RawFrame) (sim.PC, error) {
+	ref := c.reg.byName[fr.Type]
+	if ref == nil || ref.info == nil {
+		return fr.PC, nil
+	}
+	for _, t := range raw.Types {
+		if t.Name == fr.Type {
+			ft := &fileType{ref: ref, pcs: t.PCs}
+			ft.mapResumePoints()
+			return ft.resumePoint(uint64(fr.PC), raw.Schema)
+		}
+	}
+	return fr.PC, nil
 }
 
 func (c *converter) frame(fr RawFrame) (sim.Frame, error) {

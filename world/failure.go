@@ -16,11 +16,7 @@ type Failure struct {
 	Tick    uint64
 	Tasklet sim.ID
 	Entity  EntityID // the entity the tasklet drove, 0 if none
-	Err     string   // Cause's message
-	// Cause is the error the tasklet failed with (a *sim.PanicError for a panic): match
-	// planned failures with errors.Is and errors.As, not by message. It is the live value,
-	// not saved with the world.
-	Cause error
+	Err     string   // the error's message (the log record's err attribute holds the error itself)
 	// Stack is where a panic happened (sim.PanicError's stack), "" for an error raised or
 	// returned. It is logged with the failure but kept out of Err and of the Exit a monitor
 	// receives: it holds addresses, which differ from run to run.
@@ -79,7 +75,7 @@ func (w *World) Demonitor(id sim.ID) { delete(w.monitor, id) }
 // onError is the scheduler's error handler: it reports the failure and swallows the error
 // so that the tick goes on.
 func (w *World) onError(t *sim.Tasklet, err error) error {
-	f := Failure{Tick: w.s.Now(), Tasklet: t.ID(), Entity: w.entityOf(t.ID()), Err: err.Error(), Cause: err}
+	f := Failure{Tick: w.s.Now(), Tasklet: t.ID(), Entity: w.entityOf(t.ID()), Err: err.Error()}
 	if pe := (*sim.PanicError)(nil); errors.As(err, &pe) {
 		f.Stack = string(pe.Stack)
 	}

@@ -17,7 +17,7 @@ type Raw struct {
 	Schema   uint64            // the program's schema (RegisterUpgrade)
 	Schemas  map[string]uint64 // each package's schema (RegisterPackageUpgrade); absent: 1
 	Tick     uint64
-	Types    []RawType // the type table as read (upgrades need not maintain it)
+	Types    []RawType // the type table as read; after the upgrades, frames' resume points are mapped to the program's by the PCs named here (an upgrade that renumbers a type's resume points renames its PCs too)
 	NextID   sim.ID
 	NextChan sim.ChanID
 	Stats    sim.Stats

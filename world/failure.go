@@ -16,7 +16,7 @@ type Failure struct {
 	Tick    uint64
 	Tasklet sim.ID
 	Entity  EntityID // the entity the tasklet drove, 0 if none
-	Err     string
+	Err     string   // the error's message (the log record's err attribute holds the error itself)
 	// Stack is where a panic happened (sim.PanicError's stack), "" for an error raised or
 	// returned. It is logged with the failure but kept out of Err and of the Exit a monitor
 	// receives: it holds addresses, which differ from run to run.
@@ -32,13 +32,41 @@ type Exit struct {
 }
 
 // Monitor makes mb receive an Exit when tasklet id fails. A tasklet has at most one monitor
-// (the last one set); a zero mb removes it. Supervisors use this (see package actors).
+// (the last one set); a zero mb removes it. Supervisors use this (see package actors). A
+// monitor ends with its tasklet; one set on the main tasklet, or on a tasklet that has
+// ended or never was, would never fire: the first is ignored, the others are dropped at
+// the next save.
 func (w *World) Monitor(id sim.ID, mb Mailbox[Exit]) {
-	if mb.IsZero() {
+	if mb.IsZero() || id == w.s.Main().ID() {
 		delete(w.monitor, id)
 		return
 	}
 	w.monitor[id] = mb.ID
+}
+
+// liveMonitors drops the monitors of tasklets that are not alive (they can never fire, and a
+// save holding them would not load) and returns the ids of the others, sorted. Cost: a walk
+// of the tasklets when there are monitors.
+func (w *World) liveMonitors() []sim.ID {
+	if len(w.monitor) == 0 {
+		return nil
+	}
+	tids := make([]sim.ID, 0, len(w.monitor))
+	w.s.Each(func(t *sim.Tasklet) bool {
+		if _, ok := w.monitor[t.ID()]; ok && !t.IsMain() {
+			tids = append(tids, t.ID())
+		}
+		return true
+	})
+	if len(tids) < len(w.monitor) {
+		live := make(map[sim.ID]sim.ChanID, len(tids))
+		for _, id := range tids {
+			live[id] = w.monitor[id]
+		}
+		w.monitor = live
+	}
+	slices.Sort(tids)
+	return tids
 }
 
 // Demonitor removes tasklet id's monitor.
@@ -58,7 +86,7 @@ func (w *World) onError(t *sim.Tasklet, err error) error {
 	}
 	w.failures = append(w.failures, f)
 	attrs := []any{slog.Uint64("tick", f.Tick), slog.Uint64("tasklet", uint64(f.Tasklet)),
-		slog.Uint64("entity", uint64(f.Entity)), slog.String("err", f.Err)}
+		slog.Uint64("entity", uint64(f.Entity)), slog.Any("err", err)} // the error itself: handlers match it with errors.As
 	if f.Stack != "" {
 		attrs = append(attrs, slog.String("stack", f.Stack))
 	}

@@ -1,6 +1,7 @@
 package world_test
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -73,8 +74,6 @@ func TestSpawnRefusesUnregisteredFrames(t *testing.T) {
 	tick(t, free, 2)
 	require.True(t, tk.Alive())
 	require.Empty(t, free.Failures())
-	var ue *world.UnregisteredFrameError
-	require.True(t, errors.As(error(&world.UnregisteredFrameError{Type: "x"}), &ue))
 }
 
 // TestSaveReportsOmittedHardTasklets: with OmitHard, the hard tasklets left out are in the
@@ -135,4 +134,73 @@ func mustSave(t *testing.T, w *world.World) []byte {
 	data, err := w.Save(world.DefaultCodec())
 	require.NoError(t, err)
 	return data
+}
+
+// chaosError is a failure a test plans.
+type chaosError struct{ N int }
+
+func (e *chaosError) Error() string { return "planned failure" }
+
+// raiser raises a *chaosError at its first step.
+type raiser struct{}
+
+func (f *raiser) Step(t *sim.T) sim.Op { return t.Raise(&chaosError{N: 7}) }
+
+// records is a slog.Handler that keeps the records it handles.
+type records struct{ rs []slog.Record }
+
+func (h *records) Enabled(context.Context, slog.Level) bool { return true }
+func (h *records) Handle(_ context.Context, r slog.Record) error {
+	h.rs = append(h.rs, r.Clone())
+	return nil
+}
+func (h *records) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *records) WithGroup(string) slog.Handler      { return h }
+
+// TestFailuresCarryTheirError: a failure's log record holds the error the tasklet failed
+// with, not only its text, so that a planned failure is known by its type
+// (errors.As), whatever its message says. The log's err was once a string.
+func TestFailuresCarryTheirError(t *testing.T) {
+	h := &records{}
+	w := newWorld(t, world.Config{Logger: slog.New(h)})
+	w.Spawn(&raiser{})
+	tick(t, w, 1)
+	require.Len(t, h.rs, 1)
+	var logged error
+	h.rs[0].Attrs(func(a slog.Attr) bool {
+		if a.Key == "err" {
+			logged, _ = a.Value.Any().(error)
+		}
+		return true
+	})
+	var ce *chaosError
+	require.True(t, errors.As(logged, &ce), "the log's err is %T", logged)
+	require.Equal(t, 7, ce.N)
+	fs := w.Failures()
+	require.Len(t, fs, 1)
+	require.Equal(t, "planned failure", fs[0].Err)
+}
+
+// TestMonitorOfNoLiveTaskletDoesNotSpoilSaves: a monitor set on a tasklet that has ended,
+// one never made, or the main tasklet can never fire; the world's save leaves them out and
+// loads. Such a save was once refused ("monitor of tasklet 99: no such tasklet").
+func TestMonitorOfNoLiveTaskletDoesNotSpoilSaves(t *testing.T) {
+	w := newWorld(t, world.Config{})
+	mon := world.NewMailbox[world.Exit](w, 0, "monitor")
+	ended := w.Spawn(&raiser{})
+	live := w.Spawn(&tally{})
+	tick(t, w, 1)
+	require.False(t, ended.Alive())
+	w.Monitor(ended.ID(), mon)
+	w.Monitor(99, mon)
+	w.Monitor(w.Scheduler().Main().ID(), mon)
+	w.Monitor(live.ID(), mon)
+	data, err := w.Save(world.DefaultCodec())
+	require.NoError(t, err)
+	_, st, err := world.DefaultCodec().Decode(data)
+	require.NoError(t, err)
+	require.Equal(t, []world.MonitorSnapshot{{Tasklet: live.ID(), Mailbox: mon.ID}}, st.Monitors)
+	l, err := world.Load(world.DefaultCodec(), data, cfgQuiet())
+	require.NoError(t, err)
+	l.Close()
 }

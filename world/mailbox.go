@@ -67,6 +67,8 @@ func (q *queue[M]) pop() (M, bool) {
 	q.items[q.head] = zero
 	q.head++
 	switch {
+	case q.head == len(q.items) && cap(q.items) > mailKeptCap:
+		q.items, q.head = nil, 0 // a burst's capacity is given back once it is read
 	case q.head == len(q.items):
 		q.items, q.head = q.items[:0], 0
 	case q.head > 32 && q.head*2 > len(q.items):
@@ -76,6 +78,11 @@ func (q *queue[M]) pop() (M, bool) {
 	}
 	return v, true
 }
+
+// mailKeptCap is the most messages' room an empty mailbox keeps: a burst up to
+// MaxMailboxLen grows its queue, and the room beyond this is given back when it is empty, so
+// that a world's mailboxes hold memory for their messages, not for their past peaks.
+const mailKeptCap = 256
 
 // loaded is a queue as decoded from a snapshot, converted to queue[M] on first typed use.
 type loaded struct {

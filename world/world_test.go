@@ -257,6 +257,29 @@ func TestMailboxLimit(t *testing.T) {
 	require.False(t, world.Mailbox[string]{ID: mb.ID}.Post(w, "wrong type"))
 }
 
+// TestMailboxGivesBackABurstsRoom: a mailbox that held a burst of messages keeps no more
+// than 256 messages' room once they are read; it once kept the burst's for good.
+func TestMailboxGivesBackABurstsRoom(t *testing.T) {
+	w := newWorld(t, world.Config{})
+	mb := world.NewMailbox[int](w, 0, "burst")
+	for i := range 10_000 {
+		require.True(t, mb.Post(w, i))
+	}
+	require.GreaterOrEqual(t, world.MailboxCap(w, mb.ID), 10_000)
+	for i := range 10_000 {
+		v, ok := mb.TryTake(w)
+		require.True(t, ok)
+		require.Equal(t, i, v)
+	}
+	require.LessOrEqual(t, world.MailboxCap(w, mb.ID), 256)
+	for i := range 100 { // small traffic keeps its room
+		require.True(t, mb.Post(w, i))
+		_, ok := mb.TryTake(w)
+		require.True(t, ok)
+	}
+	require.Positive(t, world.MailboxCap(w, mb.ID))
+}
+
 // runaway never yields.
 type runaway struct{ N int }
 

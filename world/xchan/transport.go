@@ -73,7 +73,7 @@ func (l *Link) take(data []byte) {
 	}
 	l.count(func(s *Stats) { s.Received++ })
 	switch {
-	case m.Hello:
+	case m.Hello && !m.Reply:
 		// The peer (re)started: what it sent before is superseded.
 		l.held = l.held[:0]
 		l.peerMax, l.havePeer = m.Tick, true

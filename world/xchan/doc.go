@@ -31,7 +31,10 @@
 // part as of its last message. Close closes both ends as Stackless's close does:
 // operations that would block fail with sim.ErrClosed, waiting tasklets are not woken,
 // values already offered are still delivered, and the receiving end closes once it has
-// delivered them all (so an iteration with Next ends there).
+// delivered them all (so an iteration with Next ends there). On the sending side every
+// send waits for the peer, so after a close there every new send fails; after a close on
+// the receiving side, sends still go through while the peer reports a receiver waiting
+// (a send to a waiting receiver does not block).
 //
 // # What a hand-off costs
 //

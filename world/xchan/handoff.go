@@ -16,7 +16,9 @@ func (l *Link) offer(c *channel) {
 	if ch == nil {
 		return
 	}
-	if st.PeerClosing && !ch.Closing() {
+	if st.PeerClosing && c.peerBalance >= 0 && !ch.Closing() {
+		// A send to a receiver waiting there does not block, even on a closing channel:
+		// the end here closes once no receiver waits there.
 		ch.Close()
 	}
 	offered := make(map[sim.ID]bool, len(st.Offered))

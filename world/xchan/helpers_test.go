@@ -144,15 +144,17 @@ func (f *sender) Step(t *sim.T) sim.Op {
 		say(t, f.Log, "send %s", v)
 		return f.Ch.Send(t, v).Then(tSent)
 	case tSent:
-		if err := t.ResumeErr(); err != nil {
-			say(t, f.Log, "send failed: %v", err)
-			return t.Return()
-		}
 		say(t, f.Log, "sent %s-%d", f.Name, f.I)
 		f.I++
 		return t.Goto(tSend)
 	}
 	return t.Raise(sim.ErrBadPC)
+}
+
+// Catch logs an error raised at the send (sim.ErrClosed) and ends the tasklet.
+func (f *sender) Catch(t *sim.T, err error) sim.Op {
+	say(t, f.Log, "send failed: %v", err)
+	return t.Return()
 }
 
 // receiver sleeps Delay ticks, then receives with Next N values (all if N is 0), sleeping
@@ -186,10 +188,6 @@ func (f *receiver) Step(t *sim.T) sim.Op {
 		say(t, f.Log, "%s recv", f.Name)
 		return f.Ch.Next(t).Then(rGot)
 	case rGot:
-		if err := t.ResumeErr(); err != nil {
-			say(t, f.Log, "%s recv failed: %v", f.Name, err)
-			return t.Return()
-		}
 		v, ok := f.Ch.GotOK(t)
 		if !ok {
 			say(t, f.Log, "%s end", f.Name)
@@ -203,6 +201,12 @@ func (f *receiver) Step(t *sim.T) sim.Op {
 		return t.Goto(rRecv)
 	}
 	return t.Raise(sim.ErrBadPC)
+}
+
+// Catch logs an error raised at the receive (sim.ErrClosed) and ends the tasklet.
+func (f *receiver) Catch(t *sim.T, err error) sim.Op {
+	say(t, f.Log, "%s recv failed: %v", f.Name, err)
+	return t.Return()
 }
 
 // ---- NATS, zones, lock step ----

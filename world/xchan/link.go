@@ -218,10 +218,12 @@ func (l *Link) Boundary(ctx context.Context) error {
 	return l.publish()
 }
 
-// Close closes channel name on both sides, as Stackless's channel.close: from the next
-// boundary on (here at once), operations that would block on it fail with sim.ErrClosed
-// and waiting tasklets are not woken; values already offered are still delivered. The
-// receiving side's end closes once every value offered before the close is delivered.
+// Close closes channel name on both sides, as Stackless's channel.close: here at once,
+// there from its next boundary after this one's message, operations that would block on
+// it fail with sim.ErrClosed and waiting tasklets are not woken; values already offered
+// are still delivered. The receiving end closes once every value offered before the
+// close is delivered; the sending end, once the receiving side reports no receiver
+// waiting. Cost: one state store.
 func (l *Link) Close(name string) error {
 	c := l.channel(name)
 	if c == nil || !c.declared {

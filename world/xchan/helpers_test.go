@@ -253,6 +253,8 @@ func openZone(t *testing.T, s *server.Server, w *world.World, name, peer string)
 		Logger: slog.New(slog.NewTextHandler(z.logs, &slog.HandlerOptions{ReplaceAttr: dropTime}))})
 	require.NoError(t, err)
 	z.l = l
+	servers[z] = s
+	t.Cleanup(func() { delete(servers, z) })
 	return z
 }
 
@@ -325,3 +327,8 @@ func dead(ts ...*sim.Tasklet) func() bool {
 		return true
 	}
 }
+
+// servers remembers each zone's NATS server, for crash.
+var servers = map[*zone]*server.Server{}
+
+func startNATSFor(z *zone) *server.Server { return servers[z] }

@@ -44,10 +44,13 @@
 // of tick N+1. So a sender that blocks during tick N has its value offered at boundary
 // N, delivered to a waiting receiver at the peer's boundary N+1 (the receiver runs in
 // tick N+2), and is released at boundary N+2 (it runs again in tick N+3): a value takes
-// 2 ticks to arrive and a sender is blocked at least 3. A value crosses the wire once,
-// as its CBOR encoding plus about 5 bytes (its sequence number), inside the message of
-// its boundary; each channel adds about 10-30 bytes to every message, and a message has
-// about 15 bytes of its own. Values are sent again only when the peer asks (a gap, or a
+// 2 ticks to arrive and a sender is blocked at least 3 (TestSenderBlocksUntilTaken,
+// TestCase20TwoWorlds). A value crosses the wire once, as its CBOR encoding plus about 9
+// bytes (its sequence number and framing), inside the message of its boundary; a
+// message of an idle link with one channel is 14 bytes, and each channel adds about
+// 10-20 (TestCostPerHandOff). So a hand-off costs no NATS message of its own: with one
+// value per tick it is 4 messages each way while it is in flight, shared with every other
+// channel of the link. Values are sent again only when the peer asks (a gap, or a
 // restart from a save).
 //
 // # Saves and restarts

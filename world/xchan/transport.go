@@ -73,15 +73,18 @@ func (l *Link) take(data []byte) {
 	}
 	l.count(func(s *Stats) { s.Received++ })
 	switch {
-	case m.Hello && !m.Reply:
-		// The peer (re)started: what it sent before is superseded.
+	case m.Reply && l.havePeer && m.Tick <= l.peerMax:
+		return // a repeat of a message taken already
+	case !m.Reply && (m.Hello || l.havePeer && m.Tick < l.peerMax):
+		// The peer (re)started (its Hello may be lost; its ticks then go back): what it
+		// sent before is superseded.
 		l.held = l.held[:0]
-		l.peerMax, l.havePeer = m.Tick, true
-	case l.havePeer && m.Tick <= l.peerMax:
-		return // a repeat
-	default:
-		l.peerMax, l.havePeer = m.Tick, true
+		l.peerMax = m.Tick
 	}
+	if !l.havePeer || m.Tick > l.peerMax {
+		l.peerMax = m.Tick
+	}
+	l.havePeer = true
 	l.held = append(l.held, m)
 }
 

@@ -1,10 +1,12 @@
 package xchan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/nats-io/nats.go"
@@ -42,6 +44,11 @@ type Stats struct {
 	Dropped               uint64 // messages dropped because the inbox was full
 	Offered, Delivered    uint64 // values offered to the peer; values delivered here
 	Released, Undecodable uint64 // senders released here; values refused at delivery
+
+	// As of the last boundary: values offered whose senders still wait here, values taken
+	// by the peer and kept until its save covers them, values received here that wait for
+	// a receiver.
+	Offering, Kept, Pending int
 }
 
 // A Link joins one world to one peer zone over NATS and carries its cross-zone channels.
@@ -59,6 +66,8 @@ type Link struct {
 	havePeer bool   // a message of the peer has been taken in
 	peerMax  uint64 // the highest tick of the peer's messages taken in
 	held     []*message
+
+	marks []mark // what saves at recent ticks cover, oldest first (see DurableAt)
 
 	mu     sync.Mutex
 	inbox  [][]byte
@@ -215,6 +224,8 @@ func (l *Link) Boundary(ctx context.Context) error {
 	if err := l.store(); err != nil {
 		return err
 	}
+	l.mark(now)
+	l.gauge()
 	return l.publish()
 }
 
@@ -276,6 +287,57 @@ func (l *Link) Durable(cp Checkpoint) {
 			l.chans[i].durable = a
 		}
 	}
+}
+
+// maxMarks bounds the checkpoints a link remembers for DurableAt.
+const maxMarks = 1024
+
+// mark is the checkpoint of the boundary of a tick.
+type mark struct {
+	tick uint64
+	cp   Checkpoint
+}
+
+// mark remembers what a save of tick now would cover, if it differs from the last one.
+func (l *Link) mark(now uint64) {
+	cp := l.Checkpoint()
+	if n := len(l.marks); n > 0 && slices.Equal(l.marks[n-1].cp.accepted, cp.accepted) {
+		return
+	}
+	if len(l.marks) == maxMarks {
+		l.marks = append(l.marks[:0], l.marks[1:]...)
+	}
+	l.marks = append(l.marks, mark{tick: now, cp: cp})
+}
+
+// DurableAt records that a save of the world taken at the boundary of tick (after
+// Boundary) is on disk: for a runtime that saves on its own schedule, such as
+// world/server (call Boundary from Options.AfterTick and DurableAt from Options.OnSave
+// when SaveResult.Err is nil). It remembers the last 1024 changes of what a save covers;
+// a save older than all of them marks nothing. Cost: O(log marks + channels).
+func (l *Link) DurableAt(tick uint64) {
+	i, found := slices.BinarySearchFunc(l.marks, tick, func(m mark, t uint64) int { return cmp.Compare(m.tick, t) })
+	if !found {
+		i--
+	}
+	if i < 0 {
+		return
+	}
+	l.Durable(l.marks[i].cp)
+	l.marks = append(l.marks[:0], l.marks[i:]...)
+}
+
+// gauge updates the gauges of Stats.
+func (l *Link) gauge() {
+	var offering, kept, pending int
+	for _, c := range l.chans {
+		offering += len(c.st.Offered)
+		kept += len(c.st.Retained)
+		pending += len(c.st.Pending)
+	}
+	l.mu.Lock()
+	l.stats.Offering, l.stats.Kept, l.stats.Pending = offering, kept, pending
+	l.mu.Unlock()
 }
 
 // SaveFile saves the world to path with c (world.World.SaveFile) and then marks the save

@@ -110,3 +110,30 @@ func TestRestartReceiverWithPendingValues(t *testing.T) {
 	runUntil(t, 100, dead(append(ts, r)...), a, b)
 	require.Equal(t, []string{"r got x-0", "r got y-0", "r got z-0", "r got x-1", "r got y-1", "r got z-1"}, matching(*out, " got "))
 }
+
+// The sending side keeps the values the peer took until the peer reports a save that
+// covers them (DurableAt, for runtimes that save on their own schedule).
+func TestKeptUntilPeerSaves(t *testing.T) {
+	a, b, send, recv := pair(t)
+	newLog(t, "a")
+	newLog(t, "b")
+	snd := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "x", N: 3})
+	rcv := b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r", N: 3})
+	runUntil(t, 100, dead(snd, rcv), a, b)
+	step(t, a, b)
+	require.Equal(t, xchan.Stats{Offering: 0, Kept: 3, Pending: 0}, gauges(a.l.Stats()))
+
+	b.l.DurableAt(1) // a save of tick 1 covers nothing taken (b takes the first value at its boundary 2)
+	step(t, a, b)
+	step(t, a, b)
+	require.Equal(t, 3, a.l.Stats().Kept)
+
+	b.l.DurableAt(b.w.Now())
+	step(t, a, b)
+	step(t, a, b)
+	require.Equal(t, 0, a.l.Stats().Kept)
+}
+
+func gauges(s xchan.Stats) xchan.Stats {
+	return xchan.Stats{Offering: s.Offering, Kept: s.Kept, Pending: s.Pending}
+}

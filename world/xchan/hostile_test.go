@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
+	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/xchan"
 	"github.com/stretchr/testify/require"
 )
@@ -81,4 +82,51 @@ func TestMisuseErrors(t *testing.T) {
 	require.EqualError(t, err, `xchan: open: zone names "a" and "a": want two different names of 1 to 128 letters, digits, '-' or '_'`)
 	_, err = xchan.Open(a.w, xchan.Config{Local: "a", Peer: "b"})
 	require.EqualError(t, err, "xchan: open: Config.Conn is nil (connect to NATS first)")
+}
+
+// A save whose link state is corrupt, or that declares a channel the other way round,
+// is refused at Open or at the declaration, with the reason.
+func TestBadSavedState(t *testing.T) {
+	s := startNATS(t)
+	w, err := world.New(world.Config{Seed: 1})
+	require.NoError(t, err)
+	mb := world.NewMailbox[[]byte](w, 0, "xchan.link.b")
+	require.True(t, mb.Post(w, []byte("garbage")))
+	_, err = xchan.Open(w, xchan.Config{Conn: connect(t, s), Local: "a", Peer: "b"})
+	require.ErrorContains(t, err, "xchan: link to b: saved state: ")
+
+	bad, err := cbor.Marshal(map[int]any{1: 1, 2: []any{map[int]any{1: "c", 2: 2, 10: 1, 11: []any{map[int]any{1: 5, 3: []byte{1}}}}}})
+	require.NoError(t, err)
+	mb.TryTake(w)
+	require.True(t, mb.Post(w, bad))
+	_, err = xchan.Open(w, xchan.Config{Conn: connect(t, s), Local: "a", Peer: "b"})
+	require.EqualError(t, err, `xchan: link to b: saved state: channel "c": pending value 5, want 2`)
+
+	a := newZone(t, s, "a", "b", 1)
+	_, err = xchan.Out[string](a.l, "c")
+	require.NoError(t, err)
+	path := save(t, a)
+	w, err = world.LoadFile(world.DefaultCodec(), path, world.Config{})
+	require.NoError(t, err)
+	l, err := xchan.Open(w, xchan.Config{Conn: connect(t, s), Local: "a", Peer: "b"})
+	require.NoError(t, err)
+	_, err = xchan.In[string](l, "c")
+	require.EqualError(t, err, `xchan: channel "c" of the link to b was saved as out, declared in`)
+}
+
+// A sender killed after its value was offered: the peer still gets the value (the
+// documented limit), the link logs it, and the next sender is served in order.
+func TestKilledSenderAfterOffer(t *testing.T) {
+	a, b, send, recv := pair(t)
+	newLog(t, "a")
+	out := newLog(t, "b")
+	first := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "x", N: 1})
+	second := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "y", N: 1})
+	step(t, a, b) // both offered at a's boundary 1
+	require.NoError(t, first.Kill(a.w.Scheduler().Main()).Wait())
+	r := b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r", N: 2})
+	runUntil(t, 100, dead(second, r), a, b)
+	require.Equal(t, []string{"r got x-0", "r got y-0"}, matching(*out, " got "))
+	require.Contains(t, a.logs.String(), "a sender left the channel before the peer took its value")
+	require.Equal(t, uint64(1), a.l.Stats().Released)
 }

@@ -20,6 +20,10 @@
 //		la.Boundary(ctx)                              lb.Boundary(ctx)
 //	}                                             }
 //
+// On world/server's runtime, call Boundary from Options.AfterTick and DurableAt from
+// Options.OnSave (when the save succeeded); on a world/cluster zone, call Boundary after
+// each Zone.Step and take a Checkpoint before Zone.Save, passing it to Durable after.
+//
 // # Semantics
 //
 // A sender blocks until a receiver in the peer zone has taken its value; a receiver

@@ -97,8 +97,7 @@ func (l *Link) applyAccepted(c *channel, wc *wireChan) {
 // release lets the sender of e go on: its value was taken by a receiver of the peer.
 func (l *Link) release(c *channel, e entry) {
 	s := l.w.Scheduler()
-	ch := s.Channel(c.id)
-	if h := ch.Head(); h != nil && h.ID() == e.Tasklet && h.BlockedDir() > 0 {
+	if ch := s.Channel(c.id); ch != nil && ch.Head() != nil && ch.Head().ID() == e.Tasklet && ch.Head().BlockedDir() > 0 {
 		sim.ChanOf[any](c.id).TryRecv(s.Current())
 		l.count(func(s *Stats) { s.Released++ })
 		return

@@ -66,6 +66,7 @@ type Link struct {
 	havePeer bool   // a message of the peer has been taken in
 	peerMax  uint64 // the highest tick of the peer's messages taken in
 	held     []*message
+	unknown  map[string]bool // channels the peer named that are not declared here (logged once)
 
 	marks []mark // what saves at recent ticks cover, oldest first (see DurableAt)
 
@@ -94,8 +95,9 @@ type channel struct {
 
 // Open opens w's side of the link to cfg.Peer: it reads the link's state saved in w (if w
 // was loaded from a save), subscribes, and announces itself to the peer. Declare the
-// link's channels with Out and In next, before the first Boundary. Cost: one NATS
-// subscription and one message.
+// link's channels with Out and In next, before the first Boundary. Open takes the state
+// it finds in w as saved (w is new, or was just loaded): the peer may forget the values
+// it covers. Cost: one NATS subscription and one message.
 func Open(w *world.World, cfg Config) (*Link, error) {
 	if cfg.Conn == nil {
 		return nil, errors.New("xchan: open: Config.Conn is nil (connect to NATS first)")
@@ -115,7 +117,7 @@ func Open(w *world.World, cfg Config) (*Link, error) {
 		return nil, err
 	}
 	l := &Link{cfg: cfg, w: w, log: cfg.Logger.With("link", cfg.Local+"->"+cfg.Peer), mb: mb,
-		hello: true, notify: make(chan struct{}, 1)}
+		hello: true, notify: make(chan struct{}, 1), unknown: map[string]bool{}}
 	for _, cs := range st.Chans {
 		c := &channel{st: cs, sent: cs.PeerAccepted, durable: cs.Accepted, refused: map[sim.ID]bool{}}
 		c.id = world.Chan[any](w, localName(cfg.Peer, cs.Name)).ID()

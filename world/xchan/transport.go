@@ -130,7 +130,10 @@ func (l *Link) apply(m *message) {
 		wc := &m.Chans[i]
 		c := l.channel(wc.Name)
 		if c == nil || !c.declared {
-			l.log.Warn("xchan: peer speaks of a channel not declared here; ignored", "channel", wc.Name, "peer", l.cfg.Peer)
+			if !l.unknown[wc.Name] && len(l.unknown) < MaxChannels {
+				l.unknown[wc.Name] = true
+				l.log.Warn("xchan: peer speaks of a channel not declared here; ignored until it is", "channel", wc.Name, "peer", l.cfg.Peer)
+			}
 			continue
 		}
 		c.peerBalance = wc.Balance

@@ -1,5 +1,7 @@
 package actors
 
+//go:generate go run github.com/stackworld/stackworld/sim/taskletgen/cmd/taskletgen
+
 import (
 	"github.com/stackworld/stackworld/sim"
 	"github.com/stackworld/stackworld/world"
@@ -100,18 +102,39 @@ func (f *Wander) Step(t *sim.T) sim.Op {
 	return t.Raise(sim.ErrBadPC)
 }
 
-// Patrol walks its entity along Points at Speed, from one point to the next and round
-// again; a point within Reach counts as reached.
-type Patrol struct {
-	Self   world.EntityID
-	Speed  int32
-	Reach  int32
-	Points []world.Vec
-	Next   int
-	Laps   int
+// patrol walks its entity along points at speed, from one point to the next and round
+// again (next is the point it heads for, laps the rounds done); a point within reach (at
+// least speed) counts as reached. It ends when the entity is gone. Its frame is Patrol.
+//
+//stackworld:tasklet frame=Patrol name=actors.Patrol
+func patrol(h *sim.Tasklet, self world.EntityID, speed, reach int32, points []world.Vec) error {
+	next, laps := 0, 0
+	for {
+		e := world.Of(h).Entity(self)
+		if e == nil {
+			return nil // the entity is gone
+		}
+		e.State = StatePatrol
+		ticks := 1
+		if len(points) == 0 {
+			e.Vel, ticks = world.Vec{}, 16
+		} else {
+			target := points[next%len(points)]
+			near := max(reach, speed)
+			if e.Pos.Dist2(target) <= int64(near)*int64(near) {
+				next = (next + 1) % len(points)
+				if next == 0 {
+					laps++
+				}
+				target = points[next]
+			}
+			e.Vel = e.Pos.Toward(target, speed)
+		}
+		if err := h.Sleep(ticks).Wait(); err != nil { //stackworld:resume tick
+			return err
+		}
+	}
 }
-
-const patrolTick sim.PC = 0
 
 // New returns a Patrol for self with f's settings and route.
 func (f Patrol) New(self world.EntityID) sim.Frame {
@@ -119,34 +142,6 @@ func (f Patrol) New(self world.EntityID) sim.Frame {
 	g.Self, g.Next, g.Laps = self, 0, 0
 	g.Points = append([]world.Vec(nil), f.Points...) // the route is the new frame's own
 	return &g
-}
-
-// Step runs one tick of patrolling.
-func (f *Patrol) Step(t *sim.T) sim.Op {
-	_, e := driven(t, f.Self)
-	if e == nil {
-		return t.Exit() // the entity is gone
-	}
-	switch t.At() {
-	case patrolTick:
-		e.State = StatePatrol
-		if len(f.Points) == 0 {
-			e.Vel = world.Vec{}
-			return t.Sleep(16).Then(patrolTick)
-		}
-		target := f.Points[f.Next%len(f.Points)]
-		reach := max(f.Reach, f.Speed)
-		if e.Pos.Dist2(target) <= int64(reach)*int64(reach) {
-			f.Next = (f.Next + 1) % len(f.Points)
-			if f.Next == 0 {
-				f.Laps++
-			}
-			target = f.Points[f.Next]
-		}
-		e.Vel = e.Pos.Toward(target, f.Speed)
-		return t.NextTick().Then(patrolTick)
-	}
-	return t.Raise(sim.ErrBadPC)
 }
 
 // Chase hunts entities of kind Prey that enter its entity's area of interest (radius

@@ -11,12 +11,9 @@ import (
 func init() {
 	persist.RegisterInterface[Template]()
 	persist.Register[Wander]("actors.Wander", "tick")
-	persist.Register[Patrol]("actors.Patrol", "tick")
 	persist.Register[Chase]("actors.Chase", "start", "tick")
 	persist.Register[Flee]("actors.Flee", "start", "tick")
-	persist.Register[Spawner]("actors.Spawner", "tick")
 	persist.Register[Supervisor]("actors.Supervisor", "start", "wait")
-	persist.Register[Trader]("actors.Trader", "take")
 	persist.Register[Customer]("actors.Customer", "start", "walk", "asked")
 	persist.Register[PriceQuery]("actors.PriceQuery")
 	persist.Register[Quote]("actors.Quote")

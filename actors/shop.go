@@ -1,5 +1,7 @@
 package actors
 
+//go:generate go run github.com/stackworld/stackworld/sim/taskletgen/cmd/taskletgen
+
 import (
 	"fmt"
 
@@ -50,51 +52,45 @@ func (e *FlakyError) Error() string {
 	return fmt.Sprintf("actors: trader %d dropped request %d (a planned failure: fail_one_in in the scenario)", e.Trader, e.Corr)
 }
 
-// Trader is a mailbox actor: it answers the price queries queued in its inbox (ShopOf), one
-// at a time, oldest first. With FailOneIn > 0 it fails on one request in FailOneIn (the
-// request is lost; the customer times out), which its supervisor handles.
-type Trader struct {
-	Self      world.EntityID
-	FailOneIn uint32
-	Served    uint64
-}
-
-const (
-	traderTake sim.PC = 0
-)
-
-// New returns a Trader for self with f's settings.
-func (f Trader) New(self world.EntityID) sim.Frame {
-	g := f // every setting, the ones added later too
-	g.Self, g.Served = self, 0
-	return &g
-}
-
-// Step serves the queued requests, then waits for more.
-func (f *Trader) Step(t *sim.T) sim.Op {
-	w := world.Of(t)
-	switch t.At() {
-	case traderTake:
-		inbox := ShopOf(w, f.Self)
-		if inbox.IsZero() || !w.Alive(f.Self) {
-			return t.Exit()
+// trader is a mailbox actor: it answers the price queries queued in its entity's inbox
+// (ShopOf), one at a time, oldest first, then waits for more, and ends when the entity or
+// its inbox is gone. With failOneIn > 0 it fails on one request in failOneIn (the request
+// is lost; the customer times out), which its supervisor handles. Its frame is Trader.
+//
+//stackworld:tasklet frame=Trader name=actors.Trader
+func trader(h *sim.Tasklet, self world.EntityID, failOneIn uint32) error {
+	var served uint64
+	for {
+		w := world.Of(h)
+		inbox := ShopOf(w, self)
+		if inbox.IsZero() || !w.Alive(self) {
+			return nil
 		}
-		w.SetState(f.Self, StateTrade)
+		w.SetState(self, StateTrade)
 		for {
 			req, ok := inbox.TryTake(w)
 			if !ok {
 				break
 			}
-			if f.FailOneIn > 0 && w.Rand().Uint32N(f.FailOneIn) == 0 {
-				return t.Raise(&FlakyError{Trader: f.Self, Corr: req.Corr})
+			if failOneIn > 0 && w.Rand().Uint32N(failOneIn) == 0 {
+				return &FlakyError{Trader: self, Corr: req.Corr}
 			}
 			price := 10 + req.Body.Item%7 + w.Rand().Uint32N(5)
 			req.Respond(w, Quote{Item: req.Body.Item, Price: price})
-			f.Served++
+			served++
 		}
-		return inbox.Wait(t).Then(traderTake)
+		if err := inbox.Wait(h).Wait(); err != nil { //stackworld:resume take
+			return err
+		}
 	}
-	return t.Raise(sim.ErrBadPC)
+}
+
+// New returns a Trader for self with f's settings (FailOneIn: fail on one request in N).
+// Served counts the requests answered.
+func (f Trader) New(self world.EntityID) sim.Frame {
+	g := f // every setting, the ones added later too
+	g.Self, g.Served = self, 0
+	return &g
 }
 
 // Customer wanders and, every AskEvery ticks, asks the nearest trader within Sight for a

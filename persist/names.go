@@ -37,16 +37,21 @@ func PCName(f sim.Frame, pc sim.PC) string {
 
 // CheckFrame reports what Save would find wrong with frame f's type, so that a caller can
 // refuse it at spawn instead of at the first save (world.Spawn does): f must be non-nil
-// and of a type registered with Register that implements sim.Frame as used (F or *F).
-// Resume points are checked at save: a frame at a resume point beyond its type's
-// registered names is refused. Cost: one registry lookup, no allocation; safe for
-// concurrent use.
+// and of a type registered with Register that implements sim.Frame as used (F or *F),
+// and, if it is a ResumePointCounter of a type registered with resume point names, have
+// no more resume points than names. (Save refuses a frame at a resume point beyond its
+// type's names; CheckFrame finds the mistake before any frame gets there.) Cost: one
+// registry lookup, one type assertion, no allocation; safe for concurrent use.
 func CheckFrame(f sim.Frame) error {
 	if f == nil {
 		return errors.New("persist: a nil frame cannot be saved")
 	}
-	if current().byType[reflect.TypeOf(f)] == nil {
+	ref := current().byType[reflect.TypeOf(f)]
+	if ref == nil {
 		return fmt.Errorf("persist: frame: %w", errUnregistered(f))
+	}
+	if err := checkResumePoints(f, ref); err != nil {
+		return fmt.Errorf("persist: frame: %w", err)
 	}
 	return nil
 }

@@ -654,6 +654,62 @@ func TestTickBudgetPreemptsHardTasklets(t *testing.T) {
 	}
 }
 
+// TestTickBudgetPreemptsLoneHardTasklet: a hard tasklet whose Awaits never switch away
+// (a Schedule with nothing else runnable; sends that a waiting receiver takes while the
+// channel prefers the sender) is pre-empted by the tick budget too: each of those Awaits
+// counts as a step. It once ran until it chose to stop (loopSteps here).
+func TestTickBudgetPreemptsLoneHardTasklet(t *testing.T) {
+	t.Run("schedule", func(t *testing.T) {
+		s := sim.NewScheduler(sim.Options{TickBudget: 5})
+		defer s.Close()
+		n := 0
+		h := s.SpawnHard(func(h *sim.Tasklet) error {
+			for n < loopSteps {
+				n++
+				if err := h.Schedule().Wait(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for tick := 1; tick <= 3; tick++ {
+			require.NoError(t, s.Tick())
+			require.Equal(t, 5*tick, n)
+			require.Equal(t, sim.StateSleeping, h.State())
+			require.Equal(t, uint64(tick+1), h.WakeTick())
+			require.Equal(t, uint64(tick), s.Stats().Preempted)
+			require.NoError(t, s.CheckInvariants())
+		}
+	})
+	t.Run("send", func(t *testing.T) {
+		s := sim.NewScheduler(sim.Options{TickBudget: 5})
+		defer s.Close()
+		ch := sim.NewChan[int](s)
+		ch.In(s).SetPreference(1) // the sender goes on: no switch
+		rcv := &recvForever{Ch: ch}
+		s.Spawn(rcv)
+		require.NoError(t, s.Run()) // the receiver waits
+		n := 0
+		h := s.SpawnHard(func(h *sim.Tasklet) error {
+			for n < loopSteps {
+				n++
+				if err := sim.Send(h, ch, n); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for tick := 1; tick <= 3; tick++ {
+			require.NoError(t, s.Tick())
+			require.Equal(t, []int{5 * tick, 5*tick - 1}, []int{n, rcv.Last})
+			require.Equal(t, sim.StateSleeping, h.State())
+			require.Equal(t, uint64(tick+1), h.WakeTick())
+			require.Equal(t, uint64(2*tick), s.Stats().Preempted)
+			require.NoError(t, s.CheckInvariants())
+		}
+	})
+}
+
 // TestCountsFollowEveryLifeStep walks a tasklet through bind, insert, block, kill, a new
 // bind after death and an unbind, checking Counts (derived, not walked) and the
 // invariants at each step.

@@ -111,8 +111,11 @@ func runHard(t *Tasklet, fn HardFunc, vfn HardValueFunc) (v any, err error, unwo
 
 // waitHardSlow is the wait function of a hard tasklet that is not armed: it performs a in
 // place and, if another tasklet became current, yields to the loop until the tasklet is
-// resumed (the loop then leaves in werr the error raised at its resumption). False: the
-// scheduler was closed while the tasklet waited.
+// resumed (the loop then leaves in werr the error raised at its resumption). An Await
+// that leaves the tasklet current (a Schedule with nothing else runnable, a send that a
+// waiting receiver takes without a switch) counts as a step of the tick budget, as the
+// loop's resumption does, so a hard tasklet that loops on such Awaits is pre-empted too.
+// False: the scheduler was closed while the tasklet waited.
 func waitHardSlow(a Await) bool {
 	t := a.t
 	x, s := t.x, t.x.s
@@ -125,10 +128,23 @@ func waitHardSlow(a Await) bool {
 		return true
 	}
 	if s.current == t {
-		x.werr = t.takeBomb()
-		return true
+		if t.flags&flagBomb != 0 || !s.preemptHard(t) {
+			x.werr = t.takeBomb()
+			return true
+		}
 	}
 	return x.hard.yield(Await{kg: a.kg}) // no tasklet: performed already; the kind says whether to arm
+}
+
+// preemptHard counts a step of t, the current hard tasklet going on without a switch,
+// against the tick budget, and reports whether the budget pre-empted it (another tasklet
+// is current then). It is budgetStep's rule for a tasklet that the loop did not resume.
+func (s *Scheduler) preemptHard(t *Tasklet) bool {
+	b := s.budget
+	for b != 0 && s.current == t && !t.spend(b) {
+		s.budgetStep(t) // counts t in (then spend counts the step), or pre-empts it
+	}
+	return s.current != t
 }
 
 // performYielded performs op, which the armed hard tasklet c (current) handed to the loop,

@@ -9,9 +9,11 @@ import (
 type Options struct {
 	// TickBudget is the number of steps a soft tasklet may run in one tick, whether they
 	// yield, block, hand values over or loop; for a hard tasklet, each time it is resumed
-	// counts as a step. A tasklet that has used its budget up is pre-empted instead of
-	// running again: it sleeps until the next tick (counted in Stats.Preempted). So a
-	// tick always ends, however its tasklets loop. 0: no limit. Budgets above
+	// counts as a step, and so does each Await after which it goes on without a switch (a
+	// Schedule with nothing else runnable). A tasklet that has used its budget up is
+	// pre-empted instead of running again: it sleeps until the next tick (counted in
+	// Stats.Preempted). So a tick always ends, however its tasklets loop, unless a hard
+	// tasklet loops without calling Wait at all. 0: no limit. Budgets above
 	// MaxTickBudget act as MaxTickBudget.
 	TickBudget uint32
 }

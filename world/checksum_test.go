@@ -113,3 +113,19 @@ func (f *deepProbe) Step(t *sim.T) sim.Op {
 	_, f.err = world.Of(t).DeepChecksum()
 	return t.Exit()
 }
+
+// TestChecksumSeesEveryBitOfTheIds: two worlds whose only difference is one bit of an
+// entity's tasklet id, or of its own id, past bit 32 have different checksums (tasklet ids
+// are 48-bit and entity ids carry their zone in the high bits).
+func TestChecksumSeesEveryBitOfTheIds(t *testing.T) {
+	const tasklet = sim.ID(1<<40 | 7)
+	base := world.ChecksumOfEntityForTest(world.Entity{ID: 5, Tasklet: tasklet})
+	for bit := 32; bit < 48; bit++ {
+		other := world.ChecksumOfEntityForTest(world.Entity{ID: 5, Tasklet: tasklet ^ 1<<bit})
+		require.NotEqual(t, base, other, "tasklet id bit %d", bit)
+	}
+	for bit := 32; bit < 64; bit++ {
+		other := world.ChecksumOfEntityForTest(world.Entity{ID: 5 ^ 1<<bit, Tasklet: tasklet})
+		require.NotEqual(t, base, other, "entity id bit %d", bit)
+	}
+}

@@ -99,10 +99,16 @@ type Entity struct {
 }
 
 // Kind returns the kind registered as name, registering it if it is new. Kinds are numbered
-// in the order they are first registered.
+// in the order they are first registered. A world has at most MaxKinds kinds (a save holds
+// no more): past them Kind logs an error and returns AnyKind, which registers nothing and
+// with which NewEntity makes no entity.
 func (w *World) Kind(name string) Kind {
 	if k, ok := w.kindIdx[name]; ok {
 		return k
+	}
+	if len(w.kinds) >= MaxKinds {
+		w.cfg.Logger.Error("world: kind not registered: the world has MaxKinds kinds", "kind", name, "limit", MaxKinds)
+		return AnyKind
 	}
 	k := Kind(len(w.kinds))
 	w.kinds = append(w.kinds, name)
@@ -129,12 +135,12 @@ func (w *World) Kinds() []string { return w.kinds }
 
 // NewEntity adds an entity of kind k at pos (clamped into the map) and returns its id, the
 // next serial of the world's zone. It enters the spatial index at the end of the tick. It
-// returns 0, adding nothing, when the zone has issued MaxEntitySerial ids (EntityIDsLeft).
-// Amortized constant time; the world's memory follows the live entities, not the ids ever
-// issued.
+// returns 0, adding nothing, when the zone has issued MaxEntitySerial ids (EntityIDsLeft)
+// or k is not a registered kind (see Kind: a save could not name it). Amortized constant
+// time; the world's memory follows the live entities, not the ids ever issued.
 func (w *World) NewEntity(k Kind, pos Vec) EntityID {
 	id := w.nextID
-	if id.Serial() > MaxEntitySerial {
+	if id.Serial() > MaxEntitySerial || int(k) >= len(w.kinds) {
 		return 0
 	}
 	w.touch()
@@ -201,7 +207,9 @@ func (w *World) Despawn(id EntityID) bool {
 		w.idx.set(w.ents[i].ID, int32(i))
 	}
 	w.ents[last], w.tasks[last] = Entity{}, nil
-	w.ents, w.tasks = w.ents[:last], w.tasks[:last]
+	// the tables follow the live entities: a copy once they are 4× too big (amortized
+	// constant time per Despawn, as append's doubling is per NewEntity)
+	w.ents, w.tasks = trimmed(w.ents[:last], last), trimmed(w.tasks[:last], last)
 	w.idx.set(id, -1)
 	w.died++
 	w.emit(Event{Type: EventDespawn, Entity: id})

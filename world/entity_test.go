@@ -1,6 +1,7 @@
 package world_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/stackworld/stackworld/sim"
@@ -76,4 +77,26 @@ func TestZoneIDs(t *testing.T) {
 	tick(t, z0, 1)
 	tick(t, w, 1)
 	require.NotEqual(t, z0.Checksum(), w.Checksum())
+}
+
+// TestKindsStopAtMaxKinds: a world registers at most MaxKinds kinds; past them Kind
+// returns AnyKind, NewEntity makes nothing of it (nor of a kind never registered), and the
+// world still saves a snapshot that loads. It once registered a 65536th kind numbered
+// AnyKind, and its saves were refused ("65536 kinds (limit 65535)").
+func TestKindsStopAtMaxKinds(t *testing.T) {
+	w := newWorld(t, world.Config{})
+	require.Zero(t, w.NewEntity(3, world.Vec{}), "kind 3 is not registered")
+	for i := range world.MaxKinds {
+		require.Equal(t, world.Kind(i), w.Kind(strconv.Itoa(i)))
+	}
+	require.Equal(t, world.AnyKind, w.Kind("one too many"))
+	require.Len(t, w.Kinds(), world.MaxKinds)
+	require.Zero(t, w.NewEntity(world.AnyKind, world.Vec{}))
+	require.NotZero(t, w.NewEntity(w.Kind("7"), world.Vec{}))
+	data, err := w.Save(world.DefaultCodec())
+	require.NoError(t, err)
+	l, err := world.Load(world.DefaultCodec(), data, cfgQuiet())
+	require.NoError(t, err)
+	defer l.Close()
+	require.Len(t, l.Kinds(), world.MaxKinds)
 }

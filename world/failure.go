@@ -16,7 +16,11 @@ type Failure struct {
 	Tick    uint64
 	Tasklet sim.ID
 	Entity  EntityID // the entity the tasklet drove, 0 if none
-	Err     string
+	Err     string   // Cause's message
+	// Cause is the error the tasklet failed with (a *sim.PanicError for a panic): match
+	// planned failures with errors.Is and errors.As, not by message. It is the live value,
+	// not saved with the world.
+	Cause error
 	// Stack is where a panic happened (sim.PanicError's stack), "" for an error raised or
 	// returned. It is logged with the failure but kept out of Err and of the Exit a monitor
 	// receives: it holds addresses, which differ from run to run.
@@ -47,7 +51,7 @@ func (w *World) Demonitor(id sim.ID) { delete(w.monitor, id) }
 // onError is the scheduler's error handler: it reports the failure and swallows the error
 // so that the tick goes on.
 func (w *World) onError(t *sim.Tasklet, err error) error {
-	f := Failure{Tick: w.s.Now(), Tasklet: t.ID(), Entity: w.entityOf(t.ID()), Err: err.Error()}
+	f := Failure{Tick: w.s.Now(), Tasklet: t.ID(), Entity: w.entityOf(t.ID()), Err: err.Error(), Cause: err}
 	if pe := (*sim.PanicError)(nil); errors.As(err, &pe) {
 		f.Stack = string(pe.Stack)
 	}
@@ -58,7 +62,7 @@ func (w *World) onError(t *sim.Tasklet, err error) error {
 	}
 	w.failures = append(w.failures, f)
 	attrs := []any{slog.Uint64("tick", f.Tick), slog.Uint64("tasklet", uint64(f.Tasklet)),
-		slog.Uint64("entity", uint64(f.Entity)), slog.String("err", f.Err)}
+		slog.Uint64("entity", uint64(f.Entity)), slog.Any("err", err)} // the error itself: handlers match it with errors.As
 	if f.Stack != "" {
 		attrs = append(attrs, slog.String("stack", f.Stack))
 	}

@@ -1,6 +1,7 @@
 package world_test
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -66,15 +67,15 @@ func TestSpawnRefusesUnregisteredFrames(t *testing.T) {
 	want := "world: spawn: frame type *world_test.unregisteredFrame could not be saved: persist: frame: not registered: " +
 		"type *world_test.unregisteredFrame (persist.Register[world_test.unregisteredFrame](\"name\")) " +
 		"(or set Config.UnsavedFrames for a world that is never saved)"
-	require.Equal(t, []world.Failure{{Tick: 1, Tasklet: tk.ID(), Err: want}, {Tick: 1, Tasklet: tk.ID() + 1, Entity: id, Err: want}}, w.Failures())
+	require.Equal(t, []world.Failure{{Tick: 1, Tasklet: tk.ID(), Err: want}, {Tick: 1, Tasklet: tk.ID() + 1, Entity: id, Err: want}}, withoutCause(w.Failures()))
+	var ue *world.UnregisteredFrameError
+	require.True(t, errors.As(w.Failures()[0].Cause, &ue))
 
 	free := newWorld(t, world.Config{}) // UnsavedFrames
 	tk = free.Spawn(&unregisteredFrame{})
 	tick(t, free, 2)
 	require.True(t, tk.Alive())
 	require.Empty(t, free.Failures())
-	var ue *world.UnregisteredFrameError
-	require.True(t, errors.As(error(&world.UnregisteredFrameError{Type: "x"}), &ue))
 }
 
 // TestSaveReportsOmittedHardTasklets: with OmitHard, the hard tasklets left out are in the
@@ -135,4 +136,60 @@ func mustSave(t *testing.T, w *world.World) []byte {
 	data, err := w.Save(world.DefaultCodec())
 	require.NoError(t, err)
 	return data
+}
+
+// chaosError is a failure a test plans.
+type chaosError struct{ N int }
+
+func (e *chaosError) Error() string { return "planned failure" }
+
+// raiser raises a *chaosError at its first step.
+type raiser struct{}
+
+func (f *raiser) Step(t *sim.T) sim.Op { return t.Raise(&chaosError{N: 7}) }
+
+// records is a slog.Handler that keeps the records it handles.
+type records struct{ rs []slog.Record }
+
+func (h *records) Enabled(context.Context, slog.Level) bool { return true }
+func (h *records) Handle(_ context.Context, r slog.Record) error {
+	h.rs = append(h.rs, r.Clone())
+	return nil
+}
+func (h *records) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *records) WithGroup(string) slog.Handler      { return h }
+
+// TestFailuresCarryTheirError: a failure's log record and its Failure hold the error the
+// tasklet failed with, not only its text, so that a planned failure is known by its type
+// (errors.As), whatever its message says. The log's err was once a string.
+func TestFailuresCarryTheirError(t *testing.T) {
+	h := &records{}
+	w := newWorld(t, world.Config{Logger: slog.New(h)})
+	w.Spawn(&raiser{})
+	tick(t, w, 1)
+	require.Len(t, h.rs, 1)
+	var logged error
+	h.rs[0].Attrs(func(a slog.Attr) bool {
+		if a.Key == "err" {
+			logged, _ = a.Value.Any().(error)
+		}
+		return true
+	})
+	var ce *chaosError
+	require.True(t, errors.As(logged, &ce), "the log's err is %T", logged)
+	require.Equal(t, 7, ce.N)
+	fs := w.Failures()
+	require.Len(t, fs, 1)
+	require.True(t, errors.As(fs[0].Cause, &ce))
+	require.Equal(t, "planned failure", fs[0].Err)
+}
+
+// withoutCause returns fs without their Cause (which tests compare by errors.Is or As).
+func withoutCause(fs []world.Failure) []world.Failure {
+	out := make([]world.Failure, len(fs))
+	for i, f := range fs {
+		f.Cause = nil
+		out[i] = f
+	}
+	return out
 }

@@ -9,14 +9,13 @@ import (
 	"github.com/stackworld/stackworld/world"
 )
 
-// loadAllocBound is what Load may allocate for data: a small multiple of its size plus a
-// constant, plus the spatial grid's 4 bytes per cell (Config limits a map to 2^26 cells).
+// loadAllocBound is what Load may allocate for data (the bound Restore documents): 64
+// times its size, plus the spatial grid's 4 bytes for each of LoadGridCellsPerEntity cells
+// per saved entity, plus a constant: the grid's first MaxLoadGridCells cells (1 MiB), the
+// interest grid (1 MiB at most) and 64 KiB. It was 64 times the size plus 4 bytes per
+// cell of the saved map (up to 256 MiB) plus 4 MiB.
 func loadAllocBound(data []byte, st *world.Snapshot) uint64 {
-	cells := uint64(1)
-	if st.CellSize > 0 {
-		cells = uint64(st.Width/st.CellSize+1) * uint64(st.Height/st.CellSize+1)
-	}
-	return 64*uint64(len(data)) + 4*cells + 4<<20
+	return 64*uint64(len(data)) + 4*world.LoadGridCellsPerEntity*uint64(len(st.Entities.ID)) + 2*4*world.MaxLoadGridCells + 64<<10
 }
 
 // loadCounted loads data and returns the bytes it allocated.
@@ -97,7 +96,7 @@ func FuzzWorldSection(f *testing.F) {
 	})
 }
 
-const mutations = 24
+const mutations = 25
 
 // mutate sets one field of st, chosen by op, at index i (taken modulo the length), to v.
 func mutate(st *world.Snapshot, op byte, i int, v uint64) {
@@ -208,5 +207,7 @@ func mutate(st *world.Snapshot, op byte, i int, v uint64) {
 		}
 	case 23:
 		st.Version = uint32(v)
+	case 24:
+		st.InterestCap = int32(v)
 	}
 }

@@ -52,7 +52,7 @@ func (g *Grid) CellOf(p Vec) int32 {
 // Build replaces the grid's contents with items. It keeps no reference to items.
 func (g *Grid) Build(items []GridItem) {
 	n := len(items)
-	if cap(g.cellOf) < n {
+	if cap(g.cellOf) < n || cap(g.items) < n {
 		g.cellOf = make([]int32, n, n+n/4)
 		g.items = make([]GridItem, n, n+n/4)
 	}

@@ -88,7 +88,7 @@ func cmpID(a, b EntityID) int {
 func (w *World) removeWatcher(id EntityID) {
 	k, ok := slices.BinarySearchFunc(w.watchers, id, func(x watcher, id EntityID) int { return cmpID(x.id, id) })
 	if ok {
-		w.watchers = slices.Delete(w.watchers, k, k+1)
+		w.watchers = trimmed(slices.Delete(w.watchers, k, k+1), len(w.watchers)-1)
 	}
 }
 

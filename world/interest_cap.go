@@ -20,6 +20,24 @@ const (
 	MaxInterestPairs = 1 << 24
 )
 
+// SetInterestCap changes Config.InterestCap to capN (0: no cap) from the end of the current
+// tick on (or of the next one, called between ticks): every set is recomputed with the new
+// cap then and the differences are emitted as events. It changes what the world does, on
+// purpose: an operator lowering the cost of a crowded world loaded from a save. The cap is
+// saved with the world. Call it from the main program or a step; constant time.
+func (w *World) SetInterestCap(capN int32) error {
+	if capN < 0 || capN > MaxInterestCap {
+		return fmt.Errorf("world: interest cap %d out of range [0, %d]", capN, MaxInterestCap)
+	}
+	if capN != w.cfg.InterestCap {
+		w.cfg.InterestCap = capN
+		for k := range w.watchers {
+			w.watchers[k].exact = false // computed under another cap: recompute
+		}
+	}
+	return nil
+}
+
 // InterestPairs estimates the (watcher, visible entity) pairs of watchers entities with
 // interest radius r among entities spread evenly over a width×height map, each set capped
 // at capN (0: no cap): watchers × min(capN, entities × min(πr², area) / area). It ignores

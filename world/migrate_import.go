@@ -223,7 +223,7 @@ func (w *World) CanImport(mig *Migration) error {
 }
 
 // fits reports what keeps mig's entities out of w: an id already here, a position outside
-// the map, or more kinds than a Kind can number.
+// the map, or more kinds than a world has (MaxKinds: a save could not hold them).
 func (w *World) fits(mig *Migration) error {
 	kinds := len(w.kinds)
 	newKinds := map[string]bool{}
@@ -241,8 +241,8 @@ func (w *World) fits(mig *Migration) error {
 			kinds++
 		}
 	}
-	if kinds > 1<<16 {
-		return fmt.Errorf("%d kinds, more than a Kind numbers", kinds)
+	if kinds > MaxKinds {
+		return fmt.Errorf("%d kinds, more than a world has (MaxKinds %d)", kinds, MaxKinds)
 	}
 	return nil
 }

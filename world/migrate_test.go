@@ -340,3 +340,17 @@ func TestExportRefusesPinnedEntities(t *testing.T) {
 	require.Equal(t, world.Chan[int](b, "market").ID(), h, "the named channel is found by name")
 	require.NotEqual(t, named.ID(), h)
 }
+
+// TestImportRefusesAKindPastMaxKinds: a world that has MaxKinds kinds takes no entity of a
+// new kind (a save could not hold it); it once took it as kind 65535, AnyKind.
+func TestImportRefusesAKindPastMaxKinds(t *testing.T) {
+	_, data := exportOne(t)
+	b := newWorld(t, world.Config{Seed: 2, Zone: 2})
+	for i := range world.MaxKinds {
+		b.Kind(fmt.Sprint("k", i))
+	}
+	_, err := b.Import(migCodec(t), data)
+	require.ErrorIs(t, err, world.ErrBadPayload)
+	require.ErrorContains(t, err, "65536 kinds, more than a world has (MaxKinds 65535)")
+	require.Len(t, b.Kinds(), world.MaxKinds)
+}

@@ -17,6 +17,21 @@ func init() {
 	persist.Register[Snapshot]("world.State")           // the name is the format's: it stays
 	persist.Register[AoIEvent]("world.AoIEvent")
 	persist.Register[Exit]("world.Exit")
+	persist.RegisterPackageUpgrade("world", 1, upgradeInterestCap)
+}
+
+// upgradeInterestCap upgrades a world section of schema 1 to schema 2, which saves
+// Config.InterestCap: an older save records no cap, so the loading config's applies
+// (InterestCapNotSaved), as it did before.
+func upgradeInterestCap(r *persist.Raw) error {
+	for _, sec := range r.Sections {
+		if v := sec.Value; v != nil && (v.Type == "world.State" || v.Type == "*world.State") {
+			if st, ok := v.Value.(*persist.RawStruct); ok {
+				st.Set("InterestCap", int64(InterestCapNotSaved))
+			}
+		}
+	}
+	return nil
 }
 
 // persistCodec is the persist snapshot format as a Codec: the scheduler's image plus the

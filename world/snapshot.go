@@ -36,7 +36,14 @@ type Snapshot struct {
 	// saved only when the main program changed entities since that tick ended (otherwise a
 	// load recomputes the same index from the entities).
 	Index *IndexSnapshot `cbor:",omitempty"`
+	// InterestCap is Config.InterestCap (0: no cap), or InterestCapNotSaved in a save
+	// written before the cap was saved (world schema 1): then the loading config's applies.
+	InterestCap int32
 }
+
+// InterestCapNotSaved is Snapshot.InterestCap of a save that did not record the cap (world
+// schema 1, upgraded): Restore takes the cap from the config, as those saves required.
+const InterestCapNotSaved = -1
 
 // EntityColumns holds entity fields column by column; all slices have the same length.
 type EntityColumns struct {
@@ -103,6 +110,7 @@ func (w *World) Snapshot() (*Snapshot, error) {
 	st := &Snapshot{
 		Version: SnapshotVersion, Width: w.cfg.Width, Height: w.cfg.Height, CellSize: w.cfg.CellSize, TickBudget: w.cfg.TickBudget,
 		RNG: rng, NextEntity: w.nextID, Seq: w.seq, Failed: w.failed, Kinds: slices.Clone(w.kinds),
+		InterestCap: w.cfg.InterestCap,
 	}
 	n := len(w.ents)
 	c := EntityColumns{
@@ -153,14 +161,17 @@ func (w *World) Snapshot() (*Snapshot, error) {
 // Restore returns a world made of s, a scheduler restored from a snapshot (sim.Scheduler
 // Restore, persist.Load), and st, the world section of the same snapshot. cfg gives what is
 // not saved (clock, budgets, logger); its map size, cell size, TickBudget (which decides
-// pre-emptions) and Zone must be zero or equal the saved ones.
+// pre-emptions), InterestCap (which decides what entities see) and Zone must be zero or
+// equal the saved ones (to change the cap of a loaded world on purpose, call
+// SetInterestCap). A save written before the cap was saved takes the config's cap.
 //
 // st is untrusted input (a file, another process's migration): Restore checks every id and
 // reference in it against the others and against s before it builds anything (see
 // checkSnapshot), and refuses what a world never writes with an error naming the object.
 // Then it asks every frame that is a Validator. Beyond what s and st hold, it allocates
 // the entity table and index (about 60 bytes per entity), the areas of interest and the
-// spatial grid (4 bytes per cell; Config limits the cells to 2^26).
+// spatial grid (4 bytes per cell: at most MaxLoadGridCells plus LoadGridCellsPerEntity per
+// saved entity, unless cfg names the map).
 func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	if st == nil {
 		return nil, errors.New("world: load: no world section")
@@ -209,27 +220,57 @@ func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	return w, nil
 }
 
-// restoredConfig returns cfg with the saved map, budget and zone, or an error if cfg sets
-// them otherwise or they are out of range.
+// Limits of the spatial grid a load builds, so that a small snapshot cannot make it
+// allocate what its map merely claims (the grid takes 4 bytes per cell).
+const (
+	// MaxLoadGridCells is the most grid cells Restore builds whatever the snapshot holds
+	// (1 MiB of grid): a 16384×16384 map with cells of 32.
+	MaxLoadGridCells = 1 << 18
+	// LoadGridCellsPerEntity is how many more cells Restore builds per saved entity. A
+	// map with more cells loads when the config names it (Width, Height and CellSize set
+	// to the saved values).
+	LoadGridCellsPerEntity = 16
+)
+
+// gridCells returns the number of cells of the spatial grid of a width×height map.
+func gridCells(width, height, cellSize int32) int {
+	return int((width+cellSize-1)/cellSize) * int((height+cellSize-1)/cellSize)
+}
+
+// restoredConfig returns cfg with the saved map, budget, zone and interest cap, or an error
+// if cfg sets them otherwise, they are out of range, or the map's grid has more cells than
+// a load builds for the saved entities (MaxLoadGridCells) and cfg does not name the map.
 func restoredConfig(st *Snapshot, cfg Config) (Config, error) {
 	for _, g := range []struct {
 		name      string
 		cfg, save int64
 	}{{"width", int64(cfg.Width), int64(st.Width)}, {"height", int64(cfg.Height), int64(st.Height)},
 		{"cell size", int64(cfg.CellSize), int64(st.CellSize)}, {"tick budget", int64(cfg.TickBudget), int64(st.TickBudget)},
-		{"zone", int64(cfg.Zone), int64(st.NextEntity.Zone())}} {
-		if g.cfg != 0 && g.cfg != g.save {
+		{"zone", int64(cfg.Zone), int64(st.NextEntity.Zone())}, {"interest cap", int64(cfg.InterestCap), int64(st.InterestCap)}} {
+		if g.cfg != 0 && g.cfg != g.save && !(g.name == "interest cap" && g.save == InterestCapNotSaved) {
 			return cfg, fmt.Errorf("world: load: config %s %d differs from the saved %d (leave it 0 to use the saved one)", g.name, g.cfg, g.save)
 		}
 	}
 	if st.TickBudget == 0 || st.TickBudget > 1<<30 {
 		return cfg, fmt.Errorf("world: load: %s: tick budget %d out of range [1, 2^30]", sectionWhere, st.TickBudget)
 	}
+	named := cfg.Width != 0 && cfg.Height != 0 && cfg.CellSize != 0 // equal to the saved ones: checked above
+	if st.InterestCap != InterestCapNotSaved {
+		if st.InterestCap < 0 || st.InterestCap > MaxInterestCap {
+			return cfg, fmt.Errorf("world: load: %s: interest cap %d out of range [0, %d]", sectionWhere, st.InterestCap, MaxInterestCap)
+		}
+		cfg.InterestCap = st.InterestCap
+	}
 	cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = st.Width, st.Height, st.CellSize, st.TickBudget
 	cfg.Zone = st.NextEntity.Zone()
 	cfg = cfg.withDefaults()
 	if err := cfg.check(); err != nil {
 		return cfg, fmt.Errorf("world: load: %s: %w", sectionWhere, err)
+	}
+	if cells, most := gridCells(cfg.Width, cfg.Height, cfg.CellSize), MaxLoadGridCells+LoadGridCellsPerEntity*len(st.Entities.ID); !named && cells > most {
+		return cfg, fmt.Errorf("world: load: %s: the %d×%d map with cell size %d has %d grid cells, more than a load builds for %d entities (%d); "+
+			"if the save is yours, name its map in the config (Width %d, Height %d, CellSize %d)",
+			sectionWhere, cfg.Width, cfg.Height, cfg.CellSize, cells, len(st.Entities.ID), most, cfg.Width, cfg.Height, cfg.CellSize)
 	}
 	return cfg, nil
 }

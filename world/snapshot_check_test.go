@@ -164,3 +164,26 @@ func nextChan(s *sim.Scheduler) sim.ChanID {
 	_, c := s.NextIDs()
 	return c
 }
+
+// TestLoadBuildsNoGridTheInputDoesNotPay: a small save whose map claims 2^22 grid cells
+// (16 MiB of grid) for a few hundred entities is refused, saying how to load it: with a
+// config that names the map, which then loads. Such a save once made Load allocate up to
+// 256 MiB (2^26 cells) whatever its size.
+func TestLoadBuildsNoGridTheInputDoesNotPay(t *testing.T) {
+	codec := world.DefaultCodec()
+	s, st, err := codec.Decode(fullSave(t))
+	require.NoError(t, err)
+	st.Width, st.Height = 1<<16, 1<<16 // cells of 32: 2048 × 2048
+	data, _, err := codec.Encode(s, st)
+	require.NoError(t, err)
+	n := len(st.Entities.ID)
+	_, used, err := loadCounted(data)
+	require.EqualError(t, err, fmt.Sprintf(`world: load: section "world": the 65536×65536 map with cell size 32 has 4194304 grid cells, `+
+		`more than a load builds for %d entities (%d); if the save is yours, name its map in the config (Width 65536, Height 65536, CellSize 32)`,
+		n, world.MaxLoadGridCells+world.LoadGridCellsPerEntity*n))
+	require.LessOrEqual(t, used, loadAllocBound(data, st))
+	w, err := world.Load(codec, data, world.Config{Width: 1 << 16, Height: 1 << 16, CellSize: 32, Logger: quiet()})
+	require.NoError(t, err)
+	defer w.Close()
+	tick(t, w, 1)
+}

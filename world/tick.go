@@ -17,7 +17,8 @@ import (
 //  2. runs the ring until it is empty (a tasklet over its step budget is pre-empted to the
 //     next tick and counted; a failing tasklet is reported, see Failure);
 //  3. adds velocities to positions, rebuilds the spatial index, updates areas of interest
-//     (enter/leave events), and computes the checksum.
+//     (enter/leave events), and computes the checksum;
+//  4. every 64 ticks, gives back the memory of buffers that a past peak grew (scratch.go).
 //
 // Tick returns an error only if the scheduler cannot tick (it is called from a Step).
 func (w *World) Tick() error {
@@ -36,6 +37,10 @@ func (w *World) Tick() error {
 	}
 	w.endTick(true)
 	w.evMark = len(w.events)
+	w.use.note(w)
+	if w.s.Now()%trimWindow == 0 { // determinism: ticks and lengths only, contents unchanged
+		w.trimScratch()
+	}
 	after := w.s.Stats()
 	tm := TickTiming{
 		Tick:      w.s.Now(),

@@ -55,8 +55,9 @@ type Config struct {
 	Clock func() time.Duration
 	// InterestCap, if > 0, bounds every area of interest to that many entities, the nearest
 	// first (ties: the smaller id); 0: no cap. It changes what Visible returns and which
-	// events are emitted, so a world must be loaded with the cap it was saved with (it is
-	// not saved). At most MaxInterestCap.
+	// events are emitted, so it is saved with the world: a loaded world keeps its cap, and a
+	// non-zero InterestCap must equal it (World.SetInterestCap changes it on purpose). At
+	// most MaxInterestCap.
 	InterestCap int32
 	// Logger receives failure reports. nil: slog.Default().
 	Logger *slog.Logger
@@ -153,6 +154,7 @@ type World struct {
 	failures []Failure // ring of the last failuresKept
 	failed   uint64    // failures since the world began (saved)
 
+	use      scratchUse // what the reused slices held lately (scratch.go)
 	sum      uint64
 	timings  [timingsKept]TickTiming
 	nTimings uint64

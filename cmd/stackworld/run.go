@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -75,12 +73,7 @@ func withCommas(n int) string {
 
 func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	o := &runOptions{}
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("run", runUsage, stderr)
 	fs.IntVar(&o.ticks, "ticks", 600, "ticks to run (0: until interrupted)")
 	fs.Float64Var(&o.rate, "rate", 0, "ticks per second (0: as fast as possible)")
 	fs.Uint64Var(&o.seed, "seed", 0, "random seed (0: the scenario's seed; not with --load)")
@@ -293,38 +286,24 @@ func startFeeding(ctx context.Context, name string, srv *server.Server, log *slo
 	}, nil
 }
 
-// buildWorld loads the snapshot or builds the scenario.
+// buildWorld loads the snapshot or builds the scenario (actors.Origin), and adds the way
+// out to its errors.
 func buildWorld(o *runOptions, cfg world.Config) (*world.World, string, error) {
-	if o.load != "" {
-		w, err := loadWorld(o.load, cfg)
-		if err != nil {
+	origin := actors.Origin{Snapshot: o.load, ScenarioFile: o.scenario, Seed: o.seed,
+		Default: assets.DefaultScenario(), DefaultName: "embedded " + assets.DefaultScenarioName}
+	w, source, err := origin.Open(cfg)
+	var oe *actors.OriginError
+	if errors.As(err, &oe) {
+		switch oe.Step {
+		case actors.StepLoad:
 			return nil, "", tryError{err: err, try: "stackworld inspect --summary " + o.load + " (what the file holds); a new world: stackworld run --save NEW.cbor"}
+		case actors.StepRead:
+			return nil, "", tryError{err: err, try: "stackworld run (the embedded default scenario)"}
+		case actors.StepParse:
+			return nil, "", tryError{err: err, try: "compare with assets/scenarios/default.json"}
 		}
-		return w, o.load, nil
 	}
-	data, name := assets.DefaultScenario(), "embedded "+assets.DefaultScenarioName
-	if o.scenario != "" {
-		var err error
-		if data, err = os.ReadFile(o.scenario); err != nil {
-			return nil, "", tryError{err: fmt.Errorf("read scenario: %w", err), try: "stackworld run (the embedded default scenario)"}
-		}
-		name = o.scenario
-	}
-	sc, err := actors.ParseScenario(data)
-	if err != nil {
-		return nil, "", tryError{err: fmt.Errorf("%s: %w", name, err), try: "compare with assets/scenarios/default.json"}
-	}
-	c := sc.Config(o.seed)
-	cfg.Seed, cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = c.Seed, c.Width, c.Height, c.CellSize, c.TickBudget
-	w, err := world.New(cfg)
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", name, err)
-	}
-	if err := actors.Populate(w, sc); err != nil {
-		w.Close()
-		return nil, "", fmt.Errorf("%s: %w", name, err)
-	}
-	return w, fmt.Sprintf("%s (%q, seed %d)", name, sc.Name, cfg.Seed), nil
+	return w, source, err
 }
 
 // runner shows the server's progress and feeds the metrics; its methods run on the
@@ -387,32 +366,10 @@ func (r *runner) endProgress() {
 	}
 }
 
-// line formats tick, entities, tasklets by state, ms per tick (p50/p99 of the last 256
-// ticks) and dilation.
+// line is the progress line (server.Progress) over the last 256 ticks' timings.
 func (r *runner) line() string {
-	st := r.w.Stats()
 	r.timings = r.w.Timings(r.timings[:0])
-	p50, p99 := percentiles(r.timings)
-	c := st.Tasklets
-	return fmt.Sprintf("tick %d  entities %d  tasklets run %d blk %d slp %d  ms/tick p50 %.2f p99 %.2f  dilation %.2f  preempted %d  failures %d",
-		st.Tick, st.Entities, c.Runnable-1, c.Blocked, c.Sleeping, p50, p99, st.Dilation, st.Preempted, st.Failures)
-}
-
-// percentiles returns the 50th and 99th percentile of the tick wall times, in ms.
-func percentiles(ts []world.TickTiming) (p50, p99 float64) {
-	if len(ts) == 0 {
-		return 0, 0
-	}
-	ds := make([]time.Duration, len(ts))
-	for i, t := range ts {
-		ds[i] = t.Wall
-	}
-	slices.Sort(ds)
-	at := func(q float64) float64 {
-		i := min(int(q*float64(len(ds))), len(ds)-1)
-		return float64(ds[i]) / float64(time.Millisecond)
-	}
-	return at(0.50), at(0.99)
+	return server.ProgressOf(r.w.Stats(), r.timings).String()
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -57,12 +56,7 @@ type zoneOptions struct {
 
 func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	o := &zoneOptions{}
-	fs := flag.NewFlagSet("zone", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, zoneUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("zone", zoneUsage, stderr)
 	fs.StringVar(&o.natsURL, "nats", "", "NATS server `URL`(s), comma-separated, or \"embedded\"")
 	fs.StringVar(&o.name, "name", "", "zone name (default \"z<region>\")")
 	fs.IntVar(&o.region, "region", 0, "this zone's region, 0 to N-1")

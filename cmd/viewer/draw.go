@@ -38,9 +38,8 @@ const minGridPx = 12
 // into the batch, then flushes it onto dst.
 func drawMap(dst *ebiten.Image, b *batch, f *model.Frame, c model.Camera, hl *model.Highlight) {
 	sw, sh := dst.Bounds().Dx(), dst.Bounds().Dy()
-	// One fill in the map's colour, then the margins around the map: every pixel is
-	// written once, which matters to a software renderer.
-	dst.Fill(mapColor)
+	// The map's rectangle and the margins around it, copied (flushOpaque) in the batch:
+	// every pixel is written once, which matters to a software renderer.
 	x0, y0 := c.ToScreen(world.Vec{})
 	x1, y1 := c.ToScreen(world.Vec{X: f.Width, Y: f.Height})
 	fw, fh := float32(sw), float32(sh)
@@ -48,6 +47,7 @@ func drawMap(dst *ebiten.Image, b *batch, f *model.Frame, c model.Camera, hl *mo
 	if r <= l || bt <= t {
 		l, t, r, bt = 0, 0, 0, 0 // the map is off screen: all margin
 	}
+	b.rect(l, t, r, bt, mapColor)
 	b.rect(0, 0, fw, t, backgroundColor)
 	b.rect(0, bt, fw, fh, backgroundColor)
 	b.rect(0, t, l, bt, backgroundColor)
@@ -68,7 +68,7 @@ func drawMap(dst *ebiten.Image, b *batch, f *model.Frame, c model.Camera, hl *mo
 		}
 		b.marker(fx, fy, px, m.Kind, m.Outline)
 	}
-	b.flush(dst)
+	b.flushOpaque(dst) // every colour of the map is opaque
 }
 
 // drawGrid adds the grid lines: every cell, or every 2^k cells when cells are small.

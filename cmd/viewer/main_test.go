@@ -3,20 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/color"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stackworld/stackworld/actors/actorstest"
 	"github.com/stackworld/stackworld/cmd/viewer/model"
 	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/debugapi"
-	"github.com/stackworld/stackworld/world/server"
 )
 
 // testRunner runs the tests inside Ebitengine's game loop (its own tests' pattern), so that
@@ -147,15 +151,7 @@ func hasText(img *ebiten.Image, x, y, w, h int) bool {
 // TestAttach: the viewer watches a server's debug endpoint; when the server goes away the
 // HUD says disconnected, and when it comes back on the same address the viewer reconnects.
 func TestAttach(t *testing.T) {
-	w, _, err := scenarioWorld(mustRead(t, "../../assets/scenarios/small.json"), "small", 0, world.Config{})
-	require.NoError(t, err)
-	defer w.Close()
-	srv, err := server.New(w, server.Options{Paused: true})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	srv := actorstest.PausedServer(t, actorstest.Small(t))
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -192,6 +188,91 @@ func TestAttach(t *testing.T) {
 	waitFor(t, g, func() bool { return g.control() != nil })
 }
 
+// TestAttachControlAndHighlights: attached to a server with --debug-control, the viewer
+// changes its rate, and the selected entity's area of interest and the entities in it are
+// highlighted as in a world run here.
+func TestAttachControlAndHighlights(t *testing.T) {
+	srv := actorstest.PausedServer(t, actorstest.Small(t))
+	srv.Step(3)
+	var watcher world.EntityID
+	var radius int32
+	var visible []world.EntityID
+	for now := uint64(0); now < 3; { // a tick boundary at a time
+		require.NoError(t, srv.Do(context.Background(), func(w *world.World) {
+			now = w.Now()
+			watcher, radius, visible = actorstest.Busiest(w)
+		}))
+	}
+	require.NotEmpty(t, visible)
+	hs := httptest.NewServer(debugapi.NewHandler(srv, debugapi.Options{Control: true}))
+	defer hs.Close()
+
+	o, err := parseOptions([]string{"--attach", hs.URL, "--width", "1024", "--height", "768"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	g, err := newGame(context.Background(), o, &bytes.Buffer{})
+	require.NoError(t, err)
+	defer g.close()
+	waitFor(t, g, func() bool { return g.control() != nil && g.frame.Tick == 3 })
+
+	g.input.selected, g.panel = watcher, panelInspector
+	waitFor(t, g, func() bool { return len(g.hl.Neighbours) > 0 })
+	require.Equal(t, model.Highlight{Selected: watcher, Interest: radius, Neighbours: visible}, g.hl)
+	require.True(t, strings.HasPrefix(g.inspect[0], fmt.Sprintf("entity %d ", watcher)), g.inspect[0])
+	g.batch.atlas = newAtlas()
+	requireNeighbourRings(t, g)
+
+	ctl := g.control()
+	ctl.SetRate(nextRate(ctl.Status().Rate, false)) // from "max" (0) down to 240
+	waitFor(t, g, func() bool { return g.hud.Status.Rate == 240 })
+	ctl.SetRate(nextRate(g.control().Status().Rate, false))
+	waitFor(t, g, func() bool { return g.hud.Status.Rate == 120 })
+	require.Equal(t, 120.0, srv.Stats().Rate)
+	require.Empty(t, g.hud.Message)
+
+	g.input.selected = 0
+	waitFor(t, g, func() bool { return g.hl.Selected == 0 })
+	require.Empty(t, g.hl.Neighbours, "no selection, no highlights")
+}
+
+// requireNeighbourRings draws g's scene zoomed in on the selected entity and checks the
+// ring of every neighbour that no other marker covers.
+func requireNeighbourRings(t *testing.T, g *game) {
+	t.Helper()
+	screen := ebiten.NewImage(1024, 768)
+	defer screen.Deallocate()
+	g.Layout(1024, 768)
+	sel, ok := g.frame.Find(g.hl.Selected)
+	require.True(t, ok)
+	g.cam = model.Camera{Zoom: 4}
+	g.cam.X, g.cam.Y = float64(sel.Pos.X)-(1024-panelWidth)/2/g.cam.Zoom, float64(sel.Pos.Y)-768/2/g.cam.Zoom
+	g.camSet = true
+	g.drawScene(screen)
+	half := g.cam.MarkerPixels() / 2
+	covered := func(x, y int) bool {
+		for _, m := range g.frame.Markers {
+			mx, my := g.cam.ToScreen(m.Pos)
+			if float64(x) >= mx-half-3 && float64(x) <= mx+half+3 && float64(y) >= my-half-3 && float64(y) <= my+half+3 &&
+				(m.ID == g.hl.Selected || float64(x) >= mx-half && float64(x) <= mx+half && float64(y) >= my-half && float64(y) <= my+half) {
+				return true
+			}
+		}
+		return false
+	}
+	checked := 0
+	for _, id := range g.hl.Neighbours {
+		m, ok := g.frame.Find(id)
+		require.True(t, ok)
+		x, y := g.cam.ToScreen(m.Pos)
+		px, py := int(x-half-2), int(y)
+		if px < 0 || py < 0 || px >= 1024-panelWidth || py >= 768 || py < 200 || covered(px, py) {
+			continue // off the map's part of the screen, under the HUD, or under another marker
+		}
+		require.Equal(t, neighbourColor, rgba(screen.At(px, py)), "neighbour %d's ring", id)
+		checked++
+	}
+	require.Positive(t, checked, "at least one neighbour's ring is in view")
+}
+
 // waitFor captures a frame after each poll of the attached server until cond holds, for
 // at most 20 s.
 func waitFor(t *testing.T, g *game, cond func() bool) {
@@ -208,13 +289,6 @@ func waitFor(t *testing.T, g *game, cond func() bool) {
 			t.Fatalf("timed out; HUD message %q", g.hud.Message)
 		}
 	}
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	return data
 }
 
 // TestSaveLoadRewindKeys: S saves (named in the HUD), ← rewinds one tick (verified), L
@@ -247,11 +321,9 @@ func TestSaveLoadRewindKeys(t *testing.T) {
 // TestDiffMode: --diff A B shows B with the differing entities ringed and the changes listed.
 func TestDiffMode(t *testing.T) {
 	dir := t.TempDir()
-	w, _, err := scenarioWorld(mustRead(t, "../../assets/scenarios/small.json"), "small", 0, world.Config{})
-	require.NoError(t, err)
-	defer w.Close()
+	w := actorstest.Small(t)
 	a, b := dir+"/a.cbor", dir+"/b.cbor"
-	_, err = w.SaveFile(world.DefaultCodec(), a)
+	_, err := w.SaveFile(world.DefaultCodec(), a)
 	require.NoError(t, err)
 	require.NoError(t, w.Tick())
 	_, err = w.SaveFile(world.DefaultCodec(), b)
@@ -269,4 +341,36 @@ func TestDiffMode(t *testing.T) {
 	require.NotEmpty(t, g.hl.Differ)
 	require.Equal(t, panelDiff, g.panel)
 	require.Equal(t, "A = "+a+", B = "+b+" (shown)", g.inspect[0])
+}
+
+// TestMapColoursOpaque: the map is drawn with ebiten.BlendCopy (flushOpaque), which is
+// right only while every colour it draws is opaque.
+func TestMapColoursOpaque(t *testing.T) {
+	cs := []color.RGBA{backgroundColor, mapColor, gridColor, selectColor, neighbourColor, diffColor}
+	for k := range model.NumKindColors {
+		cs = append(cs, model.KindColor(world.Kind(k)))
+	}
+	for o := range model.NumOutlines {
+		cs = append(cs, model.OutlineColor(o))
+	}
+	for i, c := range cs {
+		require.Equal(t, uint8(0xff), c.A, "colour %d: %v", i, c)
+	}
+}
+
+// TestFPSRatios: --fps pairs each viewer slice with the empty slice before it and reports
+// the median of the pairs' ratios.
+func TestFPSRatios(t *testing.T) {
+	r := newFPSRun(1)
+	for i, rate := range []float64{40, 20, 10, 10, 40, 36, 40, 30, 10, 9} { // empty, viewer, ...
+		r.slice = i + 1
+		r.endSlice(int(rate), 1)
+	}
+	require.Equal(t, []float64{0.5, 1, 0.9, 0.75, 0.9}, r.ratios)
+	require.Equal(t, [2]int{140, 105}, r.frames)
+	require.Equal(t, 0.9, median(slices.Clone(r.ratios)))
+	require.Equal(t, 0.875, median([]float64{1, 0.75, 0.9, 0.85}))
+	require.Equal(t, "middle half 0.75-0.90", quartiles(r.ratios))
+	require.Equal(t, "too few pairs for quartiles", quartiles([]float64{1}))
+	require.Zero(t, median(nil))
 }

@@ -26,6 +26,7 @@ type options struct {
 	fps          bool
 	redrawAlways bool
 	fpsSeconds   float64
+	cpuProfile   string
 	diff         []string
 	attach       string
 	snapEvery    uint64
@@ -68,6 +69,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.fps, "fps", false, "measure frames per second against an empty frame, print the ratio and exit")
 	fs.BoolVar(&o.redrawAlways, "redraw-always", false, "draw every frame, even one that would show the same as the last")
 	fs.Float64Var(&o.fpsSeconds, "fps-seconds", 5, "with --fps: seconds to measure each of the two phases")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `FILE` (go tool pprof), e.g. with --fps")
 	fs.StringVar(&o.attach, "attach", "", "watch the live server whose debug endpoint is at `ADDR` (stackworld run --debug ADDR)")
 	fs.Uint64Var(&o.snapEvery, "snapshot-every", model.DefaultSnapshotEvery, "ticks between the snapshots kept for rewinding")
 	fs.IntVar(&o.snapMB, "snapshot-mb", 256, "memory for the snapshots kept for rewinding, in MiB")

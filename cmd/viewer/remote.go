@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/stackworld/stackworld/cmd/viewer/model"
+	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/debugapi"
 )
 
@@ -27,15 +30,17 @@ type remoteSource struct {
 	mu       sync.Mutex
 	frame    *debugapi.Frame
 	online   bool
-	err      error
+	err      error // the last poll's
+	ctlErr   error // the last control request's
 	control  bool
 	selected uint32
-	lines    []string
-	list     listQuery // the tasklet list wanted (open false: none)
+	entity   *debugapi.Entity // the selected entity's answer (nil: none)
+	list     listQuery        // the tasklet list wanted (open false: none)
 	rows     *debugapi.Tasklets
-	shown    *debugapi.Frame // the frame the screen shows (fill's, under mu)
-	done     chan struct{}
-	polled   chan struct{} // signalled after each poll (cap 1): tests wait on it
+	shown    *debugapi.Frame     // the frame the screen shows (fill's, under mu)
+	done     chan struct{}       // closed when the poller and the controller have stopped
+	ctl      chan controlRequest // queued control requests (see queue)
+	polled   chan struct{}       // signalled after each poll (cap 1): tests wait on it
 }
 
 func newRemoteSource(ctx context.Context, addr string) (*remoteSource, error) {
@@ -43,14 +48,17 @@ func newRemoteSource(ctx context.Context, addr string) (*remoteSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &remoteSource{c: c, addr: addr, done: make(chan struct{}), polled: make(chan struct{}, 1)}
-	go r.poll(ctx)
+	r := &remoteSource{c: c, addr: addr, done: make(chan struct{}), polled: make(chan struct{}, 1),
+		ctl: make(chan controlRequest, maxQueuedControls)}
+	var wg sync.WaitGroup
+	wg.Go(func() { r.poll(ctx) })
+	wg.Go(func() { r.controller(ctx) })
+	go func() { wg.Wait(); close(r.done) }()
 	return r, nil
 }
 
 // poll fetches frames (and the selected entity's inspector) until ctx ends.
 func (r *remoteSource) poll(ctx context.Context) {
-	defer close(r.done)
 	wait := time.Duration(0)
 	for {
 		select {
@@ -59,15 +67,12 @@ func (r *remoteSource) poll(ctx context.Context) {
 		case <-time.After(wait):
 		}
 		f, err := r.c.Frame(ctx)
-		var lines []string
+		var e *debugapi.Entity
 		r.mu.Lock()
 		sel := r.selected
 		r.mu.Unlock()
 		if err == nil && sel != 0 {
-			var e *debugapi.Entity
-			if e, err = r.c.Entity(ctx, sel); err == nil {
-				lines = e.Lines
-			}
+			e, err = r.c.Entity(ctx, sel)
 		}
 		r.mu.Lock()
 		lq := r.list
@@ -79,7 +84,7 @@ func (r *remoteSource) poll(ctx context.Context) {
 		r.mu.Lock()
 		r.online, r.err = err == nil, err
 		if err == nil {
-			r.frame, r.control, r.lines, r.rows = f, f.Control, lines, rows
+			r.frame, r.control, r.entity, r.rows = f, f.Control, e, rows
 			wait = pollEvery
 		} else {
 			wait = min(max(wait*2, retryMin), retryMax)
@@ -106,8 +111,8 @@ func (r *remoteSource) fill(g *game) {
 	}
 	g.hud.Attached, g.hud.Online = r.addr, r.online
 	g.hud.Message = ""
-	if r.err != nil {
-		g.hud.Message = r.err.Error()
+	if err := cmp.Or(r.err, r.ctlErr); err != nil {
+		g.hud.Message = err.Error()
 	}
 	if r.frame == nil {
 		return
@@ -117,10 +122,23 @@ func (r *remoteSource) fill(g *game) {
 		g.frame.FromDebug(r.frame)
 	}
 	g.hud.Status = model.Status{Paused: r.frame.Stopped, Rate: r.frame.Rate}
-	g.hl.Selected = g.input.selected
-	g.inspect = append(g.inspect[:0], r.lines...)
+	r.highlight(&g.hl, g.input.selected)
+	g.inspect = g.inspect[:0]
+	if r.entity != nil && world.EntityID(r.entity.ID) == g.input.selected {
+		g.inspect = append(g.inspect, r.entity.Lines...)
+	}
 	if g.panel == panelFailures {
 		g.failLines = debugapi.FailureLines(g.frame.Failures)
+	}
+}
+
+// highlight marks the selected entity and, once the server has answered for it, its area
+// of interest and the entities in it (r.mu held).
+func (r *remoteSource) highlight(hl *model.Highlight, selected world.EntityID) {
+	hl.Selected, hl.Interest, hl.Neighbours = selected, 0, hl.Neighbours[:0]
+	if e := r.entity; e != nil && world.EntityID(e.ID) == selected {
+		hl.Interest = e.Interest
+		hl.Neighbours = append(hl.Neighbours, e.Neighbours...)
 	}
 }
 
@@ -130,18 +148,44 @@ type listQuery struct {
 	state, search string
 }
 
-// The controls, when the server allows them: asynchronous, so that a slow server never
-// holds a frame.
-func (r *remoteSource) send(op string, n uint64) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), debugapi.DefaultTimeout)
-		defer cancel()
-		if err := r.c.Control(ctx, op, n); err != nil {
-			r.mu.Lock()
-			r.err = err
-			r.mu.Unlock()
+// maxQueuedControls bounds the control requests waiting to be sent; past it a key press
+// is dropped and the HUD says so.
+const maxQueuedControls = 16
+
+// A control request (pause, resume, step, rate), sent by the controller goroutine.
+type controlRequest func(ctx context.Context, c *debugapi.Client) error
+
+// queue hands a control request to the controller goroutine, which sends the requests
+// one at a time in the order given, so that a slow server never holds a frame and two key
+// presses reach it in the order pressed.
+func (r *remoteSource) queue(req controlRequest) {
+	select {
+	case r.ctl <- req:
+	default:
+		r.report(fmt.Errorf("viewer: %d control requests wait for the server: this one is dropped", maxQueuedControls))
+	}
+}
+
+// controller sends the queued control requests until ctx ends.
+func (r *remoteSource) controller(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case req := <-r.ctl:
+			rctx, cancel := context.WithTimeout(ctx, debugapi.DefaultTimeout)
+			r.report(req(rctx, r.c))
+			cancel()
 		}
-	}()
+	}
+}
+
+// report keeps a control request's outcome: its error shows in the HUD until a later
+// request succeeds.
+func (r *remoteSource) report(err error) {
+	r.mu.Lock()
+	r.ctlErr = err
+	r.mu.Unlock()
 }
 
 // allowed reports whether the server takes control requests.
@@ -151,10 +195,17 @@ func (r *remoteSource) allowed() bool {
 	return r.control
 }
 
-func (r *remoteSource) Pause()          { r.send("pause", 0) }
-func (r *remoteSource) Resume()         { r.send("resume", 0) }
-func (r *remoteSource) Step(n int)      { r.send("step", uint64(max(n, 1))) }
-func (r *remoteSource) SetRate(float64) {}
+// controlOp returns the request of Client.Control(op, n).
+func controlOp(op string, n uint64) controlRequest {
+	return func(ctx context.Context, c *debugapi.Client) error { return c.Control(ctx, op, n) }
+}
+
+func (r *remoteSource) Pause()     { r.queue(controlOp("pause", 0)) }
+func (r *remoteSource) Resume()    { r.queue(controlOp("resume", 0)) }
+func (r *remoteSource) Step(n int) { r.queue(controlOp("step", uint64(max(n, 1)))) }
+func (r *remoteSource) SetRate(ticksPerSecond float64) {
+	r.queue(func(ctx context.Context, c *debugapi.Client) error { return c.SetRate(ctx, ticksPerSecond) })
+}
 func (r *remoteSource) Status() model.Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -113,11 +113,17 @@ func (b *batch) line(x0, y0, x1, y1, wpx float32, c color.RGBA) {
 	b.idx = append(b.idx, n, n+1, n+2, n+1, n+3, n+2)
 }
 
-// flush draws the quads added since the last flush onto dst, in as many DrawTriangles calls
-// as the index limit needs, and empties the batch.
-func (b *batch) flush(dst *ebiten.Image) {
+// flush draws the quads added since the last flush over dst (they may be translucent), in
+// as many DrawTriangles calls as the index limit needs, and empties the batch.
+func (b *batch) flush(dst *ebiten.Image) { b.draw(dst, ebiten.BlendSourceOver) }
+
+// flushOpaque is flush for quads that are all opaque: they replace what is under them
+// (ebiten.BlendCopy), so a software renderer writes their pixels without reading dst's.
+func (b *batch) flushOpaque(dst *ebiten.Image) { b.draw(dst, ebiten.BlendCopy) }
+
+func (b *batch) draw(dst *ebiten.Image, blend ebiten.Blend) {
 	b.calls = 0
-	op := &ebiten.DrawTrianglesOptions{}
+	op := &ebiten.DrawTrianglesOptions{Blend: blend}
 	for q := 0; q < len(b.verts)/4; q += maxBatchQuads {
 		end := min(q+maxBatchQuads, len(b.verts)/4)
 		dst.DrawTriangles(b.verts[q*4:end*4], b.idx[q*6:end*6], b.atlas, op)

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -46,7 +47,9 @@ func (g *game) countFPS() {
 
 // fpsRun measures --fps: after a warm-up, frames per second of an empty frame and of the
 // viewer's frame, in the same process, alternating every fpsSlice so that a machine whose
-// load changes treats both alike; it prints both rates and their ratio.
+// load changes treats both alike. It prints both rates over the whole run and the median
+// of the ratios of each viewer slice to the empty slice just before it: on a shared machine
+// a burst of load spoils a pair or two, not the figure.
 type fpsRun struct {
 	seconds float64    // of each kind of frame
 	t0      time.Time  // the current slice's start
@@ -54,6 +57,8 @@ type fpsRun struct {
 	slice   int        // 0: warm-up; odd: empty frames; even: the viewer's
 	frames  [2]int     // empty, viewer
 	took    [2]float64 // seconds
+	last    float64    // the rate of the last empty slice
+	ratios  []float64  // of each viewer slice to the empty slice before it
 }
 
 // fpsSlice is how long each run of one kind of frame lasts.
@@ -64,6 +69,8 @@ func newFPSRun(seconds float64) *fpsRun { return &fpsRun{seconds: seconds} }
 // empty reports whether this frame must be empty (the warm-up and the empty slices).
 func (r *fpsRun) empty() bool { return r.slice%2 == 1 || r.slice == 0 }
 
+// frame counts a frame and, at the end of a slice, its rate; when both kinds have run
+// their seconds it prints the figures and ends the game.
 func (r *fpsRun) frame(g *game) {
 	now := time.Now()
 	if r.t0.IsZero() {
@@ -79,16 +86,54 @@ func (r *fpsRun) frame(g *game) {
 		return
 	}
 	if r.slice > 0 {
-		k := 1 - r.slice%2 // odd slices: empty (0)
-		r.frames[k] += r.n
-		r.took[k] += d
+		r.endSlice(r.n, d)
 	}
 	r.slice++
 	r.t0, r.n = now, 0
 	if r.took[0] >= r.seconds && r.took[1] >= r.seconds {
-		empty, viewer := float64(r.frames[0])/r.took[0], float64(r.frames[1])/r.took[1]
-		fmt.Fprintf(g.stdout, "fps: empty %dx%d frame %.1f, viewer %.1f (%d entities, world at %g ticks/s), ratio %.2f\n",
-			g.sw, g.sh, empty, viewer, len(g.frame.Markers), g.hud.Status.Rate, viewer/empty)
+		fmt.Fprintln(g.stdout, r.report(g))
 		g.cancel()
 	}
+}
+
+// endSlice adds a slice of n frames in d seconds.
+func (r *fpsRun) endSlice(n int, d float64) {
+	k := 1 - r.slice%2 // odd slices: empty (0)
+	r.frames[k] += n
+	r.took[k] += d
+	rate := float64(n) / d
+	if k == 0 {
+		r.last = rate
+	} else if r.last > 0 {
+		r.ratios = append(r.ratios, rate/r.last)
+	}
+}
+
+// report is the line --fps prints.
+func (r *fpsRun) report(g *game) string {
+	empty, viewer := float64(r.frames[0])/r.took[0], float64(r.frames[1])/r.took[1]
+	return fmt.Sprintf("fps: empty %dx%d frame %.1f, viewer %.1f (%d entities, world at %g ticks/s), ratio %.2f (median of %d slice pairs; %s)",
+		g.sw, g.sh, empty, viewer, len(g.frame.Markers), g.hud.Status.Rate, median(r.ratios), len(r.ratios), quartiles(r.ratios))
+}
+
+// median returns the median of vs (0 if empty); vs is sorted in place.
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	slices.Sort(vs)
+	m := len(vs) / 2
+	if len(vs)%2 == 0 {
+		return (vs[m-1] + vs[m]) / 2
+	}
+	return vs[m]
+}
+
+// quartiles says where the middle half of the ratios lie.
+func quartiles(vs []float64) string {
+	if len(vs) < 4 {
+		return "too few pairs for quartiles"
+	}
+	slices.Sort(vs)
+	return fmt.Sprintf("middle half %.2f-%.2f", vs[len(vs)/4], vs[len(vs)*3/4])
 }

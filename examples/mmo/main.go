@@ -7,6 +7,8 @@
 // Everything is deterministic: the output is the same on every run and every machine.
 package main
 
+//go:generate go run github.com/stackworld/stackworld/cmd/stackworld gen
+
 import (
 	"fmt"
 	"io"
@@ -87,20 +89,25 @@ func (c *Crier) Handle(w *world.World, t *sim.T, msg string) sim.Frame {
 
 // ---- the blacksmith: fails now and then, supervised ----
 
-type Smith struct {
-	Self     world.EntityID
-	Hammered int
+// smith hammers once a tick until his hammer breaks at the twelfth blow: his tasklet fails,
+// and his supervisor restarts him (a fresh Smith from the template). It is a plain
+// function; stackworld gen writes its soft frame, Smith (main_frame.go).
+//
+//stackworld:tasklet frame=Smith name=mmo.Smith
+func smith(h *sim.Tasklet, self world.EntityID) error {
+	hammered := 0
+	for {
+		hammered++
+		if hammered == 12 {
+			return fmt.Errorf("the blacksmith's hammer broke after %d blows", hammered)
+		}
+		if err := h.Sleep(1).Wait(); err != nil { //stackworld:resume hammer
+			return err
+		}
+	}
 }
 
 func (f Smith) New(self world.EntityID) sim.Frame { return &Smith{Self: self} }
-
-func (f *Smith) Step(t *sim.T) sim.Op {
-	f.Hammered++
-	if f.Hammered == 12 {
-		return t.Raise(fmt.Errorf("the blacksmith's hammer broke after %d blows", f.Hammered))
-	}
-	return t.Sleep(1).Then(0)
-}
 
 func init() {
 	persist.Register[Order]("mmo.Order")
@@ -112,7 +119,6 @@ func init() {
 	persist.Register[actors.Actor[string, Crier, *Crier]]("mmo.Crier", "take", "done", "wait")
 	persist.Register[actors.Timer[string]]("mmo.Bell", "start", "fire")
 	persist.Register[Shopper]("mmo.Shopper", "wait", "ask", "asked")
-	persist.Register[Smith]("mmo.Smith", "hammer")
 }
 
 func main() {

@@ -1,9 +1,11 @@
 package taskletgen
 
 import (
+	"cmp"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -69,6 +71,7 @@ type local struct {
 	field  string // the frame field holding it, or ""
 	name   string // its name in the generated code when it is not a field
 	inLoop bool   // declared in a loop that suspends (closures may not capture it)
+	seq    int    // the order of declaration (type switch clauses share a position)
 }
 
 func (g *pkgGen) newFn(f *ast.File, fd *ast.FuncDecl) *fnGen {
@@ -101,6 +104,9 @@ func (g *pkgGen) newFn(f *ast.File, fd *ast.FuncDecl) *fnGen {
 		h:       sig.Params().At(0),
 		pointAt: map[ast.Node]*point{}, locals: map[*types.Var]*local{}, names: map[string]bool{},
 		fields: map[string]bool{"Step": true, "Catch": true},
+	}
+	if !g.markerSettings(fn) {
+		return nil
 	}
 	if fn.h.Name() == "_" || fn.h.Name() == "" {
 		g.refuse(fd.Pos(), "%s: name the tasklet parameter", fd.Name.Name)
@@ -272,19 +278,97 @@ func isResultField(name string) bool {
 }
 
 // namePoints numbers the resume points: 0 is the start, then the suspensions in source
-// order, each named after its call and its occurrence among calls of that name.
+// order, each named after its call and its occurrence among calls of that name, or as a
+// //stackworld:resume comment pins it.
 func (fn *fnGen) namePoints() {
+	pins := fn.resumePins()
 	count := map[string]int{}
+	taken := map[string]bool{"start": true}
 	for i, p := range fn.points {
 		base := fn.pointBase(p)
 		count[base]++
-		n := count[base]
-		p.name = base + "#" + strconv.Itoa(n)
+		p.name = base + "#" + strconv.Itoa(count[base])
+		id := exported(base) + strconv.Itoa(count[base])
+		if pin := fn.pinFor(pins, p); pin != "" {
+			p.name, id = pin, exported(pin)
+		}
+		if p.name == "start" {
+			fn.g.refuse(p.node.Pos(), "resume point name \"start\" is the start's (resume point 0): pin another name")
+		} else if taken[p.name] {
+			fn.g.refuse(p.node.Pos(), "resume point name %q is used twice in %s: pin another name (//stackworld:resume name)", p.name, fn.name)
+		}
+		taken[p.name] = true
 		p.pc = i + 1
-		p.konst = unexported(fn.name) + exported(base) + strconv.Itoa(n)
-		p.label = fn.fresh(unexported(base) + strconv.Itoa(n))
-		fn.names[p.konst] = true
+		p.konst = fn.fresh(unexported(fn.name) + id)
+		p.label = fn.fresh(unexported(id))
 	}
+	for _, pin := range pins {
+		if !pin.used {
+			fn.g.refuse(pin.pos, "%s %s names no suspension: put it at the end of the suspending line or on the line above", ResumeMarker, pin.name)
+		}
+	}
+}
+
+// ResumeMarker pins the name of a resume point: a comment `//stackworld:resume name` at
+// the end of the line of a suspension, or on the line above it, names its resume point
+// (instead of "Call#n"), so that a hand-written frame's saves keep loading when it becomes
+// a marked function.
+const ResumeMarker = "//stackworld:resume"
+
+// A pin is a //stackworld:resume comment.
+type pin struct {
+	name string
+	pos  token.Pos
+	line int
+	used bool
+}
+
+// resumePins returns the function's //stackworld:resume comments, in source order.
+func (fn *fnGen) resumePins() []*pin {
+	var pins []*pin
+	for _, cg := range fn.file.Comments {
+		if cg.End() < fn.decl.Body.Lbrace || cg.Pos() > fn.decl.Body.Rbrace {
+			continue
+		}
+		for _, c := range cg.List {
+			rest, ok := strings.CutPrefix(c.Text, ResumeMarker+" ")
+			if !ok {
+				continue
+			}
+			name := strings.TrimSpace(rest)
+			if !token.IsIdentifier(name) {
+				fn.g.refuse(c.Pos(), "%s %q: a resume point name must be an identifier", ResumeMarker, name)
+				continue
+			}
+			pins = append(pins, &pin{name: name, pos: c.Pos(), line: fn.g.fset.Position(c.Pos()).Line})
+		}
+	}
+	return pins
+}
+
+// pinFor returns the pinned name of p's resume point, or "".
+func (fn *fnGen) pinFor(pins []*pin, p *point) string {
+	line := fn.g.fset.Position(p.node.Pos()).Line
+	for _, pn := range pins {
+		if pn.line == line || pn.line == line-1 && !fn.suspensionOnLine(pn.line) {
+			if pn.used {
+				fn.g.refuse(pn.pos, "%s %s: more than one suspension on its line", ResumeMarker, pn.name)
+			}
+			pn.used = true
+			return pn.name
+		}
+	}
+	return ""
+}
+
+// suspensionOnLine reports whether a suspension starts on line.
+func (fn *fnGen) suspensionOnLine(line int) bool {
+	for _, p := range fn.points {
+		if fn.g.fset.Position(p.node.Pos()).Line == line {
+			return true
+		}
+	}
+	return false
 }
 
 // pointBase names the operation of p: the method or function that suspends.
@@ -314,54 +398,83 @@ func (fn *fnGen) pointBase(p *point) string {
 	return "Wait"
 }
 
-// nameLocals decides, for every variable of the function, whether it is a frame field.
-// Parameters always are. A local is one when its value may be read after a suspension:
-// a suspension between its declaration and the end of its scope is followed by a use, or
-// a loop that suspends, inside its scope but not around its declaration, uses it. This
-// over-approximates liveness (it ignores reassignment), which is safe.
+// nameLocals decides, for every variable of the function, whether it is a frame field:
+// parameters always are, and a local is when its value may be read after a suspension
+// (liveAcross). It collects the locals first (collectLocals), then decides (decideField).
 func (fn *fnGen) nameLocals() {
-	info := fn.g.info
-	field := fn.field
 	for _, p := range fn.params {
-		fn.locals[p] = &local{v: p, param: true, field: field(p.Name())}
+		fn.locals[p] = &local{v: p, param: true, field: fn.field(p.Name()), seq: len(fn.locals)}
 	}
-	// Loops that suspend.
+	fn.loops = fn.suspendingLoops()
+	uses := fn.useSites()
+	for _, d := range fn.collectLocals() {
+		if d.v.Name() == "_" {
+			continue
+		}
+		l := &local{v: d.v, seq: len(fn.locals)}
+		fn.locals[d.v] = l
+		fn.decideField(l, d.setFrom, uses[d.v])
+	}
+	fn.keepNames()
+}
+
+// A declared is a variable declared in the function, and where its value is set from.
+type declared struct {
+	v       *types.Var
+	setFrom token.Pos
+}
+
+// suspendingLoops returns the for and range statements that contain a suspension, outside
+// closures, in source order.
+func (fn *fnGen) suspendingLoops() []ast.Node {
+	var loops []ast.Node
 	ast.Inspect(fn.decl.Body, func(n ast.Node) bool {
 		switch n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.ForStmt, *ast.RangeStmt:
 			if fn.suspendsIn(n) {
-				fn.loops = append(fn.loops, n)
+				loops = append(loops, n)
 			}
 		}
 		return true
 	})
-	// Uses of each variable declared in the body.
+	return loops
+}
+
+// useSites returns the positions where each variable is read or written in the function.
+// The order of a variable's positions does not matter: callers only look for one after a
+// given position.
+func (fn *fnGen) useSites() map[*types.Var][]token.Pos {
 	uses := map[*types.Var][]token.Pos{}
-	for id, obj := range info.Uses {
+	for id, obj := range fn.g.info.Uses { // determinism: positions are only compared, never listed in order
 		if v, ok := obj.(*types.Var); ok && id.Pos() >= fn.decl.Pos() && id.Pos() < fn.decl.End() {
 			uses[v] = append(uses[v], id.Pos())
 		}
 	}
-	var vars []*types.Var
-	declEnd := map[*types.Var]token.Pos{}
-	ast.Inspect(fn.decl, func(n ast.Node) bool {
-		if _, ok := n.(*ast.FuncLit); ok {
-			return false
+	return uses
+}
+
+// collectLocals returns the variables the function declares outside closures, in source
+// order: named results, := and var declarations, range keys and values, and the implicit
+// variable of each type switch clause.
+func (fn *fnGen) collectLocals() []declared {
+	info := fn.g.info
+	var out []declared
+	def := func(id *ast.Ident, setFrom token.Pos) {
+		if v, ok := info.Defs[id].(*types.Var); ok {
+			out = append(out, declared{v, setFrom})
 		}
+	}
+	ast.Inspect(fn.decl, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
 		case *ast.FuncType:
-			for _, fl := range []*ast.FieldList{n.Results} {
-				if fl == nil {
-					continue
-				}
-				for _, f := range fl.List {
+			if n.Results != nil {
+				for _, f := range n.Results.List {
 					for _, id := range f.Names {
-						if v, ok := info.Defs[id].(*types.Var); ok {
-							vars = append(vars, v)
-							declEnd[v] = fn.decl.Body.Lbrace
-						}
+						def(id, fn.decl.Body.Lbrace)
 					}
 				}
 			}
@@ -369,79 +482,90 @@ func (fn *fnGen) nameLocals() {
 			if n.Tok == token.DEFINE {
 				for _, l := range n.Lhs {
 					if id, ok := l.(*ast.Ident); ok {
-						if v, ok := info.Defs[id].(*types.Var); ok {
-							vars = append(vars, v)
-							declEnd[v] = n.End()
-						}
+						def(id, n.End())
 					}
 				}
 			}
 		case *ast.ValueSpec:
 			for _, id := range n.Names {
-				if v, ok := info.Defs[id].(*types.Var); ok {
-					vars = append(vars, v)
-					declEnd[v] = n.End()
-				}
+				def(id, n.End())
 			}
 		case *ast.RangeStmt:
 			for _, e := range []ast.Expr{n.Key, n.Value} {
 				if id, ok := e.(*ast.Ident); ok && n.Tok == token.DEFINE {
-					if v, ok := info.Defs[id].(*types.Var); ok {
-						vars = append(vars, v)
-						declEnd[v] = n.Body.Lbrace + 1 // set after the range's own suspension
-					}
+					def(id, n.Body.Lbrace+1) // set after the range's own suspension
 				}
 			}
 		case *ast.TypeSwitchStmt:
 			for _, cl := range n.Body.List {
 				if v, ok := info.Implicits[cl].(*types.Var); ok {
-					vars = append(vars, v)
-					declEnd[v] = cl.(*ast.CaseClause).Colon
+					out = append(out, declared{v, cl.(*ast.CaseClause).Colon})
 				}
 			}
 		}
 		return true
 	})
-	for _, v := range vars {
-		if v.Name() == "_" {
+	return out
+}
+
+// decideField makes l a frame field when its value may be read after a suspension, or
+// when it counts the iterations of a suspending range (see flatRange), and marks it inLoop
+// when it is declared in a loop that suspends. It over-approximates liveness (it ignores
+// reassignment), which is safe.
+func (fn *fnGen) decideField(l *local, setFrom token.Pos, uses []token.Pos) {
+	v := l.v
+	scopeEnd := fn.decl.Body.End()
+	if sc := v.Parent(); sc != nil && !isResult(fn.sig, v) {
+		scopeEnd = sc.End()
+	}
+	if fn.liveAcross(setFrom, scopeEnd, v.Pos(), uses) {
+		l.field = fn.field(v.Name())
+	}
+	for _, loop := range fn.loops {
+		if v.Pos() > loop.Pos() && v.Pos() < loop.End() {
+			l.inLoop = true
+		}
+		if l.field == "" && fn.isRangeCounter(loop, v) {
+			l.field = fn.field(v.Name())
+		}
+	}
+}
+
+// isRangeCounter reports whether v is the key of loop, a suspending range over an int or
+// a slice that the body leaves alone, so that it can count the iterations.
+func (fn *fnGen) isRangeCounter(loop ast.Node, v *types.Var) bool {
+	r, ok := loop.(*ast.RangeStmt)
+	if !ok || fn.pointAt[r] != nil || r.Tok != token.DEFINE {
+		return false
+	}
+	key, ok := r.Key.(*ast.Ident)
+	return ok && fn.g.info.Defs[key] == v && !fn.assignedIn(key, r.Body)
+}
+
+// keepNames gives the locals that are not fields their source names, unless generated
+// code needs the name (f, the frame; t, the tasklet).
+func (fn *fnGen) keepNames() {
+	for _, l := range fn.sortedLocals() {
+		if l.field != "" {
 			continue
 		}
-		l := &local{v: v}
-		fn.locals[v] = l
-		scopeEnd := fn.decl.Body.End()
-		if sc := v.Parent(); sc != nil && !isResult(fn.sig, v) {
-			scopeEnd = sc.End()
-		}
-		if isResult(fn.sig, v) {
-			scopeEnd = fn.decl.Body.End()
-		}
-		if fn.liveAcross(declEnd[v], scopeEnd, v.Pos(), uses[v]) {
-			l.field = field(v.Name())
-		}
-		for _, loop := range fn.loops {
-			if v.Pos() > loop.Pos() && v.Pos() < loop.End() {
-				l.inLoop = true
-			}
-			// The key of a suspending range over an int or a slice counts the iterations
-			// (see flatRange) unless the body assigns it.
-			if r, ok := loop.(*ast.RangeStmt); ok && fn.pointAt[r] == nil && r.Tok == token.DEFINE {
-				if key, ok := r.Key.(*ast.Ident); ok && info.Defs[key] == v && !fn.assignedIn(key, r.Body) {
-					l.field = field(v.Name())
-				}
-			}
+		l.name = l.v.Name()
+		if l.name == "f" || l.name == "t" {
+			delete(fn.names, l.name)
+			l.name = fn.fresh(l.name)
+			fn.names["f"], fn.names["t"] = true, true
 		}
 	}
-	// Locals that are not fields keep their names, unless generated code needs them.
-	for _, l := range fn.locals {
-		if l.field == "" {
-			l.name = l.v.Name()
-			if l.name == "f" || l.name == "t" {
-				delete(fn.names, l.name)
-				l.name = fn.fresh(l.name)
-				fn.names["f"], fn.names["t"] = true, true
-			}
-		}
+}
+
+// sortedLocals returns the function's variables in declaration order.
+func (fn *fnGen) sortedLocals() []*local {
+	ls := make([]*local, 0, len(fn.locals))
+	for _, l := range fn.locals { // determinism: sorted below
+		ls = append(ls, l)
 	}
+	slices.SortFunc(ls, func(a, b *local) int { return cmp.Compare(a.seq, b.seq) })
+	return ls
 }
 
 func isResult(sig *types.Signature, v *types.Var) bool {
@@ -560,10 +684,6 @@ func (fn *fnGen) check() {
 		case *ast.RangeStmt:
 			if fn.pointAt[n] == nil && fn.suspendsIn(n.Body) {
 				fn.checkRange(n)
-			}
-		case *ast.TypeSwitchStmt:
-			if fn.suspendsIn(n) {
-				g.refuse(n.Pos(), "type switch around a suspension: not translated (switch on a value, or move the suspension out)")
 			}
 		case *ast.ForStmt:
 			if n.Post != nil && fn.suspendsIn(n.Post) || n.Cond != nil && fn.suspendsIn(n.Cond) {
@@ -766,10 +886,10 @@ func (fn *fnGen) checkRange(r *ast.RangeStmt) {
 	t := fn.g.info.TypeOf(r.X)
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
-		if u.Info()&types.IsInteger != 0 {
+		if u.Info()&(types.IsInteger|types.IsString) != 0 {
 			return
 		}
-		fn.g.refuse(r.Pos(), "range over a %s around a suspension: not translated (range over an int or a slice)", t)
+		fn.g.refuse(r.Pos(), "range over a %s around a suspension: not translated (range over an int, a string or a slice)", t)
 	case *types.Slice, *types.Array:
 		return
 	case *types.Map:

@@ -33,9 +33,11 @@
 // What cannot be translated faithfully is refused with `file:line: what and why`: go
 // statements, select and Go channel operations, goto, defer and recover in a function that
 // suspends, closures that capture a local living across a suspension (or declared in a
-// loop that suspends), a suspension inside an expression, a suspending loop over a map, a
-// string or a function iterator other than sim.Values, and fields of types persist cannot
-// save (funcs, Go channels, raw pointers to sim objects, ...).
+// loop that suspends), a suspension inside an expression, a suspending loop over a map or
+// a function iterator other than sim.Values, and fields of types persist cannot save
+// (funcs, Go channels, raw pointers to sim objects, ...). Suspensions may sit anywhere
+// in if, for, range (over ints, slices, arrays, strings and sim.Values), switch and type
+// switch statements, with labeled break and continue.
 //
 // Resume point names do not depend on line numbers, so edits that leave a suspension
 // alone keep its name; persist maps saved resume points to the program's by name when it

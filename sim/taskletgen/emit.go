@@ -491,12 +491,11 @@ func (e *emitter) tidy() ([]string, map[string]bool) {
 // sortedFields returns the locals that are fields (not parameters), in declaration order.
 func (e *emitter) sortedFields() []*local {
 	var ls []*local
-	for _, l := range e.fn.locals { // determinism: sorted below
+	for _, l := range e.fn.sortedLocals() {
 		if l.field != "" && !l.param {
 			ls = append(ls, l)
 		}
 	}
-	slices.SortFunc(ls, func(a, b *local) int { return int(a.v.Pos()) - int(b.v.Pos()) })
 	return ls
 }
 
@@ -558,6 +557,8 @@ func (e *emitter) flat(s ast.Stmt, label string) {
 		e.flatRange(s, label)
 	case *ast.SwitchStmt:
 		e.flatSwitch(s, label)
+	case *ast.TypeSwitchStmt:
+		e.flatTypeSwitch(s, label)
 	case *ast.ExprStmt, *ast.AssignStmt, *ast.ReturnStmt, *ast.DeclStmt:
 		e.suspension(s)
 	default:
@@ -696,65 +697,118 @@ func (e *emitter) flatFor(s *ast.ForStmt, label string) {
 	e.label(done)
 }
 
+// flatRange lowers a range statement that suspends: over sim.Values (flatValues), an
+// integer, a slice or array, or a string. The operand is evaluated once, as range does,
+// and the iteration is counted in the key itself when the body leaves it alone, else in
+// a hidden field: either way the position survives a save.
 func (e *emitter) flatRange(s *ast.RangeStmt, label string) {
-	fn := e.fn
-	if p := fn.pointAt[s]; p != nil {
+	if p := e.fn.pointAt[s]; p != nil {
 		e.flatValues(s, p, label)
 		return
 	}
-	info := fn.g.info
-	t := info.TypeOf(s.X)
-	var intType types.Type = types.Typ[types.Int]
-	b, isInt := t.Underlying().(*types.Basic)
-	isInt = isInt && b.Info()&types.IsInteger != 0
-	if isInt {
-		intType = t
-	}
+	kind := rangeKindOf(e.fn.g.info.TypeOf(s.X))
 	e.line(s.Pos())
-	// The number of iterations, or the slice: evaluated once, as range does.
-	var limit string
-	if tv, ok := info.Types[s.X]; ok && tv.Value != nil {
-		limit = e.x(s.X)
-	} else if id, ok := s.X.(*ast.Ident); ok && !fn.assignedIn(id, s.Body) {
-		limit = e.x(id)
-	} else {
-		limit = e.field("range", t)
-		e.emit("%s = %s", limit, e.x(s.X))
-	}
-	// The counter: the key itself when the body leaves it alone.
-	var counter string
-	key, _ := s.Key.(*ast.Ident)
-	if v, ok := info.Defs[key].(*types.Var); ok && key != nil && s.Tok == token.DEFINE && fn.locals[v] != nil && fn.locals[v].field != "" && !fn.assignedIn(key, s.Body) {
-		counter = e.x(key)
-	} else {
-		counter = e.field("i", intType)
-		key = nil
-	}
+	limit := e.rangeLimit(s)
+	counter, keyIsCounter := e.rangeCounter(s, kind)
 	e.emit("%s = 0", counter)
-	loop, done, cont := fn.fresh("loop"), fn.fresh("done"), fn.fresh("next")
+	loop, done, cont := e.fn.fresh("loop"), e.fn.fresh("done"), e.fn.fresh("next")
 	e.used[loop] = true
 	e.label(loop)
-	bound := limit
-	if !isInt {
-		bound = "len(" + limit + ")"
+	bound := "len(" + limit + ")"
+	if kind == rangeInt {
+		bound = limit
 	}
 	e.emit("if %s >= %s {", counter, bound)
 	e.emit("goto %s", done)
 	e.emit("}")
 	e.used[done] = true
-	if key == nil {
+	if !keyIsCounter {
 		e.rangeVar(s, s.Key, counter)
 	}
-	if s.Value != nil && !isBlank(s.Value) {
-		e.rangeVar(s, s.Value, limit+"["+counter+"]")
-	}
+	e.rangeValue(s, kind, limit, counter)
 	e.push(target{label: label, loop: true, brk: done, cnt: cont})
 	e.flatList(s.Body.List)
 	e.pop()
 	e.label(cont)
-	e.emit("%s++", counter)
+	e.rangeStep(kind, limit, counter)
 	e.jump(loop)
 	e.label(done)
+}
+
+// rangeKind is what a lowered range statement iterates over.
+type rangeKind int
+
+const (
+	rangeInt rangeKind = iota
+	rangeIndexed
+	rangeString
+)
+
+// rangeKindOf classifies the operand type of a range that check let through.
+func rangeKindOf(t types.Type) rangeKind {
+	if b, ok := t.Underlying().(*types.Basic); ok {
+		if b.Info()&types.IsString != 0 {
+			return rangeString
+		}
+		return rangeInt
+	}
+	return rangeIndexed
+}
+
+// rangeLimit returns the range's operand, evaluated once: a constant or a variable the
+// body does not assign as it is, anything else copied into a hidden field.
+func (e *emitter) rangeLimit(s *ast.RangeStmt) string {
+	info := e.fn.g.info
+	if tv, ok := info.Types[s.X]; ok && tv.Value != nil {
+		return e.x(s.X)
+	}
+	if id, ok := s.X.(*ast.Ident); ok && !e.fn.assignedIn(id, s.Body) {
+		return e.x(id)
+	}
+	limit := e.field("range", info.TypeOf(s.X))
+	e.emit("%s = %s", limit, e.x(s.X))
+	return limit
+}
+
+// rangeCounter returns where the iteration's position is kept: the key, when it is a
+// field the body leaves alone (keyIsCounter), else a hidden field.
+func (e *emitter) rangeCounter(s *ast.RangeStmt, kind rangeKind) (counter string, keyIsCounter bool) {
+	fn := e.fn
+	if key, ok := s.Key.(*ast.Ident); ok && s.Tok == token.DEFINE {
+		if v, ok := fn.g.info.Defs[key].(*types.Var); ok && fn.locals[v] != nil && fn.locals[v].field != "" && !fn.assignedIn(key, s.Body) {
+			return e.x(key), true
+		}
+	}
+	var t types.Type = types.Typ[types.Int]
+	if kind == rangeInt {
+		t = fn.g.info.TypeOf(s.X)
+	}
+	return e.field("i", t), false
+}
+
+// rangeValue assigns the range's value for the position counter: an element, or the
+// rune a string holds there (utf8.RuneError for an invalid byte, as range gives).
+func (e *emitter) rangeValue(s *ast.RangeStmt, kind rangeKind, limit, counter string) {
+	if s.Value == nil || isBlank(s.Value) {
+		return
+	}
+	if kind != rangeString {
+		e.rangeVar(s, s.Value, limit+"["+counter+"]")
+		return
+	}
+	e.hoistRangeVar(s, s.Value)
+	e.emit("%s, _ = %s.DecodeRuneInString(%s[%s:])", e.x(s.Value), e.c.pkgName("unicode/utf8", "utf8"), limit, counter)
+}
+
+// rangeStep moves counter to the next position: one, or past the rune at counter.
+func (e *emitter) rangeStep(kind rangeKind, limit, counter string) {
+	if kind != rangeString {
+		e.emit("%s++", counter)
+		return
+	}
+	size := e.temp("size", types.Typ[types.Int])
+	e.emit("_, %s = %s.DecodeRuneInString(%s[%s:])", size, e.c.pkgName("unicode/utf8", "utf8"), limit, counter)
+	e.emit("%s += %s", counter, size)
 }
 
 // rangeVar assigns a range statement's key or value.
@@ -762,12 +816,17 @@ func (e *emitter) rangeVar(s *ast.RangeStmt, x ast.Expr, val string) {
 	if x == nil || isBlank(x) {
 		return
 	}
+	e.hoistRangeVar(s, x)
+	e.emit("%s = %s", e.x(x), val)
+}
+
+// hoistRangeVar declares the key or value x of a range statement that defines it.
+func (e *emitter) hoistRangeVar(s *ast.RangeStmt, x ast.Expr) {
 	if id, ok := x.(*ast.Ident); ok && s.Tok == token.DEFINE {
 		if v, ok := e.fn.g.info.Defs[id].(*types.Var); ok {
 			e.hoist(v)
 		}
 	}
-	e.emit("%s = %s", e.x(x), val)
 }
 
 func isBlank(x ast.Expr) bool {
@@ -916,6 +975,96 @@ func (e *emitter) flatSwitch(s *ast.SwitchStmt, label string) {
 	}
 	e.pop()
 	e.label(done)
+}
+
+// flatTypeSwitch lowers a type switch that suspends: the operand is evaluated once, the
+// clauses' types are tried in source order (the first that matches wins, as in Go), and
+// each clause's variable is assigned at its label when the clause reads it.
+func (e *emitter) flatTypeSwitch(s *ast.TypeSwitchStmt, label string) {
+	fn := e.fn
+	if s.Init != nil {
+		e.flat(s.Init, "")
+	}
+	assert := typeSwitchAssert(s)
+	e.line(s.Assign.Pos())
+	x := e.temp("x", fn.g.info.TypeOf(assert.X))
+	e.emit("%s = %s", x, e.x(assert.X))
+	done := fn.fresh("done")
+	labels := make([]string, len(s.Body.List))
+	deflt := done
+	for i, cl := range s.Body.List {
+		cc := cl.(*ast.CaseClause)
+		labels[i] = fn.fresh("case")
+		if cc.List == nil {
+			deflt = labels[i]
+			continue
+		}
+		e.line(cc.Pos())
+		for _, t := range cc.List {
+			e.emit("if %s {", e.typeCond(x, t))
+			e.emit("goto %s", labels[i])
+			e.emit("}")
+		}
+		e.used[labels[i]] = true
+	}
+	e.jump(deflt)
+	e.push(target{label: label, brk: done})
+	for i, cl := range s.Body.List {
+		cc := cl.(*ast.CaseClause)
+		e.label(labels[i])
+		e.typeClauseVar(cc, x)
+		e.flatList(cc.Body)
+		e.jump(done)
+	}
+	e.pop()
+	e.label(done)
+}
+
+// typeSwitchAssert returns the x.(type) of a type switch.
+func typeSwitchAssert(s *ast.TypeSwitchStmt) *ast.TypeAssertExpr {
+	switch a := s.Assign.(type) {
+	case *ast.AssignStmt:
+		return ast.Unparen(a.Rhs[0]).(*ast.TypeAssertExpr)
+	case *ast.ExprStmt:
+		return ast.Unparen(a.X).(*ast.TypeAssertExpr)
+	}
+	panic("taskletgen: a type switch without x.(type)") // go/parser makes no other
+}
+
+// typeCond returns the condition under which x's dynamic type is t (or x is nil).
+func (e *emitter) typeCond(x string, t ast.Expr) string {
+	if isNil(e.fn.g.info, t) {
+		return x + " == nil"
+	}
+	return fmt.Sprintf("_, ok := %s.(%s); ok", x, e.x(t))
+}
+
+// typeClauseVar assigns a type switch clause's variable from the operand x, if the
+// clause reads it: asserted to the clause's type when it names one type, x itself else.
+func (e *emitter) typeClauseVar(cc *ast.CaseClause, x string) {
+	info := e.fn.g.info
+	v, ok := info.Implicits[cc].(*types.Var)
+	if !ok || !e.fn.usedIn(v, cc) {
+		return
+	}
+	val := x
+	if len(cc.List) == 1 && !isNil(info, cc.List[0]) {
+		val = fmt.Sprintf("%s.(%s)", x, e.x(cc.List[0]))
+	}
+	e.line(cc.Colon)
+	e.emit("%s = %s", e.varRef(v), val)
+}
+
+// usedIn reports whether v is used in n.
+func (fn *fnGen) usedIn(v *types.Var, n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		if id, ok := m.(*ast.Ident); ok && fn.g.info.Uses[id] == v {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 func isFallthrough(s ast.Stmt) bool {

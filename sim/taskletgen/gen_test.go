@@ -116,6 +116,14 @@ func TestRefusals(t *testing.T) {
 				"x.go:15: send on a Go channel: it blocks the whole scheduler and cannot be saved (use sim.Send)"},
 		{"await kept", "func f(h *sim.Tasklet) {\n\ta := h.Schedule()\n\t_ = a\n}",
 			"x.go:16: an Await that is not waited at once: call .Wait() on it in the same statement"},
+		{"pin without suspension", "func f(h *sim.Tasklet) {\n\t//stackworld:resume nap\n\tfmt.Println()\n}",
+			"x.go:16: //stackworld:resume nap names no suspension: put it at the end of the suspending line or on the line above"},
+		{"pin twice", "func f(h *sim.Tasklet) {\n\th.Schedule().Wait() //stackworld:resume nap\n\th.Schedule().Wait() //stackworld:resume nap\n}",
+			"x.go:17: resume point name \"nap\" is used twice in f: pin another name (//stackworld:resume name)"},
+		{"pin start", "func f(h *sim.Tasklet) {\n\th.Schedule().Wait() //stackworld:resume start\n}",
+			"x.go:16: resume point name \"start\" is the start's (resume point 0): pin another name"},
+		{"pin not a name", "func f(h *sim.Tasklet) {\n\th.Schedule().Wait() //stackworld:resume a-b\n}",
+			"x.go:16: //stackworld:resume \"a-b\": a resume point name must be an identifier"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := prelude + "//stackworld:tasklet\n" + c.body + "\n"
@@ -125,6 +133,37 @@ func TestRefusals(t *testing.T) {
 			require.EqualError(t, err, c.want)
 		})
 	}
+}
+
+// TestMarkerSettings: frame= and name= on the marker line name the frame type and its
+// registered name, //stackworld:resume comments name resume points (the others keep their
+// names), and an unknown setting is refused.
+func TestMarkerSettings(t *testing.T) {
+	src := prelude + `//stackworld:tasklet frame=Guard name=npc.Guard
+func guard(h *sim.Tasklet, n int) error {
+	for range n {
+		if err := h.Sleep(2).Wait(); err != nil {
+			return err
+		}
+		//stackworld:resume tick
+		if err := h.NextTick().Wait(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+`
+	files, err, ok := genSource(t.TempDir(), src)
+	require.True(t, ok)
+	require.NoError(t, err)
+	out := string(files[0].Content)
+	require.Contains(t, out, "type Guard struct {")
+	require.Contains(t, out, `persist.Register[Guard]("npc.Guard", "start", "Sleep#1", "tick")`)
+	require.Contains(t, out, "return t.NextTick().Then(guardTick)")
+
+	_, err, ok = genSource(t.TempDir(), prelude+"//stackworld:tasklet frame=guard\nfunc g(h *sim.Tasklet) {}\n")
+	require.True(t, ok)
+	require.EqualError(t, err, `x.go:14: marker setting "frame=guard": want frame=ExportedTypeName or name=registered.Name`)
 }
 
 // TestGeneratedCompiles: control flow the generator lowers (labeled break and continue,

@@ -218,7 +218,8 @@ func loadErrors(p *packages.Package, frames map[string]bool) []packages.Error {
 						l = l[j+2:]
 					}
 				}
-				all = all && (strings.TrimSpace(l) == "" || tolerated(l))
+				// "too many errors" ends a long list; the type checker's errors below have them all.
+				all = all && (strings.TrimSpace(l) == "" || l == "too many errors" || tolerated(l))
 			}
 			if all {
 				continue
@@ -384,15 +385,44 @@ func isGeneratedSyntax(f *ast.File) bool {
 
 // marked reports whether fd's doc comment has the marker line.
 func marked(fd *ast.FuncDecl) bool {
+	_, ok := markerLine(fd)
+	return ok
+}
+
+// markerLine returns the marker comment of fd, if it has one: the marker alone, or
+// followed by settings.
+func markerLine(fd *ast.FuncDecl) (*ast.Comment, bool) {
 	if fd.Doc == nil {
-		return false
+		return nil, false
 	}
 	for _, c := range fd.Doc.List {
-		if strings.TrimSpace(c.Text) == Marker {
-			return true
+		text := strings.TrimSpace(c.Text)
+		if rest, ok := strings.CutPrefix(text, Marker); ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t') {
+			return c, true
 		}
 	}
-	return false
+	return nil, false
+}
+
+// markerSettings applies the settings of fd's marker line to fn: frame=Type names the
+// frame type, name=pkg.Name its registered name (both default from the function's name).
+// Pinning them keeps a hand-written frame's saves loading when it becomes a marked
+// function, and keeps saves when the function is renamed.
+func (g *pkgGen) markerSettings(fn *fnGen) bool {
+	c, _ := markerLine(fn.decl)
+	for _, kv := range strings.Fields(strings.TrimPrefix(strings.TrimSpace(c.Text), Marker)) {
+		key, val, _ := strings.Cut(kv, "=")
+		switch {
+		case key == "frame" && token.IsIdentifier(val) && token.IsExported(val):
+			fn.frame = val
+		case key == "name" && val != "" && strings.Trim(val, `"`) == val:
+			fn.reg = val
+		default:
+			g.refuse(c.Pos(), "marker setting %q: want frame=ExportedTypeName or name=registered.Name", kv)
+			return false
+		}
+	}
+	return true
 }
 
 // relName returns src's name as //line directives in the generated file give it.

@@ -74,7 +74,6 @@ func TestFourZonesOnThreeServers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a three-server cluster takes seconds to form")
 	}
-	skipKnownEntityLoss(t)
 	ctx := context.Background()
 	ss := startNATSCluster(t)
 	dir := t.TempDir()

@@ -73,16 +73,18 @@ var ErrZoneDead = errors.New("cluster: the zone has stopped")
 // cross into its own. Its methods are called from one goroutine (the zone's loop), as a
 // World's are.
 type Zone struct {
-	cfg   Config
-	w     *world.World
-	log   *slog.Logger
-	js    jetstream.JetStream
-	dir   directory
-	zones jetstream.KeyValue
-	cons  jetstream.Consumer
-	mail  jetstream.Consumer
-	zmap  atomic.Pointer[ZoneMap]
-	watch jetstream.KeyWatcher
+	cfg    Config
+	w      *world.World
+	log    *slog.Logger
+	js     jetstream.JetStream
+	dir    directory
+	zones  jetstream.KeyValue
+	cons   jetstream.Consumer // payloads to this zone, in MigrationStream
+	mail   jetstream.Consumer // letters to this zone, in MailStream
+	migSt  jetstream.Stream
+	mailSt jetstream.Stream
+	zmap   atomic.Pointer[ZoneMap]
+	watch  jetstream.KeyWatcher
 
 	revs    map[world.EntityID]uint64 // directory revision of each entity the zone owns
 	epochs  map[world.EntityID]uint64
@@ -186,7 +188,7 @@ func (z *Zone) connect(ctx context.Context) error {
 	if z.zones, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ZonesBucket, History: 1}); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}
-	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
+	z.migSt, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
 		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute, MaxMsgSize: -1})
 	if err != nil {
 		return fmt.Errorf("cluster: stream %s: %w", MigrationStream, err)
@@ -198,7 +200,7 @@ func (z *Zone) connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
 	}
-	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
+	z.mailSt, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
 		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute})
 	if err != nil {
 		return fmt.Errorf("cluster: stream %s: %w", MailStream, err)
@@ -265,22 +267,56 @@ func (z *Zone) Stats() Stats {
 	return s
 }
 
-// Idle reports whether no migration of the zone is in flight: its outbox is empty and no
-// payload waits for it in the stream (delivered or not). It asks the server.
+// Idle reports whether no migration of the zone is in flight: its outbox is empty, and
+// its consumers have acknowledged every payload and letter the streams hold for it. It
+// asks the server (three requests per stream). Zones stepped in turn are settled when
+// every one of them is idle, asked after all of them have stepped: a step may send a
+// payload to a zone asked before it.
 func (z *Zone) Idle(ctx context.Context) (bool, error) {
 	if len(z.outbox) > 0 || len(z.mailOut) > 0 {
 		return false, nil
 	}
-	for _, c := range []jetstream.Consumer{z.cons, z.mail} {
-		info, err := c.Info(ctx)
-		if err != nil {
-			return false, fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
-		}
-		if info.NumPending != 0 || info.NumAckPending != 0 {
-			return false, nil
+	for _, c := range []struct {
+		cons    jetstream.Consumer
+		st      jetstream.Stream
+		subject string
+	}{{z.cons, z.migSt, MigrateSubject + z.cfg.Name}, {z.mail, z.mailSt, MailSubject + z.cfg.Name}} {
+		ok, err := caughtUp(ctx, c.cons, c.st, c.subject)
+		if err != nil || !ok {
+			return false, err
 		}
 	}
 	return true, nil
+}
+
+// caughtUp reports whether consumer cons has acknowledged every message of stream st on
+// subject. The stream's own last sequence is the reference: the stream knows a message
+// as soon as its publisher has the ack, while a consumer's pending count learns of it
+// later (the server signals consumers from a queue), so a consumer's count alone can say
+// "nothing pending" about a payload already stored.
+func caughtUp(ctx context.Context, cons jetstream.Consumer, st jetstream.Stream, subject string) (bool, error) {
+	last, err := lastSeq(ctx, st, subject)
+	if err != nil {
+		return false, err
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return false, fmt.Errorf("cluster: consumer %s: %w", subject, err)
+	}
+	return info.NumAckPending == 0 && info.AckFloor.Stream >= last, nil
+}
+
+// lastSeq returns the stream sequence of the last message of st on subject (0: none). It
+// reads that message (one request; its bytes come along).
+func lastSeq(ctx context.Context, st jetstream.Stream, subject string) (uint64, error) {
+	m, err := st.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cluster: last message on %s: %w", subject, err)
+	}
+	return m.Sequence, nil
 }
 
 // Owns reports whether the directory revision of entity id is known here (the zone owns it).

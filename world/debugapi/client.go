@@ -84,3 +84,10 @@ func (c *Client) Tasklets(ctx context.Context, state, q string) (*Tasklets, erro
 func (c *Client) Control(ctx context.Context, op string, n uint64) error {
 	return c.get(ctx, http.MethodPost, "control?op="+url.QueryEscape(op)+"&n="+strconv.FormatUint(n, 10), nil)
 }
+
+// SetRate asks the server to run ticksPerSecond ticks a second (0: as fast as possible)
+// from its next tick boundary; it fails unless the server runs with control on, or if the
+// server refuses the rate (outside [0, server.MaxRate]).
+func (c *Client) SetRate(ctx context.Context, ticksPerSecond float64) error {
+	return c.get(ctx, http.MethodPost, "control?op=rate&r="+strconv.FormatFloat(ticksPerSecond, 'g', -1, 64), nil)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stackworld/stackworld/actors/actorstest"
 	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/server"
 )
@@ -20,12 +22,7 @@ import (
 func served(t *testing.T, o Options) (*server.Server, *world.World, *Client) {
 	t.Helper()
 	w := smallWorld(t)
-	srv, err := server.New(w, server.Options{Paused: true})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	srv := actorstest.PausedServer(t, w)
 	hs := httptest.NewServer(NewHandler(srv, o))
 	t.Cleanup(hs.Close)
 	c, err := NewClient(hs.URL)
@@ -79,7 +76,84 @@ func TestControl(t *testing.T) {
 	require.Equal(t, uint64(3), f.Tick)
 	require.True(t, f.Control)
 	require.ErrorContains(t, c.Control(ctx, "step", 0), "want n in [1, 10000]")
-	require.ErrorContains(t, c.Control(ctx, "explode", 1), `op "explode"`)
+	require.ErrorContains(t, c.Control(ctx, "explode", 1), `op "explode": want pause, resume, step or rate`)
+
+	require.NoError(t, c.SetRate(ctx, 7.5))
+	waitBoundaries(t, srv, func() bool { return srv.Stats().Rate == 7.5 })
+	f, err = c.Frame(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 7.5, f.Rate)
+	for _, bad := range []float64{-1, 2e6, math.NaN(), math.Inf(1)} {
+		err := c.SetRate(ctx, bad)
+		require.ErrorContains(t, err, "400 Bad Request: debugapi: rate: want r in [0, 1e+06] ticks per second (0: as fast as possible)", "rate %g", bad)
+	}
+	require.NoError(t, c.SetRate(ctx, 0))
+	waitBoundaries(t, srv, func() bool { return srv.Stats().Rate == 0 })
+}
+
+// waitBoundaries waits for cond, one tick boundary of srv at a time (Do), for at most 100.
+func waitBoundaries(t *testing.T, srv *server.Server, cond func() bool) {
+	t.Helper()
+	for range 100 {
+		if cond() {
+			return
+		}
+		require.NoError(t, srv.Do(context.Background(), func(*world.World) {}))
+	}
+	t.Fatal("the condition did not hold within 100 tick boundaries")
+}
+
+// TestEntityInterest: an entity's answer carries its area of interest and the entities in
+// it, exactly as the world sees them.
+func TestEntityInterest(t *testing.T) {
+	srv, _, c := served(t, Options{})
+	ctx := context.Background()
+	srv.Step(3)
+	waitBoundaries(t, srv, func() bool { return srv.Stats().Ticks == 3 })
+	var watcher world.EntityID
+	var radius int32
+	var visible []world.EntityID
+	require.NoError(t, srv.Do(ctx, func(w *world.World) { watcher, radius, visible = actorstest.Busiest(w) }))
+	require.NotEmpty(t, visible)
+	e, err := c.Entity(ctx, uint32(watcher))
+	require.NoError(t, err)
+	require.Equal(t, radius, e.Interest)
+	require.Equal(t, visible, e.Neighbours)
+
+	var blind world.EntityID
+	require.NoError(t, srv.Do(ctx, func(w *world.World) {
+		for _, e := range w.Entities() {
+			if e.Interest == 0 {
+				blind = e.ID
+				break
+			}
+		}
+	}))
+	e, err = c.Entity(ctx, uint32(blind))
+	require.NoError(t, err)
+	require.Zero(t, e.Interest)
+	require.Empty(t, e.Neighbours)
+}
+
+// TestHostileEntityAnswers: DecodeEntity refuses a bad area of interest with an error
+// naming the entity.
+func TestHostileEntityAnswers(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"id":5,"lines":[],"interest":-1}`:                    "debugapi: entity 5: interest radius -1 is negative",
+		`{"id":5,"lines":[],"interest":9,"neighbours":[0]}`:    "debugapi: entity 5: neighbour 0: id 0 not above the one before (0)",
+		`{"id":5,"lines":[],"interest":9,"neighbours":[3,2]}`:  "debugapi: entity 5: neighbour 1: id 2 not above the one before (3)",
+		`{"id":5,"lines":[],"interest":9,"neighbours":[3,3]}`:  "debugapi: entity 5: neighbour 1: id 3 not above the one before (3)",
+		`{"id":5,"lines":[],"interest":9,"neighbours":[4,5]}`:  "debugapi: entity 5: neighbour 1: the entity itself",
+		`{"id":5,"lines":[],"interest":9,"neighbours":[-4]}`:   "debugapi: decode: json: cannot unmarshal",
+		`{"id":5,"lines":[],"interest":9,"neighbours":"many"}`: "debugapi: decode: json: cannot unmarshal",
+	} {
+		e, err := DecodeEntity(strings.NewReader(body))
+		require.Nil(t, e, body)
+		require.ErrorContains(t, err, want, body)
+	}
+	e, err := DecodeEntity(strings.NewReader(`{"id":5,"lines":["entity 5"],"interest":9,"neighbours":[2,7,1099511627776]}`))
+	require.NoError(t, err)
+	require.Equal(t, &Entity{ID: 5, Lines: []string{"entity 5"}, Interest: 9, Neighbours: []world.EntityID{2, 7, 1 << 40}}, e)
 }
 
 // TestHostileAnswers: whatever a server answers, the client returns an error or a checked

@@ -27,12 +27,13 @@ type Runtime interface {
 	Pause()
 	Resume()
 	Step(n uint64)
+	SetRate(ticksPerSecond float64) error
 	Stats() server.Stats
 }
 
 // Options configure the handler. The zero value serves read-only views.
 type Options struct {
-	// Control lets clients pause, resume and step the world (POST control).
+	// Control lets clients pause, resume, step and pace the world (POST control).
 	Control bool
 }
 
@@ -122,11 +123,21 @@ func (h *handler) entity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := &Entity{ID: uint32(id)}
-	if err := h.view(r, func(wd *world.World) { e.Lines = clip(InspectEntity(wd, world.EntityID(id))) }); err != nil {
+	if err := h.view(r, func(wd *world.World) { e.fill(wd, world.EntityID(id)) }); err != nil {
 		fail(w, http.StatusServiceUnavailable, err)
 		return
 	}
 	writeJSON(w, e)
+}
+
+// fill fills e for entity id of w, between ticks: the inspector's lines, and its area of
+// interest with the entities in it at the end of the last tick (world.World.Visible).
+func (e *Entity) fill(w *world.World, id world.EntityID) {
+	e.Lines = clip(InspectEntity(w, id))
+	if ent := w.Entity(id); ent != nil {
+		e.Interest = ent.Interest
+		e.Neighbours = append(e.Neighbours[:0], w.Visible(id)...)
+	}
 }
 
 // clipText bounds s to what Decode accepts (MaxTextLen bytes, valid UTF-8).
@@ -189,8 +200,17 @@ func (h *handler) control(w http.ResponseWriter, r *http.Request) {
 		}
 		h.rt.Pause()
 		h.rt.Step(n)
+	case "rate":
+		rate, err := strconv.ParseFloat(q.Get("r"), 64)
+		if err == nil {
+			err = h.rt.SetRate(rate)
+		}
+		if err != nil {
+			fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: rate: want r in [0, %g] ticks per second (0: as fast as possible): %w", server.MaxRate, err))
+			return
+		}
 	default:
-		fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: control: op %q: want pause, resume or step", op))
+		fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: control: op %q: want pause, resume, step or rate", op))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -2,40 +2,18 @@ package debugapi
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/stackworld/stackworld/actors"
-	"github.com/stackworld/stackworld/assets"
+	"github.com/stackworld/stackworld/actors/actorstest"
 	"github.com/stackworld/stackworld/world"
 )
 
-// quiet is a world config whose logger drops the scenario's planned failures.
-func quiet() world.Config {
-	return world.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-}
-
-// smallWorld builds the embedded small scenario ("paddock", 288 NPCs) with seed 1.
-func smallWorld(t testing.TB) *world.World {
-	t.Helper()
-	data, err := assets.FS().(interface{ ReadFile(string) ([]byte, error) }).ReadFile("scenarios/small.json")
-	require.NoError(t, err)
-	sc, err := actors.ParseScenario(data)
-	require.NoError(t, err)
-	c := sc.Config(1)
-	cfg := quiet()
-	cfg.Seed, cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = c.Seed, c.Width, c.Height, c.CellSize, c.TickBudget
-	w, err := world.New(cfg)
-	require.NoError(t, err)
-	require.NoError(t, actors.Populate(w, sc))
-	t.Cleanup(w.Close)
-	return w
-}
+// smallWorld is the shared fixture: the small scenario, seed 1 (package actorstest).
+var smallWorld = actorstest.Small
 
 func TestInspectEntity(t *testing.T) {
 	w := smallWorld(t)

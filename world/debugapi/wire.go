@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/stackworld/stackworld/world"
 )
 
 // Limits of what Decode accepts.
@@ -54,10 +56,14 @@ type Failure struct {
 	Stack   string `json:"stack,omitempty"` // a panic's stack trace
 }
 
-// Entity is the inspector's text for one entity.
+// Entity is the inspector's text for one entity, and what the map highlights around it.
 type Entity struct {
 	ID    uint32   `json:"id"`
 	Lines []string `json:"lines"`
+	// Interest is the radius of the entity's area of interest (0: none); Neighbours are the
+	// entities in it at the end of the last tick, sorted by id (world.World.Visible).
+	Interest   int32            `json:"interest"`
+	Neighbours []world.EntityID `json:"neighbours"`
 }
 
 // Tasklets is the tasklet list.
@@ -178,7 +184,32 @@ func DecodeEntity(r io.Reader) (*Entity, error) {
 	if err := checkLines(e.Lines); err != nil {
 		return nil, fmt.Errorf("debugapi: entity %d: %w", e.ID, err)
 	}
+	if err := e.checkInterest(); err != nil {
+		return nil, fmt.Errorf("debugapi: entity %d: %w", e.ID, err)
+	}
 	return e, nil
+}
+
+// checkInterest checks the area of interest: a radius that is not negative, at most
+// MaxEntities neighbours, ids in increasing order (so none twice) and none the entity's own.
+func (e *Entity) checkInterest() error {
+	switch {
+	case e.Interest < 0:
+		return fmt.Errorf("interest radius %d is negative", e.Interest)
+	case len(e.Neighbours) > MaxEntities:
+		return fmt.Errorf("%d neighbours, more than %d", len(e.Neighbours), MaxEntities)
+	}
+	prev := world.EntityID(0)
+	for i, id := range e.Neighbours {
+		switch {
+		case id <= prev:
+			return fmt.Errorf("neighbour %d: id %d not above the one before (%d): want ids sorted, each once, none 0", i, id, prev)
+		case id == world.EntityID(e.ID):
+			return fmt.Errorf("neighbour %d: the entity itself", i)
+		}
+		prev = id
+	}
+	return nil
 }
 
 // DecodeTasklets reads and checks a Tasklets answer.

@@ -5,30 +5,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/stackworld/stackworld/actors"
-	"github.com/stackworld/stackworld/assets"
+	"github.com/stackworld/stackworld/actors/actorstest"
 	"github.com/stackworld/stackworld/world"
 )
-
-// defaultWorld builds the embedded default scenario (10,600 NPCs), seed 1.
-func defaultWorld(tb testing.TB) *world.World {
-	tb.Helper()
-	sc, err := actors.ParseScenario(assets.DefaultScenario())
-	require.NoError(tb, err)
-	c := sc.Config(1)
-	cfg := quiet()
-	cfg.Seed, cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = c.Seed, c.Width, c.Height, c.CellSize, c.TickBudget
-	w, err := world.New(cfg)
-	require.NoError(tb, err)
-	require.NoError(tb, actors.Populate(w, sc))
-	return w
-}
 
 // BenchmarkRewind measures a rewind 1,000 ticks back in the default world (10,600
 // entities) recorded with a snapshot every 50 ticks: load the nearest snapshot, re-run to
 // the tick, verify the checksum. Target: ≤ 1 s.
 func BenchmarkRewind(b *testing.B) {
-	w := defaultWorld(b)
+	w := actorstest.Default(b)
 	tl := &Timeline{Config: quiet(), Every: DefaultSnapshotEvery}
 	l, err := NewLoop(w, tl, nil, 0, true)
 	require.NoError(b, err)

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -105,7 +106,7 @@ func compareEntities(a, b *world.World) []Change {
 
 func sortedEntities(w *world.World) []world.Entity {
 	es := slices.Clone(w.Entities())
-	slices.SortFunc(es, func(x, y world.Entity) int { return cmpU64(uint64(x.ID), uint64(y.ID)) })
+	slices.SortFunc(es, func(x, y world.Entity) int { return cmp.Compare(x.ID, y.ID) })
 	return es
 }
 
@@ -201,7 +202,7 @@ func taskletInfos(w *world.World) []taskletInfo {
 		out = append(out, ti)
 		return true
 	})
-	slices.SortFunc(out, func(x, y taskletInfo) int { return cmpU64(uint64(x.id), uint64(y.id)) })
+	slices.SortFunc(out, func(x, y taskletInfo) int { return cmp.Compare(x.id, y.id) })
 	return out
 }
 

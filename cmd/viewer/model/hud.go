@@ -2,11 +2,11 @@ package model
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/server"
 )
 
 // HUD is what the heads-up display shows beside a Frame's figures.
@@ -27,7 +27,6 @@ const GraphTicks = 256
 // HUDLines returns the HUD's text lines for frame f.
 func HUDLines(f *Frame, h HUD) []string {
 	st := f.Stats
-	c := st.Tasklets
 	run := "running"
 	if h.Status.Paused {
 		run = "PAUSED"
@@ -36,11 +35,12 @@ func HUDLines(f *Frame, h HUD) []string {
 	if h.Status.Rate > 0 {
 		rate = fmt.Sprintf("%g", h.Status.Rate)
 	}
-	p50, p99 := Percentiles(f.Timings)
+	p := server.ProgressOf(st, f.Timings) // the parts of `stackworld run`'s progress line
+	c := st.Tasklets
 	lines := []string{
 		fmt.Sprintf("tick %d  %s  rate %s/s  entities %d  fps %.1f", st.Tick, run, rate, st.Entities, h.FPS),
-		fmt.Sprintf("tasklets run %d blk %d slp %d paused %d", max(c.Runnable-1, 0), c.Blocked, c.Sleeping, c.Paused+max(c.Watching-1, 0)),
-		fmt.Sprintf("ms/tick p50 %.2f p99 %.2f  dilation %.2f  preempted %d  failures %d", p50, p99, st.Dilation, st.Preempted, st.Failures),
+		fmt.Sprintf("%s paused %d", p.Tasklets(), c.Paused+max(c.Watching-1, 0)),
+		p.Timing(),
 	}
 	if h.Attached != "" {
 		state := "connected"
@@ -66,24 +66,6 @@ func HUDLines(f *Frame, h HUD) []string {
 		lines = append(lines, h.Message)
 	}
 	return lines
-}
-
-// Percentiles returns the 50th and 99th percentile of the ticks' wall times, in ms (0
-// without timings).
-func Percentiles(ts []world.TickTiming) (p50, p99 float64) {
-	if len(ts) == 0 {
-		return 0, 0
-	}
-	ds := make([]time.Duration, len(ts))
-	for i, t := range ts {
-		ds[i] = t.Wall
-	}
-	slices.Sort(ds)
-	at := func(q float64) float64 {
-		i := min(int(q*float64(len(ds))), len(ds)-1)
-		return float64(ds[i]) / float64(time.Millisecond)
-	}
-	return at(0.50), at(0.99)
 }
 
 // GraphBars returns the heights, in pixels of a graph heightPx high, of the last GraphTicks

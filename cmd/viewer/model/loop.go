@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -292,31 +291,4 @@ func (l *Loop) Rewind(target uint64) (Verdict, error) {
 		return v, errors.Join(err, serr)
 	}
 	return v, err
-}
-
-func compareInputs(a, b Input) int {
-	switch {
-	case a.Tick != b.Tick:
-		return cmpU64(a.Tick, b.Tick)
-	case a.Client != b.Client:
-		return cmpU64(a.Client, b.Client)
-	}
-	return cmpU64(a.Seq, b.Seq)
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// sameInputs reports whether two input lists are equal, payloads included.
-func sameInputs(a, b []Input) bool {
-	return slices.EqualFunc(a, b, func(x, y Input) bool {
-		return x.Tick == y.Tick && x.Client == y.Client && x.Seq == y.Seq && string(x.Payload) == string(y.Payload)
-	})
 }

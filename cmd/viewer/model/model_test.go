@@ -2,39 +2,20 @@ package model
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/stackworld/stackworld/actors"
-	"github.com/stackworld/stackworld/assets"
+	"github.com/stackworld/stackworld/actors/actorstest"
 	"github.com/stackworld/stackworld/world"
 )
 
-// quiet is a world config whose logger drops the scenario's planned failures.
-func quiet() world.Config {
-	return world.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-}
-
-// smallWorld builds the embedded small scenario ("paddock", 288 NPCs) with seed 1.
-func smallWorld(t testing.TB) *world.World {
-	t.Helper()
-	data, err := assets.FS().(interface{ ReadFile(string) ([]byte, error) }).ReadFile("scenarios/small.json")
-	require.NoError(t, err)
-	sc, err := actors.ParseScenario(data)
-	require.NoError(t, err)
-	c := sc.Config(1)
-	cfg := quiet()
-	cfg.Seed, cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = c.Seed, c.Width, c.Height, c.CellSize, c.TickBudget
-	w, err := world.New(cfg)
-	require.NoError(t, err)
-	require.NoError(t, actors.Populate(w, sc))
-	t.Cleanup(w.Close)
-	return w
-}
+// quiet and smallWorld are the shared fixtures (package actorstest).
+var (
+	quiet      = actorstest.Quiet
+	smallWorld = actorstest.Small
+)
 
 func TestCameraFitPanZoom(t *testing.T) {
 	c := FitCamera(4096, 4096, 1024, 768)

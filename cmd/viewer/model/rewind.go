@@ -314,3 +314,10 @@ func (tl *Timeline) findDivergence(snap snapshot, target uint64) *Divergence {
 	}
 	return &Divergence{Tick: target, Want: tl.sums[target-tl.base]}
 }
+
+// sameInputs reports whether two input lists are equal, payloads included.
+func sameInputs(a, b []Input) bool {
+	return slices.EqualFunc(a, b, func(x, y Input) bool {
+		return x.Tick == y.Tick && x.Client == y.Client && x.Seq == y.Seq && string(x.Payload) == string(y.Payload)
+	})
+}

@@ -282,3 +282,60 @@ func Where(h *sim.Tasklet, n int) error {
 	}
 	return nil
 }
+
+// ---- constructs beyond the spec (constructs_test.go) ----
+
+// A Move is a message Dispatch handles by its type.
+type Move struct{ X, Y int }
+
+// Dispatch handles each message by its dynamic type, suspending inside the clauses,
+// where the clause's variable lives across the suspension.
+//
+//stackworld:tasklet
+func Dispatch(h *sim.Tasklet, msgs []any) error {
+	for _, msg := range msgs {
+		switch m := msg.(type) {
+		case nil:
+			printf("dispatch: nothing")
+		case int:
+			if err := h.Sleep(1).Wait(); err != nil {
+				return err
+			}
+			printf("dispatch: int %d, a tick later", m)
+		case Move, *Move:
+			h.Schedule().Wait()
+			printf("dispatch: move %v", m)
+		case string:
+			for i, r := range m {
+				if r == '!' {
+					break
+				}
+				h.NextTick().Wait()
+				printf("dispatch: %q at %d", r, i)
+			}
+		default:
+			h.NextTick().Wait()
+			printf("dispatch: %T", m)
+		}
+	}
+	return nil
+}
+
+// Spell ranges over a string with a suspension in the body, runes and invalid bytes
+// alike, and continues past the letters it skips.
+//
+//stackworld:tasklet
+func Spell(h *sim.Tasklet, word string) error {
+	n := 0
+	for i, r := range word + "\xff!" {
+		if r == 'x' {
+			continue
+		}
+		if err := h.Sleep(1).Wait(); err != nil {
+			return err
+		}
+		n++
+		printf("spell: %d %q (%d)", i, r, n)
+	}
+	return nil
+}

@@ -5,12 +5,13 @@ package difftest
 
 import (
 	"errors"
+	"unicode/utf8"
 
 	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
 )
 
-//line cases_frame.go:14
+//line cases_frame.go:15
 
 // WorkerFrame is Worker (cases.go:77) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -69,7 +70,7 @@ done:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:73
+//line cases_frame.go:74
 
 // Catch resumes Worker with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -82,7 +83,7 @@ func (f *WorkerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:86
+//line cases_frame.go:87
 
 // ReceiverFrame is Receiver (cases.go:93) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -126,7 +127,7 @@ receive1:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:130
+//line cases_frame.go:131
 
 // Catch resumes Receiver with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -139,7 +140,7 @@ func (f *ReceiverFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:143
+//line cases_frame.go:144
 
 // SenderFrame is Sender (cases.go:106) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -186,7 +187,7 @@ endif:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:190
+//line cases_frame.go:191
 
 // Catch resumes Sender with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -199,7 +200,7 @@ func (f *SenderFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:203
+//line cases_frame.go:204
 
 // SendOneFrame is SendOne (cases.go:120) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -246,7 +247,7 @@ endif:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:250
+//line cases_frame.go:251
 
 // Catch resumes SendOne with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -259,7 +260,7 @@ func (f *SendOneFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:263
+//line cases_frame.go:264
 
 // ReceiveOneFrame is ReceiveOne (cases.go:131) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -303,7 +304,7 @@ receive1:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:307
+//line cases_frame.go:308
 
 // Catch resumes ReceiveOne with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -316,7 +317,7 @@ func (f *ReceiveOneFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:320
+//line cases_frame.go:321
 
 // WaiterFrame is Waiter (cases.go:145) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -368,7 +369,7 @@ endif:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:372
+//line cases_frame.go:373
 
 // Catch resumes Waiter with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -381,7 +382,7 @@ func (f *WaiterFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:385
+//line cases_frame.go:386
 
 // LooperFrame is Looper (cases.go:164) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -438,7 +439,7 @@ done:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:442
+//line cases_frame.go:443
 
 // Catch resumes Looper with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -451,7 +452,7 @@ func (f *LooperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:455
+//line cases_frame.go:456
 
 // RaiserFrame is Raiser (cases.go:177) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -481,9 +482,9 @@ func (f *RaiserFrame) Step(t *sim.Tasklet) sim.Op {
 	return t.ReturnError(f.Err)
 }
 
-//line cases_frame.go:485
+//line cases_frame.go:486
 
-//line cases_frame.go:487
+//line cases_frame.go:488
 
 // SayFrame is Say (cases.go:187) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -512,9 +513,9 @@ func (f *SayFrame) Step(t *sim.Tasklet) sim.Op {
 	return t.Return()
 }
 
-//line cases_frame.go:516
+//line cases_frame.go:517
 
-//line cases_frame.go:518
+//line cases_frame.go:519
 
 // ErrReceiverFrame is ErrReceiver (cases.go:198) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -562,7 +563,7 @@ receive1:
 	return t.ReturnError(err)
 }
 
-//line cases_frame.go:566
+//line cases_frame.go:567
 
 // Catch resumes ErrReceiver with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -575,7 +576,7 @@ func (f *ErrReceiverFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:579
+//line cases_frame.go:580
 
 // ConsumerFrame is Consumer (cases.go:214) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -635,7 +636,7 @@ done:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:639
+//line cases_frame.go:640
 
 // Catch resumes Consumer with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -648,7 +649,7 @@ func (f *ConsumerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:652
+//line cases_frame.go:653
 
 // ProducerFrame is Producer (cases.go:229) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -714,7 +715,7 @@ sendError1:
 	return t.ReturnError(t.ResumeErr())
 }
 
-//line cases_frame.go:718
+//line cases_frame.go:719
 
 // Catch resumes Producer with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -727,7 +728,7 @@ func (f *ProducerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:731
+//line cases_frame.go:732
 
 // NapperFrame is Napper (cases.go:246) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
@@ -787,7 +788,7 @@ endif2:
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:791
+//line cases_frame.go:792
 
 // Catch resumes Napper with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
@@ -800,13 +801,13 @@ func (f *NapperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	return f.Step(t)
 }
 
-//line cases_frame.go:804
+//line cases_frame.go:805
 
 // WhereFrame is Where (cases.go:272) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type WhereFrame struct {
-	N  int
-	I2 int
+	N int
+	I int
 }
 
 // Resume points of WhereFrame: the start, and one per suspension.
@@ -833,9 +834,9 @@ func (f *WhereFrame) Step(t *sim.Tasklet) sim.Op {
 	}
 //line cases.go:273
 	Here()
-	f.I2 = 0
+	f.I = 0
 loop:
-	if f.I2 >= f.N {
+	if f.I >= f.N {
 		goto done
 	}
 //line cases.go:275
@@ -851,23 +852,263 @@ schedule1:
 	return t.ReturnError(err)
 endif:
 	Here()
-	if f.I2%2 == 0 {
+	if f.I%2 == 0 {
 		Here()
 	}
-	f.I2++
+	f.I++
 	goto loop
 done:
 //line cases.go:283
 	return t.ReturnError(nil)
 }
 
-//line cases_frame.go:865
+//line cases_frame.go:866
 
 // Catch resumes Where with err, raised at its resume point: the code there gets err
 // as the hard version's call returns it.
 func (f *WhereFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 	switch t.At() {
 	case whereStart:
+		return t.Raise(err)
+	}
+	t.StashError(err)
+	return f.Step(t)
+}
+
+//line cases_frame.go:879
+
+// DispatchFrame is Dispatch (cases.go:295) as a restorable soft frame. Its fields are the parameters
+// and the locals that live across a suspension.
+type DispatchFrame struct {
+	Msgs []any
+	M    int
+	M2   any
+	M3   string
+	M4   any
+	I    int
+	R    rune
+	I2   int
+}
+
+// Resume points of DispatchFrame: the start, and one per suspension.
+const (
+	dispatchStart     sim.PC = iota
+	dispatchSleep1           // Sleep#1
+	dispatchSchedule1        // Schedule#1
+	dispatchNextTick1        // NextTick#1
+	dispatchNextTick2        // NextTick#2
+)
+
+func init() {
+	persist.Register[DispatchFrame]("difftest.Dispatch", "start", "Sleep#1", "Schedule#1", "NextTick#1", "NextTick#2")
+}
+
+// Step runs Dispatch from its resume point to its next suspension.
+func (f *DispatchFrame) Step(t *sim.Tasklet) sim.Op {
+	var (
+		msg  any
+		x    any
+		err  error
+		size int
+	)
+	switch t.At() {
+	case dispatchStart:
+	case dispatchSleep1:
+		goto sleep1
+	case dispatchSchedule1:
+		goto schedule1
+	case dispatchNextTick1:
+		goto nextTick1
+	case dispatchNextTick2:
+		goto nextTick2
+	default:
+		return t.Raise(sim.ErrBadPC)
+	}
+//line cases.go:296
+	f.I2 = 0
+loop:
+	if f.I2 >= len(f.Msgs) {
+		goto done
+	}
+	msg = f.Msgs[f.I2]
+//line cases.go:297
+	x = msg
+	if x == nil {
+		goto case2
+	}
+//line cases.go:300
+	if _, ok := x.(int); ok {
+		goto case3
+	}
+//line cases.go:305
+	if _, ok := x.(Move); ok {
+		goto case4
+	}
+	if _, ok := x.(*Move); ok {
+		goto case4
+	}
+//line cases.go:308
+	if _, ok := x.(string); ok {
+		goto case5
+	}
+	goto case6
+case2:
+//line cases.go:299
+	printf("dispatch: nothing")
+	goto done2
+case3:
+//line cases.go:300
+	f.M = x.(int)
+	return t.Sleep(1).Then(dispatchSleep1)
+sleep1:
+//line cases.go:301
+	err = t.ResumeErr()
+//line cases.go:301
+	if err == nil {
+		goto endif
+	}
+//line cases.go:302
+	return t.ReturnError(err)
+endif:
+	printf("dispatch: int %d, a tick later", f.M)
+	goto done2
+case4:
+//line cases.go:305
+	f.M2 = x
+	return t.Schedule().Then(dispatchSchedule1)
+schedule1:
+//line cases.go:307
+	printf("dispatch: move %v", f.M2)
+	goto done2
+case5:
+//line cases.go:308
+	f.M3 = x.(string)
+	f.I = 0
+loop2:
+	if f.I >= len(f.M3) {
+		goto done3
+	}
+	f.R, _ = utf8.DecodeRuneInString(f.M3[f.I:])
+//line cases.go:310
+	if f.R == '!' {
+		goto done3
+	}
+	return t.NextTick().Then(dispatchNextTick1)
+nextTick1:
+//line cases.go:314
+	printf("dispatch: %q at %d", f.R, f.I)
+	_, size = utf8.DecodeRuneInString(f.M3[f.I:])
+	f.I += size
+	goto loop2
+done3:
+	goto done2
+case6:
+//line cases.go:316
+	f.M4 = x
+	return t.NextTick().Then(dispatchNextTick2)
+nextTick2:
+//line cases.go:318
+	printf("dispatch: %T", f.M4)
+done2:
+	f.I2++
+	goto loop
+done:
+//line cases.go:321
+	return t.ReturnError(nil)
+}
+
+//line cases_frame.go:1021
+
+// Catch resumes Dispatch with err, raised at its resume point: the code there gets err
+// as the hard version's call returns it.
+func (f *DispatchFrame) Catch(t *sim.Tasklet, err error) sim.Op {
+	switch t.At() {
+	case dispatchStart:
+		return t.Raise(err)
+	case dispatchSchedule1, dispatchNextTick1, dispatchNextTick2:
+		return f.Step(t) // the source drops the error
+	}
+	t.StashError(err)
+	return f.Step(t)
+}
+
+//line cases_frame.go:1036
+
+// SpellFrame is Spell (cases.go:328) as a restorable soft frame. Its fields are the parameters
+// and the locals that live across a suspension.
+type SpellFrame struct {
+	Word  string
+	N     int
+	I     int
+	R     rune
+	Range string
+}
+
+// Resume points of SpellFrame: the start, and one per suspension.
+const (
+	spellStart  sim.PC = iota
+	spellSleep1        // Sleep#1
+)
+
+func init() {
+	persist.Register[SpellFrame]("difftest.Spell", "start", "Sleep#1")
+}
+
+// Step runs Spell from its resume point to its next suspension.
+func (f *SpellFrame) Step(t *sim.Tasklet) sim.Op {
+	var (
+		err  error
+		size int
+	)
+	switch t.At() {
+	case spellStart:
+	case spellSleep1:
+		goto sleep1
+	default:
+		return t.Raise(sim.ErrBadPC)
+	}
+//line cases.go:329
+	f.N = 0
+	f.Range = f.Word + "\xff!"
+	f.I = 0
+loop:
+	if f.I >= len(f.Range) {
+		goto done
+	}
+	f.R, _ = utf8.DecodeRuneInString(f.Range[f.I:])
+//line cases.go:331
+	if f.R == 'x' {
+		goto next
+	}
+	return t.Sleep(1).Then(spellSleep1)
+sleep1:
+//line cases.go:334
+	err = t.ResumeErr()
+//line cases.go:334
+	if err == nil {
+		goto endif
+	}
+//line cases.go:335
+	return t.ReturnError(err)
+endif:
+	f.N++
+	printf("spell: %d %q (%d)", f.I, f.R, f.N)
+next:
+	_, size = utf8.DecodeRuneInString(f.Range[f.I:])
+	f.I += size
+	goto loop
+done:
+//line cases.go:340
+	return t.ReturnError(nil)
+}
+
+//line cases_frame.go:1106
+
+// Catch resumes Spell with err, raised at its resume point: the code there gets err
+// as the hard version's call returns it.
+func (f *SpellFrame) Catch(t *sim.Tasklet, err error) sim.Op {
+	switch t.At() {
+	case spellStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)

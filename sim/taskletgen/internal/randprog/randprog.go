@@ -113,7 +113,7 @@ func (p *prog) block(n int) {
 }
 
 func (p *prog) stmt() {
-	k := p.r.IntN(14)
+	k := p.r.IntN(16)
 	if p.depth >= 3 && k >= 8 {
 		k = p.r.IntN(8)
 	}
@@ -197,7 +197,31 @@ func (p *prog) stmt() {
 		p.w("%s:", label)
 		p.w("for %s := range %d {", v, 1+p.r.IntN(3))
 		p.loop(v, label)
+	case 14:
+		v, c := p.fresh(), p.fresh()
+		p.w("for %s, %s := range %q {", v, c, []string{"ab", "é\xff", "€x", ""}[p.r.IntN(4)])
+		p.w("\tprintf(\"g%d rune %%d\", %s)", p.fn, c)
+		p.loop(v, "")
+	case 15:
+		p.typeSwitch()
 	}
+}
+
+// typeSwitch writes a type switch over anyOf(an int): an int, a string or nil.
+func (p *prog) typeSwitch() {
+	x := p.fresh()
+	p.w("switch %s := anyOf(%s).(type) {", x, p.expr())
+	p.w("case int:")
+	scope := len(p.vars)
+	p.vars = append(p.vars, x)
+	p.nested(2)
+	p.vars = p.vars[:scope]
+	p.w("case string, nil:")
+	p.nested(2)
+	p.w("\tprintf(\"g%d any %%v\", %s)", p.fn, x)
+	p.w("default:")
+	p.nested(1)
+	p.w("}")
 }
 
 func (p *prog) nested(n int) {
@@ -267,6 +291,17 @@ import (
 var out []string
 
 func printf(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+
+// anyOf returns n as an int, as a string or nil, by n mod 3.
+func anyOf(n int) any {
+	switch (n%%3 + 3) %% 3 {
+	case 0:
+		return n
+	case 1:
+		return fmt.Sprint(n)
+	}
+	return nil
+}
 
 `
 

@@ -41,7 +41,7 @@ func say(t *sim.T, log, format string, args ...any) {
 }
 
 // newLog makes a log for frames to print to and returns it.
-func newLog(t *testing.T, name string) *[]string {
+func newLog(t testing.TB, name string) *[]string {
 	t.Helper()
 	out := &[]string{}
 	outputs[name] = out
@@ -212,7 +212,7 @@ func (f *receiver) Catch(t *sim.T, err error) sim.Op {
 // ---- NATS, zones, lock step ----
 
 // startNATS starts an embedded NATS server for the test, as nats-server's own tests do.
-func startNATS(t *testing.T) *server.Server {
+func startNATS(t testing.TB) *server.Server {
 	t.Helper()
 	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true})
 	require.NoError(t, err)
@@ -222,7 +222,7 @@ func startNATS(t *testing.T) *server.Server {
 	return s
 }
 
-func connect(t *testing.T, s *server.Server) *nats.Conn {
+func connect(t testing.TB, s *server.Server) *nats.Conn {
 	t.Helper()
 	nc, err := nats.Connect(s.ClientURL())
 	require.NoError(t, err)
@@ -239,14 +239,14 @@ type zone struct {
 	logs       *bytes.Buffer // the link's log
 }
 
-func newZone(t *testing.T, s *server.Server, name, peer string, seed uint64) *zone {
+func newZone(t testing.TB, s *server.Server, name, peer string, seed uint64) *zone {
 	t.Helper()
 	w, err := world.New(world.Config{Seed: seed})
 	require.NoError(t, err)
 	return openZone(t, s, w, name, peer)
 }
 
-func openZone(t *testing.T, s *server.Server, w *world.World, name, peer string) *zone {
+func openZone(t testing.TB, s *server.Server, w *world.World, name, peer string) *zone {
 	t.Helper()
 	z := &zone{name: name, peer: peer, w: w, nc: connect(t, s), logs: &bytes.Buffer{}}
 	l, err := xchan.Open(w, xchan.Config{Conn: z.nc, Local: name, Peer: peer, LockStep: true,
@@ -266,7 +266,7 @@ func dropTime(_ []string, a slog.Attr) slog.Attr {
 }
 
 // step runs one tick and the boundary of each zone in turn.
-func step(t *testing.T, zs ...*zone) {
+func step(t testing.TB, zs ...*zone) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -277,7 +277,7 @@ func step(t *testing.T, zs ...*zone) {
 }
 
 // runUntil steps the zones in lock step until done, at most max ticks.
-func runUntil(t *testing.T, max int, done func() bool, zs ...*zone) {
+func runUntil(t testing.TB, max int, done func() bool, zs ...*zone) {
 	t.Helper()
 	for range max {
 		if done() {
@@ -289,7 +289,7 @@ func runUntil(t *testing.T, max int, done func() bool, zs ...*zone) {
 }
 
 // catchUp steps z alone until it reaches tick to (a zone restarted from a save).
-func catchUp(t *testing.T, z *zone, to uint64) {
+func catchUp(t testing.TB, z *zone, to uint64) {
 	t.Helper()
 	for z.w.Now() < to {
 		step(t, z)
@@ -297,7 +297,7 @@ func catchUp(t *testing.T, z *zone, to uint64) {
 }
 
 // save saves z's world through its link.
-func save(t *testing.T, z *zone) string {
+func save(t testing.TB, z *zone) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), z.name+".cbor")
 	_, err := z.l.SaveFile(world.DefaultCodec(), path)
@@ -307,7 +307,7 @@ func save(t *testing.T, z *zone) string {
 
 // crash drops z's link and connection (the process is gone) and returns a zone loaded from
 // path with a new connection.
-func crash(t *testing.T, s *server.Server, z *zone, path string) *zone {
+func crash(t testing.TB, s *server.Server, z *zone, path string) *zone {
 	t.Helper()
 	require.NoError(t, z.l.Shutdown())
 	z.nc.Close()

@@ -11,7 +11,7 @@ import (
 )
 
 // pair opens zones a (sending) and b (receiving) with channel "c" declared.
-func pair(t *testing.T) (a, b *zone, send, recv sim.Chan[string]) {
+func pair(t testing.TB) (a, b *zone, send, recv sim.Chan[string]) {
 	t.Helper()
 	s := startNATS(t)
 	a, b = newZone(t, s, "a", "b", 1), newZone(t, s, "b", "a", 2)
@@ -95,7 +95,7 @@ func TestReceiverBlocksUntilSent(t *testing.T) {
 	require.Equal(t, []string{"1 r recv", "22 r got x-0"}, *outB)
 }
 
-func requireBalance(t *testing.T, z *zone, want int) {
+func requireBalance(t testing.TB, z *zone, want int) {
 	t.Helper()
 	got, err := z.l.Balance("c")
 	require.NoError(t, err)

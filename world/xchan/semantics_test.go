@@ -143,3 +143,30 @@ func TestCloseFromReceiver(t *testing.T) {
 		"send failed: sim: send on channel 2 by tasklet 2: send/receive operation on a closed channel"}, text(*outA))
 	require.Equal(t, []string{"r recv", "r got x-0"}, text(*outB))
 }
+
+// One link carries several channels, one each way: requests from a to b on "req", replies
+// from b to a on "rep" (a channel used both ways is two channels).
+func TestTwoChannelsBothWays(t *testing.T) {
+	s := startNATS(t)
+	a, b := newZone(t, s, "a", "b", 1), newZone(t, s, "b", "a", 2)
+	outA, outB := newLog(t, "a"), newLog(t, "b")
+	reqA, err := xchan.Out[string](a.l, "req")
+	require.NoError(t, err)
+	repA, err := xchan.In[string](a.l, "rep")
+	require.NoError(t, err)
+	reqB, err := xchan.In[string](b.l, "req")
+	require.NoError(t, err)
+	repB, err := xchan.Out[string](b.l, "rep")
+	require.NoError(t, err)
+	ts := []*sim.Tasklet{
+		a.w.Spawn(&sender{Ch: reqA, Log: "a", Name: "q", N: 3}),
+		a.w.Spawn(&receiver{Ch: repA, Log: "a", Name: "ra", N: 3}),
+		b.w.Spawn(&receiver{Ch: reqB, Log: "b", Name: "rb", N: 3}),
+		b.w.Spawn(&sender{Ch: repB, Log: "b", Name: "p", N: 3}),
+	}
+	runUntil(t, 100, dead(ts...), a, b)
+	require.Equal(t, []string{"rb got q-0", "rb got q-1", "rb got q-2"}, matching(*outB, " got "))
+	require.Equal(t, []string{"ra got p-0", "ra got p-1", "ra got p-2"}, matching(*outA, " got "))
+	require.Equal(t, uint64(3), a.l.Stats().Delivered)
+	require.Equal(t, uint64(3), a.l.Stats().Released)
+}

@@ -170,3 +170,45 @@ func TestTwoChannelsBothWays(t *testing.T) {
 	require.Equal(t, uint64(3), a.l.Stats().Delivered)
 	require.Equal(t, uint64(3), a.l.Stats().Released)
 }
+
+// Values too many for one message (here 12 of 60 KB on two channels, against 512 KB of values in a
+// message) go out over the next boundaries, in order, each once.
+func TestLargeValuesSpanMessages(t *testing.T) {
+	if raceOn {
+		t.Skip("copies megabytes per tick: seconds under the race detector; no goroutine of its own to check")
+	}
+	s := startNATS(t)
+	a, b := newZone(t, s, "a", "b", 1), newZone(t, s, "b", "a", 2)
+	newLog(t, "a")
+	out := newLog(t, "b")
+	big := strings.Repeat("v", 60<<10)
+	var ts []*sim.Tasklet
+	for _, name := range []string{"c1", "c2"} {
+		send, err := xchan.Out[string](a.l, name)
+		require.NoError(t, err)
+		recv, err := xchan.In[string](b.l, name)
+		require.NoError(t, err)
+		for i := range 6 {
+			ts = append(ts, a.w.Spawn(&sender{Ch: send, Log: "a", Name: fmt.Sprintf("%s%02d%s", name, i, big), N: 1}))
+		}
+		ts = append(ts, b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: name, N: 6}))
+	}
+	runUntil(t, 100, dead(ts...), a, b)
+	got := map[string][]string{}
+	for _, l := range matching(*out, " got ") {
+		name, v, _ := strings.Cut(l, " got ")
+		require.Len(t, v, 4+len(big)+2)
+		got[name] = append(got[name], v[:4])
+	}
+	for _, name := range []string{"c1", "c2"} {
+		var want []string
+		for i := range 6 {
+			want = append(want, fmt.Sprintf("%s%02d", name, i))
+		}
+		require.Equal(t, want, got[name])
+	}
+	require.Zero(t, b.l.Stats().Refused)
+	sent := a.l.Stats().Bytes
+	require.Greater(t, sent, uint64(12*len(big)))
+	require.Less(t, sent, uint64(13*len(big)), "no value sent twice")
+}

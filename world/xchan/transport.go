@@ -151,9 +151,10 @@ func (l *Link) apply(m *message) {
 // publish sends this side's message: every declared channel's state and new values.
 func (l *Link) publish() error {
 	m := &message{From: l.cfg.Local, Tick: l.w.Now(), Hello: l.hello}
+	budget := valueBudget
 	for _, c := range l.chans {
 		if c.declared {
-			m.Chans = append(m.Chans, l.wire(c))
+			m.Chans = append(m.Chans, l.wire(c, &budget))
 		}
 	}
 	data, err := encMode.Marshal(m)
@@ -172,8 +173,14 @@ func (l *Link) publish() error {
 	return nil
 }
 
-// wire returns channel c's part of the next message.
-func (l *Link) wire(c *channel) wireChan {
+// valueBudget bounds the value bytes of one message, so that a message stays under
+// MaxMessageBytes (and NATS's default payload limit) with every channel's state beside
+// them; the values left out go in the next messages.
+const valueBudget = MaxMessageBytes / 2
+
+// wire returns channel c's part of the next message, with new values up to *budget bytes
+// (which it decreases).
+func (l *Link) wire(c *channel, budget *int) wireChan {
 	st := &c.st
 	wc := wireChan{Name: st.Name, Dir: st.Dir, Balance: int32(l.localBalance(c))}
 	if st.Dir == DirIn {
@@ -182,21 +189,27 @@ func (l *Link) wire(c *channel) wireChan {
 		c.want = 0
 		return wc
 	}
-	wc.Closing = (st.Closing || st.PeerClosing) && c.allOffered
-	wc.Last = st.Last
-	bytes := 0
-	for _, list := range [][]entry{st.Retained, st.Offered} {
+	l.fill(c, &wc, budget)
+	// The peer learns of a value only with the value, so that a Last beyond what it holds
+	// means a message lost; it closes its end once it has taken every value up to Last.
+	wc.Last = c.sent
+	wc.Closing = (st.Closing || st.PeerClosing) && c.allOffered && c.sent >= st.Last
+	return wc
+}
+
+// fill adds to wc the values not yet sent, up to MaxOffersPerMessage and *budget bytes.
+func (l *Link) fill(c *channel, wc *wireChan, budget *int) {
+	for _, list := range [][]entry{c.st.Retained, c.st.Offered} {
 		for _, e := range list {
 			if e.Seq <= c.sent {
 				continue
 			}
-			if len(wc.Offers) >= MaxOffersPerMessage || bytes+len(e.Value) > MaxMessageBytes/2 {
-				return wc
+			if len(wc.Offers) >= MaxOffersPerMessage || len(e.Value) > *budget {
+				return
 			}
 			wc.Offers = append(wc.Offers, entry{Seq: e.Seq, Value: e.Value})
-			bytes += len(e.Value)
+			*budget -= len(e.Value)
 			c.sent = e.Seq
 		}
 	}
-	return wc
 }

@@ -46,7 +46,7 @@ type wireChan struct {
 	Balance int32  `cbor:"3,keyasint,omitempty"`
 	Closing bool   `cbor:"4,keyasint,omitempty"`
 	// From the sending (Out) side.
-	Last   uint64  `cbor:"5,keyasint,omitempty"` // the last sequence number offered so far
+	Last   uint64  `cbor:"5,keyasint,omitempty"` // the last sequence number sent so far
 	Offers []entry `cbor:"6,keyasint,omitempty"`
 	// From the receiving (In) side.
 	Accepted uint64 `cbor:"7,keyasint,omitempty"` // every value up to this one was taken

@@ -1,0 +1,90 @@
+// Package xchan carries channels between zones: a channel whose senders run in one world
+// and whose receivers run in another (two processes, two machines), joined over NATS,
+// with the order and blocking of a Stackless channel (spec case 20: two schedulers, one
+// channel).
+//
+// # Tour
+//
+// Each zone opens its side of a link to the other and declares the channel, one side
+// sending (Out), the other receiving (In); frames then use the returned sim.Chan as any
+// channel, and the main program calls Boundary after each tick:
+//
+//	// zone "a"                                  // zone "b"
+//	la, _ := xchan.Open(wa, xchan.Config{         lb, _ := xchan.Open(wb, xchan.Config{
+//		Conn: nc, Local: "a", Peer: "b",              Conn: nc, Local: "b", Peer: "a",
+//		LockStep: true})                              LockStep: true})
+//	cmd, _ := xchan.Out[string](la, "cmd")        cmd, _ := xchan.In[string](lb, "cmd")
+//	wa.Spawn(&Master{Ch: cmd})                    wb.Spawn(&Slave{Ch: cmd})
+//	for {                                         for {
+//		wa.Tick()                                     wb.Tick()
+//		la.Boundary(ctx)                              lb.Boundary(ctx)
+//	}                                             }
+//
+// On world/server's runtime, call Boundary from Options.AfterTick and DurableAt from
+// Options.OnSave (when the save succeeded); on a world/cluster zone, call Boundary after
+// each Zone.Step and take a Checkpoint before Zone.Save, passing it to Durable after.
+//
+// # Semantics
+//
+// A sender blocks until a receiver in the peer zone has taken its value; a receiver
+// blocks until a value comes. Values are taken in the order their senders blocked (one
+// sequence number per value, FIFO as a local channel's queue), each at most once. The
+// local end is an ordinary channel of the world (a named channel, "xchan.<peer>.<name>"),
+// so preference, RecvFor timeouts, Next and kill work on it as on any channel, and
+// Link.Balance is blocked senders (here or there) minus blocked receivers, the peer's
+// part as of its last message. Close closes both ends as Stackless's close does:
+// operations that would block fail with sim.ErrClosed, waiting tasklets are not woken,
+// values already offered are still delivered, and the receiving end closes once it has
+// delivered them all (so an iteration with Next ends there). On the sending side every
+// send waits for the peer, so after a close there every new send fails; after a close on
+// the receiving side, sends still go through while the peer reports a receiver waiting
+// (a send to a waiting receiver does not block).
+//
+// # What a hand-off costs
+//
+// Hand-offs take effect at tick boundaries only, never when a message arrives. A link
+// publishes one NATS message per boundary (its tick, and every channel's state), whatever
+// the traffic: with LockStep, the peer applies the message of tick N at its own boundary
+// of tick N+1. So a sender that blocks during tick N has its value offered at boundary
+// N, delivered to a waiting receiver at the peer's boundary N+1 (the receiver runs in
+// tick N+2), and is released at boundary N+2 (it runs again in tick N+3): a value takes
+// 2 ticks to arrive and a sender is blocked at least 3 (TestSenderBlocksUntilTaken,
+// TestCase20TwoWorlds). A value crosses the wire once, as its CBOR encoding plus about 9
+// bytes (its sequence number and framing), inside the message of its boundary; a
+// message of an idle link with one channel is 14 bytes, and each channel adds about
+// 10-20 (TestCostPerHandOff). So a hand-off costs no NATS message of its own: with one
+// value per tick it is 4 messages each way while it is in flight, shared with every other
+// channel of the link. Values are sent again only when the peer asks (a gap, or a
+// restart from a save).
+//
+// # Saves and restarts
+//
+// A link keeps its state in its world (a mailbox owned by no entity, "xchan.link.<peer>"):
+// the values offered and not yet taken, the values received and not yet delivered, and
+// the sequence numbers. A save taken after Boundary therefore restores tasklets blocked
+// on the link blocked, and Open on the loaded world resumes the link. The guarantee,
+// when either side restarts from its last save (Link.SaveFile, or Checkpoint + Durable
+// around the zone's own save): no sequence number is delivered twice into the receiving
+// world's history and none is skipped. The sending side keeps each taken value until the
+// receiving side reports a save that covers it, and sends it again if the receiver comes
+// back from that save; a sender restored blocked on a value the receiver took meanwhile
+// is released without a second delivery (a sending world that re-runs ticks sends the
+// same values again only if it is deterministic, which worlds are).
+//
+// # What it does not do
+//
+// Channels are one-way: senders on one side, receivers on the other (a tasklet receiving
+// on the sending end, or sending on the receiving end, is logged as misuse). Values are
+// plain data (CBOR): channel handles, entity mailboxes and errors (SendError) do not cross
+// (a sender of an error stays blocked, logged). A sender killed after its value was
+// offered may still have the value delivered. An entity whose tasklet waits on a
+// cross-zone channel should not migrate (its wait would be on another zone's channel of
+// the same name). Preference across zones is not kept (each end has its own); there is
+// no schedule-all across zones. Without LockStep which tick a hand-off lands on depends
+// on the network. LockStep assumes both worlds count ticks alike; a side restarted from
+// a save steps alone until it reaches the other's tick.
+//
+// Peer messages are untrusted: decoded under limits (MaxMessageBytes, MaxOffersPerMessage,
+// MaxValueBytes, MaxChannels) and checked; a malformed or hostile one is refused whole,
+// logged with its reason and counted (Stats.Refused), and the link goes on.
+package xchan

@@ -1,0 +1,5 @@
+//go:build !race
+
+package xchan_test
+
+const raceOn = false

@@ -284,9 +284,9 @@ func (z *Zone) Stats() Stats {
 
 // Idle reports whether no migration of the zone is in flight: its outbox is empty, and
 // its consumers have acknowledged every payload and letter the streams hold for it. It
-// asks the server (three requests per stream). Zones stepped in turn are settled when
-// every one of them is idle, asked after all of them have stepped: a step may send a
-// payload to a zone asked before it.
+// asks the server: two requests per stream, one of which reads the stream's last message.
+// Zones stepped in turn are settled when every one of them is idle, asked after all of
+// them have stepped: a step may send a payload to a zone asked before it.
 func (z *Zone) Idle(ctx context.Context) (bool, error) {
 	if len(z.outbox) > 0 || len(z.mailOut) > 0 {
 		return false, nil

@@ -18,9 +18,12 @@ type converter struct {
 	reg   *registry
 	depth int
 	max   int
+	pcs   map[string]*fileType // frame types whose resume points the file names (resume.go)
+	from  uint64               // the file's schema, before its upgrades (for errors)
 }
 
 func (c *converter) image(raw *Raw) (*sim.Image, []Section, error) {
+	c.namedResumePoints(raw)
 	img := &sim.Image{Tick: raw.Tick, NextID: raw.NextID, NextChan: raw.NextChan, Stats: raw.Stats,
 		Channels: raw.Channels, Timers: raw.Timers}
 	img.Tasklets = make([]sim.TaskletState, len(raw.Tasklets))
@@ -47,7 +50,11 @@ func (c *converter) image(raw *Raw) (*sim.Image, []Section, error) {
 			if err != nil {
 				return nil, nil, &LoadError{Where: fmt.Sprintf("tasklet %d, frame %d", rt.ID, k), Offset: -1, Err: err}
 			}
-			img.Frames = append(img.Frames, sim.FrameState{Frame: f, PC: fr.PC})
+			pc, err := c.resumePoint(fr)
+			if err != nil {
+				return nil, nil, &LoadError{Where: fmt.Sprintf("tasklet %d, frame %d", rt.ID, k), Offset: -1, Err: err}
+			}
+			img.Frames = append(img.Frames, sim.FrameState{Frame: f, PC: pc})
 		}
 		img.Tasklets[i] = ts
 	}
@@ -60,6 +67,34 @@ func (c *converter) image(raw *Raw) (*sim.Image, []Section, error) {
 		secs = append(secs, Section{s.Name, v})
 	}
 	return img, secs, nil
+}
+
+// namedResumePoints prepares the mapping of resume points by name for every frame type of
+// raw's type table (after its upgrades ran), as a typed load does: a frame keeps the resume
+// point of the same name when the program numbers its resume points differently.
+func (c *converter) namedResumePoints(raw *Raw) {
+	for _, t := range raw.Types {
+		ref := c.reg.byName[t.Name]
+		if ref == nil || ref.info == nil || len(t.PCs) == 0 {
+			continue
+		}
+		ft := &fileType{name: t.Name, pcs: t.PCs, ref: ref}
+		ft.mapResumePoints()
+		if ft.pcMap != nil {
+			if c.pcs == nil {
+				c.pcs = make(map[string]*fileType)
+			}
+			c.pcs[t.Name] = ft
+		}
+	}
+}
+
+// resumePoint returns the program's resume point for fr's.
+func (c *converter) resumePoint(fr RawFrame) (sim.PC, error) {
+	if ft := c.pcs[fr.Type]; ft != nil {
+		return ft.resumePoint(uint64(fr.PC), c.from)
+	}
+	return fr.PC, nil
 }
 
 func (c *converter) frame(fr RawFrame) (sim.Frame, error) {

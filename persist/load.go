@@ -98,7 +98,7 @@ func (c *Codec) load1(s *sim.Scheduler, data []byte, ro sim.RestoreOptions) (*Sn
 		if err := upgrade(reg, raw); err != nil {
 			return nil, err
 		}
-		conv := &converter{reg: reg, max: c.opts.MaxNesting}
+		conv := &converter{reg: reg, max: c.opts.MaxNesting, from: snap.Schema}
 		img, secs, err := conv.image(raw)
 		if err != nil {
 			return nil, err

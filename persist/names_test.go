@@ -92,6 +92,37 @@ func TestResumePointNames(t *testing.T) {
 	require.EqualError(t, err, "persist: save: tasklet 2, frame 0 (*ptest.Half): resume point 1 has no name (1 registered; name every resume point)")
 }
 
+// TestResumePointNamesThroughUpgrades: a save of an older schema goes through the generic
+// (Raw) path, its upgrades and the converter; its frames find their resume points by name
+// there too, and a vanished one is refused the same way.
+func TestResumePointNamesThroughUpgrades(t *testing.T) {
+	opts := persist.DefaultOptions()
+	opts.Schema = 1 // upgradeV1 (upgrade_test.go) runs on load
+	old, err := opts.Codec()
+	require.NoError(t, err)
+	s := sim.NewScheduler(sim.Options{})
+	s.Spawn(&Sleeper{Name: "x", Ticks: 2, N: 1})
+	require.NoError(t, s.Run())
+	data, _, err := old.Save(s) // the sleeper is at resume point 1, "woke"
+	require.NoError(t, err)
+	names := func(pcs ...any) []byte {
+		return edit(t, data, func(doc []any) { doc[4].([]any)[0].([]any)[2] = append([]any{}, pcs...) })
+	}
+	c := codec(t)
+	s2, snap, err := c.Load(names("woke", "sleep"), sim.RestoreOptions{}) // file's 1 is "sleep": the program's 0
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), snap.Schema)
+	var pcs []sim.PC
+	s2.Each(func(tk *sim.Tasklet) bool {
+		tk.Frames(func(_ sim.Frame, pc sim.PC) bool { pcs = append(pcs, pc); return true })
+		return true
+	})
+	require.Equal(t, []sim.PC{0}, pcs)
+	_, _, err = c.Load(names("sleep", "slept"), sim.RestoreOptions{})
+	require.EqualError(t, err, `persist: load: tasklet 2, frame 0: type "ptest.Sleeper": resume point "slept" (1 in the file) no longer exists in this program (its resume points are ["sleep" "woke"]; add an upgrade from schema 1 that moves such frames to one of them)`)
+	require.ErrorIs(t, err, persist.ErrLayout)
+}
+
 // Late is registered by TestCodecCapturesRegistry, after a codec is made.
 type Late struct{ N int }
 

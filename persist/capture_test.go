@@ -116,3 +116,30 @@ func TestCapturesInARow(t *testing.T) {
 	require.Positive(t, onStep, "the round and the second Freeze copied cp1's frames")
 	require.Equal(t, total, onStep, "all of them, before cp1 was saved")
 }
+
+// TestRecaptureReusesTwoCaptures alternates two captures as a server does (each reused two
+// captures later, once a newer one has replaced it and it has been saved): every capture,
+// saved while the world runs on, gives the bytes Save gave at its moment, and the tables
+// are reused, not allocated again.
+func TestRecaptureReusesTwoCaptures(t *testing.T) {
+	c := codec(t)
+	s := richWorld(t)
+	var last, spare *persist.Capture
+	for i := range 4 {
+		want := save(t, c, s)
+		cp, err := c.Recapture(spare, s)
+		require.NoError(t, err)
+		if i >= 2 {
+			require.Same(t, persist.CaptureTable(spare), persist.CaptureTable(cp), "capture %d reuses capture %d's table", i, i-2)
+		}
+		var got []byte
+		var wg sync.WaitGroup
+		wg.Go(func() { got, _, err = c.SaveCapture(cp) })
+		run(t, s)
+		wg.Wait()
+		require.NoError(t, err)
+		require.Equal(t, want, got, "capture %d", i)
+		spare, last = last, cp
+	}
+	require.NoError(t, s.CheckInvariants())
+}

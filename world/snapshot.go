@@ -339,3 +339,21 @@ func Load(c Codec, data []byte, cfg Config) (*World, error) {
 	}
 	return Restore(s, st, cfg)
 }
+
+// CaptureCopy implements persist.CaptureCopier for a Snapshot fresh from World.Snapshot
+// whose caller hands it over (reads and changes it no more): its columns, kinds, RNG
+// state, channels, monitors and index are its own and kept; the components' and
+// mailboxes' values, which are the world's live values, are copied with deep. Cost: the
+// copy of those values and one slice header per component and mailbox.
+func (st *Snapshot) CaptureCopy(deep func(v any) any) any {
+	out := *st
+	out.Components = slices.Clone(st.Components)
+	for i := range out.Components {
+		out.Components[i].Values = deep(st.Components[i].Values).([]any)
+	}
+	out.Mailboxes = slices.Clone(st.Mailboxes)
+	for i := range out.Mailboxes {
+		out.Mailboxes[i].Values = deep(st.Mailboxes[i].Values).([]any)
+	}
+	return &out
+}

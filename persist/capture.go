@@ -76,9 +76,9 @@ func (c *Codec) Recapture(spare *Capture, s *sim.Scheduler, sections ...Section)
 	if err := checkSections(sections, c.opts.MaxSections); err != nil {
 		return nil, fmt.Errorf("persist: save: %w", err)
 	}
-	// An earlier capture's tasklets stay frozen until Freeze below thaws them in its walk:
-	// meanwhile that capture answers Saved and Started for them, and their live frames
-	// are still as they were when it was taken, so the walk records them as they are.
+	// An earlier capture's tasklets stay frozen until image's walk reaches them; it thaws
+	// each (the earlier capture copies its frames if its writer has not) before recording
+	// it and freezing it for capt (sim.Scheduler.FreezeWalk).
 	capt := spare.recycle()
 	capt.sections, capt.maxDep = make([]Section, len(sections)), c.opts.MaxNesting
 	// The sections are copied beside the tasklets: both only read what they copy.
@@ -91,18 +91,26 @@ func (c *Codec) Recapture(spare *Capture, s *sim.Scheduler, sections ...Section)
 		}
 	}()
 	cp := &cloner{maxDepth: c.opts.MaxNesting}
-	img, err := capt.image(cp, s, c.opts.HardTasklets == OmitHard)
+	err := capt.image(cp, s, c.opts.HardTasklets == OmitHard) // freezes s's tasklets for capt
 	<-done
-	if err = cmp.Or(err, cp.err, sc.err); err != nil {
-		return nil, fmt.Errorf("persist: save: %w", err)
-	}
-	capt.img = img
 	capt.states = resize(capt.states, len(capt.rows))
 	capt.thawed = resize(capt.thawed, len(capt.rows))
-	capt.index.build(img.Tasklets)
+	capt.index.build(capt.img.Tasklets)
 	capt.main, capt.bg = cp, &cloner{maxDepth: c.opts.MaxNesting}
-	s.Freeze(capt)
+	if err = cmp.Or(err, cp.err, sc.err); err != nil {
+		capt.unfreeze(s)
+		return nil, fmt.Errorf("persist: save: %w", err)
+	}
 	return capt, nil
+}
+
+// unfreeze thaws the tasklets image froze for a capture that failed, without copying
+// their frames.
+func (capt *Capture) unfreeze(s *sim.Scheduler) {
+	for i := range capt.states {
+		capt.states[i].Store(framesCopied) // nobody will save capt
+	}
+	s.ThawAll()
 }
 
 // A CaptureCopier is a section value that copies itself for Capture, more cheaply than
@@ -149,9 +157,11 @@ func resize[E any](s []E, n int) []E {
 	return s
 }
 
-// image walks s as sim.Scheduler.Snapshot does, into an ImageTable (no interfaces per
-// tasklet), copying each value but the frames, which it records as they are.
-func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) (*sim.ImageTable, error) {
+// image walks s as sim.Scheduler.Snapshot does, into capt's ImageTable (no interfaces per
+// tasklet), copying each value but the frames, which it records as they are; the same walk
+// freezes the tasklets for capt (sim.Scheduler.FreezeWalk). A hard tasklet, unless
+// omitHard, fails the capture after the walk (unfreeze undoes it).
+func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) error {
 	nextID, nextChan := s.NextIDs()
 	n := s.Counts().Total()
 	tb := capt.img // empty, with the capacity of an earlier capture's tables (recycle)
@@ -168,18 +178,17 @@ func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) (*sim.Im
 		tb.Frames = append(tb.Frames, sim.FrameState{Frame: f, PC: pc})
 		return true
 	}
-	s.Each(func(t *sim.Tasklet) bool {
+	s.FreezeWalk(capt, func(t *sim.Tasklet) {
 		switch t.Kind() {
 		case sim.Main:
-			return true
+			return
 		case sim.Hard:
-			if !omitHard {
+			if !omitHard && failure == nil {
 				failure = fmt.Errorf("%w (or set Options.HardTasklets to persist.OmitHard to leave hard tasklets out)",
 					&sim.StateError{Op: "save", Tasklet: t.ID(), State: t.State(), Reason: sim.ErrNotRestorable})
-				return false
 			}
 			capt.omitted = append(capt.omitted, t.ID())
-			return true
+			return
 		}
 		ts := t.Saved()
 		if ts.TempVal != nil || ts.Err != nil {
@@ -190,16 +199,12 @@ func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) (*sim.Im
 		tb.Tasklets = append(tb.Tasklets, sim.TaskletRow{ID: ts.ID, State: ts.State, Flags: ts.Flags, Dir: ts.Dir,
 			Channel: ts.Channel, Wake: ts.Wake, FrameStart: start, FrameCount: uint32(len(tb.Frames)) - start})
 		capt.rows = append(capt.rows, t)
-		return true
 	})
-	if failure != nil {
-		return nil, failure
-	}
 	s.EachTimer(func(id sim.ID) bool {
 		tb.Timers = append(tb.Timers, id)
 		return true
 	})
-	return tb, nil
+	return failure
 }
 
 // Frozen implements sim.Freezer for the scheduler the capture was taken from.

@@ -143,3 +143,28 @@ func TestRecaptureReusesTwoCaptures(t *testing.T) {
 	}
 	require.NoError(t, s.CheckInvariants())
 }
+
+// TestRefusedCaptureLeavesTheTaskletsAsTheyWere refuses a capture of a world with a hard
+// tasklet after its walk has frozen the soft ones (one pass records and freezes them),
+// while an earlier capture is still frozen: the refused capture thaws them again, so the
+// world saves the same bytes as before it and the earlier capture still saves its own.
+func TestRefusedCaptureLeavesTheTaskletsAsTheyWere(t *testing.T) {
+	c := codec(t)
+	opts := persist.DefaultOptions()
+	opts.HardTasklets = persist.OmitHard
+	omit, err := opts.Codec()
+	require.NoError(t, err)
+	s := richWorld(t)
+	want1 := save(t, c, s)
+	cp1, err := c.Capture(s)
+	require.NoError(t, err)
+	s.SpawnHard(func(h *sim.Tasklet) error { return h.Schedule().Wait() })
+	before := save(t, omit, s)
+	_, err = c.Capture(s)
+	require.ErrorContains(t, err, "persist.OmitHard")
+	require.Equal(t, before, save(t, omit, s))
+	require.NoError(t, s.CheckInvariants())
+	got1, _, err := c.SaveCapture(cp1)
+	require.NoError(t, err)
+	require.Equal(t, want1, got1)
+}

@@ -33,12 +33,27 @@ func (s *Scheduler) Freeze(f Freezer) {
 		s.ThawAll()
 		return
 	}
+	s.FreezeWalk(f, nil)
+}
+
+// FreezeWalk is Freeze(f) that also calls visit (if not nil) for every tasklet Each
+// visits, in Each's order, in the same walk: each tasklet is visited after an earlier
+// Freezer has thawed it and before f marks it, so its Saved, Started and Frames are what
+// a walk before Freeze would see. It lets a capture record the tasklets and freeze them
+// in one pass over their memory. visit must not change the scheduler or the tasklets and
+// cannot stop the walk; f answers for the tasklets only once FreezeWalk returns. f must
+// not be nil. Call it as Freeze. Cost: Freeze's and visit's.
+func (s *Scheduler) FreezeWalk(f Freezer, visit func(t *Tasklet)) {
 	earlier := s.freezer != nil
 	s.Each(func(t *Tasklet) bool {
-		if t.kind == Soft {
-			if earlier {
-				s.thaw(t) // by the earlier Freezer, still s.freezer
-			}
+		soft := t.kind == Soft
+		if soft && earlier {
+			s.thaw(t) // by the earlier Freezer, still s.freezer
+		}
+		if visit != nil {
+			visit(t)
+		}
+		if soft {
 			t.flags |= flagFresh
 		}
 		return true

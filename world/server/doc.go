@@ -29,9 +29,10 @@
 //
 // # Saves
 //
-// A save takes a consistent copy of the world at a tick boundary (persist.Codec.Capture),
-// then encodes and writes it on another goroutine, so the tick loop pauses only for the
-// copy; the file holds the bytes a synchronous save at that tick would have written. A
+// A save takes a consistent copy of the world at a tick boundary (persist.Codec.Recapture,
+// which reuses the tables of the capture before last), then encodes and writes it on
+// another goroutine, so the tick loop pauses only for the copy; the file holds the bytes a
+// synchronous save at that tick would have written. A
 // failed save is logged, counted and retried with a doubling wait while the world runs.
 //
 // # Determinism

@@ -82,12 +82,29 @@
 // this package does not provide. Entity ids, directory epochs and the migration
 // protocol's outcome (who owns what) do not depend on timing.
 //
+// # Channels across zones
+//
+// world/xchan joins a channel's senders in one zone to its receivers in another (spec case
+// 20 across processes, with its order and blocking). A zone wires a link on its own
+// connection and steps it at each tick boundary, and tells it when a save is durable:
+//
+//	l, _ := xchan.Open(w, xchan.Config{Conn: nc, Local: "z0", Peer: "z1", LockStep: true})
+//	cmd, _ := xchan.Out[string](l, "cmd") // the local end: named channel "xchan.z1.cmd"
+//	z, _ := cluster.Open(ctx, cluster.Config{Name: "z0", Conn: nc, World: w, ...,
+//		Boundary: l.Boundary, Saved: l.DurableAt})
+//
+// (Zone.Conn gives the connection to a link opened after the zone.) An entity whose
+// tasklet waits on the local end of a cross-zone channel is pinned (world.ErrPinned): it
+// stays, and crosses at a later tick once the wait is over; Migrate refuses it by name.
+// world/xchan's package doc says what a hand-off costs.
+//
 // # Not (yet) here
 //
-// Channels shared across zones (spec case 20 across processes): an entity whose tasklet
-// waits on a channel that is not its own, or whose data holds a channel handle that is
-// neither its own mailbox nor a named channel, is pinned (world.ErrPinned) and crosses
-// when the wait is over; cross-zone communication goes through Zone.Send. The regions are
-// fixed strips; a zone map with other shapes, and handing a region to another zone, are
-// future work.
+// An entity that holds a cross-zone channel's handle without waiting on it may still
+// move; on the target the handle names that zone's channel of the same name, which is not
+// joined to the same peer. An entity whose tasklet waits on a channel that is not its own,
+// or whose data holds a channel handle that is neither its own mailbox nor a named
+// channel, is pinned (world.ErrPinned) and crosses when the wait is over; letters to
+// entities anywhere go through Zone.Send. The regions are fixed strips; a zone map with
+// other shapes, and handing a region to another zone, are future work.
 package cluster

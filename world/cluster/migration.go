@@ -136,7 +136,7 @@ func (z *Zone) send(ctx context.Context) error {
 	byZone := map[string][]world.EntityID{}
 	var targets []string
 	for i, err := range z.w.Exportable(cand) {
-		if err != nil {
+		if err != nil || crossZoneWait(z.w, cand[i]) != nil {
 			continue // pinned: try again next tick
 		}
 		if byZone[dest[i]] == nil {
@@ -153,10 +153,17 @@ func (z *Zone) send(ctx context.Context) error {
 	return nil
 }
 
-// Migrate moves entities ids to zone `to` now (steps 1-4), whatever their position.
+// Migrate moves entities ids to zone `to` now (steps 1-4), whatever their position. An
+// entity whose tasklet waits on a cross-zone channel (world/xchan) cannot move: Migrate
+// then returns an error wrapping world.ErrPinned naming it, and moves none of ids.
 func (z *Zone) Migrate(ctx context.Context, to string, ids []world.EntityID) error {
 	if z.dead != nil {
 		return z.dead
+	}
+	for _, id := range ids {
+		if err := crossZoneWait(z.w, id); err != nil {
+			return err
+		}
 	}
 	if err := z.migrateAll(ctx, to, slices.Clone(ids)); err != nil {
 		return err
@@ -165,10 +172,7 @@ func (z *Zone) Migrate(ctx context.Context, to string, ids []world.EntityID) err
 }
 
 // migrateAll exports ids (which it sorts) to zone `to` in batches of at most MaxBatch,
-// highest ids first. determinism: the order is the ids'. Why highest first: the world's
-// entity index keeps a zone's consecutive ids in consecutive slots (linear probing), and
-// removing one costs a scan to the end of its run of slots, so removing the last of a run
-// first keeps each removal short; lowest first made an export of n entities cost O(n²).
+// highest ids first. determinism: the order is the ids'.
 func (z *Zone) migrateAll(ctx context.Context, to string, ids []world.EntityID) error {
 	slices.SortFunc(ids, func(a, b world.EntityID) int { return cmp.Compare(b, a) })
 	for chunk := range slices.Chunk(ids, z.cfg.MaxBatch) {

@@ -2,14 +2,16 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // A target commits a migration with one write, the batch's commit record (directory.commit),
 // and imports the entities at once; their directory entries then follow: the target
-// publishes their compare-and-sets ({S, k} at the revision S had -> {T, k+1}) without
-// waiting, and settles the answers at its next Step (or Save, or recovery). Until then an
+// publishes their compare-and-sets ({S, k} at the revision S had -> {T, k+1}) at the end
+// of its step without waiting, and settles the answers at its next Step (or Migrate,
+// Save, or recovery). Until then an
 // imported entity is not the zone's in revs: it does not leave again, and mail for it
 // waits, as for an entity on its way. A save waits for them, so that a save holding the
 // entities always has their entries naming the zone.
@@ -20,6 +22,9 @@ type dirUpdate struct {
 	from    string // the source zone of the migration
 	cs      []cas
 	futures []jetstream.PubAckFuture // nil: to publish (again)
+	// published, while a goroutine publishes cs, is closed when futures (or err) is set.
+	published chan struct{}
+	err       error
 }
 
 // settleDirectory waits for the answers to the zone's directory updates and records the
@@ -28,7 +33,18 @@ type dirUpdate struct {
 // at the first error (NATS away); what is left is published again on the next call.
 func (z *Zone) settleDirectory(ctx context.Context) error {
 	for len(z.updates) > 0 {
-		u := &z.updates[0]
+		u := z.updates[0]
+		if u.published != nil {
+			select {
+			case <-u.published:
+			case <-ctx.Done():
+				return fmt.Errorf("cluster: directory: %w", ctx.Err())
+			}
+			u.published = nil
+			if u.err != nil {
+				u.futures = nil
+			}
+		}
 		if u.futures == nil {
 			fs, err := z.dir.publishAll(u.cs)
 			if err != nil {
@@ -76,6 +92,24 @@ func (z *Zone) settleEntry(ctx context.Context, c cas, f jetstream.PubAckFuture,
 		}
 	}
 	return nil
+}
+
+// publishUpdates starts publishing the directory updates not yet published, on a
+// goroutine, and returns: the step ends without them, and the server writes them between
+// this step and the next rather than ahead of this step's other requests. One that fails
+// is published again when settled. determinism: the goroutine only publishes; what the
+// answers change is applied at the next settleDirectory, in the updates' order.
+func (z *Zone) publishUpdates() {
+	for _, u := range z.updates {
+		if u.futures != nil || u.published != nil {
+			continue
+		}
+		u.published = make(chan struct{})
+		go func() {
+			u.futures, u.err = z.dir.publishAll(u.cs)
+			close(u.published)
+		}()
+	}
 }
 
 // updatePending reports whether directory updates are still to settle.

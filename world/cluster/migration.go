@@ -94,6 +94,7 @@ func (z *Zone) Step(ctx context.Context) error {
 	if err := z.flush(ctx); err != nil {
 		return err
 	}
+	z.publishUpdates()
 	z.report(ctx)
 	return nil
 }
@@ -328,11 +329,7 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 			keep = append(keep, m)
 		}
 	}
-	futures, err := z.dir.publishAll(cs)
-	if err != nil {
-		futures = nil // published again when settled
-	}
-	z.updates = append(z.updates, dirUpdate{from: env.From, cs: cs, futures: futures})
+	z.updates = append(z.updates, &dirUpdate{from: env.From, cs: cs}) // published at the step's end
 	if err := z.fault("in.committed"); err != nil {
 		return err
 	}

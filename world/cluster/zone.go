@@ -98,7 +98,7 @@ type Zone struct {
 	nextMig  uint64
 	life     string          // this incarnation of the zone: migration ids never repeat across restarts
 	outbox   []*outgoing     // exported, not yet acknowledged by the stream
-	updates  []dirUpdate     // directory entries of committed entities, not yet answered
+	updates  []*dirUpdate    // directory entries of committed entities, not yet answered
 	journal  []string        // journal keys a save settles
 	taken    map[uint64]bool // payloads taken in (by stream sequence) -> ack confirmed (intake.go)
 	held     []delivered     // LockStep: payloads exported at a tick this zone has not reached

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -129,6 +130,11 @@ func await(ctx context.Context, f jetstream.PubAckFuture) (casResult, error) {
 	}
 }
 
+// commitTTL is how long a commit record is kept: longer than a payload stays in the
+// migration stream (its MaxAge, 24 h), so that no payload can come again to a target that
+// would no longer find who won its migration.
+const commitTTL = 48 * time.Hour
+
 // commitKey is the directory key of migration mig's commit record.
 func commitKey(mig string) string { return "m." + mig }
 
@@ -138,7 +144,7 @@ func commitKey(mig string) string { return "m." + mig }
 // entities of the batch. The entities' own entries follow (the winning target updates
 // them).
 func (d *directory) commit(ctx context.Context, mig, zone string) (string, error) {
-	_, err := d.kv.Create(ctx, commitKey(mig), Owner{Zone: zone}.encode())
+	_, err := d.kv.Create(ctx, commitKey(mig), Owner{Zone: zone}.encode(), jetstream.KeyTTL(commitTTL))
 	if err == nil {
 		return zone, nil
 	}

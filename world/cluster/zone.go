@@ -192,7 +192,8 @@ func (z *Zone) connect(ctx context.Context) error {
 		return fmt.Errorf("cluster: jetstream: %w", err)
 	}
 	z.js = js
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DirectoryBucket, History: 1})
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DirectoryBucket, History: 1,
+		LimitMarkerTTL: time.Minute}) // per-key TTLs for the commit records
 	if err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", DirectoryBucket, err)
 	}

@@ -11,7 +11,7 @@ import (
 
 //line shop_frame.go:13
 
-// Trader is trader (shop.go:61) as a restorable soft frame. Its fields are the parameters
+// Trader is trader (shop.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type Trader struct {
 	Self      world.EntityID

@@ -392,9 +392,10 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 func (e *emitter) emitType(out *bytes.Buffer) {
 	fn := e.fn
 	res := fn.sig.Results()
-	pos := fn.g.fset.Position(fn.decl.Pos())
 	fmt.Fprintf(out, "%s\n\n", genLine)
-	fmt.Fprintf(out, "// %s is %s (%s:%d) as a restorable soft frame. Its fields are the parameters\n// and the locals that live across a suspension.\n", fn.frame, fn.name, e.src, pos.Line)
+	// The doc names the source file but not the line: an edit above the function must not
+	// change it (the //line directives in Step carry the lines).
+	fmt.Fprintf(out, "// %s is %s (%s) as a restorable soft frame. Its fields are the parameters\n// and the locals that live across a suspension.\n", fn.frame, fn.name, e.src)
 	fmt.Fprintf(out, "type %s struct {\n", fn.frame)
 	for _, p := range fn.params {
 		fmt.Fprintf(out, "\t%s %s\n", fn.locals[p].field, e.c.typeString(p.Type()))

@@ -62,7 +62,7 @@ func TestFramesOfAnotherPackage(t *testing.T) {
 	require.NoError(t, err)
 	files, err := Generate(root, "./actors", "./examples/mmo")
 	require.NoError(t, err)
-	require.Len(t, files, 4) // actors: npc, shop, spawner; mmo: main
+	require.Len(t, files, 5) // actors: ask, npc, shop, spawner; mmo: main
 	stale, err := Check(root, []string{"./actors", "./examples/mmo"}, files)
 	require.NoError(t, err)
 	require.Empty(t, stale)

@@ -264,3 +264,45 @@ func nap(h *sim.Tasklet) error {
 	_, err = Generate(dir, ".")
 	require.EqualError(t, err, "x.go:10: the tasklet is passed to difftest.Napper, a marked function of another package: calls across packages are not translated yet (mark a function of this package that does the same)")
 }
+
+// TestGenericFrame: a generic marked function gives a generic frame type that is not
+// registered (its users register each instantiation), its named results are fields of
+// their own names, and a call passes the call's type arguments to the frame.
+func TestGenericFrame(t *testing.T) {
+	src := prelude + `//stackworld:tasklet frame=Echo
+func echo[T any](h *sim.Tasklet, c sim.Chan[T]) (got T, ok bool, err error) {
+	v, rerr := sim.Receive(h, c)
+	if rerr != nil {
+		return got, false, rerr
+	}
+	return v, true, nil
+}
+
+//stackworld:tasklet
+func twice(h *sim.Tasklet, c sim.Chan[string]) error {
+	s, ok, err := echo(h, c)
+	if err != nil || !ok {
+		return err
+	}
+	fmt.Println(s)
+	return nil
+}
+`
+	files, err, ok := genSource(t.TempDir(), src)
+	require.True(t, ok)
+	require.NoError(t, err)
+	out := string(files[0].Content)
+	for _, want := range []string{
+		"type Echo[T any] struct {\n\tC   sim.Chan[T]\n\tGot T\n\tOK  bool\n}",
+		"func (f *Echo[T]) Step(t *sim.Tasklet) sim.Op {",
+		"\t\tf.OK = false\n\t\treturn t.ReturnError(rerr)", // got returned as it is: no self-assignment
+		"f.Got, f.OK = v, true",
+		"return f.Got, f.OK, t.ResumeErr()",
+		"return t.Call(&Echo[string]{C: f.C}).Then(twiceEcho1)",
+		"s, ok, err = sim.Child[*Echo[string]](t).results(t)",
+	} {
+		require.Contains(t, out, want)
+	}
+	require.NotContains(t, out, "persist.Register[Echo")
+	require.Contains(t, out, `persist.Register[TwiceFrame]("x.twice", "start", "echo#1")`)
+}

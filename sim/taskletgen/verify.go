@@ -3,10 +3,10 @@ package taskletgen
 import (
 	"fmt"
 	"go/ast"
-	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"sync"
 
 	"golang.org/x/tools/go/packages"
@@ -74,7 +74,7 @@ func importsOf(p *packages.Package, fset *token.FileSet) types.Importer {
 		fallback.Lock()
 		defer fallback.Unlock()
 		if fallback.imp == nil {
-			fallback.imp = importer.ForCompiler(token.NewFileSet(), "source", nil)
+			fallback.imp = newExportImporter(token.NewFileSet(), dirOf(p))
 		}
 		pkg, err := fallback.imp.Import(path)
 		if err == nil {
@@ -85,10 +85,19 @@ func importsOf(p *packages.Package, fset *token.FileSet) types.Importer {
 }
 
 // fallback imports what a package does not import itself (persist, for the Register
-// calls) from source, once per process: it caches what it loaded.
+// calls) from export data, once per process: it caches what it loaded.
 var fallback struct {
 	sync.Mutex
 	imp types.Importer
+}
+
+// dirOf returns the directory of p's files, where the go command resolves its imports
+// ("" when p has no files on disk).
+func dirOf(p *packages.Package) string {
+	if len(p.GoFiles) > 0 {
+		return filepath.Dir(p.GoFiles[0])
+	}
+	return ""
 }
 
 type importerFunc func(path string) (*types.Package, error)

@@ -73,10 +73,13 @@ func importsOf(p *packages.Package, fset *token.FileSet) types.Importer {
 		}
 		fallback.Lock()
 		defer fallback.Unlock()
-		if fallback.imp == nil {
-			fallback.imp = newExportImporter(token.NewFileSet(), dirOf(p))
+		dir := dirOf(p)
+		imp := fallback.imps[dir]
+		if imp == nil {
+			imp = newExportImporter(token.NewFileSet(), dir)
+			fallback.imps[dir] = imp
 		}
-		pkg, err := fallback.imp.Import(path)
+		pkg, err := imp.Import(path)
 		if err == nil {
 			m[path] = pkg
 		}
@@ -85,11 +88,13 @@ func importsOf(p *packages.Package, fset *token.FileSet) types.Importer {
 }
 
 // fallback imports what a package does not import itself (persist, for the Register
-// calls) from export data, once per process: it caches what it loaded.
-var fallback struct {
+// calls) from export data, listed from the package's directory (the go command resolves
+// imports from there): one importer per directory and process, which caches what it
+// loaded.
+var fallback = struct {
 	sync.Mutex
-	imp types.Importer
-}
+	imps map[string]types.Importer
+}{imps: map[string]types.Importer{}}
 
 // dirOf returns the directory of p's files, where the go command resolves its imports
 // ("" when p has no files on disk).

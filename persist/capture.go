@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -56,6 +57,16 @@ const (
 // no encoding (BenchmarkSavePause in world/server). A frozen tasklet's first step later
 // pays for the copy of its frames.
 func (c *Codec) Capture(s *sim.Scheduler, sections ...Section) (*Capture, error) {
+	return c.Recapture(nil, s, sections...)
+}
+
+// Recapture is Capture reusing the memory of spare, a capture of s that is no longer
+// needed: a later capture of s has been taken since (so s no longer asks spare about its
+// tasklets), no SaveCapture of it runs, and the caller drops it (it must not be used
+// again). A server alternates two captures this way, since the writer may still hold the
+// last one. With a nil spare it is Capture. It avoids allocating the tables anew (about
+// 100 bytes per tasklet).
+func (c *Codec) Recapture(spare *Capture, s *sim.Scheduler, sections ...Section) (*Capture, error) {
 	if s == nil {
 		return nil, errors.New("persist: save: nil scheduler")
 	}
@@ -65,42 +76,98 @@ func (c *Codec) Capture(s *sim.Scheduler, sections ...Section) (*Capture, error)
 	if err := checkSections(sections, c.opts.MaxSections); err != nil {
 		return nil, fmt.Errorf("persist: save: %w", err)
 	}
-	// An earlier capture's tasklets stay frozen until Freeze below thaws them in its walk:
-	// meanwhile that capture answers Saved and Started for them, and their live frames
-	// are still as they were when it was taken, so the walk records them as they are.
-	capt := &Capture{sections: make([]Section, len(sections)), maxDep: c.opts.MaxNesting}
+	// An earlier capture's tasklets stay frozen until image's walk reaches them; it thaws
+	// each (the earlier capture copies its frames if its writer has not) before recording
+	// it and freezing it for capt (sim.Scheduler.FreezeWalk).
+	capt := spare.recycle()
+	capt.sections, capt.maxDep = make([]Section, len(sections)), c.opts.MaxNesting
 	// The sections are copied beside the tasklets: both only read what they copy.
 	sc := &cloner{maxDepth: c.opts.MaxNesting}
 	done := make(chan struct{})
 	go func() { // determinism: it only reads and copies; Capture waits for it before returning
 		defer close(done)
 		for i, sec := range sections {
-			capt.sections[i] = Section{Name: sec.Name, Value: sc.any(sec.Value)}
+			capt.sections[i] = Section{Name: sec.Name, Value: sc.section(sec.Value)}
 		}
 	}()
 	cp := &cloner{maxDepth: c.opts.MaxNesting}
-	img, err := capt.image(cp, s, c.opts.HardTasklets == OmitHard)
+	err := capt.image(cp, s, c.opts.HardTasklets == OmitHard) // freezes s's tasklets for capt
 	<-done
+	capt.states = resize(capt.states, len(capt.rows))
+	capt.thawed = resize(capt.thawed, len(capt.rows))
+	capt.index.build(capt.img.Tasklets)
+	capt.main, capt.bg = cp, &cloner{maxDepth: c.opts.MaxNesting}
 	if err = cmp.Or(err, cp.err, sc.err); err != nil {
+		capt.unfreeze(s)
 		return nil, fmt.Errorf("persist: save: %w", err)
 	}
-	capt.img = img
-	capt.states = make([]atomic.Uint32, len(capt.rows))
-	capt.thawed = make([]bool, len(capt.rows))
-	capt.index.build(capt.rows)
-	capt.main, capt.bg = cp, &cloner{maxDepth: c.opts.MaxNesting}
-	s.Freeze(capt)
 	return capt, nil
 }
 
-// image walks s as sim.Scheduler.Snapshot does, into an ImageTable (no interfaces per
-// tasklet), copying each value but the frames, which it records as they are.
-func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) (*sim.ImageTable, error) {
+// unfreeze thaws the tasklets image froze for a capture that failed, without copying
+// their frames.
+func (capt *Capture) unfreeze(s *sim.Scheduler) {
+	for i := range capt.states {
+		capt.states[i].Store(framesCopied) // nobody will save capt
+	}
+	s.ThawAll()
+}
+
+// A CaptureCopier is a section value that copies itself for Capture, more cheaply than
+// the deep copy Capture makes of other values: CaptureCopy returns a value that encodes as
+// the receiver does and shares nothing the program may change after Capture returns,
+// calling deep (which copies as Capture does) for the parts the receiver shares with the
+// program. Capture calls it once, on its own goroutine, while the main program waits.
+// world.Snapshot is one: the columns World.Snapshot builds are its own.
+type CaptureCopier interface {
+	CaptureCopy(deep func(v any) any) any
+}
+
+// section returns a copy of a section's value for Capture: the value's own CaptureCopy, or
+// a deep copy.
+func (cp *cloner) section(v any) any {
+	if cc, ok := v.(CaptureCopier); ok {
+		return cc.CaptureCopy(cp.any)
+	}
+	return cp.any(v)
+}
+
+// recycle returns a Capture that reuses cp's tables, emptied (a new one for a nil cp).
+func (cp *Capture) recycle() *Capture {
+	if cp == nil {
+		return &Capture{img: &sim.ImageTable{}}
+	}
+	img := cp.img
+	clear(img.Frames) // let the frames of cp's moment go
+	clear(img.Values)
+	*img = sim.ImageTable{Tasklets: img.Tasklets[:0], Values: img.Values[:0], Frames: img.Frames[:0],
+		Channels: img.Channels[:0], Timers: img.Timers[:0]}
+	clear(cp.rows)
+	return &Capture{img: img, rows: cp.rows[:0], states: cp.states[:0], thawed: cp.thawed[:0],
+		index: rowIndex{dense: cp.index.dense[:0]}}
+}
+
+// resize returns s with length n and every element zero, reusing its memory if it can.
+func resize[E any](s []E, n int) []E {
+	if cap(s) < n {
+		return make([]E, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// image walks s as sim.Scheduler.Snapshot does, into capt's ImageTable (no interfaces per
+// tasklet), copying each value but the frames, which it records as they are; the same walk
+// freezes the tasklets for capt (sim.Scheduler.FreezeWalk). A hard tasklet, unless
+// omitHard, fails the capture after the walk (unfreeze undoes it).
+func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) error {
 	nextID, nextChan := s.NextIDs()
 	n := s.Counts().Total()
-	tb := &sim.ImageTable{Tick: s.Now(), NextID: nextID, NextChan: nextChan, FreeChans: s.FreeChans(), Stats: s.Stats(),
-		Tasklets: make([]sim.TaskletRow, 0, n), Frames: make([]sim.FrameState, 0, n), Timers: make([]sim.ID, 0, n)}
-	capt.rows = make([]*sim.Tasklet, 0, n)
+	tb := capt.img // empty, with the capacity of an earlier capture's tables (recycle)
+	tb.Tick, tb.NextID, tb.NextChan, tb.FreeChans, tb.Stats = s.Now(), nextID, nextChan, s.FreeChans(), s.Stats()
+	tb.Tasklets, tb.Timers, capt.rows = slices.Grow(tb.Tasklets, n), slices.Grow(tb.Timers, n), slices.Grow(capt.rows, n)
+	tb.Frames = slices.Grow(tb.Frames, n) // at least one frame per tasklet; deeper ones grow it
 	s.Channels(func(ch *sim.Channel) bool {
 		tb.Channels = append(tb.Channels, sim.ChannelState{ID: ch.ID(), Preference: int8(ch.Preference()),
 			ScheduleAll: ch.ScheduleAll(), Closing: ch.Closing()})
@@ -111,18 +178,17 @@ func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) (*sim.Im
 		tb.Frames = append(tb.Frames, sim.FrameState{Frame: f, PC: pc})
 		return true
 	}
-	s.Each(func(t *sim.Tasklet) bool {
+	s.FreezeWalk(capt, func(t *sim.Tasklet) {
 		switch t.Kind() {
 		case sim.Main:
-			return true
+			return
 		case sim.Hard:
-			if !omitHard {
+			if !omitHard && failure == nil {
 				failure = fmt.Errorf("%w (or set Options.HardTasklets to persist.OmitHard to leave hard tasklets out)",
 					&sim.StateError{Op: "save", Tasklet: t.ID(), State: t.State(), Reason: sim.ErrNotRestorable})
-				return false
 			}
 			capt.omitted = append(capt.omitted, t.ID())
-			return true
+			return
 		}
 		ts := t.Saved()
 		if ts.TempVal != nil || ts.Err != nil {
@@ -133,16 +199,12 @@ func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) (*sim.Im
 		tb.Tasklets = append(tb.Tasklets, sim.TaskletRow{ID: ts.ID, State: ts.State, Flags: ts.Flags, Dir: ts.Dir,
 			Channel: ts.Channel, Wake: ts.Wake, FrameStart: start, FrameCount: uint32(len(tb.Frames)) - start})
 		capt.rows = append(capt.rows, t)
-		return true
 	})
-	if failure != nil {
-		return nil, failure
-	}
 	s.EachTimer(func(id sim.ID) bool {
 		tb.Timers = append(tb.Timers, id)
 		return true
 	})
-	return tb, nil
+	return failure
 }
 
 // Frozen implements sim.Freezer for the scheduler the capture was taken from.
@@ -226,24 +288,27 @@ type rowIndex struct {
 	m     map[sim.ID]int32
 }
 
-func (x *rowIndex) build(rows []*sim.Tasklet) {
+// build indexes the rows by their tasklets' IDs, reading the table rather than the
+// tasklets (which sit all over memory), in x's memory if it has enough.
+func (x *rowIndex) build(rows []sim.TaskletRow) {
 	if len(rows) == 0 {
 		return
 	}
-	lo, hi := rows[0].ID(), rows[0].ID()
-	for _, t := range rows {
-		lo, hi = min(lo, t.ID()), max(hi, t.ID())
+	lo, hi := rows[0].ID, rows[0].ID
+	for i := range rows {
+		lo, hi = min(lo, rows[i].ID), max(hi, rows[i].ID)
 	}
 	if span := uint64(hi - lo); span < 4*uint64(len(rows))+64 {
-		x.lo, x.dense = lo, make([]int32, span+1)
-		for i, t := range rows {
-			x.dense[t.ID()-lo] = int32(i) + 1
+		x.lo, x.dense = lo, resize(x.dense, int(span)+1)
+		for i := range rows {
+			x.dense[rows[i].ID-lo] = int32(i) + 1
 		}
 		return
 	}
+	x.dense = nil
 	x.m = make(map[sim.ID]int32, len(rows))
-	for i, t := range rows {
-		x.m[t.ID()] = int32(i)
+	for i := range rows {
+		x.m[rows[i].ID] = int32(i)
 	}
 }
 

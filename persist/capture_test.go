@@ -116,3 +116,55 @@ func TestCapturesInARow(t *testing.T) {
 	require.Positive(t, onStep, "the round and the second Freeze copied cp1's frames")
 	require.Equal(t, total, onStep, "all of them, before cp1 was saved")
 }
+
+// TestRecaptureReusesTwoCaptures alternates two captures as a server does (each reused two
+// captures later, once a newer one has replaced it and it has been saved): every capture,
+// saved while the world runs on, gives the bytes Save gave at its moment, and the tables
+// are reused, not allocated again.
+func TestRecaptureReusesTwoCaptures(t *testing.T) {
+	c := codec(t)
+	s := richWorld(t)
+	var last, spare *persist.Capture
+	for i := range 4 {
+		want := save(t, c, s)
+		cp, err := c.Recapture(spare, s)
+		require.NoError(t, err)
+		if i >= 2 {
+			require.Same(t, persist.CaptureTable(spare), persist.CaptureTable(cp), "capture %d reuses capture %d's table", i, i-2)
+		}
+		var got []byte
+		var wg sync.WaitGroup
+		wg.Go(func() { got, _, err = c.SaveCapture(cp) })
+		run(t, s)
+		wg.Wait()
+		require.NoError(t, err)
+		require.Equal(t, want, got, "capture %d", i)
+		spare, last = last, cp
+	}
+	require.NoError(t, s.CheckInvariants())
+}
+
+// TestRefusedCaptureLeavesTheTaskletsAsTheyWere refuses a capture of a world with a hard
+// tasklet after its walk has frozen the soft ones (one pass records and freezes them),
+// while an earlier capture is still frozen: the refused capture thaws them again, so the
+// world saves the same bytes as before it and the earlier capture still saves its own.
+func TestRefusedCaptureLeavesTheTaskletsAsTheyWere(t *testing.T) {
+	c := codec(t)
+	opts := persist.DefaultOptions()
+	opts.HardTasklets = persist.OmitHard
+	omit, err := opts.Codec()
+	require.NoError(t, err)
+	s := richWorld(t)
+	want1 := save(t, c, s)
+	cp1, err := c.Capture(s)
+	require.NoError(t, err)
+	s.SpawnHard(func(h *sim.Tasklet) error { return h.Schedule().Wait() })
+	before := save(t, omit, s)
+	_, err = c.Capture(s)
+	require.ErrorContains(t, err, "persist.OmitHard")
+	require.Equal(t, before, save(t, omit, s))
+	require.NoError(t, s.CheckInvariants())
+	got1, _, err := c.SaveCapture(cp1)
+	require.NoError(t, err)
+	require.Equal(t, want1, got1)
+}

@@ -1,5 +1,7 @@
 package persist
 
+import "github.com/stackworld/stackworld/sim"
+
 // Helpers for the tests of package persist_test.
 
 // Reseal replaces the checksum at the end of a format-2 document (edited by a test) with
@@ -36,3 +38,6 @@ func Scratch(f func()) {
 	defer regCur.Store(old)
 	f()
 }
+
+// CaptureTable returns cp's table, so a test can see that Recapture reused it.
+func CaptureTable(cp *Capture) *sim.ImageTable { return cp.img }

@@ -33,12 +33,31 @@ func (s *Scheduler) Freeze(f Freezer) {
 		s.ThawAll()
 		return
 	}
-	earlier := s.freezer != nil
+	s.FreezeWalk(f, nil)
+}
+
+// FreezeWalk is Freeze(f) that also calls visit (if not nil) for every tasklet Each
+// visits, in Each's order, in the same walk: each tasklet is visited after an earlier
+// Freezer has thawed it and before f marks it, so its Saved, Started and Frames are what
+// a walk before Freeze would see. It lets a capture record the tasklets and freeze them
+// in one pass over their memory. visit may ask only about the tasklet it is given (the
+// others are thawed or marked only when visited); it must not change the scheduler or
+// the tasklets and cannot stop the walk; f answers for the tasklets only once FreezeWalk returns. f must
+// not be nil. Call it as Freeze. Cost: Freeze's and visit's.
+func (s *Scheduler) FreezeWalk(f Freezer, visit func(t *Tasklet)) {
+	// Each tasklet is thawed just before it is visited, so no Started or Saved in the
+	// walk needs to ask the earlier Freezer.
+	earlier := s.freezer
+	s.freezer = nil
 	s.Each(func(t *Tasklet) bool {
-		if t.kind == Soft {
-			if earlier {
-				s.thaw(t) // by the earlier Freezer, still s.freezer
-			}
+		soft := t.kind == Soft
+		if soft && earlier != nil {
+			thawBy(earlier, t)
+		}
+		if visit != nil {
+			visit(t)
+		}
+		if soft {
 			t.flags |= flagFresh
 		}
 		return true
@@ -62,8 +81,11 @@ func (s *Scheduler) ThawAll() {
 }
 
 // thaw lets the Freezer copy t's frames if t is frozen, and clears the borrowed flagFresh.
-func (s *Scheduler) thaw(t *Tasklet) {
-	if frozen, started := s.freezer.Thaw(t); frozen && started {
+func (s *Scheduler) thaw(t *Tasklet) { thawBy(s.freezer, t) }
+
+// thawBy is thaw with Freezer f.
+func thawBy(f Freezer, t *Tasklet) {
+	if frozen, started := f.Thaw(t); frozen && started {
 		t.flags &^= flagFresh
 	}
 }

@@ -135,6 +135,9 @@ func (w *World) Snapshot() (*Snapshot, error) {
 	for _, name := range w.channelNames() {
 		st.Channels = append(st.Channels, NamedChannel{Name: name, ID: w.names[name]})
 	}
+	if len(w.mailIDs) > 0 { // none stays nil, as saves have it
+		st.Mailboxes = make([]MailboxSnapshot, 0, len(w.mailIDs)) // often one per entity: grown, it would copy them log n times
+	}
 	for _, id := range w.mailIDs {
 		q := w.mail[id]
 		st.Mailboxes = append(st.Mailboxes, MailboxSnapshot{ID: id, Owner: q.Owner(), Name: q.Name(), Values: q.values()})
@@ -338,4 +341,19 @@ func Load(c Codec, data []byte, cfg Config) (*World, error) {
 		return nil, err
 	}
 	return Restore(s, st, cfg)
+}
+
+// CaptureCopy implements persist.CaptureCopier for a Snapshot fresh from World.Snapshot
+// whose caller hands it over (reads and changes it no more): its columns, kinds, RNG
+// state, channels, monitors and index are its own and kept; the components' and
+// mailboxes' values, which are the world's live values, are replaced in st by copies made
+// with deep. It returns st. Cost: the copy of those values.
+func (st *Snapshot) CaptureCopy(deep func(v any) any) any {
+	for i := range st.Components {
+		st.Components[i].Values = deep(st.Components[i].Values).([]any)
+	}
+	for i := range st.Mailboxes {
+		st.Mailboxes[i].Values = deep(st.Mailboxes[i].Values).([]any)
+	}
+	return st
 }

@@ -35,6 +35,8 @@ type saver struct {
 	failing  bool              // the last save failed: retry at retryAt
 	backoff  time.Duration     // the wait before the next retry
 	retryAt  time.Duration     // clock time of the next retry
+	last     *persist.Capture  // the latest capture: the scheduler's Freezer
+	spare    *persist.Capture  // the one before, saved and replaced: its memory is reused
 }
 
 // saveJob is one snapshot for the writer.
@@ -169,10 +171,15 @@ func (sv *saver) capture(final bool) (saveJob, error) {
 	if err != nil {
 		return saveJob{}, err
 	}
-	snap, err := sv.s.opts.Codec.Capture(sv.s.w.Scheduler(), persist.Section{Name: world.SectionName, Value: st})
+	// The spare's writer is done (a capture is taken only while the writer is idle) and
+	// the scheduler has asked the last capture, not the spare, since last was taken.
+	spare := sv.spare
+	sv.spare = nil
+	snap, err := sv.s.opts.Codec.Recapture(spare, sv.s.w.Scheduler(), persist.Section{Name: world.SectionName, Value: st})
 	if err != nil {
 		return saveJob{}, fmt.Errorf("server: save at tick %d: %w", sv.s.w.Now(), err)
 	}
+	sv.spare, sv.last = sv.last, snap
 	return saveJob{tick: sv.s.w.Now(), snap: snap, start: t0, pause: clock.Now() - t0, final: final}, nil
 }
 

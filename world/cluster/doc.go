@@ -27,6 +27,8 @@
 // # What an operator sees (the nats CLI can watch all of it)
 //
 //	KV bucket stackworld_dir         key e.<entity id>: {"zone":"z1","epoch":3} — the owner
+//	                                 key m.<migration id>: {"zone":"z1"} — the side that won
+//	                                 a batch (its commit record, kept 48 h)
 //	KV bucket stackworld_zones       key map: {"width":4096,"regions":["z0","z1",...]}
 //	                                 key zone.<zone>: the zone's last Report (tick, entities,
 //	                                 counters, wall-clock time)
@@ -45,13 +47,14 @@
 // # The migration protocol
 //
 // See migration.go: the source journals, exports and publishes the payload to the stream
-// (it keeps the entity's directory entry); the target journals, commits with one
-// compare-and-set of the entry (from the revision the source had to itself), imports and
-// acknowledges; a payload the stream delivers again (a lost ack) is not taken in twice.
-// A save settles a zone's journal entries; after a crash the source takes
-// back moves the target has not committed (by bumping the entry at that revision, so the
-// target's compare-and-set fails), and the target redoes the commits it journaled from
-// the payload still in the stream. Payloads are untrusted input: decoded with persist's
+// (it keeps the entities' directory entries); the target journals, commits the batch with
+// one write (it creates the batch's commit record unless it exists), imports and
+// acknowledges, and then moves the entities' entries to itself (compare-and-sets from the
+// revisions the source had, settled at its next step: commit.go); a payload the stream
+// delivers again (a lost ack) is not taken in twice. A save settles a zone's journal
+// entries; after a crash the source takes back moves the target has not committed (by
+// creating their commit records for itself, so the target drops the payloads), and the
+// target redoes the commits it journaled from the payload still in the stream. Payloads are untrusted input: decoded with persist's
 // limits and checked whole (world.DecodeMigration); a bad one is refused, logged and
 // counted, and the zone goes on.
 //

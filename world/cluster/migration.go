@@ -473,6 +473,9 @@ func (z *Zone) recover(ctx context.Context) error {
 		}
 		switch {
 		case strings.Contains(k, ".out."):
+			if _, id, _ := strings.Cut(k, ".out."); j.ID == "" {
+				j.ID = id // an entry written before journal entries named their migration
+			}
 			err = z.recoverOut(ctx, j)
 		case strings.Contains(k, ".in."):
 			if err = z.recoverIn(ctx, j); err == nil {

@@ -141,64 +141,6 @@ func (q Request[Q, R]) Respond(w *world.World, body R) bool {
 	return q.ReplyTo.Post(w, Reply[R]{Corr: q.Corr, Body: body})
 }
 
-// Ask is a child frame that sends Body to the server mailbox To and waits at most Timeout
-// ticks for the reply on ReplyTo (the caller's reply mailbox; replies to earlier, timed-out
-// requests are dropped when found). Results: Reply and OK (false: timed out, or To was
-// full).
-//
-//	return t.Call(&actors.Ask[Price, Quote]{To: shop, ReplyTo: f.Replies, Body: Price{Item: 3}, Timeout: 5}).Then(asked)
-type Ask[Q, R any] struct {
-	To       world.Mailbox[Request[Q, R]]
-	ReplyTo  world.Mailbox[Reply[R]]
-	Body     Q
-	Timeout  int // ticks; 0 means DefaultAskTimeout
-	Corr     uint64
-	Deadline uint64
-	Reply    R
-	OK       bool
-}
-
-// DefaultAskTimeout is Ask's timeout when Timeout is 0.
-const DefaultAskTimeout = 10
-
-const (
-	askSend sim.PC = 0
-	askWait sim.PC = 1
-)
-
-// Step sends the request or looks for the reply.
-func (f *Ask[Q, R]) Step(t *sim.T) sim.Op {
-	w := world.Of(t)
-	switch t.At() {
-	case askSend:
-		if f.Timeout <= 0 {
-			f.Timeout = DefaultAskTimeout
-		}
-		f.Corr = w.NextSeq()
-		f.Deadline = w.Now() + uint64(f.Timeout)
-		if !f.To.Post(w, Request[Q, R]{Corr: f.Corr, ReplyTo: f.ReplyTo, Body: f.Body}) {
-			return t.Return()
-		}
-		return f.ReplyTo.WaitFor(t, f.Timeout).Then(askWait)
-	case askWait:
-		for {
-			r, ok := f.ReplyTo.TryTake(w)
-			if !ok {
-				break
-			}
-			if r.Corr == f.Corr {
-				f.Reply, f.OK = r.Body, true
-				return t.Return()
-			}
-		}
-		if w.Now() >= f.Deadline {
-			return t.Return()
-		}
-		return f.ReplyTo.WaitFor(t, int(f.Deadline-w.Now())).Then(askWait)
-	}
-	return t.Raise(sim.ErrBadPC)
-}
-
 // ---- timers ----
 
 // Timer posts Msg to To at tick At, then every Every ticks (0: once), Count times in all

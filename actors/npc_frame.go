@@ -11,7 +11,7 @@ import (
 
 //line npc_frame.go:13
 
-// Patrol is patrol (npc.go:110) as a restorable soft frame. Its fields are the parameters
+// Patrol is patrol (npc.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type Patrol struct {
 	Self   world.EntityID

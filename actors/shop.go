@@ -93,67 +93,71 @@ func (f Trader) New(self world.EntityID) sim.Frame {
 	return &g
 }
 
-// Customer wanders and, every AskEvery ticks, asks the nearest trader within Sight for a
-// price (request/reply with a timeout of Timeout ticks), counting what it bought and the
-// requests that timed out.
-type Customer struct {
-	Self     world.EntityID
-	Trader   world.Kind
-	Speed    int32
-	Sight    int32
-	AskEvery int
-	Timeout  int
-	Replies  world.Mailbox[Reply[Quote]]
-	Bought   uint64
-	Spent    uint64
-	TimedOut uint64
+// customer wanders and, every askEvery ticks, asks the nearest trader within sight for a
+// price (request/reply with a timeout of timeout ticks), counting what it bought and the
+// requests that timed out (its frame's Bought, Spent and TimedOut). It ends when its entity
+// is gone. Its frame is Customer; the resume points keep the hand-written frame's names
+// (walk: the next tick's turn; asked: waiting for the trader).
+//
+//stackworld:tasklet frame=Customer name=actors.Customer
+func customer(h *sim.Tasklet, self world.EntityID, trader world.Kind, speed, sight int32, askEvery, timeout int) error {
+	var replies world.Mailbox[Reply[Quote]]
+	var bought, spent, timedOut uint64
+	w := world.Of(h)
+	if w.Entity(self) == nil {
+		return nil // the entity is gone
+	}
+	replies = world.NewMailbox[Reply[Quote]](w, self, "replies")
+	if err := h.Sleep(1 + int(w.Rand().UintN(uint(max(askEvery, 1))))).Wait(); err != nil {
+		return err
+	}
+	for {
+		w := world.Of(h)
+		e := w.Entity(self)
+		if e == nil {
+			return nil
+		}
+		e.State = StateWander
+		wander(w, e, speed, 0)
+		if shop, ok := shopToAsk(w, e, self, trader, sight, askEvery); ok {
+			quote, ok, err := ask(h, shop, replies, PriceQuery{Item: w.Rand().Uint32N(100)}, timeout) //stackworld:resume asked
+			if err != nil {
+				return err
+			}
+			if world.Of(h).Entity(self) == nil {
+				return nil
+			}
+			if ok {
+				bought++
+				spent += uint64(quote.Price)
+			} else {
+				timedOut++
+			}
+		}
+		if err := h.NextTick().Wait(); err != nil { //stackworld:resume walk
+			return err
+		}
+	}
 }
 
-const (
-	customerStart sim.PC = 0
-	customerWalk  sim.PC = 1
-	customerAsked sim.PC = 2
-)
+// shopToAsk returns the inbox of the nearest trader (of kind trader, within sight of e)
+// when it is self's turn to ask (one tick in askEvery).
+func shopToAsk(w *world.World, e *world.Entity, self world.EntityID, trader world.Kind, sight int32, askEvery int) (world.Mailbox[ShopRequest], bool) {
+	every := uint64(max(askEvery, 1))
+	if w.Now()%every != uint64(self)%every {
+		return world.Mailbox[ShopRequest]{}, false
+	}
+	id, _, ok := w.Nearest(e.Pos, sight, trader, self)
+	if !ok {
+		return world.Mailbox[ShopRequest]{}, false
+	}
+	shop := ShopOf(w, id)
+	return shop, !shop.IsZero()
+}
 
 // New returns a Customer for self with f's settings.
 func (f Customer) New(self world.EntityID) sim.Frame {
 	g := f // every setting, the ones added later too
 	g.Self, g.Replies, g.Bought, g.Spent, g.TimedOut = self, world.Mailbox[Reply[Quote]]{}, 0, 0, 0
 	return &g
-}
-
-// Step wanders and shops.
-func (f *Customer) Step(t *sim.T) sim.Op {
-	w, e := driven(t, f.Self)
-	if e == nil {
-		return t.Exit() // the entity is gone
-	}
-	switch t.At() {
-	case customerStart:
-		f.Replies = world.NewMailbox[Reply[Quote]](w, f.Self, "replies")
-		return t.Sleep(1 + int(w.Rand().UintN(uint(max(f.AskEvery, 1))))).Then(customerWalk)
-	case customerAsked:
-		if a := sim.Child[*Ask[PriceQuery, Quote]](t); a != nil {
-			if a.OK {
-				f.Bought++
-				f.Spent += uint64(a.Reply.Price)
-			} else {
-				f.TimedOut++
-			}
-		}
-		return t.NextTick().Then(customerWalk) // one request per turn of AskEvery
-	case customerWalk:
-		e.State = StateWander
-		wander(w, e, f.Speed, 0)
-		if w.Now()%uint64(max(f.AskEvery, 1)) == uint64(f.Self)%uint64(max(f.AskEvery, 1)) {
-			if id, _, ok := w.Nearest(e.Pos, f.Sight, f.Trader, f.Self); ok {
-				if shop := ShopOf(w, id); !shop.IsZero() {
-					return t.Call(&Ask[PriceQuery, Quote]{To: shop, ReplyTo: f.Replies,
-						Body: PriceQuery{Item: w.Rand().Uint32N(100)}, Timeout: f.Timeout}).Then(customerAsked)
-				}
-			}
-		}
-		return t.NextTick().Then(customerWalk)
-	}
-	return t.Raise(sim.ErrBadPC)
 }

@@ -11,7 +11,7 @@ import (
 
 //line shop_frame.go:13
 
-// Trader is trader (shop.go:61) as a restorable soft frame. Its fields are the parameters
+// Trader is trader (shop.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type Trader struct {
 	Self      world.EntityID
@@ -89,6 +89,141 @@ endif:
 func (f *Trader) Catch(t *sim.Tasklet, err error) sim.Op {
 	switch t.At() {
 	case traderStart:
+		return t.Raise(err)
+	}
+	t.StashError(err)
+	return f.Step(t)
+}
+
+//line shop_frame.go:99
+
+// Customer is customer (shop.go) as a restorable soft frame. Its fields are the parameters
+// and the locals that live across a suspension.
+type Customer struct {
+	Self     world.EntityID
+	Trader   world.Kind
+	Speed    int32
+	Sight    int32
+	AskEvery int
+	Timeout  int
+	Replies  world.Mailbox[Reply[Quote]]
+	Bought   uint64
+	Spent    uint64
+	TimedOut uint64
+}
+
+// Resume points of Customer: the start, and one per suspension.
+const (
+	customerStart  sim.PC = iota
+	customerSleep1        // Sleep#1
+	customerAsked         // asked
+	customerWalk          // walk
+)
+
+func init() {
+	persist.Register[Customer]("actors.Customer", "start", "Sleep#1", "asked", "walk")
+}
+
+// ResumePoints returns the number of Customer's resume points (persist.CheckFrame compares
+// it with the names registered).
+func (*Customer) ResumePoints() int { return 4 }
+
+// Step runs customer from its resume point to its next suspension.
+func (f *Customer) Step(t *sim.Tasklet) sim.Op {
+	var (
+		w     *world.World
+		err   error
+		w2    *world.World
+		e     *world.Entity
+		shop  world.Mailbox[ShopRequest]
+		ok    bool
+		quote Quote
+		ok2   bool
+		err2  error
+		err3  error
+	)
+	switch t.At() {
+	case customerStart:
+	case customerSleep1:
+		goto sleep1
+	case customerAsked:
+		goto asked
+	case customerWalk:
+		goto walk
+	default:
+		return t.Raise(sim.ErrBadPC)
+	}
+//line shop.go:104
+	f.Replies = world.Mailbox[Reply[Quote]]{}
+	f.Bought, f.Spent, f.TimedOut = 0, 0, 0
+	w = world.Of(t)
+	if w.Entity(f.Self) == nil {
+		return t.ReturnError(nil)
+	}
+	f.Replies = world.NewMailbox[Reply[Quote]](w, f.Self, "replies")
+	return t.Sleep(1 + int(w.Rand().UintN(uint(max(f.AskEvery, 1))))).Then(customerSleep1)
+sleep1:
+//line shop.go:111
+	err = t.ResumeErr()
+//line shop.go:111
+	if err == nil {
+		goto endif
+	}
+//line shop.go:112
+	return t.ReturnError(err)
+endif:
+loop:
+	w2 = world.Of(t)
+	e = w2.Entity(f.Self)
+	if e == nil {
+		return t.ReturnError(nil)
+	}
+	e.State = StateWander
+	wander(w2, e, f.Speed, 0)
+	shop, ok = shopToAsk(w2, e, f.Self, f.Trader, f.Sight, f.AskEvery)
+//line shop.go:122
+	if !ok {
+		goto endif2
+	}
+//line shop.go:123
+	return t.Call(&Ask[PriceQuery, Quote]{To: shop, ReplyTo: f.Replies, Body: PriceQuery{Item: w2.Rand().Uint32N(100)}, Timeout: f.Timeout}).Then(customerAsked)
+asked:
+//line shop.go:123
+	quote, ok2, err2 = sim.Child[*Ask[PriceQuery, Quote]](t).results(t)
+	if err2 != nil {
+		return t.ReturnError(err2)
+	}
+	if world.Of(t).Entity(f.Self) == nil {
+		return t.ReturnError(nil)
+	}
+	if ok2 {
+		f.Bought++
+		f.Spent += uint64(quote.Price)
+	} else {
+		f.TimedOut++
+	}
+endif2:
+	return t.NextTick().Then(customerWalk)
+walk:
+//line shop.go:137
+	err3 = t.ResumeErr()
+//line shop.go:137
+	if err3 == nil {
+		goto endif3
+	}
+//line shop.go:138
+	return t.ReturnError(err3)
+endif3:
+	goto loop
+}
+
+//line shop_frame.go:221
+
+// Catch resumes customer with err, raised at its resume point: the code there gets err
+// as the hard version's call returns it.
+func (f *Customer) Catch(t *sim.Tasklet, err error) sim.Op {
+	switch t.At() {
+	case customerStart:
 		return t.Raise(err)
 	}
 	t.StashError(err)

@@ -13,7 +13,7 @@ import (
 
 //line spawner_frame.go:15
 
-// Spawner is spawner (spawner.go:19) as a restorable soft frame. Its fields are the parameters
+// Spawner is spawner (spawner.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type Spawner struct {
 	Kind    world.Kind

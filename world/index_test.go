@@ -92,3 +92,37 @@ func TestEntityIndexSurvivesCollidingIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestEntityIndexRemovesRunsInConstantTime: removing a run of consecutive ids (they sit in
+// consecutive slots), lowest or highest first, and looking up the removed ids costs a few
+// probes per id, where scanning to the end of the run on every removal or failed lookup
+// cost n²/2 probes.
+func TestEntityIndexRemovesRunsInConstantTime(t *testing.T) {
+	const n = 100_000
+	for _, lowestFirst := range []bool{true, false} {
+		var x entityIndex
+		for id := EntityID(1); id <= n; id++ {
+			x.set(id, int32(id))
+		}
+		x.probes = 0
+		for k := EntityID(1); k <= n; k++ {
+			id := k
+			if !lowestFirst {
+				id = n + 1 - k
+			}
+			x.set(id, -1)
+			if x.has(id) {
+				t.Fatalf("lowest first %v: id %d still found after its removal", lowestFirst, id)
+			}
+		}
+		if x.len() != 0 {
+			t.Fatalf("lowest first %v: %d entries left", lowestFirst, x.len())
+		}
+		// per id: two lookups and a cleared slot; the shrinking resizes re-insert fewer
+		// than n entries in all
+		if x.probes > 6*n {
+			t.Fatalf("lowest first %v: %d probes to remove %d consecutive ids, want at most %d",
+				lowestFirst, x.probes, n, 6*n)
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 
 //line main_frame.go:15
 
-// Smith is smith (main.go:97) as a restorable soft frame. Its fields are the parameters
+// Smith is smith (main.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type Smith struct {
 	Self     world.EntityID

@@ -13,7 +13,7 @@ import (
 
 //line recurs_frame.go:15
 
-// RecursFrame is recurs (recurs.go:17) as a restorable soft frame. Its fields are the parameters
+// RecursFrame is recurs (recurs.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type RecursFrame struct {
 	Ch    sim.Chan[string]
@@ -88,7 +88,7 @@ func (f *RecursFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line recurs_frame.go:90
 
-// DemoFrame is demo (recurs.go:33) as a restorable soft frame. Its fields are the parameters
+// DemoFrame is demo (recurs.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type DemoFrame struct {
 	Depth int

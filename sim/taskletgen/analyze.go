@@ -86,10 +86,6 @@ func (g *pkgGen) newFn(f *ast.File, fd *ast.FuncDecl) *fnGen {
 		g.refuse(fd.Pos(), "%s is a method: mark a function whose first parameter is the tasklet (h *sim.Tasklet)", fd.Name.Name)
 		return nil
 	}
-	if fd.Type.TypeParams != nil {
-		g.refuse(fd.Pos(), "%s has type parameters: a registered frame type must be concrete", fd.Name.Name)
-		return nil
-	}
 	if sig.Params().Len() == 0 || !isTasklet(sig.Params().At(0).Type()) {
 		g.refuse(fd.Pos(), "%s's first parameter must be the tasklet (h *sim.Tasklet): it is what blocks", fd.Name.Name)
 		return nil
@@ -270,6 +266,43 @@ func (fn *fnGen) field(base string) string {
 	}
 	fn.fields[name] = true
 	return name
+}
+
+// resultIndex returns the index of v among the results that are frame fields (all but a
+// trailing error), or -1: a named result is always a field of its own, so that the
+// results keep their names in the frame (as a hand-written frame's Reply and OK do).
+func (fn *fnGen) resultIndex(v *types.Var) int {
+	res := fn.sig.Results()
+	for i := range res.Len() {
+		if res.At(i) == v && !(i == res.Len()-1 && isError(v.Type())) {
+			return i
+		}
+	}
+	return -1
+}
+
+// resultField returns the frame field that holds result i: the named result's own field,
+// or R<i> for an unnamed one.
+func (fn *fnGen) resultField(i int) string {
+	v := fn.sig.Results().At(i)
+	if l := fn.locals[v]; l != nil && l.field != "" {
+		return l.field
+	}
+	return "R" + strconv.Itoa(i)
+}
+
+// typ returns the frame type as a receiver or a composite literal inside its own methods:
+// the frame with its type parameters ("Ask[Q, R]") when the function is generic.
+func (fn *fnGen) typ() string {
+	tps := fn.sig.TypeParams()
+	if tps.Len() == 0 {
+		return fn.frame
+	}
+	names := make([]string, tps.Len())
+	for i := range tps.Len() {
+		names[i] = tps.At(i).Obj().Name()
+	}
+	return fn.frame + "[" + strings.Join(names, ", ") + "]"
 }
 
 // isResultField reports whether name is one of the result fields R0, R1, ...
@@ -523,7 +556,7 @@ func (fn *fnGen) decideField(l *local, setFrom token.Pos, uses []token.Pos) {
 	if sc := v.Parent(); sc != nil && !isResult(fn.sig, v) {
 		scopeEnd = sc.End()
 	}
-	if fn.liveAcross(setFrom, scopeEnd, v.Pos(), uses) {
+	if fn.resultIndex(v) >= 0 || fn.liveAcross(setFrom, scopeEnd, v.Pos(), uses) {
 		l.field = fn.field(v.Name())
 	}
 	for _, loop := range fn.loops {
@@ -950,6 +983,19 @@ func shortQualifier(self *types.Package) types.Qualifier {
 }
 
 func calleeFunc(info *types.Info, call *ast.CallExpr) *types.Func {
+	id := calleeIdent(call)
+	if id == nil {
+		return nil
+	}
+	obj, _ := info.Uses[id].(*types.Func)
+	if obj != nil {
+		return obj.Origin()
+	}
+	return nil
+}
+
+// calleeIdent returns the name a call calls (f, pkg.f, f[T] or pkg.f[T, U]), or nil.
+func calleeIdent(call *ast.CallExpr) *ast.Ident {
 	fun := ast.Unparen(call.Fun)
 	if ix, ok := fun.(*ast.IndexExpr); ok {
 		fun = ix.X
@@ -966,11 +1012,7 @@ func calleeFunc(info *types.Info, call *ast.CallExpr) *types.Func {
 	default:
 		return nil
 	}
-	obj, _ := info.Uses[id].(*types.Func)
-	if obj != nil {
-		return obj.Origin()
-	}
-	return nil
+	return id
 }
 
 func isSimNamed(t types.Type, name string) bool {
@@ -1015,7 +1057,7 @@ func regPrefix(g *pkgGen) string {
 }
 
 // initialisms are written in capitals when a name starts with them (Go's naming rule).
-var initialisms = map[string]bool{"id": true, "url": true, "http": true, "json": true, "api": true, "ip": true, "rpc": true, "npc": true, "xp": true, "hp": true}
+var initialisms = map[string]bool{"id": true, "ok": true, "url": true, "http": true, "json": true, "api": true, "ip": true, "rpc": true, "npc": true, "xp": true, "hp": true}
 
 func exported(s string) string {
 	if s == "" {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,8 +15,12 @@ import (
 func TestCheck(t *testing.T) {
 	dir, err := filepath.Abs("../../examples/pickle")
 	require.NoError(t, err)
-	files, err := Generate(dir, ".")
-	require.NoError(t, err)
+	var files []File
+	for _, f := range repoFrames(t) {
+		if filepath.Dir(f.Path) == dir {
+			files = append(files, f)
+		}
+	}
 	require.Len(t, files, 1)
 	stale, err := Check(dir, nil, files)
 	require.NoError(t, err)
@@ -60,10 +65,38 @@ func mustRead(t *testing.T, name string) string {
 func TestFramesOfAnotherPackage(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
-	files, err := Generate(root, "./actors", "./examples/mmo")
-	require.NoError(t, err)
-	require.Len(t, files, 4) // actors: npc, shop, spawner; mmo: main
-	stale, err := Check(root, []string{"./actors", "./examples/mmo"}, files)
+	files := repoFrames(t)
+	require.Len(t, files, 6) // actors: ask, npc, shop, spawner; mmo: main; pickle: recurs
+	stale, err := Check(root, repoPackages, files)
 	require.NoError(t, err)
 	require.Empty(t, stale)
+}
+
+// repoPackages are the packages of this module whose frames repoFrames generates.
+var repoPackages = []string{"./actors", "./examples/mmo", "./examples/pickle"}
+
+var repoGen struct {
+	once  sync.Once
+	files []File
+	err   error
+}
+
+// repoFrames generates the frames of repoPackages in one run, once per test process (a
+// Generate loads packages: the tests share it), and returns a copy the caller may change.
+func repoFrames(t *testing.T) []File {
+	t.Helper()
+	repoGen.once.Do(func() {
+		root, err := filepath.Abs("../..")
+		if err != nil {
+			repoGen.err = err
+			return
+		}
+		repoGen.files, repoGen.err = Generate(root, repoPackages...)
+	})
+	require.NoError(t, repoGen.err)
+	files := make([]File, len(repoGen.files))
+	for i, f := range repoGen.files {
+		files[i] = File{Path: f.Path, Content: slices.Clone(f.Content)}
+	}
+	return files
 }

@@ -39,6 +39,13 @@
 // in if, for, range (over ints, slices, arrays, strings and sim.Values), switch and type
 // switch statements, with labeled break and continue.
 //
+// A marked function may have type parameters: its frame type has them too (ask[Q, R any]
+// gives Ask[Q, R]), the generator registers no instantiation (register each one you use,
+// with persist.Register, as for a hand-written generic frame), and a call of it passes the
+// call's type arguments (t.Call(&Ask[PriceQuery, Quote]{...})). Named results are frame
+// fields of their own names (reply, ok: Reply, OK), after the other fields; unnamed ones
+// are R0, R1, ...; a trailing error is never a field.
+//
 // Resume point names do not depend on line numbers, so edits that leave a suspension
 // alone keep its name; persist maps saved resume points to the program's by name when it
 // loads, and refuses a save whose resume point no longer exists, naming it.

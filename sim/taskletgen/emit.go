@@ -352,6 +352,9 @@ func (e *emitter) field(base string, t types.Type) string {
 
 // zero returns the zero value of t as an expression.
 func (e *emitter) zero(t types.Type) string {
+	if _, ok := types.Unalias(t).(*types.TypeParam); ok {
+		return "*new(" + e.c.typeString(t) + ")"
+	}
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
 		switch {
@@ -392,10 +395,11 @@ func (e *emitter) emitFunc(out *bytes.Buffer) {
 func (e *emitter) emitType(out *bytes.Buffer) {
 	fn := e.fn
 	res := fn.sig.Results()
-	pos := fn.g.fset.Position(fn.decl.Pos())
 	fmt.Fprintf(out, "%s\n\n", genLine)
-	fmt.Fprintf(out, "// %s is %s (%s:%d) as a restorable soft frame. Its fields are the parameters\n// and the locals that live across a suspension.\n", fn.frame, fn.name, e.src, pos.Line)
-	fmt.Fprintf(out, "type %s struct {\n", fn.frame)
+	// The doc names the source file but not the line: an edit above the function must not
+	// change it (the //line directives in Step carry the lines).
+	fmt.Fprintf(out, "// %s is %s (%s) as a restorable soft frame. Its fields are the parameters\n// and the locals that live across a suspension.\n", fn.frame, fn.name, e.src)
+	fmt.Fprintf(out, "type %s%s struct {\n", fn.frame, e.typeParams())
 	for _, p := range fn.params {
 		fmt.Fprintf(out, "\t%s %s\n", fn.locals[p].field, e.c.typeString(p.Type()))
 	}
@@ -409,7 +413,7 @@ func (e *emitter) emitType(out *bytes.Buffer) {
 		if i == res.Len()-1 && isError(res.At(i).Type()) {
 			break
 		}
-		fmt.Fprintf(out, "\tR%d %s\n", i, e.c.typeString(res.At(i).Type()))
+		fmt.Fprintf(out, "\t%s %s\n", fn.resultField(i), e.c.typeString(res.At(i).Type()))
 	}
 	fmt.Fprintf(out, "}\n\n")
 }
@@ -425,9 +429,15 @@ func (e *emitter) emitResumePoints(out *bytes.Buffer) {
 		names = append(names, strconv.Quote(p.name))
 	}
 	fmt.Fprintf(out, ")\n\n")
-	fmt.Fprintf(out, "func init() {\n\t%s.Register[%s](%q, %s)\n}\n\n", e.c.persist, fn.frame, fn.reg, strings.Join(names, ", "))
+	if fn.sig.TypeParams().Len() == 0 {
+		fmt.Fprintf(out, "func init() {\n\t%s.Register[%s](%q, %s)\n}\n\n", e.c.persist, fn.frame, fn.reg, strings.Join(names, ", "))
+	} else {
+		// A generic frame is registered per instantiation, by its user, with a name for
+		// each resume point in this order.
+		fmt.Fprintf(out, "// %s is generic: register each instantiation with persist.Register and %d\n// resume point names (%s's, in order: %s).\n\n", fn.frame, len(names), fn.name, strings.Join(names, ", "))
+	}
 	fmt.Fprintf(out, "// ResumePoints returns the number of %s's resume points (persist.CheckFrame compares\n// it with the names registered).\n", fn.frame)
-	fmt.Fprintf(out, "func (*%s) ResumePoints() int { return %d }\n\n", fn.frame, len(names))
+	fmt.Fprintf(out, "func (*%s) ResumePoints() int { return %d }\n\n", fn.typ(), len(names))
 }
 
 // emitStep writes Step: the hoisted locals, the entry switch to the resume point, and the
@@ -435,7 +445,7 @@ func (e *emitter) emitResumePoints(out *bytes.Buffer) {
 func (e *emitter) emitStep(out *bytes.Buffer) {
 	fn, sim, start := e.fn, e.c.sim, e.fn.startConst()
 	fmt.Fprintf(out, "// Step runs %s from its resume point to its next suspension.\n", fn.name)
-	fmt.Fprintf(out, "func (f *%s) Step(t *%s.Tasklet) %s.Op {\n", fn.frame, sim, sim)
+	fmt.Fprintf(out, "func (f *%s) Step(t *%s.Tasklet) %s.Op {\n", fn.typ(), sim, sim)
 	if len(e.hoisted) > 0 {
 		fmt.Fprintf(out, "\tvar (\n")
 		for _, h := range e.hoisted {
@@ -474,7 +484,7 @@ func (e *emitter) emitCatch(out *bytes.Buffer) {
 		return
 	}
 	fmt.Fprintf(out, "// Catch resumes %s with err, raised at its resume point: the code there gets err\n// as the hard version's call returns it.\n", fn.name)
-	fmt.Fprintf(out, "func (f *%s) Catch(t *%s.Tasklet, err error) %s.Op {\n", fn.frame, sim, sim)
+	fmt.Fprintf(out, "func (f *%s) Catch(t *%s.Tasklet, err error) %s.Op {\n", fn.typ(), sim, sim)
 	var dropped []string
 	for _, p := range fn.points {
 		if p.discarded {
@@ -516,11 +526,12 @@ func (e *emitter) tidy() ([]string, map[string]bool) {
 	return out, used
 }
 
-// sortedFields returns the locals that are fields (not parameters), in declaration order.
+// sortedFields returns the locals that are fields (not parameters, nor the named results,
+// which come last), in declaration order.
 func (e *emitter) sortedFields() []*local {
 	var ls []*local
 	for _, l := range e.fn.sortedLocals() {
-		if l.field != "" && !l.param {
+		if l.field != "" && !l.param && e.fn.resultIndex(l.v) < 0 {
 			ls = append(ls, l)
 		}
 	}
@@ -544,7 +555,7 @@ func (e *emitter) emitResults(out *bytes.Buffer) {
 			zeros = append(zeros, "t.ResumeErr()")
 			continue
 		}
-		vals = append(vals, fmt.Sprintf("f.R%d", i))
+		vals = append(vals, "f."+fn.resultField(i))
 		zeros = append(zeros, e.zero(res.At(i).Type()))
 	}
 	param := ""
@@ -552,7 +563,7 @@ func (e *emitter) emitResults(out *bytes.Buffer) {
 		param = "t *" + e.c.sim + ".Tasklet"
 	}
 	fmt.Fprintf(out, "// results returns what %s returned, at the caller's resume point.\n", fn.name)
-	fmt.Fprintf(out, "func (f *%s) results(%s) (%s) {\n", fn.frame, param, strings.Join(types_, ", "))
+	fmt.Fprintf(out, "func (f *%s) results(%s) (%s) {\n", fn.typ(), param, strings.Join(types_, ", "))
 	fmt.Fprintf(out, "\tif f == nil {\n\t\treturn %s\n\t}\n\treturn %s\n}\n\n", strings.Join(zeros, ", "), strings.Join(vals, ", "))
 }
 
@@ -1185,7 +1196,38 @@ func (e *emitter) callFrame(p *point) string {
 	for i, a := range p.call.Args[1:] {
 		parts = append(parts, p.callee.locals[p.callee.params[i]].field+": "+e.x(a))
 	}
-	return "&" + p.callee.frame + "{" + strings.Join(parts, ", ") + "}"
+	return "&" + e.calleeType(p) + "{" + strings.Join(parts, ", ") + "}"
+}
+
+// calleeType returns the frame type of the marked function p calls, with the type
+// arguments of this call when the function is generic ("AskFrame[Order, Price]").
+func (e *emitter) calleeType(p *point) string {
+	if p.callee.sig.TypeParams().Len() == 0 {
+		return p.callee.frame
+	}
+	id := calleeIdent(p.call)
+	inst, ok := e.fn.g.info.Instances[id]
+	if id == nil || !ok {
+		return p.callee.typ() // cannot happen: a type-checked call of a generic function is instantiated
+	}
+	args := make([]string, inst.TypeArgs.Len())
+	for i := range inst.TypeArgs.Len() {
+		args[i] = e.c.typeString(inst.TypeArgs.At(i))
+	}
+	return p.callee.frame + "[" + strings.Join(args, ", ") + "]"
+}
+
+// typeParams returns the frame type's type parameter list ("[Q, R any]"), or "".
+func (e *emitter) typeParams() string {
+	tps := e.fn.sig.TypeParams()
+	if tps.Len() == 0 {
+		return ""
+	}
+	parts := make([]string, tps.Len())
+	for i := range tps.Len() {
+		parts[i] = tps.At(i).Obj().Name() + " " + e.c.typeString(tps.At(i).Constraint())
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // resume returns the expression the resume point of p evaluates to: what the hard
@@ -1205,9 +1247,9 @@ func (e *emitter) resume(p *point) string {
 		case res.Len() == 1 && isError(res.At(0).Type()):
 			return "t.ResumeErr()"
 		case isError(res.At(res.Len() - 1).Type()):
-			return fmt.Sprintf("%s.Child[*%s](t).results(t)", sim, p.callee.frame)
+			return fmt.Sprintf("%s.Child[*%s](t).results(t)", sim, e.calleeType(p))
 		}
-		return fmt.Sprintf("%s.Child[*%s](t).results()", sim, p.callee.frame)
+		return fmt.Sprintf("%s.Child[*%s](t).results()", sim, e.calleeType(p))
 	}
 	return "t.ResumeErr()"
 }
@@ -1221,9 +1263,13 @@ func (e *emitter) resultTypes(p *point) []types.Type {
 	case pNext:
 		return []types.Type{p.elem, types.Typ[types.Bool], errT}
 	case pCall:
+		sig := p.callee.sig
+		if inst, ok := e.fn.g.info.TypeOf(p.call.Fun).(*types.Signature); ok {
+			sig = inst // a generic callee's results, instantiated at this call
+		}
 		var ts []types.Type
-		for i := range p.callee.sig.Results().Len() {
-			ts = append(ts, p.callee.sig.Results().At(i).Type())
+		for i := range sig.Results().Len() {
+			ts = append(ts, sig.Results().At(i).Type())
 		}
 		return ts
 	}
@@ -1295,7 +1341,9 @@ func (e *emitter) returnList(vals []string) {
 		if i == n-1 && withErr {
 			break
 		}
-		lhs, rhs = append(lhs, fmt.Sprintf("f.R%d", i)), append(rhs, v)
+		if field := "f." + e.fn.resultField(i); field != v { // a named result returned as it is
+			lhs, rhs = append(lhs, field), append(rhs, v)
+		}
 	}
 	if len(lhs) > 0 {
 		e.emit("%s = %s", strings.Join(lhs, ", "), strings.Join(rhs, ", "))

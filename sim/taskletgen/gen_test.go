@@ -2,7 +2,6 @@ package taskletgen
 
 import (
 	"go/ast"
-	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
@@ -21,9 +20,11 @@ import (
 // importer, generated without the go command (fast enough for tables and fuzzing).
 
 var (
-	srcMu   sync.Mutex
-	srcFset = token.NewFileSet()
-	srcImp  = importer.ForCompiler(srcFset, "source", nil)
+	srcMu      sync.Mutex
+	srcFset    = token.NewFileSet()
+	srcImp     = newExportImporter(srcFset, "") // the test's directory, in this module
+	srcListed  bool
+	srcListErr error
 )
 
 // genSource generates the frames of a package whose only file is src (written under dir).
@@ -31,6 +32,19 @@ var (
 func genSource(dir, src string) (files []File, err error, ok bool) {
 	srcMu.Lock()
 	defer srcMu.Unlock()
+	if !srcListed {
+		// What the test sources import, in one go command (export data from the build cache).
+		srcListed = true
+		srcListErr = srcImp.Prefetch("errors", "fmt", "os", "path/filepath", "runtime", "strings", simPath,
+			"github.com/stackworld/stackworld/persist")
+	}
+	if srcListErr != nil {
+		return nil, srcListErr, true
+	}
+	return genSourceLocked(dir, src)
+}
+
+func genSourceLocked(dir, src string) (files []File, err error, ok bool) {
 	path := filepath.Join(dir, "x.go")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		panic(err)
@@ -227,7 +241,7 @@ func FuzzGenerate(f *testing.F) {
 	}
 	f.Add(randprog.Program(1, 3))
 	dir := f.TempDir()
-	genSource(dir, prelude) // load the imports before the first input: it takes seconds
+	genSource(dir, prelude) // list the imports (one go command) before the first input
 	f.Fuzz(func(t *testing.T, src string) {
 		_, err, ok := genSource(dir, src)
 		if !ok || err == nil {
@@ -263,4 +277,46 @@ func nap(h *sim.Tasklet) error {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.go"), []byte(src), 0o644))
 	_, err = Generate(dir, ".")
 	require.EqualError(t, err, "x.go:10: the tasklet is passed to difftest.Napper, a marked function of another package: calls across packages are not translated yet (mark a function of this package that does the same)")
+}
+
+// TestGenericFrame: a generic marked function gives a generic frame type that is not
+// registered (its users register each instantiation), its named results are fields of
+// their own names, and a call passes the call's type arguments to the frame.
+func TestGenericFrame(t *testing.T) {
+	src := prelude + `//stackworld:tasklet frame=Echo
+func echo[T any](h *sim.Tasklet, c sim.Chan[T]) (got T, ok bool, err error) {
+	v, rerr := sim.Receive(h, c)
+	if rerr != nil {
+		return got, false, rerr
+	}
+	return v, true, nil
+}
+
+//stackworld:tasklet
+func twice(h *sim.Tasklet, c sim.Chan[string]) error {
+	s, ok, err := echo(h, c)
+	if err != nil || !ok {
+		return err
+	}
+	fmt.Println(s)
+	return nil
+}
+`
+	files, err, ok := genSource(t.TempDir(), src)
+	require.True(t, ok)
+	require.NoError(t, err)
+	out := string(files[0].Content)
+	for _, want := range []string{
+		"type Echo[T any] struct {\n\tC   sim.Chan[T]\n\tGot T\n\tOK  bool\n}",
+		"func (f *Echo[T]) Step(t *sim.Tasklet) sim.Op {",
+		"\t\tf.OK = false\n\t\treturn t.ReturnError(rerr)", // got returned as it is: no self-assignment
+		"f.Got, f.OK = v, true",
+		"return f.Got, f.OK, t.ResumeErr()",
+		"return t.Call(&Echo[string]{C: f.C}).Then(twiceEcho1)",
+		"s, ok, err = sim.Child[*Echo[string]](t).results(t)",
+	} {
+		require.Contains(t, out, want)
+	}
+	require.NotContains(t, out, "persist.Register[Echo")
+	require.Contains(t, out, `persist.Register[TwiceFrame]("x.twice", "start", "echo#1")`)
 }

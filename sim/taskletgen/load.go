@@ -57,8 +57,9 @@ func (rs Refusals) Error() string {
 // order, without writing anything. Files it generated before are ignored while loading,
 // so a stale one cannot break generation. It fails with Refusals when a marked function
 // cannot be translated, and with the loader's error when a package does not type-check
-// outside the frame types it generates. Cost: one `go list` and a type check of the
-// packages; the output depends only on the sources.
+// outside the frame types it generates. Cost: `go list` runs (the packages; the export
+// data of their imports, from the build cache) and a type check of the marked packages
+// from source; the output depends only on the sources.
 func Generate(dir string, patterns ...string) ([]File, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"."}

@@ -3,10 +3,10 @@ package taskletgen
 import (
 	"fmt"
 	"go/ast"
-	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"sync"
 
 	"golang.org/x/tools/go/packages"
@@ -73,10 +73,13 @@ func importsOf(p *packages.Package, fset *token.FileSet) types.Importer {
 		}
 		fallback.Lock()
 		defer fallback.Unlock()
-		if fallback.imp == nil {
-			fallback.imp = importer.ForCompiler(token.NewFileSet(), "source", nil)
+		dir := dirOf(p)
+		imp := fallback.imps[dir]
+		if imp == nil {
+			imp = newExportImporter(token.NewFileSet(), dir)
+			fallback.imps[dir] = imp
 		}
-		pkg, err := fallback.imp.Import(path)
+		pkg, err := imp.Import(path)
 		if err == nil {
 			m[path] = pkg
 		}
@@ -85,10 +88,21 @@ func importsOf(p *packages.Package, fset *token.FileSet) types.Importer {
 }
 
 // fallback imports what a package does not import itself (persist, for the Register
-// calls) from source, once per process: it caches what it loaded.
-var fallback struct {
+// calls) from export data, listed from the package's directory (the go command resolves
+// imports from there): one importer per directory and process, which caches what it
+// loaded.
+var fallback = struct {
 	sync.Mutex
-	imp types.Importer
+	imps map[string]types.Importer
+}{imps: map[string]types.Importer{}}
+
+// dirOf returns the directory of p's files, where the go command resolves its imports
+// ("" when p has no files on disk).
+func dirOf(p *packages.Package) string {
+	if len(p.GoFiles) > 0 {
+		return filepath.Dir(p.GoFiles[0])
+	}
+	return ""
 }
 
 type importerFunc func(path string) (*types.Package, error)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -15,7 +16,8 @@ import (
 // Names an operator watches with the nats CLI (see the package doc).
 const (
 	// DirectoryBucket is the JetStream KV bucket of entity owners: key "e.<id>", value an
-	// Owner as JSON. Every change is a compare-and-set on the key's revision.
+	// Owner as JSON; every change is a compare-and-set on the key's revision. Key
+	// "m.<migration id>" is a migration's commit record: {"zone": the side that won}.
 	DirectoryBucket = "stackworld_dir"
 	// ZonesBucket holds the zone map (key "map"), each zone's liveness and tick stats (key
 	// "zone.<name>") and the zones' migration journals ("journal.<zone>.out.<id>",
@@ -84,6 +86,21 @@ var errRevMismatch = errors.New("cluster: directory entry changed since it was r
 // setAll publishes all compare-and-sets at once and waits for every answer: one round trip
 // for a batch instead of one per entity. Results are in the order of cs.
 func (d *directory) setAll(ctx context.Context, cs []cas) ([]casResult, error) {
+	futures, err := d.publishAll(cs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]casResult, len(cs))
+	for i, f := range futures {
+		if out[i], err = await(ctx, f); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// publishAll publishes compare-and-sets cs without waiting for their answers.
+func (d *directory) publishAll(cs []cas) ([]jetstream.PubAckFuture, error) {
 	futures := make([]jetstream.PubAckFuture, len(cs))
 	for i, c := range cs {
 		m := &nats.Msg{Subject: d.pre + dirKey(c.ID), Data: c.Value.encode(), Header: nats.Header{}}
@@ -93,24 +110,56 @@ func (d *directory) setAll(ctx context.Context, cs []cas) ([]casResult, error) {
 		}
 		futures[i] = f
 	}
-	out := make([]casResult, len(cs))
-	for i, f := range futures {
-		select {
-		case ack := <-f.Ok():
-			out[i].Rev = ack.Sequence
-		case err := <-f.Err():
-			var api *jetstream.APIError
-			if errors.As(err, &api) && (api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-				api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
-				out[i].Err = errRevMismatch
-			} else {
-				out[i].Err = err
-			}
-		case <-ctx.Done():
-			return nil, fmt.Errorf("cluster: directory: %w", ctx.Err())
+	return futures, nil
+}
+
+// await returns the answer to one published compare-and-set.
+func await(ctx context.Context, f jetstream.PubAckFuture) (casResult, error) {
+	select {
+	case ack := <-f.Ok():
+		return casResult{Rev: ack.Sequence}, nil
+	case err := <-f.Err():
+		var api *jetstream.APIError
+		if errors.As(err, &api) && (api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+			err = errRevMismatch
 		}
+		return casResult{Err: err}, nil
+	case <-ctx.Done():
+		return casResult{}, fmt.Errorf("cluster: directory: %w", ctx.Err())
 	}
-	return out, nil
+}
+
+// commitTTL is how long a commit record is kept: longer than a payload stays in the
+// migration stream (its MaxAge, 24 h), so that no payload can come again to a target that
+// would no longer find who won its migration.
+const commitTTL = 48 * time.Hour
+
+// commitKey is the directory key of migration mig's commit record.
+func commitKey(mig string) string { return "m." + mig }
+
+// commit decides migration mig for zone (the target committing it, or the source taking
+// it back after a crash) unless a side has already, and returns the side that won: one
+// create of the migration's commit record, so whoever writes first wins, once for all the
+// entities of the batch. The entities' own entries follow (the winning target updates
+// them).
+func (d *directory) commit(ctx context.Context, mig, zone string) (string, error) {
+	_, err := d.kv.Create(ctx, commitKey(mig), Owner{Zone: zone}.encode(), jetstream.KeyTTL(commitTTL))
+	if err == nil {
+		return zone, nil
+	}
+	if !errors.Is(err, jetstream.ErrKeyExists) {
+		return "", fmt.Errorf("cluster: directory: commit migration %s: %w", mig, err)
+	}
+	e, err := d.kv.Get(ctx, commitKey(mig))
+	if err != nil {
+		return "", fmt.Errorf("cluster: directory: commit record of migration %s: %w", mig, err)
+	}
+	o, err := decodeOwner(e.Value())
+	if err != nil {
+		return "", fmt.Errorf("cluster: directory: commit record of migration %s: %w", mig, err)
+	}
+	return o.Zone, nil
 }
 
 // get returns entity id's owner and revision; ok is false when it has none.

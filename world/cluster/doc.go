@@ -27,6 +27,8 @@
 // # What an operator sees (the nats CLI can watch all of it)
 //
 //	KV bucket stackworld_dir         key e.<entity id>: {"zone":"z1","epoch":3} — the owner
+//	                                 key m.<migration id>: {"zone":"z1"} — the side that won
+//	                                 a batch (its commit record, kept 48 h)
 //	KV bucket stackworld_zones       key map: {"width":4096,"regions":["z0","z1",...]}
 //	                                 key zone.<zone>: the zone's last Report (tick, entities,
 //	                                 counters, wall-clock time)
@@ -45,13 +47,14 @@
 // # The migration protocol
 //
 // See migration.go: the source journals, exports and publishes the payload to the stream
-// (it keeps the entity's directory entry); the target journals, commits with one
-// compare-and-set of the entry (from the revision the source had to itself), imports and
-// acknowledges; a payload the stream delivers again (a lost ack) is not taken in twice.
-// A save settles a zone's journal entries; after a crash the source takes
-// back moves the target has not committed (by bumping the entry at that revision, so the
-// target's compare-and-set fails), and the target redoes the commits it journaled from
-// the payload still in the stream. Payloads are untrusted input: decoded with persist's
+// (it keeps the entities' directory entries); the target journals, commits the batch with
+// one write (it creates the batch's commit record unless it exists), imports and
+// acknowledges, and then moves the entities' entries to itself (compare-and-sets from the
+// revisions the source had, settled at its next step: commit.go); a payload the stream
+// delivers again (a lost ack) is not taken in twice. A save settles a zone's journal
+// entries; after a crash the source takes back moves the target has not committed (by
+// creating their commit records for itself, so the target drops the payloads), and the
+// target redoes the commits it journaled from the payload still in the stream. Payloads are untrusted input: decoded with persist's
 // limits and checked whole (world.DecodeMigration); a bad one is refused, logged and
 // counted, and the zone goes on.
 //
@@ -82,12 +85,29 @@
 // this package does not provide. Entity ids, directory epochs and the migration
 // protocol's outcome (who owns what) do not depend on timing.
 //
+// # Channels across zones
+//
+// world/xchan joins a channel's senders in one zone to its receivers in another (spec case
+// 20 across processes, with its order and blocking). A zone wires a link on its own
+// connection and steps it at each tick boundary, and tells it when a save is durable:
+//
+//	l, _ := xchan.Open(w, xchan.Config{Conn: nc, Local: "z0", Peer: "z1", LockStep: true})
+//	cmd, _ := xchan.Out[string](l, "cmd") // the local end: named channel "xchan.z1.cmd"
+//	z, _ := cluster.Open(ctx, cluster.Config{Name: "z0", Conn: nc, World: w, ...,
+//		Boundary: l.Boundary, Saved: l.DurableAt})
+//
+// (Zone.Conn gives the connection to a link opened after the zone.) An entity whose
+// tasklet waits on the local end of a cross-zone channel is pinned (world.ErrPinned): it
+// stays, and crosses at a later tick once the wait is over; Migrate refuses it by name.
+// world/xchan's package doc says what a hand-off costs.
+//
 // # Not (yet) here
 //
-// Channels shared across zones (spec case 20 across processes): an entity whose tasklet
-// waits on a channel that is not its own, or whose data holds a channel handle that is
-// neither its own mailbox nor a named channel, is pinned (world.ErrPinned) and crosses
-// when the wait is over; cross-zone communication goes through Zone.Send. The regions are
-// fixed strips; a zone map with other shapes, and handing a region to another zone, are
-// future work.
+// An entity that holds a cross-zone channel's handle without waiting on it may still
+// move; on the target the handle names that zone's channel of the same name, which is not
+// joined to the same peer. An entity whose tasklet waits on a channel that is not its own,
+// or whose data holds a channel handle that is neither its own mailbox nor a named
+// channel, is pinned (world.ErrPinned) and crosses when the wait is over; letters to
+// entities anywhere go through Zone.Send. The regions are fixed strips; a zone map with
+// other shapes, and handing a region to another zone, are future work.
 package cluster

@@ -52,6 +52,7 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // journalEntry is a zone's note of a migration in progress, in ZonesBucket.
 type journalEntry struct {
+	ID     string           `json:"id,omitempty"` // out: the migration (its commit record's key)
 	To     string           `json:"to,omitempty"`
 	IDs    []world.EntityID `json:"ids,omitempty"`
 	Epochs []uint64         `json:"epochs,omitempty"`

@@ -28,16 +28,20 @@ import (
 //      for the stream's ack (retried every tick while NATS is away); a save waits for it
 // Target T, at a tick boundary, for each payload its consumer delivers:
 //   4. journal "journal.T.in.<seq>"
-//   5. directory e: {S, k} at the revision S had -> {T, k+1} (compare-and-set: commit)
-//   6. world.Import of the entities whose step 5 succeeded
+//   5. commit: create the batch's record "m.<migration id>" = {T} in the directory, unless
+//      it exists; if it names S, S took the move back and T drops the payload. Then the
+//      entities' entries e: {S, k} at the revision S had -> {T, k+1} (compare-and-sets
+//      published now, their answers settled at T's next step or save: commit.go)
+//   6. world.Import of the entities
 //   7. ack the message
 // A save settles the journal entries written before it (they are deleted after it): an
 // incoming one once its payload's ack is confirmed, outgoing ones only when no incoming
 // one is left (intake.go says why).
 // Recovery, from the last save:
-//   - S, for each out entry: an entity of the restored world whose entry is unchanged is
-//     taken back ({S, k} -> {S, k+1} at the same revision: T's step 5 then fails and T
-//     drops it); one T committed is dropped from S's restored world.
+//   - S, for each out entry whose entities are in the restored world with their entries
+//     unchanged: S creates the batch's record = {S} (taking the move back; T's step 5 then
+//     finds it and drops the payload), unless T's record is there: then they are dropped
+//     from S's restored world, as are those whose entry names another zone.
 //   - T, for each in entry: the payload is read again from the stream and steps 5-6 are
 //     redone: an entity T committed but lost (its save predates step 6) is imported again.
 // Whichever process dies at whichever step, exactly one world holds each entity.
@@ -63,6 +67,10 @@ func (z *Zone) Step(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
 	defer cancel()
+	if err := z.settleDirectory(ctx); err != nil {
+		z.stats.Failures++
+		z.log.Warn("cluster: directory updates postponed", "err", err) // NATS is away: next step
+	}
 	if z.cfg.LockStep {
 		z.readMap(ctx) // the map as it is now, not as the watcher last heard it
 	}
@@ -86,6 +94,7 @@ func (z *Zone) Step(ctx context.Context) error {
 	if err := z.flush(ctx); err != nil {
 		return err
 	}
+	z.publishUpdates()
 	z.report(ctx)
 	return nil
 }
@@ -136,7 +145,7 @@ func (z *Zone) send(ctx context.Context) error {
 	byZone := map[string][]world.EntityID{}
 	var targets []string
 	for i, err := range z.w.Exportable(cand) {
-		if err != nil {
+		if err != nil || crossZoneWait(z.w, cand[i]) != nil {
 			continue // pinned: try again next tick
 		}
 		if byZone[dest[i]] == nil {
@@ -153,10 +162,20 @@ func (z *Zone) send(ctx context.Context) error {
 	return nil
 }
 
-// Migrate moves entities ids to zone `to` now (steps 1-4), whatever their position.
+// Migrate moves entities ids to zone `to` now (steps 1-4), whatever their position. An
+// entity whose tasklet waits on a cross-zone channel (world/xchan) cannot move: Migrate
+// then returns an error wrapping world.ErrPinned naming it, and moves none of ids.
 func (z *Zone) Migrate(ctx context.Context, to string, ids []world.EntityID) error {
 	if z.dead != nil {
 		return z.dead
+	}
+	for _, id := range ids {
+		if err := crossZoneWait(z.w, id); err != nil {
+			return err
+		}
+	}
+	if err := z.settleDirectory(ctx); err != nil { // entities taken in at the last step
+		return err
 	}
 	if err := z.migrateAll(ctx, to, slices.Clone(ids)); err != nil {
 		return err
@@ -165,10 +184,7 @@ func (z *Zone) Migrate(ctx context.Context, to string, ids []world.EntityID) err
 }
 
 // migrateAll exports ids (which it sorts) to zone `to` in batches of at most MaxBatch,
-// highest ids first. determinism: the order is the ids'. Why highest first: the world's
-// entity index keeps a zone's consecutive ids in consecutive slots (linear probing), and
-// removing one costs a scan to the end of its run of slots, so removing the last of a run
-// first keeps each removal short; lowest first made an export of n entities cost O(n²).
+// highest ids first. determinism: the order is the ids'.
 func (z *Zone) migrateAll(ctx context.Context, to string, ids []world.EntityID) error {
 	slices.SortFunc(ids, func(a, b world.EntityID) int { return cmp.Compare(b, a) })
 	for chunk := range slices.Chunk(ids, z.cfg.MaxBatch) {
@@ -187,7 +203,7 @@ func (z *Zone) migrate(ctx context.Context, to string, ids []world.EntityID) err
 		epochs[i], revs[i] = z.epochs[e]+1, z.revs[e]
 	}
 	jkey := "journal." + z.cfg.Name + ".out." + id
-	jb, _ := json.Marshal(journalEntry{To: to, IDs: ids, Epochs: epochs, Revs: revs})
+	jb, _ := json.Marshal(journalEntry{ID: id, To: to, IDs: ids, Epochs: epochs, Revs: revs})
 	if _, err := z.zones.Put(ctx, jkey, jb); err != nil {
 		z.stats.Failures++
 		z.log.Warn("cluster: migration postponed: journal", "to", to, "err", err)
@@ -294,34 +310,26 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 	if err := z.fault("in.journaled"); err != nil {
 		return err
 	}
+	won, err := z.dir.commit(ctx, env.ID, z.cfg.Name)
+	if err != nil {
+		return err // not acked: redelivered
+	}
+	if won != z.cfg.Name {
+		z.journal = append(z.journal, jkey)
+		z.log.Info("cluster: migration taken back by its source", "migration", env.ID, "from", env.From)
+		z.event("abort", env.ID, env.From, len(mig.Entities))
+		return nil
+	}
 	cs := make([]cas, len(mig.Entities))
+	keep := mig.Entities[:0]
 	for i, m := range mig.Entities {
 		cs[i] = cas{ID: m.ID, Rev: env.Revs[i], Value: Owner{Zone: z.cfg.Name, Epoch: env.Epochs[i]}}
-	}
-	res, err := z.dir.setAll(ctx, cs)
-	if err != nil {
-		return err
-	}
-	keep := mig.Entities[:0]
-	for i, r := range res {
-		m := mig.Entities[i]
-		rev := r.Rev
-		if r.Err != nil {
-			var ok bool
-			if rev, ok, err = z.recommit(ctx, m.ID, env.From, env.Epochs[i]); err != nil {
-				return err
-			}
-			if !ok {
-				continue // taken back by the source, or gone on since: not ours
-			}
+		z.epochs[m.ID] = env.Epochs[i]
+		if !z.w.Alive(m.ID) { // else imported before (a redelivery)
+			keep = append(keep, m)
 		}
-		if z.w.Alive(m.ID) {
-			z.revs[m.ID], z.epochs[m.ID] = rev, env.Epochs[i]
-			continue // imported before (a redelivery)
-		}
-		z.revs[m.ID], z.epochs[m.ID] = rev, env.Epochs[i]
-		keep = append(keep, m)
 	}
+	z.updates = append(z.updates, &dirUpdate{from: env.From, cs: cs}) // published at the step's end
 	if err := z.fault("in.committed"); err != nil {
 		return err
 	}
@@ -411,6 +419,11 @@ func (z *Zone) Save(ctx context.Context) error {
 		// would lose them in a crash.
 		return fmt.Errorf("%w: %d payloads not yet in the stream", ErrInFlight, len(z.outbox))
 	}
+	if err := z.settleDirectory(ctx); err != nil {
+		// A save holding entities whose entries do not name this zone yet would drop them
+		// on a restart.
+		return fmt.Errorf("%w: directory entries of imported entities not yet written: %w", ErrInFlight, err)
+	}
 	if _, err := z.w.SaveFile(world.DefaultCodec(), z.cfg.SavePath); err != nil {
 		return err
 	}
@@ -460,9 +473,14 @@ func (z *Zone) recover(ctx context.Context) error {
 		}
 		switch {
 		case strings.Contains(k, ".out."):
+			if _, id, _ := strings.Cut(k, ".out."); j.ID == "" {
+				j.ID = id // an entry written before journal entries named their migration
+			}
 			err = z.recoverOut(ctx, j)
 		case strings.Contains(k, ".in."):
-			err = z.recoverIn(ctx, j)
+			if err = z.recoverIn(ctx, j); err == nil {
+				err = z.settleDirectory(ctx) // the entries as the out entries after it read them
+			}
 			z.taken[j.Seq] = false // if the stream delivers it again, it is not taken in twice
 		}
 		if err != nil {
@@ -486,13 +504,15 @@ func (z *Zone) recover(ctx context.Context) error {
 	return z.Save(ctx)
 }
 
-// recoverOut settles an outgoing migration: an entity of the restored world that the
-// target has not committed is taken back (its entry bumped to {S, k+1}, so that the
-// target's compare-and-set fails); one the target committed is dropped here.
+// recoverOut settles an outgoing migration: the entities of the restored world whose
+// entries are unchanged are taken back (the batch's commit record created for this zone,
+// so that the target drops the payload), unless the target committed the batch first:
+// then they are dropped here, as are those whose entry names another zone.
 func (z *Zone) recoverOut(ctx context.Context, j journalEntry) error {
-	if len(j.Epochs) != len(j.IDs) || len(j.Revs) != len(j.IDs) {
+	if len(j.Epochs) != len(j.IDs) || len(j.Revs) != len(j.IDs) || j.ID == "" {
 		return nil // not a journal entry this zone wrote
 	}
+	won := ""
 	for i, id := range j.IDs {
 		if !z.w.Alive(id) {
 			continue // the save came after the export: the payload was in the stream
@@ -506,17 +526,18 @@ func (z *Zone) recoverOut(ctx context.Context, j journalEntry) error {
 			delete(z.revs, id) // committed by the target (or gone): stale here
 			continue
 		case rev != j.Revs[i]:
-			continue // taken back already
+			continue // moved and come back since
 		}
-		res, err := z.dir.setAll(ctx, []cas{{ID: id, Rev: rev, Value: Owner{Zone: z.cfg.Name, Epoch: j.Epochs[i]}}})
-		if err != nil {
-			return err
+		if won == "" {
+			if won, err = z.dir.commit(ctx, j.ID, z.cfg.Name); err != nil {
+				return err
+			}
 		}
-		if res[0].Err == nil {
-			z.revs[id], z.epochs[id] = res[0].Rev, j.Epochs[i]
+		if won == z.cfg.Name {
+			z.revs[id], z.epochs[id] = rev, o.Epoch
 			z.stats.Aborted++
 		} else {
-			delete(z.revs, id) // the target committed meanwhile
+			delete(z.revs, id) // the target committed: its entry follows
 		}
 	}
 	return nil

@@ -98,6 +98,7 @@ type Zone struct {
 	nextMig  uint64
 	life     string          // this incarnation of the zone: migration ids never repeat across restarts
 	outbox   []*outgoing     // exported, not yet acknowledged by the stream
+	updates  []*dirUpdate    // directory entries of committed entities, not yet answered
 	journal  []string        // journal keys a save settles
 	taken    map[uint64]bool // payloads taken in (by stream sequence) -> ack confirmed (intake.go)
 	held     []delivered     // LockStep: payloads exported at a tick this zone has not reached
@@ -191,7 +192,8 @@ func (z *Zone) connect(ctx context.Context) error {
 		return fmt.Errorf("cluster: jetstream: %w", err)
 	}
 	z.js = js
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DirectoryBucket, History: 1})
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DirectoryBucket, History: 1,
+		LimitMarkerTTL: time.Minute}) // per-key TTLs for the commit records
 	if err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", DirectoryBucket, err)
 	}
@@ -288,7 +290,7 @@ func (z *Zone) Stats() Stats {
 // Zones stepped in turn are settled when every one of them is idle, asked after all of
 // them have stepped: a step may send a payload to a zone asked before it.
 func (z *Zone) Idle(ctx context.Context) (bool, error) {
-	if len(z.outbox) > 0 || len(z.mailOut) > 0 {
+	if len(z.outbox) > 0 || len(z.mailOut) > 0 || z.updatePending() {
 		return false, nil
 	}
 	for _, c := range []struct {

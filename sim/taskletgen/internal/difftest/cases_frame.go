@@ -13,7 +13,7 @@ import (
 
 //line cases_frame.go:15
 
-// WorkerFrame is Worker (cases.go:77) as a restorable soft frame. Its fields are the parameters
+// WorkerFrame is Worker (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type WorkerFrame struct {
 	Name string
@@ -89,7 +89,7 @@ func (f *WorkerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:91
 
-// ReceiverFrame is Receiver (cases.go:93) as a restorable soft frame. Its fields are the parameters
+// ReceiverFrame is Receiver (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ReceiverFrame struct {
 	Ch sim.Chan[string]
@@ -150,7 +150,7 @@ func (f *ReceiverFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:152
 
-// SenderFrame is Sender (cases.go:106) as a restorable soft frame. Its fields are the parameters
+// SenderFrame is Sender (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type SenderFrame struct {
 	Ch sim.Chan[string]
@@ -214,7 +214,7 @@ func (f *SenderFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:216
 
-// SendOneFrame is SendOne (cases.go:120) as a restorable soft frame. Its fields are the parameters
+// SendOneFrame is SendOne (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type SendOneFrame struct {
 	Ch sim.Chan[string]
@@ -278,7 +278,7 @@ func (f *SendOneFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:280
 
-// ReceiveOneFrame is ReceiveOne (cases.go:131) as a restorable soft frame. Its fields are the parameters
+// ReceiveOneFrame is ReceiveOne (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ReceiveOneFrame struct {
 	Ch sim.Chan[string]
@@ -339,7 +339,7 @@ func (f *ReceiveOneFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:341
 
-// WaiterFrame is Waiter (cases.go:145) as a restorable soft frame. Its fields are the parameters
+// WaiterFrame is Waiter (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type WaiterFrame struct {
 	Ch sim.Chan[any]
@@ -408,7 +408,7 @@ func (f *WaiterFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:410
 
-// LooperFrame is Looper (cases.go:164) as a restorable soft frame. Its fields are the parameters
+// LooperFrame is Looper (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type LooperFrame struct {
 	Name string
@@ -482,7 +482,7 @@ func (f *LooperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:484
 
-// RaiserFrame is Raiser (cases.go:177) as a restorable soft frame. Its fields are the parameters
+// RaiserFrame is Raiser (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type RaiserFrame struct {
 	Msg string
@@ -518,7 +518,7 @@ func (f *RaiserFrame) Step(t *sim.Tasklet) sim.Op {
 
 //line cases_frame.go:520
 
-// SayFrame is Say (cases.go:187) as a restorable soft frame. Its fields are the parameters
+// SayFrame is Say (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type SayFrame struct {
 	Msg string
@@ -553,7 +553,7 @@ func (f *SayFrame) Step(t *sim.Tasklet) sim.Op {
 
 //line cases_frame.go:555
 
-// ErrReceiverFrame is ErrReceiver (cases.go:198) as a restorable soft frame. Its fields are the parameters
+// ErrReceiverFrame is ErrReceiver (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ErrReceiverFrame struct {
 	Ch    sim.Chan[int]
@@ -618,7 +618,7 @@ func (f *ErrReceiverFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:620
 
-// ConsumerFrame is Consumer (cases.go:214) as a restorable soft frame. Its fields are the parameters
+// ConsumerFrame is Consumer (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ConsumerFrame struct {
 	Ch  sim.Chan[int]
@@ -695,7 +695,7 @@ func (f *ConsumerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:697
 
-// ProducerFrame is Producer (cases.go:229) as a restorable soft frame. Its fields are the parameters
+// ProducerFrame is Producer (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ProducerFrame struct {
 	Ch sim.Chan[int]
@@ -778,7 +778,7 @@ func (f *ProducerFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:780
 
-// NapperFrame is Napper (cases.go:246) as a restorable soft frame. Its fields are the parameters
+// NapperFrame is Napper (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type NapperFrame struct {
 }
@@ -855,7 +855,7 @@ func (f *NapperFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:857
 
-// WhereFrame is Where (cases.go:272) as a restorable soft frame. Its fields are the parameters
+// WhereFrame is Where (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type WhereFrame struct {
 	N int
@@ -933,7 +933,7 @@ func (f *WhereFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:935
 
-// DispatchFrame is Dispatch (cases.go:295) as a restorable soft frame. Its fields are the parameters
+// DispatchFrame is Dispatch (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type DispatchFrame struct {
 	Msgs []any
@@ -1094,7 +1094,7 @@ func (f *DispatchFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line cases_frame.go:1096
 
-// SpellFrame is Spell (cases.go:328) as a restorable soft frame. Its fields are the parameters
+// SpellFrame is Spell (cases.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type SpellFrame struct {
 	Word  string

@@ -10,7 +10,7 @@ import (
 
 //line genbench_frame.go:12
 
-// SpinFrame is spin (genbench.go:27) as a restorable soft frame. Its fields are the parameters
+// SpinFrame is spin (genbench.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type SpinFrame struct {
 	Turns int
@@ -66,7 +66,7 @@ func (f *SpinFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line genbench_frame.go:68
 
-// SendFrame is send (genbench.go:38) as a restorable soft frame. Its fields are the parameters
+// SendFrame is send (genbench.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type SendFrame struct {
 	Ch   sim.Chan[*Counter]
@@ -138,7 +138,7 @@ func (f *SendFrame) Catch(t *sim.Tasklet, err error) sim.Op {
 
 //line genbench_frame.go:140
 
-// ReceiveFrame is receive (genbench.go:53) as a restorable soft frame. Its fields are the parameters
+// ReceiveFrame is receive (genbench.go) as a restorable soft frame. Its fields are the parameters
 // and the locals that live across a suspension.
 type ReceiveFrame struct {
 	Ch   sim.Chan[*Counter]

@@ -11,28 +11,46 @@ import (
 )
 
 // Program returns the source of package main with n marked functions g0..g(n-1) and a
-// main that runs them both ways and prints "same" or the two traces.
-func Program(seed uint64, n int) string {
-	p := &prog{r: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), n: n}
+// main that runs them both ways and prints "seed S: same: N lines" or the two traces.
+func Program(seed uint64, n int) string { return Programs([]uint64{seed}, n) }
+
+// Programs returns the source of package main with, for each seed S of seeds, the n
+// marked functions Program(S, n) writes (named sSg0..sSg(n-1) when there are several
+// seeds), and a main that runs each seed's functions both ways, in seeds' order, and
+// prints a line per seed: one program to build for many seeds.
+func Programs(seeds []uint64, n int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, header, seed)
-	for i := n - 1; i >= 0; i-- {
-		b.WriteString(p.function(i))
+	fmt.Fprintf(&b, header, seeds)
+	var table strings.Builder
+	for _, seed := range seeds {
+		p := &prog{r: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), n: n}
+		if len(seeds) > 1 {
+			p.pre = fmt.Sprintf("s%d", seed)
+		}
+		for i := n - 1; i >= 0; i-- {
+			b.WriteString(p.function(i))
+		}
+		fmt.Fprintf(&table, "\t{seed: %d, rnd: %d, n: %d, newFrame: %snewFrame, call: %scall},\n", seed, p.r.Uint64(), n, p.pre, p.pre)
+		fmt.Fprintf(&b, "func %snewFrame(i int, ch sim.Chan[int], a, b int) sim.Frame {\n\tswitch i {\n", p.pre)
+		for i := range n {
+			fmt.Fprintf(&b, "\tcase %d:\n\t\treturn &%sFrame{Ch: ch, A: a, B: b}\n", i, exported(fmt.Sprintf("%sg%d", p.pre, i)))
+		}
+		fmt.Fprintf(&b, "\t}\n\treturn nil\n}\n\nfunc %scall(i int, h *sim.Tasklet, ch sim.Chan[int], a, b int) (int, error) {\n\tswitch i {\n", p.pre)
+		for i := range n {
+			fmt.Fprintf(&b, "\tcase %d:\n\t\treturn %sg%d(h, ch, a, b)\n", i, p.pre, i)
+		}
+		b.WriteString("\t}\n\treturn 0, nil\n}\n\n")
 	}
-	fmt.Fprintf(&b, driver, n, p.r.Uint64())
-	b.WriteString("func newFrame(i int, ch sim.Chan[int], a, b int) sim.Frame {\n\tswitch i {\n")
-	for i := range n {
-		fmt.Fprintf(&b, "\tcase %d:\n\t\treturn &G%dFrame{Ch: ch, A: a, B: b}\n", i, i)
-	}
-	b.WriteString("\t}\n\treturn nil\n}\n\nfunc call(i int, h *sim.Tasklet, ch sim.Chan[int], a, b int) (int, error) {\n\tswitch i {\n")
-	for i := range n {
-		fmt.Fprintf(&b, "\tcase %d:\n\t\treturn g%d(h, ch, a, b)\n", i, i)
-	}
-	b.WriteString("\t}\n\treturn 0, nil\n}\n")
+	fmt.Fprintf(&b, "var programs = []program{\n%s}\n\n", table.String())
+	b.WriteString(driver)
 	return b.String()
 }
 
+// exported is name with its first letter in capitals, as the generator names frames.
+func exported(name string) string { return strings.ToUpper(name[:1]) + name[1:] }
+
 type prog struct {
+	pre   string // the prefix of the function names: "" or "s<seed>"
 	r     *rand.Rand
 	n     int
 	fn    int      // the function being written
@@ -47,9 +65,9 @@ type prog struct {
 func (p *prog) function(i int) string {
 	p.fn, p.vars, p.next, p.loops, p.depth = i, []string{"a", "b"}, 0, nil, 0
 	p.b.Reset()
-	fmt.Fprintf(&p.b, "//stackworld:tasklet\nfunc g%d(h *sim.Tasklet, ch sim.Chan[int], a, b int) (int, error) {\n", i)
+	fmt.Fprintf(&p.b, "//stackworld:tasklet\nfunc %sg%d(h *sim.Tasklet, ch sim.Chan[int], a, b int) (int, error) {\n", p.pre, i)
 	p.block(3 + p.r.IntN(4))
-	fmt.Fprintf(&p.b, "\tprintf(\"g%d ret %%d\", %s)\n\treturn %s, nil\n}\n\n", i, p.expr(), p.vars[len(p.vars)-1])
+	fmt.Fprintf(&p.b, "\tprintf(\"%sg%d ret %%d\", %s)\n\treturn %s, nil\n}\n\n", p.pre, i, p.expr(), p.vars[len(p.vars)-1])
 	return p.b.String()
 }
 
@@ -93,13 +111,13 @@ func (p *prog) cond() string {
 // say prints a trace line with a value.
 func (p *prog) say(v string) {
 	p.line++
-	p.w("printf(\"g%d l%d %%d\", %s)", p.fn, p.line, v)
+	p.w("printf(\"%sg%d l%d %%d\", %s)", p.pre, p.fn, p.line, v)
 }
 
 // errCheck handles an operation's error as the functions all do: trace and return it.
 func (p *prog) errCheck() {
 	p.w("if err != nil {")
-	p.w("\tprintf(\"g%d error %%v\", err)", p.fn)
+	p.w("\tprintf(\"%sg%d error %%v\", err)", p.pre, p.fn)
 	p.w("\treturn 0, err")
 	p.w("}")
 }
@@ -130,17 +148,17 @@ func (p *prog) stmt() {
 		p.say(p.pick())
 	case 2:
 		p.w("if err := h.Schedule().Wait(); err != nil {")
-		p.w("\tprintf(\"g%d error %%v\", err)", p.fn)
+		p.w("\tprintf(\"%sg%d error %%v\", err)", p.pre, p.fn)
 		p.w("\treturn 0, err")
 		p.w("}")
 	case 3:
 		p.w("if err := h.Sleep(%d).Wait(); err != nil {", 1+p.r.IntN(3))
-		p.w("\tprintf(\"g%d error %%v\", err)", p.fn)
+		p.w("\tprintf(\"%sg%d error %%v\", err)", p.pre, p.fn)
 		p.w("\treturn 0, err")
 		p.w("}")
 	case 4:
 		p.w("if err := sim.Send(h, ch, %s); err != nil {", p.expr())
-		p.w("\tprintf(\"g%d error %%v\", err)", p.fn)
+		p.w("\tprintf(\"%sg%d error %%v\", err)", p.pre, p.fn)
 		p.w("\treturn 0, err")
 		p.w("}")
 	case 5:
@@ -155,7 +173,7 @@ func (p *prog) stmt() {
 			return
 		}
 		v := p.fresh()
-		p.w("%s, err := g%d(h, ch, %s, %s)", v, p.fn+1+p.r.IntN(p.n-p.fn-1), p.expr(), p.expr())
+		p.w("%s, err := %sg%d(h, ch, %s, %s)", v, p.pre, p.fn+1+p.r.IntN(p.n-p.fn-1), p.expr(), p.expr())
 		p.errCheck()
 		p.say(v)
 		p.vars = append(p.vars, v)
@@ -200,7 +218,7 @@ func (p *prog) stmt() {
 	case 14:
 		v, c := p.fresh(), p.fresh()
 		p.w("for %s, %s := range %q {", v, c, []string{"ab", "é\xff", "€x", ""}[p.r.IntN(4)])
-		p.w("\tprintf(\"g%d rune %%d\", %s)", p.fn, c)
+		p.w("\tprintf(\"%sg%d rune %%d\", %s)", p.pre, p.fn, c)
 		p.loop(v, "")
 	case 15:
 		p.typeSwitch()
@@ -218,7 +236,7 @@ func (p *prog) typeSwitch() {
 	p.vars = p.vars[:scope]
 	p.w("case string, nil:")
 	p.nested(2)
-	p.w("\tprintf(\"g%d any %%v\", %s)", p.fn, x)
+	p.w("\tprintf(\"%sg%d any %%v\", %s)", p.pre, p.fn, x)
 	p.w("default:")
 	p.nested(1)
 	p.w("}")
@@ -272,7 +290,7 @@ func (p *prog) loop(v, label string) {
 	p.w("}")
 }
 
-const header = `// Code written by randprog (seed %d): a random program for differential testing.
+const header = `// Code written by randprog (seeds %v): random programs for differential testing.
 
 package main
 
@@ -305,32 +323,51 @@ func anyOf(n int) any {
 
 `
 
-const driver = `const nFuncs = %d
-
-// main runs every function as a tasklet, hard and then soft, for 40 ticks, killing one
-// at a random tick; the soft run is saved and loaded at random ticks.
-func main() {
-	hard, err := run(false)
-	if err != nil {
-		fmt.Println("hard:", err)
-		os.Exit(1)
-	}
-	soft, err := run(true)
-	if err != nil {
-		fmt.Println("soft:", err)
-		os.Exit(1)
-	}
-	if hard == soft {
-		fmt.Printf("same: %%d lines\n", strings.Count(hard, "\n")+1)
-		return
-	}
-	fmt.Printf("hard:\n%%s\nsoft:\n%%s\n", hard, soft)
-	os.Exit(1)
+const driver = `// A program is one seed's functions.
+type program struct {
+	seed, rnd uint64
+	n         int
+	newFrame  func(i int, ch sim.Chan[int], a, b int) sim.Frame
+	call      func(i int, h *sim.Tasklet, ch sim.Chan[int], a, b int) (int, error)
 }
 
-func run(soft bool) (string, error) {
+// main runs each seed's functions as tasklets, hard and then soft, for 40 ticks, killing
+// one at a random tick; the soft run is saved and loaded at random ticks.
+func main() {
+	failed := false
+	for _, p := range programs {
+		if !compare(p) {
+			failed = true
+		}
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+// compare runs p both ways and prints its line: "same" or both traces.
+func compare(p program) bool {
+	hard, err := run(p, false)
+	if err != nil {
+		fmt.Printf("seed %d: hard: %v\n", p.seed, err)
+		return false
+	}
+	soft, err := run(p, true)
+	if err != nil {
+		fmt.Printf("seed %d: soft: %v\n", p.seed, err)
+		return false
+	}
+	if hard == soft {
+		fmt.Printf("seed %d: same: %d lines\n", p.seed, strings.Count(hard, "\n")+1)
+		return true
+	}
+	fmt.Printf("seed %d: hard:\n%s\nsoft:\n%s\n", p.seed, hard, soft)
+	return false
+}
+
+func run(p program, soft bool) (string, error) {
 	out = nil
-	r := rand.New(rand.NewPCG(%d, 1))
+	r := rand.New(rand.NewPCG(p.rnd, 1))
 	codec, err := persist.DefaultOptions().Codec()
 	if err != nil {
 		return "", err
@@ -338,12 +375,12 @@ func run(soft bool) (string, error) {
 	s := sim.NewScheduler(sim.Options{})
 	ch := sim.NewChan[int](s)
 	var ids []sim.ID
-	for i := range nFuncs {
+	for i := range p.n {
 		a, b := i, 2*i+1
 		if soft {
-			ids = append(ids, s.Spawn(newFrame(i, ch, a, b)).ID())
+			ids = append(ids, s.Spawn(p.newFrame(i, ch, a, b)).ID())
 		} else {
-			ids = append(ids, s.SpawnHard(func(h *sim.Tasklet) error { _, err := call(i, h, ch, a, b); return err }).ID())
+			ids = append(ids, s.SpawnHard(func(h *sim.Tasklet) error { _, err := p.call(i, h, ch, a, b); return err }).ID())
 		}
 	}
 	kill := r.IntN(40)
@@ -358,20 +395,20 @@ func run(soft bool) (string, error) {
 				return true
 			})
 			if target != nil {
-				printf("kill %%d: %%v", victim, target.Kill(s.Main()).Wait())
+				printf("kill %d: %v", victim, target.Kill(s.Main()).Wait())
 			}
 		}
 		if err := s.Tick(); err != nil {
-			printf("tick %%d: %%v", tick, err)
+			printf("tick %d: %v", tick, err)
 		}
 		if soft && r.IntN(3) == 0 {
 			data, _, err := codec.Save(s)
 			if err != nil {
-				return "", fmt.Errorf("save at tick %%d: %%w", tick, err)
+				return "", fmt.Errorf("save at tick %d: %w", tick, err)
 			}
 			s.Close()
 			if s, _, err = codec.Load(data, sim.RestoreOptions{}); err != nil {
-				return "", fmt.Errorf("load at tick %%d: %%w", tick, err)
+				return "", fmt.Errorf("load at tick %d: %w", tick, err)
 			}
 		} else if !soft {
 			r.IntN(3) // the same draws in both runs

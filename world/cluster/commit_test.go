@@ -1,0 +1,62 @@
+package cluster_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/cluster"
+	"github.com/stretchr/testify/require"
+)
+
+// A target commits a batch with one record, kept 48 h; the entities are the target's
+// (Owns, and free to leave) from its next step, when their own entries name it.
+func TestCommitRecordThenEntries(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t, t.TempDir(), -1)
+	dir := t.TempDir()
+	wa, moving := parkedWorld(t, 3)
+	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
+	require.NoError(t, err)
+	a := openZone(t, cluster.Config{Name: "a", Conn: connect(t, s.ClientURL()), World: wa, Regions: 2, Region: 0,
+		SavePath: filepath.Join(dir, "a.cbor"), Logger: quiet()})
+	b := openZone(t, cluster.Config{Name: "b", Conn: connect(t, s.ClientURL()), World: wb, Regions: 2, Region: 1,
+		SavePath: filepath.Join(dir, "b.cbor"), Logger: quiet()})
+	js := mustJS(t, a.cfg.Conn)
+	kv, err := js.KeyValue(ctx, cluster.DirectoryBucket)
+	require.NoError(t, err)
+	records := func() []string {
+		l, err := kv.ListKeysFiltered(ctx, "m.>")
+		require.NoError(t, err)
+		var keys []string
+		for k := range l.Keys() {
+			keys = append(keys, k)
+		}
+		return keys
+	}
+
+	require.NoError(t, a.Migrate(ctx, "b", moving))
+	require.Empty(t, records(), "no record before the target commits")
+	require.NoError(t, b.Step(ctx))
+	require.Equal(t, 3, wb.Len())
+	keys := records()
+	require.Len(t, keys, 1)
+	e, err := kv.Get(ctx, keys[0])
+	require.NoError(t, err)
+	require.JSONEq(t, `{"zone":"b","epoch":0}`, string(e.Value()))
+	st, err := js.Stream(ctx, "KV_"+cluster.DirectoryBucket)
+	require.NoError(t, err)
+	m, err := st.GetMsg(ctx, e.Revision())
+	require.NoError(t, err)
+	require.Equal(t, "48h0m0s", m.Header.Get("Nats-TTL"), "the record's TTL")
+	for _, id := range moving { // its entry is on its way (being written, or written)
+		require.False(t, b.Owns(id), "entity %d is b's once b has the answer, at its next step", id)
+	}
+
+	require.NoError(t, b.Step(ctx))
+	for _, id := range moving {
+		require.Equal(t, cluster.Owner{Zone: "b", Epoch: 1}, owner(t, js, id))
+		require.True(t, b.Owns(id))
+	}
+}

@@ -73,12 +73,13 @@ func (x *entityIndex) find(id EntityID) (int, bool) {
 	mask := len(x.slots) - 1
 	j := x.home(id, mask)
 	for d := int32(0); ; d++ {
-		x.probes++
 		s := &x.slots[j]
 		if s.id == id {
+			x.probes += int(d) + 1 // one store per lookup, not one per slot
 			return j, true
 		}
 		if s.id == 0 || s.dist < d {
+			x.probes += int(d) + 1
 			return 0, false
 		}
 		j = (j + 1) & mask

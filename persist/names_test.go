@@ -80,20 +80,6 @@ func TestResumePointNames(t *testing.T) {
 		tk.Frames(func(_ sim.Frame, pc sim.PC) bool { require.Equal(t, sim.PC(0), pc); return true })
 		return true
 	})
-	// The same through an upgrade (the generic form, converted): once mapped by number.
-	persist.Scratch(func() {
-		persist.RegisterPackageUpgrade("ptest3", 1, func(*persist.Raw) error { return nil })
-		c := codec(t)
-		old := edit(t, names("woke", "sleep"), func(doc []any) { doc[2] = map[any]any{"": uint64(2), "ptest3": uint64(1)} })
-		s3, _, err := c.Load(old, sim.RestoreOptions{})
-		require.NoError(t, err)
-		s3.Each(func(tk *sim.Tasklet) bool {
-			tk.Frames(func(_ sim.Frame, pc sim.PC) bool { require.Equal(t, sim.PC(0), pc, "through an upgrade"); return true })
-			return true
-		})
-		_, _, err = c.Load(edit(t, names("sleep", "slept"), func(doc []any) { doc[2] = map[any]any{"": uint64(2), "ptest3": uint64(1)} }), sim.RestoreOptions{})
-		require.ErrorContains(t, err, `type "ptest.Sleeper": resume point "slept" (1 in the file) no longer exists in this program`)
-	})
 	_, _, err = c.Load(names(), sim.RestoreOptions{}) // a file without names: by number
 	require.NoError(t, err)
 	_, _, err = c.Load(edit(t, data, func(doc []any) { col(doc, 4)[0] = uint64(5) }), sim.RestoreOptions{})

@@ -969,16 +969,7 @@ func (e *emitter) flatSwitch(s *ast.SwitchStmt, label string) {
 			e.emit("%s = %s", tag, e.x(s.Tag))
 		}
 	}
-	done := fn.fresh("done")
-	labels := make([]string, len(s.Body.List))
-	deflt := done
-	for i, cl := range s.Body.List {
-		cc := cl.(*ast.CaseClause)
-		labels[i] = fn.fresh("case")
-		if cc.List == nil {
-			deflt = labels[i]
-			continue
-		}
+	labels, done := e.dispatch(s.Body.List, func(cc *ast.CaseClause) []string {
 		var conds []string
 		for _, x := range cc.List {
 			if tag != "" {
@@ -987,13 +978,8 @@ func (e *emitter) flatSwitch(s *ast.SwitchStmt, label string) {
 				conds = append(conds, e.x(x))
 			}
 		}
-		e.line(cc.Pos())
-		e.emit("if %s {", strings.Join(conds, " || "))
-		e.emit("goto %s", labels[i])
-		e.emit("}")
-		e.used[labels[i]] = true
-	}
-	e.jump(deflt)
+		return []string{strings.Join(conds, " || ")}
+	})
 	e.push(target{label: label, brk: done})
 	for i, cl := range s.Body.List {
 		cc := cl.(*ast.CaseClause)
@@ -1016,6 +1002,34 @@ func (e *emitter) flatSwitch(s *ast.SwitchStmt, label string) {
 	e.label(done)
 }
 
+// dispatch emits a switch's jump to its clauses, shared by expression and type switches:
+// each case clause gets a label, tried in source order with an "if cond { goto label }"
+// per condition conds returns for it, then a jump to the default clause's label (or past
+// the switch). It returns the clauses' labels and the label past the switch.
+func (e *emitter) dispatch(clauses []ast.Stmt, conds func(cc *ast.CaseClause) []string) (labels []string, done string) {
+	done = e.fn.fresh("done")
+	labels = make([]string, len(clauses))
+	deflt := done
+	for i, cl := range clauses {
+		cc := cl.(*ast.CaseClause)
+		labels[i] = e.fn.fresh("case")
+		if cc.List == nil {
+			deflt = labels[i]
+			continue
+		}
+		cs := conds(cc)
+		e.line(cc.Pos())
+		for _, c := range cs {
+			e.emit("if %s {", c)
+			e.emit("goto %s", labels[i])
+			e.emit("}")
+		}
+		e.used[labels[i]] = true
+	}
+	e.jump(deflt)
+	return labels, done
+}
+
 // flatTypeSwitch lowers a type switch that suspends: the operand is evaluated once, the
 // clauses' types are tried in source order (the first that matches wins, as in Go), and
 // each clause's variable is assigned at its label when the clause reads it.
@@ -1028,25 +1042,13 @@ func (e *emitter) flatTypeSwitch(s *ast.TypeSwitchStmt, label string) {
 	e.line(s.Assign.Pos())
 	x := e.temp("x", fn.g.info.TypeOf(assert.X))
 	e.emit("%s = %s", x, e.x(assert.X))
-	done := fn.fresh("done")
-	labels := make([]string, len(s.Body.List))
-	deflt := done
-	for i, cl := range s.Body.List {
-		cc := cl.(*ast.CaseClause)
-		labels[i] = fn.fresh("case")
-		if cc.List == nil {
-			deflt = labels[i]
-			continue
+	labels, done := e.dispatch(s.Body.List, func(cc *ast.CaseClause) []string {
+		conds := make([]string, len(cc.List)) // one test each: a type assertion's ok cannot be ORed
+		for i, t := range cc.List {
+			conds[i] = e.typeCond(x, t)
 		}
-		e.line(cc.Pos())
-		for _, t := range cc.List {
-			e.emit("if %s {", e.typeCond(x, t))
-			e.emit("goto %s", labels[i])
-			e.emit("}")
-		}
-		e.used[labels[i]] = true
-	}
-	e.jump(deflt)
+		return conds
+	})
 	e.push(target{label: label, brk: done})
 	for i, cl := range s.Body.List {
 		cc := cl.(*ast.CaseClause)

@@ -40,6 +40,39 @@
 // the receiving side, sends still go through while the peer reports a receiver waiting
 // (a send to a waiting receiver does not block).
 //
+// # Two-way channels
+//
+// A channel declared with Both on both sides has no direction, as a Stackless channel:
+// tasklets of either zone send and receive on it. Who takes a value is decided by the
+// sender's zone alone, so a value is taken once however both sides race:
+//
+//   - during a tick, a send and a receive of the same zone meet on the local end as on
+//     any channel (preference, FIFO, balance as in a single world);
+//   - at its boundary, each zone claims one value for each receiver waiting there that no
+//     value already handed over will serve (a cumulative count, repeated in every
+//     message);
+//   - at its next boundary, the peer takes the values of its oldest blocked senders, as
+//     many as the claims allow, releasing those senders (their value was taken, as by a
+//     receiver there); only there does a value leave its zone;
+//   - the receiving zone hands each value over at its boundary after, oldest first.
+//
+// With LockStep, a receiver waiting at boundary N gets a value at boundary N+2 (it runs
+// in tick N+3), and a sender blocked then is released at N+1 (TestBothWays). A receiver
+// that stops waiting before its value arrives (RecvFor times out, kill, or a sender of its
+// own zone serves it) leaves the value to the next receiver there; its sender was already
+// released (Stats.Pending counts such values). Close on either side: an end closes once
+// a side closed it and nothing of the peer's can serve an operation there without
+// blocking (no tasklet queued in the peer, as of its last message, and every value it
+// handed over delivered); until then operations block as usual.
+//
+// # Errors as values
+//
+// A sender's error (Chan.SendError) crosses zones as a value: the receiver raises it at
+// its receive (Stackless's send_exception). sim.ErrStopIteration and sim.ErrTaskletExit
+// cross as themselves (so an iteration with Next ends, or the receiver ends silently);
+// any other error arrives as a *RemoteError naming the zone and the channel, which
+// unwraps to the sentinel of sim it matched (sim.ErrClosed, ...).
+//
 // # What a hand-off costs
 //
 // Hand-offs take effect at tick boundaries only, never when a message arrives. A link
@@ -73,10 +106,11 @@
 //
 // # What it does not do
 //
-// Channels are one-way: senders on one side, receivers on the other (a tasklet receiving
-// on the sending end, or sending on the receiving end, is logged as misuse). Values are
-// plain data (CBOR): channel handles, entity mailboxes and errors (SendError) do not cross
-// (a sender of an error stays blocked, logged). A sender killed after its value was
+// A channel declared with Out and In is one-way: a tasklet receiving on the sending end,
+// or sending on the receiving end, is logged as misuse (declare it with Both instead).
+// Values are plain data (CBOR): channel handles and entity mailboxes do not cross (on a
+// one-way channel such a sender stays blocked, logged; on a two-way one it raises
+// ErrValue). A sender killed after its value was
 // offered may still have the value delivered. An entity whose tasklet waits on a
 // cross-zone channel should not migrate (its wait would be on another zone's channel of
 // the same name). Preference across zones is not kept (each end has its own); there is

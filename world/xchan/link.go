@@ -44,6 +44,7 @@ type Stats struct {
 	Dropped               uint64 // messages dropped because the inbox was full
 	Offered, Delivered    uint64 // values offered to the peer; values delivered here
 	Released, Undecodable uint64 // senders released here; values refused at delivery
+	Errors                uint64 // errors delivered here (counted in Delivered too)
 
 	// As of the last boundary: values offered whose senders still wait here, values taken
 	// by the peer and kept until its save covers them, values received here that wait for
@@ -157,12 +158,33 @@ func In[V any](l *Link, name string) (sim.Chan[V], error) {
 	if err != nil {
 		return sim.Chan[V]{}, err
 	}
-	c.decode = func(b []byte) (any, error) {
+	c.decode = decoder[V]()
+	return sim.ChanOf[V](c.id), nil
+}
+
+// Both declares the two-way channel name of the link: tasklets of both zones send values
+// of type V on it and receive them (the peer declares it with Both too), and returns its
+// local end. A send finds a receiver of its own zone during the tick, as on any channel;
+// a sender still blocked at a boundary hands its value to a receiver of the peer once the
+// peer has claimed one (it claims one for each receiver waiting there at its boundary),
+// and is released then. Values cross in the order their senders blocked. See the package
+// documentation for the timing, Close and what a receiver that stops waiting leaves.
+func Both[V any](l *Link, name string) (sim.Chan[V], error) {
+	c, err := l.declare(name, DirBoth)
+	if err != nil {
+		return sim.Chan[V]{}, err
+	}
+	c.decode = decoder[V]()
+	return sim.ChanOf[V](c.id), nil
+}
+
+// decoder returns a function decoding a value of type V from its CBOR encoding.
+func decoder[V any]() func([]byte) (any, error) {
+	return func(b []byte) (any, error) {
 		var v V
 		err := decMode.Unmarshal(b, &v)
 		return v, err
 	}
-	return sim.ChanOf[V](c.id), nil
 }
 
 func (l *Link) declare(name string, dir Dir) (*channel, error) {
@@ -219,8 +241,10 @@ func (l *Link) Boundary(ctx context.Context) error {
 		case !c.declared:
 		case c.st.Dir == DirOut:
 			l.offer(c)
-		default:
+		case c.st.Dir == DirIn:
 			l.deliver(c)
+		default:
+			l.exchange(c)
 		}
 	}
 	if err := l.store(); err != nil {
@@ -243,7 +267,11 @@ func (l *Link) Close(name string) error {
 		return fmt.Errorf("xchan: close: no channel %q on the link to %s", name, l.cfg.Peer)
 	}
 	c.st.Closing = true
-	if ch := l.w.Scheduler().Channel(c.id); ch != nil {
+	switch ch := l.w.Scheduler().Channel(c.id); {
+	case ch == nil:
+	case c.st.Dir == DirBoth:
+		l.closeEnd(c, ch)
+	default:
 		ch.Close()
 	}
 	return l.store()

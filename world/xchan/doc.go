@@ -67,11 +67,14 @@
 //
 // # Errors as values
 //
-// A sender's error (Chan.SendError) crosses zones as a value: the receiver raises it at
-// its receive (Stackless's send_exception). sim.ErrStopIteration and sim.ErrTaskletExit
-// cross as themselves (so an iteration with Next ends, or the receiver ends silently);
-// any other error arrives as a *RemoteError naming the zone and the channel, which
-// unwraps to the sentinel of sim it matched (sim.ErrClosed, ...).
+// A sender's error (Chan.SendError) crosses zones as a value, and the receiver raises it
+// at its receive (Stackless's send_exception; the sender is released as by a value). An
+// error crosses by the name it is registered under with persist.RegisterError, the way a
+// pending error is saved: the first error of its chain that is registered (sim's
+// sentinels are: a fmt.Errorf("...: %w", sim.ErrClosed) arrives as sim.ErrClosed), so the
+// receiver raises the same sentinel and errors.Is works; sim.ErrStopIteration ends an
+// iteration with Next there, sim.ErrTaskletExit kills. An error registered nowhere arrives
+// as ErrRemote, its text logged where it was sent (TestErrorsCrossZones).
 //
 // # What a hand-off costs
 //

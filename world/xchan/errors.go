@@ -3,6 +3,7 @@ package xchan
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
@@ -13,101 +14,82 @@ import (
 // MaxValueBytes. The link's log says which.
 var ErrValue = errors.New("xchan: the value cannot cross zones (not plain data, or more than MaxValueBytes); see the link's log")
 
-// A RemoteError is an error that a tasklet of the peer zone sent on a cross-zone channel
-// (Chan.SendError, or sim.SendError): the receiver here raises it at its receive, as
-// Stackless's send_exception makes the receiver raise. Kind names the sentinel of sim it
-// matched there ("sim.ErrClosed", ...), and Unwrap returns that sentinel here, so
-// errors.Is works across zones; Text is the error's text in the peer zone. Two sentinels
-// cross as themselves, not as a RemoteError, because the receiver's scheduler gives them
-// their meaning: sim.ErrStopIteration (ends an iteration with Next) and sim.ErrTaskletExit
-// (ends the receiver silently).
-type RemoteError struct {
-	Zone, Channel string // the sending zone and the channel's name
-	Kind          string // the sentinel it matched in the peer zone, or ""
-	Text          string // err.Error() in the peer zone, at most MaxErrorBytes
-}
-
-// Error returns "xchan: zone <zone>, channel <name>: <text>".
-func (e *RemoteError) Error() string {
-	return fmt.Sprintf("xchan: zone %s, channel %s: %s", e.Zone, e.Channel, e.Text)
-}
-
-// Unwrap returns the sentinel of sim that Kind names, or nil.
-func (e *RemoteError) Unwrap() error {
-	for _, k := range kinds {
-		if k.name == e.Kind {
-			return k.err
-		}
-	}
-	return nil
-}
-
-// MaxErrorBytes bounds the text of an error crossing zones; a longer text is cut.
-const MaxErrorBytes = 1024
-
-// kinds are the sentinels an error crossing zones keeps, by their persist names.
-var kinds = []struct {
-	name string
-	err  error
-}{
-	{"sim.ErrStopIteration", sim.ErrStopIteration},
-	{"sim.ErrTaskletExit", sim.ErrTaskletExit},
-	{"sim.ErrClosed", sim.ErrClosed},
-	{"sim.ErrSystemExit", sim.ErrSystemExit},
-	{"sim.ErrDeadlock", sim.ErrDeadlock},
-}
+// ErrRemote is raised in a receiver for an error sent from the peer zone that is not
+// registered with persist (nor any error it wraps), or whose name is not registered here.
+// The link's log on the sending side has the error's text.
+var ErrRemote = errors.New("xchan: the peer zone sent an error that is not registered with persist.RegisterError (its text is in that zone's log)")
 
 func init() {
-	persist.Register[RemoteError]("xchan.RemoteError")
 	persist.RegisterError("xchan.ErrValue", ErrValue)
+	persist.RegisterError("xchan.ErrRemote", ErrRemote)
 }
 
-// wireErr is an error on the wire: the sentinel it matched and its text.
+// wireErr is an error on the wire: the name it is registered under with persist.
 type wireErr struct {
-	Kind string `cbor:"1,keyasint,omitempty"`
-	Text string `cbor:"2,keyasint"`
+	Name string `cbor:"1,keyasint"`
 }
 
-// toWire returns err as it crosses zones. Cost: one pass over kinds.
-func toWire(err error) *wireErr {
-	w := &wireErr{Text: err.Error()}
-	if len(w.Text) > MaxErrorBytes {
-		w.Text = w.Text[:MaxErrorBytes]
-	}
-	for _, k := range kinds {
-		if errors.Is(err, k.err) {
-			w.Kind = k.name
-			break
+// toWire returns err as it crosses zones: the first error of its chain (err, then what
+// it wraps, depth first as errors.Is walks it) registered with persist, or ErrRemote. A
+// pending error is saved the same way, so an error that crosses can also be saved.
+func toWire(err error) (w *wireErr, registered bool) {
+	var name string
+	found := false
+	var walk func(error) bool
+	walk = func(e error) bool {
+		if n, ok := persist.ErrorName(e); ok {
+			name, found = n, true
+			return true
 		}
+		switch x := e.(type) {
+		case interface{ Unwrap() error }:
+			if u := x.Unwrap(); u != nil {
+				return walk(u)
+			}
+		case interface{ Unwrap() []error }:
+			for _, u := range x.Unwrap() {
+				if walk(u) {
+					return true
+				}
+			}
+		}
+		return false
 	}
-	return w
+	walk(err)
+	if !found {
+		name, _ = persist.ErrorName(ErrRemote)
+	}
+	return &wireErr{Name: name}, found
 }
 
 // check checks an error of a peer message.
 func (w *wireErr) check() error {
-	if len(w.Text) > MaxErrorBytes {
-		return fmt.Errorf("error text of %d bytes, more than MaxErrorBytes (%d)", len(w.Text), MaxErrorBytes)
+	if !validErrName(w.Name) {
+		return fmt.Errorf("error name %q: want 1 to %d letters, digits or . _ - /", w.Name, maxNameBytes)
 	}
-	if w.Kind == "" {
-		return nil
-	}
-	for _, k := range kinds {
-		if k.name == w.Kind {
-			return nil
-		}
-	}
-	return fmt.Errorf("error kind %q is not one of sim's sentinels that cross zones", w.Kind)
+	return nil
 }
 
-// local returns the error the receiver here raises for w, sent by zone on channel.
-func (w *wireErr) local(zone, channel string) error {
-	switch w.Kind {
-	case "sim.ErrStopIteration":
-		return sim.ErrStopIteration
-	case "sim.ErrTaskletExit":
-		return sim.ErrTaskletExit
+func validErrName(s string) bool {
+	if len(s) == 0 || len(s) > maxNameBytes {
+		return false
 	}
-	return &RemoteError{Zone: zone, Channel: channel, Kind: w.Kind, Text: w.Text}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._-/", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// local returns the error the receiver here raises for w: the sentinel registered here
+// under its name, or ErrRemote (and false).
+func (w *wireErr) local() (error, bool) {
+	if err, ok := persist.ErrorByName(w.Name); ok {
+		return err, true
+	}
+	return ErrRemote, false
 }
 
 // sendErrorNow makes the receiver at the head of channel id raise err, from the main

@@ -34,7 +34,7 @@ func (l *Link) offer(c *channel) {
 		case len(st.Offered) >= MaxPending:
 			c.allOffered = false
 		default:
-			e, err := encodeValue(t)
+			e, err := l.encodeValue(t, st.Name)
 			if err != nil {
 				c.refused[t.ID()] = true
 				l.log.Error("xchan: a sender's value cannot cross zones; the sender stays blocked",
@@ -51,9 +51,14 @@ func (l *Link) offer(c *channel) {
 }
 
 // encodeValue encodes what blocked sender t offers: its value, or the error it sends.
-func encodeValue(t *sim.Tasklet) (entry, error) {
+func (l *Link) encodeValue(t *sim.Tasklet, name string) (entry, error) {
 	if err := t.PendingError(); err != nil {
-		return entry{Err: toWire(err)}, nil
+		w, ok := toWire(err)
+		if !ok {
+			l.log.Warn("xchan: a sender sends an error not registered with persist.RegisterError; the receiver raises xchan.ErrRemote",
+				"channel", name, "tasklet", t.ID(), "err", err)
+		}
+		return entry{Err: w}, nil
 	}
 	data, err := encMode.Marshal(t.TempVal())
 	if err != nil {
@@ -140,7 +145,7 @@ func (l *Link) applyOffers(c *channel, wc *wireChan) {
 		if o.Seq > next || len(st.Pending) >= MaxPending {
 			break
 		}
-		st.Pending = append(st.Pending, entry{Seq: o.Seq, Value: o.Value})
+		st.Pending = append(st.Pending, entry{Seq: o.Seq, Value: o.Value, Err: o.Err})
 		next++
 	}
 	if wc.Last >= next && len(st.Pending) < MaxPending {
@@ -178,7 +183,12 @@ func (l *Link) handOver(c *channel, ch *sim.Channel) {
 		st.Pending = st.Pending[1:]
 		st.Accepted = e.Seq
 		if e.Err != nil {
-			sendErrorNow(s, ch, e.Err.local(l.cfg.Peer, st.Name))
+			err, ok := e.Err.local()
+			if !ok {
+				l.log.Warn("xchan: the peer sent an error not registered here; the receiver raises xchan.ErrRemote",
+					"channel", st.Name, "seq", e.Seq, "error", e.Err.Name)
+			}
+			sendErrorNow(s, ch, err)
 			l.count(func(s *Stats) { s.Delivered++; s.Errors++ })
 			continue
 		}
@@ -223,7 +233,7 @@ func (l *Link) grant(c *channel, ch *sim.Channel) {
 	s := l.w.Scheduler()
 	for st.Last < st.PeerClaimed && ch.Balance() > 0 {
 		t := ch.Head()
-		e, err := encodeValue(t)
+		e, err := l.encodeValue(t, st.Name)
 		if err != nil {
 			l.log.Error("xchan: a sender's value cannot cross zones; it raises xchan.ErrValue",
 				"channel", st.Name, "tasklet", t.ID(), "err", err)

@@ -3,6 +3,7 @@ package xchan_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -114,13 +115,15 @@ func (f *slave) Step(t *sim.T) sim.Op {
 }
 
 // sender sleeps Delay ticks, then sends N values "<Name>-<i>", logging each attempt and
-// each return (with the error, if any).
+// each return (with the error, if any), and then the error End names, if any (see
+// endError).
 type sender struct {
 	Ch    sim.Chan[string]
 	Log   string
 	Name  string
 	Delay int
 	N, I  int
+	End   string
 }
 
 const (
@@ -128,6 +131,28 @@ const (
 	tSend
 	tSent
 )
+
+// errGone is a sentinel registered with persist: it crosses zones as itself.
+var errGone = errors.New("gone")
+
+func init() { persist.RegisterError("xchan_test.errGone", errGone) }
+
+// endError returns the error a sender's End names: "stop" and "exit" are sim's
+// StopIteration and TaskletExit, "gone" is errGone, "door" an error wrapping
+// sim.ErrClosed; any other text is an error registered nowhere.
+func endError(end string) error {
+	switch end {
+	case "stop":
+		return sim.ErrStopIteration
+	case "exit":
+		return sim.ErrTaskletExit
+	case "gone":
+		return errGone
+	case "door":
+		return fmt.Errorf("door: %w", sim.ErrClosed)
+	}
+	return errors.New(end)
+}
 
 func (f *sender) Step(t *sim.T) sim.Op {
 	switch t.At() {
@@ -137,7 +162,13 @@ func (f *sender) Step(t *sim.T) sim.Op {
 		}
 		fallthrough
 	case tSend:
-		if f.I == f.N {
+		if f.I == f.N && f.End != "" {
+			say(t, f.Log, "send error %s", f.End)
+			err := endError(f.End)
+			f.End = ""
+			return f.Ch.SendError(t, err).Then(tSend)
+		}
+		if f.I >= f.N {
 			return t.Return()
 		}
 		v := fmt.Sprintf("%s-%d", f.Name, f.I)

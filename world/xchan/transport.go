@@ -225,7 +225,7 @@ func (l *Link) fill(c *channel, wc *wireChan, budget *int) {
 			if len(wc.Offers) >= MaxOffersPerMessage || len(e.Value) > *budget {
 				return
 			}
-			wc.Offers = append(wc.Offers, entry{Seq: e.Seq, Value: e.Value})
+			wc.Offers = append(wc.Offers, entry{Seq: e.Seq, Value: e.Value, Err: e.Err})
 			*budget -= len(e.Value)
 			c.sent = e.Seq
 		}

@@ -122,3 +122,119 @@ func TestBothContended(t *testing.T) {
 	require.Equal(t, []string{"ar got as-1", "ar got as-2", "ar got as-3", "ar got bs-3",
 		"br got as-0", "br got bs-0", "br got bs-1", "br got bs-2"}, got, "each value once")
 }
+
+// Close on a two-way channel, from the side that sends: the receiver of the peer still
+// gets the value of the sender queued when the close took effect here (it was queued, as
+// in Stackless), the next send fails with sim.ErrClosed, and the peer's iteration ends
+// once nothing of the closer's is left.
+func TestBothCloseFromSender(t *testing.T) {
+	a, b, ca, cb := bothPair(t)
+	outA, outB := newLog(t, "a"), newLog(t, "b")
+	ts := []*sim.Tasklet{
+		a.w.Spawn(&sender{Ch: ca, Log: "a", Name: "x", N: 3}),
+		b.w.Spawn(&receiver{Ch: cb, Log: "b", Name: "r", Pause: 5}),
+	}
+	step(t, a, b)
+	step(t, a, b)
+	require.NoError(t, a.l.Close("c")) // r waits in b (a knows of tick 1): a's end stays open
+	runUntil(t, 100, dead(ts...), a, b)
+	require.Equal(t, []string{
+		"1 send x-0", "3 sent x-0",
+		"3 send x-1", // before a's end closes at boundary 4: queued
+		"11 sent x-1",
+		"11 send x-2", "11 send failed: sim: send on channel 2 by tasklet 2: send/receive operation on a closed channel",
+	}, *outA)
+	require.Equal(t, []string{"1 r recv", "4 r got x-0", "9 r recv", "12 r got x-1", "17 r recv", "17 r end"}, *outB)
+	require.True(t, ca.In(a.w.Scheduler()).Closed())
+	require.True(t, cb.In(b.w.Scheduler()).Closed())
+}
+
+// Close on a two-way channel, from the side that receives: its end closes once nothing
+// of the peer's is queued or on its way, and its iteration ends there. A close reaches
+// the peer at its next boundary: a sender that blocks there in between stays queued, as
+// a tasklet queued before a Stackless close does (close wakes nobody).
+func TestBothCloseFromReceiver(t *testing.T) {
+	a, b, ca, cb := bothPair(t)
+	outA, outB := newLog(t, "a"), newLog(t, "b")
+	x := a.w.Spawn(&sender{Ch: ca, Log: "a", Name: "x", N: 3})
+	r := b.w.Spawn(&receiver{Ch: cb, Log: "b", Name: "r", Pause: 5})
+	step(t, a, b)
+	step(t, a, b)
+	require.NoError(t, b.l.Close("c"))
+	runUntil(t, 100, dead(r), a, b)
+	for range 5 {
+		step(t, a, b)
+	}
+	require.Equal(t, []string{"1 send x-0", "3 sent x-0", "3 send x-1"}, *outA)
+	require.Equal(t, []string{"1 r recv", "4 r got x-0", "9 r recv", "9 r end"}, *outB)
+	require.True(t, x.Blocked(), "x-1 blocked in a's tick 3, before b's close reached a")
+	require.True(t, ca.In(a.w.Scheduler()).Closing())
+	require.True(t, cb.In(b.w.Scheduler()).Closed())
+	requireBalance(t, a, 1)
+}
+
+// case20Both opens case 20 on a two-way channel: a runs the master, b the slave.
+func case20Both(t *testing.T) (a, b *zone, m, sl *sim.Tasklet, out *[]string) {
+	t.Helper()
+	a, b, ca, cb := bothPair(t)
+	out = newLog(t, "b")
+	return a, b, a.w.Spawn(&master{Ch: ca}), b.w.Spawn(&slave{Ch: cb, Log: "b"}), out
+}
+
+// Spec: case 20 on a two-way channel, with its ticks: the slave's claim of boundary N is
+// served at the master's boundary N+1 and delivered at the slave's N+2.
+func TestCase20Both(t *testing.T) {
+	a, b, m, sl, out := case20Both(t)
+	runUntil(t, 100, dead(m, sl), a, b)
+	require.Equal(t, []string{
+		"1 SLAVE STARTING", "4 SLAVE: ECHO 1", "7 SLAVE: ECHO 2", "10 SLAVE: ECHO 3",
+		"13 SLAVE: QUIT", "13 SLAVE ENDING",
+	}, *out)
+}
+
+// The receiving zone of a two-way channel saves while its slave waits, takes ECHO 2 and
+// ECHO 3, dies and comes back from its save: its claims and acknowledgements go back, the
+// master's zone sends again what the save does not cover, and the slave prints case 20's
+// output once.
+func TestBothRestartReceiverFromSave(t *testing.T) {
+	a, b, m, _, out := case20Both(t)
+	runTo(t, 5, a, b)
+	path := save(t, b)
+	kept := len(*out)
+	runTo(t, 11, a, b)
+	require.Equal(t, []string{"SLAVE STARTING", "SLAVE: ECHO 1", "SLAVE: ECHO 2", "SLAVE: ECHO 3"}, text(*out))
+
+	b = crash(t, startNATSFor(a), b, path)
+	*out = (*out)[:kept]
+	cb, err := xchan.Both[string](b.l, "c")
+	require.NoError(t, err)
+	sl := cb.In(b.w.Scheduler()).Head()
+	require.NotNil(t, sl, "the slave is restored blocked")
+	catchUp(t, b, a.w.Now())
+	runUntil(t, 100, dead(m, sl), a, b)
+	require.Equal(t, case20Output, text(*out))
+	require.Empty(t, a.logs.String()+b.logs.String())
+}
+
+// The sending zone of a two-way channel saves while its master is blocked, hands ECHO 2
+// and ECHO 3 over, dies and comes back from its save: the restored master hands them over
+// again with the same sequence numbers, the slave's zone takes each once.
+func TestBothRestartSenderFromSave(t *testing.T) {
+	a, b, _, sl, out := case20Both(t)
+	runTo(t, 4, a, b) // ECHO 2 blocked since tick 3; the slave claims it at b's boundary 4
+	path := save(t, a)
+	runTo(t, 11, a, b)
+	require.Equal(t, []string{"SLAVE STARTING", "SLAVE: ECHO 1", "SLAVE: ECHO 2", "SLAVE: ECHO 3"}, text(*out))
+
+	a = crash(t, startNATSFor(b), a, path)
+	ca, err := xchan.Both[string](a.l, "c")
+	require.NoError(t, err)
+	m := ca.In(a.w.Scheduler()).Head()
+	require.NotNil(t, m, "the master is restored blocked")
+	require.Equal(t, "ECHO 2", m.TempVal())
+	catchUp(t, a, b.w.Now())
+	runUntil(t, 100, dead(m, sl), a, b)
+	require.Equal(t, case20Output, text(*out))
+	require.Equal(t, uint64(4), b.l.Stats().Delivered, "each value once: ECHO 2 and 3, handed over again, were taken already")
+	require.Equal(t, uint64(3), a.l.Stats().Offered, "the restored zone hands over ECHO 2, ECHO 3 and QUIT")
+}

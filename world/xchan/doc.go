@@ -60,10 +60,14 @@
 // in tick N+3), and a sender blocked then is released at N+1 (TestBothWays). A receiver
 // that stops waiting before its value arrives (RecvFor times out, kill, or a sender of its
 // own zone serves it) leaves the value to the next receiver there; its sender was already
-// released (Stats.Pending counts such values). Close on either side: an end closes once
-// a side closed it and nothing of the peer's can serve an operation there without
-// blocking (no tasklet queued in the peer, as of its last message, and every value it
-// handed over delivered); until then operations block as usual.
+// released (Stats.Pending counts such values). Close on either side: each end closes
+// (sim.ErrClosed for operations that would block) once a side closed the channel and
+// nothing of the peer's can serve an operation there: no tasklet queued in the peer, as
+// of its last message, and every value it handed over delivered. Until then operations
+// there block as usual. A close reaches the peer at its next boundary: a tasklet that
+// blocks there in between stays queued, as one queued before a Stackless close does
+// (TestBothCloseFromSender, TestBothCloseFromReceiver). Restarts from saves keep the
+// one-way guarantee (TestBothRestartSenderFromSave, TestBothRestartReceiverFromSave).
 //
 // # Errors as values
 //

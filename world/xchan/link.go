@@ -41,8 +41,9 @@ type Config struct {
 type Stats struct {
 	Messages, Bytes       uint64 // published
 	Received, Refused     uint64 // messages taken in; refused as malformed or hostile
+	BytesIn               uint64 // bytes of the messages that arrived (taken in, refused or dropped)
 	Dropped               uint64 // messages dropped because the inbox was full
-	Offered, Delivered    uint64 // values offered to the peer; values delivered here
+	Offered, Delivered    uint64 // values offered (handed over) to the peer; values delivered here
 	Released, Undecodable uint64 // senders released here; values refused at delivery
 	Errors                uint64 // errors delivered here (counted in Delivered too)
 
@@ -50,6 +51,11 @@ type Stats struct {
 	// by the peer and kept until its save covers them, values received here that wait for
 	// a receiver.
 	Offering, Kept, Pending int
+	// As of the last boundary: tasklets blocked sending and receiving on the link's
+	// channels here, and how many ticks this world is ahead of the peer's last message
+	// taken in (1 in lock step; -1 before the first).
+	Senders, Receivers int
+	PeerLagTicks       int64
 }
 
 // A Link joins one world to one peer zone over NATS and carries its cross-zone channels.
@@ -359,14 +365,24 @@ func (l *Link) DurableAt(tick uint64) {
 
 // gauge updates the gauges of Stats.
 func (l *Link) gauge() {
-	var offering, kept, pending int
+	var offering, kept, pending, senders, receivers int
 	for _, c := range l.chans {
 		offering += len(c.st.Offered)
 		kept += len(c.st.Retained)
 		pending += len(c.st.Pending)
+		if b := l.localBalance(c); b > 0 {
+			senders += b
+		} else {
+			receivers -= b
+		}
+	}
+	lag := int64(-1)
+	if l.havePeer {
+		lag = int64(l.w.Now()) - int64(l.peerMax)
 	}
 	l.mu.Lock()
 	l.stats.Offering, l.stats.Kept, l.stats.Pending = offering, kept, pending
+	l.stats.Senders, l.stats.Receivers, l.stats.PeerLagTicks = senders, receivers, lag
 	l.mu.Unlock()
 }
 

@@ -11,6 +11,7 @@ import (
 // is the peer's Hello, repeats the last message published (the peer may have missed it).
 func (l *Link) onMsg(m *nats.Msg) {
 	l.mu.Lock()
+	l.stats.BytesIn += uint64(len(m.Data))
 	if len(l.inbox) >= maxInbox {
 		l.stats.Dropped++
 		l.mu.Unlock()

@@ -118,9 +118,21 @@
 // Values are plain data (CBOR): channel handles and entity mailboxes do not cross (on a
 // one-way channel such a sender stays blocked, logged; on a two-way one it raises
 // ErrValue). A sender killed after its value was
-// offered may still have the value delivered. An entity whose tasklet waits on a
-// cross-zone channel should not migrate (its wait would be on another zone's channel of
-// the same name). Preference across zones is not kept (each end has its own); there is
+// offered may still have the value delivered.
+//
+// # Entities that migrate
+//
+// A cross-zone channel's local end is a named channel, so world.Export and Import carry
+// an entity's handle to it by name: in the importing zone, "xchan.<peer>.<name>" is that
+// zone's end of its own link to the same peer, channel of the same name. An entity
+// holding (not waiting on) a handle therefore follows: after the move its sends and
+// receives go through the new zone's link, if that zone declared the channel alike (for
+// example every zone linked to one service zone; TestEntityHoldingHandleMigrates). An
+// entity whose tasklet waits on a cross-zone channel is pinned (world.ErrPinned: its
+// wait is on a channel that is not its own) and moves once its wait is over. A handle
+// moved into a zone with no such link, or into the peer itself (where the name is its own
+// zone's), reaches no zone: CheckHandles, called after an Import, names each such channel
+// and what to do. Preference across zones is not kept (each end has its own); there is
 // no schedule-all across zones. Without LockStep which tick a hand-off lands on depends
 // on the network. LockStep assumes both worlds count ticks alike; a side restarted from
 // a save steps alone until it reaches the other's tick.

@@ -19,8 +19,8 @@ func BenchmarkLockStep(b *testing.B) {
 		za, zb, send, recv := pair(b)
 		newLog(b, "")
 		for i := range n {
-			za.w.Spawn(&sender{Ch: send, Name: fmt.Sprintf("s%d", i), N: 1 << 30})
-			zb.w.Spawn(&receiver{Ch: recv, Name: fmt.Sprintf("r%d", i)})
+			za.w.Spawn(&party{Ch: send, Name: fmt.Sprintf("s%d", i), N: 1 << 30})
+			zb.w.Spawn(&party{Recv: true, Ch: recv, Name: fmt.Sprintf("r%d", i)})
 		}
 		for range 5 {
 			step(b, za, zb)

@@ -9,19 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// bothPair opens zones a and b with the two-way channel "c" declared on both.
-func bothPair(t testing.TB) (a, b *zone, ca, cb sim.Chan[string]) {
-	t.Helper()
-	s := startNATS(t)
-	a, b = newZone(t, s, "a", "b", 1), newZone(t, s, "b", "a", 2)
-	var err error
-	ca, err = xchan.Both[string](a.l, "c")
-	require.NoError(t, err)
-	cb, err = xchan.Both[string](b.l, "c")
-	require.NoError(t, err)
-	return a, b, ca, cb
-}
-
 // One channel used both ways: a's sender feeds b's receiver, later b's sender feeds a's
 // receiver. A receiver waiting at a boundary claims a value (tick N); the peer hands over
 // the value of its oldest blocked sender at its next boundary (N+1), releasing that
@@ -30,10 +17,10 @@ func TestBothWays(t *testing.T) {
 	a, b, ca, cb := bothPair(t)
 	outA, outB := newLog(t, "a"), newLog(t, "b")
 	ts := []*sim.Tasklet{
-		a.w.Spawn(&sender{Ch: ca, Log: "a", Name: "x", N: 3}),
-		b.w.Spawn(&receiver{Ch: cb, Log: "b", Name: "rb", N: 3}),
-		b.w.Spawn(&sender{Ch: cb, Log: "b", Name: "y", Delay: 12, N: 2}),
-		a.w.Spawn(&receiver{Ch: ca, Log: "a", Name: "ra", Delay: 12, N: 2}),
+		a.w.Spawn(&party{Ch: ca, Log: "a", Name: "x", N: 3}),
+		b.w.Spawn(&party{Recv: true, Ch: cb, Log: "b", Name: "rb", N: 3}),
+		b.w.Spawn(&party{Ch: cb, Log: "b", Name: "y", Delay: 12, N: 2}),
+		a.w.Spawn(&party{Recv: true, Ch: ca, Log: "a", Name: "ra", Delay: 12, N: 2}),
 	}
 	runUntil(t, 100, dead(ts...), a, b)
 	require.Equal(t, []string{
@@ -65,9 +52,9 @@ func TestBothLocalReceiverFirst(t *testing.T) {
 	a, b, ca, cb := bothPair(t)
 	outA, outB := newLog(t, "a"), newLog(t, "b")
 	ts := []*sim.Tasklet{
-		a.w.Spawn(&sender{Ch: ca, Log: "a", Name: "x", N: 2}),
-		b.w.Spawn(&receiver{Ch: cb, Log: "b", Name: "rb", N: 1}),           // claims at b's boundary 1
-		a.w.Spawn(&receiver{Ch: ca, Log: "a", Name: "ra", Delay: 1, N: 1}), // takes x-0 in tick 2
+		a.w.Spawn(&party{Ch: ca, Log: "a", Name: "x", N: 2}),
+		b.w.Spawn(&party{Recv: true, Ch: cb, Log: "b", Name: "rb", N: 1}),           // claims at b's boundary 1
+		a.w.Spawn(&party{Recv: true, Ch: ca, Log: "a", Name: "ra", Delay: 1, N: 1}), // takes x-0 in tick 2
 	}
 	runUntil(t, 100, dead(ts...), a, b)
 	require.Equal(t, []string{
@@ -92,8 +79,8 @@ func TestBothContended(t *testing.T) {
 		for i, z := range []*zone{a, b} {
 			ch, log := []sim.Chan[string]{ca, cb}[i], z.name
 			ts = append(ts,
-				z.w.Spawn(&sender{Ch: ch, Log: log, Name: z.name + "s", Delay: 5 * i, N: 4}),
-				z.w.Spawn(&receiver{Ch: ch, Log: log, Name: z.name + "r", Delay: 5 * (1 - i), Pause: 1 + i, N: 4}))
+				z.w.Spawn(&party{Ch: ch, Log: log, Name: z.name + "s", Delay: 5 * i, N: 4}),
+				z.w.Spawn(&party{Recv: true, Ch: ch, Log: log, Name: z.name + "r", Delay: 5 * (1 - i), Pause: 1 + i, N: 4}))
 		}
 		runUntil(t, 200, dead(ts...), a, b)
 		return *la, *lb
@@ -131,8 +118,8 @@ func TestBothCloseFromSender(t *testing.T) {
 	a, b, ca, cb := bothPair(t)
 	outA, outB := newLog(t, "a"), newLog(t, "b")
 	ts := []*sim.Tasklet{
-		a.w.Spawn(&sender{Ch: ca, Log: "a", Name: "x", N: 3}),
-		b.w.Spawn(&receiver{Ch: cb, Log: "b", Name: "r", Pause: 5}),
+		a.w.Spawn(&party{Ch: ca, Log: "a", Name: "x", N: 3}),
+		b.w.Spawn(&party{Recv: true, Ch: cb, Log: "b", Name: "r", Pause: 5}),
 	}
 	step(t, a, b)
 	step(t, a, b)
@@ -156,8 +143,8 @@ func TestBothCloseFromSender(t *testing.T) {
 func TestBothCloseFromReceiver(t *testing.T) {
 	a, b, ca, cb := bothPair(t)
 	outA, outB := newLog(t, "a"), newLog(t, "b")
-	x := a.w.Spawn(&sender{Ch: ca, Log: "a", Name: "x", N: 3})
-	r := b.w.Spawn(&receiver{Ch: cb, Log: "b", Name: "r", Pause: 5})
+	x := a.w.Spawn(&party{Ch: ca, Log: "a", Name: "x", N: 3})
+	r := b.w.Spawn(&party{Recv: true, Ch: cb, Log: "b", Name: "r", Pause: 5})
 	step(t, a, b)
 	step(t, a, b)
 	require.NoError(t, b.l.Close("c"))

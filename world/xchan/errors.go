@@ -3,7 +3,6 @@ package xchan
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
@@ -70,18 +69,8 @@ func (w *wireErr) check() error {
 	return nil
 }
 
-func validErrName(s string) bool {
-	if len(s) == 0 || len(s) > maxNameBytes {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._-/", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
+// validErrName reports whether s can be a name of persist.RegisterError's.
+func validErrName(s string) bool { return validToken(s, "._-/") }
 
 // local returns the error the receiver here raises for w: the sentinel registered here
 // under its name, or ErrRemote (and false).

@@ -20,8 +20,8 @@ func TestErrorsCrossZones(t *testing.T) {
 	for i, end := range []string{"door", "gone", "stop", "exit", "oops"} {
 		name := string(rune('v' + i))
 		ts = append(ts,
-			a.w.Spawn(&sender{Ch: send, Log: "a", Name: name, Delay: 10 * i, N: 1, End: end}),
-			b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r" + name, Delay: 10 * i}))
+			a.w.Spawn(&party{Ch: send, Log: "a", Name: name, Delay: 10 * i, N: 1, End: end}),
+			b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: "r" + name, Delay: 10 * i}))
 	}
 	runUntil(t, 200, dead(ts...), a, b)
 	require.Equal(t, []string{
@@ -50,8 +50,8 @@ func TestErrorSurvivesSave(t *testing.T) {
 	a, b, send, recv := pair(t)
 	newLog(t, "a")
 	out := newLog(t, "b")
-	snd := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "x", End: "gone"})
-	b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r"})
+	snd := a.w.Spawn(&party{Ch: send, Log: "a", Name: "x", End: "gone"})
+	b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: "r"})
 	runUntil(t, 100, func() bool { return b.l.Stats().Errors == 1 }, a, b)
 	b = crash(t, startNATSFor(b), b, save(t, b))
 	_, err := xchan.In[string](b.l, "c")

@@ -146,27 +146,14 @@ func Open(w *world.World, cfg Config) (*Link, error) {
 // returns its local end: frames use it as any channel (Send blocks until a receiver in
 // the peer zone has taken the value). V must encode to CBOR (plain data: no channel
 // handles, funcs or chans). Call it after Open (again after every Open of a loaded world).
-func Out[V any](l *Link, name string) (sim.Chan[V], error) {
-	c, err := l.declare(name, DirOut)
-	if err != nil {
-		return sim.Chan[V]{}, err
-	}
-	return sim.ChanOf[V](c.id), nil
-}
+func Out[V any](l *Link, name string) (sim.Chan[V], error) { return end[V](l, name, DirOut) }
 
 // In declares the channel name of the link, from which tasklets of this zone receive the
 // values of type V that the peer's tasklets send (the peer declares it with Out), and
 // returns its local end. A value that does not decode into V is refused at delivery
 // (logged, counted in Stats.Undecodable) and its sender is released as if it had been
 // taken.
-func In[V any](l *Link, name string) (sim.Chan[V], error) {
-	c, err := l.declare(name, DirIn)
-	if err != nil {
-		return sim.Chan[V]{}, err
-	}
-	c.decode = decoder[V]()
-	return sim.ChanOf[V](c.id), nil
-}
+func In[V any](l *Link, name string) (sim.Chan[V], error) { return end[V](l, name, DirIn) }
 
 // Both declares the two-way channel name of the link: tasklets of both zones send values
 // of type V on it and receive them (the peer declares it with Both too), and returns its
@@ -175,22 +162,23 @@ func In[V any](l *Link, name string) (sim.Chan[V], error) {
 // peer has claimed one (it claims one for each receiver waiting there at its boundary),
 // and is released then. Values cross in the order their senders blocked. See the package
 // documentation for the timing, Close and what a receiver that stops waiting leaves.
-func Both[V any](l *Link, name string) (sim.Chan[V], error) {
-	c, err := l.declare(name, DirBoth)
+func Both[V any](l *Link, name string) (sim.Chan[V], error) { return end[V](l, name, DirBoth) }
+
+// end declares channel name in direction dir and returns its local end; where values
+// arrive (In, Both), they are decoded into V.
+func end[V any](l *Link, name string, dir Dir) (sim.Chan[V], error) {
+	c, err := l.declare(name, dir)
 	if err != nil {
 		return sim.Chan[V]{}, err
 	}
-	c.decode = decoder[V]()
-	return sim.ChanOf[V](c.id), nil
-}
-
-// decoder returns a function decoding a value of type V from its CBOR encoding.
-func decoder[V any]() func([]byte) (any, error) {
-	return func(b []byte) (any, error) {
-		var v V
-		err := decMode.Unmarshal(b, &v)
-		return v, err
+	if dir != DirOut {
+		c.decode = func(b []byte) (any, error) {
+			var v V
+			err := decMode.Unmarshal(b, &v)
+			return v, err
+		}
 	}
+	return sim.ChanOf[V](c.id), nil
 }
 
 func (l *Link) declare(name string, dir Dir) (*channel, error) {

@@ -68,10 +68,10 @@ func TestEntityHoldingHandleMigrates(t *testing.T) {
 	newLog(t, "e")
 	req := world.Chan[string](h.w["a"], "xchan.s.req")
 	e := h.w["a"].SpawnEntity(h.w["a"].Kind("npc"), world.Vec{}, func(world.EntityID) sim.Frame {
-		return &sender{Ch: req, Log: "e", Name: "e", Delay: 5, N: 2}
+		return &party{Ch: req, Log: "e", Name: "e", Delay: 5, N: 2}
 	})
 	for i, z := range []string{"a", "b"} {
-		h.w["s"].Spawn(&receiver{Ch: world.Chan[string](h.w["s"], "xchan."+z+".req"), Log: "s", Name: "from-" + z, N: []int{1, 2}[i]})
+		h.w["s"].Spawn(&party{Recv: true, Ch: world.Chan[string](h.w["s"], "xchan."+z+".req"), Log: "s", Name: "from-" + z, N: []int{1, 2}[i]})
 	}
 	h.step(t)
 	h.step(t) // the entity sleeps
@@ -97,7 +97,7 @@ func TestHandlesThatReachNoZone(t *testing.T) {
 	req := world.Chan[string](h.w["a"], "xchan.s.req")
 	spawn := func(delay int) world.EntityID {
 		return h.w["a"].SpawnEntity(h.w["a"].Kind("npc"), world.Vec{}, func(world.EntityID) sim.Frame {
-			return &sender{Ch: req, Log: "e", Name: "e", Delay: delay, N: 1}
+			return &party{Ch: req, Log: "e", Name: "e", Delay: delay, N: 1}
 		})
 	}
 	waiting, holding := spawn(0), spawn(5)

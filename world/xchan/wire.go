@@ -3,6 +3,7 @@ package xchan
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -141,13 +142,16 @@ func (c *wireChan) check() error {
 
 // validName reports whether s can be a zone or channel name: 1 to 128 bytes of letters,
 // digits, '-' and '_' (a NATS subject token, and readable in logs).
-func validName(s string) bool {
+func validName(s string) bool { return validToken(s, "-_") }
+
+// validToken reports whether s is 1 to 128 bytes of letters, digits and bytes of punct.
+func validToken(s, punct string) bool {
 	if len(s) == 0 || len(s) > maxNameBytes {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(punct, c) >= 0) {
 			return false
 		}
 	}

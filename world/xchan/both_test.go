@@ -2,6 +2,7 @@ package xchan_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stackworld/stackworld/sim"
@@ -224,4 +225,21 @@ func TestBothRestartSenderFromSave(t *testing.T) {
 	require.Equal(t, case20Output, text(*out))
 	require.Equal(t, uint64(4), b.l.Stats().Delivered, "each value once: ECHO 2 and 3, handed over again, were taken already")
 	require.Equal(t, uint64(3), a.l.Stats().Offered, "the restored zone hands over ECHO 2, ECHO 3 and QUIT")
+}
+
+// A sender on a two-way channel whose value cannot cross zones raises xchan.ErrValue when
+// a receiver of the peer claims it, and the next sender's value goes instead.
+func TestBothValueTooLarge(t *testing.T) {
+	a, b, ca, cb := bothPair(t)
+	outA, outB := newLog(t, "a"), newLog(t, "b")
+	big := strings.Repeat("v", xchan.MaxValueBytes)
+	ts := []*sim.Tasklet{
+		a.w.Spawn(&party{Ch: ca, Log: "a", Name: big, N: 1}),
+		a.w.Spawn(&party{Ch: ca, Log: "a", Name: "x", N: 1}),
+		b.w.Spawn(&party{Recv: true, Ch: cb, Log: "b", Name: "r", N: 1}),
+	}
+	runUntil(t, 100, dead(ts...), a, b)
+	require.Equal(t, []string{"send x-0", "send failed: " + xchan.ErrValue.Error(), "sent x-0"}, matching(*outA, "x-0", "failed"))
+	require.Equal(t, []string{"r recv", "r got x-0"}, text(*outB))
+	require.Contains(t, a.logs.String(), `"xchan: a sender's value cannot cross zones; it raises xchan.ErrValue" link=a->b channel=c tasklet=2 err="65540 bytes, more than MaxValueBytes (65536)"`)
 }

@@ -241,5 +241,5 @@ func TestBothValueTooLarge(t *testing.T) {
 	runUntil(t, 100, dead(ts...), a, b)
 	require.Equal(t, []string{"send x-0", "send failed: " + xchan.ErrValue.Error(), "sent x-0"}, matching(*outA, "x-0", "failed"))
 	require.Equal(t, []string{"r recv", "r got x-0"}, text(*outB))
-	require.Contains(t, a.logs.String(), `"xchan: a sender's value cannot cross zones; it raises xchan.ErrValue" link=a->b channel=c tasklet=2 err="65540 bytes, more than MaxValueBytes (65536)"`)
+	require.Contains(t, a.logs.String(), `"xchan: a sender's value cannot cross zones; it raises xchan.ErrValue" link=a->b channel=c tasklet=2 err="65543 bytes, more than MaxValueBytes (65536)"`)
 }

@@ -50,31 +50,39 @@ func TestLockStepRepeats(t *testing.T) {
 }
 
 // Without LockStep, Boundary never waits: hand-offs land when messages happen to have
-// arrived, and case 20 still prints its output in order.
+// arrived, and case 20 still prints its output in order, on a one-way channel and on a
+// two-way one.
 func TestFreeRunning(t *testing.T) {
-	s := startNATS(t)
-	a, b := newZone(t, s, "a", "b", 1), newZone(t, s, "b", "a", 2)
-	for _, z := range []*zone{a, b} {
-		require.NoError(t, z.l.Shutdown())
-		l, err := xchan.Open(z.w, xchan.Config{Conn: z.nc, Local: z.name, Peer: z.peer})
-		require.NoError(t, err)
-		z.l = l
+	for _, decl := range []struct {
+		name       string
+		send, recv func(*xchan.Link, string) (sim.Chan[string], error)
+	}{{"one-way", xchan.Out[string], xchan.In[string]}, {"two-way", xchan.Both[string], xchan.Both[string]}} {
+		t.Run(decl.name, func(t *testing.T) {
+			s := startNATS(t)
+			a, b := newZone(t, s, "a", "b", 1), newZone(t, s, "b", "a", 2)
+			for _, z := range []*zone{a, b} {
+				require.NoError(t, z.l.Shutdown())
+				l, err := xchan.Open(z.w, xchan.Config{Conn: z.nc, Local: z.name, Peer: z.peer})
+				require.NoError(t, err)
+				z.l = l
+			}
+			out := newLog(t, "b")
+			send, err := decl.send(a.l, "cmd")
+			require.NoError(t, err)
+			recv, err := decl.recv(b.l, "cmd")
+			require.NoError(t, err)
+			m, sl := a.w.Spawn(&master{Ch: send}), b.w.Spawn(&slave{Ch: recv, Log: "b"})
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			for m.Alive() || sl.Alive() {
+				require.NoError(t, ctx.Err(), "case 20 not done; output so far: %q", *out)
+				step(t, a, b)
+				// Not for correctness: a round trip to the server paces the loop near the
+				// network's speed, so the run takes tens of ticks instead of thousands.
+				require.NoError(t, a.nc.Flush())
+				require.NoError(t, b.nc.Flush())
+			}
+			require.Equal(t, case20Output, text(*out))
+		})
 	}
-	out := newLog(t, "b")
-	send, err := xchan.Out[string](a.l, "cmd")
-	require.NoError(t, err)
-	recv, err := xchan.In[string](b.l, "cmd")
-	require.NoError(t, err)
-	m, sl := a.w.Spawn(&master{Ch: send}), b.w.Spawn(&slave{Ch: recv, Log: "b"})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for m.Alive() || sl.Alive() {
-		require.NoError(t, ctx.Err(), "case 20 not done; output so far: %q", *out)
-		step(t, a, b)
-		// Not for correctness: a round trip to the server paces the loop near the
-		// network's speed, so the run takes tens of ticks instead of thousands.
-		require.NoError(t, a.nc.Flush())
-		require.NoError(t, b.nc.Flush())
-	}
-	require.Equal(t, case20Output, text(*out))
 }

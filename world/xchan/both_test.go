@@ -243,3 +243,24 @@ func TestBothValueTooLarge(t *testing.T) {
 	require.Equal(t, []string{"r recv", "r got x-0"}, text(*outB))
 	require.Contains(t, a.logs.String(), `"xchan: a sender's value cannot cross zones; it raises xchan.ErrValue" link=a->b channel=c tasklet=2 err="65543 bytes, more than MaxValueBytes (65536)"`)
 }
+
+// Balance on a two-way channel counts both zones' blocked tasklets, the peer's as of its
+// last message: a sender in each zone makes 2 seen from either side; a receiver of a
+// serving a's sender makes 1, once b has heard of it.
+func TestBothBalance(t *testing.T) {
+	a, b, ca, cb := bothPair(t)
+	newLog(t, "a")
+	newLog(t, "b")
+	a.w.Spawn(&party{Ch: ca, Log: "a", Name: "x", N: 1})
+	b.w.Spawn(&party{Ch: cb, Log: "b", Name: "y", N: 1})
+	step(t, a, b)
+	step(t, a, b)
+	requireBalance(t, a, 2)
+	requireBalance(t, b, 2)
+	a.w.Spawn(&party{Recv: true, Ch: ca, Log: "a", Name: "r", N: 1})
+	step(t, a, b)
+	requireBalance(t, a, 1) // here at once; b's sender still counted
+	requireBalance(t, b, 2) // b applies a's message of this tick at its next boundary
+	step(t, a, b)
+	requireBalance(t, b, 1)
+}

@@ -130,7 +130,8 @@
 // receives go through the new zone's link, if that zone declared the channel alike (for
 // example every zone linked to one service zone; TestEntityHoldingHandleMigrates). An
 // entity whose tasklet waits on a cross-zone channel is pinned (world.ErrPinned: its
-// wait is on a channel that is not its own) and moves once its wait is over. A handle
+// wait is on a channel that is not its own; world/cluster's Migrate names the channel)
+// and moves once its wait is over. A handle
 // moved into a zone with no such link, or into the peer itself (where the name is its own
 // zone's), reaches no zone: CheckHandles, called after an Import, names each such channel
 // and what to do. Preference across zones is not kept (each end has its own); there is

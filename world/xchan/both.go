@@ -24,13 +24,14 @@ func (l *Link) exchange(c *channel) {
 // claimed more values than this side has handed over: each sender is released now (its
 // value is taken, as by a receiver waiting here) and its value goes to the peer in the
 // next message, with the next sequence number. A sender whose value cannot cross zones
-// raises ErrValue instead. Only here does a value leave its zone, so a value is taken
+// raises ErrValue instead. At most MaxRetained values are kept (handed over, until the
+// peer's save covers them): past that, senders wait. Only here does a value leave its zone, so a value is taken
 // either by a receiver of its own zone (during a tick) or by the peer (granted here),
 // never both.
 func (l *Link) grant(c *channel, ch *sim.Channel) {
 	st := &c.st
 	s := l.w.Scheduler()
-	for st.Last < st.PeerClaimed && ch.Balance() > 0 {
+	for st.Last < st.PeerClaimed && ch.Balance() > 0 && len(st.Retained) < MaxRetained {
 		t := ch.Head()
 		e, err := l.encodeValue(t, st.Name)
 		if err != nil {

@@ -90,7 +90,7 @@ func (l *Link) applyAccepted(c *channel, wc *wireChan) {
 	}
 	st.PeerAccepted, st.PeerDurable = wc.Accepted, wc.Durable
 	n := 0
-	for n < len(st.Retained) && (st.Retained[n].Seq <= st.PeerDurable || len(st.Retained)-n > MaxRetained) {
+	for n < len(st.Retained) && (st.Retained[n].Seq <= st.PeerDurable || overRetained(st, n)) {
 		if st.Retained[n].Seq > st.PeerDurable {
 			l.log.Error("xchan: peer never saves; dropping a delivered value it could not get again",
 				"channel", st.Name, "seq", st.Retained[n].Seq)
@@ -98,6 +98,15 @@ func (l *Link) applyAccepted(c *channel, wc *wireChan) {
 		n++
 	}
 	st.Retained = append(st.Retained[:0], st.Retained[n:]...)
+}
+
+// overRetained reports whether the kept values from the n-th on are MaxRetained or more
+// and the n-th was taken by the peer, so that it may be forgotten before the peer's save
+// covers it (leaving room below MaxRetained, where a two-way channel hands over more). A
+// value the peer has not taken (a two-way channel's, handed over and not yet
+// acknowledged) is never dropped: grant stops handing over instead.
+func overRetained(st *chanState, n int) bool {
+	return len(st.Retained)-n >= MaxRetained && st.Retained[n].Seq <= st.PeerAccepted
 }
 
 // release lets the sender of e go on: its value was taken by a receiver of the peer.

@@ -24,7 +24,8 @@ const (
 	// the sending side is asked again for what did not fit.
 	MaxPending = 1 << 16
 	// MaxRetained bounds the delivered values a sending side keeps until the receiving
-	// side's save covers them; past it the oldest are dropped (and logged).
+	// side's save covers them; past it the oldest the peer took are dropped (and logged).
+	// A two-way channel's side hands over no more values while it keeps MaxRetained.
 	MaxRetained = 1 << 16
 	// maxNameBytes bounds a channel or zone name.
 	maxNameBytes = 128

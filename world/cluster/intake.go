@@ -174,14 +174,16 @@ func (z *Zone) ack(ctx context.Context, d delivered) {
 	z.taken[d.seq] = true
 }
 
-// settleJournal deletes the journal entries a save has settled. An incoming entry goes
+// settleJournal deletes the journal entries a save has settled (covered: those written
+// before its copy was taken; later ones stay for the next save). An incoming entry goes
 // once its payload's ack is confirmed; outgoing entries go only when no incoming one is
-// left: a restart redoes a remaining incoming entry, and then needs the outgoing entries
-// written after it to take back the entities it brings that had left since.
-func (z *Zone) settleJournal(ctx context.Context) {
+// left before them: a restart redoes a remaining incoming entry, and then needs the
+// outgoing entries written after it to take back the entities it brings that had left
+// since.
+func (z *Zone) settleJournal(ctx context.Context, covered []string) {
 	z.confirmAcks(ctx)
 	var left, out []string
-	for _, k := range z.journal {
+	for _, k := range covered {
 		seq, in := inSeq(k)
 		switch {
 		case !in:
@@ -190,25 +192,18 @@ func (z *Zone) settleJournal(ctx context.Context) {
 			left = append(left, k) // delivered again later: known as taken until then
 		case z.zones.Delete(ctx, k) != nil:
 			left = append(left, k)
-		default:
-			delete(z.taken, seq)
 		}
 	}
+	later := slices.DeleteFunc(slices.Clone(z.journal), func(k string) bool { return slices.Contains(covered, k) })
+	if len(left) == 0 {
+		out = slices.DeleteFunc(out, func(k string) bool { return z.zones.Delete(ctx, k) == nil })
+	}
+	z.journal = append(append(left, out...), later...)
 	for seq, ok := range z.taken { // determinism: deletes only; the order changes nothing
-		if ok && !slices.Contains(left, inKey(z.cfg.Name, seq)) {
+		if ok && !slices.Contains(z.journal, inKey(z.cfg.Name, seq)) {
 			delete(z.taken, seq)
 		}
 	}
-	if len(left) > 0 {
-		z.journal = append(left, out...)
-		return
-	}
-	for _, k := range out {
-		if err := z.zones.Delete(ctx, k); err != nil {
-			left = append(left, k)
-		}
-	}
-	z.journal = left
 }
 
 // confirmAcks marks as confirmed the payloads at or below the consumer's ack floor.

@@ -93,19 +93,22 @@ type Zone struct {
 	zmap   atomic.Pointer[ZoneMap]
 	watch  jetstream.KeyWatcher
 
-	revs     map[world.EntityID]uint64 // directory revision of each entity the zone owns
-	epochs   map[world.EntityID]uint64
-	nextMig  uint64
-	life     string          // this incarnation of the zone: migration ids never repeat across restarts
-	outbox   []*outgoing     // exported, not yet acknowledged by the stream
-	updates  []*dirUpdate    // directory entries of committed entities, not yet answered
-	journal  []string        // journal keys a save settles
-	taken    map[uint64]bool // payloads taken in (by stream sequence) -> ack confirmed (intake.go)
-	held     []delivered     // LockStep: payloads exported at a tick this zone has not reached
-	skipAcks int             // tests: this many acks are not sent
-	mailOut  []letter        // sent in this tick, published at its end
-	dead     error
-	stats    Stats
+	revs       map[world.EntityID]uint64 // directory revision of each entity the zone owns
+	epochs     map[world.EntityID]uint64
+	nextMig    uint64
+	life       string          // this incarnation of the zone: migration ids never repeat across restarts
+	outbox     []*outgoing     // exported, not yet acknowledged by the stream
+	updates    []*dirUpdate    // directory entries of committed entities, not yet answered
+	journal    []string        // journal keys a save settles
+	taken      map[uint64]bool // payloads taken in (by stream sequence) -> ack confirmed (intake.go)
+	payloads   tickQueue       // LockStep: payloads in tick order (intake.go)
+	letters    tickQueue       // LockStep: letters in tick order (lockmail.go)
+	mailFrom   uint64          // LockStep: letters of earlier ticks were posted before the zone opened
+	lockMailSt jetstream.Stream
+	skipAcks   int      // tests: this many acks are not sent
+	mailOut    []letter // sent in this tick, published at its end
+	dead       error
+	stats      Stats
 
 	pub         atomic.Pointer[snapshotStats] // for the metrics collector
 	lastReport  time.Time
@@ -225,6 +228,12 @@ func (z *Zone) connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: mail consumer of zone %s: %w", z.cfg.Name, err)
 	}
+	if z.cfg.LockStep {
+		z.payloads = tickQueue{cons: z.cons, stamp: z.stampPayload, last: func(ctx context.Context) (uint64, error) {
+			return lastSeq(ctx, z.migSt, MigrateSubject+z.cfg.Name)
+		}}
+		return z.connectLockStepMail(ctx)
+	}
 	return nil
 }
 
@@ -302,6 +311,9 @@ func (z *Zone) Idle(ctx context.Context) (bool, error) {
 		if err != nil || !ok {
 			return false, err
 		}
+	}
+	if z.cfg.LockStep {
+		return z.lettersTaken(ctx)
 	}
 	return true, nil
 }

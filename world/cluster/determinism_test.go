@@ -3,7 +3,6 @@ package cluster_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -38,23 +37,12 @@ const (
 // round, then b's during its catch-up after the restart, then the mail each receiver has.
 func lockStepRun(t *testing.T, order []int) []string {
 	ctx := context.Background()
-	s := startServer(t, t.TempDir(), -1)
-	dir := t.TempDir()
 	wa := walkers(t, 40, 9)
 	receivers := ids(wa)[:6]
 	for _, id := range receivers {
 		world.NewMailbox[string](wa, id, "inbox")
 	}
-	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-	require.NoError(t, err)
-	cfgs := make([]cluster.Config, 2)
-	zs := make([]*zone, 2)
-	for i, w := range []*world.World{wa, wb} {
-		name := []string{"a", "b"}[i]
-		cfgs[i] = cluster.Config{Name: name, Conn: connect(t, s.ClientURL()), World: w, Regions: 2, Region: i,
-			SavePath: filepath.Join(dir, name+".cbor"), Logger: quiet(), LockStep: true, AckWait: 250 * time.Millisecond}
-		zs[i] = openZone(t, cfgs[i])
-	}
+	s, zs := zonePair(t, wa, nil, func(c *cluster.Config) { c.LockStep, c.AckWait = true, 250*time.Millisecond })
 	sum := func(z *zone) string {
 		c, err := z.World().DeepChecksum()
 		require.NoError(t, err)
@@ -73,13 +61,7 @@ func lockStepRun(t *testing.T, order []int) []string {
 				require.NoError(t, z.Save(ctx))
 			}
 		case killRound: // kill -9 of b: its memory is gone; it restarts from its save
-			zs[1].Close()
-			zs[1].cfg.Conn.Close()
-			w, err := world.LoadFile(world.DefaultCodec(), cfgs[1].SavePath, world.Config{Logger: quiet()})
-			require.NoError(t, err)
-			cfg := cfgs[1]
-			cfg.Conn, cfg.World, cfg.Recovering = connect(t, s.ClientURL()), w, true
-			zs[1] = openZone(t, cfg)
+			zs[1] = restart(t, s, zs[1])
 			rows = append(rows, "restarted "+sum(zs[1]))
 			for zs[1].World().Now() < zs[0].World().Now() {
 				require.NoError(t, zs[1].Step(ctx))

@@ -28,12 +28,8 @@ func TestZonesOnTheRuntime(t *testing.T) {
 
 func runtimeTrial(t *testing.T, point string, victim int) {
 	ctx := context.Background()
-	s := startServer(t, t.TempDir(), -1)
-	dir := t.TempDir()
 	wa := walkers(t, 30, 5)
 	all := ids(wa)
-	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-	require.NoError(t, err)
 	hits := 0
 	fault := func(p string) error {
 		if p == point {
@@ -43,17 +39,14 @@ func runtimeTrial(t *testing.T, point string, victim int) {
 		}
 		return nil
 	}
-	zs := make([]*zone, 2)
-	cfgs := make([]cluster.Config, 2)
-	for i, w := range []*world.World{wa, wb} {
-		name := []string{"a", "b"}[i]
-		cfgs[i] = cluster.Config{Name: name, Conn: connect(t, s.ClientURL()), World: w, Regions: 2, Region: i,
-			SavePath: filepath.Join(dir, name+".cbor"), Logger: quiet(), AckWait: 250 * time.Millisecond}
-		if i == victim {
-			cfgs[i].Fault = fault
+	s, zs := zonePair(t, wa, nil, func(c *cluster.Config) {
+		c.AckWait = 250 * time.Millisecond
+		if c.Region == victim {
+			c.Fault = fault
 		}
-		zs[i] = openZone(t, cfgs[i])
-		require.NoError(t, zs[i].Save(ctx)) // a zone killed before its first autosave restarts from here
+	})
+	for _, z := range zs {
+		require.NoError(t, z.Save(ctx)) // a zone killed before its first autosave restarts from here
 	}
 	run := func(z *zone, ticks uint64) <-chan error {
 		srv, err := z.NewServer(server.Options{Ticks: ticks, SaveEvery: 3})
@@ -64,14 +57,7 @@ func runtimeTrial(t *testing.T, point string, victim int) {
 	}
 	done := []<-chan error{run(zs[0], 80), run(zs[1], 80)}
 	require.ErrorIs(t, <-done[victim], cluster.ErrZoneDead, "zone %d is killed at its second %s", victim, point)
-	v := zs[victim]
-	v.Close()
-	v.cfg.Conn.Close()
-	w, err := world.LoadFile(world.DefaultCodec(), v.cfg.SavePath, world.Config{Logger: quiet()})
-	require.NoError(t, err)
-	cfg := cfgs[victim]
-	cfg.Conn, cfg.World, cfg.Recovering, cfg.Fault = connect(t, s.ClientURL()), w, true, nil
-	zs[victim] = openZone(t, cfg)
+	zs[victim] = restart(t, s, zs[victim])
 	require.NoError(t, <-run(zs[victim], 40))
 	require.NoError(t, <-done[1-victim])
 

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -47,7 +48,7 @@ func (z *Zone) connectLockStepMail(ctx context.Context) error {
 		return fmt.Errorf("cluster: stream %s: %w", LockStepMailStream, err)
 	}
 	name := "lockmail_" + z.cfg.Name
-	if err := st.DeleteConsumer(ctx, name); err != nil && !isNotFound(err) {
+	if err := st.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return fmt.Errorf("cluster: lock-step mail consumer of zone %s: %w", z.cfg.Name, err)
 	}
 	cons, err := st.CreateConsumer(ctx, jetstream.ConsumerConfig{Durable: name, FilterSubject: LockStepMailSubject + "*",
@@ -64,10 +65,6 @@ func (z *Zone) connectLockStepMail(ctx context.Context) error {
 		return info.State.LastSeq, nil
 	}}
 	return nil
-}
-
-func isNotFound(err error) bool {
-	return err == jetstream.ErrConsumerNotFound || strings.Contains(err.Error(), "not found")
 }
 
 // stampLetter reads a letter's tick from its header and its source zone from its subject.

@@ -43,7 +43,10 @@ type Config struct {
 	// at source ticks up to the zone's own tick, all of them (it asks the stream for its
 	// last sequence and waits for each payload up to it), holding back later ones. Zones
 	// that each finish a tick before any steps past it then repeat their per-zone deep
-	// checksums (see the package doc on determinism). It costs three requests per step.
+	// checksums (see the package doc on determinism). Mail then goes through the lock-step
+	// mail stream, which every zone reads whole (lockmail.go): the zones of a cluster must
+	// all be LockStep or none. It costs a few requests per step (the zone map, the two
+	// streams' last sequences, the fetches), and every zone reads every letter.
 	LockStep bool
 	// AckWait is how long the stream waits for the zone to acknowledge a payload before it
 	// delivers it again (after a crash). 0: 30 s.

@@ -141,6 +141,7 @@ type World struct {
 	scratch  []EntityID
 
 	names   map[string]sim.ChanID    // named channels
+	named   nameIndex                // names by channel id (named.go)
 	mail    map[sim.ChanID]mailQueue // the live mailboxes' queues
 	mailIDs []sim.ChanID             // the live mailboxes' ids in creation order
 	// orphanMail: a mailbox whose owner despawned is kept because a tasklet waits on it

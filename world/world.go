@@ -93,13 +93,10 @@ func (c Config) withDefaults() Config {
 func (c Config) Validate() error { return c.withDefaults().check() }
 
 func (c Config) check() error {
+	if err := checkGrid(c.Width, c.Height, c.CellSize); err != nil {
+		return err
+	}
 	switch {
-	case c.Width < 1 || c.Height < 1 || c.Width > 1<<30 || c.Height > 1<<30:
-		return fmt.Errorf("world: map size %d×%d out of range [1, 2^30]", c.Width, c.Height)
-	case c.CellSize < 1 || c.CellSize > 1<<20:
-		return fmt.Errorf("world: cell size %d out of range [1, 2^20]", c.CellSize)
-	case int64(c.Width/c.CellSize+1)*int64(c.Height/c.CellSize+1) > 1<<26:
-		return fmt.Errorf("world: %d×%d map with cell size %d has too many grid cells (limit 2^26); use larger cells", c.Width, c.Height, c.CellSize)
 	case c.MinDilation <= 0 || c.MinDilation > 1:
 		return fmt.Errorf("world: MinDilation %g out of range (0, 1]", c.MinDilation)
 	case c.TickBudget > 1<<30:

@@ -1,6 +1,7 @@
 package world
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -67,25 +68,14 @@ type Config struct {
 	UnsavedFrames bool
 }
 
+// withDefaults returns c with every zero field that has a default set to it.
 func (c Config) withDefaults() Config {
-	if c.Width == 0 {
-		c.Width = DefaultSize
-	}
-	if c.Height == 0 {
-		c.Height = DefaultSize
-	}
-	if c.CellSize == 0 {
-		c.CellSize = DefaultCellSize
-	}
-	if c.TickBudget == 0 {
-		c.TickBudget = DefaultTickBudget
-	}
-	if c.MinDilation == 0 {
-		c.MinDilation = DefaultMinDilation
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Width = cmp.Or(c.Width, DefaultSize)
+	c.Height = cmp.Or(c.Height, DefaultSize)
+	c.CellSize = cmp.Or(c.CellSize, DefaultCellSize)
+	c.TickBudget = cmp.Or(c.TickBudget, DefaultTickBudget)
+	c.MinDilation = cmp.Or(c.MinDilation, DefaultMinDilation)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 	return c
 }
 

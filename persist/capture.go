@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"iter"
 	"reflect"
 	"runtime"
 	"sync"
@@ -126,12 +127,14 @@ type CaptureCopier interface {
 
 // A CaptureFinisher is a section value of a Capture (as a CaptureCopier returns it) that
 // holds a copy not yet in the form it encodes as: SaveCapture calls FinishCapture, on its
-// own goroutine, and encodes the value it returns. It lets the costly part of a copy that
-// needs no live state (building columns of copied rows, say) leave the main program's
-// pause. FinishCapture may be called more than once (each SaveCapture) and must return a
-// value that encodes the same each time.
+// own goroutine, and encodes the value it returns. alive yields the ids of the tasklets
+// alive at the capture's moment but main (those saved, then the hard ones left out), in
+// no particular order. It lets the costly part of a copy that needs no live state
+// (building columns of copied rows, say, or selecting what names a live tasklet) leave
+// the main program's pause. FinishCapture may be called more than once (each SaveCapture)
+// and must return a value that encodes the same each time.
 type CaptureFinisher interface {
-	FinishCapture() any
+	FinishCapture(alive iter.Seq[sim.ID]) any
 }
 
 // section returns a copy of a section's value for Capture: the value's own CaptureCopy, or
@@ -245,7 +248,7 @@ func (c *Codec) SaveCapture(cp *Capture) ([]byte, *Report, error) {
 	sections := make([]Section, len(cp.sections))
 	for i, sec := range cp.sections {
 		if f, ok := sec.Value.(CaptureFinisher); ok {
-			sec.Value = f.FinishCapture()
+			sec.Value = f.FinishCapture(cp.alive)
 		}
 		sections[i] = sec
 	}
@@ -255,6 +258,21 @@ func (c *Codec) SaveCapture(cp *Capture) ([]byte, *Report, error) {
 	}
 	rep.Omitted = cp.omitted
 	return data, rep, nil
+}
+
+// alive yields the ids of the tasklets alive at cp's moment, main left out: the saved
+// ones, then the hard ones left out.
+func (cp *Capture) alive(yield func(sim.ID) bool) {
+	for i := range cp.ft.Table.Tasklets {
+		if !yield(cp.ft.Table.Tasklets[i].ID) {
+			return
+		}
+	}
+	for _, id := range cp.omitted {
+		if !yield(id) {
+			return
+		}
+	}
 }
 
 // rowIndex finds a tasklet's row by its ID: a table indexed by the ID's distance from the

@@ -22,8 +22,9 @@
 //
 // A channel both zones send and receive on is declared with Both on both sides instead.
 // On world/server's runtime, call Boundary from Options.AfterTick and DurableAt from
-// Options.OnSave (when the save succeeded); on a world/cluster zone, call Boundary after
-// each Zone.Step and take a Checkpoint before Zone.Save, passing it to Durable after.
+// Options.OnSave (when the save succeeded); on a world/cluster zone, set its
+// Config.Boundary to the link's Boundary (the zone calls it at each boundary, after the
+// step's imports: the place for CheckHandles too) and Config.Saved to its DurableAt.
 //
 // # Semantics
 //

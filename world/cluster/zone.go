@@ -247,7 +247,7 @@ func (z *Zone) watchMap(ctx context.Context) error {
 		return fmt.Errorf("cluster: watch the zone map: %w", err)
 	}
 	z.watch = wt
-	go func() {
+	go func() { // determinism: the map changes only as zones claim regions; LockStep zones read it at each step
 		for e := range wt.Updates() {
 			if e == nil {
 				continue

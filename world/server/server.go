@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -130,24 +131,13 @@ func (o Options) check() (Options, error) {
 		}
 		o.Codec = c
 	}
-	if o.RetryMin == 0 {
-		o.RetryMin = defaultRetryMin
-	}
-	if o.RetryMax == 0 {
-		o.RetryMax = defaultRetryMax
-	}
-	o.RetryMax = max(o.RetryMax, o.RetryMin)
+	o.RetryMin = cmp.Or(o.RetryMin, defaultRetryMin)
+	o.RetryMax = max(cmp.Or(o.RetryMax, defaultRetryMax), o.RetryMin)
+	o.MaxQueued = cmp.Or(o.MaxQueued, DefaultMaxQueued)
+	o.MaxClients = cmp.Or(o.MaxClients, DefaultMaxClients)
+	o.DedupWindow = cmp.Or(o.DedupWindow, DefaultDedupWindow)
 	if o.WriteFile == nil {
 		o.WriteFile = persist.WriteFileAtomic
-	}
-	if o.MaxQueued == 0 {
-		o.MaxQueued = DefaultMaxQueued
-	}
-	if o.MaxClients == 0 {
-		o.MaxClients = DefaultMaxClients
-	}
-	if o.DedupWindow == 0 {
-		o.DedupWindow = DefaultDedupWindow
 	}
 	if o.Clock == nil {
 		o.Clock = SystemClock()

@@ -218,6 +218,14 @@ func (e *emitter) emit(format string, a ...any) {
 	e.dead = false
 }
 
+// gotoIf emits a jump to label taken when cond (Go source) holds.
+func (e *emitter) gotoIf(cond, label string) {
+	e.emit("if %s {", cond)
+	e.emit("goto %s", label)
+	e.emit("}")
+	e.used[label] = true
+}
+
 // jump emits a goto unless the code before cannot fall through to it.
 func (e *emitter) jump(label string) {
 	if e.dead {
@@ -668,10 +676,7 @@ func (e *emitter) flatIf(s *ast.IfStmt) {
 		els = e.fn.fresh("else")
 	}
 	e.line(s.Cond.Pos())
-	e.emit("if %s {", e.not(s.Cond))
-	e.emit("goto %s", els)
-	e.emit("}")
-	e.used[els] = true
+	e.gotoIf(e.not(s.Cond), els)
 	e.flatList(s.Body.List)
 	if s.Else != nil {
 		e.jump(end)
@@ -720,10 +725,7 @@ func (e *emitter) flatFor(s *ast.ForStmt, label string) {
 	e.label(loop)
 	if s.Cond != nil {
 		e.line(s.Cond.Pos())
-		e.emit("if %s {", e.not(s.Cond))
-		e.emit("goto %s", done)
-		e.emit("}")
-		e.used[done] = true
+		e.gotoIf(e.not(s.Cond), done)
 	}
 	e.push(target{label: label, loop: true, brk: done, cnt: cont})
 	e.flatList(s.Body.List)
@@ -757,10 +759,7 @@ func (e *emitter) flatRange(s *ast.RangeStmt, label string) {
 	if kind == rangeInt {
 		bound = limit
 	}
-	e.emit("if %s >= %s {", counter, bound)
-	e.emit("goto %s", done)
-	e.emit("}")
-	e.used[done] = true
+	e.gotoIf(counter+" >= "+bound, done)
 	if !keyIsCounter {
 		e.rangeVar(s, s.Key, counter)
 	}
@@ -937,10 +936,7 @@ func (e *emitter) flatValues(s *ast.RangeStmt, p *point, label string) {
 	}
 	e.emit("goto %s", done)
 	e.emit("}")
-	e.emit("if !%s {", ok)
-	e.emit("goto %s", done)
-	e.emit("}")
-	e.used[done] = true
+	e.gotoIf("!"+ok, done)
 	e.push(target{label: label, loop: true, brk: done, cnt: loop})
 	e.flatList(s.Body.List)
 	e.pop()
@@ -1020,9 +1016,7 @@ func (e *emitter) dispatch(clauses []ast.Stmt, conds func(cc *ast.CaseClause) []
 		cs := conds(cc)
 		e.line(cc.Pos())
 		for _, c := range cs {
-			e.emit("if %s {", c)
-			e.emit("goto %s", labels[i])
-			e.emit("}")
+			e.gotoIf(c, labels[i])
 		}
 		e.used[labels[i]] = true
 	}

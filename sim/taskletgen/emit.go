@@ -9,6 +9,7 @@ import (
 	"go/printer"
 	"go/token"
 	"go/types"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,11 +88,7 @@ func (g *pkgGen) emitFile(f *ast.File, src string, fns []*fnGen) ([]byte, Refusa
 		paths[p] = n
 	}
 	used := usedNames(body.Bytes())
-	keys := make([]string, 0, len(paths))
-	for p := range paths { // determinism: sorted below
-		keys = append(keys, p)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(paths))
 	for _, std := range []bool{true, false} {
 		if !std {
 			out.WriteString("\n")

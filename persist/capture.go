@@ -4,9 +4,9 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"iter"
 	"reflect"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -18,17 +18,16 @@ import (
 // later, on any goroutine, into the bytes Save would have written at that moment: a save
 // that holds the main program only for the copy.
 //
-// The tasklets' frames are copied on first step: Capture freezes the scheduler's soft
-// tasklets (sim.Scheduler.Freeze) and records only their frames' identities; before a frozen
-// tasklet steps, the main program copies its frames, and SaveCapture copies the frames of
-// the others itself. Each tasklet's frames are copied once, by whichever side comes first
-// (an atomic state per tasklet decides).
+// The tasklets' frames are copied on first step: Capture records the scheduler's tasklet
+// table and freezes its soft tasklets in one walk (sim.Scheduler.FreezeTable), reading
+// none of their frames; before a frozen tasklet steps, the main program copies its frames,
+// and SaveCapture copies the frames of the others itself. Each tasklet's frames are copied
+// once, by whichever side comes first (an atomic state per tasklet decides).
 type Capture struct {
-	img      *sim.ImageTable // Frames hold live frames until their tasklet's state is copied
+	ft       *sim.FrozenTable // the frames of a row are zero until its state says copied
 	omitted  []sim.ID
 	sections []Section
 
-	rows   []*sim.Tasklet  // the tasklet of each img.Tasklets row
 	states []atomic.Uint32 // per row: pending, copying or copied
 	index  rowIndex        // tasklet → row, for the main program's Thaw
 	thawed []bool          // per row: thawed (main program only)
@@ -40,9 +39,9 @@ type Capture struct {
 
 // The states of a row's frames.
 const (
-	framesPending uint32 = iota // still the live frames
+	framesPending uint32 = iota // not yet recorded: the tasklet's frames are live
 	framesCopying               // one side is copying them
-	framesCopied                // img.Frames holds copies
+	framesCopied                // the table holds copies
 )
 
 // Capture copies s and the sections' values as they are now, under the same rules as Save
@@ -52,10 +51,11 @@ const (
 // — so they may change as soon as Capture returns. The frames are copied later (see
 // Capture), which requires what Save already does of them: a frame, and what it reaches,
 // changes only in its own tasklet's steps. Values that cannot change (numbers, strings,
-// interfaces holding plain values) are shared. Cost: one walk of the tasklets, time and
-// memory proportional to the tasklets, their frames' count and the bytes the sections hold;
-// no encoding (BenchmarkSavePause in world/server). A frozen tasklet's first step later
-// pays for the copy of its frames.
+// interfaces holding plain values) are shared. A section value may finish its copy later,
+// on SaveCapture's goroutine (CaptureCopier, CaptureFinisher). Cost: one walk of the
+// tasklets and one of the channels, time and memory proportional to the tasklets and the
+// bytes the sections' copies hold; no encoding (BenchmarkSavePause in world/server). A
+// frozen tasklet's first step later pays for the copy of its frames.
 func (c *Codec) Capture(s *sim.Scheduler, sections ...Section) (*Capture, error) {
 	return c.Recapture(nil, s, sections...)
 }
@@ -76,9 +76,9 @@ func (c *Codec) Recapture(spare *Capture, s *sim.Scheduler, sections ...Section)
 	if err := checkSections(sections, c.opts.MaxSections); err != nil {
 		return nil, fmt.Errorf("persist: save: %w", err)
 	}
-	// An earlier capture's tasklets stay frozen until image's walk reaches them; it thaws
-	// each (the earlier capture copies its frames if its writer has not) before recording
-	// it and freezing it for capt (sim.Scheduler.FreezeWalk).
+	// An earlier capture's tasklets stay frozen until the walk reaches them; it thaws each
+	// (the earlier capture copies its frames if its writer has not) before recording it
+	// and freezing it for capt (sim.Scheduler.FreezeTable).
 	capt := spare.recycle()
 	capt.sections, capt.maxDep = make([]Section, len(sections)), c.opts.MaxNesting
 	// The sections are copied beside the tasklets: both only read what they copy.
@@ -91,11 +91,12 @@ func (c *Codec) Recapture(spare *Capture, s *sim.Scheduler, sections ...Section)
 		}
 	}()
 	cp := &cloner{maxDepth: c.opts.MaxNesting}
-	err := capt.image(cp, s, c.opts.HardTasklets == OmitHard) // freezes s's tasklets for capt
+	s.FreezeTable(capt, capt.ft)
+	err := capt.values(cp, c.opts.HardTasklets == OmitHard)
 	<-done
-	capt.states = resize(capt.states, len(capt.rows))
-	capt.thawed = resize(capt.thawed, len(capt.rows))
-	capt.index.build(capt.img.Tasklets)
+	capt.states = resize(capt.states, len(capt.ft.Tasklets))
+	capt.thawed = resize(capt.thawed, len(capt.ft.Tasklets))
+	capt.index.build(capt.ft.Table.Tasklets)
 	capt.main, capt.bg = cp, &cloner{maxDepth: c.opts.MaxNesting}
 	if err = cmp.Or(err, cp.err, sc.err); err != nil {
 		capt.unfreeze(s)
@@ -104,7 +105,7 @@ func (c *Codec) Recapture(spare *Capture, s *sim.Scheduler, sections ...Section)
 	return capt, nil
 }
 
-// unfreeze thaws the tasklets image froze for a capture that failed, without copying
+// unfreeze thaws the tasklets FreezeTable froze for a capture that failed, without copying
 // their frames.
 func (capt *Capture) unfreeze(s *sim.Scheduler) {
 	for i := range capt.states {
@@ -115,12 +116,25 @@ func (capt *Capture) unfreeze(s *sim.Scheduler) {
 
 // A CaptureCopier is a section value that copies itself for Capture, more cheaply than
 // the deep copy Capture makes of other values: CaptureCopy returns a value that encodes as
-// the receiver does and shares nothing the program may change after Capture returns,
-// calling deep (which copies as Capture does) for the parts the receiver shares with the
-// program. Capture calls it once, on its own goroutine, while the main program waits.
-// world.Snapshot is one: the columns World.Snapshot builds are its own.
+// the receiver does (or a CaptureFinisher whose FinishCapture does) and shares nothing the
+// program may change after Capture returns, calling deep (which copies as Capture does)
+// for the parts the receiver shares with the program. Capture calls it once, on its own
+// goroutine, while the main program waits. world.Snapshot is one: the columns
+// World.Snapshot builds are its own.
 type CaptureCopier interface {
 	CaptureCopy(deep func(v any) any) any
+}
+
+// A CaptureFinisher is a section value of a Capture (as a CaptureCopier returns it) that
+// holds a copy not yet in the form it encodes as: SaveCapture calls FinishCapture, on its
+// own goroutine, and encodes the value it returns. alive yields the ids of the tasklets
+// alive at the capture's moment but main (those saved, then the hard ones left out), in
+// no particular order. It lets the costly part of a copy that needs no live state
+// (building columns of copied rows, say, or selecting what names a live tasklet) leave
+// the main program's pause. FinishCapture may be called more than once (each SaveCapture)
+// and must return a value that encodes the same each time.
+type CaptureFinisher interface {
+	FinishCapture(alive iter.Seq[sim.ID]) any
 }
 
 // section returns a copy of a section's value for Capture: the value's own CaptureCopy, or
@@ -135,16 +149,10 @@ func (cp *cloner) section(v any) any {
 // recycle returns a Capture that reuses cp's tables, emptied (a new one for a nil cp).
 func (cp *Capture) recycle() *Capture {
 	if cp == nil {
-		return &Capture{img: &sim.ImageTable{}}
+		return &Capture{ft: &sim.FrozenTable{}}
 	}
-	img := cp.img
-	clear(img.Frames) // let the frames of cp's moment go
-	clear(img.Values)
-	*img = sim.ImageTable{Tasklets: img.Tasklets[:0], Values: img.Values[:0], Frames: img.Frames[:0],
-		Channels: img.Channels[:0], Timers: img.Timers[:0]}
-	clear(cp.rows)
-	return &Capture{img: img, rows: cp.rows[:0], states: cp.states[:0], thawed: cp.thawed[:0],
-		index: rowIndex{dense: cp.index.dense[:0]}}
+	clear(cp.ft.Table.Frames) // let the frames of cp's moment go (FreezeTable clears the rest)
+	return &Capture{ft: cp.ft, states: cp.states[:0], thawed: cp.thawed[:0], index: rowIndex{dense: cp.index.dense[:0]}}
 }
 
 // resize returns s with length n and every element zero, reusing its memory if it can.
@@ -157,63 +165,31 @@ func resize[E any](s []E, n int) []E {
 	return s
 }
 
-// image walks s as sim.Scheduler.Snapshot does, into capt's ImageTable (no interfaces per
-// tasklet), copying each value but the frames, which it records as they are; the same walk
-// freezes the tasklets for capt (sim.Scheduler.FreezeWalk). A hard tasklet, unless
-// omitHard, fails the capture after the walk (unfreeze undoes it).
-func (capt *Capture) image(cp *cloner, s *sim.Scheduler, omitHard bool) error {
-	nextID, nextChan := s.NextIDs()
-	n := s.Counts().Total()
-	tb := capt.img // empty, with the capacity of an earlier capture's tables (recycle)
-	tb.Tick, tb.NextID, tb.NextChan, tb.FreeChans, tb.Stats = s.Now(), nextID, nextChan, s.FreeChans(), s.Stats()
-	tb.Tasklets, tb.Timers, capt.rows = slices.Grow(tb.Tasklets, n), slices.Grow(tb.Timers, n), slices.Grow(capt.rows, n)
-	tb.Frames = slices.Grow(tb.Frames, n) // at least one frame per tasklet; deeper ones grow it
-	s.Channels(func(ch *sim.Channel) bool {
-		tb.Channels = append(tb.Channels, sim.ChannelState{ID: ch.ID(), Preference: int8(ch.Preference()),
-			ScheduleAll: ch.ScheduleAll(), Closing: ch.Closing()})
-		return true
-	})
-	var failure error
-	onFrame := func(f sim.Frame, pc sim.PC) bool {
-		tb.Frames = append(tb.Frames, sim.FrameState{Frame: f, PC: pc})
-		return true
+// values copies the value slots FreezeTable recorded and sorts out the hard tasklets: a
+// hard tasklet, unless omitHard, fails the capture (unfreeze undoes the walk).
+func (capt *Capture) values(cp *cloner, omitHard bool) error {
+	vals := capt.ft.Table.Values
+	for i := range vals {
+		vals[i].TempVal = cp.any(vals[i].TempVal)
 	}
-	s.FreezeWalk(capt, func(t *sim.Tasklet) {
-		switch t.Kind() {
-		case sim.Main:
-			return
-		case sim.Hard:
-			if !omitHard && failure == nil {
-				failure = fmt.Errorf("%w (or set Options.HardTasklets to persist.OmitHard to leave hard tasklets out)",
-					&sim.StateError{Op: "save", Tasklet: t.ID(), State: t.State(), Reason: sim.ErrNotRestorable})
-			}
-			capt.omitted = append(capt.omitted, t.ID())
-			return
+	capt.omitted = capt.omitted[:0]
+	for _, t := range capt.ft.Hard {
+		if !omitHard {
+			return fmt.Errorf("%w (or set Options.HardTasklets to persist.OmitHard to leave hard tasklets out)",
+				&sim.StateError{Op: "save", Tasklet: t.ID(), State: t.State(), Reason: sim.ErrNotRestorable})
 		}
-		ts := t.Saved()
-		if ts.TempVal != nil || ts.Err != nil {
-			tb.Values = append(tb.Values, sim.TaskletValue{Index: len(tb.Tasklets), TempVal: cp.any(ts.TempVal), Err: ts.Err})
-		}
-		start := uint32(len(tb.Frames))
-		t.Frames(onFrame)
-		tb.Tasklets = append(tb.Tasklets, sim.TaskletRow{ID: ts.ID, State: ts.State, Flags: ts.Flags, Dir: ts.Dir,
-			Channel: ts.Channel, Wake: ts.Wake, FrameStart: start, FrameCount: uint32(len(tb.Frames)) - start})
-		capt.rows = append(capt.rows, t)
-	})
-	s.EachTimer(func(id sim.ID) bool {
-		tb.Timers = append(tb.Timers, id)
-		return true
-	})
-	return failure
+		capt.omitted = append(capt.omitted, t.ID())
+	}
+	return nil
 }
 
 // Frozen implements sim.Freezer for the scheduler the capture was taken from.
 func (capt *Capture) Frozen(t *sim.Tasklet) (frozen, started bool) {
-	i, ok := capt.index.find(capt.rows, t)
+	i, ok := capt.index.find(capt.ft.Tasklets, t)
 	if !ok || capt.thawed[i] {
 		return false, false
 	}
-	return true, capt.img.Tasklets[i].Flags&sim.FlagStarted != 0
+	return true, capt.ft.Table.Tasklets[i].Flags&sim.FlagStarted != 0
 }
 
 // Thaw implements sim.Freezer: it copies t's frames unless SaveCapture has, or waits
@@ -222,7 +198,7 @@ func (capt *Capture) Thaw(t *sim.Tasklet) (frozen, started bool) {
 	if frozen, started = capt.Frozen(t); !frozen {
 		return false, false
 	}
-	i, _ := capt.index.find(capt.rows, t)
+	i, _ := capt.index.find(capt.ft.Tasklets, t)
 	capt.thawed[i] = true
 	if capt.copyRow(capt.main, i) {
 		capt.onStep++
@@ -234,18 +210,14 @@ func (capt *Capture) Thaw(t *sim.Tasklet) (frozen, started bool) {
 // copied by the main program (before a step, a drop or the next Capture) rather than by
 // SaveCapture: the part of the copy that the ticks after the capture paid. Call it from
 // the main program.
-func (cp *Capture) Tasklets() (total, copiedOnStep int) { return len(cp.rows), cp.onStep }
+func (cp *Capture) Tasklets() (total, copiedOnStep int) { return len(cp.ft.Tasklets), cp.onStep }
 
 // copyRow copies row i's frames with cp unless the other side has; it returns once they
 // are copied, and whether it copied them.
 func (capt *Capture) copyRow(cp *cloner, i int) bool {
 	st := &capt.states[i]
 	if st.CompareAndSwap(framesPending, framesCopying) {
-		row := capt.img.Tasklets[i]
-		fs := capt.img.Frames[row.FrameStart : row.FrameStart+row.FrameCount]
-		for j := range fs {
-			fs[j].Frame = cp.frame(fs[j].Frame)
-		}
+		capt.ft.CopyFrames(i, cp.frame)
 		st.Store(framesCopied)
 		return true
 	}
@@ -256,11 +228,12 @@ func (capt *Capture) copyRow(cp *cloner, i int) bool {
 }
 
 // SaveCapture encodes cp: the bytes Save returned, or would have returned, when cp was
-// taken. It copies the frames the main program has not (see Capture), restores cp into a
-// scheduler of its own and saves that, so it may run on any goroutine, beside the
-// scheduler cp was taken from. A Capture may be saved more than once, not concurrently.
+// taken. It copies the frames the main program has not (see Capture), finishes the
+// sections' copies (CaptureFinisher), restores cp into a scheduler of its own and saves
+// that, so it may run on any goroutine, beside the scheduler cp was taken from. A Capture
+// may be saved more than once, not concurrently.
 func (c *Codec) SaveCapture(cp *Capture) ([]byte, *Report, error) {
-	for i := range cp.rows {
+	for i := range cp.ft.Tasklets {
 		cp.copyRow(cp.bg, i)
 	}
 	// Every row is copied: the main program's copies (and its cloner's error) happened
@@ -269,15 +242,37 @@ func (c *Codec) SaveCapture(cp *Capture) ([]byte, *Report, error) {
 		return nil, nil, fmt.Errorf("persist: save: %w", err)
 	}
 	s := sim.NewScheduler(sim.Options{})
-	if err := s.RestoreTable(cp.img, sim.RestoreOptions{}); err != nil {
+	if err := s.RestoreTable(&cp.ft.Table, sim.RestoreOptions{}); err != nil {
 		return nil, nil, fmt.Errorf("persist: save: capture: %w", err)
 	}
-	data, rep, err := c.Save(s, cp.sections...)
+	sections := make([]Section, len(cp.sections))
+	for i, sec := range cp.sections {
+		if f, ok := sec.Value.(CaptureFinisher); ok {
+			sec.Value = f.FinishCapture(cp.alive)
+		}
+		sections[i] = sec
+	}
+	data, rep, err := c.Save(s, sections...)
 	if err != nil {
 		return nil, nil, err
 	}
 	rep.Omitted = cp.omitted
 	return data, rep, nil
+}
+
+// alive yields the ids of the tasklets alive at cp's moment, main left out: the saved
+// ones, then the hard ones left out.
+func (cp *Capture) alive(yield func(sim.ID) bool) {
+	for i := range cp.ft.Table.Tasklets {
+		if !yield(cp.ft.Table.Tasklets[i].ID) {
+			return
+		}
+	}
+	for _, id := range cp.omitted {
+		if !yield(id) {
+			return
+		}
+	}
 }
 
 // rowIndex finds a tasklet's row by its ID: a table indexed by the ID's distance from the

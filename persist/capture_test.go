@@ -162,6 +162,7 @@ func TestRefusedCaptureLeavesTheTaskletsAsTheyWere(t *testing.T) {
 	before := save(t, omit, s)
 	_, err = c.Capture(s)
 	require.ErrorContains(t, err, "persist.OmitHard")
+	require.True(t, s.Freezer() == nil, "the refused capture thawed every tasklet (cp1's were thawed by its walk)")
 	require.Equal(t, before, save(t, omit, s))
 	require.NoError(t, s.CheckInvariants())
 	got1, _, err := c.SaveCapture(cp1)

@@ -40,4 +40,4 @@ func Scratch(f func()) {
 }
 
 // CaptureTable returns cp's table, so a test can see that Recapture reused it.
-func CaptureTable(cp *Capture) *sim.ImageTable { return cp.img }
+func CaptureTable(cp *Capture) *sim.ImageTable { return &cp.ft.Table }

@@ -25,7 +25,8 @@ type Freezer interface {
 // of unmarked tasklets cost nothing more. The precondition that makes a frozen frame
 // stable is the one saves already have: a frame changes only in its own tasklet's steps.
 // Until Freeze, the earlier Freezer still answers for its tasklets, so a walk of the
-// tasklets (Saved, Started, Frames) before Freeze sees them as they are. Call it between
+// tasklets (Saved, Started, Frames) before Freeze sees them as they are. FreezeTable is
+// Freeze that also records the tasklets. Call it between
 // ticks, on the main program. Cost: one walk of the tasklets, one byte store each (and one
 // Thaw call each while an earlier Freezer is set).
 func (s *Scheduler) Freeze(f Freezer) {
@@ -33,37 +34,30 @@ func (s *Scheduler) Freeze(f Freezer) {
 		s.ThawAll()
 		return
 	}
-	s.FreezeWalk(f, nil)
+	s.freezeWalk(f)
 }
 
-// FreezeWalk is Freeze(f) that also calls visit (if not nil) for every tasklet Each
-// visits, in Each's order, in the same walk: each tasklet is visited after an earlier
-// Freezer has thawed it and before f marks it, so its Saved, Started and Frames are what
-// a walk before Freeze would see. It lets a capture record the tasklets and freeze them
-// in one pass over their memory. visit may ask only about the tasklet it is given (the
-// others are thawed or marked only when visited); it must not change the scheduler or
-// the tasklets and cannot stop the walk; f answers for the tasklets only once FreezeWalk returns. f must
-// not be nil. Call it as Freeze. Cost: Freeze's and visit's.
-func (s *Scheduler) FreezeWalk(f Freezer, visit func(t *Tasklet)) {
-	// Each tasklet is thawed just before it is visited, so no Started or Saved in the
-	// walk needs to ask the earlier Freezer.
+// freezeWalk is Freeze(f): each tasklet is thawed for the earlier Freezer just before f
+// marks it, so no Started or Saved in the walk needs to ask the earlier Freezer.
+func (s *Scheduler) freezeWalk(f Freezer) {
 	earlier := s.freezer
 	s.freezer = nil
 	s.Each(func(t *Tasklet) bool {
-		soft := t.kind == Soft
-		if soft && earlier != nil {
-			thawBy(earlier, t)
-		}
-		if visit != nil {
-			visit(t)
-		}
-		if soft {
+		if t.kind == Soft {
+			if earlier != nil {
+				thawBy(earlier, t)
+			}
 			t.flags |= flagFresh
 		}
 		return true
 	})
 	s.freezer = f
 }
+
+// Freezer returns the Freezer of the last Freeze or FreezeTable, or nil after
+// ThawAll (or before any): the one the scheduler asks before a frozen tasklet's frames
+// change. Constant time.
+func (s *Scheduler) Freezer() Freezer { return s.freezer }
 
 // ThawAll thaws every tasklet still frozen (calling the Freezer's Thaw for each) and
 // forgets the Freezer. Cost: one walk of the tasklets, one Frozen call each.

@@ -1,7 +1,8 @@
 package sim_test
 
 import (
-	"fmt"
+	"errors"
+	"maps"
 	"testing"
 
 	"github.com/stackworld/stackworld/sim"
@@ -56,35 +57,80 @@ func TestFreezeThawsBeforeTheFirstStep(t *testing.T) {
 	require.NoError(t, s.CheckInvariants())
 }
 
-// TestFreezeWalkVisitsBetweenTheFreezes freezes three tasklets, then walks them with a
-// second Freezer: each is visited in Each's order, after the first Freezer thawed it and
-// while it still reports what it did before, and the second Freezer answers only after
-// the walk.
-func TestFreezeWalkVisitsBetweenTheFreezes(t *testing.T) {
-	s := sim.NewScheduler(sim.Options{})
-	defer s.Close()
-	a := s.Spawn(&countdown{Name: "A", N: 3})
-	c := s.Spawn(&countdown{Name: "C", N: 5})
-	require.NoError(t, s.Main().Schedule().Wait()) // A and C have started
-	b := s.Spawn(&countdown{Name: "B", N: 1})
-	require.NoError(t, c.Remove())
-	f1 := &freezeLog{started: map[*sim.Tasklet]bool{a: true, b: false, c: true}}
-	s.Freeze(f1)
-	var log []string
-	f2 := &freezeLog{started: map[*sim.Tasklet]bool{a: true, b: false, c: true}}
-	s.FreezeWalk(f2, func(t *sim.Tasklet) {
-		log = append(log, fmt.Sprintf("%s started=%v thawed=%d", t, t.Started(), len(f1.thawed)))
+// TestFreezeTableRecordsWhatSnapshotSaves freezes a scheduler holding every kind of
+// tasklet (runnable started and fresh, deep in calls, blocked sending and receiving, with
+// a receive deadline, sleeping, paused, with a pending error and a value in transit, a
+// hard one) for a first Freezer, then records it with FreezeTable for a second: once
+// CopyFrames has filled the frames, the table is Snapshot's image (the hard tasklet left
+// out and listed), the first Freezer thawed every soft tasklet, each exactly once, in the
+// table's order, and the second answers after the walk.
+func TestFreezeTableRecordsWhatSnapshotSaves(t *testing.T) {
+	s, l := newProgram(t)
+	ch, timed, out := sim.NewChan[string](s), sim.NewChan[string](s), sim.NewChan[string](s)
+	s.Spawn(&receiver{l: l, name: "r", Ch: ch})
+	s.Spawn(&timedReceiver{l: l, Ch: timed, Ticks: 7})
+	s.Spawn(&sleeper{l: l, Name: "z", Ticks: 4})
+	deep := s.Spawn(&rec{log: l, N: 3})
+	hard := s.SpawnHard(func(h *sim.Tasklet) error {
+		for {
+			if err := h.Schedule().Wait(); err != nil {
+				return err
+			}
+		}
 	})
-	want := []string{ // Each's order: the ring (main first), then the paused C
-		"tasklet 1 (main, runnable) started=true thawed=0",
-		"tasklet 2 (soft, runnable) started=true thawed=1",
-		"tasklet 4 (soft, runnable) started=false thawed=2",
-		"tasklet 3 (soft, paused) started=true thawed=3",
-	}
-	require.Equal(t, want, log)
-	require.Len(t, f1.thawed, 3)
 	require.NoError(t, s.Main().Schedule().Wait())
-	require.Equal(t, []sim.ID{a.ID(), b.ID()}, f2.thawed, "f2 thaws them as they step")
+	s.Spawn(&countdown{Name: "fresh", N: 2})
+	s.Spawn(&sender{l: l, name: "s", Ch: out, V: "late"}).SetAtomic(true)
+	thrown := s.Spawn(&sleeper{l: l, Name: "thrown", Ticks: 1})
+	require.NoError(t, s.Main().Schedule().Wait()) // the sender blocks, the receiver with the deadline waits on
+	require.NoError(t, thrown.ThrowPending(errors.New("boom")))
+	require.NoError(t, deep.Remove())
+
+	want, omitted, err := s.Snapshot(sim.SnapshotOptions{OmitHard: true})
+	require.NoError(t, err)
+	require.Equal(t, []sim.ID{hard.ID()}, omitted)
+	all := map[*sim.Tasklet]bool{}
+	s.Each(func(tk *sim.Tasklet) bool {
+		if tk.Kind() == sim.Soft {
+			all[tk] = tk.Started()
+		}
+		return true
+	})
+	f1 := &freezeLog{started: maps.Clone(all)}
+	s.Freeze(f1)
+	f2 := &freezeLog{started: maps.Clone(all)}
+	var ft sim.FrozenTable
+	s.FreezeTable(f2, &ft)
+	for i := range ft.Tasklets {
+		ft.CopyFrames(i, func(f sim.Frame) sim.Frame { return f })
+	}
+	require.Same(t, f2, s.Freezer())
+	require.Equal(t, []*sim.Tasklet{hard}, ft.Hard)
+	got := ft.Table
+	require.Equal(t, want.Tick, got.Tick)
+	require.Equal(t, want.NextID, got.NextID)
+	require.Equal(t, want.Frames, got.Frames)
+	require.Equal(t, want.Channels, got.Channels)
+	require.Equal(t, want.Timers, got.Timers)
+	require.Len(t, got.Tasklets, len(want.Tasklets))
+	var ids []sim.ID
+	for i, ts := range want.Tasklets {
+		require.Equal(t, ts.ID, ft.Tasklets[i].ID())
+		ids = append(ids, ts.ID)
+		require.Equal(t, sim.TaskletRow{ID: ts.ID, State: ts.State, Flags: ts.Flags, Dir: ts.Dir, Channel: ts.Channel,
+			Wake: ts.Wake, FrameStart: ts.FrameStart, FrameCount: ts.FrameCount}, got.Tasklets[i], "row %d", i)
+	}
+	var vals []sim.TaskletValue
+	for i, ts := range want.Tasklets {
+		if ts.TempVal != nil || ts.Err != nil {
+			vals = append(vals, sim.TaskletValue{Index: i, TempVal: ts.TempVal, Err: ts.Err})
+		}
+	}
+	require.Len(t, vals, 3, "the thrown error, the sender's value, the paused rec's value")
+	require.Equal(t, vals, got.Values)
+	require.Equal(t, ids, f1.thawed, "f1 thawed each tasklet once, just before it was recorded")
 	s.ThawAll()
+	require.Equal(t, ids, f2.thawed, "f2 thaws each once")
+	require.Nil(t, s.Freezer())
 	require.NoError(t, s.CheckInvariants())
 }

@@ -3,6 +3,8 @@ package world
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"math/rand/v2"
 	"slices"
 
@@ -100,6 +102,23 @@ type WatcherSnapshot struct {
 // Snapshot returns the world's state as plain data (the values in it are the live ones: encode
 // it before the world runs again). Call it from the main program between ticks.
 func (w *World) Snapshot() (*Snapshot, error) {
+	st, err := w.snapshotHead()
+	if err != nil {
+		return nil, err
+	}
+	st.Entities = entityColumns(w.ents)
+	w.addComponents(st)
+	w.addMailboxes(st)
+	for _, id := range w.liveMonitors() {
+		st.Monitors = append(st.Monitors, MonitorSnapshot{Tasklet: id, Mailbox: w.monitor[id]})
+	}
+	st.Index = w.indexSnapshot()
+	return st, nil
+}
+
+// snapshotHead returns a Snapshot holding the world's scalars, kinds, RNG state and named
+// channels, or an error if called from a running tasklet.
+func (w *World) snapshotHead() (*Snapshot, error) {
 	if w.s.Current() != w.s.Main() {
 		return nil, errors.New("world: save: called from a running tasklet; save between ticks")
 	}
@@ -112,18 +131,30 @@ func (w *World) Snapshot() (*Snapshot, error) {
 		RNG: rng, NextEntity: w.nextID, Seq: w.seq, Failed: w.failed, Kinds: slices.Clone(w.kinds),
 		InterestCap: w.cfg.InterestCap,
 	}
-	n := len(w.ents)
+	for _, name := range w.channelNames() {
+		st.Channels = append(st.Channels, NamedChannel{Name: name, ID: w.names[name]})
+	}
+	return st, nil
+}
+
+// entityColumns returns the entities' fields column by column.
+func entityColumns(ents []Entity) EntityColumns {
+	n := len(ents)
 	c := EntityColumns{
 		ID: make([]EntityID, n), Kind: make([]Kind, n), State: make([]uint16, n),
 		X: make([]int32, n), Y: make([]int32, n), VX: make([]int32, n), VY: make([]int32, n),
 		Interest: make([]int32, n), Tasklet: make([]sim.ID, n), Notify: make([]sim.ChanID, n),
 	}
-	for i, e := range w.ents {
+	for i, e := range ents {
 		c.ID[i], c.Kind[i], c.State[i] = e.ID, e.Kind, e.State
 		c.X[i], c.Y[i], c.VX[i], c.VY[i] = e.Pos.X, e.Pos.Y, e.Vel.X, e.Vel.Y
 		c.Interest[i], c.Tasklet[i], c.Notify[i] = e.Interest, e.Tasklet, e.Notify
 	}
-	st.Entities = c
+	return c
+}
+
+// addComponents adds the components' live values to st, by name.
+func (w *World) addComponents(st *Snapshot) {
 	for _, name := range w.componentNames() {
 		cs := w.comps[name].save()
 		if len(cs.IDs) == 0 {
@@ -132,9 +163,10 @@ func (w *World) Snapshot() (*Snapshot, error) {
 		cs.Name = name
 		st.Components = append(st.Components, cs)
 	}
-	for _, name := range w.channelNames() {
-		st.Channels = append(st.Channels, NamedChannel{Name: name, ID: w.names[name]})
-	}
+}
+
+// addMailboxes adds the mailboxes and their live values to st, in creation order.
+func (w *World) addMailboxes(st *Snapshot) {
 	if len(w.mailIDs) > 0 { // none stays nil, as saves have it
 		st.Mailboxes = make([]MailboxSnapshot, 0, len(w.mailIDs)) // often one per entity: grown, it would copy them log n times
 	}
@@ -142,18 +174,20 @@ func (w *World) Snapshot() (*Snapshot, error) {
 		q := w.mail[id]
 		st.Mailboxes = append(st.Mailboxes, MailboxSnapshot{ID: id, Owner: q.Owner(), Name: q.Name(), Values: q.values()})
 	}
-	for _, id := range w.liveMonitors() {
-		st.Monitors = append(st.Monitors, MonitorSnapshot{Tasklet: id, Mailbox: w.monitor[id]})
+}
+
+// indexSnapshot returns the spatial index and the areas of interest if the main program
+// changed entities since the last tick ended (see Snapshot.Index), else nil.
+func (w *World) indexSnapshot() *IndexSnapshot {
+	if !w.dirty {
+		return nil
 	}
-	if w.dirty {
-		ix := &IndexSnapshot{Items: slices.Clone(w.grid.items), Died: w.died}
-		for k := range w.watchers {
-			wt := &w.watchers[k]
-			ix.Watchers = append(ix.Watchers, WatcherSnapshot{ID: wt.id, Set: wt.appendVisible(nil)})
-		}
-		st.Index = ix
+	ix := &IndexSnapshot{Items: slices.Clone(w.grid.items), Died: w.died}
+	for k := range w.watchers {
+		wt := &w.watchers[k]
+		ix.Watchers = append(ix.Watchers, WatcherSnapshot{ID: wt.id, Set: wt.appendVisible(nil)})
 	}
-	return st, nil
+	return ix
 }
 
 // Restore returns a world made of s, a scheduler restored from a snapshot (sim.Scheduler
@@ -347,13 +381,86 @@ func Load(c Codec, data []byte, cfg Config) (*World, error) {
 // whose caller hands it over (reads and changes it no more): its columns, kinds, RNG
 // state, channels, monitors and index are its own and kept; the components' and
 // mailboxes' values, which are the world's live values, are replaced in st by copies made
-// with deep. It returns st. Cost: the copy of those values.
+// with deep (an empty list is kept: nothing can change in it). It returns st. Cost: the
+// copy of those values. World.CaptureSection costs the capture less.
 func (st *Snapshot) CaptureCopy(deep func(v any) any) any {
 	for i := range st.Components {
 		st.Components[i].Values = deep(st.Components[i].Values).([]any)
 	}
 	for i := range st.Mailboxes {
-		st.Mailboxes[i].Values = deep(st.Mailboxes[i].Values).([]any)
+		if len(st.Mailboxes[i].Values) > 0 {
+			st.Mailboxes[i].Values = deep(st.Mailboxes[i].Values).([]any)
+		}
 	}
 	return st
+}
+
+// CaptureSection returns w's section for a persist capture of w's scheduler
+// (persist.Codec.Capture or Recapture), which must follow at once: a value that saves as
+// the Snapshot of this moment but holds the capture for less. The capture's copy
+// (CaptureCopy, on the capture's own goroutine, beside the walk of the tasklets) takes the
+// entity table in one copy, the components' and mailboxes' values, the index and the
+// monitors; SaveCapture's goroutine then turns the entities into columns and keeps the
+// monitors of the tasklets the capture holds (FinishCapture). Unlike Snapshot it does not
+// drop from the world the monitors of tasklets that are not alive (the save leaves them
+// out all the same). Call it from the main program between ticks; pass it to one capture only.
+// Cost: the world's scalars and named channels; the rest is the capture's.
+func (w *World) CaptureSection() (persist.Section, error) {
+	st, err := w.snapshotHead()
+	if err != nil {
+		return persist.Section{}, err
+	}
+	return persist.Section{Name: SectionName, Value: &worldCopier{w: w, st: st}}, nil
+}
+
+// worldCopier is CaptureSection's value, until the capture copies it.
+type worldCopier struct {
+	w  *World
+	st *Snapshot // the head CaptureSection made
+}
+
+// CaptureCopy implements persist.CaptureCopier: it copies what the world holds beyond the
+// head into a capturedWorld. The main program waits meanwhile (and changes nothing of the
+// world: the capture's walk touches only the scheduler's tasklets).
+func (c *worldCopier) CaptureCopy(deep func(v any) any) any {
+	w, st := c.w, c.st
+	w.addComponents(st)
+	w.addMailboxes(st)
+	st.Index = w.indexSnapshot()
+	st.CaptureCopy(deep)
+	return &capturedWorld{st: st, ents: slices.Clone(w.ents), monitors: maps.Clone(w.monitor)}
+}
+
+// capturedWorld is a world section copied by a capture: its Snapshot but the entity
+// columns and the monitors, which FinishCapture adds.
+type capturedWorld struct {
+	st       *Snapshot
+	ents     []Entity              // the entity table at the capture (nil once finished)
+	monitors map[sim.ID]sim.ChanID // the world's monitors at the capture
+	finished bool
+}
+
+// FinishCapture implements persist.CaptureFinisher: it turns the copied entity table into
+// columns and adds the monitors of the alive tasklets, by id, as Snapshot does (once;
+// later calls return the same Snapshot).
+func (c *capturedWorld) FinishCapture(alive iter.Seq[sim.ID]) any {
+	if c.finished {
+		return c.st
+	}
+	c.st.Entities = entityColumns(c.ents)
+	c.ents = nil
+	var ids []sim.ID
+	if len(c.monitors) > 0 {
+		for id := range alive {
+			if _, ok := c.monitors[id]; ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		c.st.Monitors = append(c.st.Monitors, MonitorSnapshot{Tasklet: id, Mailbox: c.monitors[id]})
+	}
+	c.finished = true
+	return c.st
 }

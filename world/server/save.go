@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/stackworld/stackworld/persist"
-	"github.com/stackworld/stackworld/world"
 )
 
 // SaveResult is the outcome of one save.
@@ -115,6 +114,13 @@ func (sv *saver) stop(final bool) error {
 	}
 	var err error
 	if final && sv.s.opts.SavePath != "" {
+		if err := sv.finalGate(); err != nil {
+			sv.inFlight, sv.waiting = sv.waiting, nil
+			sv.finished(SaveResult{Path: sv.s.opts.SavePath, Tick: sv.s.w.Now(), Final: true, Err: err})
+			close(sv.jobs)
+			<-sv.exited
+			return err
+		}
 		job, cerr := sv.capture(true)
 		r := SaveResult{Path: sv.s.opts.SavePath, Tick: sv.s.w.Now(), Final: true, Err: cerr}
 		if cerr == nil {
@@ -151,6 +157,9 @@ func (sv *saver) maybeSave() {
 	case !sv.due:
 		return
 	}
+	if !sv.gate() {
+		return
+	}
 	sv.due = false
 	sv.inFlight, sv.waiting = sv.waiting, nil
 	job, err := sv.capture(false)
@@ -167,7 +176,7 @@ func (sv *saver) maybeSave() {
 func (sv *saver) capture(final bool) (saveJob, error) {
 	clock := sv.s.opts.Clock
 	t0 := clock.Now()
-	st, err := sv.s.w.Snapshot()
+	sec, err := sv.s.w.CaptureSection()
 	if err != nil {
 		return saveJob{}, err
 	}
@@ -175,7 +184,7 @@ func (sv *saver) capture(final bool) (saveJob, error) {
 	// the scheduler has asked the last capture, not the spare, since last was taken.
 	spare := sv.spare
 	sv.spare = nil
-	snap, err := sv.s.opts.Codec.Recapture(spare, sv.s.w.Scheduler(), persist.Section{Name: world.SectionName, Value: st})
+	snap, err := sv.s.opts.Codec.Recapture(spare, sv.s.w.Scheduler(), sec)
 	if err != nil {
 		return saveJob{}, fmt.Errorf("server: save at tick %d: %w", sv.s.w.Now(), err)
 	}

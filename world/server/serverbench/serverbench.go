@@ -70,7 +70,7 @@ func SavePause(b *testing.B, w *world.World, capture bool) {
 	var last, spare *persist.Capture // reused two captures later, as server's saver does
 	for b.Loop() {
 		cpu0, t0 := cpuTime(), time.Now()
-		sec, err := section(w)
+		sec, err := section(w, capture)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -106,8 +106,12 @@ func SavePause(b *testing.B, w *world.World, capture bool) {
 	}
 }
 
-// section returns w's world section, as a save holds it.
-func section(w *world.World) (persist.Section, error) {
+// section returns w's world section, as a save holds it, or for a capture
+// (World.CaptureSection).
+func section(w *world.World, capture bool) (persist.Section, error) {
+	if capture {
+		return w.CaptureSection()
+	}
 	st, err := w.Snapshot()
 	return persist.Section{Name: world.SectionName, Value: st}, err
 }
@@ -140,7 +144,7 @@ func cpuTime() time.Duration {
 // CheckCapture checks that a capture of w, encoded while w runs its next tick, gives the
 // bytes Save writes at the capture's tick. w ends one tick later.
 func CheckCapture(c *persist.Codec, w *world.World) error {
-	sec, err := section(w)
+	sec, err := section(w, false)
 	if err != nil {
 		return err
 	}
@@ -148,7 +152,7 @@ func CheckCapture(c *persist.Codec, w *world.World) error {
 	if err != nil {
 		return err
 	}
-	if sec, err = section(w); err != nil {
+	if sec, err = section(w, true); err != nil {
 		return err
 	}
 	cp, err := c.Capture(w.Scheduler(), sec)

@@ -341,8 +341,8 @@ func TestSupervisorRestartsThenEscalates(t *testing.T) {
 	require.EqualValues(t, 2, sup.Restarts)
 	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
 	require.Len(t, lines, 7, logged.String())
-	require.Equal(t, `level=INFO msg="supervisor restarts child" supervisor=2 child=flaky tick=3 "restarts in window"=1 err="flaky 1 broke"`, lines[1])
-	require.Equal(t, `level=ERROR msg="supervisor escalates" supervisor=2 child=flaky tick=7 err="flaky 1 broke"`, lines[5])
+	require.Equal(t, `level=INFO msg="supervisor restarts child" supervisor=2 child=flaky tasklet=3 tick=3 "restarts in window"=1 err="flaky 1 broke"`, lines[1])
+	require.Equal(t, `level=ERROR msg="supervisor escalates" supervisor=2 child=flaky tasklet=5 tick=7 err="flaky 1 broke"`, lines[5])
 }
 
 func TestRootSupervisorRestartsGroup(t *testing.T) {

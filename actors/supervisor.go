@@ -152,7 +152,7 @@ func (f *Supervisor) handle(w *world.World, t *sim.T, ex world.Exit) error {
 	log := w.Config().Logger
 	if len(c.Restarts) >= p.MaxRestarts {
 		log.Error("supervisor escalates", slog.Uint64("supervisor", uint64(t.ID())), slog.String("child", c.Name),
-			slog.Uint64("tick", now), slog.String("err", ex.Err))
+			slog.Uint64("tasklet", uint64(ex.Tasklet)), slog.Uint64("tick", now), slog.String("err", ex.Err))
 		return &EscalationError{Supervisor: t.ID(), Child: c.Name, Restarts: p.MaxRestarts, WindowTicks: p.WindowTicks, Last: ex.Err}
 	}
 	if c.Entity != 0 && !w.Alive(c.Entity) {
@@ -163,7 +163,8 @@ func (f *Supervisor) handle(w *world.World, t *sim.T, ex world.Exit) error {
 	c.Restarts = append(c.Restarts, now)
 	f.Restarts++
 	log.Info("supervisor restarts child", slog.Uint64("supervisor", uint64(t.ID())), slog.String("child", c.Name),
-		slog.Uint64("tick", now), slog.Int("restarts in window", len(c.Restarts)), slog.String("err", ex.Err))
+		slog.Uint64("tasklet", uint64(ex.Tasklet)), slog.Uint64("tick", now), slog.Int("restarts in window", len(c.Restarts)),
+		slog.String("err", ex.Err))
 	return f.start(w, c)
 }
 

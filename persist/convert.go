@@ -193,67 +193,68 @@ func cannotStore(v any, t reflect.Type) error {
 // setChan stores a channel id (sim.ChanID, or an integer from an upgrade) in a sim.Chan
 // handle.
 func setChan(dst reflect.Value, v any) error {
-	var id uint64
-	switch x := v.(type) {
-	case sim.ChanID:
-		id = uint64(x)
-	case uint64:
-		id = x
-	case int64:
-		if x < 0 {
-			return cannotStore(v, dst.Type())
-		}
-		id = uint64(x)
-	default:
-		return cannotStore(v, dst.Type())
-	}
-	if id > uint64(sim.MaxChanID) {
+	id, ok := unsignedOf(v)
+	if !ok || id > uint64(sim.MaxChanID) {
 		return cannotStore(v, dst.Type())
 	}
 	*(*sim.ChanID)(unsafe.Pointer(dst.UnsafeAddr())) = sim.ChanID(id)
 	return nil
 }
 
+// setInt stores in dst, a signed integer, the integer v holds.
 func setInt(dst reflect.Value, v any) error {
-	var n int64
-	switch x := v.(type) {
-	case int64:
-		n = x
-	case uint64:
-		if x > math.MaxInt64 {
-			return cannotStore(v, dst.Type())
-		}
-		n = int64(x)
-	default:
+	n, ok := signedOf(v)
+	switch {
+	case !ok:
 		return cannotStore(v, dst.Type())
-	}
-	if dst.OverflowInt(n) {
-		return errorf(ErrInconsistent, "%d overflows %v", n, dst.Type())
+	case dst.OverflowInt(n):
+		return overflows(n, dst.Type())
 	}
 	dst.SetInt(n)
 	return nil
 }
 
+// setUint stores in dst, an unsigned integer, the integer v holds.
 func setUint(dst reflect.Value, v any) error {
-	var n uint64
-	switch x := v.(type) {
-	case uint64:
-		n = x
-	case int64:
-		if x < 0 {
-			return cannotStore(v, dst.Type())
-		}
-		n = uint64(x)
-	case sim.ChanID:
-		n = uint64(x)
-	default:
+	n, ok := unsignedOf(v)
+	switch {
+	case !ok:
 		return cannotStore(v, dst.Type())
-	}
-	if dst.OverflowUint(n) {
-		return errorf(ErrInconsistent, "%d overflows %v", n, dst.Type())
+	case dst.OverflowUint(n):
+		return overflows(n, dst.Type())
 	}
 	dst.SetUint(n)
 	return nil
+}
+
+// signedOf returns the integer a decoded value holds, if it fits an int64: an int64, or a
+// uint64 up to math.MaxInt64.
+func signedOf(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case uint64:
+		return int64(x), x <= math.MaxInt64
+	}
+	return 0, false
+}
+
+// unsignedOf returns the integer a decoded value holds, if it is not negative: a uint64,
+// an int64 ≥ 0, or a sim.ChanID (a handle's id).
+func unsignedOf(v any) (uint64, bool) {
+	switch x := v.(type) {
+	case uint64:
+		return x, true
+	case int64:
+		return uint64(x), x >= 0
+	case sim.ChanID:
+		return uint64(x), true
+	}
+	return 0, false
+}
+
+func overflows[N int64 | uint64](n N, t reflect.Type) error {
+	return errorf(ErrInconsistent, "%d overflows %v", n, t)
 }
 
 func setFloat(dst reflect.Value, v any) error {

@@ -46,6 +46,24 @@ func RegisterError(name string, err error) {
 	}
 }
 
+// ErrorName returns the name err was registered under with RegisterError, and whether it
+// was (err itself, not an error it wraps). Safe for concurrent use; it does not allocate.
+func ErrorName(err error) (string, bool) {
+	if ref := current().lookupError(err); ref != nil {
+		return ref.name, true
+	}
+	return "", false
+}
+
+// ErrorByName returns the sentinel error registered under name with RegisterError, and
+// whether there is one. Safe for concurrent use; it does not allocate.
+func ErrorByName(name string) (error, bool) {
+	if ref := current().byName[name]; ref != nil && ref.err != nil {
+		return ref.err, true
+	}
+	return nil, false
+}
+
 // RegisterInterface allows fields of interface type I in registered types (any, error,
 // sim.Frame and sim.Catcher are allowed already). The values such a field holds must be
 // of registered types, which is checked when saving.

@@ -75,8 +75,6 @@ func marshalCompact(v any) ([]byte, error) {
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
-var stateNames = map[sim.State]string{sim.StatePaused: "paused", sim.StateRunnable: "runnable", sim.StateBlocked: "blocked", sim.StateSleeping: "sleeping"}
-
 func flagNames(f sim.TaskletFlags) []string {
 	names := []string{}
 	for _, x := range []struct {
@@ -116,7 +114,7 @@ func (r *Raw) view() object {
 	}
 	tasklets := []any{}
 	for _, t := range r.Tasklets {
-		o := object{{"id", t.ID}, {"state", stateName(t.State)}, {"flags", flagNames(t.Flags)}}
+		o := object{{"id", t.ID}, {"state", t.State.String()}, {"flags", flagNames(t.Flags)}}
 		if t.State == sim.StateBlocked {
 			o = append(o, member{"channel", t.Channel}, member{"dir", dirName(t.Dir)})
 		}
@@ -191,13 +189,6 @@ func (r *Raw) view() object {
 		{"stats", object{{"steps", r.Stats.Steps}, {"switches", r.Stats.Switches}, {"preempted", r.Stats.Preempted}, {"spawned", r.Stats.Spawned}}},
 		{"types", types}, {"tasklets", tasklets}, {"channels", channels}, {"timers", timers}, {"sections", sections},
 	}...)
-}
-
-func stateName(s sim.State) string {
-	if n, ok := stateNames[s]; ok {
-		return n
-	}
-	return s.String()
 }
 
 // viewValue turns a generic value into JSON-ready data.

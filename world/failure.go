@@ -126,38 +126,3 @@ func (w *World) Failures() []Failure { return w.failures }
 
 // FailureCount returns the number of failures since the world began.
 func (w *World) FailureCount() uint64 { return w.failed }
-
-// ---- named channels ----
-
-// Chan returns the named channel called name, creating it on first use. Named channels are
-// saved with the world, so a loaded world finds them by the same names.
-func Chan[V any](w *World, name string) sim.Chan[V] {
-	id, ok := w.names[name]
-	if !ok {
-		id = w.s.NewChannel().ID()
-		w.names[name] = id
-	}
-	return sim.ChanOf[V](id)
-}
-
-// ChannelName returns the name of channel id, or "".
-func (w *World) ChannelName(id sim.ChanID) string {
-	for _, name := range w.channelNames() {
-		if w.names[name] == id {
-			return name
-		}
-	}
-	if q := w.mail[id]; q != nil {
-		return q.Name()
-	}
-	return ""
-}
-
-func (w *World) channelNames() []string {
-	names := make([]string, 0, len(w.names))
-	for name := range w.names { // determinism: sorted below
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}

@@ -1,11 +1,81 @@
 package world
 
+import (
+	"fmt"
+	"slices"
+)
+
 // A GridItem is one entity as the spatial grid holds it: id, kind and position at the last
 // rebuild.
 type GridItem struct {
 	ID   EntityID
 	Kind Kind
 	Pos  Vec
+}
+
+// cells is the storage of the world's two spatial grids (Grid, and the interest update's
+// interestGrid): a uniform grid over a width×height map whose items are kept sorted by cell
+// (row-major), so that the items of cell c are items[start[c]:start[c+1]] and the cells of
+// one row between two columns are contiguous. It is filled in one pass by a counting sort
+// that keeps the given order within a cell, so its contents are a pure function of its
+// input. T is what a grid keeps of an entity.
+type cells[T any] struct {
+	cell       int32 // cell size, units
+	cols, rows int32
+	start      []int32 // len cols·rows+1
+	items      []T     // sorted by cell
+	cellOf     []int32 // scratch of the sort: the cell of each input item
+}
+
+// init sizes the grid for a width×height map (units) with the given cell size (≥ 1).
+// Cost: one allocation of cols·rows+1 int32s.
+func (g *cells[T]) init(width, height, cellSize int32) {
+	g.cell = cellSize
+	g.cols = (width + cellSize - 1) / cellSize
+	g.rows = (height + cellSize - 1) / cellSize
+	g.start = make([]int32, int(g.cols)*int(g.rows)+1)
+}
+
+// cellAt returns the index of the cell holding p (clamped into the grid).
+func (g *cells[T]) cellAt(p Vec) int32 {
+	cx := min(max(p.X/g.cell, 0), g.cols-1)
+	cy := min(max(p.Y/g.cell, 0), g.rows-1)
+	return cy*g.cols + cx
+}
+
+// count is the first half of the counting sort of src: it sizes items for len(src) and
+// returns start with start[c] the first slot of cell c. The caller then places each src[i]
+// at start[cellOf[i]] and increments that slot, and calls placed. Cost: O(len(src) + cells);
+// it allocates only when len(src) exceeds every earlier build's.
+func (g *cells[T]) count(src []GridItem) []int32 {
+	n := len(src)
+	g.cellOf = slices.Grow(g.cellOf[:0], n)[:n]
+	g.items = slices.Grow(g.items[:0], n)[:n]
+	start := g.start
+	clear(start)
+	for i := range src {
+		c := g.cellAt(src[i].Pos)
+		g.cellOf[i] = c
+		start[c+1]++
+	}
+	for c := 1; c < len(start); c++ {
+		start[c] += start[c-1]
+	}
+	return start
+}
+
+// placed ends the counting sort: placing moved every start[c] to the first slot of cell
+// c+1, so start is shifted back by one cell.
+func (g *cells[T]) placed() {
+	copy(g.start[1:], g.start[:len(g.start)-1])
+	g.start[0] = 0
+}
+
+// trim gives back the capacity of the grid's buffers beyond trimSlack×n + trimMinCap
+// (scratch.go).
+func (g *cells[T]) trim(n int) {
+	g.items = trimmed(g.items, n)
+	g.cellOf = trimmed(g.cellOf, n)
 }
 
 // A Grid is a uniform-grid spatial index over a W×H map, rebuilt in one pass by a counting
@@ -15,25 +85,33 @@ type GridItem struct {
 // tools can use the same index on plain slices. The zero Grid is empty; use NewGrid.
 // Queries do not allocate.
 type Grid struct {
-	cell       int32 // cell size, units
-	cols, rows int32
-	start      []int32    // items of cell c are items[start[c]:start[c+1]]
-	items      []GridItem // sorted by cell
-	cellOf     []int32    // scratch: the cell of each input item
+	cells[GridItem]
 }
 
-// NewGrid returns an empty grid for a width×height map with the given cell size.
-func NewGrid(width, height, cellSize int32) *Grid {
+// NewGrid returns an empty grid for a width×height map (units) with the given cell size,
+// or an error naming the value out of range: the limits are Config's (sizes in [1, 2^30],
+// cell size in [1, 2^20], at most 2^26 cells). Cost: one allocation of a 4-byte count per
+// cell.
+func NewGrid(width, height, cellSize int32) (*Grid, error) {
+	if err := checkGrid(width, height, cellSize); err != nil {
+		return nil, err
+	}
 	g := &Grid{}
 	g.init(width, height, cellSize)
-	return g
+	return g, nil
 }
 
-func (g *Grid) init(width, height, cellSize int32) {
-	g.cell = cellSize
-	g.cols = (width + cellSize - 1) / cellSize
-	g.rows = (height + cellSize - 1) / cellSize
-	g.start = make([]int32, int(g.cols)*int(g.rows)+1)
+// checkGrid reports a map size or cell size that the grid cannot index.
+func checkGrid(width, height, cellSize int32) error {
+	switch {
+	case width < 1 || height < 1 || width > 1<<30 || height > 1<<30:
+		return fmt.Errorf("world: map size %d×%d out of range [1, 2^30]", width, height)
+	case cellSize < 1 || cellSize > 1<<20:
+		return fmt.Errorf("world: cell size %d out of range [1, 2^20]", cellSize)
+	case int64(width/cellSize+1)*int64(height/cellSize+1) > 1<<26:
+		return fmt.Errorf("world: %d×%d map with cell size %d has too many grid cells (limit 2^26); use larger cells", width, height, cellSize)
+	}
+	return nil
 }
 
 // CellSize returns the cell size.
@@ -43,38 +121,18 @@ func (g *Grid) CellSize() int32 { return g.cell }
 func (g *Grid) Dims() (cols, rows int32) { return g.cols, g.rows }
 
 // CellOf returns the index of the cell holding p (clamped into the grid).
-func (g *Grid) CellOf(p Vec) int32 {
-	cx := min(max(p.X/g.cell, 0), g.cols-1)
-	cy := min(max(p.Y/g.cell, 0), g.rows-1)
-	return cy*g.cols + cx
-}
+func (g *Grid) CellOf(p Vec) int32 { return g.cellAt(p) }
 
-// Build replaces the grid's contents with items. It keeps no reference to items.
+// Build replaces the grid's contents with items. It keeps no reference to items. Cost:
+// O(len(items) + cells); it allocates only when len(items) exceeds every earlier build's.
 func (g *Grid) Build(items []GridItem) {
-	n := len(items)
-	if cap(g.cellOf) < n || cap(g.items) < n {
-		g.cellOf = make([]int32, n, n+n/4)
-		g.items = make([]GridItem, n, n+n/4)
-	}
-	g.cellOf, g.items = g.cellOf[:n], g.items[:n]
-	start := g.start
-	clear(start)
-	for i := range items {
-		c := g.CellOf(items[i].Pos)
-		g.cellOf[i] = c
-		start[c+1]++
-	}
-	for c := 1; c < len(start); c++ {
-		start[c] += start[c-1]
-	}
-	// scatter: start[c] is used as the next free slot of cell c, then shifted back
+	next := g.count(items)
 	for i := range items {
 		c := g.cellOf[i]
-		g.items[start[c]] = items[i]
-		start[c]++
+		g.items[next[c]] = items[i]
+		next[c]++
 	}
-	copy(start[1:], start[:len(start)-1])
-	start[0] = 0
+	g.placed()
 }
 
 // Len returns the number of items.

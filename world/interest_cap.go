@@ -111,10 +111,7 @@ func (g *interestGrid) appendNearDist(dst []capItem, p Vec, r int64, skip Entity
 	r2 := r * r
 	y0, y1 := g.rowSpan(int64(p.Y)-r, int64(p.Y)+r)
 	for cy := y0; cy <= y1; cy++ {
-		dy := bandDist(int64(p.Y), int64(cy)*int64(g.cell), int64(g.cell))
-		hx := ISqrt(r2 - dy*dy)
-		x0, x1 := g.colSpan(int64(p.X)-hx, int64(p.X)+hx)
-		for _, it := range g.rowRun(cy, x0, x1) {
+		for _, it := range g.discRun(p, r2, cy) {
 			if d := it.Pos.Dist2(p); it.ID != skip && d <= r2 {
 				dst = append(dst, capItem{id: it.ID, d2: d})
 			}

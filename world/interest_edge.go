@@ -277,11 +277,7 @@ func moved(a, b Vec) int64 {
 // circle covers few entities) and each entity's old position beside its current one. Its
 // cells are scanned by runs: the cells of one row between two columns are contiguous.
 type interestGrid struct {
-	cell       int32
-	cols, rows int32
-	start      []int32
-	items      []interestItem
-	cellOf     []int32
+	cells[interestItem]
 }
 
 type interestItem struct {
@@ -290,50 +286,30 @@ type interestItem struct {
 	Old Vec // noOld: a mover, or no old positions in this update
 }
 
+// init sizes the grid for a width×height map: its cell size is the smallest power of two
+// from interestCellMin up that keeps it within interestGridCells cells.
 func (g *interestGrid) init(width, height int32) {
 	c := int32(interestCellMin)
 	for int64((width+c-1)/c)*int64((height+c-1)/c) > interestGridCells {
 		c *= 2
 	}
-	g.cell = c
-	g.cols = (width + c - 1) / c
-	g.rows = (height + c - 1) / c
-	g.start = make([]int32, int(g.cols)*int(g.rows)+1)
+	g.cells.init(width, height, c)
 }
 
-func (g *interestGrid) cellOfPos(p Vec) int32 {
-	cx := min(max(p.X/g.cell, 0), g.cols-1)
-	cy := min(max(p.Y/g.cell, 0), g.rows-1)
-	return cy*g.cols + cx
-}
-
-// build fills the grid by a counting sort (cells row-major, items of a cell in the order
-// given); old, if not nil, gives each item's old position.
+// build fills the grid with items (see cells); old, if not nil, gives each item's old
+// position.
 func (g *interestGrid) build(items []GridItem, old []Vec) {
-	n := len(items)
-	g.cellOf = slices.Grow(g.cellOf[:0], n)[:n]
-	g.items = slices.Grow(g.items[:0], n)[:n]
-	start := g.start
-	clear(start)
-	for i := range items {
-		c := g.cellOfPos(items[i].Pos)
-		g.cellOf[i] = c
-		start[c+1]++
-	}
-	for c := 1; c < len(start); c++ {
-		start[c] += start[c-1]
-	}
+	next := g.count(items)
 	for i := range items {
 		c := g.cellOf[i]
 		o := noOld
 		if old != nil {
 			o = old[i]
 		}
-		g.items[start[c]] = interestItem{ID: items[i].ID, Pos: items[i].Pos, Old: o}
-		start[c]++
+		g.items[next[c]] = interestItem{ID: items[i].ID, Pos: items[i].Pos, Old: o}
+		next[c]++
 	}
-	copy(start[1:], start[:len(start)-1])
-	start[0] = 0
+	g.placed()
 }
 
 // rowRun returns the items of row cy from column x0 to x1 (inclusive; empty if x0 > x1).
@@ -366,20 +342,25 @@ func (g *interestGrid) appendNear(dst []EntityID, p Vec, r int32, skip EntityID)
 	if r < 0 || len(g.items) == 0 {
 		return dst
 	}
-	r64 := int64(r)
-	r2 := r64 * r64
-	y0, y1 := g.rowSpan(int64(p.Y)-r64, int64(p.Y)+r64)
+	r2 := int64(r) * int64(r)
+	y0, y1 := g.rowSpan(int64(p.Y)-int64(r), int64(p.Y)+int64(r))
 	for cy := y0; cy <= y1; cy++ {
-		dy := bandDist(int64(p.Y), int64(cy)*int64(g.cell), int64(g.cell))
-		hx := ISqrt(r2 - dy*dy)
-		x0, x1 := g.colSpan(int64(p.X)-hx, int64(p.X)+hx)
-		for _, it := range g.rowRun(cy, x0, x1) {
+		for _, it := range g.discRun(p, r2, cy) {
 			if it.ID != skip && it.Pos.Dist2(p) <= r2 {
 				dst = append(dst, it.ID)
 			}
 		}
 	}
 	return dst
+}
+
+// discRun returns the items of the cells of row cy that the disc of squared radius r2
+// around p overlaps (row cy among the disc's rows).
+func (g *interestGrid) discRun(p Vec, r2 int64, cy int32) []interestItem {
+	dy := bandDist(int64(p.Y), int64(cy)*int64(g.cell), int64(g.cell))
+	hx := ISqrt(r2 - dy*dy)
+	x0, x1 := g.colSpan(int64(p.X)-hx, int64(p.X)+hx)
+	return g.rowRun(cy, x0, x1)
 }
 
 // bandDist returns the distance from y to the band [lo, lo+size).

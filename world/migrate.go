@@ -376,15 +376,6 @@ func (w *World) leave(m Migrant) bool {
 	return len(m.Mailboxes) > 0
 }
 
-// namedByID returns the named channels by id.
-func (w *World) namedByID() map[sim.ChanID]string {
-	out := make(map[sim.ChanID]string, len(w.names))
-	for name, id := range w.names { // determinism: builds a map
-		out[id] = name
-	}
-	return out
-}
-
 // valueGetter reads one entity's component value.
 type valueGetter interface{ valueOf(id EntityID) (any, bool) }
 

@@ -71,12 +71,6 @@ func (w *World) trimScratch() {
 	}
 }
 
-// trim gives back the capacity of the grid's buffers beyond trimSlack×n + trimMinCap.
-func (g *Grid) trim(n int) {
-	g.items = trimmed(g.items, n)
-	g.cellOf = trimmed(g.cellOf, n)
-}
-
 // trim gives back the capacity of the interest update's buffers beyond what n entities
 // need (trimSlack×n + trimMinCap: each holds at most one element per entity, the movers
 // two).
@@ -88,8 +82,7 @@ func (in *interestState) trim(n int) {
 	in.paired = trimmed(in.paired, n)
 	in.changes = trimmed(in.changes, n)
 	in.capScratch = trimmed(in.capScratch, n)
-	in.grid.items = trimmed(in.grid.items, n)
-	in.grid.cellOf = trimmed(in.grid.cellOf, n)
+	in.grid.trim(n)
 }
 
 // trim gives back the capacity of wt's set and its scratch beyond what the set and its

@@ -73,10 +73,7 @@ type ChannelInfo struct {
 // Channels calls f for every channel in id order until f returns false. Mailboxes report
 // their queued messages; EachMessage walks them.
 func (w *World) Channels(f func(ChannelInfo) bool) {
-	names := make(map[sim.ChanID]string, len(w.names))
-	for _, name := range w.channelNames() {
-		names[w.names[name]] = name
-	}
+	names := w.namedByID()
 	w.s.Channels(func(ch *sim.Channel) bool {
 		ci := ChannelInfo{Channel: ch, Name: names[ch.ID()]}
 		if q := w.mail[ch.ID()]; q != nil {

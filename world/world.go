@@ -1,6 +1,7 @@
 package world
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -67,25 +68,14 @@ type Config struct {
 	UnsavedFrames bool
 }
 
+// withDefaults returns c with every zero field that has a default set to it.
 func (c Config) withDefaults() Config {
-	if c.Width == 0 {
-		c.Width = DefaultSize
-	}
-	if c.Height == 0 {
-		c.Height = DefaultSize
-	}
-	if c.CellSize == 0 {
-		c.CellSize = DefaultCellSize
-	}
-	if c.TickBudget == 0 {
-		c.TickBudget = DefaultTickBudget
-	}
-	if c.MinDilation == 0 {
-		c.MinDilation = DefaultMinDilation
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Width = cmp.Or(c.Width, DefaultSize)
+	c.Height = cmp.Or(c.Height, DefaultSize)
+	c.CellSize = cmp.Or(c.CellSize, DefaultCellSize)
+	c.TickBudget = cmp.Or(c.TickBudget, DefaultTickBudget)
+	c.MinDilation = cmp.Or(c.MinDilation, DefaultMinDilation)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 	return c
 }
 
@@ -93,13 +83,10 @@ func (c Config) withDefaults() Config {
 func (c Config) Validate() error { return c.withDefaults().check() }
 
 func (c Config) check() error {
+	if err := checkGrid(c.Width, c.Height, c.CellSize); err != nil {
+		return err
+	}
 	switch {
-	case c.Width < 1 || c.Height < 1 || c.Width > 1<<30 || c.Height > 1<<30:
-		return fmt.Errorf("world: map size %d×%d out of range [1, 2^30]", c.Width, c.Height)
-	case c.CellSize < 1 || c.CellSize > 1<<20:
-		return fmt.Errorf("world: cell size %d out of range [1, 2^20]", c.CellSize)
-	case int64(c.Width/c.CellSize+1)*int64(c.Height/c.CellSize+1) > 1<<26:
-		return fmt.Errorf("world: %d×%d map with cell size %d has too many grid cells (limit 2^26); use larger cells", c.Width, c.Height, c.CellSize)
 	case c.MinDilation <= 0 || c.MinDilation > 1:
 		return fmt.Errorf("world: MinDilation %g out of range (0, 1]", c.MinDilation)
 	case c.TickBudget > 1<<30:
@@ -141,6 +128,7 @@ type World struct {
 	scratch  []EntityID
 
 	names   map[string]sim.ChanID    // named channels
+	named   nameIndex                // names by channel id (named.go)
 	mail    map[sim.ChanID]mailQueue // the live mailboxes' queues
 	mailIDs []sim.ChanID             // the live mailboxes' ids in creation order
 	// orphanMail: a mailbox whose owner despawned is kept because a tasklet waits on it

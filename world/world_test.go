@@ -486,3 +486,35 @@ func TestAnEndedTaskletLosesItsMonitor(t *testing.T) {
 type ender struct{}
 
 func (f *ender) Step(t *sim.T) sim.Op { return t.Exit() }
+
+// TestChannelNamesAreIndexed: ChannelName finds a named channel, a mailbox and nothing,
+// without allocating (it no longer sorts every name per call), as channels are named and
+// after a load, whose names it indexes anew.
+func TestChannelNamesAreIndexed(t *testing.T) {
+	w := newWorld(t, cfgQuiet())
+	mb := world.NewMailbox[string](w, 0, "box")
+	var ids []sim.ChanID
+	for _, name := range []string{"c", "a", "b"} {
+		ids = append(ids, world.Chan[int](w, name).ID())
+		require.Equal(t, name, w.ChannelName(ids[len(ids)-1]))
+	}
+	names := func(w *world.World) []string {
+		var got []string
+		for _, id := range append(ids, mb.ID, 999) {
+			got = append(got, w.ChannelName(id))
+		}
+		return got
+	}
+	require.Equal(t, []string{"c", "a", "b", "box", ""}, names(w))
+	require.Zero(t, testing.AllocsPerRun(100, func() { w.ChannelName(ids[1]) }))
+
+	data, err := w.Save(world.DefaultCodec())
+	require.NoError(t, err)
+	l, err := world.Load(world.DefaultCodec(), data, cfgQuiet())
+	require.NoError(t, err)
+	t.Cleanup(l.Close)
+	require.Equal(t, []string{"c", "a", "b", "box", ""}, names(l))
+	d := world.Chan[int](l, "d").ID()
+	require.Equal(t, "d", l.ChannelName(d))
+	require.Zero(t, testing.AllocsPerRun(100, func() { l.ChannelName(d) }))
+}

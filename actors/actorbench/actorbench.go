@@ -112,9 +112,13 @@ type Baseline struct {
 // NewBaseline returns the baseline with n NPCs placed as NewWorld places them.
 func NewBaseline(n int, seed uint64) *Baseline {
 	side := MapSide(n)
+	grid, err := world.NewGrid(side, side, CellSize)
+	if err != nil {
+		panic(err) // as NewWorld: the map of n NPCs is too large
+	}
 	bl := &Baseline{
 		rand: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), // as world.New seeds it
-		grid: world.NewGrid(side, side, CellSize),
+		grid: grid,
 		side: side,
 		npcs: make([]npc, n),
 	}

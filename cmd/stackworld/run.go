@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/stackworld/stackworld/actors"
@@ -157,8 +156,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		term = &liveTerminal{w: stderr}
 		stderr = term // log lines and the progress line share the terminal
 	}
-	planned := new(atomic.Uint64)
-	log := slog.New(plannedFilter{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}), planned})
+	planned := newPlannedFilter(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(planned)
 	clock := server.SystemClock() // the only wall clock: pacing and measuring ticks
 	cfg := world.Config{WallBudget: o.budget, Clock: clock.Now, Logger: log}
 
@@ -221,7 +220,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return saveError(err, o.save)
 	}
 	printSummary(stdout, w)
-	if n := planned.Load(); n > 0 {
+	if n := planned.count(); n > 0 {
 		log.Info("planned failures (fail_one_in in the scenario) were logged at debug level", "count", n)
 	}
 	if ctx.Err() != nil {

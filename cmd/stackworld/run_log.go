@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"strings"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -15,17 +15,42 @@ import (
 // plannedFilter is a slog.Handler that logs the failures a scenario plans on purpose
 // (actors.FlakyError: fail_one_in) at debug level instead of their own, and counts them,
 // so that a default run looks clean; run reports the count in one line at the end.
+//
+// The world's "tasklet failed" record holds the error itself, matched with errors.As; a
+// supervisor's record about the failure holds only its text (an Exit's Err is a saved
+// string) and the failed tasklet's id, so the filter knows it by that id: it remembers the
+// ids of the last plannedKept planned failures. Tasklet ids are never reused.
 type plannedFilter struct {
 	slog.Handler
-	planned *atomic.Uint64
+	planned *plannedFailures
 }
 
+// plannedKept is how many planned failures' tasklet ids the filter remembers: a supervisor
+// reports a failure within a tick or two, long before plannedKept more have happened.
+const plannedKept = 4096
+
+// plannedFailures is the filter's state, shared by the handlers WithAttrs and WithGroup
+// derive. Safe for concurrent use.
+type plannedFailures struct {
+	count atomic.Uint64 // planned failures logged at WARN or above
+	mu    sync.Mutex
+	ids   []uint64 // ring of the last plannedKept planned failures' tasklet ids
+	next  int
+}
+
+func newPlannedFilter(h slog.Handler) plannedFilter {
+	return plannedFilter{h, &plannedFailures{}}
+}
+
+// count returns how many records of planned failures were logged at WARN or above.
+func (h plannedFilter) count() uint64 { return h.planned.count.Load() }
+
 func (h plannedFilter) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level <= slog.LevelDebug || !isPlanned(r) {
+	if r.Level <= slog.LevelDebug || !h.planned.about(r) {
 		return h.Handler.Handle(ctx, r)
 	}
 	if r.Level >= slog.LevelWarn {
-		h.planned.Add(1) // "tasklet failed": one per failure (the supervisor's restart is INFO)
+		h.planned.count.Add(1) // "tasklet failed": one per failure (the supervisor's restart is INFO)
 	}
 	if !h.Handler.Enabled(ctx, slog.LevelDebug) {
 		return nil
@@ -43,31 +68,42 @@ func (h plannedFilter) WithGroup(name string) slog.Handler {
 	return plannedFilter{h.Handler.WithGroup(name), h.planned}
 }
 
-// plannedMark is the end of a FlakyError's message, by which a failure logged as text (the
-// world and the supervisor log err as a string) is known as planned: " (a planned failure:
-// fail_one_in in the scenario)".
-var plannedMark = func() string {
-	msg := (&actors.FlakyError{}).Error()
-	if i := strings.LastIndex(msg, " ("); i >= 0 {
-		return msg[i:]
-	}
-	return "\x00" // never in a message: nothing is filtered
-}()
-
-// isPlanned reports whether a record is about a planned failure: an err attribute that is
-// an actors.FlakyError, or its text.
-func isPlanned(r slog.Record) bool {
-	planned := false
+// about reports whether r is about a planned failure: its err attribute is an
+// actors.FlakyError (then its tasklet attribute is remembered), or its tasklet attribute
+// names a remembered planned failure. Cost: O(attributes + plannedKept).
+func (p *plannedFailures) about(r slog.Record) bool {
+	var tasklet uint64
+	flaky := false
 	r.Attrs(func(a slog.Attr) bool {
 		switch v := a.Value.Any().(type) {
 		case error:
-			planned = errors.As(v, new(*actors.FlakyError))
-		case string:
-			planned = a.Key == "err" && strings.HasSuffix(v, plannedMark)
+			flaky = a.Key == "err" && errors.As(v, new(*actors.FlakyError))
+		case uint64:
+			if a.Key == "tasklet" {
+				tasklet = v
+			}
 		}
-		return !planned
+		return true
 	})
-	return planned
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case flaky && tasklet != 0:
+		p.remember(tasklet)
+	case !flaky && tasklet != 0:
+		return slices.Contains(p.ids, tasklet)
+	}
+	return flaky
+}
+
+// remember adds tasklet to the ring of planned failures, over the oldest when it is full.
+func (p *plannedFailures) remember(tasklet uint64) {
+	if len(p.ids) < plannedKept {
+		p.ids = append(p.ids, tasklet)
+		return
+	}
+	p.ids[p.next] = tasklet
+	p.next = (p.next + 1) % plannedKept
 }
 
 // liveTerminal is stderr on a terminal that shows a live progress line: a log line clears

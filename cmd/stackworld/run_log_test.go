@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stackworld/stackworld/actors"
@@ -36,25 +36,49 @@ func dropTime(_ []string, a slog.Attr) slog.Attr {
 	return a
 }
 
+// TestPlannedFailuresAreLoggedAtDebugAndCounted: a failure with an actors.FlakyError and
+// the supervisor's lines about the same tasklet go to debug level; a real bug's lines, and
+// a supervisor line that only quotes a planned failure's text, keep their level.
 func TestPlannedFailuresAreLoggedAtDebugAndCounted(t *testing.T) {
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		var buf bytes.Buffer
-		n := new(atomic.Uint64)
-		log := slog.New(plannedFilter{slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level, ReplaceAttr: dropTime}), n})
-		planned := (&actors.FlakyError{Trader: 7, Corr: 3}).Error()
-		log.Warn("tasklet failed", "err", planned)
-		log.Info("supervisor restarts child", "err", planned)
-		log.Warn("tasklet failed", "err", &actors.FlakyError{Trader: 8})
-		log.Warn("tasklet failed", "err", "a real bug")
-		require.Equal(t, uint64(2), n.Load())
-		want := `level=WARN msg="tasklet failed" err="a real bug"` + "\n"
+		h := newPlannedFilter(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level, ReplaceAttr: dropTime}))
+		log := slog.New(h)
+		planned := &actors.FlakyError{Trader: 7, Corr: 3}
+		log.Warn("tasklet failed", "tasklet", uint64(5), "err", planned)
+		log.Info("supervisor restarts child", "tasklet", uint64(5), "err", planned.Error())
+		log.Warn("tasklet failed", "tasklet", uint64(6), "err", errors.New("a real bug"))
+		log.Info("supervisor restarts child", "tasklet", uint64(6), "err", "a real bug")
+		log.Info("supervisor restarts child", "tasklet", uint64(9), "err", planned.Error())
+		log.With("zone", 1).Warn("tasklet failed", "tasklet", uint64(8), "err", &actors.FlakyError{Trader: 8})
+		require.Equal(t, uint64(2), h.count())
+		want := `level=WARN msg="tasklet failed" tasklet=6 err="a real bug"` + "\n" +
+			`level=INFO msg="supervisor restarts child" tasklet=6 err="a real bug"` + "\n" +
+			`level=INFO msg="supervisor restarts child" tasklet=9 err="actors: trader 7 dropped request 3 (a planned failure: fail_one_in in the scenario)"` + "\n"
 		if level == slog.LevelDebug {
-			want = `level=DEBUG msg="tasklet failed" err="actors: trader 7 dropped request 3 (a planned failure: fail_one_in in the scenario)"` + "\n" +
-				`level=DEBUG msg="supervisor restarts child" err="actors: trader 7 dropped request 3 (a planned failure: fail_one_in in the scenario)"` + "\n" +
-				`level=DEBUG msg="tasklet failed" err="actors: trader 8 dropped request 0 (a planned failure: fail_one_in in the scenario)"` + "\n" + want
+			want = `level=DEBUG msg="tasklet failed" tasklet=5 err="actors: trader 7 dropped request 3 (a planned failure: fail_one_in in the scenario)"` + "\n" +
+				`level=DEBUG msg="supervisor restarts child" tasklet=5 err="actors: trader 7 dropped request 3 (a planned failure: fail_one_in in the scenario)"` + "\n" +
+				want + `level=DEBUG msg="tasklet failed" zone=1 tasklet=8 err="actors: trader 8 dropped request 0 (a planned failure: fail_one_in in the scenario)"` + "\n"
 		}
 		require.Equal(t, want, buf.String())
 	}
+}
+
+// TestPlannedFailuresAreRememberedBoundedly: the filter remembers the last plannedKept
+// planned failures, the oldest giving way.
+func TestPlannedFailuresAreRememberedBoundedly(t *testing.T) {
+	var buf bytes.Buffer
+	h := newPlannedFilter(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: dropTime}))
+	log := slog.New(h)
+	for id := range uint64(plannedKept + 2) {
+		log.Warn("tasklet failed", "tasklet", id+1, "err", &actors.FlakyError{})
+	}
+	require.Len(t, h.planned.ids, plannedKept)
+	for _, id := range []uint64{1, 2, 3, plannedKept + 2} {
+		log.Info("supervisor restarts child", "tasklet", id)
+	}
+	require.Equal(t, "level=INFO msg=\"supervisor restarts child\" tasklet=1\n"+
+		"level=INFO msg=\"supervisor restarts child\" tasklet=2\n", buf.String())
 }
 
 func TestAFirstRunLooksClean(t *testing.T) {

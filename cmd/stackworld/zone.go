@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
+	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -24,6 +23,7 @@ import (
 	"github.com/stackworld/stackworld/assets"
 	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/cluster"
+	"github.com/stackworld/stackworld/world/server"
 )
 
 func init() {
@@ -150,16 +150,17 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		defer stop()
 	}
-	return zoneLoop(ctx, z, o, stderr)
+	return runZoneServer(ctx, z, o, stderr)
 }
 
-// zoneWorld loads --save if it exists, else builds the scenario and keeps the entities of
-// the zone's region. Zone numbers (the high bits of entity ids) are regions + 1.
+// zoneWorld loads --save if it exists, else builds the scenario with the zone's seed (the
+// scenario's, or --seed, plus the region: zones differ) and keeps the entities of the
+// zone's region. Zone numbers (the high bits of entity ids) are regions + 1.
 func zoneWorld(o *zoneOptions, log *slog.Logger) (*world.World, bool, error) {
 	cfg := world.Config{Logger: log, Zone: uint16(o.region + 1)}
 	if o.save != "" {
 		if _, err := os.Stat(o.save); err == nil {
-			w, err := world.LoadFile(world.DefaultCodec(), o.save, cfg)
+			w, _, err := actors.Origin{Snapshot: o.save}.Open(cfg)
 			return w, true, err
 		}
 	}
@@ -174,14 +175,8 @@ func zoneWorld(o *zoneOptions, log *slog.Logger) (*world.World, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	c := sc.Config(o.seed)
-	cfg.Seed, cfg.Width, cfg.Height, cfg.CellSize, cfg.TickBudget = c.Seed+uint64(o.region), c.Width, c.Height, c.CellSize, c.TickBudget
-	w, err := world.New(cfg)
+	w, err := actors.BuildWorld(sc, sc.Config(o.seed).Seed+uint64(o.region), cfg)
 	if err != nil {
-		return nil, false, err
-	}
-	if err := actors.Populate(w, sc); err != nil {
-		w.Close()
 		return nil, false, err
 	}
 	m := cluster.ZoneMap{Width: w.Config().Width, Regions: make([]string, o.regions)}
@@ -197,51 +192,26 @@ func zoneWorld(o *zoneOptions, log *slog.Logger) (*world.World, bool, error) {
 	return w, false, nil
 }
 
-// zoneLoop steps the zone at --rate, saves every --save-every ticks, prints progress once a
-// second and saves when stopped.
-func zoneLoop(ctx context.Context, z *cluster.Zone, o *zoneOptions, stderr io.Writer) error {
-	var interval time.Duration
-	if o.rate > 0 {
-		interval = time.Duration(float64(time.Second) / o.rate)
-	}
-	next := time.Now()
+// runZoneServer runs the zone on world/server at --rate (with its time dilation), with an
+// autosave every --save-every ticks and a final save when stopped (put off while payloads
+// are on their way to the stream), printing progress once a second.
+func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, stderr io.Writer) error {
 	lastShown := time.Now()
-	for n := 0; o.ticks == 0 || n < o.ticks; n++ {
-		if ctx.Err() != nil {
-			break
+	progress := func(w *world.World) {
+		if o.quiet || time.Since(lastShown) < time.Second {
+			return
 		}
-		if err := z.Step(context.WithoutCancel(ctx)); err != nil {
-			return err
-		}
-		if (n+1)%o.saveEvery == 0 {
-			if err := z.Save(context.WithoutCancel(ctx)); err != nil && !errors.Is(err, cluster.ErrInFlight) {
-				return err
-			}
-		}
-		if !o.quiet && time.Since(lastShown) >= time.Second {
-			lastShown = time.Now()
-			st := z.Stats()
-			fmt.Fprintf(stderr, "zone %s: tick %d, %d entities, %d in, %d out, %d failures\n",
-				z.Name(), z.World().Now(), z.World().Len(), st.MigrationsIn, st.MigrationsOut, st.Failures)
-		}
-		if interval > 0 {
-			next = next.Add(interval)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Until(next)):
-			}
-		}
+		lastShown = time.Now()
+		st := z.Stats() // on the loop goroutine: the zone is the server's
+		fmt.Fprintf(stderr, "zone %s: tick %d, %d entities, %d in, %d out, %d failures\n",
+			z.Name(), w.Now(), w.Len(), st.MigrationsIn, st.MigrationsOut, st.Failures)
 	}
-	for range 50 { // a final save waits for payloads still on their way to the stream
-		err := z.Save(context.WithoutCancel(ctx))
-		if !errors.Is(err, cluster.ErrInFlight) {
-			return err
-		}
-		if err := z.Step(context.WithoutCancel(ctx)); err != nil {
-			return err
-		}
+	srv, err := z.NewServer(server.Options{Rate: o.rate, Ticks: uint64(o.ticks), SaveEvery: uint64(o.saveEvery),
+		AfterTick: progress})
+	if err != nil {
+		return err
 	}
-	return errors.New("zone: stopped without a final save: migrations still in flight")
+	return srv.Run(ctx)
 }
 
 func serveZoneMetrics(addr string, z *cluster.Zone) (func(), error) {
@@ -364,7 +334,7 @@ func progressView(url string, n int, stderr io.Writer) func() {
 }
 
 // stopServer shuts the embedded server down and removes its temporary store.
-func stopServer(s *server.Server, temp bool) {
+func stopServer(s *natsserver.Server, temp bool) {
 	dir := s.StoreDir()
 	s.Shutdown()
 	s.WaitForShutdown()

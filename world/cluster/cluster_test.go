@@ -187,16 +187,11 @@ func allIdle(ctx context.Context, zs []*zone) (bool, error) {
 // every zone after all of them have stepped (allIdle).
 func TestIdleIsAskedAfterEveryStep(t *testing.T) {
 	ctx := context.Background()
-	s := startServer(t, t.TempDir(), -1)
-	dir := t.TempDir()
 	wa := walkers(t, 4, 1)
 	all := ids(wa)
-	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-	require.NoError(t, err)
-	a := openZone(t, cluster.Config{Name: "a", Conn: connect(t, s.ClientURL()), World: wa, Regions: 2, Region: 0,
-		SavePath: filepath.Join(dir, "a.cbor"), Logger: quiet()})
-	b := openZone(t, cluster.Config{Name: "b", Conn: connect(t, s.ClientURL()), World: wb, Regions: 2, Region: 1,
-		SavePath: filepath.Join(dir, "b.cbor"), Logger: quiet()})
+	_, zs := zonePair(t, wa, nil, nil)
+	a, b := zs[0], zs[1]
+	wb := b.World()
 
 	idleB, err := b.Idle(ctx) // the old settle: b asked first...
 	require.NoError(t, err)
@@ -233,16 +228,9 @@ func ids(w *world.World) []world.EntityID {
 
 func TestEntitiesMoveBetweenZones(t *testing.T) {
 	ctx := context.Background()
-	s := startServer(t, t.TempDir(), -1)
-	dir := t.TempDir()
 	wa := walkers(t, 40, 1)
 	all := ids(wa)
-	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-	require.NoError(t, err)
-	zs := []*zone{
-		openZone(t, cluster.Config{Name: "a", Conn: connect(t, s.ClientURL()), World: wa, Regions: 2, Region: 0, SavePath: filepath.Join(dir, "a.cbor"), Logger: quiet()}),
-		openZone(t, cluster.Config{Name: "b", Conn: connect(t, s.ClientURL()), World: wb, Regions: 2, Region: 1, SavePath: filepath.Join(dir, "b.cbor"), Logger: quiet()}),
-	}
+	_, zs := zonePair(t, wa, nil, nil)
 	require.Equal(t, []string{"a", "b"}, zs[1].Map().Regions) // the last to claim sees both at once
 	for range 40 {
 		for _, z := range zs {
@@ -286,22 +274,14 @@ func TestKillAtAnyStep(t *testing.T) {
 
 func killTrial(t *testing.T, r *rand.Rand, point string, victim, after int) {
 	ctx := context.Background()
-	s := startServer(t, t.TempDir(), -1)
-	dir := t.TempDir()
 	wa := walkers(t, 30, 1)
 	all := ids(wa)
-	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-	require.NoError(t, err)
-	names := []string{"a", "b"}
-	ws := []*world.World{wa, wb}
-	zs := make([]*zone, 2)
 	hits := 0
 	killed, armed := false, false
-	for i := range zs {
-		cfg := cluster.Config{Name: names[i], Conn: connect(t, s.ClientURL()), World: ws[i], Regions: 2, Region: i,
-			SavePath: filepath.Join(dir, names[i]+".cbor"), Logger: quiet(), AckWait: 250 * time.Millisecond}
-		if i == victim {
-			cfg.Fault = func(p string) error {
+	s, zs := zonePair(t, wa, nil, func(c *cluster.Config) {
+		c.AckWait = 250 * time.Millisecond
+		if c.Region == victim {
+			c.Fault = func(p string) error {
 				if p != point || killed || !armed {
 					return nil
 				}
@@ -312,13 +292,16 @@ func killTrial(t *testing.T, r *rand.Rand, point string, victim, after int) {
 				return nil
 			}
 		}
-		zs[i] = openZone(t, cfg)
-		require.NoError(t, zs[i].Save(ctx))
+	})
+	for _, z := range zs {
+		require.NoError(t, z.Save(ctx))
 	}
 	armed = true
 	saveEvery := 2 + r.IntN(5)
-	restarted := false
-	for tick := range 60 {
+	restartedAt := -1
+	// After a restart, 20 ticks more are enough for the entities (at speed 3, within 32 of
+	// the border) to cross again both ways; settle finishes what is in flight.
+	for tick := 0; tick < 60 && (restartedAt < 0 || tick < restartedAt+20); tick++ {
 		for i, z := range zs {
 			err := z.Step(ctx)
 			if err == nil && tick%saveEvery == 0 {
@@ -328,20 +311,13 @@ func killTrial(t *testing.T, r *rand.Rand, point string, victim, after int) {
 				continue
 			}
 			require.ErrorIs(t, err, cluster.ErrZoneDead)
-			// kill -9: drop the zone and its connection; restart from the last save.
-			z.Close()
-			z.cfg.Conn.Close()
-			w, err := world.LoadFile(world.DefaultCodec(), z.cfg.SavePath, world.Config{Logger: quiet()})
-			require.NoError(t, err)
-			cfg := z.cfg
-			cfg.Conn, cfg.World, cfg.Recovering, cfg.Fault = connect(t, s.ClientURL()), w, true, nil
-			zs[i] = openZone(t, cfg)
-			restarted = true
+			zs[i] = restart(t, s, z)
+			restartedAt = tick
 		}
 	}
 	settle(t, zs)
 	census(t, zs[0].cfg.Conn, zs, all)
-	if !restarted {
+	if restartedAt < 0 {
 		t.Logf("the fault point %s was not reached %d times", point, after+1)
 	}
 }
@@ -408,15 +384,14 @@ func cutTrial(t *testing.T, point string) {
 // the entity). The zone remembers the payloads it took in until their acks are confirmed.
 func TestRedeliveredPayloadIsNotTakenInTwice(t *testing.T) {
 	ctx := context.Background()
-	s := startServer(t, t.TempDir(), -1)
-	dir := t.TempDir()
 	wa, all := parkedWorld(t, 1) // standing in b's region
-	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-	require.NoError(t, err)
-	a := openZone(t, cluster.Config{Name: "a", Conn: connect(t, s.ClientURL()), World: wa, Regions: 2, Region: 0,
-		SavePath: filepath.Join(dir, "a.cbor"), Logger: quiet()})
-	b := openZone(t, cluster.Config{Name: "b", Conn: connect(t, s.ClientURL()), World: wb, Regions: 2, Region: 1,
-		SavePath: filepath.Join(dir, "b.cbor"), Logger: quiet(), AckWait: 100 * time.Millisecond})
+	_, zs := zonePair(t, wa, nil, func(c *cluster.Config) {
+		if c.Name == "b" {
+			c.AckWait = 100 * time.Millisecond
+		}
+	})
+	a, b := zs[0], zs[1]
+	wb := b.World()
 	cluster.SkipAcks(b.Zone, 1)
 	require.NoError(t, a.Step(ctx)) // a sends the entity to b
 	require.NoError(t, b.Step(ctx)) // b takes it in; the ack is lost
@@ -428,6 +403,7 @@ func TestRedeliveredPayloadIsNotTakenInTwice(t *testing.T) {
 	for idle := false; !idle; { // until the stream has delivered the payload again and b acked it
 		require.True(t, time.Now().Before(deadline), "the payload was not delivered again")
 		require.NoError(t, b.Step(ctx))
+		var err error
 		idle, err = b.Idle(ctx)
 		require.NoError(t, err)
 	}

@@ -2,10 +2,8 @@ package cluster_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
-	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/cluster"
 	"github.com/stretchr/testify/require"
 )
@@ -14,15 +12,10 @@ import (
 // (Owns, and free to leave) from its next step, when their own entries name it.
 func TestCommitRecordThenEntries(t *testing.T) {
 	ctx := context.Background()
-	s := startServer(t, t.TempDir(), -1)
-	dir := t.TempDir()
 	wa, moving := parkedWorld(t, 3)
-	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-	require.NoError(t, err)
-	a := openZone(t, cluster.Config{Name: "a", Conn: connect(t, s.ClientURL()), World: wa, Regions: 2, Region: 0,
-		SavePath: filepath.Join(dir, "a.cbor"), Logger: quiet()})
-	b := openZone(t, cluster.Config{Name: "b", Conn: connect(t, s.ClientURL()), World: wb, Regions: 2, Region: 1,
-		SavePath: filepath.Join(dir, "b.cbor"), Logger: quiet()})
+	_, zs := zonePair(t, wa, nil, nil)
+	a, b := zs[0], zs[1]
+	wb := b.World()
 	js := mustJS(t, a.cfg.Conn)
 	kv, err := js.KeyValue(ctx, cluster.DirectoryBucket)
 	require.NoError(t, err)

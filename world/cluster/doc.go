@@ -16,13 +16,21 @@
 //	nc, _ := cluster.Connect(cluster.ConnectOptions{URL: s.ClientURL()})
 //	z, _ := cluster.Open(ctx, cluster.Config{Name: "z0", Conn: nc, World: w,
 //		Regions: 4, Region: 0, SavePath: "z0.cbor"})
+//	srv, _ := z.NewServer(server.Options{Rate: 20, SaveEvery: 200})
+//	srv.Run(ctx)                 // the zone on world/server (runtime.go)
+//
+// On the runtime the zone's step runs in the server's BeforeTick (take in payloads and
+// mail) and EndTick (send crossers and mail) hooks; the server's autosave is put off while
+// exported entities are only in memory, and the journal is settled once a written save
+// covers it. A program (or a test) may instead step zones itself, for example in lock-step:
+//
 //	for {
 //		z.Step(ctx)              // takes in payloads and mail, ticks, sends crossers
 //		z.Save(ctx)              // now and then: world.SaveFile, then settles journals
 //	}
 //
 // A restarted zone loads its save and opens with Recovering: true. stackworld zone and
-// stackworld run --zones N are this loop.
+// stackworld run --zones N run zones on the server.
 //
 // # What an operator sees (the nats CLI can watch all of it)
 //
@@ -36,6 +44,8 @@
 //	                                 migrations begun since the zone's last save
 //	stream stackworld_migrations     subjects stackworld.migrate.<zone>: payloads (CBOR)
 //	stream stackworld_mail           subjects stackworld.mail.<zone>: letters to entities
+//	stream stackworld_lockmail       subjects stackworld.lockmail.<source zone>: letters of
+//	                                 LockStep zones (header Stackworld-Tick), read by all
 //	subject stackworld.stats.<zone>  the zone's Report once a second (JSON)
 //	subject stackworld.events.migration  out / in / refused events (JSON)
 //
@@ -65,6 +75,7 @@
 // the entity forwards it; one whose entity is still on its way waits for the commit.
 // Numbers per sender and receiver, kept in components that move with the entities, make
 // each letter posted once and in the order sent.
+// Under Config.LockStep letters take another path, at agreed ticks (see Determinism).
 //
 // # Determinism, and what is not deterministic
 //
@@ -75,14 +86,17 @@
 // speed. Config.LockStep fixes the tick instead: a payload exported at the end of source
 // tick t is taken in at the target's boundary after its own tick t — not earlier, even if
 // it is there (it is held back), and not later (the zone reads the stream's last sequence
-// and waits for every payload up to it) — in the order (tick, source zone, sequence). So
-// zones that each finish tick t before any steps past it (stepped in turn on one
-// goroutine, in any order) repeat their per-zone deep checksums tick by tick
-// (TestLockStepZonesRepeat). Not covered: mail (a letter is posted when it arrives, and
-// one that arrives out of order is retried after a wall-clock delay), a zone restarted
-// from a save (it takes in again what it had taken after the save when the stream
-// redelivers it), and zones in separate processes, which need a barrier between ticks that
-// this package does not provide. Entity ids, directory epochs and the migration
+// and waits for every payload up to it) — in the order (tick, source zone, sequence). Mail
+// likewise (lockmail.go): a letter sent during tick t is posted at the boundary after tick
+// t by the zone that holds its receiver then, in the same order. So zones that each finish
+// tick t before any steps past it (stepped in turn on one goroutine, in any order) repeat
+// their per-zone deep checksums tick by tick, and so does a run in which a zone is killed
+// and restarted from its save at the same point (TestLockStepZonesRepeat). A restarted
+// zone does not repeat the run without the restart, though: it settles the migrations
+// begun after its save when it opens (it finishes or undoes them at once, at its saved
+// tick), rather than replaying them at their ticks. Not covered: zones in separate
+// processes, which need a barrier between ticks that this package does not provide, and
+// zones on world/server (free-running). Entity ids, directory epochs and the migration
 // protocol's outcome (who owns what) do not depend on timing.
 //
 // # Channels across zones

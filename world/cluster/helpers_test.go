@@ -3,9 +3,11 @@ package cluster_test
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strconv"
 	"testing"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stackworld/stackworld/world"
@@ -30,3 +32,49 @@ func owner(t *testing.T, js jetstream.JetStream, id world.EntityID) cluster.Owne
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// zonePair starts an embedded server (port -1, logs off, its own store) and opens zones
+// a and b, regions 0 and 1 of 2, on worlds wa and wb (nil: emptyWorld), each on its own
+// connection, saving to <a temporary folder>/<name>.cbor, logs quiet. tune, if not nil,
+// adjusts each zone's config before the zone opens (AckWait, Fault, LockStep, ...).
+func zonePair(t *testing.T, wa, wb *world.World, tune func(*cluster.Config)) (*natsserver.Server, []*zone) {
+	t.Helper()
+	s := startServer(t, t.TempDir(), -1)
+	dir := t.TempDir()
+	zs := make([]*zone, 2)
+	for i, w := range []*world.World{wa, wb} {
+		if w == nil {
+			w = emptyWorld(t)
+		}
+		name := []string{"a", "b"}[i]
+		cfg := cluster.Config{Name: name, Conn: connect(t, s.ClientURL()), World: w, Regions: 2, Region: i,
+			SavePath: filepath.Join(dir, name+".cbor"), Logger: quiet()}
+		if tune != nil {
+			tune(&cfg)
+		}
+		zs[i] = openZone(t, cfg)
+	}
+	return s, zs
+}
+
+// restart is kill -9 and a restart of zone z: its memory and connection are dropped, and
+// it opens again (Recovering, without its Fault) from its last save on a new connection to
+// s. It returns the new zone.
+func restart(t *testing.T, s *natsserver.Server, z *zone) *zone {
+	t.Helper()
+	z.Close()
+	z.cfg.Conn.Close()
+	w, err := world.LoadFile(world.DefaultCodec(), z.cfg.SavePath, world.Config{Logger: quiet()})
+	require.NoError(t, err)
+	cfg := z.cfg
+	cfg.Conn, cfg.World, cfg.Recovering, cfg.Fault = connect(t, s.ClientURL()), w, true, nil
+	return openZone(t, cfg)
+}
+
+// emptyWorld is a world with no entities, seed 2, whose entity ids carry zone number 2.
+func emptyWorld(t *testing.T) *world.World {
+	t.Helper()
+	w, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
+	require.NoError(t, err)
+	return w
+}

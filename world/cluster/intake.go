@@ -78,64 +78,95 @@ func (z *Zone) fetch(ctx context.Context) ([]delivered, error) {
 		}
 		return collect(batch, nil), batch.Error()
 	}
-	return z.fetchDue(ctx)
+	return z.fetchDue(ctx, &z.payloads)
 }
 
-// fetchDue (LockStep) fetches every payload the stream holds for the zone and returns
-// those exported at ticks up to the zone's tick, holding back the others.
-func (z *Zone) fetchDue(ctx context.Context) ([]delivered, error) {
-	last, err := lastSeq(ctx, z.migSt, MigrateSubject+z.cfg.Name)
+// tickQueue (LockStep) is what a zone reads in tick order from one consumer: payloads, or
+// letters. Messages exported at a tick the zone has not reached wait in held.
+type tickQueue struct {
+	cons  jetstream.Consumer
+	last  func(ctx context.Context) (uint64, error) // the stream's last sequence for this consumer
+	stamp func(d *delivered)                        // sets d.tick and d.from from the message
+	held  []delivered
+}
+
+// fetchDue (LockStep) fetches every message the stream holds for q and returns those sent
+// at ticks up to the zone's tick, in the order (tick, source zone, stream sequence),
+// holding back the others. A message delivered to an earlier incarnation of the zone that
+// died before acking it is waited for (it comes again after AckWait).
+func (z *Zone) fetchDue(ctx context.Context, q *tickQueue) ([]delivered, error) {
+	last, err := q.last(ctx)
 	if err != nil {
 		return nil, err
 	}
-	all := z.held
-	z.held = nil
+	all := q.held
+	q.held = nil
 	top := uint64(0)
 	for _, d := range all {
 		top = max(top, d.seq)
 	}
 	for top < last {
-		batch, err := z.cons.FetchNoWait(maxFetch)
+		batch, err := q.cons.FetchNoWait(maxFetch)
 		if err != nil {
 			return nil, err
 		}
 		n := len(all)
 		if all = collect(batch, all); len(all) == n {
-			// The consumer may not know yet of a payload the stream has stored: wait for
-			// it, unless the consumer delivered it before (to an incarnation that died
-			// before its ack: it comes again after AckWait).
-			info, err := z.cons.Info(ctx)
+			more, err := z.waitFor(ctx, q, all, last)
 			if err != nil {
 				return nil, err
 			}
-			if info.Delivered.Stream >= last {
-				break
-			}
-			if batch, err = z.cons.Fetch(1, jetstream.FetchMaxWait(z.cfg.OpTimeout)); err != nil {
-				return nil, err
-			}
-			if all = collect(batch, all); len(all) == n {
-				break // NATS is slow or away: the rest next step
+			if all = append(all, more...); len(all) == n {
+				break // nothing left to deliver, or NATS is slow or away: the rest next step
 			}
 		}
 		for i := n; i < len(all); i++ {
-			d := &all[i]
-			top = max(top, d.seq)
-			if env, err := decodeEnvelope(d.msg.Data(), z.cfg.Name); err == nil {
-				d.tick, d.from = env.Tick, env.From // a bad one is refused when its turn comes
-			}
+			q.stamp(&all[i])
+			top = max(top, all[i].seq)
 		}
 	}
 	all = slices.CompactFunc(sortDelivered(all), func(a, b delivered) bool { return a.seq == b.seq })
 	var due []delivered
 	for _, d := range all {
 		if d.tick > z.w.Now() {
-			z.held = append(z.held, d)
+			q.held = append(q.held, d)
 		} else {
 			due = append(due, d)
 		}
 	}
 	return due, nil
+}
+
+// waitFor fetches a message the stream has stored for q but the consumer has not
+// delivered yet (it may not know of it yet), or one it delivered to an earlier
+// incarnation of the zone that died before acking it (more messages await an ack than
+// this zone holds: it comes again after AckWait). It returns nothing when neither is left.
+func (z *Zone) waitFor(ctx context.Context, q *tickQueue, mine []delivered, last uint64) ([]delivered, error) {
+	info, err := q.cons.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wait := z.cfg.OpTimeout
+	switch {
+	case info.Delivered.Stream < last:
+	case info.NumAckPending > len(mine):
+		wait += z.cfg.AckWait
+	default:
+		return nil, nil
+	}
+	batch, err := q.cons.Fetch(1, jetstream.FetchMaxWait(wait))
+	if err != nil {
+		return nil, err
+	}
+	return collect(batch, nil), nil
+}
+
+// stampPayload reads a payload's export tick and source zone from its envelope (a bad
+// payload is refused when its turn comes).
+func (z *Zone) stampPayload(d *delivered) {
+	if env, err := decodeEnvelope(d.msg.Data(), z.cfg.Name); err == nil {
+		d.tick, d.from = env.Tick, env.From
+	}
 }
 
 // collect appends a batch's messages to dst with their sequence and envelope header.
@@ -174,14 +205,16 @@ func (z *Zone) ack(ctx context.Context, d delivered) {
 	z.taken[d.seq] = true
 }
 
-// settleJournal deletes the journal entries a save has settled. An incoming entry goes
+// settleJournal deletes the journal entries a save has settled (covered: those written
+// before its copy was taken; later ones stay for the next save). An incoming entry goes
 // once its payload's ack is confirmed; outgoing entries go only when no incoming one is
-// left: a restart redoes a remaining incoming entry, and then needs the outgoing entries
-// written after it to take back the entities it brings that had left since.
-func (z *Zone) settleJournal(ctx context.Context) {
+// left before them: a restart redoes a remaining incoming entry, and then needs the
+// outgoing entries written after it to take back the entities it brings that had left
+// since.
+func (z *Zone) settleJournal(ctx context.Context, covered []string) {
 	z.confirmAcks(ctx)
 	var left, out []string
-	for _, k := range z.journal {
+	for _, k := range covered {
 		seq, in := inSeq(k)
 		switch {
 		case !in:
@@ -190,25 +223,18 @@ func (z *Zone) settleJournal(ctx context.Context) {
 			left = append(left, k) // delivered again later: known as taken until then
 		case z.zones.Delete(ctx, k) != nil:
 			left = append(left, k)
-		default:
-			delete(z.taken, seq)
 		}
 	}
+	later := slices.DeleteFunc(slices.Clone(z.journal), func(k string) bool { return slices.Contains(covered, k) })
+	if len(left) == 0 {
+		out = slices.DeleteFunc(out, func(k string) bool { return z.zones.Delete(ctx, k) == nil })
+	}
+	z.journal = append(append(left, out...), later...)
 	for seq, ok := range z.taken { // determinism: deletes only; the order changes nothing
-		if ok && !slices.Contains(left, inKey(z.cfg.Name, seq)) {
+		if ok && !slices.Contains(z.journal, inKey(z.cfg.Name, seq)) {
 			delete(z.taken, seq)
 		}
 	}
-	if len(left) > 0 {
-		z.journal = append(left, out...)
-		return
-	}
-	for _, k := range out {
-		if err := z.zones.Delete(ctx, k); err != nil {
-			left = append(left, k)
-		}
-	}
-	z.journal = left
 }
 
 // confirmAcks marks as confirmed the payloads at or below the consumer's ack floor.

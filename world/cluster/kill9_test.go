@@ -16,6 +16,7 @@ import (
 
 	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/cluster"
+	"github.com/stackworld/stackworld/world/server"
 	"github.com/stretchr/testify/require"
 )
 
@@ -93,7 +94,8 @@ func kill9Trial(t *testing.T, point string, victim, after int) {
 }
 
 // TestZoneProcess is one zone's process in TestKill9 (it runs only there): it opens zone
-// ZONE_NAME (from its save if there is one), steps 40 ticks saving every third, and, given
+// ZONE_NAME (from its save if there is one), runs it on world/server for 40 ticks with an
+// autosave every third, and, given
 // ZONE_KILL_POINT, sends itself SIGKILL when it reaches that step of a migration for the
 // (ZONE_KILL_AFTER+1)th time.
 func TestZoneProcess(t *testing.T) {
@@ -134,11 +136,7 @@ func TestZoneProcess(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, z.Save(ctx))
 	armed = true
-	for tick := range 40 {
-		require.NoError(t, z.Step(ctx))
-		if tick%3 == 0 {
-			require.NoError(t, z.Save(ctx))
-		}
-	}
-	require.NoError(t, z.Save(ctx))
+	srv, err := z.NewServer(server.Options{Ticks: 40, SaveEvery: 3}) // saves encoded and written off the loop
+	require.NoError(t, err)
+	require.NoError(t, srv.Run(ctx))
 }

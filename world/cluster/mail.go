@@ -126,6 +126,10 @@ func (z *Zone) postMail(ctx context.Context) {
 	if len(z.mailOut) == 0 {
 		return
 	}
+	if z.cfg.LockStep {
+		z.postLockStepMail(ctx)
+		return
+	}
 	var keep []letter
 	for i, l := range z.mailOut {
 		to := z.cfg.Name
@@ -163,6 +167,10 @@ func (z *Zone) publishLetter(ctx context.Context, zone string, l letter, via str
 
 // takeMail posts the mail waiting for the zone's entities (at a tick boundary).
 func (z *Zone) takeMail(ctx context.Context) {
+	if z.cfg.LockStep {
+		z.takeLockStepMail(ctx)
+		return
+	}
 	batch, err := z.mail.FetchNoWait(256)
 	if err != nil {
 		return
@@ -193,10 +201,17 @@ const (
 	mailBad
 )
 
+// deliver posts a letter to its receiver here, or forwards it to the zone that has it.
 func (z *Zone) deliver(ctx context.Context, l letter) mailOutcome {
 	if !z.w.Alive(l.To) {
 		return z.forward(ctx, l)
 	}
+	return z.post(l)
+}
+
+// post posts a letter to its receiver, an entity of this world, unless the receiver has
+// taken it before; a letter whose sender's previous one is not yet posted waits.
+func (z *Zone) post(l letter) mailOutcome {
 	seen, _ := MailSeen.Get(z.w, l.To)
 	switch last := seen.last(l.From); {
 	case l.Seq <= last:

@@ -3,7 +3,6 @@ package cluster_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,8 +16,6 @@ import (
 // forth) arrives once each, in the order sent.
 func TestMailFollowsMovingEntities(t *testing.T) {
 	ctx := context.Background()
-	s := startServer(t, t.TempDir(), -1)
-	dir := t.TempDir()
 	wa, err := world.New(world.Config{Seed: 1, Zone: 1, Logger: quiet()})
 	require.NoError(t, err)
 	k := wa.Kind("walker")
@@ -30,14 +27,7 @@ func TestMailFollowsMovingEntities(t *testing.T) {
 		wa.SetVel(id, world.Vec{X: r.vx})
 		receivers = append(receivers, id)
 	}
-	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-	require.NoError(t, err)
-	var zs []*zone
-	for i, w := range []*world.World{wa, wb} {
-		name := []string{"a", "b"}[i]
-		zs = append(zs, openZone(t, cluster.Config{Name: name, Conn: connect(t, s.ClientURL()), World: w, Regions: 2, Region: i,
-			SavePath: filepath.Join(dir, name+".cbor"), Logger: quiet(), AckWait: 250 * time.Millisecond}))
-	}
+	_, zs := zonePair(t, wa, nil, func(c *cluster.Config) { c.AckWait = 250 * time.Millisecond })
 	const n = 30
 	for seq := 1; seq <= n; seq++ {
 		for _, r := range receivers {

@@ -60,8 +60,22 @@ type outgoing struct {
 
 // Step runs one tick of the zone: it takes in the payloads that arrived, ticks the world,
 // and sends the entities that crossed into other zones' regions. It returns the world's
-// error from Tick, or ErrZoneDead.
+// error from Tick, or ErrZoneDead. A zone on the runtime (NewServer) does the same in the
+// server's BeforeTick and EndTick hooks; Step is for a program (or a test) that steps
+// zones itself, for example in lock-step.
 func (z *Zone) Step(ctx context.Context) error {
+	if err := z.beforeTick(ctx); err != nil {
+		return err
+	}
+	if err := z.w.Tick(); err != nil {
+		return err
+	}
+	return z.endTick(ctx)
+}
+
+// beforeTick is the first half of a step, at the tick boundary before the world ticks:
+// directory answers, then the payloads and mail due, then Config.Boundary.
+func (z *Zone) beforeTick(ctx context.Context) error {
 	if z.dead != nil {
 		return z.dead
 	}
@@ -79,13 +93,19 @@ func (z *Zone) Step(ctx context.Context) error {
 	}
 	z.takeMail(ctx)
 	if z.cfg.Boundary != nil {
-		if err := z.cfg.Boundary(ctx); err != nil {
-			return err
-		}
+		return z.cfg.Boundary(ctx)
 	}
-	if err := z.w.Tick(); err != nil {
-		return err
+	return nil
+}
+
+// endTick is the second half of a step, after the world ticked: forget the despawned,
+// publish the tick's mail, send the crossers and report.
+func (z *Zone) endTick(ctx context.Context) error {
+	if z.dead != nil {
+		return z.dead
 	}
+	ctx, cancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
+	defer cancel()
 	z.forgetDespawned(ctx)
 	z.postMail(ctx)
 	if err := z.send(ctx); err != nil {
@@ -406,34 +426,52 @@ func (z *Zone) event(kind, id, peer string, n int) {
 // ---- saves and recovery ----
 
 // Save writes the world to Config.SavePath and then settles the journal entries written
-// before it. Call it between steps.
+// before it. Call it between steps. It returns an error wrapping ErrInFlight, and writes
+// nothing, while exported entities are only in memory (their payload not yet in the
+// stream) or the directory entries of imported ones are not yet written.
 func (z *Zone) Save(ctx context.Context) error {
 	if z.dead != nil {
 		return z.dead
 	}
-	if err := z.flush(ctx); err != nil {
+	covered, err := z.prepareSave(ctx)
+	if err != nil {
 		return err
-	}
-	if len(z.outbox) > 0 {
-		// A save without the exported entities while their payload is only in memory
-		// would lose them in a crash.
-		return fmt.Errorf("%w: %d payloads not yet in the stream", ErrInFlight, len(z.outbox))
-	}
-	if err := z.settleDirectory(ctx); err != nil {
-		// A save holding entities whose entries do not name this zone yet would drop them
-		// on a restart.
-		return fmt.Errorf("%w: directory entries of imported entities not yet written: %w", ErrInFlight, err)
 	}
 	if _, err := z.w.SaveFile(world.DefaultCodec(), z.cfg.SavePath); err != nil {
 		return err
 	}
+	return z.saved(ctx, z.w.Now(), covered)
+}
+
+// prepareSave readies the zone for a save of its world as it is now: it publishes the
+// outbox and settles the directory, and returns the journal keys the save will settle.
+func (z *Zone) prepareSave(ctx context.Context) ([]string, error) {
+	if err := z.flush(ctx); err != nil {
+		return nil, err
+	}
+	if len(z.outbox) > 0 {
+		// A save without the exported entities while their payload is only in memory
+		// would lose them in a crash.
+		return nil, fmt.Errorf("%w: %d payloads not yet in the stream", ErrInFlight, len(z.outbox))
+	}
+	if err := z.settleDirectory(ctx); err != nil {
+		// A save holding entities whose entries do not name this zone yet would drop them
+		// on a restart.
+		return nil, fmt.Errorf("%w: directory entries of imported entities not yet written: %w", ErrInFlight, err)
+	}
+	return slices.Clone(z.journal), nil
+}
+
+// saved follows a written save of tick `tick`: Config.Saved, then the journal keys the
+// save covers (prepareSave's) are settled.
+func (z *Zone) saved(ctx context.Context, tick uint64, covered []string) error {
 	if z.cfg.Saved != nil {
-		z.cfg.Saved(z.w.Now())
+		z.cfg.Saved(tick)
 	}
 	if err := z.fault("saved"); err != nil {
 		return err
 	}
-	z.settleJournal(ctx)
+	z.settleJournal(ctx, covered)
 	return nil
 }
 

@@ -2,12 +2,10 @@ package cluster_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/cluster"
 	"github.com/stretchr/testify/require"
 )
@@ -16,18 +14,9 @@ import (
 // goes on and still takes in real migrations.
 func TestZoneRefusesHostilePayloads(t *testing.T) {
 	ctx := context.Background()
-	s := startServer(t, t.TempDir(), -1)
-	dir := t.TempDir()
 	wa := walkers(t, 10, 1)
 	all := ids(wa)
-	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-	require.NoError(t, err)
-	var zs []*zone
-	for i, w := range []*world.World{wa, wb} {
-		name := []string{"a", "b"}[i]
-		zs = append(zs, openZone(t, cluster.Config{Name: name, Conn: connect(t, s.ClientURL()), World: w, Regions: 2, Region: i,
-			SavePath: filepath.Join(dir, name+".cbor"), Logger: quiet(), AckWait: 250 * time.Millisecond}))
-	}
+	s, zs := zonePair(t, wa, nil, func(c *cluster.Config) { c.AckWait = 250 * time.Millisecond })
 	js, err := jetstream.New(connect(t, s.ClientURL()))
 	require.NoError(t, err)
 	for _, junk := range [][]byte{nil, []byte("not cbor"), {0x87, 0x60, 0x61, 0x61, 0x61, 0x62, 0x00, 0x80, 0x80}, {0x9f, 0xff}} {

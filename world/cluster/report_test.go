@@ -2,7 +2,6 @@ package cluster_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/cluster"
 	"github.com/stretchr/testify/require"
 )
@@ -18,20 +16,11 @@ import (
 // A zone publishes its report and metrics, and reports a peer that stops stepping.
 func TestReportsAndSilentPeers(t *testing.T) {
 	ctx := context.Background()
-	s := startServer(t, t.TempDir(), -1)
-	dir := t.TempDir()
-	nc := connect(t, s.ClientURL())
-	sub, err := nc.SubscribeSync(cluster.StatsSubject + "a")
+	_, zs := zonePair(t, walkers(t, 20, 1), nil, func(c *cluster.Config) {
+		c.ReportEvery, c.SilentAfter = time.Millisecond, 100*time.Millisecond
+	})
+	sub, err := zs[0].cfg.Conn.SubscribeSync(cluster.StatsSubject + "a")
 	require.NoError(t, err)
-	wa := walkers(t, 20, 1)
-	wb, err := world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-	require.NoError(t, err)
-	var zs []*zone
-	for i, w := range []*world.World{wa, wb} {
-		name := []string{"a", "b"}[i]
-		zs = append(zs, openZone(t, cluster.Config{Name: name, Conn: connect(t, s.ClientURL()), World: w, Regions: 2, Region: i,
-			SavePath: filepath.Join(dir, name+".cbor"), Logger: quiet(), ReportEvery: time.Millisecond, SilentAfter: 100 * time.Millisecond}))
-	}
 	for range 10 {
 		for _, z := range zs {
 			require.NoError(t, z.Step(ctx))

@@ -43,7 +43,10 @@ type Config struct {
 	// at source ticks up to the zone's own tick, all of them (it asks the stream for its
 	// last sequence and waits for each payload up to it), holding back later ones. Zones
 	// that each finish a tick before any steps past it then repeat their per-zone deep
-	// checksums (see the package doc on determinism). It costs three requests per step.
+	// checksums (see the package doc on determinism). Mail then goes through the lock-step
+	// mail stream, which every zone reads whole (lockmail.go): the zones of a cluster must
+	// all be LockStep or none. It costs a few requests per step (the zone map, the two
+	// streams' last sequences, the fetches), and every zone reads every letter.
 	LockStep bool
 	// AckWait is how long the stream waits for the zone to acknowledge a payload before it
 	// delivers it again (after a crash). 0: 30 s.
@@ -93,19 +96,22 @@ type Zone struct {
 	zmap   atomic.Pointer[ZoneMap]
 	watch  jetstream.KeyWatcher
 
-	revs     map[world.EntityID]uint64 // directory revision of each entity the zone owns
-	epochs   map[world.EntityID]uint64
-	nextMig  uint64
-	life     string          // this incarnation of the zone: migration ids never repeat across restarts
-	outbox   []*outgoing     // exported, not yet acknowledged by the stream
-	updates  []*dirUpdate    // directory entries of committed entities, not yet answered
-	journal  []string        // journal keys a save settles
-	taken    map[uint64]bool // payloads taken in (by stream sequence) -> ack confirmed (intake.go)
-	held     []delivered     // LockStep: payloads exported at a tick this zone has not reached
-	skipAcks int             // tests: this many acks are not sent
-	mailOut  []letter        // sent in this tick, published at its end
-	dead     error
-	stats    Stats
+	revs       map[world.EntityID]uint64 // directory revision of each entity the zone owns
+	epochs     map[world.EntityID]uint64
+	nextMig    uint64
+	life       string          // this incarnation of the zone: migration ids never repeat across restarts
+	outbox     []*outgoing     // exported, not yet acknowledged by the stream
+	updates    []*dirUpdate    // directory entries of committed entities, not yet answered
+	journal    []string        // journal keys a save settles
+	taken      map[uint64]bool // payloads taken in (by stream sequence) -> ack confirmed (intake.go)
+	payloads   tickQueue       // LockStep: payloads in tick order (intake.go)
+	letters    tickQueue       // LockStep: letters in tick order (lockmail.go)
+	mailFrom   uint64          // LockStep: letters of earlier ticks were posted before the zone opened
+	lockMailSt jetstream.Stream
+	skipAcks   int      // tests: this many acks are not sent
+	mailOut    []letter // sent in this tick, published at its end
+	dead       error
+	stats      Stats
 
 	pub         atomic.Pointer[snapshotStats] // for the metrics collector
 	lastReport  time.Time
@@ -225,6 +231,12 @@ func (z *Zone) connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: mail consumer of zone %s: %w", z.cfg.Name, err)
 	}
+	if z.cfg.LockStep {
+		z.payloads = tickQueue{cons: z.cons, stamp: z.stampPayload, last: func(ctx context.Context) (uint64, error) {
+			return lastSeq(ctx, z.migSt, MigrateSubject+z.cfg.Name)
+		}}
+		return z.connectLockStepMail(ctx)
+	}
 	return nil
 }
 
@@ -302,6 +314,9 @@ func (z *Zone) Idle(ctx context.Context) (bool, error) {
 		if err != nil || !ok {
 			return false, err
 		}
+	}
+	if z.cfg.LockStep {
+		return z.lettersTaken(ctx)
 	}
 	return true, nil
 }

@@ -96,7 +96,8 @@ func FillFrame(f *Frame, w *world.World) {
 	f.Entities = f.Entities[:0]
 	for i := range ents {
 		e := &ents[i]
-		f.Entities = append(f.Entities, int64(e.ID), int64(e.Kind), int64(e.Pos.X), int64(e.Pos.Y), int64(EntityOutline(w, e)))
+		// positions lie in [0, Width) × [0, Height): the conversions lose nothing
+		f.Entities = append(f.Entities, uint64(e.ID), uint64(e.Kind), uint64(e.Pos.X), uint64(e.Pos.Y), uint64(EntityOutline(w, e)))
 	}
 	c := st.Tasklets
 	f.Runnable, f.Blocked, f.Sleeping, f.Paused, f.Watching = c.Runnable, c.Blocked, c.Sleeping, c.Paused, c.Watching
@@ -113,9 +114,9 @@ func FillFrame(f *Frame, w *world.World) {
 }
 
 func (h *handler) entity(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseUint(r.URL.Query().Get("id"), 10, 63) // a Frame's numbers are int64
+	id, err := strconv.ParseUint(r.URL.Query().Get("id"), 10, 64)
 	if err != nil || id == 0 {
-		fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: entity: want ?id=N with N an entity id (1 to 2^63-1)"))
+		fail(w, http.StatusBadRequest, fmt.Errorf("debugapi: entity: want ?id=N with N an entity id (1 to 2^64-1)"))
 		return
 	}
 	e := &Entity{ID: world.EntityID(id)}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"unicode/utf8"
 
 	"github.com/stackworld/stackworld/world"
@@ -30,9 +29,9 @@ type Frame struct {
 	Height   int32    `json:"height"`
 	CellSize int32    `json:"cell"`
 	Kinds    []string `json:"kinds"`
-	// Entities holds EntityFields numbers per entity, in the world's order: id, kind, x, y,
-	// outline (an Outline).
-	Entities  []int64   `json:"entities"`
+	// Entities holds EntityFields numbers per entity, in the world's order: id (all 64 bits:
+	// a zone of 32768 or more sets the top one), kind, x, y, outline (an Outline).
+	Entities  []uint64  `json:"entities"`
 	Runnable  int       `json:"runnable"`
 	Blocked   int       `json:"blocked"`
 	Sleeping  int       `json:"sleeping"`
@@ -133,13 +132,13 @@ func (f *Frame) check() error {
 	for i := 0; i < len(f.Entities); i += EntityFields {
 		id, kind, x, y, o := f.Entities[i], f.Entities[i+1], f.Entities[i+2], f.Entities[i+3], f.Entities[i+4]
 		switch {
-		case id < 1:
-			return fmt.Errorf("debugapi: frame: entity %d: id %d out of range", i/EntityFields, id)
-		case kind < 0 || kind >= int64(max(len(f.Kinds), 1)):
+		case id == 0:
+			return fmt.Errorf("debugapi: frame: entity %d: id 0 (ids start at 1)", i/EntityFields)
+		case kind >= uint64(max(len(f.Kinds), 1)):
 			return fmt.Errorf("debugapi: frame: entity %d: kind %d of %d", id, kind, len(f.Kinds))
-		case x < 0 || y < 0 || x >= int64(f.Width) || y >= int64(f.Height):
+		case x >= uint64(f.Width) || y >= uint64(f.Height):
 			return fmt.Errorf("debugapi: frame: entity %d: position (%d, %d) outside the %dx%d map", id, x, y, f.Width, f.Height)
-		case o < 0 || o >= int64(NumOutlines):
+		case o >= uint64(NumOutlines):
 			return fmt.Errorf("debugapi: frame: entity %d: outline %d unknown", id, o)
 		}
 	}
@@ -195,8 +194,8 @@ func DecodeEntity(r io.Reader) (*Entity, error) {
 // MaxEntities neighbours, ids in increasing order (so none twice) and none the entity's own.
 func (e *Entity) checkInterest() error {
 	switch {
-	case e.ID < 1 || e.ID > math.MaxInt64:
-		return fmt.Errorf("id %d out of range [1, 2^63-1]", e.ID)
+	case e.ID == 0:
+		return errors.New("id 0 (ids start at 1)")
 	case e.Interest < 0:
 		return fmt.Errorf("interest radius %d is negative", e.Interest)
 	case len(e.Neighbours) > MaxEntities:

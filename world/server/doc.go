@@ -35,6 +35,16 @@
 // synchronous save at that tick would have written. A
 // failed save is logged, counted and retried with a doubling wait while the world runs.
 //
+// # A world shared with other processes
+//
+// Options.BeforeTick and Options.EndTick run on the loop goroutine around each tick (an
+// error from either stops Run without a final save), and Options.SaveGate may put a save
+// off to a later tick boundary (ErrSaveLater); OnSave reports the tick a written save
+// covers. A world/cluster zone runs on the server through them: it takes in the entities
+// sent to it before a tick, sends those that left after it, keeps a save from being
+// written while exported entities exist only in its memory, and settles its journal once
+// a save covers it.
+//
 // # Determinism
 //
 // What the world does depends only on where it started (a snapshot, or a seed) and on the

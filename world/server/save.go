@@ -114,6 +114,13 @@ func (sv *saver) stop(final bool) error {
 	}
 	var err error
 	if final && sv.s.opts.SavePath != "" {
+		if err := sv.finalGate(); err != nil {
+			sv.inFlight, sv.waiting = sv.waiting, nil
+			sv.finished(SaveResult{Path: sv.s.opts.SavePath, Tick: sv.s.w.Now(), Final: true, Err: err})
+			close(sv.jobs)
+			<-sv.exited
+			return err
+		}
 		job, cerr := sv.capture(true)
 		r := SaveResult{Path: sv.s.opts.SavePath, Tick: sv.s.w.Now(), Final: true, Err: cerr}
 		if cerr == nil {
@@ -148,6 +155,9 @@ func (sv *saver) maybeSave() {
 			return
 		}
 	case !sv.due:
+		return
+	}
+	if !sv.gate() {
 		return
 	}
 	sv.due = false

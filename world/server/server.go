@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -69,8 +70,28 @@ type Options struct {
 	// AfterTick is called on the loop goroutine after each tick, with the world held still:
 	// read its views, update progress lines and metrics. It must not keep w.
 	AfterTick func(w *world.World)
-	// OnSave is called on the loop goroutine when a save ends, failed or not.
+	// OnSave is called on the loop goroutine when a save ends, failed or not. Its Tick is
+	// the tick the snapshot holds: on success, what the world was at that tick boundary
+	// (and whatever SaveGate settled there) is now durable.
 	OnSave func(SaveResult)
+
+	// BeforeTick, EndTick and SaveGate let a program that shares the world with other
+	// processes (a world/cluster zone) run on the server: see hooks.go.
+
+	// BeforeTick is called on the loop goroutine before each tick, ahead of Deliver: the
+	// place to take in what other processes sent for this tick. An error stops Run
+	// without the final save.
+	BeforeTick func(w *world.World) error
+	// EndTick is called on the loop goroutine after each tick, before AfterTick: the
+	// place to send what the tick produced for other processes. An error stops Run
+	// without the final save.
+	EndTick func(w *world.World) error
+	// SaveGate is asked at the tick boundary of each save, before the copy is taken
+	// (autosaves, SaveNow, retries and the final save): nil lets the save go ahead;
+	// ErrSaveLater puts it off to the next tick boundary (SaveNow callers keep waiting);
+	// another error fails the save as a failed write does (logged, counted, retried).
+	// A final save the gate puts off or fails is not written and Run returns the error.
+	SaveGate func(w *world.World) error
 }
 
 // Limits and defaults of Options.
@@ -110,24 +131,13 @@ func (o Options) check() (Options, error) {
 		}
 		o.Codec = c
 	}
-	if o.RetryMin == 0 {
-		o.RetryMin = defaultRetryMin
-	}
-	if o.RetryMax == 0 {
-		o.RetryMax = defaultRetryMax
-	}
-	o.RetryMax = max(o.RetryMax, o.RetryMin)
+	o.RetryMin = cmp.Or(o.RetryMin, defaultRetryMin)
+	o.RetryMax = max(cmp.Or(o.RetryMax, defaultRetryMax), o.RetryMin)
+	o.MaxQueued = cmp.Or(o.MaxQueued, DefaultMaxQueued)
+	o.MaxClients = cmp.Or(o.MaxClients, DefaultMaxClients)
+	o.DedupWindow = cmp.Or(o.DedupWindow, DefaultDedupWindow)
 	if o.WriteFile == nil {
 		o.WriteFile = persist.WriteFileAtomic
-	}
-	if o.MaxQueued == 0 {
-		o.MaxQueued = DefaultMaxQueued
-	}
-	if o.MaxClients == 0 {
-		o.MaxClients = DefaultMaxClients
-	}
-	if o.DedupWindow == 0 {
-		o.DedupWindow = DefaultDedupWindow
 	}
 	if o.Clock == nil {
 		o.Clock = SystemClock()
@@ -510,11 +520,17 @@ func (s *Server) boundary() error {
 
 // tick delivers the inputs due, runs one tick, and calls the hooks.
 func (s *Server) tick() error {
+	if err := s.beforeTick(); err != nil {
+		return err
+	}
 	if err := s.deliver(); err != nil {
 		return err
 	}
 	if err := s.w.Tick(); err != nil {
 		return tickFailed{fmt.Errorf("server: tick %d: %w", s.w.Now()+1, err)}
+	}
+	if err := s.endTick(); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	s.stats.Ticks++

@@ -21,8 +21,8 @@ func TestCostPerHandOff(t *testing.T) {
 	perTick := a.l.Stats().Bytes - idle.Bytes // one message: header and one idle channel
 
 	value := strings.Repeat("v", 100) // CBOR: 2 bytes of header + 100
-	snd := a.w.Spawn(&sender{Ch: send, Log: "a", Name: value, N: 1})
-	rcv := b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r", N: 1})
+	snd := a.w.Spawn(&party{Ch: send, Log: "a", Name: value, N: 1})
+	rcv := b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: "r", N: 1})
 	before, beforeB := a.l.Stats(), b.l.Stats()
 	runUntil(t, 100, dead(snd, rcv), a, b)
 	after, afterB := a.l.Stats(), b.l.Stats()

@@ -40,6 +40,46 @@
 // the receiving side, sends still go through while the peer reports a receiver waiting
 // (a send to a waiting receiver does not block).
 //
+// # Two-way channels
+//
+// A channel declared with Both on both sides has no direction, as a Stackless channel:
+// tasklets of either zone send and receive on it. Who takes a value is decided by the
+// sender's zone alone, so a value is taken once however both sides race:
+//
+//   - during a tick, a send and a receive of the same zone meet on the local end as on
+//     any channel (preference, FIFO, balance as in a single world);
+//   - at its boundary, each zone claims one value for each receiver waiting there that no
+//     value already handed over will serve (a cumulative count, repeated in every
+//     message);
+//   - at its next boundary, the peer takes the values of its oldest blocked senders, as
+//     many as the claims allow, releasing those senders (their value was taken, as by a
+//     receiver there); only there does a value leave its zone;
+//   - the receiving zone hands each value over at its boundary after, oldest first.
+//
+// With LockStep, a receiver waiting at boundary N gets a value at boundary N+2 (it runs
+// in tick N+3), and a sender blocked then is released at N+1 (TestBothWays). A receiver
+// that stops waiting before its value arrives (RecvFor times out, kill, or a sender of its
+// own zone serves it) leaves the value to the next receiver there; its sender was already
+// released (Stats.Pending counts such values). Close on either side: each end closes
+// (sim.ErrClosed for operations that would block) once a side closed the channel and
+// nothing of the peer's can serve an operation there: no tasklet queued in the peer, as
+// of its last message, and every value it handed over delivered. Until then operations
+// there block as usual. A close reaches the peer at its next boundary: a tasklet that
+// blocks there in between stays queued, as one queued before a Stackless close does
+// (TestBothCloseFromSender, TestBothCloseFromReceiver). Restarts from saves keep the
+// one-way guarantee (TestBothRestartSenderFromSave, TestBothRestartReceiverFromSave).
+//
+// # Errors as values
+//
+// A sender's error (Chan.SendError) crosses zones as a value, and the receiver raises it
+// at its receive (Stackless's send_exception; the sender is released as by a value). An
+// error crosses by the name it is registered under with persist.RegisterError, the way a
+// pending error is saved: the first error of its chain that is registered (sim's
+// sentinels are: a fmt.Errorf("...: %w", sim.ErrClosed) arrives as sim.ErrClosed), so the
+// receiver raises the same sentinel and errors.Is works; sim.ErrStopIteration ends an
+// iteration with Next there, sim.ErrTaskletExit kills. An error registered nowhere arrives
+// as ErrRemote, its text logged where it was sent (TestErrorsCrossZones).
+//
 // # What a hand-off costs
 //
 // Hand-offs take effect at tick boundaries only, never when a message arrives. A link
@@ -73,13 +113,26 @@
 //
 // # What it does not do
 //
-// Channels are one-way: senders on one side, receivers on the other (a tasklet receiving
-// on the sending end, or sending on the receiving end, is logged as misuse). Values are
-// plain data (CBOR): channel handles, entity mailboxes and errors (SendError) do not cross
-// (a sender of an error stays blocked, logged). A sender killed after its value was
-// offered may still have the value delivered. An entity whose tasklet waits on a
-// cross-zone channel should not migrate (its wait would be on another zone's channel of
-// the same name). Preference across zones is not kept (each end has its own); there is
+// A channel declared with Out and In is one-way: a tasklet receiving on the sending end,
+// or sending on the receiving end, is logged as misuse (declare it with Both instead).
+// Values are plain data (CBOR): channel handles and entity mailboxes do not cross (on a
+// one-way channel such a sender stays blocked, logged; on a two-way one it raises
+// ErrValue). A sender killed after its value was
+// offered may still have the value delivered.
+//
+// # Entities that migrate
+//
+// A cross-zone channel's local end is a named channel, so world.Export and Import carry
+// an entity's handle to it by name: in the importing zone, "xchan.<peer>.<name>" is that
+// zone's end of its own link to the same peer, channel of the same name. An entity
+// holding (not waiting on) a handle therefore follows: after the move its sends and
+// receives go through the new zone's link, if that zone declared the channel alike (for
+// example every zone linked to one service zone; TestEntityHoldingHandleMigrates). An
+// entity whose tasklet waits on a cross-zone channel is pinned (world.ErrPinned: its
+// wait is on a channel that is not its own) and moves once its wait is over. A handle
+// moved into a zone with no such link, or into the peer itself (where the name is its own
+// zone's), reaches no zone: CheckHandles, called after an Import, names each such channel
+// and what to do. Preference across zones is not kept (each end has its own); there is
 // no schedule-all across zones. Without LockStep which tick a hand-off lands on depends
 // on the network. LockStep assumes both worlds count ticks alike; a side restarted from
 // a save steps alone until it reaches the other's tick.

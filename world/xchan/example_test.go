@@ -46,6 +46,86 @@ func (f *Slave) Step(t *sim.T) sim.Op {
 	return f.Cmd.Recv(t).Then(1)
 }
 
+// Pinger sends "ping <i>" on a two-way channel and waits for the reply on the same
+// channel, Rounds times.
+type Pinger struct {
+	Ch        sim.Chan[string]
+	Rounds, I int
+}
+
+func (f *Pinger) Step(t *sim.T) sim.Op {
+	switch t.At() {
+	case 0:
+		if f.I == f.Rounds {
+			return t.Return()
+		}
+		return f.Ch.Send(t, fmt.Sprint("ping ", f.I)).Then(1)
+	case 1:
+		return f.Ch.Recv(t).Then(2)
+	}
+	fmt.Printf("tick %d, a got %q\n", world.Of(t).Now(), f.Ch.Got(t))
+	f.I++
+	return t.Goto(0)
+}
+
+// Ponger answers each value it receives on a two-way channel on the same channel.
+type Ponger struct{ Ch sim.Chan[string] }
+
+func (f *Ponger) Step(t *sim.T) sim.Op {
+	switch t.At() {
+	case 0:
+		return f.Ch.Recv(t).Then(1)
+	case 1:
+		fmt.Printf("tick %d, b got %q\n", world.Of(t).Now(), f.Ch.Got(t))
+		return f.Ch.Send(t, "pong").Then(0)
+	}
+	return t.Raise(sim.ErrBadPC)
+}
+
+// A two-way channel: zone a's Pinger and zone b's Ponger send and receive on the one
+// channel "ping", declared with Both on both sides. A receiver that waits before the
+// peer's sender blocks has its claim there already: "pong" takes 2 ticks.
+func ExampleBoth() {
+	ns, _ := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true})
+	go ns.Start()
+	ns.ReadyForConnections(10 * time.Second)
+	defer ns.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var worlds []*world.World
+	var links []*xchan.Link
+	for _, z := range [][2]string{{"a", "b"}, {"b", "a"}} {
+		nc, _ := nats.Connect(ns.ClientURL())
+		w, _ := world.New(world.Config{UnsavedFrames: true})
+		l, err := xchan.Open(w, xchan.Config{Conn: nc, Local: z[0], Peer: z[1], LockStep: true})
+		if err != nil {
+			panic(err)
+		}
+		worlds, links = append(worlds, w), append(links, l)
+	}
+	ca, _ := xchan.Both[string](links[0], "ping")
+	cb, _ := xchan.Both[string](links[1], "ping")
+	p := worlds[0].Spawn(&Pinger{Ch: ca, Rounds: 2})
+	worlds[1].Spawn(&Ponger{Ch: cb})
+
+	for p.Alive() {
+		for i, w := range worlds {
+			if err := w.Tick(); err != nil {
+				panic(err)
+			}
+			if err := links[i].Boundary(ctx); err != nil {
+				panic(err)
+			}
+		}
+	}
+	// Output:
+	// tick 4, b got "ping 0"
+	// tick 6, a got "pong"
+	// tick 8, b got "ping 1"
+	// tick 10, a got "pong"
+}
+
 // Spec case 20 across two worlds: the master runs in zone a, the slave in zone b, each
 // world with its own NATS connection (here to one embedded server), stepped in lock step.
 func Example() {

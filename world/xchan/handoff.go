@@ -34,7 +34,7 @@ func (l *Link) offer(c *channel) {
 		case len(st.Offered) >= MaxPending:
 			c.allOffered = false
 		default:
-			data, err := encodeValue(t)
+			e, err := l.encodeValue(t, st.Name)
 			if err != nil {
 				c.refused[t.ID()] = true
 				l.log.Error("xchan: a sender's value cannot cross zones; the sender stays blocked",
@@ -42,26 +42,32 @@ func (l *Link) offer(c *channel) {
 				return true
 			}
 			st.Last++
-			st.Offered = append(st.Offered, entry{Seq: st.Last, Tasklet: t.ID(), Value: data})
+			e.Seq, e.Tasklet = st.Last, t.ID()
+			st.Offered = append(st.Offered, e)
 			l.count(func(s *Stats) { s.Offered++ })
 		}
 		return true
 	})
 }
 
-// encodeValue encodes the value blocked sender t offers.
-func encodeValue(t *sim.Tasklet) ([]byte, error) {
+// encodeValue encodes what blocked sender t offers: its value, or the error it sends.
+func (l *Link) encodeValue(t *sim.Tasklet, name string) (entry, error) {
 	if err := t.PendingError(); err != nil {
-		return nil, fmt.Errorf("it sends an error (%v); errors do not cross zones", err)
+		w, ok := toWire(err)
+		if !ok {
+			l.log.Warn("xchan: a sender sends an error not registered with persist.RegisterError; the receiver raises xchan.ErrRemote",
+				"channel", name, "tasklet", t.ID(), "err", err)
+		}
+		return entry{Err: w}, nil
 	}
 	data, err := encMode.Marshal(t.TempVal())
 	if err != nil {
-		return nil, err
+		return entry{}, err
 	}
 	if len(data) > MaxValueBytes {
-		return nil, fmt.Errorf("%d bytes, more than MaxValueBytes (%d)", len(data), MaxValueBytes)
+		return entry{}, fmt.Errorf("%d bytes, more than MaxValueBytes (%d)", len(data), MaxValueBytes)
 	}
-	return data, nil
+	return entry{Value: data}, nil
 }
 
 // applyAccepted takes in what the receiving side reports: it releases the senders whose
@@ -139,7 +145,7 @@ func (l *Link) applyOffers(c *channel, wc *wireChan) {
 		if o.Seq > next || len(st.Pending) >= MaxPending {
 			break
 		}
-		st.Pending = append(st.Pending, entry{Seq: o.Seq, Value: o.Value})
+		st.Pending = append(st.Pending, entry{Seq: o.Seq, Value: o.Value, Err: o.Err})
 		next++
 	}
 	if wc.Last >= next && len(st.Pending) < MaxPending {
@@ -147,22 +153,45 @@ func (l *Link) applyOffers(c *channel, wc *wireChan) {
 	}
 }
 
-// deliver hands the kept values to the receivers waiting on c's local end, oldest first,
-// and closes the local end once the peer closed and everything it offered is delivered.
+// deliver serves the receivers waiting on c's local end (a one-way In channel) and closes
+// the local end once the peer closed and everything it offered is delivered.
 func (l *Link) deliver(c *channel) {
 	st := &c.st
-	s := l.w.Scheduler()
-	ch := s.Channel(c.id)
+	ch := l.w.Scheduler().Channel(c.id)
 	if ch == nil {
 		return
 	}
 	if st.Closing && !ch.Closing() {
 		ch.Close()
 	}
+	l.handOver(c, ch)
+	if ch.Balance() > 0 {
+		l.misuse(c, "a tasklet sends on the receiving end; only the peer's senders are served here", 0)
+	}
+	if st.PeerClosing && len(st.Pending) == 0 && st.Accepted >= st.PeerLast && !ch.Closing() {
+		ch.Close()
+	}
+}
+
+// handOver hands the values received to the receivers waiting on ch, oldest first: a
+// value to receive, or an error to raise (a RemoteError, or the sentinel it stands for).
+func (l *Link) handOver(c *channel, ch *sim.Channel) {
+	st := &c.st
+	s := l.w.Scheduler()
 	for len(st.Pending) > 0 && ch.Balance() < 0 {
 		e := st.Pending[0]
 		st.Pending = st.Pending[1:]
 		st.Accepted = e.Seq
+		if e.Err != nil {
+			err, ok := e.Err.local()
+			if !ok {
+				l.log.Warn("xchan: the peer sent an error not registered here; the receiver raises xchan.ErrRemote",
+					"channel", st.Name, "seq", e.Seq, "error", e.Err.Name)
+			}
+			sendErrorNow(s, ch, err)
+			l.count(func(s *Stats) { s.Delivered++; s.Errors++ })
+			continue
+		}
 		v, err := c.decode(e.Value)
 		if err != nil {
 			l.count(func(s *Stats) { s.Undecodable++ })
@@ -173,10 +202,70 @@ func (l *Link) deliver(c *channel) {
 		sim.ChanOf[any](c.id).TrySend(s.Current(), v)
 		l.count(func(s *Stats) { s.Delivered++ })
 	}
-	if ch.Balance() > 0 {
-		l.misuse(c, "a tasklet sends on the receiving end; only the peer's senders are served here", 0)
+}
+
+// ---- a two-way channel ----
+
+// exchange does a two-way channel's work at a boundary: it serves the receivers waiting
+// here with the values the peer handed over, hands the values of senders blocked here
+// over to the peer's receivers as far as the peer's claim allows, claims values for the
+// receivers still waiting here, and closes the local end when it is time.
+func (l *Link) exchange(c *channel) {
+	ch := l.w.Scheduler().Channel(c.id)
+	if ch == nil {
+		return
 	}
-	if st.PeerClosing && len(st.Pending) == 0 && st.Accepted >= st.PeerLast && !ch.Closing() {
+	l.handOver(c, ch)
+	l.grant(c, ch)
+	l.claim(c, ch)
+	l.closeEnd(c, ch)
+}
+
+// grant takes the values of the senders blocked on ch, oldest first, while the peer has
+// claimed more values than this side has handed over: each sender is released now (its
+// value is taken, as by a receiver waiting here) and its value goes to the peer in the
+// next message, with the next sequence number. A sender whose value cannot cross zones
+// raises ErrValue instead. Only here does a value leave its zone, so a value is taken
+// either by a receiver of its own zone (during a tick) or by the peer (granted here),
+// never both.
+func (l *Link) grant(c *channel, ch *sim.Channel) {
+	st := &c.st
+	s := l.w.Scheduler()
+	for st.Last < st.PeerClaimed && ch.Balance() > 0 {
+		t := ch.Head()
+		e, err := l.encodeValue(t, st.Name)
+		if err != nil {
+			l.log.Error("xchan: a sender's value cannot cross zones; it raises xchan.ErrValue",
+				"channel", st.Name, "tasklet", t.ID(), "err", err)
+			_ = t.ThrowPending(ErrValue) // t is alive: it is blocked
+			continue
+		}
+		sim.ChanOf[any](c.id).TryRecv(s.Current())
+		st.Last++
+		e.Seq = st.Last
+		st.Retained = append(st.Retained, e)
+		l.count(func(s *Stats) { s.Offered++; s.Released++ })
+	}
+}
+
+// claim asks the peer for a value for each receiver waiting on ch that no value handed
+// over (received here, or on its way) will serve: Claimed is cumulative, a sequence
+// number of the peer's, so a claim repeated in every message is counted once.
+func (l *Link) claim(c *channel, ch *sim.Channel) {
+	st := &c.st
+	if b := ch.Balance(); b < 0 {
+		received := st.Accepted + uint64(len(st.Pending))
+		st.Claimed = max(st.Claimed, received+uint64(-b))
+	}
+}
+
+// closeEnd closes a two-way channel's local end once either side closed it and nothing
+// of the peer's can serve an operation here without blocking: no tasklet queued there (as
+// of its last message) and every value it handed over delivered.
+func (l *Link) closeEnd(c *channel, ch *sim.Channel) {
+	st := &c.st
+	if (st.Closing || st.PeerClosing) && c.peerBalance == 0 && len(st.Pending) == 0 &&
+		st.Accepted >= st.PeerLast && !ch.Closing() {
 		ch.Close()
 	}
 }

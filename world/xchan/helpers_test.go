@@ -3,6 +3,7 @@ package xchan_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -24,8 +25,7 @@ import (
 func init() {
 	persist.Register[master]("xchan_test.master", "send", "sent")
 	persist.Register[slave]("xchan_test.slave", "start", "got")
-	persist.Register[sender]("xchan_test.sender", "start", "send", "sent")
-	persist.Register[receiver]("xchan_test.receiver", "start", "recv", "got")
+	persist.Register[party]("xchan_test.party", "start", "op", "done")
 }
 
 // outputs holds what the frames print, by the name of their log. Frames name their log in
@@ -113,100 +113,109 @@ func (f *slave) Step(t *sim.T) sim.Op {
 	return t.Raise(sim.ErrBadPC)
 }
 
-// sender sleeps Delay ticks, then sends N values "<Name>-<i>", logging each attempt and
-// each return (with the error, if any).
-type sender struct {
-	Ch    sim.Chan[string]
-	Log   string
-	Name  string
-	Delay int
-	N, I  int
+// party is one end of a channel in a test: it sleeps Delay ticks, then sends (Recv
+// false) or receives with Next (Recv true) N values, sleeping Pause ticks after each, and
+// logs each step. A sender sends "<Name>-<i>", then the error End names, if any (see
+// endError); a receiver with N == 0 receives until the iteration ends. An error raised
+// at the send or receive (sim.ErrClosed, ...) is logged and ends the tasklet.
+type party struct {
+	Ch           sim.Chan[string]
+	Log, Name    string
+	Recv         bool
+	Delay, Pause int
+	N, I         int
+	End          string
 }
 
 const (
-	tStart sim.PC = iota
-	tSend
-	tSent
+	pStart sim.PC = iota
+	pOp
+	pDone
 )
 
-func (f *sender) Step(t *sim.T) sim.Op {
+func (f *party) Step(t *sim.T) sim.Op {
 	switch t.At() {
-	case tStart:
+	case pStart:
 		if f.Delay > 0 {
-			return t.Sleep(f.Delay).Then(tSend)
+			return t.Sleep(f.Delay).Then(pOp)
 		}
-		fallthrough
-	case tSend:
-		if f.I == f.N {
-			return t.Return()
-		}
-		v := fmt.Sprintf("%s-%d", f.Name, f.I)
-		say(t, f.Log, "send %s", v)
-		return f.Ch.Send(t, v).Then(tSent)
-	case tSent:
-		say(t, f.Log, "sent %s-%d", f.Name, f.I)
-		f.I++
-		return t.Goto(tSend)
+		return f.op(t)
+	case pOp:
+		return f.op(t)
+	case pDone:
+		return f.done(t)
 	}
 	return t.Raise(sim.ErrBadPC)
 }
 
-// Catch logs an error raised at the send (sim.ErrClosed) and ends the tasklet.
-func (f *sender) Catch(t *sim.T, err error) sim.Op {
-	say(t, f.Log, "send failed: %v", err)
-	return t.Return()
-}
-
-// receiver sleeps Delay ticks, then receives with Next N values (all if N is 0), sleeping
-// Pause ticks after each, and logs them and the end of the iteration.
-type receiver struct {
-	Ch    sim.Chan[string]
-	Log   string
-	Name  string
-	Delay int
-	Pause int
-	N, I  int
-}
-
-const (
-	rStart sim.PC = iota
-	rRecv
-	rGot
-)
-
-func (f *receiver) Step(t *sim.T) sim.Op {
-	switch t.At() {
-	case rStart:
-		if f.Delay > 0 {
-			return t.Sleep(f.Delay).Then(rRecv)
-		}
-		fallthrough
-	case rRecv:
-		if f.N > 0 && f.I == f.N {
-			return t.Return()
-		}
+// op starts the next send or receive, or ends the tasklet.
+func (f *party) op(t *sim.T) sim.Op {
+	switch {
+	case f.Recv && f.N > 0 && f.I == f.N:
+		return t.Return()
+	case f.Recv:
 		say(t, f.Log, "%s recv", f.Name)
-		return f.Ch.Next(t).Then(rGot)
-	case rGot:
-		v, ok := f.Ch.GotOK(t)
-		if !ok {
-			say(t, f.Log, "%s end", f.Name)
-			return t.Return()
-		}
-		say(t, f.Log, "%s got %s", f.Name, v)
-		f.I++
-		if f.Pause > 0 {
-			return t.Sleep(f.Pause).Then(rRecv)
-		}
-		return t.Goto(rRecv)
+		return f.Ch.Next(t).Then(pDone)
+	case f.I == f.N && f.End != "":
+		say(t, f.Log, "send error %s", f.End)
+		err := endError(f.End)
+		f.End = ""
+		return f.Ch.SendError(t, err).Then(pOp)
+	case f.I >= f.N:
+		return t.Return()
 	}
-	return t.Raise(sim.ErrBadPC)
+	v := fmt.Sprintf("%s-%d", f.Name, f.I)
+	say(t, f.Log, "send %s", v)
+	return f.Ch.Send(t, v).Then(pDone)
 }
 
-// Catch logs an error raised at the receive (sim.ErrClosed) and ends the tasklet.
-func (f *receiver) Catch(t *sim.T, err error) sim.Op {
-	say(t, f.Log, "%s recv failed: %v", f.Name, err)
+// done logs what the send or receive did and goes on, after Pause ticks.
+func (f *party) done(t *sim.T) sim.Op {
+	if !f.Recv {
+		say(t, f.Log, "sent %s-%d", f.Name, f.I)
+	} else if v, ok := f.Ch.GotOK(t); ok {
+		say(t, f.Log, "%s got %s", f.Name, v)
+	} else {
+		say(t, f.Log, "%s end", f.Name)
+		return t.Return()
+	}
+	f.I++
+	if f.Pause > 0 {
+		return t.Sleep(f.Pause).Then(pOp)
+	}
+	return t.Goto(pOp)
+}
+
+// Catch logs an error raised at the send or receive and ends the tasklet.
+func (f *party) Catch(t *sim.T, err error) sim.Op {
+	if f.Recv {
+		say(t, f.Log, "%s recv failed: %v", f.Name, err)
+	} else {
+		say(t, f.Log, "send failed: %v", err)
+	}
 	return t.Return()
+}
+
+// errGone is a sentinel registered with persist: it crosses zones as itself.
+var errGone = errors.New("gone")
+
+func init() { persist.RegisterError("xchan_test.errGone", errGone) }
+
+// endError returns the error a sender's End names: "stop" and "exit" are sim's
+// StopIteration and TaskletExit, "gone" is errGone, "door" an error wrapping
+// sim.ErrClosed; any other text is an error registered nowhere.
+func endError(end string) error {
+	switch end {
+	case "stop":
+		return sim.ErrStopIteration
+	case "exit":
+		return sim.ErrTaskletExit
+	case "gone":
+		return errGone
+	case "door":
+		return fmt.Errorf("door: %w", sim.ErrClosed)
+	}
+	return errors.New(end)
 }
 
 // ---- NATS, zones, lock step ----

@@ -37,13 +37,17 @@ func TestHostileMessagesRefused(t *testing.T) {
 		{toB, []byte("not cbor at all"), "not a link message"},
 		{toB, []byte{0xa1, 0x01}, "not a link message"}, // truncated
 		{toB, msg(t, "mallory"), `sent by \"mallory\" on the subject of zone \"a\"`},
-		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 3}), "direction 3 is neither out (1) nor in (2)"},
+		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 4}), "direction 4 is not out (1), in (2) or both (3)"},
+		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 3}), `declared in here and both there`},
 		{toB, msg(t, "a", map[int]any{1: "bad name!", 2: 1}), "bad channel name"},
 		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 1, 5: 1, 6: []any{map[int]any{1: 0, 3: []byte{0x61, 0x78}}}}), "value 0 out of range [1, last 1]"},
 		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 1, 5: 3, 6: []any{map[int]any{1: 1, 3: []byte{1}}, map[int]any{1: 3, 3: []byte{1}}}}), "value 3 follows value 1"},
 		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 1, 5: 1, 6: []any{map[int]any{1: 1, 3: []byte(big)}}}), "value 1 is 65537 bytes"},
 		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 1, 5: 1, 6: []any{map[int]any{1: 1, 2: 7, 3: []byte{1}}}}), "value 1 names a tasklet"},
 		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 1, 7: 4}), "a sending side acknowledges values"},
+		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 1, 10: 4}), "a one-way side claims values"},
+		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 1, 5: 1, 6: []any{map[int]any{1: 1, 4: map[int]any{1: "not a name!"}}}}), `error name \"not a name!\": want 1 to 128`},
+		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 1, 5: 1, 6: []any{map[int]any{1: 1, 3: []byte{1}, 4: map[int]any{1: "x"}}}}), "value 1 is both a value and an error"},
 		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 2}), "both sides declared it in"},
 		{toB, msg(t, "a", map[int]any{1: "cmd", 2: 1}, map[int]any{1: "cmd", 2: 1}), `channel \"cmd\" appears twice`},
 		{toA, msg(t, "b", map[int]any{1: "cmd", 2: 2, 5: 1, 6: []any{map[int]any{1: 1, 3: []byte{1}}}}), "a receiving side offers values"},
@@ -120,11 +124,11 @@ func TestKilledSenderAfterOffer(t *testing.T) {
 	a, b, send, recv := pair(t)
 	newLog(t, "a")
 	out := newLog(t, "b")
-	first := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "x", N: 1})
-	second := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "y", N: 1})
+	first := a.w.Spawn(&party{Ch: send, Log: "a", Name: "x", N: 1})
+	second := a.w.Spawn(&party{Ch: send, Log: "a", Name: "y", N: 1})
 	step(t, a, b) // both offered at a's boundary 1
 	require.NoError(t, first.Kill(a.w.Scheduler().Main()).Wait())
-	r := b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r", N: 2})
+	r := b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: "r", N: 2})
 	runUntil(t, 100, dead(second, r), a, b)
 	require.Equal(t, []string{"r got x-0", "r got y-0"}, matching(*out, " got "))
 	require.Contains(t, a.logs.String(), "a sender left the channel before the peer took its value")

@@ -41,14 +41,21 @@ type Config struct {
 type Stats struct {
 	Messages, Bytes       uint64 // published
 	Received, Refused     uint64 // messages taken in; refused as malformed or hostile
+	BytesIn               uint64 // bytes of the messages that arrived (taken in, refused or dropped)
 	Dropped               uint64 // messages dropped because the inbox was full
-	Offered, Delivered    uint64 // values offered to the peer; values delivered here
+	Offered, Delivered    uint64 // values offered (handed over) to the peer; values delivered here
 	Released, Undecodable uint64 // senders released here; values refused at delivery
+	Errors                uint64 // errors delivered here (counted in Delivered too)
 
 	// As of the last boundary: values offered whose senders still wait here, values taken
 	// by the peer and kept until its save covers them, values received here that wait for
 	// a receiver.
 	Offering, Kept, Pending int
+	// As of the last boundary: tasklets blocked sending and receiving on the link's
+	// channels here, and how many ticks this world is ahead of the peer's last message
+	// taken in (1 in lock step; -1 before the first).
+	Senders, Receivers int
+	PeerLagTicks       int64
 }
 
 // A Link joins one world to one peer zone over NATS and carries its cross-zone channels.
@@ -139,28 +146,37 @@ func Open(w *world.World, cfg Config) (*Link, error) {
 // returns its local end: frames use it as any channel (Send blocks until a receiver in
 // the peer zone has taken the value). V must encode to CBOR (plain data: no channel
 // handles, funcs or chans). Call it after Open (again after every Open of a loaded world).
-func Out[V any](l *Link, name string) (sim.Chan[V], error) {
-	c, err := l.declare(name, DirOut)
-	if err != nil {
-		return sim.Chan[V]{}, err
-	}
-	return sim.ChanOf[V](c.id), nil
-}
+func Out[V any](l *Link, name string) (sim.Chan[V], error) { return end[V](l, name, DirOut) }
 
 // In declares the channel name of the link, from which tasklets of this zone receive the
 // values of type V that the peer's tasklets send (the peer declares it with Out), and
 // returns its local end. A value that does not decode into V is refused at delivery
 // (logged, counted in Stats.Undecodable) and its sender is released as if it had been
 // taken.
-func In[V any](l *Link, name string) (sim.Chan[V], error) {
-	c, err := l.declare(name, DirIn)
+func In[V any](l *Link, name string) (sim.Chan[V], error) { return end[V](l, name, DirIn) }
+
+// Both declares the two-way channel name of the link: tasklets of both zones send values
+// of type V on it and receive them (the peer declares it with Both too), and returns its
+// local end. A send finds a receiver of its own zone during the tick, as on any channel;
+// a sender still blocked at a boundary hands its value to a receiver of the peer once the
+// peer has claimed one (it claims one for each receiver waiting there at its boundary),
+// and is released then. Values cross in the order their senders blocked. See the package
+// documentation for the timing, Close and what a receiver that stops waiting leaves.
+func Both[V any](l *Link, name string) (sim.Chan[V], error) { return end[V](l, name, DirBoth) }
+
+// end declares channel name in direction dir and returns its local end; where values
+// arrive (In, Both), they are decoded into V.
+func end[V any](l *Link, name string, dir Dir) (sim.Chan[V], error) {
+	c, err := l.declare(name, dir)
 	if err != nil {
 		return sim.Chan[V]{}, err
 	}
-	c.decode = func(b []byte) (any, error) {
-		var v V
-		err := decMode.Unmarshal(b, &v)
-		return v, err
+	if dir != DirOut {
+		c.decode = func(b []byte) (any, error) {
+			var v V
+			err := decMode.Unmarshal(b, &v)
+			return v, err
+		}
 	}
 	return sim.ChanOf[V](c.id), nil
 }
@@ -219,8 +235,10 @@ func (l *Link) Boundary(ctx context.Context) error {
 		case !c.declared:
 		case c.st.Dir == DirOut:
 			l.offer(c)
-		default:
+		case c.st.Dir == DirIn:
 			l.deliver(c)
+		default:
+			l.exchange(c)
 		}
 	}
 	if err := l.store(); err != nil {
@@ -243,7 +261,11 @@ func (l *Link) Close(name string) error {
 		return fmt.Errorf("xchan: close: no channel %q on the link to %s", name, l.cfg.Peer)
 	}
 	c.st.Closing = true
-	if ch := l.w.Scheduler().Channel(c.id); ch != nil {
+	switch ch := l.w.Scheduler().Channel(c.id); {
+	case ch == nil:
+	case c.st.Dir == DirBoth:
+		l.closeEnd(c, ch)
+	default:
 		ch.Close()
 	}
 	return l.store()
@@ -331,14 +353,24 @@ func (l *Link) DurableAt(tick uint64) {
 
 // gauge updates the gauges of Stats.
 func (l *Link) gauge() {
-	var offering, kept, pending int
+	var offering, kept, pending, senders, receivers int
 	for _, c := range l.chans {
 		offering += len(c.st.Offered)
 		kept += len(c.st.Retained)
 		pending += len(c.st.Pending)
+		if b := l.localBalance(c); b > 0 {
+			senders += b
+		} else {
+			receivers -= b
+		}
+	}
+	lag := int64(-1)
+	if l.havePeer {
+		lag = int64(l.w.Now()) - int64(l.peerMax)
 	}
 	l.mu.Lock()
 	l.stats.Offering, l.stats.Kept, l.stats.Pending = offering, kept, pending
+	l.stats.Senders, l.stats.Receivers, l.stats.PeerLagTicks = senders, receivers, lag
 	l.mu.Unlock()
 }
 

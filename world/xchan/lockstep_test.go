@@ -19,10 +19,10 @@ func manySenders(t *testing.T) (sumsA, sumsB []uint64) {
 	newLog(t, "b")
 	var ts []*sim.Tasklet
 	for i := range 4 {
-		ts = append(ts, a.w.Spawn(&sender{Ch: send, Log: "a", Name: fmt.Sprintf("s%d", i), Delay: i, N: 5}))
+		ts = append(ts, a.w.Spawn(&party{Ch: send, Log: "a", Name: fmt.Sprintf("s%d", i), Delay: i, N: 5}))
 	}
 	for i := range 2 {
-		ts = append(ts, b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: fmt.Sprintf("r%d", i), Pause: 2 * i, N: 10}))
+		ts = append(ts, b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: fmt.Sprintf("r%d", i), Pause: 2 * i, N: 10}))
 	}
 	for !dead(ts...)() {
 		require.Less(t, a.w.Now(), uint64(500))

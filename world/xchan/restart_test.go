@@ -96,7 +96,7 @@ func TestRestartReceiverWithPendingValues(t *testing.T) {
 	require.NoError(t, err)
 	var ts []*sim.Tasklet
 	for i := range 3 {
-		ts = append(ts, a.w.Spawn(&sender{Ch: send, Log: "a", Name: string(rune('x' + i)), N: 2}))
+		ts = append(ts, a.w.Spawn(&party{Ch: send, Log: "a", Name: string(rune('x' + i)), N: 2}))
 	}
 	runTo(t, 5, a, b) // three values wait in b, no receiver yet
 	path := save(t, b)
@@ -105,7 +105,7 @@ func TestRestartReceiverWithPendingValues(t *testing.T) {
 	b = crash(t, s, b, path)
 	recv, err = xchan.In[string](b.l, "c")
 	require.NoError(t, err)
-	r := b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r", N: 6})
+	r := b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: "r", N: 6})
 	catchUp(t, b, a.w.Now())
 	runUntil(t, 100, dead(append(ts, r)...), a, b)
 	require.Equal(t, []string{"r got x-0", "r got y-0", "r got z-0", "r got x-1", "r got y-1", "r got z-1"}, matching(*out, " got "))
@@ -117,8 +117,8 @@ func TestKeptUntilPeerSaves(t *testing.T) {
 	a, b, send, recv := pair(t)
 	newLog(t, "a")
 	newLog(t, "b")
-	snd := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "x", N: 3})
-	rcv := b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r", N: 3})
+	snd := a.w.Spawn(&party{Ch: send, Log: "a", Name: "x", N: 3})
+	rcv := b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: "r", N: 3})
 	runUntil(t, 100, dead(snd, rcv), a, b)
 	step(t, a, b)
 	require.Equal(t, xchan.Stats{Offering: 0, Kept: 3, Pending: 0}, gauges(a.l.Stats()))

@@ -12,15 +12,26 @@ import (
 
 // pair opens zones a (sending) and b (receiving) with channel "c" declared.
 func pair(t testing.TB) (a, b *zone, send, recv sim.Chan[string]) {
+	return linked(t, xchan.Out[string], xchan.In[string])
+}
+
+// bothPair opens zones a and b with the two-way channel "c" declared on both.
+func bothPair(t testing.TB) (a, b *zone, ca, cb sim.Chan[string]) {
+	return linked(t, xchan.Both[string], xchan.Both[string])
+}
+
+// linked opens zones a and b, each with its own NATS connection to one embedded server,
+// and declares channel "c" on a's link with declA and on b's with declB.
+func linked(t testing.TB, declA, declB func(*xchan.Link, string) (sim.Chan[string], error)) (a, b *zone, ca, cb sim.Chan[string]) {
 	t.Helper()
 	s := startNATS(t)
 	a, b = newZone(t, s, "a", "b", 1), newZone(t, s, "b", "a", 2)
 	var err error
-	send, err = xchan.Out[string](a.l, "c")
+	ca, err = declA(a.l, "c")
 	require.NoError(t, err)
-	recv, err = xchan.In[string](b.l, "c")
+	cb, err = declB(b.l, "c")
 	require.NoError(t, err)
-	return a, b, send, recv
+	return a, b, ca, cb
 }
 
 // matching returns the lines of out that contain word, without their ticks.
@@ -41,10 +52,10 @@ func TestOrderManySenders(t *testing.T) {
 	outA, outB := newLog(t, "a"), newLog(t, "b")
 	var ts []*sim.Tasklet
 	for i := range 5 {
-		ts = append(ts, a.w.Spawn(&sender{Ch: send, Log: "a", Name: fmt.Sprintf("s%d", i), Delay: i % 3, N: 10}))
+		ts = append(ts, a.w.Spawn(&party{Ch: send, Log: "a", Name: fmt.Sprintf("s%d", i), Delay: i % 3, N: 10}))
 	}
 	for i := range 3 {
-		ts = append(ts, b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: fmt.Sprintf("r%d", i), Pause: i, N: []int{20, 20, 10}[i]}))
+		ts = append(ts, b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: fmt.Sprintf("r%d", i), Pause: i, N: []int{20, 20, 10}[i]}))
 	}
 	runUntil(t, 500, dead(ts...), a, b)
 
@@ -67,8 +78,8 @@ func TestOrderManySenders(t *testing.T) {
 func TestSenderBlocksUntilTaken(t *testing.T) {
 	a, b, send, recv := pair(t)
 	outA, outB := newLog(t, "a"), newLog(t, "b")
-	snd := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "x", N: 1})
-	rcv := b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r", Delay: 19, N: 1})
+	snd := a.w.Spawn(&party{Ch: send, Log: "a", Name: "x", N: 1})
+	rcv := b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: "r", Delay: 19, N: 1})
 	runUntil(t, 10, func() bool { return a.w.Now() == 10 }, a, b)
 	requireBalance(t, a, 1)
 	requireBalance(t, b, 1)
@@ -85,8 +96,8 @@ func TestSenderBlocksUntilTaken(t *testing.T) {
 func TestReceiverBlocksUntilSent(t *testing.T) {
 	a, b, send, recv := pair(t)
 	outA, outB := newLog(t, "a"), newLog(t, "b")
-	snd := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "x", Delay: 19, N: 1})
-	rcv := b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r", N: 1})
+	snd := a.w.Spawn(&party{Ch: send, Log: "a", Name: "x", Delay: 19, N: 1})
+	rcv := b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: "r", N: 1})
 	runUntil(t, 10, func() bool { return a.w.Now() == 10 }, a, b)
 	requireBalance(t, a, -1)
 	requireBalance(t, b, -1)
@@ -108,12 +119,12 @@ func requireBalance(t testing.TB, z *zone, want int) {
 func TestCloseFromSender(t *testing.T) {
 	a, b, send, recv := pair(t)
 	outA, outB := newLog(t, "a"), newLog(t, "b")
-	snd := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "x", N: 2})
-	rcv := b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r", Pause: 10})
+	snd := a.w.Spawn(&party{Ch: send, Log: "a", Name: "x", N: 2})
+	rcv := b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: "r", Pause: 10})
 	step(t, a, b) // x-0 offered
 	step(t, a, b)
 	require.NoError(t, a.l.Close("c"))
-	late := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "late", N: 1})
+	late := a.w.Spawn(&party{Ch: send, Log: "a", Name: "late", N: 1})
 	runUntil(t, 100, dead(snd, rcv, late), a, b)
 	require.Equal(t, []string{
 		"send x-0",
@@ -134,10 +145,10 @@ func TestCloseFromSender(t *testing.T) {
 func TestCloseFromReceiver(t *testing.T) {
 	a, b, send, recv := pair(t)
 	outA, outB := newLog(t, "a"), newLog(t, "b")
-	rcv := b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: "r", N: 1})
+	rcv := b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: "r", N: 1})
 	step(t, a, b)
 	require.NoError(t, b.l.Close("c"))
-	snd := a.w.Spawn(&sender{Ch: send, Log: "a", Name: "x", Delay: 5, N: 2})
+	snd := a.w.Spawn(&party{Ch: send, Log: "a", Name: "x", Delay: 5, N: 2})
 	runUntil(t, 100, dead(snd, rcv), a, b)
 	require.Equal(t, []string{"send x-0", "sent x-0", "send x-1",
 		"send failed: sim: send on channel 2 by tasklet 2: send/receive operation on a closed channel"}, text(*outA))
@@ -159,10 +170,10 @@ func TestTwoChannelsBothWays(t *testing.T) {
 	repB, err := xchan.Out[string](b.l, "rep")
 	require.NoError(t, err)
 	ts := []*sim.Tasklet{
-		a.w.Spawn(&sender{Ch: reqA, Log: "a", Name: "q", N: 3}),
-		a.w.Spawn(&receiver{Ch: repA, Log: "a", Name: "ra", N: 3}),
-		b.w.Spawn(&receiver{Ch: reqB, Log: "b", Name: "rb", N: 3}),
-		b.w.Spawn(&sender{Ch: repB, Log: "b", Name: "p", N: 3}),
+		a.w.Spawn(&party{Ch: reqA, Log: "a", Name: "q", N: 3}),
+		a.w.Spawn(&party{Recv: true, Ch: repA, Log: "a", Name: "ra", N: 3}),
+		b.w.Spawn(&party{Recv: true, Ch: reqB, Log: "b", Name: "rb", N: 3}),
+		b.w.Spawn(&party{Ch: repB, Log: "b", Name: "p", N: 3}),
 	}
 	runUntil(t, 100, dead(ts...), a, b)
 	require.Equal(t, []string{"rb got q-0", "rb got q-1", "rb got q-2"}, matching(*outB, " got "))
@@ -189,9 +200,9 @@ func TestLargeValuesSpanMessages(t *testing.T) {
 		recv, err := xchan.In[string](b.l, name)
 		require.NoError(t, err)
 		for i := range 6 {
-			ts = append(ts, a.w.Spawn(&sender{Ch: send, Log: "a", Name: fmt.Sprintf("%s%02d%s", name, i, big), N: 1}))
+			ts = append(ts, a.w.Spawn(&party{Ch: send, Log: "a", Name: fmt.Sprintf("%s%02d%s", name, i, big), N: 1}))
 		}
-		ts = append(ts, b.w.Spawn(&receiver{Ch: recv, Log: "b", Name: name, N: 6}))
+		ts = append(ts, b.w.Spawn(&party{Recv: true, Ch: recv, Log: "b", Name: name, N: 6}))
 	}
 	runUntil(t, 100, dead(ts...), a, b)
 	got := map[string][]string{}

@@ -15,6 +15,8 @@ const (
 	DirOut Dir = 1
 	// DirIn: tasklets of this zone receive from the channel.
 	DirIn Dir = 2
+	// DirBoth: tasklets of both zones send and receive on the channel (see Both).
+	DirBoth Dir = 3
 )
 
 func (d Dir) String() string {
@@ -23,16 +25,19 @@ func (d Dir) String() string {
 		return "out"
 	case DirIn:
 		return "in"
+	case DirBoth:
+		return "both"
 	}
 	return fmt.Sprintf("Dir(%d)", uint8(d))
 }
 
 // entry is one value in flight: its sequence number, the blocked sender it came from (on
-// the sending side only) and its CBOR encoding.
+// the sending side only) and its CBOR encoding, or the error sent instead (SendError).
 type entry struct {
-	Seq     uint64 `cbor:"1,keyasint"`
-	Tasklet sim.ID `cbor:"2,keyasint,omitempty"`
-	Value   []byte `cbor:"3,keyasint"`
+	Seq     uint64   `cbor:"1,keyasint"`
+	Tasklet sim.ID   `cbor:"2,keyasint,omitempty"`
+	Value   []byte   `cbor:"3,keyasint,omitempty"`
+	Err     *wireErr `cbor:"4,keyasint,omitempty"`
 }
 
 // chanState is one channel's protocol state, saved with the world.
@@ -53,6 +58,12 @@ type chanState struct {
 	Accepted uint64  `cbor:"10,keyasint,omitempty"` // the last sequence number delivered here
 	Pending  []entry `cbor:"11,keyasint,omitempty"` // Accepted+1, Accepted+2, ...: not yet delivered
 	PeerLast uint64  `cbor:"12,keyasint,omitempty"` // the peer's Last, for closing
+
+	// A two-way channel (DirBoth) uses both sides' fields above, and these credits: the
+	// peer may hand over values up to sequence number Claimed (this side's receivers),
+	// and this side up to PeerClaimed (the peer's).
+	Claimed     uint64 `cbor:"13,keyasint,omitempty"`
+	PeerClaimed uint64 `cbor:"14,keyasint,omitempty"`
 }
 
 // linkState is what a link saves in its world: a mailbox owned by no entity, named
@@ -112,7 +123,7 @@ func (st *linkState) check() error {
 }
 
 func (c *chanState) check() error {
-	if c.Dir != DirOut && c.Dir != DirIn {
+	if c.Dir != DirOut && c.Dir != DirIn && c.Dir != DirBoth {
 		return fmt.Errorf("direction %d", c.Dir)
 	}
 	if len(c.Pending) > MaxPending || len(c.Retained) > MaxRetained || len(c.Offered) > MaxPending {

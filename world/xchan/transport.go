@@ -11,6 +11,7 @@ import (
 // is the peer's Hello, repeats the last message published (the peer may have missed it).
 func (l *Link) onMsg(m *nats.Msg) {
 	l.mu.Lock()
+	l.stats.BytesIn += uint64(len(m.Data))
 	if len(l.inbox) >= maxInbox {
 		l.stats.Dropped++
 		l.mu.Unlock()
@@ -105,7 +106,10 @@ func (l *Link) check(m *message) error {
 		if c == nil {
 			continue // not declared here (yet): applyDue skips it and logs
 		}
-		if c.st.Dir == wc.Dir {
+		if (c.st.Dir == DirBoth) != (wc.Dir == DirBoth) {
+			return fmt.Errorf("channel %q: declared %s here and %s there", wc.Name, c.st.Dir, wc.Dir)
+		}
+		if c.st.Dir != DirBoth && c.st.Dir == wc.Dir {
 			return fmt.Errorf("channel %q: both sides declared it %s", wc.Name, wc.Dir)
 		}
 	}
@@ -137,13 +141,20 @@ func (l *Link) apply(m *message) {
 			continue
 		}
 		c.peerBalance = wc.Balance
-		if wc.Closing {
-			c.st.PeerClosing = true
-		}
-		if c.st.Dir == DirOut {
+		switch c.st.Dir {
+		case DirOut:
+			c.st.PeerClosing = c.st.PeerClosing || wc.Closing
 			l.applyAccepted(c, wc)
-		} else {
+		case DirIn:
+			c.st.PeerClosing = c.st.PeerClosing || wc.Closing
 			l.applyOffers(c, wc)
+		default:
+			// Closing is the peer's as of this message: it says so only once every value
+			// it handed over is on the wire.
+			c.st.PeerClosing = wc.Closing
+			l.applyAccepted(c, wc)
+			l.applyOffers(c, wc)
+			c.st.PeerClaimed = wc.Claimed
 		}
 	}
 }
@@ -183,6 +194,14 @@ const valueBudget = MaxMessageBytes / 2
 func (l *Link) wire(c *channel, budget *int) wireChan {
 	st := &c.st
 	wc := wireChan{Name: st.Name, Dir: st.Dir, Balance: int32(l.localBalance(c))}
+	if st.Dir == DirBoth {
+		wc.Accepted, wc.Durable, wc.Want, wc.Claimed = st.Accepted, min(c.durable, st.Accepted), c.want, st.Claimed
+		c.want = 0
+		l.fill(c, &wc, budget)
+		wc.Last = c.sent
+		wc.Closing = st.Closing && c.sent >= st.Last
+		return wc
+	}
 	if st.Dir == DirIn {
 		wc.Closing = st.Closing
 		wc.Accepted, wc.Durable, wc.Want = st.Accepted, min(c.durable, st.Accepted), c.want
@@ -207,7 +226,7 @@ func (l *Link) fill(c *channel, wc *wireChan, budget *int) {
 			if len(wc.Offers) >= MaxOffersPerMessage || len(e.Value) > *budget {
 				return
 			}
-			wc.Offers = append(wc.Offers, entry{Seq: e.Seq, Value: e.Value})
+			wc.Offers = append(wc.Offers, entry{Seq: e.Seq, Value: e.Value, Err: e.Err})
 			*budget -= len(e.Value)
 			c.sent = e.Seq
 		}

@@ -3,6 +3,7 @@ package xchan
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -52,6 +53,8 @@ type wireChan struct {
 	Accepted uint64 `cbor:"7,keyasint,omitempty"` // every value up to this one was taken
 	Durable  uint64 `cbor:"8,keyasint,omitempty"` // ... and up to this one is in a save
 	Want     uint64 `cbor:"9,keyasint,omitempty"` // send again from this sequence number
+	// From a side of a two-way channel (DirBoth), beside all the above.
+	Claimed uint64 `cbor:"10,keyasint,omitempty"` // the peer may hand over values up to this one
 }
 
 var (
@@ -103,14 +106,16 @@ func (c *wireChan) check() error {
 	switch {
 	case !validName(c.Name):
 		return errors.New("bad channel name")
-	case c.Dir != DirOut && c.Dir != DirIn:
-		return fmt.Errorf("direction %d is neither out (1) nor in (2)", c.Dir)
+	case c.Dir != DirOut && c.Dir != DirIn && c.Dir != DirBoth:
+		return fmt.Errorf("direction %d is not out (1), in (2) or both (3)", c.Dir)
 	case len(c.Offers) > MaxOffersPerMessage:
 		return fmt.Errorf("%d values, more than MaxOffersPerMessage (%d)", len(c.Offers), MaxOffersPerMessage)
 	case c.Dir == DirIn && len(c.Offers) > 0:
 		return errors.New("a receiving side offers values")
 	case c.Dir == DirOut && (c.Accepted != 0 || c.Durable != 0 || c.Want != 0):
 		return errors.New("a sending side acknowledges values")
+	case c.Dir != DirBoth && c.Claimed != 0:
+		return errors.New("a one-way side claims values")
 	case c.Durable > c.Accepted:
 		return fmt.Errorf("durable %d beyond accepted %d", c.Durable, c.Accepted)
 	}
@@ -120,8 +125,14 @@ func (c *wireChan) check() error {
 			return fmt.Errorf("value %d out of range [1, last %d]", o.Seq, c.Last)
 		case i > 0 && o.Seq != c.Offers[i-1].Seq+1:
 			return fmt.Errorf("value %d follows value %d", o.Seq, c.Offers[i-1].Seq)
-		case len(o.Value) == 0 || len(o.Value) > MaxValueBytes:
+		case o.Err == nil && (len(o.Value) == 0 || len(o.Value) > MaxValueBytes):
 			return fmt.Errorf("value %d is %d bytes, not in [1, MaxValueBytes %d]", o.Seq, len(o.Value), MaxValueBytes)
+		case o.Err != nil && len(o.Value) != 0:
+			return fmt.Errorf("value %d is both a value and an error", o.Seq)
+		case o.Err != nil:
+			if err := o.Err.check(); err != nil {
+				return fmt.Errorf("value %d: %w", o.Seq, err)
+			}
 		case o.Tasklet != 0:
 			return fmt.Errorf("value %d names a tasklet", o.Seq)
 		}
@@ -131,13 +142,16 @@ func (c *wireChan) check() error {
 
 // validName reports whether s can be a zone or channel name: 1 to 128 bytes of letters,
 // digits, '-' and '_' (a NATS subject token, and readable in logs).
-func validName(s string) bool {
+func validName(s string) bool { return validToken(s, "-_") }
+
+// validToken reports whether s is 1 to 128 bytes of letters, digits and bytes of punct.
+func validToken(s, punct string) bool {
 	if len(s) == 0 || len(s) > maxNameBytes {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(punct, c) >= 0) {
 			return false
 		}
 	}

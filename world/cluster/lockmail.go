@@ -1,0 +1,146 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Mail in lock-step. A free-running zone posts a letter when it arrives, routed by the
+// directory, whose entries follow a migration at a time that depends on the network; so
+// which tick a letter reaches its entity would too. Under Config.LockStep, mail takes
+// effect at agreed ticks instead, as payloads do: a letter sent during tick t (published
+// at the end of the step, stamped t) is posted at the boundary after tick t of the zone
+// that holds the receiving entity then, in the order (tick, source zone, sequence). Every
+// lock-step zone reads every letter (stream LockStepMailStream, subject
+// LockStepMailSubject+"<source zone>") and posts those whose receiver is in its world: at
+// the boundary after tick t exactly one zone holds the entity, because a payload exported
+// at the end of tick t is taken in at the target's boundary after its tick t, before the
+// letters. No directory lookup, no forwarding, no retries after a wall-clock delay.
+//
+// A zone (re)opened at tick T reads the stream from its start and skips the letters of
+// ticks before T: those were posted before its save (or before it joined). Letters of
+// ticks from T on are posted again; MailSeen keeps each letter to one posting.
+
+const (
+	// LockStepMailStream holds the letters of LockStep zones, subject
+	// LockStepMailSubject+"<source zone>"; each zone reads all of them.
+	LockStepMailStream = "stackworld_lockmail"
+	// LockStepMailSubject is the prefix of the subjects lock-step letters go to.
+	LockStepMailSubject = "stackworld.lockmail."
+	// tickHeader carries the tick a lock-step letter was sent at.
+	tickHeader = "Stackworld-Tick"
+)
+
+// connectLockStepMail makes the lock-step mail stream and the zone's consumer of it,
+// reading from the stream's start (the consumer of an earlier incarnation is replaced).
+func (z *Zone) connectLockStepMail(ctx context.Context) error {
+	st, err := z.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: LockStepMailStream,
+		Subjects: []string{LockStepMailSubject + "*"}, MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute})
+	if err != nil {
+		return fmt.Errorf("cluster: stream %s: %w", LockStepMailStream, err)
+	}
+	name := "lockmail_" + z.cfg.Name
+	if err := st.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("cluster: lock-step mail consumer of zone %s: %w", z.cfg.Name, err)
+	}
+	cons, err := st.CreateConsumer(ctx, jetstream.ConsumerConfig{Durable: name, FilterSubject: LockStepMailSubject + "*",
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: z.cfg.AckWait, MaxAckPending: -1})
+	if err != nil {
+		return fmt.Errorf("cluster: lock-step mail consumer of zone %s: %w", z.cfg.Name, err)
+	}
+	z.lockMailSt, z.mailFrom = st, z.w.Now()
+	z.letters = tickQueue{cons: cons, stamp: stampLetter, last: func(ctx context.Context) (uint64, error) {
+		info, err := st.Info(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("cluster: stream %s: %w", LockStepMailStream, err)
+		}
+		return info.State.LastSeq, nil
+	}}
+	return nil
+}
+
+// stampLetter reads a letter's tick from its header and its source zone from its subject.
+// A letter without a readable tick is stamped 0: due at once, and refused then if bad.
+func stampLetter(d *delivered) {
+	d.from = strings.TrimPrefix(d.msg.Subject(), LockStepMailSubject)
+	d.tick, _ = strconv.ParseUint(d.msg.Headers().Get(tickHeader), 10, 64)
+}
+
+// postLockStepMail publishes the tick's letters, stamped with it, to the zone's subject.
+func (z *Zone) postLockStepMail(ctx context.Context) {
+	for i, l := range z.mailOut {
+		b, err := cbor.Marshal(l)
+		if err != nil {
+			continue
+		}
+		m := &nats.Msg{Subject: LockStepMailSubject + z.cfg.Name, Data: b, Header: nats.Header{}}
+		m.Header.Set(jetstream.MsgIDHeader, strconv.FormatUint(uint64(l.From), 10)+"-"+
+			strconv.FormatUint(uint64(l.To), 10)+"-"+strconv.FormatUint(l.Seq, 10))
+		m.Header.Set(tickHeader, strconv.FormatUint(z.w.Now(), 10))
+		if _, err := z.js.PublishMsg(ctx, m); err != nil {
+			z.mailOut = z.mailOut[i:] // NATS is away: in order, next tick (stamped then)
+			return
+		}
+	}
+	z.mailOut = nil
+}
+
+// takeLockStepMail posts the letters due whose receiver is here; one that cannot be
+// posted yet (its mailbox is full, or an earlier letter of its sender is) waits for the
+// next boundary, held.
+func (z *Zone) takeLockStepMail(ctx context.Context) {
+	due, err := z.fetchDue(ctx, &z.letters)
+	if err != nil {
+		z.log.Debug("cluster: fetch mail", "err", err)
+		return // NATS is away: letters wait in the stream
+	}
+	for _, d := range due {
+		if d.tick < z.mailFrom {
+			_ = d.msg.Ack() // posted before the save this zone started from
+			continue
+		}
+		var l letter
+		if err := letterDec.Unmarshal(d.msg.Data(), &l); err != nil {
+			z.log.Error("cluster: mail refused", "seq", d.seq, "err", err)
+			_ = d.msg.Term()
+			continue
+		}
+		if !z.w.Alive(l.To) {
+			_ = d.msg.Ack() // another zone's entity, or none
+			continue
+		}
+		switch z.post(l) {
+		case mailLater:
+			z.letters.held = append(z.letters.held, d)
+		case mailBad:
+			_ = d.msg.Term()
+		default:
+			_ = d.msg.Ack()
+		}
+	}
+}
+
+// lettersTaken (for Idle) reports whether the zone has read and acknowledged every
+// lock-step letter in the stream.
+func (z *Zone) lettersTaken(ctx context.Context) (bool, error) {
+	if len(z.letters.held) > 0 {
+		return false, nil
+	}
+	last, err := z.letters.last(ctx)
+	if err != nil {
+		return false, err
+	}
+	info, err := z.letters.cons.Info(ctx)
+	if err != nil {
+		return false, fmt.Errorf("cluster: consumer %s: %w", LockStepMailStream, err)
+	}
+	return info.NumAckPending == 0 && info.AckFloor.Stream >= last, nil
+}

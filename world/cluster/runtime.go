@@ -1,0 +1,117 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/server"
+)
+
+// A zone on the runtime. NewServer wires a zone into a world/server.Server, which then
+// owns the zone's goroutine: the zone's step runs in the server's BeforeTick and EndTick
+// hooks, its saves are the server's (autosaves every SaveEvery ticks, SaveNow, the final
+// save; encoded off the tick goroutine), put off by the SaveGate while exported entities
+// are only in memory, and its journal is settled in OnSave once a written save covers it.
+// The server's rate, time dilation, Pause, Resume, Step, SetRate, Do, inputs and metrics
+// hooks all apply to the zone.
+
+// NewServer returns a server that runs the zone: server.New(z.World(), o) with the zone's
+// hooks. o.SavePath defaults to Config.SavePath and must not name another file. Hooks
+// already set in o run as well: BeforeTick after the zone's, EndTick, SaveGate and OnSave
+// after the zone's. From then on the zone belongs to the server's loop goroutine: call
+// its methods (Stats, Send, Migrate, Idle) through Server.Do, not directly. Run's error
+// wraps ErrZoneDead when a Fault stopped the zone (no final save is written then).
+func (z *Zone) NewServer(o server.Options) (*server.Server, error) {
+	switch {
+	case o.SavePath == "":
+		o.SavePath = z.cfg.SavePath
+	case o.SavePath != z.cfg.SavePath:
+		return nil, fmt.Errorf("cluster: zone %s: server SavePath %q is not the zone's %q: a restarted zone loads its own", z.cfg.Name, o.SavePath, z.cfg.SavePath)
+	}
+	if o.SavePath == "" {
+		return nil, fmt.Errorf("cluster: zone %s: no SavePath: a zone must save to settle its migrations", z.cfg.Name)
+	}
+	h := &hooks{z: z, user: o}
+	o.BeforeTick, o.EndTick, o.SaveGate, o.OnSave = h.beforeTick, h.endTick, h.saveGate, h.onSave
+	return server.New(z.w, o)
+}
+
+// hooks are the server hooks of a zone, with the program's own.
+type hooks struct {
+	z    *Zone
+	user server.Options
+	// pending are the saves whose copy was taken and whose file is not yet written: the
+	// tick each covers and the journal keys it settles.
+	pending []pendingSave
+}
+
+type pendingSave struct {
+	tick    uint64
+	covered []string
+}
+
+func (h *hooks) beforeTick(w *world.World) error {
+	if err := h.z.beforeTick(context.Background()); err != nil {
+		return err
+	}
+	if h.user.BeforeTick != nil {
+		return h.user.BeforeTick(w)
+	}
+	return nil
+}
+
+func (h *hooks) endTick(w *world.World) error {
+	if err := h.z.endTick(context.Background()); err != nil {
+		return err
+	}
+	if h.user.EndTick != nil {
+		return h.user.EndTick(w)
+	}
+	return nil
+}
+
+// saveGate puts a save off while exported entities are only in memory or the directory
+// entries of imported ones are unwritten; otherwise it notes what the save will cover.
+func (h *hooks) saveGate(w *world.World) error {
+	z := h.z
+	if z.dead != nil {
+		return z.dead
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), z.cfg.OpTimeout)
+	defer cancel()
+	covered, err := z.prepareSave(ctx)
+	switch {
+	case errors.Is(err, ErrInFlight):
+		return fmt.Errorf("%w: %w", server.ErrSaveLater, err)
+	case err != nil:
+		return err
+	}
+	if h.user.SaveGate != nil {
+		if err := h.user.SaveGate(w); err != nil {
+			return err
+		}
+	}
+	h.pending = append(h.pending, pendingSave{tick: w.Now(), covered: covered})
+	return nil
+}
+
+// onSave settles the journal keys a written save covers. A failed save settles nothing:
+// its keys stay for the next one.
+func (h *hooks) onSave(r server.SaveResult) {
+	var p pendingSave
+	found := false
+	for len(h.pending) > 0 && h.pending[0].tick <= r.Tick {
+		p, found = h.pending[0], h.pending[0].tick == r.Tick
+		h.pending = h.pending[1:]
+	}
+	if found && r.Err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), h.z.cfg.OpTimeout)
+		defer cancel()
+		_ = h.z.saved(ctx, r.Tick, p.covered) // a fault here kills the zone: the next step says so
+	}
+	if h.user.OnSave != nil {
+		h.user.OnSave(r)
+	}
+}

@@ -1,0 +1,83 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Hooks for a world that shares its entities with other processes: a world/cluster zone
+// takes in the entities and letters sent to it for a tick in BeforeTick, sends those that
+// left in EndTick, and keeps a save from being written while entities it exported exist
+// only in its memory (SaveGate). OnSave then tells it which tick the written save covers,
+// so it can settle what it had journaled up to that tick. All run on the loop goroutine,
+// in this order around one tick:
+//
+//	boundary: Do calls, SaveGate + the save's copy (if a save is due)
+//	BeforeTick, Deliver (inputs), World.Tick, EndTick, AfterTick
+//	... OnSave when the save's file is written (at a later boundary)
+
+// ErrSaveLater is what a SaveGate returns to put a save off to the next tick boundary.
+var ErrSaveLater = errors.New("server: save put off by the save gate")
+
+// hookFailed is an error from BeforeTick or EndTick: like a failed tick, it stops Run
+// without the final save (the hook may have left its own state half-way).
+func (s *Server) hookFailed(hook string, err error) error {
+	return tickFailed{fmt.Errorf("server: %s at tick %d: %w", hook, s.w.Now(), err)}
+}
+
+// beforeTick calls Options.BeforeTick.
+func (s *Server) beforeTick() error {
+	if s.opts.BeforeTick == nil {
+		return nil
+	}
+	if err := s.opts.BeforeTick(s.w); err != nil {
+		return s.hookFailed("before tick", err)
+	}
+	return nil
+}
+
+// endTick calls Options.EndTick.
+func (s *Server) endTick() error {
+	if s.opts.EndTick == nil {
+		return nil
+	}
+	if err := s.opts.EndTick(s.w); err != nil {
+		return s.hookFailed("end of tick", err)
+	}
+	return nil
+}
+
+// gate asks Options.SaveGate whether the save due now may be taken. On ErrSaveLater the
+// save stays due (and its SaveNow callers waiting) for the next boundary; on another error
+// the save fails as a write would.
+func (sv *saver) gate() bool {
+	g := sv.s.opts.SaveGate
+	if g == nil {
+		return true
+	}
+	err := g(sv.s.w)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrSaveLater):
+		sv.s.opts.Logger.Debug("save put off to the next tick boundary", "tick", sv.s.w.Now(), "reason", err)
+		return false
+	}
+	sv.due = false
+	sv.inFlight, sv.waiting = sv.waiting, nil
+	sv.finished(SaveResult{Path: sv.s.opts.SavePath, Tick: sv.s.w.Now(),
+		Err: fmt.Errorf("server: save at tick %d refused by the save gate: %w", sv.s.w.Now(), err)})
+	return false
+}
+
+// finalGate asks Options.SaveGate about the final save; any error means no final save.
+func (sv *saver) finalGate() error {
+	g := sv.s.opts.SaveGate
+	if g == nil {
+		return nil
+	}
+	if err := g(sv.s.w); err != nil {
+		return fmt.Errorf("server: final save at tick %d not written: the save gate refused it (the last save stays): %w", sv.s.w.Now(), err)
+	}
+	return nil
+}

@@ -57,7 +57,7 @@ func (z *Zone) connectLockStepMail(ctx context.Context) error {
 		return fmt.Errorf("cluster: lock-step mail consumer of zone %s: %w", z.cfg.Name, err)
 	}
 	z.lockMailSt, z.mailFrom = st, z.w.Now()
-	z.letters = tickQueue{cons: cons, stamp: stampLetter, last: func(ctx context.Context) (uint64, error) {
+	z.letters = tickQueue{cons: cons, stamp: stampLetter, fresh: true, last: func(ctx context.Context) (uint64, error) {
 		info, err := st.Info(ctx)
 		if err != nil {
 			return 0, fmt.Errorf("cluster: stream %s: %w", LockStepMailStream, err)

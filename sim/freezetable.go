@@ -44,8 +44,8 @@ const frozenAhead = 16
 // not read: a row's frames are recorded by CopyFrames, which may run later, on any
 // goroutine, under the precondition Freeze states. Call it between ticks, on the main
 // program, after CanSnapshot. f must not be nil. Cost: two walks, one of the queues'
-// arrays and the channels, one of the tasklets (with prefetches); no allocation once ft
-// has held a table as large.
+// arrays and the channels, one of the tasklets (with prefetches); once ft has held a table
+// as large, it allocates only the list of timer ticks and of free channels.
 func (s *Scheduler) FreezeTable(f Freezer, ft *FrozenTable) {
 	earlier := s.freezer
 	s.freezer = nil // each tasklet is thawed before it is recorded: Started needs no Freezer

@@ -47,6 +47,7 @@ flags:
 // zoneOptions are zone's flags.
 type zoneOptions struct {
 	natsURL, name, save, scenario, metrics, store string
+	logLevel                                      string
 	region, regions, ticks, saveEvery             int
 	rate                                          float64
 	seed                                          uint64
@@ -70,6 +71,7 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. :9101)")
 	fs.StringVar(&o.store, "store", "", "JetStream store `DIR` of --nats embedded (default: a temporary directory)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines")
+	fs.StringVar(&o.logLevel, "log", "info", "log level of the zone's cluster messages (refused payloads, silent zones): debug, info, warn or error")
 	fs.StringVar(&o.conn.Token, "token", "", "NATS token")
 	fs.StringVar(&o.conn.User, "user", "", "NATS user")
 	fs.StringVar(&o.conn.Password, "password", "", "NATS password")
@@ -95,6 +97,9 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	case o.saveEvery < 1:
 		return nil, usageError{fmt.Sprintf("--save-every %d: want at least 1", o.saveEvery)}
 	}
+	if _, err := parseLevel(o.logLevel); err != nil {
+		return nil, usageError{err.Error()}
+	}
 	if o.name == "" {
 		o.name = "z" + strconv.Itoa(o.region)
 	}
@@ -108,6 +113,8 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError + 4})) // the scenario's planned failures stay quiet; zone errors are returned
+	level, _ := parseLevel(o.logLevel)
+	clusterLog := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})) // what an operator must see: refusals, silent zones
 	if o.natsURL == "embedded" {
 		s, err := cluster.StartServer(cluster.ServerOptions{StoreDir: o.store})
 		if err != nil {
@@ -138,7 +145,7 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		save = filepath.Join(dir, o.name+".cbor")
 	}
 	z, err := cluster.Open(ctx, cluster.Config{Name: o.name, Conn: nc, World: w, Regions: o.regions, Region: o.region,
-		SavePath: save, Recovering: recovering, Logger: log})
+		SavePath: save, Recovering: recovering, Logger: clusterLog})
 	if err != nil {
 		return err
 	}

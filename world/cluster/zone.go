@@ -127,6 +127,7 @@ type Stats struct {
 	BytesOut, BytesIn           uint64
 	Aborted, Dropped            uint64 // recovery: migrations aborted here; stale copies dropped
 	MailIn, MailForwarded       uint64 // letters posted to entities here; letters sent on
+	MailRefused                 uint64 // letters refused: not a letter, or a message that does not decode
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/nats-io/nats.go/jetstream"
@@ -91,4 +93,49 @@ stackworld_zone_mail_total{kind="forwarded",zone="a"} 0
 stackworld_zone_mail_total{kind="in",zone="a"} 0
 stackworld_zone_mail_total{kind="refused",zone="a"} 3
 `), "stackworld_zone_mail_total"))
+}
+
+// `nats kv put stackworld_zones map garbage`, a map that gives a zone's region to another
+// name, and `nats kv del stackworld_zones map`: each is refused with its reason and the
+// map to put back; the zones keep their map and go on moving entities.
+func TestOperatorZoneMap(t *testing.T) {
+	ctx := context.Background()
+	wa := walkers(t, 10, 1)
+	all := ids(wa)
+	var log logBuffer
+	s, zs := zonePair(t, wa, nil, func(c *cluster.Config) { c.Logger = log.logger() })
+	js, err := jetstream.New(connect(t, s.ClientURL()))
+	require.NoError(t, err)
+	kv, err := js.KeyValue(ctx, cluster.ZonesBucket)
+	require.NoError(t, err)
+	before := *zs[0].Map()
+	_, err = kv.PutString(ctx, "map", "garbage")
+	require.NoError(t, err)
+	_, err = kv.PutString(ctx, "map", `{"width":1024,"regions":["a","evil"]}`)
+	require.NoError(t, err)
+	require.NoError(t, kv.Delete(ctx, "map"))
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; i < 20 || len(log.lines("zone map refused")) < 6 && time.Now().Before(deadline); i++ {
+		for _, z := range zs {
+			require.NoError(t, z.Step(ctx))
+		}
+	}
+	settle(t, zs)
+	putBack := `put_back="nats kv put stackworld_zones map '{\"width\":1024,\"regions\":[\"a\",\"b\"]}'"`
+	var want []string
+	for _, zone := range []string{"a", "b"} {
+		want = append(want,
+			`level=ERROR msg="cluster: zone map refused" zone=`+zone+` revision=3 err="not a zone map (JSON {\"width\":W,\"regions\":[names]}): invalid character 'g' looking for beginning of value" `+putBack,
+			`level=ERROR msg="cluster: zone map refused" zone=`+zone+` revision=4 err="region 1 is zone \"b\"'s, not \"evil\"" `+putBack,
+			`level=ERROR msg="cluster: zone map refused" zone=`+zone+` revision=5 err="key map of stackworld_zones was deleted" `+putBack)
+	}
+	got := log.lines("zone map refused")
+	slices.Sort(got)
+	slices.Sort(want)
+	require.Equal(t, want, got)
+	for _, z := range zs {
+		require.Equal(t, before, *z.Map(), "zone %s", z.Name())
+	}
+	require.Positive(t, zs[1].Stats().MigrationsIn)
+	census(t, zs[0].cfg.Conn, zs, all)
 }

@@ -108,7 +108,7 @@ func TestOperatorZoneMap(t *testing.T) {
 	require.NoError(t, err)
 	kv, err := js.KeyValue(ctx, cluster.ZonesBucket)
 	require.NoError(t, err)
-	before := *zs[0].Map()
+	before := cluster.ZoneMap{Width: 1024, Regions: []string{"a", "b"}} // b's claim reaches a's watcher before the puts below
 	_, err = kv.PutString(ctx, "map", "garbage")
 	require.NoError(t, err)
 	_, err = kv.PutString(ctx, "map", `{"width":1024,"regions":["a","evil"]}`)
@@ -138,4 +138,53 @@ func TestOperatorZoneMap(t *testing.T) {
 	}
 	require.Positive(t, zs[1].Stats().MigrationsIn)
 	census(t, zs[0].cfg.Conn, zs, all)
+}
+
+// `nats kv del stackworld_dir e.<id>` for every entity and `nats kv put stackworld_dir
+// e.<id> garbage` for one: an entity that then moves gets its entry written again by the
+// zone that won its move (logged), instead of staying here unowned.
+func TestOperatorDeletesDirectoryEntries(t *testing.T) {
+	ctx := context.Background()
+	wa := walkers(t, 10, 1)
+	all := ids(wa)
+	var log logBuffer
+	s, zs := zonePair(t, wa, nil, func(c *cluster.Config) { c.Logger = log.logger() })
+	js, err := jetstream.New(connect(t, s.ClientURL()))
+	require.NoError(t, err)
+	kv, err := js.KeyValue(ctx, cluster.DirectoryBucket)
+	require.NoError(t, err)
+	for _, id := range all[1:] {
+		require.NoError(t, kv.Delete(ctx, "e."+itoa(uint64(id))))
+	}
+	_, err = kv.PutString(ctx, "e."+itoa(uint64(all[0])), "garbage")
+	require.NoError(t, err)
+	for range 20 {
+		for _, z := range zs {
+			require.NoError(t, z.Step(ctx))
+		}
+	}
+	settle(t, zs)
+	require.Positive(t, zs[1].Stats().MigrationsIn)
+	require.Zero(t, zs[0].Stats().Failures+zs[1].Stats().Failures, "failures")
+	var moved []world.EntityID
+	for _, id := range all {
+		if _, err := kv.Get(ctx, "e."+itoa(uint64(id))); err == nil {
+			moved = append(moved, id)
+		}
+	}
+	require.NotEmpty(t, moved)
+	require.Len(t, log.lines("written again"), len(moved))
+	where := map[world.EntityID]string{}
+	n := 0
+	for _, z := range zs {
+		for _, e := range z.World().Entities() {
+			where[e.ID] = z.Name()
+			n++
+		}
+	}
+	require.Len(t, where, len(all), "no entity lost")
+	require.Equal(t, len(all), n, "no entity duplicated")
+	for _, id := range moved {
+		require.Equal(t, where[id], owner(t, js, id).Zone, "entity %d", id)
+	}
 }

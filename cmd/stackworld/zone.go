@@ -322,20 +322,32 @@ func progressView(url string, n int, stderr io.Writer) func() {
 			case <-t.C:
 			}
 			mu.Lock()
-			line := ""
-			for r := range n {
-				name := "z" + strconv.Itoa(r)
-				if rep, ok := last[name]; ok {
-					line += fmt.Sprintf("  %s: tick %d, %d entities, %d in/%d out", name, rep.Tick, rep.Entities, rep.Stats.MigrationsIn, rep.Stats.MigrationsOut)
-				} else {
-					line += fmt.Sprintf("  %s: -", name)
-				}
-			}
+			line := progressLine(last, n, time.Now())
 			mu.Unlock()
-			fmt.Fprintln(stderr, "zones:"+line)
+			fmt.Fprintln(stderr, line)
 		}
 	}()
 	return func() { close(done); nc.Close() }
+}
+
+// progressLine is the progress view's line for zones z0 to z<n-1> from their last reports:
+// tick, entities and migrations of each, "-" before its first report, and "silent Ns" once
+// its last report is older than cluster.DefaultSilentAfter at now.
+func progressLine(last map[string]cluster.Report, n int, now time.Time) string {
+	line := "zones:"
+	for r := range n {
+		name := "z" + strconv.Itoa(r)
+		rep, ok := last[name]
+		if !ok {
+			line += fmt.Sprintf("  %s: -", name)
+			continue
+		}
+		line += fmt.Sprintf("  %s: tick %d, %d entities, %d in/%d out", name, rep.Tick, rep.Entities, rep.Stats.MigrationsIn, rep.Stats.MigrationsOut)
+		if age := now.Sub(time.UnixMilli(rep.UnixMs)); age > cluster.DefaultSilentAfter {
+			line += fmt.Sprintf(" (silent %s)", age.Round(time.Second))
+		}
+	}
+	return line
 }
 
 // stopServer shuts the embedded server down and removes its temporary store.

@@ -109,8 +109,7 @@ func (z *Zone) takeLockStepMail(ctx context.Context) {
 		}
 		var l letter
 		if err := letterDec.Unmarshal(d.msg.Data(), &l); err != nil {
-			z.log.Error("cluster: mail refused", "seq", d.seq, "err", err)
-			_ = d.msg.Term()
+			z.refuseLetter(d.msg, err)
 			continue
 		}
 		if !z.w.Alive(l.To) {

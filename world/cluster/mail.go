@@ -178,8 +178,7 @@ func (z *Zone) takeMail(ctx context.Context) {
 	for msg := range batch.Messages() {
 		var l letter
 		if err := letterDec.Unmarshal(msg.Data(), &l); err != nil {
-			z.log.Error("cluster: mail refused", "err", err)
-			_ = msg.Term()
+			z.refuseLetter(msg, err)
 			continue
 		}
 		switch z.deliver(ctx, l) {
@@ -227,7 +226,8 @@ func (z *Zone) post(l letter) mailOutcome {
 	}
 	s, snap, err := z.cfg.Codec.Load(l.Value, sim.RestoreOptions{})
 	if err != nil {
-		z.log.Error("cluster: mail refused", "from", l.From, "to", l.To, "err", err)
+		z.stats.MailRefused++
+		z.log.Error("cluster: mail refused", "from", l.From, "to", l.To, "box", l.Box, "err", err)
 		return mailBad
 	}
 	s.Close()
@@ -255,4 +255,16 @@ func (z *Zone) forward(ctx context.Context, l letter) mailOutcome {
 	}
 	z.stats.MailForwarded++
 	return mailDone
+}
+
+// refuseLetter logs, counts and terminates a message on a mail subject that is not a
+// letter; the zone goes on.
+func (z *Zone) refuseLetter(msg jetstream.Msg, err error) {
+	z.stats.MailRefused++
+	seq := uint64(0)
+	if md, mdErr := msg.Metadata(); mdErr == nil {
+		seq = md.Sequence.Stream
+	}
+	z.log.Error("cluster: mail refused", "subject", msg.Subject(), "seq", seq, "err", fmt.Errorf("not a letter (a CBOR array of from, seq, to, box, value): %w", err))
+	_ = msg.Term()
 }

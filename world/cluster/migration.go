@@ -389,10 +389,12 @@ func (z *Zone) recommit(ctx context.Context, id world.EntityID, from string, epo
 	for range 3 {
 		o, cur, ok, err := z.dir.get(ctx, id)
 		switch {
+		case errors.Is(err, errNotOwner) || err == nil && !ok:
+			// Deleted or overwritten by hand (nats kv del/put): the batch's commit record
+			// names this zone, so its entry is written again.
+			return z.rewriteEntry(ctx, id, cur, epoch)
 		case err != nil:
 			return 0, false, err
-		case !ok:
-			return 0, false, nil
 		case o == Owner{Zone: z.cfg.Name, Epoch: epoch}:
 			return cur, true, nil
 		case o != Owner{Zone: from, Epoch: epoch - 1}:
@@ -407,6 +409,27 @@ func (z *Zone) recommit(ctx context.Context, id world.EntityID, from string, epo
 		}
 	}
 	return 0, false, nil
+}
+
+// rewriteEntry writes entity id's directory entry, found deleted (rev 0) or not an owner
+// at revision rev, for this zone at epoch, when the migration that brought the entity here
+// is committed to this zone.
+func (z *Zone) rewriteEntry(ctx context.Context, id world.EntityID, rev, epoch uint64) (uint64, bool, error) {
+	v := Owner{Zone: z.cfg.Name, Epoch: epoch}.encode()
+	var err error
+	if rev == 0 {
+		rev, err = z.dir.kv.Create(ctx, dirKey(id), v)
+	} else {
+		rev, err = z.dir.kv.Update(ctx, dirKey(id), v, rev)
+	}
+	switch {
+	case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+		return 0, false, nil // written meanwhile by someone else: not ours
+	case err != nil:
+		return 0, false, fmt.Errorf("cluster: directory: entity %d: %w", id, err)
+	}
+	z.log.Warn("cluster: directory entry was deleted or not an owner; written again", "entity", id, "epoch", epoch)
+	return rev, true, nil
 }
 
 // refuse logs and counts a payload that is not accepted; the zone goes on.

@@ -117,6 +117,7 @@ type Zone struct {
 	lastReport  time.Time
 	silent      map[string]bool
 	silentCount atomic.Int64
+	mapRefused  atomic.Uint64 // the revision of the zone map last refused (takeMap)
 }
 
 // Stats are a zone's counters (see also the Prometheus metrics).
@@ -127,6 +128,7 @@ type Stats struct {
 	BytesOut, BytesIn           uint64
 	Aborted, Dropped            uint64 // recovery: migrations aborted here; stale copies dropped
 	MailIn, MailForwarded       uint64 // letters posted to entities here; letters sent on
+	MailRefused                 uint64 // letters refused: not a letter, or a message that does not decode
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
@@ -253,7 +255,7 @@ func (z *Zone) watchMap(ctx context.Context) error {
 	go func() { // determinism: the map changes only as zones claim regions; LockStep zones read it at each step
 		for e := range wt.Updates() {
 			if e != nil {
-				z.storeMap(e.Value())
+				z.takeMap(e)
 			}
 		}
 	}()
@@ -263,15 +265,7 @@ func (z *Zone) watchMap(ctx context.Context) error {
 // readMap reads the zone map from the bucket (LockStep; the watcher keeps it otherwise).
 func (z *Zone) readMap(ctx context.Context) {
 	if e, err := z.zones.Get(ctx, "map"); err == nil {
-		z.storeMap(e.Value())
-	}
-}
-
-// storeMap makes b the zone map if it is one with as many regions as the zone's.
-func (z *Zone) storeMap(b []byte) {
-	var m ZoneMap
-	if jsonUnmarshal(b, &m) == nil && len(m.Regions) == len(z.zmap.Load().Regions) {
-		z.zmap.Store(&m)
+		z.takeMap(e)
 	}
 }
 

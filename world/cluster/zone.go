@@ -30,7 +30,9 @@ type Config struct {
 	Codec *persist.Codec
 	// Regions is the number of regions (vertical strips) of the map; Region is this zone's.
 	Regions, Region int
-	// SavePath is where Save writes the world; a restarted zone loads it.
+	// SavePath is where Save writes the world; a restarted zone loads it. Open saves there
+	// before it returns, so a zone killed before its first autosave restarts from it (an
+	// empty SavePath: no save at open, and Save fails).
 	SavePath string
 	// Recovering says World was loaded from SavePath after a stop: Open settles the
 	// migrations in the zone's journals. Otherwise Open claims every entity of World in the
@@ -130,8 +132,11 @@ type Stats struct {
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
-// the zone's region in the zone map, and either claims the world's entities in the
-// directory (a new zone) or settles its journals (Recovering).
+// the zone's region in the zone map, either claims the world's entities in the directory
+// (a new zone) or settles its journals (Recovering), and then saves the world to
+// Config.SavePath: from the moment Open returns, a zone killed at any point has a save to
+// restart from (with Recovering) that matches the directory. The save costs one write of
+// the whole world.
 func Open(ctx context.Context, cfg Config) (*Zone, error) {
 	if !zoneName.MatchString(cfg.Name) {
 		return nil, fmt.Errorf("cluster: zone name %q: use 1 to 32 of a-z, 0-9, _ and -", cfg.Name)
@@ -180,9 +185,9 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 		return nil, err
 	}
 	if cfg.Recovering {
-		err = z.recover(ctx)
-	} else {
-		err = z.claimAll(ctx)
+		err = z.recover(ctx) // ends with a save
+	} else if err = z.claimAll(ctx); err == nil && cfg.SavePath != "" {
+		err = z.Save(ctx)
 	}
 	if err != nil {
 		z.Close()

@@ -29,8 +29,8 @@ type Capture struct {
 	sections []Section
 
 	states []atomic.Uint32 // per row: pending, copying or copied
-	index  rowIndex        // tasklet → row, for the main program's Thaw
-	thawed []bool          // per row: thawed (main program only)
+	index  rowIndex        // tasklet → row, frozen, started: for the main program's Thaw
+	saved  atomic.Bool     // a SaveCapture has copied every row's frames
 	onStep int             // rows whose frames the main program copied (main program only)
 	main   *cloner         // copies for the main program's Thaw
 	bg     *cloner         // copies for SaveCapture
@@ -95,7 +95,6 @@ func (c *Codec) Recapture(spare *Capture, s *sim.Scheduler, sections ...Section)
 	err := capt.values(cp, c.opts.HardTasklets == OmitHard)
 	<-done
 	capt.states = resize(capt.states, len(capt.ft.Tasklets))
-	capt.thawed = resize(capt.thawed, len(capt.ft.Tasklets))
 	capt.index.build(capt.ft.Table.Tasklets)
 	capt.main, capt.bg = cp, &cloner{maxDepth: c.opts.MaxNesting}
 	if err = cmp.Or(err, cp.err, sc.err); err != nil {
@@ -152,7 +151,7 @@ func (cp *Capture) recycle() *Capture {
 		return &Capture{ft: &sim.FrozenTable{}}
 	}
 	clear(cp.ft.Table.Frames) // let the frames of cp's moment go (FreezeTable clears the rest)
-	return &Capture{ft: cp.ft, states: cp.states[:0], thawed: cp.thawed[:0], index: rowIndex{dense: cp.index.dense[:0]}}
+	return &Capture{ft: cp.ft, states: cp.states[:0], index: rowIndex{dense: cp.index.dense[:0]}}
 }
 
 // resize returns s with length n and every element zero, reusing its memory if it can.
@@ -172,6 +171,9 @@ func (capt *Capture) values(cp *cloner, omitHard bool) error {
 	for i := range vals {
 		vals[i].TempVal = cp.any(vals[i].TempVal)
 	}
+	if n := len(capt.ft.Tasklets); n >= maxCaptureRows {
+		return fmt.Errorf("%d tasklets, more than a capture holds (%d); save with Save", n, maxCaptureRows)
+	}
 	capt.omitted = capt.omitted[:0]
 	for _, t := range capt.ft.Hard {
 		if !omitHard {
@@ -183,27 +185,25 @@ func (capt *Capture) values(cp *cloner, omitHard bool) error {
 	return nil
 }
 
-// Frozen implements sim.Freezer for the scheduler the capture was taken from.
+// Frozen implements sim.Freezer for the scheduler the capture was taken from (whose
+// tasklet ids name one tasklet each).
 func (capt *Capture) Frozen(t *sim.Tasklet) (frozen, started bool) {
-	i, ok := capt.index.find(capt.ft.Tasklets, t)
-	if !ok || capt.thawed[i] {
-		return false, false
-	}
-	return true, capt.ft.Table.Tasklets[i].Flags&sim.FlagStarted != 0
+	m := capt.index.get(t.ID())
+	return m&rowFrozen != 0, m&(rowFrozen|rowStarted) == rowFrozen|rowStarted
 }
 
 // Thaw implements sim.Freezer: it copies t's frames unless SaveCapture has, or waits
 // while SaveCapture copies them.
 func (capt *Capture) Thaw(t *sim.Tasklet) (frozen, started bool) {
-	if frozen, started = capt.Frozen(t); !frozen {
+	m := capt.index.get(t.ID())
+	if m&rowFrozen == 0 {
 		return false, false
 	}
-	i, _ := capt.index.find(capt.ft.Tasklets, t)
-	capt.thawed[i] = true
-	if capt.copyRow(capt.main, i) {
+	capt.index.set(t.ID(), m&^rowFrozen)
+	if !capt.saved.Load() && capt.copyRow(capt.main, int(m>>rowShift)) {
 		capt.onStep++
 	}
-	return true, started
+	return true, m&rowStarted != 0
 }
 
 // Tasklets returns the number of tasklets cp holds and how many of them had their frames
@@ -236,6 +236,7 @@ func (c *Codec) SaveCapture(cp *Capture) ([]byte, *Report, error) {
 	for i := range cp.ft.Tasklets {
 		cp.copyRow(cp.bg, i)
 	}
+	cp.saved.Store(true) // the main program's Thaw need not look at the states any more
 	// Every row is copied: the main program's copies (and its cloner's error) happened
 	// before the states this goroutine loaded.
 	if err := cmp.Or(cp.bg.err, cp.main.err); err != nil {
@@ -275,16 +276,25 @@ func (cp *Capture) alive(yield func(sim.ID) bool) {
 	}
 }
 
-// rowIndex finds a tasklet's row by its ID: a table indexed by the ID's distance from the
-// smallest, when the IDs are dense enough, else a map.
+// rowIndex maps a tasklet's ID to its row and whether it is frozen and had started, packed
+// in one word (row<<rowShift | marks) so that a Thaw reads one small table: a table indexed
+// by the ID's distance from the smallest, when the IDs are dense enough, else a map.
 type rowIndex struct {
 	lo    sim.ID
-	dense []int32 // row+1, 0 for none
-	m     map[sim.ID]int32
+	dense []uint32 // 0: no row
+	m     map[sim.ID]uint32
 }
 
-// build indexes the rows by their tasklets' IDs, reading the table rather than the
-// tasklets (which sit all over memory), in x's memory if it has enough.
+// The marks of a rowIndex entry.
+const (
+	rowListed  uint32 = 1 << iota // the ID has a row
+	rowFrozen                     // not yet thawed
+	rowStarted                    // had started when frozen
+	rowShift   = iota             // the row number's shift
+)
+
+// build indexes the rows by their tasklets' IDs, all frozen, reading the table rather than
+// the tasklets (which sit all over memory), in x's memory if it has enough.
 func (x *rowIndex) build(rows []sim.TaskletRow) {
 	if len(rows) == 0 {
 		return
@@ -293,31 +303,49 @@ func (x *rowIndex) build(rows []sim.TaskletRow) {
 	for i := range rows {
 		lo, hi = min(lo, rows[i].ID), max(hi, rows[i].ID)
 	}
+	entry := func(i int) uint32 {
+		m := uint32(i)<<rowShift | rowListed | rowFrozen
+		if rows[i].Flags&sim.FlagStarted != 0 {
+			m |= rowStarted
+		}
+		return m
+	}
 	if span := uint64(hi - lo); span < 4*uint64(len(rows))+64 {
 		x.lo, x.dense = lo, resize(x.dense, int(span)+1)
 		for i := range rows {
-			x.dense[rows[i].ID-lo] = int32(i) + 1
+			x.dense[rows[i].ID-lo] = entry(i)
 		}
 		return
 	}
 	x.dense = nil
-	x.m = make(map[sim.ID]int32, len(rows))
+	x.m = make(map[sim.ID]uint32, len(rows))
 	for i := range rows {
-		x.m[rows[i].ID] = int32(i)
+		x.m[rows[i].ID] = entry(i)
 	}
 }
 
-func (x *rowIndex) find(rows []*sim.Tasklet, t *sim.Tasklet) (int, bool) {
-	id := t.ID()
+// maxCaptureRows is the most tasklets a capture holds: rowIndex packs a row number in the
+// 32-rowShift high bits of a word.
+const maxCaptureRows = 1 << (32 - rowShift)
+
+// get returns id's entry, 0 if it has none.
+func (x *rowIndex) get(id sim.ID) uint32 {
 	if x.dense != nil {
 		if id < x.lo || uint64(id-x.lo) >= uint64(len(x.dense)) {
-			return 0, false
+			return 0
 		}
-		i := int(x.dense[id-x.lo]) - 1
-		return i, i >= 0 && rows[i] == t
+		return x.dense[id-x.lo]
 	}
-	i, ok := x.m[id]
-	return int(i), ok && rows[i] == t
+	return x.m[id]
+}
+
+// set replaces the entry of id, which has one.
+func (x *rowIndex) set(id sim.ID, m uint32) {
+	if x.dense != nil {
+		x.dense[id-x.lo] = m
+		return
+	}
+	x.m[id] = m
 }
 
 // ---- deep copies ----

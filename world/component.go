@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 )
@@ -143,11 +144,5 @@ func (w *World) removeComponents(id EntityID) {
 	}
 }
 
-func (w *World) componentNames() []string {
-	names := make([]string, 0, len(w.comps))
-	for name := range w.comps { // determinism: sorted below
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+// componentNames returns the names of the world's component stores, sorted.
+func (w *World) componentNames() []string { return slices.Sorted(maps.Keys(w.comps)) }

@@ -82,8 +82,9 @@ func (g *cells[T]) trim(n int) {
 // sort (cells in row-major order, items in each cell in the order given to Build). Its
 // contents are a pure function of the items, so a loaded world rebuilds the same grid. The
 // world rebuilds its grid at the end of every tick; Grid is exported so that baselines and
-// tools can use the same index on plain slices. The zero Grid is empty; use NewGrid.
-// Queries do not allocate.
+// tools can use the same index on plain slices. The zero Grid is empty, and Build makes it
+// one cell holding every item (queries then scan them all); use NewGrid. Queries do not
+// allocate.
 type Grid struct {
 	cells[GridItem]
 }
@@ -120,12 +121,16 @@ func (g *Grid) CellSize() int32 { return g.cell }
 // Dims returns the number of columns and rows.
 func (g *Grid) Dims() (cols, rows int32) { return g.cols, g.rows }
 
-// CellOf returns the index of the cell holding p (clamped into the grid).
+// CellOf returns the index of the cell holding p (clamped into the grid). The grid must
+// have been made by NewGrid or built.
 func (g *Grid) CellOf(p Vec) int32 { return g.cellAt(p) }
 
 // Build replaces the grid's contents with items. It keeps no reference to items. Cost:
 // O(len(items) + cells); it allocates only when len(items) exceeds every earlier build's.
 func (g *Grid) Build(items []GridItem) {
+	if g.start == nil { // the zero Grid
+		g.init(1<<30, 1<<30, 1<<30)
+	}
 	next := g.count(items)
 	for i := range items {
 		c := g.cellOf[i]
@@ -138,7 +143,7 @@ func (g *Grid) Build(items []GridItem) {
 // Len returns the number of items.
 func (g *Grid) Len() int { return len(g.items) }
 
-// Cell returns the items of cell c (read only).
+// Cell returns the items of cell c (read only); c must be in [0, cols×rows).
 func (g *Grid) Cell(c int32) []GridItem { return g.items[g.start[c]:g.start[c+1]] }
 
 // cellRange returns the cell rectangle that a circle around p of radius r overlaps.

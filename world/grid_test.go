@@ -56,6 +56,20 @@ func TestGridOrder(t *testing.T) {
 	require.Equal(t, []world.EntityID{2, 5, 3, 4, 1}, g.AppendNear(nil, world.Vec{X: 30, Y: 30}, 60, 0))
 }
 
+// TestZeroGridIsOneCell: the zero Grid builds into one cell and answers queries exactly.
+func TestZeroGridIsOneCell(t *testing.T) {
+	var g world.Grid
+	require.Empty(t, g.AppendNear(nil, world.Vec{}, 100, 0))
+	g.Build([]world.GridItem{{ID: 1, Pos: world.Vec{X: 5, Y: 5}}, {ID: 2, Pos: world.Vec{X: 900, Y: 9}}, {ID: 3, Pos: world.Vec{X: 8, Y: 1}}})
+	cols, rows := g.Dims()
+	require.Equal(t, [2]int32{1, 1}, [2]int32{cols, rows})
+	require.Equal(t, []world.EntityID{1, 3}, g.AppendNear(nil, world.Vec{X: 6, Y: 4}, 10, 0))
+	require.Equal(t, 3, g.CountNear(world.Vec{X: 450, Y: 5}, 460, 0))
+	it, ok := g.Nearest(world.Vec{X: 800, Y: 0}, 1000, world.AnyKind, 0)
+	require.True(t, ok)
+	require.Equal(t, world.EntityID(2), it.ID)
+}
+
 func ExampleNewGrid() {
 	g, err := world.NewGrid(256, 256, 32)
 	if err != nil {

@@ -14,9 +14,9 @@ const (
 	// MaxInterestPairs is the most (watcher, visible entity) pairs a scenario may expect to
 	// hold (InterestPairs). A watcher's first update emits an enter event per pair, and the
 	// sets keep two ids per pair: about 50 bytes per pair at once when every watcher starts
-	// (800 MB at the limit), and a first tick that costs seconds. Later ticks cost what
-	// crosses the edges. Beyond it, lower the radii or the number of watchers, or set
-	// Config.InterestCap.
+	// (800 MB at the limit), and a first tick whose time grows with the pairs
+	// (BenchmarkInterestCrowd's first-ms). Later ticks cost what crosses the edges. Beyond
+	// it, lower the radii or the number of watchers, or set Config.InterestCap.
 	MaxInterestPairs = 1 << 24
 )
 

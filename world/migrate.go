@@ -3,6 +3,7 @@ package world
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 
@@ -267,10 +268,9 @@ func (w *World) emigrant(id EntityID, ix *exportIndex) (Migrant, *sim.Tasklet, e
 	if err := w.eachHandle(&m, t, check); err != nil {
 		return m, nil, pinned("%v", err)
 	}
-	for ch := range refs { // determinism: sorted below
+	for _, ch := range slices.Sorted(maps.Keys(refs)) {
 		m.Named = append(m.Named, NamedChannel{Name: ix.named[ch], ID: ch})
 	}
-	slices.SortFunc(m.Named, func(a, b NamedChannel) int { return int(a.ID) - int(b.ID) })
 	return m, t, nil
 }
 

@@ -1,6 +1,7 @@
 package world
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/stackworld/stackworld/sim"
@@ -63,11 +64,4 @@ func (w *World) namedByID() map[sim.ChanID]string {
 
 // channelNames returns the names of the named channels, sorted. Cost: O(n log n), one
 // allocation.
-func (w *World) channelNames() []string {
-	names := make([]string, 0, len(w.names))
-	for name := range w.names { // determinism: sorted below
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+func (w *World) channelNames() []string { return slices.Sorted(maps.Keys(w.names)) }

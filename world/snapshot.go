@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"sync"
 
 	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
@@ -428,14 +429,22 @@ func (c *worldCopier) CaptureCopy(deep func(v any) any) any {
 	w.addMailboxes(st)
 	st.Index = w.indexSnapshot()
 	st.CaptureCopy(deep)
-	return &capturedWorld{st: st, ents: slices.Clone(w.ents), monitors: maps.Clone(w.monitor)}
+	ents, _ := entityCopies.Get().(*[]Entity)
+	if ents == nil {
+		ents = new([]Entity)
+	}
+	*ents = append((*ents)[:0], w.ents...) // warm memory: a fresh 5 MB would be faulted in page by page
+	return &capturedWorld{st: st, ents: ents, monitors: maps.Clone(w.monitor)}
 }
+
+// entityCopies holds the entity tables of finished captures (*[]Entity), for the next.
+var entityCopies sync.Pool
 
 // capturedWorld is a world section copied by a capture: its Snapshot but the entity
 // columns and the monitors, which FinishCapture adds.
 type capturedWorld struct {
 	st       *Snapshot
-	ents     []Entity              // the entity table at the capture (nil once finished)
+	ents     *[]Entity             // the entity table at the capture (nil once finished)
 	monitors map[sim.ID]sim.ChanID // the world's monitors at the capture
 	finished bool
 }
@@ -447,7 +456,8 @@ func (c *capturedWorld) FinishCapture(alive iter.Seq[sim.ID]) any {
 	if c.finished {
 		return c.st
 	}
-	c.st.Entities = entityColumns(c.ents)
+	c.st.Entities = entityColumns(*c.ents)
+	entityCopies.Put(c.ents)
 	c.ents = nil
 	var ids []sim.ID
 	if len(c.monitors) > 0 {

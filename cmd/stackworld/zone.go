@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +16,6 @@ import (
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stackworld/stackworld/actors"
 	"github.com/stackworld/stackworld/assets"
 	"github.com/stackworld/stackworld/world"
@@ -144,14 +141,17 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer z.Close()
+	var m *metrics
 	if o.metrics != "" {
-		stop, err := serveZoneMetrics(o.metrics, z)
-		if err != nil {
+		if m, err = serveMetrics(ctx, o.metrics, log); err != nil {
 			return err
 		}
-		defer stop()
+		defer m.close()
+		if err := m.reg.Register(z.Collector()); err != nil {
+			return err
+		}
 	}
-	return runZoneServer(ctx, z, o, stderr)
+	return runZoneServer(ctx, z, o, m, stderr)
 }
 
 // zoneWorld loads --save if it exists, else builds the scenario with the zone's seed (the
@@ -195,10 +195,18 @@ func zoneWorld(o *zoneOptions, log *slog.Logger) (*world.World, bool, error) {
 
 // runZoneServer runs the zone on world/server at --rate (with its time dilation), with an
 // autosave every --save-every ticks and a final save when stopped (put off while payloads
-// are on their way to the stream), printing progress once a second.
-func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, stderr io.Writer) error {
+// are on their way to the stream), printing progress once a second. With m, the runtime's
+// metrics (those of stackworld run) are served beside the zone's.
+func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metrics, stderr io.Writer) error {
 	lastShown := time.Now()
+	var onSave func(server.SaveResult)
+	if m != nil {
+		onSave = m.saved
+	}
 	progress := func(w *world.World) {
+		if m != nil {
+			m.observe(w)
+		}
 		if o.quiet || time.Since(lastShown) < time.Second {
 			return
 		}
@@ -208,21 +216,11 @@ func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, stderr 
 			z.Name(), w.Now(), w.Len(), st.MigrationsIn, st.MigrationsOut, st.Failures)
 	}
 	srv, err := z.NewServer(server.Options{Rate: o.rate, Ticks: uint64(o.ticks), SaveEvery: uint64(o.saveEvery),
-		AfterTick: progress})
+		AfterTick: progress, OnSave: onSave})
 	if err != nil {
 		return err
 	}
 	return srv.Run(ctx)
-}
-
-func serveZoneMetrics(addr string, z *cluster.Zone) (func(), error) {
-	reg := prometheus.NewRegistry()
-	if err := reg.Register(z.Collector()); err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Addr: addr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.ListenAndServe() }()
-	return func() { _ = srv.Close() }, nil
 }
 
 // ---- stackworld run --zones N ----

@@ -36,9 +36,9 @@ func TestZoneEmbedded(t *testing.T) {
 		"--ticks", "20", "--rate", "0", "--scenario", small(t), "--save", save, "--quiet"}, &out, &errb)
 	require.NoError(t, err, errb.String())
 	require.True(t, strings.HasPrefix(out.String(), "NATS: nats://127.0.0.1:"), out.String())
-	// Started again from its save, it settles its journals and goes on.
+	// Started again from its save, it settles its journals and goes on (serving metrics).
 	err = runZone(context.Background(), []string{"--nats", "embedded", "--store", t.TempDir(), "--regions", "2", "--region", "1",
-		"--ticks", "5", "--rate", "0", "--save", save, "--quiet"}, &out, &errb)
+		"--ticks", "5", "--rate", "0", "--save", save, "--quiet", "--metrics", "127.0.0.1:0"}, &out, &errb)
 	require.NoError(t, err, errb.String())
 }
 

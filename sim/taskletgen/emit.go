@@ -9,6 +9,7 @@ import (
 	"go/printer"
 	"go/token"
 	"go/types"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,11 +88,7 @@ func (g *pkgGen) emitFile(f *ast.File, src string, fns []*fnGen) ([]byte, Refusa
 		paths[p] = n
 	}
 	used := usedNames(body.Bytes())
-	keys := make([]string, 0, len(paths))
-	for p := range paths { // determinism: sorted below
-		keys = append(keys, p)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(paths))
 	for _, std := range []bool{true, false} {
 		if !std {
 			out.WriteString("\n")
@@ -216,6 +213,14 @@ func (e *emitter) line(pos token.Pos) {
 func (e *emitter) emit(format string, a ...any) {
 	e.lines = append(e.lines, fmt.Sprintf(format, a...))
 	e.dead = false
+}
+
+// gotoIf emits a jump to label taken when cond (Go source) holds.
+func (e *emitter) gotoIf(cond, label string) {
+	e.emit("if %s {", cond)
+	e.emit("goto %s", label)
+	e.emit("}")
+	e.used[label] = true
 }
 
 // jump emits a goto unless the code before cannot fall through to it.
@@ -668,10 +673,7 @@ func (e *emitter) flatIf(s *ast.IfStmt) {
 		els = e.fn.fresh("else")
 	}
 	e.line(s.Cond.Pos())
-	e.emit("if %s {", e.not(s.Cond))
-	e.emit("goto %s", els)
-	e.emit("}")
-	e.used[els] = true
+	e.gotoIf(e.not(s.Cond), els)
 	e.flatList(s.Body.List)
 	if s.Else != nil {
 		e.jump(end)
@@ -720,10 +722,7 @@ func (e *emitter) flatFor(s *ast.ForStmt, label string) {
 	e.label(loop)
 	if s.Cond != nil {
 		e.line(s.Cond.Pos())
-		e.emit("if %s {", e.not(s.Cond))
-		e.emit("goto %s", done)
-		e.emit("}")
-		e.used[done] = true
+		e.gotoIf(e.not(s.Cond), done)
 	}
 	e.push(target{label: label, loop: true, brk: done, cnt: cont})
 	e.flatList(s.Body.List)
@@ -757,10 +756,7 @@ func (e *emitter) flatRange(s *ast.RangeStmt, label string) {
 	if kind == rangeInt {
 		bound = limit
 	}
-	e.emit("if %s >= %s {", counter, bound)
-	e.emit("goto %s", done)
-	e.emit("}")
-	e.used[done] = true
+	e.gotoIf(counter+" >= "+bound, done)
 	if !keyIsCounter {
 		e.rangeVar(s, s.Key, counter)
 	}
@@ -937,10 +933,7 @@ func (e *emitter) flatValues(s *ast.RangeStmt, p *point, label string) {
 	}
 	e.emit("goto %s", done)
 	e.emit("}")
-	e.emit("if !%s {", ok)
-	e.emit("goto %s", done)
-	e.emit("}")
-	e.used[done] = true
+	e.gotoIf("!"+ok, done)
 	e.push(target{label: label, loop: true, brk: done, cnt: loop})
 	e.flatList(s.Body.List)
 	e.pop()
@@ -1020,9 +1013,7 @@ func (e *emitter) dispatch(clauses []ast.Stmt, conds func(cc *ast.CaseClause) []
 		cs := conds(cc)
 		e.line(cc.Pos())
 		for _, c := range cs {
-			e.emit("if %s {", c)
-			e.emit("goto %s", labels[i])
-			e.emit("}")
+			e.gotoIf(c, labels[i])
 		}
 		e.used[labels[i]] = true
 	}

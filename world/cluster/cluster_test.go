@@ -80,12 +80,19 @@ func connectTB(t testing.TB, url string) *nats.Conn {
 // walkers makes a world with n walkers spread over the map, moving at speed ±3.
 func walkers(t *testing.T, n int, seed uint64) *world.World {
 	t.Helper()
-	w, err := world.New(world.Config{Seed: seed, Zone: 1, Logger: quiet()})
+	return walkersFrom(t, n, seed, 1, 480)
+}
+
+// walkersFrom makes a world of zone number zone with n walkers at x from x0 (x0+i%64),
+// every other one moving right at speed 3, the others left.
+func walkersFrom(t *testing.T, n int, seed uint64, zone uint16, x0 int32) *world.World {
+	t.Helper()
+	w, err := world.New(world.Config{Seed: seed, Zone: zone, Logger: quiet()})
 	require.NoError(t, err)
 	r := rand.New(rand.NewPCG(seed, 1))
 	k := w.Kind("walker")
 	for i := range n {
-		id := w.SpawnEntity(k, world.Vec{X: int32(480 + i%64), Y: int32(r.IntN(1024))}, func(id world.EntityID) sim.Frame {
+		id := w.SpawnEntity(k, world.Vec{X: x0 + int32(i%64), Y: int32(r.IntN(1024))}, func(id world.EntityID) sim.Frame {
 			return &walker{Self: id, Depth: 2}
 		})
 		w.SetVel(id, world.Vec{X: int32(3 - 6*(i%2)), Y: 0})
@@ -274,11 +281,13 @@ func TestKillAtAnyStep(t *testing.T) {
 
 func killTrial(t *testing.T, r *rand.Rand, point string, victim, after int) {
 	ctx := context.Background()
-	wa := walkers(t, 30, 1)
-	all := ids(wa)
+	// Walkers on both sides of the border at x 512, half of each side's walking across it:
+	// both zones send and take in, so that every fault point is reached in either zone.
+	wa, wb := walkers(t, 30, 1), walkersFrom(t, 30, 2, 2, 514)
+	all := append(ids(wa), ids(wb)...)
 	hits := 0
 	killed, armed := false, false
-	s, zs := zonePair(t, wa, nil, func(c *cluster.Config) {
+	s, zs := zonePair(t, wa, wb, func(c *cluster.Config) {
 		c.AckWait = 250 * time.Millisecond
 		if c.Region == victim {
 			c.Fault = func(p string) error {

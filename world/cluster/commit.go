@@ -105,7 +105,7 @@ func (z *Zone) publishUpdates() {
 			continue
 		}
 		u.published = make(chan struct{})
-		go func() {
+		go func() { // determinism: it only publishes (see above)
 			u.futures, u.err = z.dir.publishAll(u.cs)
 			close(u.published)
 		}()

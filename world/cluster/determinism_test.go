@@ -72,12 +72,7 @@ func lockStepRun(t *testing.T, order []int) []string {
 	require.Positive(t, zs[0].Stats().MigrationsOut)
 	mail := 0
 	for _, id := range receivers {
-		var got []any
-		for _, z := range zs {
-			if mb := z.World().MailboxOf(id, "inbox"); mb != 0 {
-				z.World().EachMessage(mb, func(m any) bool { got = append(got, m); return true })
-			}
-		}
+		got := inbox(zs, id)
 		mail += len(got)
 		rows = append(rows, fmt.Sprintf("entity %d: %v", id, got))
 	}

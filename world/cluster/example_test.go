@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,31 +12,16 @@ import (
 	"github.com/stackworld/stackworld/world/server"
 )
 
-// A zone on an embedded NATS server. It needs a live server, so it has no Output: it only
-// compiles in the test run.
+// A zone on an embedded NATS server, stepped by hand. It needs a live server, so it has no
+// Output: it only compiles in the test run.
 func Example() {
 	ctx := context.Background()
-	s, err := cluster.StartServer(cluster.ServerOptions{})
+	z, stop, err := exampleZone(ctx)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer s.Shutdown()
-	defer os.RemoveAll(s.StoreDir())
-	nc, err := cluster.Connect(cluster.ConnectOptions{URL: s.ClientURL()})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer nc.Close()
-	w, _ := world.New(world.Config{Seed: 1, Zone: 1})
-	z, err := cluster.Open(ctx, cluster.Config{Name: "z0", Conn: nc, World: w, Regions: 2, Region: 0,
-		SavePath: filepath.Join(os.TempDir(), "z0.cbor")})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer z.Close()
+	defer stop()
 	for range 20 {
 		if err := z.Step(ctx); err != nil {
 			fmt.Println(err)
@@ -52,27 +38,12 @@ func Example() {
 func ExampleZone_NewServer() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s, err := cluster.StartServer(cluster.ServerOptions{})
+	z, stop, err := exampleZone(ctx)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer s.Shutdown()
-	defer os.RemoveAll(s.StoreDir())
-	nc, err := cluster.Connect(cluster.ConnectOptions{URL: s.ClientURL()})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer nc.Close()
-	w, _ := world.New(world.Config{Seed: 1, Zone: 1})
-	z, err := cluster.Open(ctx, cluster.Config{Name: "z0", Conn: nc, World: w, Regions: 2, Region: 0,
-		SavePath: filepath.Join(os.TempDir(), "z0.cbor")})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer z.Close()
+	defer stop()
 	srv, err := z.NewServer(server.Options{Rate: 20, SaveEvery: 100})
 	if err != nil {
 		fmt.Println(err)
@@ -87,4 +58,34 @@ func ExampleZone_NewServer() {
 	if err := srv.Run(ctx); err != nil {
 		fmt.Println(err)
 	}
+}
+
+// exampleZone starts an embedded NATS server and opens zone z0 (region 0 of 2) on a new
+// world; stop closes it all.
+func exampleZone(ctx context.Context) (*cluster.Zone, func(), error) {
+	s, err := cluster.StartServer(cluster.ServerOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := cluster.Connect(cluster.ConnectOptions{URL: s.ClientURL()})
+	if err != nil {
+		s.Shutdown()
+		return nil, nil, errors.Join(err, os.RemoveAll(s.StoreDir()))
+	}
+	w, _ := world.New(world.Config{Seed: 1, Zone: 1})
+	z, err := cluster.Open(ctx, cluster.Config{Name: "z0", Conn: nc, World: w, Regions: 2, Region: 0,
+		SavePath: filepath.Join(os.TempDir(), "z0.cbor")})
+	stop := func() {
+		if z != nil {
+			z.Close()
+		}
+		nc.Close()
+		s.Shutdown()
+		_ = os.RemoveAll(s.StoreDir())
+	}
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return z, stop, nil
 }

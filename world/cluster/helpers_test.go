@@ -78,3 +78,15 @@ func emptyWorld(t *testing.T) *world.World {
 	require.NoError(t, err)
 	return w
 }
+
+// inbox returns the messages queued in the mailbox "inbox" of entity id, in whichever of
+// zs has it.
+func inbox(zs []*zone, id world.EntityID) []any {
+	var got []any
+	for _, z := range zs {
+		if mb := z.World().MailboxOf(id, "inbox"); mb != 0 {
+			z.World().EachMessage(mb, func(m any) bool { got = append(got, m); return true })
+		}
+	}
+	return got
+}

@@ -124,6 +124,7 @@ func (z *Zone) fetchDue(ctx context.Context, q *tickQueue) ([]delivered, error) 
 			q.stamp(&all[i])
 			top = max(top, all[i].seq)
 		}
+		all = z.refuseFarAhead(all, n)
 	}
 	all = slices.CompactFunc(sortDelivered(all), func(a, b delivered) bool { return a.seq == b.seq })
 	var due []delivered
@@ -135,6 +136,27 @@ func (z *Zone) fetchDue(ctx context.Context, q *tickQueue) ([]delivered, error) 
 		}
 	}
 	return due, nil
+}
+
+// maxLeadTicks bounds how far past the zone's tick a message may be stamped: a later one
+// would be held for ever (a hostile or corrupt stamp), so it is refused.
+const maxLeadTicks = 1 << 20
+
+// refuseFarAhead terminates and drops the messages of all[from:] stamped more than
+// maxLeadTicks past the zone's tick, so that held stays bounded.
+func (z *Zone) refuseFarAhead(all []delivered, from int) []delivered {
+	keep := all[:from]
+	for _, d := range all[from:] {
+		if d.tick > z.w.Now()+maxLeadTicks {
+			z.stats.Failures++
+			z.log.Error("cluster: message refused: stamped too far ahead", "seq", d.seq, "from", d.from,
+				"tick", d.tick, "zone_tick", z.w.Now(), "max_lead", maxLeadTicks)
+			_ = d.msg.Term()
+			continue
+		}
+		keep = append(keep, d)
+	}
+	return keep
 }
 
 // waitFor fetches a message the stream has stored for q but the consumer has not

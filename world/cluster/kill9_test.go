@@ -50,7 +50,7 @@ func kill9Trial(t *testing.T, point string, victim, after int) {
 	s := startServer(t, t.TempDir(), -1)
 	dir := t.TempDir()
 	names := []string{"a", "b"}
-	all := ids(walkers(t, 30, 1))
+	all := append(ids(walkers(t, 30, 1)), ids(walkersFrom(t, 30, 2, 2, 514))...) // both sides cross
 	start := func(i int, kill bool) (*exec.Cmd, *bytes.Buffer) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestZoneProcess$", "-test.count=1")
 		var out bytes.Buffer
@@ -117,8 +117,7 @@ func TestZoneProcess(t *testing.T) {
 	case region == 0:
 		w = walkers(t, 30, 1)
 	default:
-		w, err = world.New(world.Config{Seed: 2, Zone: 2, Logger: quiet()})
-		require.NoError(t, err)
+		w = walkersFrom(t, 30, 2, 2, 514)
 	}
 	armed, hits := false, 0
 	cfg := cluster.Config{Name: name, Conn: connect(t, os.Getenv("ZONE_NATS")), World: w, Regions: 2, Region: region,
@@ -136,7 +135,8 @@ func TestZoneProcess(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, z.Save(ctx))
 	armed = true
-	srv, err := z.NewServer(server.Options{Ticks: 40, SaveEvery: 3}) // saves encoded and written off the loop
+	// At 200 ticks a second the two processes, started one after the other, overlap.
+	srv, err := z.NewServer(server.Options{Rate: 200, Ticks: 40, SaveEvery: 3}) // saves encoded and written off the loop
 	require.NoError(t, err)
 	require.NoError(t, srv.Run(ctx))
 }

@@ -30,7 +30,7 @@ const (
 // report publishes the zone's Report when ReportEvery has passed, and checks the others.
 func (z *Zone) report(ctx context.Context) {
 	z.pub.Store(&snapshotStats{stats: z.Stats(), tick: z.w.Now(), entities: z.w.Len()})
-	now := time.Now() // wall clock: liveness only, never world logic
+	now := time.Now() // determinism: wall clock for liveness reports only, never world logic
 	if now.Sub(z.lastReport) < z.cfg.ReportEvery {
 		return
 	}

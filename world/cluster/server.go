@@ -73,7 +73,7 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 	if o.Log {
 		s.ConfigureLogger()
 	}
-	go s.Start()
+	go s.Start() // determinism: the NATS server, outside every world
 	if !s.ReadyForConnections(readyTimeout) {
 		s.Shutdown()
 		return nil, fmt.Errorf("cluster: embedded NATS server not ready after %v", readyTimeout)

@@ -212,29 +212,15 @@ func (z *Zone) connect(ctx context.Context) error {
 	if z.zones, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ZonesBucket, History: 1}); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}
-	z.migSt, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
-		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute, MaxMsgSize: -1})
+	z.migSt, z.cons, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
+		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute, MaxMsgSize: -1}, "zone_", MigrateSubject, 1024)
 	if err != nil {
-		return fmt.Errorf("cluster: stream %s: %w", MigrationStream, err)
+		return err
 	}
-	z.cons, err = js.CreateOrUpdateConsumer(ctx, MigrationStream, jetstream.ConsumerConfig{
-		Durable: "zone_" + z.cfg.Name, FilterSubject: MigrateSubject + z.cfg.Name,
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: z.cfg.AckWait, MaxAckPending: 1024,
-	})
+	z.mailSt, z.mail, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
+		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute}, "mail_", MailSubject, 4096)
 	if err != nil {
-		return fmt.Errorf("cluster: consumer of zone %s: %w", z.cfg.Name, err)
-	}
-	z.mailSt, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
-		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute})
-	if err != nil {
-		return fmt.Errorf("cluster: stream %s: %w", MailStream, err)
-	}
-	z.mail, err = js.CreateOrUpdateConsumer(ctx, MailStream, jetstream.ConsumerConfig{
-		Durable: "mail_" + z.cfg.Name, FilterSubject: MailSubject + z.cfg.Name,
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: z.cfg.AckWait, MaxAckPending: 4096,
-	})
-	if err != nil {
-		return fmt.Errorf("cluster: mail consumer of zone %s: %w", z.cfg.Name, err)
+		return err
 	}
 	if z.cfg.LockStep {
 		z.payloads = tickQueue{cons: z.cons, stamp: z.stampPayload, last: func(ctx context.Context) (uint64, error) {
@@ -245,6 +231,23 @@ func (z *Zone) connect(ctx context.Context) error {
 	return nil
 }
 
+// streamFor makes (or finds) stream cfg and the zone's durable consumer of it (name
+// prefix+zone, subject subjectPrefix+zone, explicit acks, at most maxAckPending unacked).
+func (z *Zone) streamFor(ctx context.Context, cfg jetstream.StreamConfig, prefix, subjectPrefix string, maxAckPending int) (jetstream.Stream, jetstream.Consumer, error) {
+	st, err := z.js.CreateOrUpdateStream(ctx, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster: stream %s: %w", cfg.Name, err)
+	}
+	cons, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable: prefix + z.cfg.Name, FilterSubject: subjectPrefix + z.cfg.Name,
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: z.cfg.AckWait, MaxAckPending: maxAckPending,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster: consumer %s of stream %s: %w", prefix+z.cfg.Name, cfg.Name, err)
+	}
+	return st, cons, nil
+}
+
 // watchMap keeps the zone map current as other zones claim their regions.
 func (z *Zone) watchMap(ctx context.Context) error {
 	wt, err := z.zones.Watch(context.Background(), "map", jetstream.UpdatesOnly())
@@ -252,14 +255,10 @@ func (z *Zone) watchMap(ctx context.Context) error {
 		return fmt.Errorf("cluster: watch the zone map: %w", err)
 	}
 	z.watch = wt
-	go func() {
+	go func() { // determinism: the map changes only as zones claim regions; LockStep zones read it at each step
 		for e := range wt.Updates() {
-			if e == nil {
-				continue
-			}
-			var m ZoneMap
-			if err := jsonUnmarshal(e.Value(), &m); err == nil && len(m.Regions) == len(z.zmap.Load().Regions) {
-				z.zmap.Store(&m)
+			if e != nil {
+				z.storeMap(e.Value())
 			}
 		}
 	}()
@@ -268,12 +267,15 @@ func (z *Zone) watchMap(ctx context.Context) error {
 
 // readMap reads the zone map from the bucket (LockStep; the watcher keeps it otherwise).
 func (z *Zone) readMap(ctx context.Context) {
-	e, err := z.zones.Get(ctx, "map")
-	if err != nil {
-		return
+	if e, err := z.zones.Get(ctx, "map"); err == nil {
+		z.storeMap(e.Value())
 	}
+}
+
+// storeMap makes b the zone map if it is one with as many regions as the zone's.
+func (z *Zone) storeMap(b []byte) {
 	var m ZoneMap
-	if jsonUnmarshal(e.Value(), &m) == nil && len(m.Regions) == len(z.zmap.Load().Regions) {
+	if jsonUnmarshal(b, &m) == nil && len(m.Regions) == len(z.zmap.Load().Regions) {
 		z.zmap.Store(&m)
 	}
 }

@@ -108,3 +108,34 @@ func TestSaveNowWaitsForTheGate(t *testing.T) {
 		require.NoError(t, <-done)
 	})
 }
+
+// A gate's other errors fail the save as a failed write does: SaveNow gets the error, it
+// is counted, and the save is retried after RetryMin.
+func TestSaveGateErrorsFailTheSave(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, 5)
+		path := filepath.Join(t.TempDir(), "w.cbor")
+		refuse := true
+		var results []string
+		s, err := server.New(w, server.Options{Rate: 20, SavePath: path, RetryMin: 100 * time.Millisecond,
+			SaveGate: func(w *world.World) error {
+				if refuse {
+					refuse = false
+					return errors.New("directory unreachable")
+				}
+				return nil
+			},
+			OnSave: func(r server.SaveResult) { results = append(results, fmt.Sprintf("%d %v", r.Tick, r.Err)) }})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		r := <-s.SaveNow()
+		require.EqualError(t, r.Err, "server: save at tick 0 refused by the save gate: directory unreachable")
+		time.Sleep(190 * time.Millisecond) // ticks 1..4 at 0, 50, 100, 150 ms; the retry is due at 100 ms, after tick 3
+		cancel()
+		require.NoError(t, <-done)
+		require.Equal(t, []string{"0 server: save at tick 0 refused by the save gate: directory unreachable", "3 <nil>", "4 <nil>"}, results)
+		require.Equal(t, uint64(1), s.Stats().SaveFailures)
+	})
+}

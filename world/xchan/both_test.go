@@ -2,6 +2,7 @@ package xchan_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stackworld/stackworld/sim"
@@ -224,4 +225,42 @@ func TestBothRestartSenderFromSave(t *testing.T) {
 	require.Equal(t, case20Output, text(*out))
 	require.Equal(t, uint64(4), b.l.Stats().Delivered, "each value once: ECHO 2 and 3, handed over again, were taken already")
 	require.Equal(t, uint64(3), a.l.Stats().Offered, "the restored zone hands over ECHO 2, ECHO 3 and QUIT")
+}
+
+// A sender on a two-way channel whose value cannot cross zones raises xchan.ErrValue when
+// a receiver of the peer claims it, and the next sender's value goes instead.
+func TestBothValueTooLarge(t *testing.T) {
+	a, b, ca, cb := bothPair(t)
+	outA, outB := newLog(t, "a"), newLog(t, "b")
+	big := strings.Repeat("v", xchan.MaxValueBytes)
+	ts := []*sim.Tasklet{
+		a.w.Spawn(&party{Ch: ca, Log: "a", Name: big, N: 1}),
+		a.w.Spawn(&party{Ch: ca, Log: "a", Name: "x", N: 1}),
+		b.w.Spawn(&party{Recv: true, Ch: cb, Log: "b", Name: "r", N: 1}),
+	}
+	runUntil(t, 100, dead(ts...), a, b)
+	require.Equal(t, []string{"send x-0", "send failed: " + xchan.ErrValue.Error(), "sent x-0"}, matching(*outA, "x-0", "failed"))
+	require.Equal(t, []string{"r recv", "r got x-0"}, text(*outB))
+	require.Contains(t, a.logs.String(), `"xchan: a sender's value cannot cross zones; it raises xchan.ErrValue" link=a->b channel=c tasklet=2 err="65543 bytes, more than MaxValueBytes (65536)"`)
+}
+
+// Balance on a two-way channel counts both zones' blocked tasklets, the peer's as of its
+// last message: a sender in each zone makes 2 seen from either side; a receiver of a
+// serving a's sender makes 1, once b has heard of it.
+func TestBothBalance(t *testing.T) {
+	a, b, ca, cb := bothPair(t)
+	newLog(t, "a")
+	newLog(t, "b")
+	a.w.Spawn(&party{Ch: ca, Log: "a", Name: "x", N: 1})
+	b.w.Spawn(&party{Ch: cb, Log: "b", Name: "y", N: 1})
+	step(t, a, b)
+	step(t, a, b)
+	requireBalance(t, a, 2)
+	requireBalance(t, b, 2)
+	a.w.Spawn(&party{Recv: true, Ch: ca, Log: "a", Name: "r", N: 1})
+	step(t, a, b)
+	requireBalance(t, a, 1) // here at once; b's sender still counted
+	requireBalance(t, b, 2) // b applies a's message of this tick at its next boundary
+	step(t, a, b)
+	requireBalance(t, b, 1)
 }

@@ -1,7 +1,7 @@
-// Package xchan carries channels between zones: a channel whose senders run in one world
-// and whose receivers run in another (two processes, two machines), joined over NATS,
-// with the order and blocking of a Stackless channel (spec case 20: two schedulers, one
-// channel).
+// Package xchan carries channels between zones: a channel whose tasklets run in two
+// worlds (two processes, two machines), joined over NATS, with the order and blocking of
+// a Stackless channel (spec case 20: two schedulers, one channel). A channel is one-way
+// (Out on one side, In on the other) or two-way (Both on both sides).
 //
 // # Tour
 //
@@ -20,13 +20,15 @@
 //		la.Boundary(ctx)                              lb.Boundary(ctx)
 //	}                                             }
 //
+// A channel both zones send and receive on is declared with Both on both sides instead.
 // On world/server's runtime, call Boundary from Options.AfterTick and DurableAt from
-// Options.OnSave (when the save succeeded); on a world/cluster zone, call Boundary after
-// each Zone.Step and take a Checkpoint before Zone.Save, passing it to Durable after.
+// Options.OnSave (when the save succeeded); on a world/cluster zone, set its
+// Config.Boundary to the link's Boundary (the zone calls it at each boundary, after the
+// step's imports: the place for CheckHandles too) and Config.Saved to its DurableAt.
 //
 // # Semantics
 //
-// A sender blocks until a receiver in the peer zone has taken its value; a receiver
+// On a one-way channel, a sender blocks until a receiver in the peer zone has taken its value; a receiver
 // blocks until a value comes. Values are taken in the order their senders blocked (one
 // sequence number per value, FIFO as a local channel's queue), each at most once. The
 // local end is an ordinary channel of the world (a named channel, "xchan.<peer>.<name>"),
@@ -129,7 +131,8 @@
 // receives go through the new zone's link, if that zone declared the channel alike (for
 // example every zone linked to one service zone; TestEntityHoldingHandleMigrates). An
 // entity whose tasklet waits on a cross-zone channel is pinned (world.ErrPinned: its
-// wait is on a channel that is not its own) and moves once its wait is over. A handle
+// wait is on a channel that is not its own; world/cluster's Migrate names the channel)
+// and moves once its wait is over. A handle
 // moved into a zone with no such link, or into the peer itself (where the name is its own
 // zone's), reaches no zone: CheckHandles, called after an Import, names each such channel
 // and what to do. Preference across zones is not kept (each end has its own); there is

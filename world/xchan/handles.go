@@ -13,7 +13,8 @@ import (
 // links) declares, and "xchan.<local>.<name>" channels, which name w's own zone. Such channels come with
 // entities migrated in holding handles (world.Import maps a named channel by name, see
 // the package documentation); a tasklet that sends or receives on one waits forever.
-// Call it after an Import, before the next tick. It returns nil if there are none,
+// Call it after an Import, before the next tick (on a world/cluster zone, from
+// Config.Boundary, which runs after the step's imports). It returns nil if there are none,
 // otherwise an error naming each channel and what to do. Cost: O(channels of w).
 func CheckHandles(w *world.World, local string, links ...*Link) error {
 	declared := map[string]bool{}

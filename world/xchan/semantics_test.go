@@ -2,6 +2,7 @@ package xchan_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,11 +35,11 @@ func linked(t testing.TB, declA, declB func(*xchan.Link, string) (sim.Chan[strin
 	return a, b, ca, cb
 }
 
-// matching returns the lines of out that contain word, without their ticks.
-func matching(out []string, word string) []string {
+// matching returns the lines of out that contain one of words, without their ticks.
+func matching(out []string, words ...string) []string {
 	var got []string
 	for _, l := range text(out) {
-		if strings.Contains(l, word) {
+		if slices.ContainsFunc(words, func(w string) bool { return strings.Contains(l, w) }) {
 			got = append(got, l)
 		}
 	}

@@ -136,6 +136,13 @@ func (c *chanState) check() error {
 		}
 		next++
 	}
+	for _, list := range [][]entry{c.Pending, c.Retained, c.Offered} {
+		for _, e := range list {
+			if err := e.check(); err != nil {
+				return err
+			}
+		}
+	}
 	prev := uint64(0)
 	for _, list := range [][]entry{c.Retained, c.Offered} {
 		for _, e := range list {

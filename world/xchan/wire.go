@@ -24,7 +24,8 @@ const (
 	// the sending side is asked again for what did not fit.
 	MaxPending = 1 << 16
 	// MaxRetained bounds the delivered values a sending side keeps until the receiving
-	// side's save covers them; past it the oldest are dropped (and logged).
+	// side's save covers them; past it the oldest the peer took are dropped (and logged).
+	// A two-way channel's side hands over no more values while it keeps MaxRetained.
 	MaxRetained = 1 << 16
 	// maxNameBytes bounds a channel or zone name.
 	maxNameBytes = 128
@@ -125,16 +126,26 @@ func (c *wireChan) check() error {
 			return fmt.Errorf("value %d out of range [1, last %d]", o.Seq, c.Last)
 		case i > 0 && o.Seq != c.Offers[i-1].Seq+1:
 			return fmt.Errorf("value %d follows value %d", o.Seq, c.Offers[i-1].Seq)
-		case o.Err == nil && (len(o.Value) == 0 || len(o.Value) > MaxValueBytes):
-			return fmt.Errorf("value %d is %d bytes, not in [1, MaxValueBytes %d]", o.Seq, len(o.Value), MaxValueBytes)
-		case o.Err != nil && len(o.Value) != 0:
-			return fmt.Errorf("value %d is both a value and an error", o.Seq)
-		case o.Err != nil:
-			if err := o.Err.check(); err != nil {
-				return fmt.Errorf("value %d: %w", o.Seq, err)
-			}
 		case o.Tasklet != 0:
 			return fmt.Errorf("value %d names a tasklet", o.Seq)
+		}
+		if err := o.check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check checks what an entry holds: a value of 1 to MaxValueBytes bytes, or an error.
+func (o *entry) check() error {
+	switch {
+	case o.Err == nil && (len(o.Value) == 0 || len(o.Value) > MaxValueBytes):
+		return fmt.Errorf("value %d is %d bytes, not in [1, MaxValueBytes %d]", o.Seq, len(o.Value), MaxValueBytes)
+	case o.Err != nil && len(o.Value) != 0:
+		return fmt.Errorf("value %d is both a value and an error", o.Seq)
+	case o.Err != nil:
+		if err := o.Err.check(); err != nil {
+			return fmt.Errorf("value %d: %w", o.Seq, err)
 		}
 	}
 	return nil

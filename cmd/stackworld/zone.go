@@ -35,8 +35,9 @@ entity to the zone of the region it walks into, running tasklets and all. Zones 
 other through the NATS server(s) at --nats (buckets stackworld_dir and stackworld_zones,
 streams stackworld_migrations and stackworld_mail; see package world/cluster). --nats
 embedded starts a NATS server in this process and prints its URL for the other zones.
-A zone stopped with Ctrl-C or SIGTERM saves to --save; started again with the same
---save, it loads it and settles the migrations it had begun.
+A zone saves to --save as soon as it has joined, every --save-every ticks, and when
+stopped with Ctrl-C or SIGTERM; started again with the same --save (even after kill -9,
+even before its first autosave), it loads it and settles the migrations it had begun.
 
 flags:
 `

@@ -31,7 +31,12 @@ func TestCommitRecordThenEntries(t *testing.T) {
 
 	require.NoError(t, a.Migrate(ctx, "b", moving))
 	require.Empty(t, records(), "no record before the target commits")
-	require.NoError(t, b.Step(ctx))
+	// b takes the payload in at the step whose fetch sees it: the stream has it stored when
+	// Migrate returns, but b's consumer may learn of it a step later (FetchNoWait).
+	for steps := 0; wb.Len() == 0; steps++ {
+		require.Less(t, steps, 1000, "b never took the payload in")
+		require.NoError(t, b.Step(ctx))
+	}
 	require.Equal(t, 3, wb.Len())
 	keys := records()
 	require.Len(t, keys, 1)

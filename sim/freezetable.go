@@ -152,7 +152,7 @@ func (ft *FrozenTable) record(s *Scheduler, earlier Freezer) {
 		case t.kind == Hard:
 			ft.Hard = append(ft.Hard, t)
 		default:
-			if earlier != nil {
+			if earlier != nil && t.flags&flagFresh != 0 { // without it, t is not frozen: it stepped since
 				thawBy(earlier, t)
 			}
 			ft.recordSoft(s, t)

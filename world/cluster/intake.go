@@ -31,28 +31,14 @@ import (
 // maxFetch is the most payloads one fetch asks for.
 const maxFetch = 64
 
-// receive takes in the payloads due (steps 4-7). Outside LockStep it takes in at most
-// Config.MaxBatch entities' worth of payloads at one boundary (at least one payload), so
-// that a large migration spreads over several ticks, one batch per tick, rather than
-// pausing one tick for all of it; the payloads left wait in z.backlog, unacknowledged,
-// in delivery order. In LockStep it takes in every payload due (determinism: the set
-// taken at a boundary is fixed by the ticks, not by a budget over arrivals).
+// receive takes in the payloads due (steps 4-7).
 func (z *Zone) receive(ctx context.Context) error {
 	msgs, err := z.fetch(ctx)
 	if err != nil {
 		z.log.Debug("cluster: fetch", "err", err)
-		msgs = nil // NATS is away: payloads wait in the stream
+		return nil // NATS is away: payloads wait in the stream
 	}
-	if !z.cfg.LockStep {
-		msgs = append(z.backlog, msgs...)
-		z.backlog = nil
-	}
-	in := z.stats.MigrationsIn
-	for i, m := range msgs {
-		if !z.cfg.LockStep && z.stats.MigrationsIn-in >= uint64(z.cfg.MaxBatch) {
-			z.backlog = msgs[i:] // the next boundary's
-			return nil
-		}
+	for _, m := range msgs {
 		if _, ok := z.taken[m.seq]; ok {
 			z.ack(ctx, m) // delivered again: taken in already
 			continue
@@ -86,9 +72,6 @@ type delivered struct {
 // fetch returns the payloads to take in now, in the order to take them.
 func (z *Zone) fetch(ctx context.Context) ([]delivered, error) {
 	if !z.cfg.LockStep {
-		if len(z.backlog) >= maxFetch {
-			return nil, nil // enough to take in for now
-		}
 		batch, err := z.cons.FetchNoWait(maxFetch)
 		if err != nil {
 			return nil, err

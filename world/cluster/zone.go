@@ -39,9 +39,7 @@ type Config struct {
 	// directory.
 	Recovering bool
 	// MaxBatch is the most entities one payload carries; batches are also cut to the
-	// connection's largest message. Outside LockStep it also bounds the entities a zone
-	// takes in at one tick boundary (at least one payload): a larger migration is taken
-	// in over several ticks. 0: 4096.
+	// connection's largest message. 0: 4096.
 	MaxBatch int
 	// LockStep makes each step read the zone map and take in exactly the payloads exported
 	// at source ticks up to the zone's own tick, all of them (it asks the stream for its
@@ -108,7 +106,6 @@ type Zone struct {
 	updates    []*dirUpdate    // directory entries of committed entities, not yet answered
 	journal    []string        // journal keys a save settles
 	taken      map[uint64]bool // payloads taken in (by stream sequence) -> ack confirmed (intake.go)
-	backlog    []delivered     // payloads delivered, left for a later boundary (not LockStep; intake.go)
 	payloads   tickQueue       // LockStep: payloads in tick order (intake.go)
 	letters    tickQueue       // LockStep: letters in tick order (lockmail.go)
 	mailFrom   uint64          // LockStep: letters of earlier ticks were posted before the zone opened
@@ -306,7 +303,7 @@ func (z *Zone) Stats() Stats {
 // Zones stepped in turn are settled when every one of them is idle, asked after all of
 // them have stepped: a step may send a payload to a zone asked before it.
 func (z *Zone) Idle(ctx context.Context) (bool, error) {
-	if len(z.outbox) > 0 || len(z.mailOut) > 0 || len(z.backlog) > 0 || z.updatePending() {
+	if len(z.outbox) > 0 || len(z.mailOut) > 0 || z.updatePending() {
 		return false, nil
 	}
 	for _, c := range []struct {

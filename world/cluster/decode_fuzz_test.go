@@ -85,11 +85,14 @@ func FuzzJournalEntry(f *testing.F) {
 
 // fuzzWorld is a world with entity 1 and its "inbox" of strings.
 func fuzzWorld(tb testing.TB) *world.World {
-	w, err := world.New(world.Config{Seed: 1, Zone: 1, Logger: slog.New(slog.DiscardHandler)})
+	w, err := world.New(world.Config{Seed: 1, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	id := w.NewEntity(w.Kind("sheep"), world.Vec{X: 1, Y: 1})
+	if id != 1 {
+		tb.Fatalf("entity %d, want 1", id)
+	}
 	world.NewMailbox[string](w, id, "inbox")
 	return w
 }

@@ -227,16 +227,28 @@ func (z *Zone) post(l letter) mailOutcome {
 	}
 	s, snap, err := z.cfg.Codec.Load(l.Value, sim.RestoreOptions{})
 	if err != nil {
-		z.log.Error("cluster: mail refused", "from", l.From, "to", l.To, "err", err)
-		return mailBad
+		return z.refuseLetter(l, seen, err)
 	}
 	s.Close()
 	if !world.PostAny(z.w, mb, snap.Section("mail")) {
-		return mailLater // the mailbox is full
+		if (world.Mailbox[any]{ID: mb}).Len(z.w) >= world.MaxMailboxLen {
+			return mailLater // the mailbox is full
+		}
+		return z.refuseLetter(l, seen, fmt.Errorf("the message does not fit mailbox %q", l.Box))
 	}
 	MailSeen.Set(z.w, l.To, seen.with(l.From, l.Seq))
 	z.stats.MailIn++
 	return mailDone
+}
+
+// refuseLetter logs and counts a letter that can never be posted (its message does not
+// decode or does not fit the mailbox) and marks it taken, so that the sender's later
+// letters are not held behind it.
+func (z *Zone) refuseLetter(l letter, seen Seen, err error) mailOutcome {
+	z.log.Error("cluster: mail refused", "from", l.From, "to", l.To, "seq", l.Seq, "err", err)
+	z.stats.Failures++
+	MailSeen.Set(z.w, l.To, seen.with(l.From, l.Seq))
+	return mailBad
 }
 
 // forward sends mail for an entity that is not here to where the directory says it is.

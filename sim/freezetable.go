@@ -44,24 +44,42 @@ const frozenAhead = 16
 // not read: a row's frames are recorded by CopyFrames, which may run later, on any
 // goroutine, under the precondition Freeze states. Call it between ticks, on the main
 // program, after CanSnapshot. f must not be nil. Cost: two walks, one of the queues'
-// arrays and the channels, one of the tasklets (with prefetches); no allocation once ft
-// has held a table as large.
+// arrays and the channels, one of the tasklets (with prefetches); once ft has held a table
+// as large, it allocates only the list of timer ticks and of free channels.
 func (s *Scheduler) FreezeTable(f Freezer, ft *FrozenTable) {
 	earlier := s.freezer
 	s.freezer = nil // each tasklet is thawed before it is recorded: Started needs no Freezer
+	tasklets, order := len(ft.Tasklets), len(ft.order)
 	ft.reset(s)
 	ft.listQueues(s)
 	ft.record(s, earlier)
+	trim(ft.Tasklets, tasklets)
+	trim(ft.order, order)
 	s.freezer = f
+}
+
+// trim clears ts[len(ts):n], what a longer list left beyond ts, so that it holds no
+// tasklet that may end.
+func trim(ts []*Tasklet, n int) {
+	if n > len(ts) {
+		clear(ts[len(ts):n])
+	}
+}
+
+// roomFor returns s with room for n more elements: grown by an eighth more than asked,
+// so that a table that grows a little between captures is not copied at every one.
+func roomFor[E any](s []E, n int) []E {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	return slices.Grow(s, n+n/8)
 }
 
 // reset empties ft, keeping its memory, and sets the table's scalars.
 func (ft *FrozenTable) reset(s *Scheduler) {
 	tb := &ft.Table
 	clear(tb.Values) // the value slots of the last table: let them go
-	clear(ft.Tasklets)
-	clear(ft.Hard)
-	clear(ft.order)
+	clear(ft.Hard)   // (the walk overwrites Tasklets and order, then clears what is left: trim)
 	nextID, nextChan := s.NextIDs()
 	*tb = ImageTable{Tick: s.now, NextID: nextID, NextChan: nextChan, FreeChans: s.FreeChans(), Stats: s.Stats(),
 		Tasklets: tb.Tasklets[:0], Values: tb.Values[:0], Frames: tb.Frames[:0], Channels: tb.Channels[:0], Timers: tb.Timers[:0]}
@@ -71,6 +89,7 @@ func (ft *FrozenTable) reset(s *Scheduler) {
 // listQueues lists the queues' tasklets in Each's order into ft.order (the timers' entries
 // all, sleepers or not: record keeps the sleepers) and records the channels.
 func (ft *FrozenTable) listQueues(s *Scheduler) {
+	ft.order = roomFor(ft.order, s.alive)
 	ft.order = appendQueue(ft.order, &s.ring)
 	ft.order = append(ft.order, s.watchdogs...)
 	chans := ft.Table.Channels
@@ -116,9 +135,9 @@ func appendQueue(ts []*Tasklet, q *queue) []*Tasklet {
 // record records and freezes the tasklets of ft.order, thawing each for earlier first.
 func (ft *FrozenTable) record(s *Scheduler, earlier Freezer) {
 	tb := &ft.Table
-	tb.Tasklets = slices.Grow(tb.Tasklets, len(ft.order))
-	ft.Tasklets = slices.Grow(ft.Tasklets, len(ft.order))
-	tb.Frames = slices.Grow(tb.Frames, len(ft.order)) // one frame each at least: deeper ones grow it
+	tb.Tasklets = roomFor(tb.Tasklets, len(ft.order))
+	ft.Tasklets = roomFor(ft.Tasklets, len(ft.order))
+	tb.Frames = roomFor(tb.Frames, len(ft.order)) // one frame each at least: deeper ones grow it
 	for i, t := range ft.order {
 		if i%frozenAhead == 0 {
 			s.touched += ft.fetchAhead(i)

@@ -35,8 +35,9 @@ entity to the zone of the region it walks into, running tasklets and all. Zones 
 other through the NATS server(s) at --nats (buckets stackworld_dir and stackworld_zones,
 streams stackworld_migrations and stackworld_mail; see package world/cluster). --nats
 embedded starts a NATS server in this process and prints its URL for the other zones.
-A zone stopped with Ctrl-C or SIGTERM saves to --save; started again with the same
---save, it loads it and settles the migrations it had begun.
+A zone saves to --save as soon as it has joined, every --save-every ticks, and when
+stopped with Ctrl-C or SIGTERM; started again with the same --save (even after kill -9,
+even before its first autosave), it loads it and settles the migrations it had begun.
 
 flags:
 `
@@ -44,6 +45,7 @@ flags:
 // zoneOptions are zone's flags.
 type zoneOptions struct {
 	natsURL, name, save, scenario, metrics, store string
+	logLevel                                      string
 	region, regions, ticks, saveEvery             int
 	rate                                          float64
 	seed                                          uint64
@@ -67,6 +69,7 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. :9101)")
 	fs.StringVar(&o.store, "store", "", "JetStream store `DIR` of --nats embedded (default: a temporary directory)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines")
+	fs.StringVar(&o.logLevel, "log", "info", "log level of the zone's cluster messages (refused payloads, silent zones): debug, info, warn or error")
 	fs.StringVar(&o.conn.Token, "token", "", "NATS token")
 	fs.StringVar(&o.conn.User, "user", "", "NATS user")
 	fs.StringVar(&o.conn.Password, "password", "", "NATS password")
@@ -92,6 +95,9 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	case o.saveEvery < 1:
 		return nil, usageError{fmt.Sprintf("--save-every %d: want at least 1", o.saveEvery)}
 	}
+	if _, err := parseLevel(o.logLevel); err != nil {
+		return nil, usageError{err.Error()}
+	}
 	if o.name == "" {
 		o.name = "z" + strconv.Itoa(o.region)
 	}
@@ -105,6 +111,8 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError + 4})) // the scenario's planned failures stay quiet; zone errors are returned
+	level, _ := parseLevel(o.logLevel)
+	clusterLog := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})) // what an operator must see: refusals, silent zones
 	if o.natsURL == "embedded" {
 		s, err := cluster.StartServer(cluster.ServerOptions{StoreDir: o.store})
 		if err != nil {
@@ -135,7 +143,7 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		save = filepath.Join(dir, o.name+".cbor")
 	}
 	z, err := cluster.Open(ctx, cluster.Config{Name: o.name, Conn: nc, World: w, Regions: o.regions, Region: o.region,
-		SavePath: save, Recovering: recovering, Logger: log})
+		SavePath: save, Recovering: recovering, Logger: clusterLog})
 	if err != nil {
 		return err
 	}
@@ -315,20 +323,32 @@ func progressView(url string, n int, stderr io.Writer) func() {
 			case <-t.C:
 			}
 			mu.Lock()
-			line := ""
-			for r := range n {
-				name := "z" + strconv.Itoa(r)
-				if rep, ok := last[name]; ok {
-					line += fmt.Sprintf("  %s: tick %d, %d entities, %d in/%d out", name, rep.Tick, rep.Entities, rep.Stats.MigrationsIn, rep.Stats.MigrationsOut)
-				} else {
-					line += fmt.Sprintf("  %s: -", name)
-				}
-			}
+			line := progressLine(last, n, time.Now())
 			mu.Unlock()
-			fmt.Fprintln(stderr, "zones:"+line)
+			fmt.Fprintln(stderr, line)
 		}
 	}()
 	return func() { close(done); nc.Close() }
+}
+
+// progressLine is the progress view's line for zones z0 to z<n-1> from their last reports:
+// tick, entities and migrations of each, "-" before its first report, and "silent Ns" once
+// its last report is older than cluster.DefaultSilentAfter at now.
+func progressLine(last map[string]cluster.Report, n int, now time.Time) string {
+	line := "zones:"
+	for r := range n {
+		name := "z" + strconv.Itoa(r)
+		rep, ok := last[name]
+		if !ok {
+			line += fmt.Sprintf("  %s: -", name)
+			continue
+		}
+		line += fmt.Sprintf("  %s: tick %d, %d entities, %d in/%d out", name, rep.Tick, rep.Entities, rep.Stats.MigrationsIn, rep.Stats.MigrationsOut)
+		if age := now.Sub(time.UnixMilli(rep.UnixMs)); age > cluster.DefaultSilentAfter {
+			line += fmt.Sprintf(" (silent %s)", age.Round(time.Second))
+		}
+	}
+	return line
 }
 
 // stopServer shuts the embedded server down and removes its temporary store.

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/fxamacker/cbor/v2"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
@@ -44,16 +46,27 @@ func FuzzDecodeOwner(f *testing.F) {
 	})
 }
 
-// FuzzZoneMap: a zone map read from the bucket (storeMap) answers ZoneAt for every x
+// mapEntry is a put of the zone map's key with value b, as the bucket's watcher gives it.
+type mapEntry struct{ b []byte }
+
+func (e mapEntry) Bucket() string                  { return ZonesBucket }
+func (e mapEntry) Key() string                     { return "map" }
+func (e mapEntry) Value() []byte                   { return e.b }
+func (e mapEntry) Revision() uint64                { return 2 }
+func (e mapEntry) Created() time.Time              { return time.Time{} }
+func (e mapEntry) Delta() uint64                   { return 0 }
+func (e mapEntry) Operation() jetstream.KeyValueOp { return jetstream.KeyValuePut }
+
+// FuzzZoneMap: a zone map read from the bucket (takeMap) answers ZoneAt for every x
 // with one of its regions' names.
 func FuzzZoneMap(f *testing.F) {
 	b, _ := json.Marshal(ZoneMap{Width: 4096, Regions: []string{"z1", "z2", "z3"}})
 	f.Add(b, int32(2000))
 	f.Add(b, int32(-1))
 	f.Fuzz(func(t *testing.T, b []byte, x int32) {
-		z := &Zone{}
-		z.zmap.Store(&ZoneMap{Width: 4096, Regions: []string{"z1", "z2", "z3"}})
-		z.storeMap(b)
+		z := &Zone{log: slog.New(slog.DiscardHandler)}
+		z.zmap.Store(&ZoneMap{Width: 4096, Regions: []string{"z1", "", "z3"}})
+		z.takeMap(mapEntry{b})
 		m := z.Map()
 		r := m.RegionOf(x)
 		if r < 0 || r >= len(m.Regions) {

@@ -46,10 +46,13 @@ type Owner struct {
 
 func dirKey(id world.EntityID) string { return "e." + strconv.FormatUint(uint64(id), 10) }
 
+// errNotOwner is the error of a directory entry that is not an Owner.
+var errNotOwner = errors.New("not an owner")
+
 func decodeOwner(b []byte) (Owner, error) {
 	var o Owner
 	if err := json.Unmarshal(b, &o); err != nil || o.Zone == "" {
-		return Owner{}, fmt.Errorf("cluster: directory entry %q is not an owner", b)
+		return Owner{}, fmt.Errorf("cluster: directory entry %q is %w", b, errNotOwner)
 	}
 	return o, nil
 }

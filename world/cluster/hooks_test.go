@@ -13,7 +13,8 @@ import (
 )
 
 // Boundary runs at each step's tick boundary, before the world ticks, and its error stops
-// the step; Saved follows each save with the tick it covers; Conn is the zone's connection.
+// the step; Saved follows each save (the first is Open's) with the tick it covers; Conn is
+// the zone's connection.
 func TestHooks(t *testing.T) {
 	ctx := context.Background()
 	s := startServer(t, t.TempDir(), -1)
@@ -32,6 +33,6 @@ func TestHooks(t *testing.T) {
 	require.NoError(t, z.Save(ctx))
 	stop = errors.New("link down")
 	require.ErrorIs(t, z.Step(ctx), stop)
-	require.Equal(t, []string{"boundary 0", "boundary 1", "saved 2", "boundary 2"}, log)
+	require.Equal(t, []string{"saved 0", "boundary 0", "boundary 1", "saved 2", "boundary 2"}, log)
 	require.Equal(t, uint64(2), w.Now(), "the world does not tick after the hook's error")
 }

@@ -31,14 +31,28 @@ import (
 // maxFetch is the most payloads one fetch asks for.
 const maxFetch = 64
 
-// receive takes in the payloads due (steps 4-7).
+// receive takes in the payloads due (steps 4-7). Outside LockStep it takes in at most
+// Config.MaxBatch entities' worth of payloads at one boundary (at least one payload), so
+// that a large migration spreads over several ticks, one batch per tick, rather than
+// pausing one tick for all of it; the payloads left wait in z.backlog, unacknowledged,
+// in delivery order. In LockStep it takes in every payload due (determinism: the set
+// taken at a boundary is fixed by the ticks, not by a budget over arrivals).
 func (z *Zone) receive(ctx context.Context) error {
 	msgs, err := z.fetch(ctx)
 	if err != nil {
 		z.log.Debug("cluster: fetch", "err", err)
-		return nil // NATS is away: payloads wait in the stream
+		msgs = nil // NATS is away: payloads wait in the stream
 	}
-	for _, m := range msgs {
+	if !z.cfg.LockStep {
+		msgs = append(z.backlog, msgs...)
+		z.backlog = nil
+	}
+	in := z.stats.MigrationsIn
+	for i, m := range msgs {
+		if !z.cfg.LockStep && z.stats.MigrationsIn-in >= uint64(z.cfg.MaxBatch) {
+			z.backlog = msgs[i:] // the next boundary's
+			return nil
+		}
 		if _, ok := z.taken[m.seq]; ok {
 			z.ack(ctx, m) // delivered again: taken in already
 			continue
@@ -72,6 +86,9 @@ type delivered struct {
 // fetch returns the payloads to take in now, in the order to take them.
 func (z *Zone) fetch(ctx context.Context) ([]delivered, error) {
 	if !z.cfg.LockStep {
+		if len(z.backlog) >= maxFetch {
+			return nil, nil // enough to take in for now
+		}
 		batch, err := z.cons.FetchNoWait(maxFetch)
 		if err != nil {
 			return nil, err
@@ -88,6 +105,12 @@ type tickQueue struct {
 	last  func(ctx context.Context) (uint64, error) // the stream's last sequence for this consumer
 	stamp func(d *delivered)                        // sets d.tick and d.from from the message
 	held  []delivered
+	// seen is the stream sequence up to which every message for the consumer has been
+	// delivered to this zone or settled by an earlier incarnation.
+	seen uint64
+	// fresh says the consumer was made by this incarnation of the zone: no message can
+	// have been delivered to an earlier one (and acks may be asynchronous).
+	fresh bool
 }
 
 // fetchDue (LockStep) fetches every message the stream holds for q and returns those sent
@@ -101,17 +124,18 @@ func (z *Zone) fetchDue(ctx context.Context, q *tickQueue) ([]delivered, error) 
 	}
 	all := q.held
 	q.held = nil
-	top := uint64(0)
-	for _, d := range all {
-		top = max(top, d.seq)
-	}
-	for top < last {
+	// One fetch even when every message up to last was seen: one whose ack was lost
+	// comes again (and is acked again, not taken in twice).
+	for first := true; first || q.seen < last; first = false {
 		batch, err := q.cons.FetchNoWait(maxFetch)
 		if err != nil {
 			return nil, err
 		}
 		n := len(all)
 		if all = collect(batch, all); len(all) == n {
+			if q.seen >= last {
+				break
+			}
 			more, err := z.waitFor(ctx, q, all, last)
 			if err != nil {
 				return nil, err
@@ -122,7 +146,7 @@ func (z *Zone) fetchDue(ctx context.Context, q *tickQueue) ([]delivered, error) 
 		}
 		for i := n; i < len(all); i++ {
 			q.stamp(&all[i])
-			top = max(top, all[i].seq)
+			q.seen = max(q.seen, all[i].seq)
 		}
 		all = z.refuseFarAhead(all, n)
 	}
@@ -162,7 +186,8 @@ func (z *Zone) refuseFarAhead(all []delivered, from int) []delivered {
 // waitFor fetches a message the stream has stored for q but the consumer has not
 // delivered yet (it may not know of it yet), or one it delivered to an earlier
 // incarnation of the zone that died before acking it (more messages await an ack than
-// this zone holds: it comes again after AckWait). It returns nothing when neither is left.
+// this zone holds: it comes again after AckWait). When neither is left, everything up to
+// last is accounted for (q.seen) and it returns nothing.
 func (z *Zone) waitFor(ctx context.Context, q *tickQueue, mine []delivered, last uint64) ([]delivered, error) {
 	info, err := q.cons.Info(ctx)
 	if err != nil {
@@ -171,9 +196,10 @@ func (z *Zone) waitFor(ctx context.Context, q *tickQueue, mine []delivered, last
 	wait := z.cfg.OpTimeout
 	switch {
 	case info.Delivered.Stream < last:
-	case info.NumAckPending > len(mine):
+	case !q.fresh && info.NumAckPending > len(mine):
 		wait += z.cfg.AckWait
 	default:
+		q.seen = last
 		return nil, nil
 	}
 	batch, err := q.cons.Fetch(1, jetstream.FetchMaxWait(wait))

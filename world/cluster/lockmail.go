@@ -57,7 +57,7 @@ func (z *Zone) connectLockStepMail(ctx context.Context) error {
 		return fmt.Errorf("cluster: lock-step mail consumer of zone %s: %w", z.cfg.Name, err)
 	}
 	z.lockMailSt, z.mailFrom = st, z.w.Now()
-	z.letters = tickQueue{cons: cons, stamp: stampLetter, last: func(ctx context.Context) (uint64, error) {
+	z.letters = tickQueue{cons: cons, stamp: stampLetter, fresh: true, last: func(ctx context.Context) (uint64, error) {
 		info, err := st.Info(ctx)
 		if err != nil {
 			return 0, fmt.Errorf("cluster: stream %s: %w", LockStepMailStream, err)
@@ -109,8 +109,7 @@ func (z *Zone) takeLockStepMail(ctx context.Context) {
 		}
 		var l letter
 		if err := letterDec.Unmarshal(d.msg.Data(), &l); err != nil {
-			z.log.Error("cluster: mail refused", "seq", d.seq, "err", err)
-			_ = d.msg.Term()
+			z.refuseLetter(d.msg, err)
 			continue
 		}
 		if !z.w.Alive(l.To) {

@@ -178,8 +178,7 @@ func (z *Zone) takeMail(ctx context.Context) {
 	for msg := range batch.Messages() {
 		var l letter
 		if err := letterDec.Unmarshal(msg.Data(), &l); err != nil {
-			z.log.Error("cluster: mail refused", "err", err)
-			_ = msg.Term()
+			z.refuseLetter(msg, err)
 			continue
 		}
 		switch z.deliver(ctx, l) {
@@ -227,26 +226,26 @@ func (z *Zone) post(l letter) mailOutcome {
 	}
 	s, snap, err := z.cfg.Codec.Load(l.Value, sim.RestoreOptions{})
 	if err != nil {
-		return z.refuseLetter(l, seen, err)
+		return z.refusePost(l, seen, err)
 	}
 	s.Close()
 	if !world.PostAny(z.w, mb, snap.Section("mail")) {
 		if (world.Mailbox[any]{ID: mb}).Len(z.w) >= world.MaxMailboxLen {
 			return mailLater // the mailbox is full
 		}
-		return z.refuseLetter(l, seen, fmt.Errorf("the message does not fit mailbox %q", l.Box))
+		return z.refusePost(l, seen, fmt.Errorf("the message does not fit mailbox %q", l.Box))
 	}
 	MailSeen.Set(z.w, l.To, seen.with(l.From, l.Seq))
 	z.stats.MailIn++
 	return mailDone
 }
 
-// refuseLetter logs and counts a letter that can never be posted (its message does not
-// decode or does not fit the mailbox) and marks it taken, so that the sender's later
-// letters are not held behind it.
-func (z *Zone) refuseLetter(l letter, seen Seen, err error) mailOutcome {
-	z.log.Error("cluster: mail refused", "from", l.From, "to", l.To, "seq", l.Seq, "err", err)
-	z.stats.Failures++
+// refusePost logs and counts (MailRefused) a letter that can never be posted (its message
+// does not decode or does not fit the mailbox) and marks it taken, so that the sender's
+// later letters are not held behind it.
+func (z *Zone) refusePost(l letter, seen Seen, err error) mailOutcome {
+	z.log.Error("cluster: mail refused", "from", l.From, "to", l.To, "box", l.Box, "err", err)
+	z.stats.MailRefused++
 	MailSeen.Set(z.w, l.To, seen.with(l.From, l.Seq))
 	return mailBad
 }
@@ -267,4 +266,16 @@ func (z *Zone) forward(ctx context.Context, l letter) mailOutcome {
 	}
 	z.stats.MailForwarded++
 	return mailDone
+}
+
+// refuseLetter logs, counts and terminates a message on a mail subject that is not a
+// letter; the zone goes on.
+func (z *Zone) refuseLetter(msg jetstream.Msg, err error) {
+	z.stats.MailRefused++
+	seq := uint64(0)
+	if md, mdErr := msg.Metadata(); mdErr == nil {
+		seq = md.Sequence.Stream
+	}
+	z.log.Error("cluster: mail refused", "subject", msg.Subject(), "seq", seq, "err", fmt.Errorf("not a letter (a CBOR array of from, seq, to, box, value): %w", err))
+	_ = msg.Term()
 }

@@ -49,7 +49,7 @@ func TestBadLetterDoesNotHoldTheNext(t *testing.T) {
 	if m, ok := inbox.TryTake(w); !ok || m != "hello" || inbox.Len(w) != 0 {
 		t.Fatalf("inbox took %q %v, %d left; want only \"hello\"", m, ok, inbox.Len(w))
 	}
-	if z.stats.Failures != 2 {
-		t.Fatalf("%d failures counted, want 2", z.stats.Failures)
+	if z.stats.MailRefused != 2 {
+		t.Fatalf("%d letters counted refused, want 2", z.stats.MailRefused)
 	}
 }

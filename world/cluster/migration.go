@@ -56,6 +56,7 @@ type outgoing struct {
 	to      string
 	count   int
 	journal string
+	future  jetstream.PubAckFuture // nil: not published (or to publish again)
 }
 
 // Step runs one tick of the zone: it takes in the payloads that arrived, ticks the world,
@@ -255,43 +256,56 @@ func (z *Zone) migrate(ctx context.Context, to string, ids []world.EntityID) err
 	z.outbox = append(z.outbox, &outgoing{msg: msg, id: id, to: to, count: len(ids), journal: jkey})
 	z.stats.MigrationsOut += uint64(len(ids))
 	z.stats.BytesOut += uint64(len(b))
+	z.publishOutbox() // the stream stores this batch while the next one exports
 	return nil
 }
 
-// flush publishes the outbox to the stream and waits for the acks (step 4). A payload
-// the stream did not take stays in the outbox for the next tick.
-func (z *Zone) flush(ctx context.Context) error {
-	if len(z.outbox) == 0 {
-		return nil
-	}
-	futures := make([]jetstream.PubAckFuture, len(z.outbox))
-	for i, o := range z.outbox {
+// publishOutbox publishes, without waiting, the payloads of the outbox not yet published,
+// in outbox order; it stops at the first that the connection refuses (NATS away: flush
+// tries again), so that the stream holds a zone's payloads in the order it exported them.
+func (z *Zone) publishOutbox() {
+	for _, o := range z.outbox {
+		if o.future != nil {
+			continue
+		}
 		f, err := z.js.PublishMsgAsync(o.msg)
 		if err != nil {
 			z.stats.Failures++
 			z.log.Warn("cluster: publish postponed", "migration", o.id, "err", err)
-			break
+			return
 		}
-		futures[i] = f
+		o.future = f
 	}
+}
+
+// flush publishes what is left of the outbox and waits for the stream's acks (step 4). A
+// payload the stream did not take stays in the outbox, published again at the next tick
+// (the stream drops a second copy by its message id).
+func (z *Zone) flush(ctx context.Context) error {
+	if len(z.outbox) == 0 {
+		return nil
+	}
+	z.publishOutbox()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	var keep []*outgoing
-	for i, f := range futures {
+	for _, o := range z.outbox {
+		f := o.future
+		o.future = nil // unless acked below, published again
 		if f == nil {
-			keep = append(keep, z.outbox[i])
+			keep = append(keep, o)
 			continue
 		}
 		select {
 		case <-f.Ok():
-			z.journal = append(z.journal, z.outbox[i].journal)
-			z.event("out", z.outbox[i].id, z.outbox[i].to, z.outbox[i].count)
+			z.journal = append(z.journal, o.journal)
+			z.event("out", o.id, o.to, o.count)
 		case err := <-f.Err():
 			z.stats.Failures++
-			z.log.Warn("cluster: publish failed; retrying", "migration", z.outbox[i].id, "err", err)
-			keep = append(keep, z.outbox[i])
+			z.log.Warn("cluster: publish failed; retrying", "migration", o.id, "err", err)
+			keep = append(keep, o)
 		case <-ctx.Done():
-			keep = append(keep, z.outbox[i])
+			keep = append(keep, o)
 		}
 	}
 	z.outbox = keep
@@ -389,10 +403,12 @@ func (z *Zone) recommit(ctx context.Context, id world.EntityID, from string, epo
 	for range 3 {
 		o, cur, ok, err := z.dir.get(ctx, id)
 		switch {
+		case errors.Is(err, errNotOwner) || err == nil && !ok:
+			// Deleted or overwritten by hand (nats kv del/put): the batch's commit record
+			// names this zone, so its entry is written again.
+			return z.rewriteEntry(ctx, id, cur, epoch)
 		case err != nil:
 			return 0, false, err
-		case !ok:
-			return 0, false, nil
 		case o == Owner{Zone: z.cfg.Name, Epoch: epoch}:
 			return cur, true, nil
 		case o != Owner{Zone: from, Epoch: epoch - 1}:
@@ -407,6 +423,27 @@ func (z *Zone) recommit(ctx context.Context, id world.EntityID, from string, epo
 		}
 	}
 	return 0, false, nil
+}
+
+// rewriteEntry writes entity id's directory entry, found deleted (rev 0) or not an owner
+// at revision rev, for this zone at epoch, when the migration that brought the entity here
+// is committed to this zone.
+func (z *Zone) rewriteEntry(ctx context.Context, id world.EntityID, rev, epoch uint64) (uint64, bool, error) {
+	v := Owner{Zone: z.cfg.Name, Epoch: epoch}.encode()
+	var err error
+	if rev == 0 {
+		rev, err = z.dir.kv.Create(ctx, dirKey(id), v)
+	} else {
+		rev, err = z.dir.kv.Update(ctx, dirKey(id), v, rev)
+	}
+	switch {
+	case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+		return 0, false, nil // written meanwhile by someone else: not ours
+	case err != nil:
+		return 0, false, fmt.Errorf("cluster: directory: entity %d: %w", id, err)
+	}
+	z.log.Warn("cluster: directory entry was deleted or not an owner; written again", "entity", id, "epoch", epoch)
+	return rev, true, nil
 }
 
 // refuse logs and counts a payload that is not accepted; the zone goes on.

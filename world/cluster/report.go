@@ -102,7 +102,7 @@ type snapshotStats struct {
 // Collector returns the zone's Prometheus metrics, safe to scrape from any goroutine:
 // stackworld_zone_migrations_total{zone,dir="in|out"}, _migration_failures_total,
 // _migration_bytes_total{dir}, _migrations_in_flight, _tick, _entities,
-// _mail_total{kind="in|forwarded"}, _silent_peers.
+// _mail_total{kind="in|forwarded|refused"}, _silent_peers.
 func (z *Zone) Collector() prometheus.Collector { return (*collector)(z) }
 
 type collector Zone
@@ -114,7 +114,7 @@ var (
 	descFlight  = prometheus.NewDesc("stackworld_zone_migrations_in_flight", "Entities exported whose payload the stream has not acknowledged.", []string{"zone"}, nil)
 	descTick    = prometheus.NewDesc("stackworld_zone_tick", "The zone's tick.", []string{"zone"}, nil)
 	descEnts    = prometheus.NewDesc("stackworld_zone_entities", "Entities in the zone's world.", []string{"zone"}, nil)
-	descMail    = prometheus.NewDesc("stackworld_zone_mail_total", "Letters posted here or forwarded.", []string{"zone", "kind"}, nil)
+	descMail    = prometheus.NewDesc("stackworld_zone_mail_total", "Letters posted here, forwarded, or refused.", []string{"zone", "kind"}, nil)
 	descSilent  = prometheus.NewDesc("stackworld_zone_silent_peers", "Zones of the map that stopped answering.", []string{"zone"}, nil)
 	descAborted = prometheus.NewDesc("stackworld_zone_recovered_total", "Recovery after a restart: moves taken back, stale copies dropped.", []string{"zone", "kind"}, nil)
 )
@@ -144,6 +144,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descBytes, s.BytesOut, "out")
 	counter(descMail, s.MailIn, "in")
 	counter(descMail, s.MailForwarded, "forwarded")
+	counter(descMail, s.MailRefused, "refused")
 	counter(descAborted, s.Aborted, "aborted")
 	counter(descAborted, s.Dropped, "dropped")
 	gauge(descFlight, float64(s.InFlight))

@@ -45,9 +45,7 @@ func runtimeTrial(t *testing.T, point string, victim int) {
 			c.Fault = fault
 		}
 	})
-	for _, z := range zs {
-		require.NoError(t, z.Save(ctx)) // a zone killed before its first autosave restarts from here
-	}
+	// A zone killed before its first autosave restarts from the save of Open.
 	run := func(z *zone, ticks uint64) <-chan error {
 		srv, err := z.NewServer(server.Options{Ticks: ticks, SaveEvery: 3})
 		require.NoError(t, err)

@@ -30,14 +30,18 @@ type Config struct {
 	Codec *persist.Codec
 	// Regions is the number of regions (vertical strips) of the map; Region is this zone's.
 	Regions, Region int
-	// SavePath is where Save writes the world; a restarted zone loads it.
+	// SavePath is where Save writes the world; a restarted zone loads it. Open saves there
+	// before it returns, so a zone killed before its first autosave restarts from it (an
+	// empty SavePath: no save at open, and Save fails).
 	SavePath string
 	// Recovering says World was loaded from SavePath after a stop: Open settles the
 	// migrations in the zone's journals. Otherwise Open claims every entity of World in the
 	// directory.
 	Recovering bool
 	// MaxBatch is the most entities one payload carries; batches are also cut to the
-	// connection's largest message. 0: 4096.
+	// connection's largest message. Outside LockStep it also bounds the entities a zone
+	// takes in at one tick boundary (at least one payload): a larger migration is taken
+	// in over several ticks. 0: 4096.
 	MaxBatch int
 	// LockStep makes each step read the zone map and take in exactly the payloads exported
 	// at source ticks up to the zone's own tick, all of them (it asks the stream for its
@@ -104,6 +108,7 @@ type Zone struct {
 	updates    []*dirUpdate    // directory entries of committed entities, not yet answered
 	journal    []string        // journal keys a save settles
 	taken      map[uint64]bool // payloads taken in (by stream sequence) -> ack confirmed (intake.go)
+	backlog    []delivered     // payloads delivered, left for a later boundary (not LockStep; intake.go)
 	payloads   tickQueue       // LockStep: payloads in tick order (intake.go)
 	letters    tickQueue       // LockStep: letters in tick order (lockmail.go)
 	mailFrom   uint64          // LockStep: letters of earlier ticks were posted before the zone opened
@@ -117,6 +122,7 @@ type Zone struct {
 	lastReport  time.Time
 	silent      map[string]bool
 	silentCount atomic.Int64
+	mapRefused  atomic.Uint64 // the revision of the zone map last refused (takeMap)
 }
 
 // Stats are a zone's counters (see also the Prometheus metrics).
@@ -127,11 +133,15 @@ type Stats struct {
 	BytesOut, BytesIn           uint64
 	Aborted, Dropped            uint64 // recovery: migrations aborted here; stale copies dropped
 	MailIn, MailForwarded       uint64 // letters posted to entities here; letters sent on
+	MailRefused                 uint64 // letters refused: not a letter, or a message that does not decode
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
-// the zone's region in the zone map, and either claims the world's entities in the
-// directory (a new zone) or settles its journals (Recovering).
+// the zone's region in the zone map, either claims the world's entities in the directory
+// (a new zone) or settles its journals (Recovering), and then saves the world to
+// Config.SavePath: from the moment Open returns, a zone killed at any point has a save to
+// restart from (with Recovering) that matches the directory. The save costs one write of
+// the whole world.
 func Open(ctx context.Context, cfg Config) (*Zone, error) {
 	if !zoneName.MatchString(cfg.Name) {
 		return nil, fmt.Errorf("cluster: zone name %q: use 1 to 32 of a-z, 0-9, _ and -", cfg.Name)
@@ -180,9 +190,9 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 		return nil, err
 	}
 	if cfg.Recovering {
-		err = z.recover(ctx)
-	} else {
-		err = z.claimAll(ctx)
+		err = z.recover(ctx) // ends with a save
+	} else if err = z.claimAll(ctx); err == nil && cfg.SavePath != "" {
+		err = z.Save(ctx)
 	}
 	if err != nil {
 		z.Close()
@@ -253,7 +263,7 @@ func (z *Zone) watchMap(ctx context.Context) error {
 	go func() { // determinism: the map changes only as zones claim regions; LockStep zones read it at each step
 		for e := range wt.Updates() {
 			if e != nil {
-				z.storeMap(e.Value())
+				z.takeMap(e)
 			}
 		}
 	}()
@@ -263,15 +273,7 @@ func (z *Zone) watchMap(ctx context.Context) error {
 // readMap reads the zone map from the bucket (LockStep; the watcher keeps it otherwise).
 func (z *Zone) readMap(ctx context.Context) {
 	if e, err := z.zones.Get(ctx, "map"); err == nil {
-		z.storeMap(e.Value())
-	}
-}
-
-// storeMap makes b the zone map if it is one with as many regions as the zone's.
-func (z *Zone) storeMap(b []byte) {
-	var m ZoneMap
-	if jsonUnmarshal(b, &m) == nil && len(m.Regions) == len(z.zmap.Load().Regions) {
-		z.zmap.Store(&m)
+		z.takeMap(e)
 	}
 }
 
@@ -304,7 +306,7 @@ func (z *Zone) Stats() Stats {
 // Zones stepped in turn are settled when every one of them is idle, asked after all of
 // them have stepped: a step may send a payload to a zone asked before it.
 func (z *Zone) Idle(ctx context.Context) (bool, error) {
-	if len(z.outbox) > 0 || len(z.mailOut) > 0 || z.updatePending() {
+	if len(z.outbox) > 0 || len(z.mailOut) > 0 || len(z.backlog) > 0 || z.updatePending() {
 		return false, nil
 	}
 	for _, c := range []struct {

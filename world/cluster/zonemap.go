@@ -71,3 +71,46 @@ func claimRegion(ctx context.Context, kv jetstream.KeyValue, name string, r, n i
 
 // regionOf is the region of an entity's position.
 func regionOf(m *ZoneMap, e *world.Entity) int { return m.RegionOf(e.Pos.X) }
+
+// takeMap makes the zone map of entry e the zone's when it follows from the current one by
+// claims only (a region that no zone held gets one). Anything else (not a map, a deleted
+// map, another width or number of regions, a region taken from its zone) is refused: the
+// zone keeps its map and logs what is wrong and the map to put back, once per revision.
+func (z *Zone) takeMap(e jetstream.KeyValueEntry) {
+	cur := z.zmap.Load()
+	if err := mapFollows(cur, e); err != nil {
+		if z.mapRefused.Swap(e.Revision()) != e.Revision() {
+			good, _ := json.Marshal(cur)
+			z.log.Error("cluster: zone map refused", "revision", e.Revision(), "err", err,
+				"put_back", fmt.Sprintf("nats kv put %s map '%s'", ZonesBucket, good))
+		}
+		return
+	}
+	var m ZoneMap
+	_ = json.Unmarshal(e.Value(), &m) // checked by mapFollows
+	z.zmap.Store(&m)
+}
+
+// mapFollows checks that the map of entry e differs from cur by claims only.
+func mapFollows(cur *ZoneMap, e jetstream.KeyValueEntry) error {
+	if e.Operation() != jetstream.KeyValuePut {
+		return fmt.Errorf("key map of %s was deleted", ZonesBucket)
+	}
+	var m ZoneMap
+	if err := json.Unmarshal(e.Value(), &m); err != nil {
+		return fmt.Errorf("not a zone map (JSON {\"width\":W,\"regions\":[names]}): %w", err)
+	}
+	if m.Width != cur.Width || len(m.Regions) != len(cur.Regions) {
+		return fmt.Errorf("%d regions over width %d; the zones run %d over %d", len(m.Regions), m.Width, len(cur.Regions), cur.Width)
+	}
+	for r, name := range m.Regions {
+		switch old := cur.Regions[r]; {
+		case name == old:
+		case old != "":
+			return fmt.Errorf("region %d is zone %q's, not %q", r, old, name)
+		case !zoneName.MatchString(name):
+			return fmt.Errorf("region %d: zone name %q: use 1 to 32 of a-z, 0-9, _ and -", r, name)
+		}
+	}
+	return nil
+}

@@ -74,6 +74,8 @@ var behaviours = []string{"wander", "patrol", "chase", "flee", "trader", "custom
 const (
 	MaxScenarioBytes    = 1 << 20
 	MaxScenarioEntities = 4_000_000
+	// MaxRoute bounds a patrol's waypoints ("route").
+	MaxRoute = 1024
 )
 
 // ParseScenario reads a scenario from JSON and checks it. Errors name the field and what to do.
@@ -115,6 +117,12 @@ func (sc *Scenario) Check() error {
 		names[k.Name] = k
 		if k.Count < 0 {
 			return fmt.Errorf("scenario: kind %q: negative count %d", k.Name, k.Count)
+		}
+		if k.Count > MaxScenarioEntities { // each count bounded first: the total cannot wrap
+			return fmt.Errorf("scenario: kind %q: count %d, more than the limit of %d entities", k.Name, k.Count, MaxScenarioEntities)
+		}
+		if k.Route < 0 || k.Route > MaxRoute {
+			return fmt.Errorf("scenario: kind %q: route %d out of range (0 to %d waypoints)", k.Name, k.Route, MaxRoute)
 		}
 		total += k.Count
 		if !contains(behaviours, k.Behaviour) {

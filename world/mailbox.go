@@ -184,7 +184,7 @@ func convert[M any](v any) (M, error) {
 		return m, nil
 	}
 	rv, mt := reflect.ValueOf(v), reflect.TypeFor[M]()
-	if rv.CanConvert(mt) && rv.Kind() != reflect.Struct && rv.Kind() != reflect.Pointer {
+	if rv.CanConvert(mt) && rv.Kind() != reflect.Struct && rv.Kind() != reflect.Pointer && !isNumberToString(rv.Kind(), mt.Kind()) {
 		return rv.Convert(mt).Interface().(M), nil
 	}
 	if rv.Kind() == reflect.Pointer && rv.Elem().Type() == mt {
@@ -196,6 +196,12 @@ func convert[M any](v any) (M, error) {
 		return p.Interface().(M), nil
 	}
 	return zero, fmt.Errorf("saved message of type %T does not fit %v", v, mt)
+}
+
+// isNumberToString reports a conversion Go allows but a message never means: an integer to
+// a string (the rune with that code: a saved or mailed 5 became "\x05").
+func isNumberToString(from, to reflect.Kind) bool {
+	return to == reflect.String && from != reflect.String && from != reflect.Slice
 }
 
 // Post appends msg to the mailbox and wakes a tasklet waiting in Wait or WaitFor (it goes to

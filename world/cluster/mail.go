@@ -226,17 +226,28 @@ func (z *Zone) post(l letter) mailOutcome {
 	}
 	s, snap, err := z.cfg.Codec.Load(l.Value, sim.RestoreOptions{})
 	if err != nil {
-		z.stats.MailRefused++
-		z.log.Error("cluster: mail refused", "from", l.From, "to", l.To, "box", l.Box, "err", err)
-		return mailBad
+		return z.refusePost(l, seen, err)
 	}
 	s.Close()
 	if !world.PostAny(z.w, mb, snap.Section("mail")) {
-		return mailLater // the mailbox is full
+		if (world.Mailbox[any]{ID: mb}).Len(z.w) >= world.MaxMailboxLen {
+			return mailLater // the mailbox is full
+		}
+		return z.refusePost(l, seen, fmt.Errorf("the message does not fit mailbox %q", l.Box))
 	}
 	MailSeen.Set(z.w, l.To, seen.with(l.From, l.Seq))
 	z.stats.MailIn++
 	return mailDone
+}
+
+// refusePost logs and counts (MailRefused) a letter that can never be posted (its message
+// does not decode or does not fit the mailbox) and marks it taken, so that the sender's
+// later letters are not held behind it.
+func (z *Zone) refusePost(l letter, seen Seen, err error) mailOutcome {
+	z.log.Error("cluster: mail refused", "from", l.From, "to", l.To, "box", l.Box, "err", err)
+	z.stats.MailRefused++
+	MailSeen.Set(z.w, l.To, seen.with(l.From, l.Seq))
+	return mailBad
 }
 
 // forward sends mail for an entity that is not here to where the directory says it is.

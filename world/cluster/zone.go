@@ -87,18 +87,19 @@ var ErrZoneDead = errors.New("cluster: the zone has stopped")
 // cross into its own. Its methods are called from one goroutine (the zone's loop), as a
 // World's are.
 type Zone struct {
-	cfg    Config
-	w      *world.World
-	log    *slog.Logger
-	js     jetstream.JetStream
-	dir    directory
-	zones  jetstream.KeyValue
-	cons   jetstream.Consumer // payloads to this zone, in MigrationStream
-	mail   jetstream.Consumer // letters to this zone, in MailStream
-	migSt  jetstream.Stream
-	mailSt jetstream.Stream
-	zmap   atomic.Pointer[ZoneMap]
-	watch  jetstream.KeyWatcher
+	cfg     Config
+	w       *world.World
+	log     *slog.Logger
+	js      jetstream.JetStream
+	dir     directory
+	zones   jetstream.KeyValue
+	zonesSt jetstream.Stream   // behind zones: journal keys are removed from it (storage.go)
+	cons    jetstream.Consumer // payloads to this zone, in MigrationStream
+	mail    jetstream.Consumer // letters to this zone, in MailStream
+	migSt   jetstream.Stream
+	mailSt  jetstream.Stream
+	zmap    atomic.Pointer[ZoneMap]
+	watch   jetstream.KeyWatcher
 
 	revs       map[world.EntityID]uint64 // directory revision of each entity the zone owns
 	epochs     map[world.EntityID]uint64
@@ -215,6 +216,9 @@ func (z *Zone) connect(ctx context.Context) error {
 	}
 	z.dir = directory{js: js, kv: kv, pre: "$KV." + DirectoryBucket + "."}
 	if z.zones, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ZonesBucket, History: 1}); err != nil {
+		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
+	}
+	if z.zonesSt, err = js.Stream(ctx, zonesStream); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}
 	z.migSt, z.cons, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},

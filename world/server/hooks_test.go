@@ -128,9 +128,10 @@ func TestSaveGateErrorsFailTheSave(t *testing.T) {
 			OnSave: func(r server.SaveResult) { results = append(results, fmt.Sprintf("%d %v", r.Tick, r.Err)) }})
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
+		saved := s.SaveNow() // asked before Run starts, so it is the save at tick 0
+		done := make(chan error, 1)
 		go func() { done <- s.Run(ctx) }()
-		r := <-s.SaveNow()
+		r := <-saved
 		require.EqualError(t, r.Err, "server: save at tick 0 refused by the save gate: directory unreachable")
 		time.Sleep(190 * time.Millisecond) // ticks 1..4 at 0, 50, 100, 150 ms; the retry is due at 100 ms, after tick 3
 		cancel()

@@ -181,12 +181,16 @@ func (z *Zone) takeMail(ctx context.Context) {
 			z.refuseLetter(msg, err)
 			continue
 		}
-		switch z.deliver(ctx, l) {
+		switch out, last := z.deliver(ctx, l); out {
 		case mailDone:
+			delete(z.gaps, letterKey{l.From, l.To, l.Seq})
 			_ = msg.Ack()
 		case mailLater:
 			_ = msg.NakWithDelay(20 * time.Millisecond)
+		case mailGap:
+			z.waitForGap(msg, l, last)
 		case mailBad:
+			delete(z.gaps, letterKey{l.From, l.To, l.Seq})
 			_ = msg.Term()
 		}
 	}
@@ -196,16 +200,19 @@ type mailOutcome int
 
 const (
 	mailDone  mailOutcome = iota // posted, a duplicate, or forwarded
-	mailLater                    // out of order, or the receiver is on its way here
+	mailLater                    // the receiver is on its way here, its mailbox is full, or NATS is away
+	mailGap                      // the sender's earlier letters to the receiver are not posted yet
 	mailBad
 )
 
 // deliver posts a letter to its receiver here, or forwards it to the zone that has it.
-func (z *Zone) deliver(ctx context.Context, l letter) mailOutcome {
+// For mailGap it also returns the number of the sender's last letter posted.
+func (z *Zone) deliver(ctx context.Context, l letter) (mailOutcome, uint64) {
 	if !z.w.Alive(l.To) {
-		return z.forward(ctx, l)
+		return z.forward(ctx, l), 0
 	}
-	return z.post(l)
+	seen, _ := MailSeen.Get(z.w, l.To)
+	return z.post(l), seen.last(l.From)
 }
 
 // post posts a letter to its receiver, an entity of this world, unless the receiver has
@@ -216,7 +223,7 @@ func (z *Zone) post(l letter) mailOutcome {
 	case l.Seq <= last:
 		return mailDone // delivered before
 	case l.Seq > last+1:
-		return mailLater // an earlier one is still on its way
+		return mailGap // an earlier one is still on its way
 	}
 	mb := z.w.MailboxOf(l.To, l.Box)
 	if mb == 0 {

@@ -114,8 +114,9 @@ type Zone struct {
 	letters    tickQueue       // LockStep: letters in tick order (lockmail.go)
 	mailFrom   uint64          // LockStep: letters of earlier ticks were posted before the zone opened
 	lockMailSt jetstream.Stream
-	skipAcks   int      // tests: this many acks are not sent
-	mailOut    []letter // sent in this tick, published at its end
+	skipAcks   int                  // tests: this many acks are not sent
+	mailOut    []letter             // sent in this tick, published at its end
+	gaps       map[letterKey]uint64 // letters waiting for earlier ones (logged) -> times delivered (mailgap.go)
 	dead       error
 	stats      Stats
 
@@ -134,7 +135,8 @@ type Stats struct {
 	BytesOut, BytesIn           uint64
 	Aborted, Dropped            uint64 // recovery: migrations aborted here; stale copies dropped
 	MailIn, MailForwarded       uint64 // letters posted to entities here; letters sent on
-	MailRefused                 uint64 // letters refused: not a letter, or a message that does not decode
+	MailRefused                 uint64 // letters refused: not a letter, a message that does not decode, a gap never filled
+	MailGaps                    uint64 // letters that waited for their sender's earlier ones (each counted once)
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims

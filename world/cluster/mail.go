@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -135,6 +136,10 @@ func (z *Zone) postMail(ctx context.Context) {
 		to := z.cfg.Name
 		if !z.w.Alive(l.To) {
 			o, _, ok, err := z.dir.get(ctx, l.To)
+			if errors.Is(err, errNotOwner) {
+				z.refuseGarbageEntry(l, err)
+				continue
+			}
 			if err != nil {
 				keep = z.mailOut[i:] // NATS is away: in order, next tick
 				break
@@ -250,6 +255,9 @@ func (z *Zone) post(l letter) mailOutcome {
 func (z *Zone) forward(ctx context.Context, l letter) mailOutcome {
 	o, _, ok, err := z.dir.get(ctx, l.To)
 	switch {
+	case errors.Is(err, errNotOwner):
+		z.refuseGarbageEntry(l, err)
+		return mailBad
 	case err != nil:
 		return mailLater
 	case !ok:
@@ -274,4 +282,15 @@ func (z *Zone) refuseLetter(msg jetstream.Msg, err error) {
 	}
 	z.log.Error("cluster: mail refused", "subject", msg.Subject(), "seq", seq, "err", fmt.Errorf("not a letter (a CBOR array of from, seq, to, box, value): %w", err))
 	_ = msg.Term()
+}
+
+// refuseGarbageEntry logs and counts (Stats.MailRefused) a letter dropped because its
+// receiver's directory entry is not an Owner (written by hand): nobody can tell where the
+// receiver is, so waiting would block it forever. The zone that wins the receiver's next
+// move writes the entry again (rewriteEntry); a letter posted where the receiver lives
+// needs no entry.
+func (z *Zone) refuseGarbageEntry(l letter, err error) {
+	z.stats.MailRefused++
+	z.log.Error("cluster: mail dropped: the receiver's directory entry is unreadable", "from", l.From, "to", l.To,
+		"box", l.Box, "seq", l.Seq, "err", err)
 }

@@ -71,3 +71,23 @@ func TestLetterWaitingForAGapBacksOff(t *testing.T) {
 	require.Equal(t, uint64(1), a.Stats().MailGaps)
 	require.Len(t, log.lines("waits for earlier"), 1)
 }
+
+// A letter to an entity that is not here, whose directory entry is garbage (`nats kv put
+// stackworld_dir e.<id> garbage`), is dropped, logged and counted once; it was put back
+// every 20 ms forever.
+func TestMailToAGarbageEntryIsRefused(t *testing.T) {
+	ctx := context.Background()
+	var log logBuffer
+	s, zs := zonePair(t, nil, nil, func(c *cluster.Config) { c.Logger = log.logger() })
+	js, err := jetstream.New(connect(t, s.ClientURL()))
+	require.NoError(t, err)
+	kv, err := js.KeyValue(ctx, cluster.DirectoryBucket)
+	require.NoError(t, err)
+	_, err = kv.PutString(ctx, "e.999", "garbage")
+	require.NoError(t, err)
+	publishLetter(t, js, 7, 1, 999, "m1")
+	settle(t, zs)
+	require.Equal(t, uint64(1), zs[0].Stats().MailRefused)
+	require.Equal(t, []string{`level=ERROR msg="cluster: mail dropped: the receiver's directory entry is unreadable" zone=a from=7 to=999 box=inbox seq=1 err="cluster: directory entry \"garbage\" is not an owner"`},
+		log.lines("unreadable"))
+}

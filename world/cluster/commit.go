@@ -87,7 +87,7 @@ func (z *Zone) settleEntry(ctx context.Context, c cas, f jetstream.PubAckFuture,
 		z.revs[c.ID], z.epochs[c.ID] = rev, c.Value.Epoch
 	default: // despawned since it came
 		delete(z.epochs, c.ID)
-		if err := z.dir.kv.Delete(ctx, dirKey(c.ID), jetstream.LastRevision(rev)); err != nil {
+		if err := z.forgetEntry(ctx, c.ID, rev); err != nil {
 			z.log.Warn("cluster: directory entry of a despawned entity kept", "entity", c.ID, "err", err)
 		}
 	}

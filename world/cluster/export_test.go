@@ -2,3 +2,12 @@ package cluster
 
 // SkipAcks makes the zone send none of its next n payload acks, as if they were lost.
 func SkipAcks(z *Zone, n int) { z.skipAcks = n }
+
+// GapDeliveries returns the most times a letter waiting for a gap has been delivered.
+func GapDeliveries(z *Zone) uint64 {
+	var n uint64
+	for _, d := range z.gaps { // determinism: a maximum
+		n = max(n, d)
+	}
+	return n
+}

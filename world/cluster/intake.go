@@ -252,13 +252,13 @@ func (z *Zone) settleJournal(ctx context.Context, covered []string) {
 			out = append(out, k)
 		case !z.taken[seq]:
 			left = append(left, k) // delivered again later: known as taken until then
-		case z.zones.Delete(ctx, k) != nil:
+		case z.dropJournal(ctx, k) != nil:
 			left = append(left, k)
 		}
 	}
 	later := slices.DeleteFunc(slices.Clone(z.journal), func(k string) bool { return slices.Contains(covered, k) })
 	if len(left) == 0 {
-		out = slices.DeleteFunc(out, func(k string) bool { return z.zones.Delete(ctx, k) == nil })
+		out = slices.DeleteFunc(out, func(k string) bool { return z.dropJournal(ctx, k) == nil })
 	}
 	z.journal = append(append(left, out...), later...)
 	for seq, ok := range z.taken { // determinism: deletes only; the order changes nothing

@@ -117,7 +117,7 @@ func (z *Zone) takeLockStepMail(ctx context.Context) {
 			continue
 		}
 		switch z.post(l) {
-		case mailLater:
+		case mailLater, mailGap:
 			z.letters.held = append(z.letters.held, d)
 		case mailBad:
 			_ = d.msg.Term()

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -135,6 +136,10 @@ func (z *Zone) postMail(ctx context.Context) {
 		to := z.cfg.Name
 		if !z.w.Alive(l.To) {
 			o, _, ok, err := z.dir.get(ctx, l.To)
+			if errors.Is(err, errNotOwner) {
+				z.refuseGarbageEntry(l, err)
+				continue
+			}
 			if err != nil {
 				keep = z.mailOut[i:] // NATS is away: in order, next tick
 				break
@@ -181,12 +186,16 @@ func (z *Zone) takeMail(ctx context.Context) {
 			z.refuseLetter(msg, err)
 			continue
 		}
-		switch z.deliver(ctx, l) {
+		switch out, last := z.deliver(ctx, l); out {
 		case mailDone:
+			delete(z.gaps, letterKey{l.From, l.To, l.Seq})
 			_ = msg.Ack()
 		case mailLater:
 			_ = msg.NakWithDelay(20 * time.Millisecond)
+		case mailGap:
+			z.waitForGap(msg, l, last)
 		case mailBad:
+			delete(z.gaps, letterKey{l.From, l.To, l.Seq})
 			_ = msg.Term()
 		}
 	}
@@ -196,16 +205,19 @@ type mailOutcome int
 
 const (
 	mailDone  mailOutcome = iota // posted, a duplicate, or forwarded
-	mailLater                    // out of order, or the receiver is on its way here
+	mailLater                    // the receiver is on its way here, its mailbox is full, or NATS is away
+	mailGap                      // the sender's earlier letters to the receiver are not posted yet
 	mailBad
 )
 
 // deliver posts a letter to its receiver here, or forwards it to the zone that has it.
-func (z *Zone) deliver(ctx context.Context, l letter) mailOutcome {
+// For mailGap it also returns the number of the sender's last letter posted.
+func (z *Zone) deliver(ctx context.Context, l letter) (mailOutcome, uint64) {
 	if !z.w.Alive(l.To) {
-		return z.forward(ctx, l)
+		return z.forward(ctx, l), 0
 	}
-	return z.post(l)
+	seen, _ := MailSeen.Get(z.w, l.To)
+	return z.post(l), seen.last(l.From)
 }
 
 // post posts a letter to its receiver, an entity of this world, unless the receiver has
@@ -216,7 +228,7 @@ func (z *Zone) post(l letter) mailOutcome {
 	case l.Seq <= last:
 		return mailDone // delivered before
 	case l.Seq > last+1:
-		return mailLater // an earlier one is still on its way
+		return mailGap // an earlier one is still on its way
 	}
 	mb := z.w.MailboxOf(l.To, l.Box)
 	if mb == 0 {
@@ -254,6 +266,9 @@ func (z *Zone) refusePost(l letter, seen Seen, err error) mailOutcome {
 func (z *Zone) forward(ctx context.Context, l letter) mailOutcome {
 	o, _, ok, err := z.dir.get(ctx, l.To)
 	switch {
+	case errors.Is(err, errNotOwner):
+		z.refuseGarbageEntry(l, err)
+		return mailBad
 	case err != nil:
 		return mailLater
 	case !ok:
@@ -278,4 +293,15 @@ func (z *Zone) refuseLetter(msg jetstream.Msg, err error) {
 	}
 	z.log.Error("cluster: mail refused", "subject", msg.Subject(), "seq", seq, "err", fmt.Errorf("not a letter (a CBOR array of from, seq, to, box, value): %w", err))
 	_ = msg.Term()
+}
+
+// refuseGarbageEntry logs and counts (Stats.MailRefused) a letter dropped because its
+// receiver's directory entry is not an Owner (written by hand): nobody can tell where the
+// receiver is, so waiting would block it forever. The zone that wins the receiver's next
+// move writes the entry again (rewriteEntry); a letter posted where the receiver lives
+// needs no entry.
+func (z *Zone) refuseGarbageEntry(l letter, err error) {
+	z.stats.MailRefused++
+	z.log.Error("cluster: mail dropped: the receiver's directory entry is unreadable", "from", l.From, "to", l.To,
+		"box", l.Box, "seq", l.Seq, "err", err)
 }

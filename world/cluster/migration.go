@@ -133,7 +133,7 @@ func (z *Zone) forgetDespawned(ctx context.Context) {
 		}
 		delete(z.revs, ev.Entity)
 		delete(z.epochs, ev.Entity)
-		if err := z.dir.kv.Delete(ctx, dirKey(ev.Entity), jetstream.LastRevision(rev)); err != nil {
+		if err := z.forgetEntry(ctx, ev.Entity, rev); err != nil {
 			z.log.Warn("cluster: directory entry of a despawned entity kept", "entity", ev.Entity, "err", err)
 		}
 	}

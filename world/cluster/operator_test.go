@@ -87,9 +87,10 @@ func TestOperatorGarbageMail(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	require.NoError(t, reg.Register(zs[0].Collector()))
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
-# HELP stackworld_zone_mail_total Letters posted here, forwarded, or refused.
+# HELP stackworld_zone_mail_total Letters posted here, forwarded, refused, or put back waiting for their sender's earlier ones (gap, once per letter).
 # TYPE stackworld_zone_mail_total counter
 stackworld_zone_mail_total{kind="forwarded",zone="a"} 0
+stackworld_zone_mail_total{kind="gap",zone="a"} 0
 stackworld_zone_mail_total{kind="in",zone="a"} 0
 stackworld_zone_mail_total{kind="refused",zone="a"} 3
 `), "stackworld_zone_mail_total"))

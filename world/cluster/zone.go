@@ -85,18 +85,19 @@ var ErrZoneDead = errors.New("cluster: the zone has stopped")
 // cross into its own. Its methods are called from one goroutine (the zone's loop), as a
 // World's are.
 type Zone struct {
-	cfg    Config
-	w      *world.World
-	log    *slog.Logger
-	js     jetstream.JetStream
-	dir    directory
-	zones  jetstream.KeyValue
-	cons   jetstream.Consumer // payloads to this zone, in MigrationStream
-	mail   jetstream.Consumer // letters to this zone, in MailStream
-	migSt  jetstream.Stream
-	mailSt jetstream.Stream
-	zmap   atomic.Pointer[ZoneMap]
-	watch  jetstream.KeyWatcher
+	cfg     Config
+	w       *world.World
+	log     *slog.Logger
+	js      jetstream.JetStream
+	dir     directory
+	zones   jetstream.KeyValue
+	zonesSt jetstream.Stream   // behind zones: journal keys are removed from it (storage.go)
+	cons    jetstream.Consumer // payloads to this zone, in MigrationStream
+	mail    jetstream.Consumer // letters to this zone, in MailStream
+	migSt   jetstream.Stream
+	mailSt  jetstream.Stream
+	zmap    atomic.Pointer[ZoneMap]
+	watch   jetstream.KeyWatcher
 
 	revs       map[world.EntityID]uint64 // directory revision of each entity the zone owns
 	epochs     map[world.EntityID]uint64
@@ -110,8 +111,9 @@ type Zone struct {
 	letters    tickQueue       // LockStep: letters in tick order (lockmail.go)
 	mailFrom   uint64          // LockStep: letters of earlier ticks were posted before the zone opened
 	lockMailSt jetstream.Stream
-	skipAcks   int      // tests: this many acks are not sent
-	mailOut    []letter // sent in this tick, published at its end
+	skipAcks   int                  // tests: this many acks are not sent
+	mailOut    []letter             // sent in this tick, published at its end
+	gaps       map[letterKey]uint64 // letters waiting for earlier ones (logged) -> times delivered (mailgap.go)
 	dead       error
 	stats      Stats
 
@@ -130,7 +132,8 @@ type Stats struct {
 	BytesOut, BytesIn           uint64
 	Aborted, Dropped            uint64 // recovery: migrations aborted here; stale copies dropped
 	MailIn, MailForwarded       uint64 // letters posted to entities here; letters sent on
-	MailRefused                 uint64 // letters refused: not a letter, or a message that does not decode
+	MailRefused                 uint64 // letters refused: not a letter, a message that does not decode, a gap never filled
+	MailGaps                    uint64 // letters that waited for their sender's earlier ones (each counted once)
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
@@ -212,6 +215,9 @@ func (z *Zone) connect(ctx context.Context) error {
 	}
 	z.dir = directory{js: js, kv: kv, pre: "$KV." + DirectoryBucket + "."}
 	if z.zones, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ZonesBucket, History: 1}); err != nil {
+		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
+	}
+	if z.zonesSt, err = js.Stream(ctx, zonesStream); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}
 	z.migSt, z.cons, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},

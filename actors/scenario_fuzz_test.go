@@ -32,19 +32,7 @@ func FuzzParseScenario(f *testing.F) {
 		if n := sc.Entities(); n < 0 || n > actors.MaxScenarioEntities {
 			t.Fatalf("accepted a scenario of %d entities", n)
 		}
-		for i := range sc.Kinds {
-			sc.Kinds[i].Count = min(sc.Kinds[i].Count, fuzzBuildCount)
-		}
-		w, err := actors.BuildWorld(sc, 0, world.Config{Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			return
-		}
-		defer w.Close()
-		for range 3 {
-			if err := w.Tick(); err != nil {
-				t.Fatalf("tick %d: %v", w.Now(), err)
-			}
-		}
+		buildAndTick(t, sc, 3)
 	})
 }
 
@@ -70,18 +58,25 @@ func FuzzScenarioNumbers(f *testing.F) {
 		if sc, err = actors.ParseScenario(data); err != nil {
 			return
 		}
-		for i := range sc.Kinds {
-			sc.Kinds[i].Count = min(sc.Kinds[i].Count, fuzzBuildCount)
-		}
-		w, err := actors.BuildWorld(sc, 0, world.Config{Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			return
-		}
-		defer w.Close()
-		for range 5 {
-			if err := w.Tick(); err != nil {
-				t.Fatalf("tick %d: %v", w.Now(), err)
-			}
-		}
+		buildAndTick(t, sc, 5)
 	})
+}
+
+// buildAndTick builds an accepted scenario, each kind's count cut to fuzzBuildCount, and
+// runs it for ticks ticks: a world the parser let through must build or refuse cleanly,
+// and tick.
+func buildAndTick(t *testing.T, sc *actors.Scenario, ticks int) {
+	for i := range sc.Kinds {
+		sc.Kinds[i].Count = min(sc.Kinds[i].Count, fuzzBuildCount)
+	}
+	w, err := actors.BuildWorld(sc, 0, world.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return
+	}
+	defer w.Close()
+	for range ticks {
+		if err := w.Tick(); err != nil {
+			t.Fatalf("tick %d: %v", w.Now(), err)
+		}
+	}
 }

@@ -80,6 +80,9 @@ func (z *Zone) beforeTick(ctx context.Context) error {
 	if z.dead != nil {
 		return z.dead
 	}
+	if err := z.barrier(ctx); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
 	defer cancel()
 	if err := z.settleDirectory(ctx); err != nil {
@@ -116,6 +119,9 @@ func (z *Zone) endTick(ctx context.Context) error {
 		return err
 	}
 	z.publishUpdates()
+	if err := z.announce(ctx); err != nil {
+		z.log.Warn("cluster: tick not announced; the next boundary tries again", "err", err)
+	}
 	z.report(ctx)
 	return nil
 }

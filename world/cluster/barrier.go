@@ -76,7 +76,7 @@ func (z *Zone) barrier(ctx context.Context) error {
 		return err
 	}
 	op, cancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
-	z.readMap(op) // a zone that joined since counts too
+	z.readMap(op) // the map as it is now, not as the watcher last heard it: a zone that joined counts too
 	cancel()
 	t := z.w.Now()
 	peers := slices.Clone(z.zmap.Load().Regions)

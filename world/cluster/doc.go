@@ -40,6 +40,8 @@
 //	KV bucket stackworld_zones       key map: {"width":4096,"regions":["z0","z1",...]}
 //	                                 key zone.<zone>: the zone's last Report (tick, entities,
 //	                                 counters, wall-clock time)
+//	                                 key tick.<zone>: the last tick a LockStep zone finished
+//	                                 with its payloads and letters stored (the barrier)
 //	                                 keys journal.<zone>.out.<id>, journal.<zone>.in.<seq>:
 //	                                 migrations begun since the zone's last save
 //	stream stackworld_migrations     subjects stackworld.migrate.<zone>: payloads (CBOR)
@@ -88,16 +90,20 @@
 // it is there (it is held back), and not later (the zone reads the stream's last sequence
 // and waits for every payload up to it) — in the order (tick, source zone, sequence). Mail
 // likewise (lockmail.go): a letter sent during tick t is posted at the boundary after tick
-// t by the zone that holds its receiver then, in the same order. So zones that each finish
-// tick t before any steps past it (stepped in turn on one goroutine, in any order) repeat
-// their per-zone deep checksums tick by tick, and so does a run in which a zone is killed
-// and restarted from its save at the same point (TestLockStepZonesRepeat). A restarted
-// zone does not repeat the run without the restart, though: it settles the migrations
-// begun after its save when it opens (it finishes or undoes them at once, at its saved
-// tick), rather than replaying them at their ticks. Not covered: zones in separate
-// processes, which need a barrier between ticks that this package does not provide, and
-// zones on world/server (free-running). Entity ids, directory epochs and the migration
-// protocol's outcome (who owns what) do not depend on timing.
+// t by the zone that holds its receiver then, in the same order. And a barrier
+// (barrier.go) makes every zone finish tick t before any steps past it: a zone announces
+// each tick it has finished once the tick's payloads and letters are stored (key
+// tick.<zone> in stackworld_zones), and at its boundary after tick t waits until every
+// zone of the map has announced t. So lock-step zones repeat their per-zone deep
+// checksums tick by tick whether they are stepped in turn on one goroutine, in any order
+// (TestLockStepZonesRepeat), or run free, each on its own server, goroutine or process
+// (TestLockStepServersRepeat); so does a run in which a zone is killed and restarted
+// from its save at the same point (it announces its saved tick when it opens). A
+// restarted zone does not repeat the run without the restart, though: it settles the
+// migrations begun after its save when it opens (it finishes or undoes them at once, at
+// its saved tick), rather than replaying them at their ticks. Without LockStep, zones run
+// free and do not repeat. Entity ids, directory epochs and the migration protocol's
+// outcome (who owns what) do not depend on timing.
 //
 // # Channels across zones
 //

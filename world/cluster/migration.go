@@ -75,19 +75,20 @@ func (z *Zone) Step(ctx context.Context) error {
 }
 
 // beforeTick is the first half of a step, at the tick boundary before the world ticks:
-// directory answers, then the payloads and mail due, then Config.Boundary.
+// the barrier (LockStep: every zone has finished the tick, barrier.go), directory
+// answers, then the payloads and mail due, then Config.Boundary.
 func (z *Zone) beforeTick(ctx context.Context) error {
 	if z.dead != nil {
 		return z.dead
+	}
+	if err := z.barrier(ctx); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
 	defer cancel()
 	if err := z.settleDirectory(ctx); err != nil {
 		z.stats.Failures++
 		z.log.Warn("cluster: directory updates postponed", "err", err) // NATS is away: next step
-	}
-	if z.cfg.LockStep {
-		z.readMap(ctx) // the map as it is now, not as the watcher last heard it
 	}
 	if err := z.receive(ctx); err != nil {
 		return err
@@ -116,6 +117,9 @@ func (z *Zone) endTick(ctx context.Context) error {
 		return err
 	}
 	z.publishUpdates()
+	if err := z.announce(ctx); err != nil {
+		z.log.Warn("cluster: tick not announced; the next boundary tries again", "err", err)
+	}
 	z.report(ctx)
 	return nil
 }

@@ -102,7 +102,7 @@ type snapshotStats struct {
 // Collector returns the zone's Prometheus metrics, safe to scrape from any goroutine:
 // stackworld_zone_migrations_total{zone,dir="in|out"}, _migration_failures_total,
 // _migration_bytes_total{dir}, _migrations_in_flight, _tick, _entities,
-// _mail_total{kind="in|forwarded|refused"}, _silent_peers.
+// _mail_total{kind="in|forwarded|refused"}, _silent_peers, _barrier_waits_total (LockStep).
 func (z *Zone) Collector() prometheus.Collector { return (*collector)(z) }
 
 type collector Zone
@@ -116,11 +116,12 @@ var (
 	descEnts    = prometheus.NewDesc("stackworld_zone_entities", "Entities in the zone's world.", []string{"zone"}, nil)
 	descMail    = prometheus.NewDesc("stackworld_zone_mail_total", "Letters posted here, forwarded, refused, or put back waiting for their sender's earlier ones (gap, once per letter).", []string{"zone", "kind"}, nil)
 	descSilent  = prometheus.NewDesc("stackworld_zone_silent_peers", "Zones of the map that stopped answering.", []string{"zone"}, nil)
+	descBarrier = prometheus.NewDesc("stackworld_zone_barrier_waits_total", "LockStep: tick boundaries at which the zone waited for a peer zone to finish the tick.", []string{"zone"}, nil)
 	descAborted = prometheus.NewDesc("stackworld_zone_recovered_total", "Recovery after a restart: moves taken back, stale copies dropped.", []string{"zone", "kind"}, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descMig, descFail, descBytes, descFlight, descTick, descEnts, descMail, descSilent, descAborted} {
+	for _, d := range []*prometheus.Desc{descMig, descFail, descBytes, descFlight, descTick, descEnts, descMail, descSilent, descAborted, descBarrier} {
 		ch <- d
 	}
 }
@@ -148,6 +149,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descMail, s.MailGaps, "gap")
 	counter(descAborted, s.Aborted, "aborted")
 	counter(descAborted, s.Dropped, "dropped")
+	counter(descBarrier, s.BarrierWaits)
 	gauge(descFlight, float64(s.InFlight))
 	gauge(descTick, float64(p.tick))
 	gauge(descEnts, float64(p.entities))

@@ -43,12 +43,16 @@ type Config struct {
 	MaxBatch int
 	// LockStep makes each step read the zone map and take in exactly the payloads exported
 	// at source ticks up to the zone's own tick, all of them (it asks the stream for its
-	// last sequence and waits for each payload up to it), holding back later ones. Zones
-	// that each finish a tick before any steps past it then repeat their per-zone deep
-	// checksums (see the package doc on determinism). Mail then goes through the lock-step
-	// mail stream, which every zone reads whole (lockmail.go): the zones of a cluster must
-	// all be LockStep or none. It costs a few requests per step (the zone map, the two
-	// streams' last sequences, the fetches), and every zone reads every letter.
+	// last sequence and waits for each payload up to it), holding back later ones, and
+	// makes each step wait at the barrier until every zone of the map has finished the
+	// zone's tick (barrier.go): zones then repeat their per-zone deep checksums however
+	// they are run (see the package doc on determinism). A zone whose peer has stopped
+	// waits for it (with the step's context; on world/server, until the peer comes back).
+	// Mail then goes through the lock-step mail stream, which every zone reads whole
+	// (lockmail.go): the zones of a cluster must all be LockStep or none. It costs a few
+	// requests per step (the zone map, the two streams' last sequences, the fetches, the
+	// tick announcement, one get per peer, a key watch per peer that is behind), and
+	// every zone reads every letter.
 	LockStep bool
 	// AckWait is how long the stream waits for the zone to acknowledge a payload before it
 	// delivers it again (after a crash). 0: 30 s.
@@ -110,6 +114,7 @@ type Zone struct {
 	payloads   tickQueue       // LockStep: payloads in tick order (intake.go)
 	letters    tickQueue       // LockStep: letters in tick order (lockmail.go)
 	mailFrom   uint64          // LockStep: letters of earlier ticks were posted before the zone opened
+	announced  uint64          // LockStep: 1 + the tick last announced (barrier.go); 0: none
 	lockMailSt jetstream.Stream
 	skipAcks   int                  // tests: this many acks are not sent
 	mailOut    []letter             // sent in this tick, published at its end
@@ -134,6 +139,7 @@ type Stats struct {
 	MailIn, MailForwarded       uint64 // letters posted to entities here; letters sent on
 	MailRefused                 uint64 // letters refused: not a letter, a message that does not decode, a gap never filled
 	MailGaps                    uint64 // letters that waited for their sender's earlier ones (each counted once)
+	BarrierWaits                uint64 // LockStep: tick boundaries at which a peer zone was behind
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
@@ -178,6 +184,9 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 		revs: map[world.EntityID]uint64{}, epochs: map[world.EntityID]uint64{}, life: nuid.Next(), silent: map[string]bool{},
 		taken: map[uint64]bool{}}
 	if err := z.connect(ctx); err != nil {
+		return nil, err
+	}
+	if err := z.announce(ctx); err != nil { // the tick it starts from (barrier.go)
 		return nil, err
 	}
 	m, _, err := claimRegion(ctx, z.zones, cfg.Name, cfg.Region, cfg.Regions, z.w.Config().Width)

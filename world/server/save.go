@@ -114,17 +114,12 @@ func (sv *saver) stop(final bool) error {
 	}
 	var err error
 	if final && sv.s.opts.SavePath != "" {
-		if err := sv.finalGate(); err != nil {
-			sv.inFlight, sv.waiting = sv.waiting, nil
-			sv.finished(SaveResult{Path: sv.s.opts.SavePath, Tick: sv.s.w.Now(), Final: true, Err: err})
-			close(sv.jobs)
-			<-sv.exited
-			return err
-		}
-		job, cerr := sv.capture(true)
-		r := SaveResult{Path: sv.s.opts.SavePath, Tick: sv.s.w.Now(), Final: true, Err: cerr}
-		if cerr == nil {
-			r = sv.write(job)
+		r := SaveResult{Path: sv.s.opts.SavePath, Tick: sv.s.w.Now(), Final: true}
+		if r.Err = sv.finalGate(); r.Err == nil {
+			var job saveJob
+			if job, r.Err = sv.capture(true); r.Err == nil {
+				r = sv.write(job)
+			}
 		}
 		sv.inFlight, sv.waiting = sv.waiting, nil
 		sv.finished(r)

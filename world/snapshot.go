@@ -110,9 +110,7 @@ func (w *World) Snapshot() (*Snapshot, error) {
 	st.Entities = entityColumns(w.ents)
 	w.addComponents(st)
 	w.addMailboxes(st)
-	for _, id := range w.liveMonitors() {
-		st.Monitors = append(st.Monitors, MonitorSnapshot{Tasklet: id, Mailbox: w.monitor[id]})
-	}
+	st.Monitors = monitorRows(w.liveMonitors(), w.monitor)
 	st.Index = w.indexSnapshot()
 	return st, nil
 }
@@ -136,6 +134,16 @@ func (w *World) snapshotHead() (*Snapshot, error) {
 		st.Channels = append(st.Channels, NamedChannel{Name: name, ID: w.names[name]})
 	}
 	return st, nil
+}
+
+// monitorRows returns the saved monitors of the tasklets ids (sorted, each in monitors):
+// nil for none, as a world with no monitors saves.
+func monitorRows(ids []sim.ID, monitors map[sim.ID]sim.ChanID) []MonitorSnapshot {
+	var rows []MonitorSnapshot
+	for _, id := range ids {
+		rows = append(rows, MonitorSnapshot{Tasklet: id, Mailbox: monitors[id]})
+	}
+	return rows
 }
 
 // entityColumns returns the entities' fields column by column.
@@ -468,9 +476,7 @@ func (c *capturedWorld) FinishCapture(alive iter.Seq[sim.ID]) any {
 		}
 	}
 	slices.Sort(ids)
-	for _, id := range ids {
-		c.st.Monitors = append(c.st.Monitors, MonitorSnapshot{Tasklet: id, Mailbox: c.monitors[id]})
-	}
+	c.st.Monitors = monitorRows(ids, c.monitors)
 	c.finished = true
 	return c.st
 }

@@ -24,6 +24,20 @@ import (
 // (a plain publish through nats.go, a KV put or delete): each bad input is refused with a
 // logged reason, counted, and the zones run on.
 
+// operatorPair starts zones a and b on an embedded server, ten walkers in a, both zones
+// logging to log, and returns them with an operator's handle on KV bucket bucket and the
+// walkers' ids.
+func operatorPair(t *testing.T, bucket string) (zs []*zone, kv jetstream.KeyValue, log *logBuffer, all []world.EntityID) {
+	wa := walkers(t, 10, 1)
+	log = new(logBuffer)
+	s, zs := zonePair(t, wa, nil, func(c *cluster.Config) { c.Logger = log.logger() })
+	js, err := jetstream.New(connect(t, s.ClientURL()))
+	require.NoError(t, err)
+	kv, err = js.KeyValue(context.Background(), bucket)
+	require.NoError(t, err)
+	return zs, kv, log, ids(wa)
+}
+
 // logBuffer is a slog text log the zones write and the test reads.
 type logBuffer struct {
 	mu sync.Mutex
@@ -102,14 +116,7 @@ stackworld_zone_mail_total{kind="refused",zone="a"} 3
 // map to put back; the zones keep their map and go on moving entities.
 func TestOperatorZoneMap(t *testing.T) {
 	ctx := context.Background()
-	wa := walkers(t, 10, 1)
-	all := ids(wa)
-	var log logBuffer
-	s, zs := zonePair(t, wa, nil, func(c *cluster.Config) { c.Logger = log.logger() })
-	js, err := jetstream.New(connect(t, s.ClientURL()))
-	require.NoError(t, err)
-	kv, err := js.KeyValue(ctx, cluster.ZonesBucket)
-	require.NoError(t, err)
+	zs, kv, log, all := operatorPair(t, cluster.ZonesBucket)
 	before := cluster.ZoneMap{Width: 1024, Regions: []string{"a", "b"}} // b's claim reaches a's watcher before the puts below
 	// One bad map at a time: a zone reads the newest revision when it steps, so two puts
 	// between its steps would be one refusal.
@@ -167,18 +174,11 @@ func TestOperatorZoneMap(t *testing.T) {
 // zone that won its move (logged), instead of staying here unowned.
 func TestOperatorDeletesDirectoryEntries(t *testing.T) {
 	ctx := context.Background()
-	wa := walkers(t, 10, 1)
-	all := ids(wa)
-	var log logBuffer
-	s, zs := zonePair(t, wa, nil, func(c *cluster.Config) { c.Logger = log.logger() })
-	js, err := jetstream.New(connect(t, s.ClientURL()))
-	require.NoError(t, err)
-	kv, err := js.KeyValue(ctx, cluster.DirectoryBucket)
-	require.NoError(t, err)
+	zs, kv, log, all := operatorPair(t, cluster.DirectoryBucket)
 	for _, id := range all[1:] {
 		require.NoError(t, kv.Delete(ctx, "e."+itoa(uint64(id))))
 	}
-	_, err = kv.PutString(ctx, "e."+itoa(uint64(all[0])), "garbage")
+	_, err := kv.PutString(ctx, "e."+itoa(uint64(all[0])), "garbage")
 	require.NoError(t, err)
 	for range 20 {
 		for _, z := range zs {
@@ -206,6 +206,7 @@ func TestOperatorDeletesDirectoryEntries(t *testing.T) {
 	}
 	require.Len(t, where, len(all), "no entity lost")
 	require.Equal(t, len(all), n, "no entity duplicated")
+	js := mustJS(t, zs[0].cfg.Conn)
 	for _, id := range moved {
 		require.Equal(t, where[id], owner(t, js, id).Zone, "entity %d", id)
 	}

@@ -19,6 +19,13 @@ import (
 // mailMaxAge is MailStream's MaxAge.
 const mailMaxAge = 24 * time.Hour
 
+// gapRefuseAge is the age at which a letter waiting for a gap is refused: a little under
+// mailMaxAge, so that a redelivery (at most gapDelay's 10 s apart) still sees it before
+// the stream drops it, and its entry in Zone.gaps goes with it (otherwise every forged
+// number would leave one behind). Its earlier letters are older still: by then each was
+// posted or is being dropped.
+const gapRefuseAge = mailMaxAge - time.Minute
+
 // gapDelay is how long a letter delivered n times (n >= 1) waits before the next
 // delivery: 20 ms doubled at each delivery, at most 10 s.
 func gapDelay(n uint64) time.Duration {
@@ -33,7 +40,7 @@ type letterKey struct {
 
 // waitForGap puts back a letter whose sender's earlier letters are missing (last is the
 // number of the last one posted), logging and counting it the first time, or refuses it
-// once it is older than mailMaxAge. Cost: O(1), one map entry per waiting letter.
+// once it is older than gapRefuseAge. Cost: O(1), one map entry per waiting letter.
 func (z *Zone) waitForGap(msg jetstream.Msg, l letter, last uint64) {
 	md, err := msg.Metadata()
 	if err != nil {
@@ -42,7 +49,7 @@ func (z *Zone) waitForGap(msg jetstream.Msg, l letter, last uint64) {
 	}
 	k := letterKey{l.From, l.To, l.Seq}
 	waited := time.Since(md.Timestamp) // determinism: mail outside LockStep is posted when it arrives anyway
-	if waited > mailMaxAge {
+	if waited > gapRefuseAge {
 		delete(z.gaps, k)
 		z.stats.MailRefused++
 		z.log.Error("cluster: letter refused: the letters before it never came", "from", l.From, "to", l.To,

@@ -235,7 +235,7 @@ func (z *Zone) connect(ctx context.Context) error {
 		return err
 	}
 	z.mailSt, z.mail, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
-		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute}, "mail_", MailSubject, 4096)
+		MaxAge: mailMaxAge, Duplicates: 10 * time.Minute}, "mail_", MailSubject, 4096)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
-	"sync"
+	"unsafe"
 
 	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
@@ -437,20 +437,50 @@ func (c *worldCopier) CaptureCopy(deep func(v any) any) any {
 	w.addMailboxes(st)
 	st.Index = w.indexSnapshot()
 	st.CaptureCopy(deep)
-	ents, _ := entityCopies.Get().(*[]Entity)
+	ents := w.spareEnts.Swap(nil)
 	if ents == nil {
 		ents = new([]Entity)
 	}
 	*ents = append((*ents)[:0], w.ents...) // warm memory: a fresh 5 MB would be faulted in page by page
-	return &capturedWorld{st: st, ents: ents, monitors: maps.Clone(w.monitor)}
+	return &capturedWorld{w: w, st: st, ents: ents, monitors: maps.Clone(w.monitor)}
 }
 
-// entityCopies holds the entity tables of finished captures (*[]Entity), for the next.
-var entityCopies sync.Pool
+// PrepareCapture gives w's next CaptureSection an entity table with room for entities
+// entities and an eighth more, its memory written once (faulted in), unless w's spare
+// table (the last capture's) has that room: a capture then copies the entities into
+// memory it neither allocates nor faults in (each finished capture leaves its table for
+// the next, grown off the tick loop when the world nears its room). Unlike w's other
+// methods it may be called from any goroutine, while w runs (a server calls it on its
+// writer goroutine when it starts; read the count, w.Len, on the main program). Cost:
+// allocation and one store per page of about 60 bytes per entity, unless the spare has
+// the room.
+func (w *World) PrepareCapture(entities int) {
+	if old := w.spareEnts.Load(); old != nil && cap(*old) >= entities+entities/8 {
+		return
+	}
+	w.spareEnts.Store(entityTable(entities))
+}
+
+// entityTable returns an empty entity table with room for n entities and a quarter more,
+// its memory faulted in.
+func entityTable(n int) *[]Entity {
+	n = max(n, 0)
+	ents := make([]Entity, n+n/4)
+	for i := 0; i < len(ents); i += max(pageBytes/int(unsafe.Sizeof(Entity{})), 1) {
+		ents[i] = Entity{} // the first write faults the page in
+	}
+	ents = ents[:0]
+	return &ents
+}
+
+// pageBytes is the smallest page size of the systems Go runs on: PrepareCapture writes
+// once per page (memory fresh from the system is faulted in at its first write).
+const pageBytes = 4096
 
 // capturedWorld is a world section copied by a capture: its Snapshot but the entity
 // columns and the monitors, which FinishCapture adds.
 type capturedWorld struct {
+	w        *World // for its spare entity table only (spareEnts)
 	st       *Snapshot
 	ents     *[]Entity             // the entity table at the capture (nil once finished)
 	monitors map[sim.ID]sim.ChanID // the world's monitors at the capture
@@ -465,7 +495,10 @@ func (c *capturedWorld) FinishCapture(alive iter.Seq[sim.ID]) any {
 		return c.st
 	}
 	c.st.Entities = entityColumns(*c.ents)
-	entityCopies.Put(c.ents)
+	if n := len(*c.ents); cap(*c.ents) < n+n/8 { // the world nears the table's room: grow it here, not in a pause
+		c.ents = entityTable(n)
+	}
+	c.w.spareEnts.Store(c.ents) // for the next capture
 	c.ents = nil
 	var ids []sim.ID
 	if len(c.monitors) > 0 {

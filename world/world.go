@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackworld/stackworld/sim"
@@ -136,6 +137,9 @@ type World struct {
 	comps      map[string]componentStore
 	monitor    map[sim.ID]sim.ChanID // tasklet → Exit mailbox
 	seq        uint64                // world sequence counter (correlation ids)
+	// spareEnts is the entity table of a finished capture (or PrepareCapture's), for the
+	// next capture's copy: the only field another goroutine (a capture's writer) touches.
+	spareEnts atomic.Pointer[[]Entity]
 
 	events   []Event
 	evMark   int       // events before evMark belong to the last tick; Tick drops them

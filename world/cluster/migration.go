@@ -86,7 +86,9 @@ func (z *Zone) beforeTick(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
 	defer cancel()
-	if err := z.settleDirectory(ctx); err != nil {
+	if err := z.settleDirectory(ctx); errors.Is(err, ErrZoneDead) {
+		return err
+	} else if err != nil {
 		z.stats.Failures++
 		z.log.Warn("cluster: directory updates postponed", "err", err) // NATS is away: next step
 	}
@@ -354,6 +356,7 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 	}
 	if won != z.cfg.Name {
 		z.journal = append(z.journal, jkey)
+		z.store.dropWithJournal(jkey, env.ID)
 		z.log.Info("cluster: migration taken back by its source", "migration", env.ID, "from", env.From)
 		z.event("abort", env.ID, env.From, len(mig.Entities))
 		return nil
@@ -367,7 +370,7 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 			keep = append(keep, m)
 		}
 	}
-	z.updates = append(z.updates, &dirUpdate{from: env.From, cs: cs}) // published at the step's end
+	z.updates = append(z.updates, &dirUpdate{from: env.From, mig: env.ID, cs: cs}) // published at the step's end
 	if err := z.fault("in.committed"); err != nil {
 		return err
 	}
@@ -495,7 +498,9 @@ func (z *Zone) prepareSave(ctx context.Context) ([]string, error) {
 		// would lose them in a crash.
 		return nil, fmt.Errorf("%w: %d payloads not yet in the stream", ErrInFlight, len(z.outbox))
 	}
-	if err := z.settleDirectory(ctx); err != nil {
+	if err := z.settleDirectory(ctx); errors.Is(err, ErrZoneDead) {
+		return nil, err
+	} else if err != nil {
 		// A save holding entities whose entries do not name this zone yet would drop them
 		// on a restart.
 		return nil, fmt.Errorf("%w: directory entries of imported entities not yet written: %w", ErrInFlight, err)

@@ -119,6 +119,7 @@ type Zone struct {
 	skipAcks   int                  // tests: this many acks are not sent
 	mailOut    []letter             // sent in this tick, published at its end
 	gaps       map[letterKey]uint64 // letters waiting for earlier ones (logged) -> times delivered (mailgap.go)
+	store      storage              // what the buckets and streams no longer need (storage.go)
 	dead       error
 	stats      Stats
 
@@ -217,12 +218,9 @@ func (z *Zone) connect(ctx context.Context) error {
 		return fmt.Errorf("cluster: jetstream: %w", err)
 	}
 	z.js = js
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DirectoryBucket, History: 1,
-		LimitMarkerTTL: time.Minute}) // per-key TTLs for the commit records
-	if err != nil {
-		return fmt.Errorf("cluster: bucket %s: %w", DirectoryBucket, err)
+	if z.dir, err = openDirectory(ctx, js); err != nil {
+		return err
 	}
-	z.dir = directory{js: js, kv: kv, pre: "$KV." + DirectoryBucket + "."}
 	if z.zones, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ZonesBucket, History: 1}); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}

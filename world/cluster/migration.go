@@ -175,6 +175,9 @@ func (z *Zone) send(ctx context.Context) error {
 		if err != nil || crossZoneWait(z.w, cand[i]) != nil {
 			continue // pinned: try again next tick
 		}
+		if z.store.full[MigrateSubject+dest[i]] {
+			continue // the stream refused the last payload to that zone: one waits, not more
+		}
 		if byZone[dest[i]] == nil {
 			targets = append(targets, dest[i])
 		}
@@ -306,9 +309,14 @@ func (z *Zone) flush(ctx context.Context) error {
 		case <-f.Ok():
 			z.journal = append(z.journal, o.journal)
 			z.event("out", o.id, o.to, o.count)
+			z.fullAgain(o.msg.Subject)
 		case err := <-f.Err():
 			z.stats.Failures++
-			z.log.Warn("cluster: publish failed; retrying", "migration", o.id, "err", err)
+			if streamFull(err) {
+				z.logFull(MigrationStream, o.msg.Subject, err)
+			} else {
+				z.log.Warn("cluster: publish failed; retrying", "migration", o.id, "err", err)
+			}
 			keep = append(keep, o)
 		case <-ctx.Done():
 			keep = append(keep, o)
@@ -505,6 +513,7 @@ func (z *Zone) prepareSave(ctx context.Context) ([]string, error) {
 		// on a restart.
 		return nil, fmt.Errorf("%w: directory entries of imported entities not yet written: %w", ErrInFlight, err)
 	}
+	z.markSave(ctx)
 	return slices.Clone(z.journal), nil
 }
 
@@ -518,6 +527,7 @@ func (z *Zone) saved(ctx context.Context, tick uint64, covered []string) error {
 		return err
 	}
 	z.settleJournal(ctx, covered)
+	z.trimStreams(ctx, tick)
 	return nil
 }
 

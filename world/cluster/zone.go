@@ -141,6 +141,8 @@ type Stats struct {
 	MailRefused                 uint64 // letters refused: not a letter, a message that does not decode, a gap never filled
 	MailGaps                    uint64 // letters that waited for their sender's earlier ones (each counted once)
 	BarrierWaits                uint64 // LockStep: tick boundaries at which a peer zone was behind
+	StreamFull                  uint64 // payloads and letters a full stream refused (kept, published again)
+	DirectoryRepairs            uint64 // directory entries of entities here found deleted or unreadable, written again
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
@@ -227,13 +229,11 @@ func (z *Zone) connect(ctx context.Context) error {
 	if z.zonesSt, err = js.Stream(ctx, zonesStream); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}
-	z.migSt, z.cons, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
-		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute, MaxMsgSize: -1}, "zone_", MigrateSubject, 1024)
+	z.migSt, z.cons, err = z.streamFor(ctx, migrationStreamConfig(), "zone_", MigrateSubject, 1024)
 	if err != nil {
 		return err
 	}
-	z.mailSt, z.mail, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
-		MaxAge: mailMaxAge, Duplicates: 10 * time.Minute}, "mail_", MailSubject, 4096)
+	z.mailSt, z.mail, err = z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, 4096)
 	if err != nil {
 		return err
 	}

@@ -198,8 +198,13 @@ func (z *Zone) logFull(stream, subject string, err error) {
 		z.store.full = map[string]bool{}
 	}
 	z.store.full[subject] = true
+	reason := err.Error()
+	var api *jetstream.APIError
+	if errors.As(err, &api) {
+		reason = api.Description
+	}
 	z.log.Error("cluster: stream full: message refused, kept and published again at each tick", "stream", stream,
-		"subject", subject, "err", err,
+		"subject", subject, "reason", reason,
 		"fix", "the zone reading "+subject+" has not taken its messages in: start it, or raise the stream's limits (nats stream edit "+stream+")")
 }
 

@@ -252,6 +252,7 @@ func Run(ctx context.Context, w *world.World, o Options) error {
 // closes the input log. It returns nil after a stop by ctx, Stop or Ticks; otherwise the
 // tick's, the delivery's or the final save's error. Run may be called once.
 func (s *Server) Run(ctx context.Context) error {
+	outer := ctx // the loop asks it too: a Context may end in its Err before its Done closes
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	s.mu.Lock()
@@ -275,7 +276,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	s.saver.start()
-	err := s.loop(ctx)
+	err := s.loop(ctx, outer)
 	var tf tickFailed
 	ferr := s.saver.stop(!errors.As(err, &tf)) // a world that failed inside a tick is not saved over the last good save
 	if s.opts.InputLog != nil {
@@ -450,8 +451,9 @@ type pacing struct {
 	running bool          // ticked since the last pause: next is meaningful
 }
 
-// loop runs ticks until ctx ends, Ticks are done or something fails.
-func (s *Server) loop(ctx context.Context) error {
+// loop runs ticks until ctx or outer (the caller's, which ctx derives from) ends, Ticks are
+// done or something fails.
+func (s *Server) loop(ctx, outer context.Context) error {
 	clock := s.opts.Clock
 	var p pacing
 	var ran uint64
@@ -459,7 +461,7 @@ func (s *Server) loop(ctx context.Context) error {
 		if err := s.boundary(); err != nil {
 			return err
 		}
-		if ctx.Err() != nil || (s.opts.Ticks > 0 && ran >= s.opts.Ticks) {
+		if outer.Err() != nil || ctx.Err() != nil || (s.opts.Ticks > 0 && ran >= s.opts.Ticks) {
 			return nil
 		}
 		paused, steps, rate, gen := s.readControl()

@@ -314,7 +314,7 @@ func (w *World) arrive(s *sim.Scheduler, m *Migrant, t *sim.Tasklet) error {
 		return err
 	}
 	for _, mb := range m.Mailboxes {
-		w.setMail(remap[mb.ID], &loaded{vals: mb.Values, owner: m.ID, name: mb.Name})
+		w.setMail(remap[mb.ID], &loaded{vals: mb.Values, mailInfo: mailInfo{owner: m.ID, name: mb.Name}})
 	}
 	w.touch()
 	i := len(w.ents)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stackworld/stackworld/persist"
+	"github.com/stackworld/stackworld/world"
 )
 
 // SaveResult is the outcome of one save.
@@ -106,15 +107,15 @@ func CheckSavePath(path string, replaceAny bool) error {
 // the pause (each capture reuses the tables of the one before last).
 func (sv *saver) start() {
 	var room persist.CaptureRoom
-	var entities int
+	var worldRoom world.CaptureRoom
 	if sv.s.opts.SavePath != "" {
-		room, entities = persist.CaptureRoomOf(sv.s.w.Scheduler()), sv.s.w.Len()
+		room, worldRoom = persist.CaptureRoomOf(sv.s.w.Scheduler()), sv.s.w.CaptureRoom()
 		sv.prepared = make(chan [2]*persist.Capture, 1)
 	}
 	go func() {
 		defer close(sv.exited)
 		if sv.prepared != nil {
-			sv.s.w.PrepareCapture(entities)
+			sv.s.w.PrepareCapture(worldRoom)
 			sv.prepared <- [2]*persist.Capture{persist.PrepareCapture(room), persist.PrepareCapture(room)}
 		}
 		for job := range sv.jobs {

@@ -98,8 +98,8 @@ func NewPauser(w *world.World, capture bool) (*Pauser, error) {
 	}
 	p := &Pauser{c: c, w: w, capture: capture}
 	if capture {
-		room, n := persist.CaptureRoomOf(w.Scheduler()), w.Len()
-		w.PrepareCapture(n)
+		room := persist.CaptureRoomOf(w.Scheduler())
+		w.PrepareCapture(w.CaptureRoom())
 		p.spare, p.last = persist.PrepareCapture(room), persist.PrepareCapture(room)
 	}
 	return p, nil

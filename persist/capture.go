@@ -84,19 +84,16 @@ func (c *Codec) Recapture(spare *Capture, s *sim.Scheduler, sections ...Section)
 	// and freezing it for capt (sim.Scheduler.FreezeTable).
 	capt := spare.recycle()
 	capt.sections, capt.maxDep = make([]Section, len(sections)), c.opts.MaxNesting
-	// The sections are copied beside the tasklets: both only read what they copy.
+	// The sections are copied on this goroutine, before the tasklets: once their copies
+	// are cheap (world.CaptureSection), a second goroutine costs more CPU than it saves
+	// and makes the pause wait for a second core on a busy machine.
 	sc := &cloner{maxDepth: c.opts.MaxNesting}
-	done := make(chan struct{})
-	go func() { // determinism: it only reads and copies; Capture waits for it before returning
-		defer close(done)
-		for i, sec := range sections {
-			capt.sections[i] = Section{Name: sec.Name, Value: sc.section(sec.Value)}
-		}
-	}()
+	for i, sec := range sections {
+		capt.sections[i] = Section{Name: sec.Name, Value: sc.section(sec.Value)}
+	}
 	cp := &cloner{maxDepth: c.opts.MaxNesting}
 	s.FreezeTable(capt, capt.ft)
 	err := capt.values(cp, c.opts.HardTasklets == OmitHard)
-	<-done
 	states, dense := cap(capt.states), cap(capt.index.dense) // Warm: neither grows
 	capt.states = resize(capt.states, len(capt.ft.Tasklets))
 	capt.index.build(capt.ft.Table.Tasklets)
@@ -212,8 +209,8 @@ func (capt *Capture) unfreeze(s *sim.Scheduler) {
 // the deep copy Capture makes of other values: CaptureCopy returns a value that encodes as
 // the receiver does (or a CaptureFinisher whose FinishCapture does) and shares nothing the
 // program may change after Capture returns, calling deep (which copies as Capture does)
-// for the parts the receiver shares with the program. Capture calls it once, on its own
-// goroutine, while the main program waits. world.Snapshot is one: the columns
+// for the parts the receiver shares with the program. Capture calls it once, on the main
+// program's goroutine, before it walks the tasklets. world.Snapshot is one: the columns
 // World.Snapshot builds are its own.
 type CaptureCopier interface {
 	CaptureCopy(deep func(v any) any) any

@@ -407,7 +407,7 @@ func (st *Snapshot) CaptureCopy(deep func(v any) any) any {
 // CaptureSection returns w's section for a persist capture of w's scheduler
 // (persist.Codec.Capture or Recapture), which must follow at once: a value that saves as
 // the Snapshot of this moment but holds the capture for less. The capture's copy
-// (CaptureCopy, on the capture's own goroutine, beside the walk of the tasklets) takes the
+// (CaptureCopy, on the main program, just before the walk of the tasklets) takes the
 // entity table and the mailbox lists in one copy each, the queued messages and the
 // components' values (unsorted), the index and the monitors, into the memory of the
 // capture before (kept by w); SaveCapture's goroutine then turns the entities into
@@ -453,11 +453,9 @@ type compCopy struct {
 }
 
 // CaptureCopy implements persist.CaptureCopier: it copies what the world holds beyond the
-// head into a capturedWorld. The main program waits meanwhile (and changes nothing of the
-// world: the capture's walk touches only the scheduler's tasklets). Cost: one copy of the
-// entity table and of the mailbox lists, one look at each mailbox's queue, a deep copy of
-// each queued message and component value; no allocation but for those copies once the
-// memory of earlier captures is there.
+// head into a capturedWorld. Cost: one copy of the entity table and of the mailbox lists,
+// one look at each mailbox's queue, a deep copy of each queued message and component
+// value; no allocation but for those copies once the memory of earlier captures is there.
 func (c *worldCopier) CaptureCopy(deep func(v any) any) any {
 	w, st := c.w, c.st
 	wc := w.spareCopy.Swap(nil)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/metrics"
 	"slices"
 	"syscall"
 	"testing"
@@ -107,6 +108,7 @@ func NewPauser(w *world.World, capture bool) (*Pauser, error) {
 
 // Pause takes one save (a synchronous encode, or a capture) and records its pause.
 func (p *Pauser) Pause() error {
+	heap0 := heapAllocated()
 	cpu0, t0 := cpuTime(), time.Now()
 	sec, err := section(p.w, p.capture)
 	if err != nil {
@@ -118,7 +120,18 @@ func (p *Pauser) Pause() error {
 		p.spare, p.last = p.last, p.cp
 	}
 	p.Pauses.add(time.Since(t0), cpuTime()-cpu0)
+	p.Pauses.HeapBytes += heapAllocated() - heap0
 	return err
+}
+
+// heapAllocated returns the bytes the process has allocated on the heap so far.
+func heapAllocated() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // Next runs the world's next tick: for a capture, beside its encode (as a server's writer
@@ -135,14 +148,15 @@ func (p *Pauser) Next() error {
 	return err
 }
 
-// Pauses is what a Pauser measured: every pause in order, the CPU time the process spent
-// in them (all threads: on a machine shared with other work, a pause's wall time also
-// holds the wait for a core), and for captures the tasklets captured and those whose
+// Pauses is what a Pauser measured: every pause in order and the CPU time the process
+// spent in each (all threads: on a machine shared with other work, a pause's wall time
+// also holds the wait for a core), the bytes allocated in them (what a pause allocates
+// draws GC assists into it), and for captures the tasklets captured and those whose
 // frames the next tick copied before stepping them rather than the writer.
 type Pauses struct {
-	Each                   []time.Duration
-	EachCPU                []time.Duration
+	Each, EachCPU          []time.Duration
 	CPU                    time.Duration
+	HeapBytes              uint64
 	Tasklets, CopiedOnTick int
 }
 
@@ -155,6 +169,7 @@ type PauseStats struct {
 	N                          int
 	First, Min, Mean, P50, P99 float64 // First: the first pause (the cold one of a server)
 	Max, CPU                   float64 // CPU: per pause
+	HeapKB                     float64 // allocated per pause
 	CopiedOnTickPct            float64
 }
 
@@ -172,7 +187,8 @@ func (ps *Pauses) Stats() PauseStats {
 		sum += d
 	}
 	st := PauseStats{N: n, First: ms(ps.Each[0]), Min: ms(sorted[0]), Mean: ms(sum) / float64(n),
-		P50: ms(sorted[(n-1)/2]), P99: ms(sorted[(99*n+99)/100-1]), Max: ms(sorted[n-1]), CPU: ms(ps.CPU) / float64(n)}
+		P50: ms(sorted[(n-1)/2]), P99: ms(sorted[(99*n+99)/100-1]), Max: ms(sorted[n-1]), CPU: ms(ps.CPU) / float64(n),
+		HeapKB: float64(ps.HeapBytes) / 1024 / float64(n)}
 	if ps.Tasklets > 0 {
 		st.CopiedOnTickPct = 100 * float64(ps.CopiedOnTick) / float64(ps.Tasklets)
 	}
@@ -181,13 +197,14 @@ func (ps *Pauses) Stats() PauseStats {
 
 // Report reports ps's summary as b's metrics: ms/pause (mean), first-ms (the first pause:
 // a server's first autosave), min-ms (on a loaded machine, the closest to the pause on
-// idle cores), p50-ms, p99-ms, max-ms, cpu-ms/pause and, for captures, tick-copied-%.
+// idle cores), p50-ms, p99-ms, max-ms, cpu-ms/pause, heap-KB/pause and, for captures,
+// tick-copied-%.
 func (ps *Pauses) Report(b *testing.B) {
 	st := ps.Stats()
 	for _, m := range []struct {
 		v    float64
 		unit string
-	}{{st.Mean, "ms/pause"}, {st.First, "first-ms"}, {st.Min, "min-ms"}, {st.P50, "p50-ms"}, {st.P99, "p99-ms"}, {st.Max, "max-ms"}, {st.CPU, "cpu-ms/pause"}} {
+	}{{st.Mean, "ms/pause"}, {st.First, "first-ms"}, {st.Min, "min-ms"}, {st.P50, "p50-ms"}, {st.P99, "p99-ms"}, {st.Max, "max-ms"}, {st.CPU, "cpu-ms/pause"}, {st.HeapKB, "heap-KB/pause"}} {
 		b.ReportMetric(m.v, m.unit)
 	}
 	if ps.Tasklets > 0 {

@@ -283,11 +283,15 @@ func (z *Zone) warnWait(t uint64) {
 	if w == nil || waited < w.warnAt {
 		return
 	}
-	w.warnAt += min(w.warnAt, barrierWarnMax)
+	w.warnAt = nextWarn(w.warnAt)
 	w.warned = true
 	z.log.Warn("cluster: still waiting at the barrier: the peer zone has not finished the tick (stopped, or slow)",
 		"tick", t, "for", st.Peer, "at", st.PeerTick, "waited", waited.Round(time.Millisecond))
 }
+
+// nextWarn is how long a wait has lasted at the warning after the one at at: twice as
+// long, at most barrierWarnMax later.
+func nextWarn(at time.Duration) time.Duration { return at + min(at, barrierWarnMax) }
 
 // endWait ends the wait in progress, if any: its watch stops, Stats.Waiting is cleared,
 // and a wait that was warned about is logged as over.

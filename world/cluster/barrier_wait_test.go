@@ -141,6 +141,27 @@ func TestBarrierRefusesGarbageTick(t *testing.T) {
 	require.Zero(t, a.Stats().Waiting)
 }
 
+// A wait for a peer is logged as a warning once it has lasted a second, naming the tick
+// and the peer, and again at doubling intervals, at most a minute apart.
+func TestBarrierWarnsOfALongWait(t *testing.T) {
+	require.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
+		16 * time.Second, 32 * time.Second, 64 * time.Second, 124 * time.Second, 184 * time.Second},
+		cluster.WarnSchedule(9))
+	var log logBuffer
+	_, zs := zonePair(t, walkers(t, 4, 9), nil, func(c *cluster.Config) { c.LockStep, c.Logger = true, log.logger() })
+	a, b := zs[0], zs[1]
+	require.NoError(t, a.Step(t.Context()))
+	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, a.Step(ctx), context.DeadlineExceeded)
+	lines := log.lines("still waiting at the barrier")
+	require.Len(t, lines, 1)
+	require.Contains(t, lines[0], `level=WARN msg="cluster: still waiting at the barrier: the peer zone has not finished the tick (stopped, or slow)" zone=a tick=1 for=b at=0 waited=`)
+	require.NoError(t, b.Step(t.Context()))
+	require.NoError(t, a.Step(t.Context()))
+	require.Len(t, log.lines("still waiting at the barrier"), 1)
+}
+
 // within returns what c delivers, failing the test if that takes longer than prompt.
 func within[T any](t *testing.T, c <-chan T) T {
 	t.Helper()

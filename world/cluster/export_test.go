@@ -1,5 +1,7 @@
 package cluster
 
+import "time"
+
 // SkipAcks makes the zone send none of its next n payload acks, as if they were lost.
 func SkipAcks(z *Zone, n int) { z.skipAcks = n }
 
@@ -10,4 +12,14 @@ func GapDeliveries(z *Zone) uint64 {
 		n = max(n, d)
 	}
 	return n
+}
+
+// WarnSchedule returns how long a wait at the barrier has lasted at each of its first n
+// warnings.
+func WarnSchedule(n int) []time.Duration {
+	out := []time.Duration{barrierWarnFirst}
+	for len(out) < n {
+		out = append(out, nextWarn(out[len(out)-1]))
+	}
+	return out
 }

@@ -66,10 +66,20 @@ type barrierState struct {
 // peerWait is a wait for one peer's announcement, with its key watch.
 type peerWait struct {
 	peer   string
-	watch  jetstream.KeyWatcher
-	cancel context.CancelFunc // ends the watch's context
-	warnAt time.Duration      // log a warning once the wait has lasted this long
+	watch  jetstream.KeyWatcher // nil: none (it ended; the next slice starts another)
+	cancel context.CancelFunc   // ends the watch's context
+	warnAt time.Duration        // log a warning once the wait has lasted this long
 	warned bool
+}
+
+// stopWatch stops the wait's key watch, if it has one.
+func (w *peerWait) stopWatch() {
+	if w.watch == nil {
+		return
+	}
+	_ = w.watch.Stop()
+	w.cancel()
+	w.watch, w.cancel = nil, nil
 }
 
 // notReady is the barrier's answer while it waits: what it waits for, as an error that
@@ -196,14 +206,17 @@ func (z *Zone) announceDue(ctx context.Context) error {
 // peerDone returns nil once zone p has announced tick t or a later one. Otherwise it waits
 // on p's key watch until slice fires or ctx ends, and returns a notReady.
 func (z *Zone) peerDone(ctx context.Context, p string, t uint64, slice <-chan time.Time) error {
-	if w := z.bar.wait; w == nil || w.peer != p {
+	if w := z.bar.wait; w != nil && w.peer != p {
 		z.endWait()
+	}
+	if w := z.bar.wait; w == nil || w.watch == nil {
 		at, ok, err := z.peerTick(ctx, p)
 		if err == nil && ok && at >= t {
+			z.endWait()
 			return nil
 		}
 		if err == nil {
-			err = z.startWait(p, t, at)
+			err = z.watchPeer(p, t, at)
 		}
 		if err != nil { // NATS is away: try again at the next slice
 			idle(ctx, slice)
@@ -215,7 +228,7 @@ func (z *Zone) peerDone(ctx context.Context, p string, t uint64, slice <-chan ti
 		select {
 		case e, open := <-w.watch.Updates():
 			if !open { // the watch ended (the connection closed): the next slice starts another
-				z.endWait()
+				w.stopWatch()
 				idle(ctx, slice)
 				return z.waiting(ctx, t, p)
 			}
@@ -256,23 +269,27 @@ func (z *Zone) waiting(ctx context.Context, t uint64, p string) error {
 		z.cfg.Name, t, p, z.stats.Waiting.PeerTick)}
 }
 
-// startWait begins the wait for zone p at the boundary after tick t, p having announced
-// at: it counts the boundary (once), logs it, and watches p's key.
-func (z *Zone) startWait(p string, t, at uint64) error {
+// watchPeer watches zone p's key, which held at when read. A new wait (none for p yet)
+// begins: it is counted (once per boundary), logged and shown in Stats.Waiting.
+func (z *Zone) watchPeer(p string, t, at uint64) error {
+	if z.bar.wait == nil {
+		z.bar.wait = &peerWait{peer: p, warnAt: barrierWarnFirst}
+		z.stats.Waiting = BarrierWait{Tick: t, Peer: p, PeerTick: at,
+			Since: time.Now()} // determinism: for operators only
+		if z.bar.waited != t+1 {
+			z.bar.waited = t + 1
+			z.stats.BarrierWaits++
+		}
+		z.log.Debug("cluster: waiting at the barrier", "tick", t, "for", p, "at", at)
+	}
+	z.stats.Waiting.PeerTick = at
 	wctx, cancel := context.WithCancel(context.Background()) // the watch lives as long as the wait, across slices
 	wt, err := z.zones.Watch(wctx, tickKey(p))
 	if err != nil {
 		cancel()
 		return fmt.Errorf("watch tick of zone %s: %w", p, err)
 	}
-	if z.bar.waited != t+1 {
-		z.bar.waited = t + 1
-		z.stats.BarrierWaits++
-	}
-	z.bar.wait = &peerWait{peer: p, watch: wt, cancel: cancel, warnAt: barrierWarnFirst}
-	z.stats.Waiting = BarrierWait{Tick: t, Peer: p, PeerTick: at,
-		Since: time.Now()} // determinism: for operators only
-	z.log.Debug("cluster: waiting at the barrier", "tick", t, "for", p, "at", at)
+	z.bar.wait.watch, z.bar.wait.cancel = wt, cancel
 	return nil
 }
 
@@ -301,8 +318,7 @@ func (z *Zone) endWait() {
 		return
 	}
 	z.bar.wait = nil
-	_ = w.watch.Stop()
-	w.cancel()
+	w.stopWatch()
 	if w.warned {
 		st := z.stats.Waiting
 		z.log.Info("cluster: the barrier's wait is over", "tick", st.Tick, "for", st.Peer,

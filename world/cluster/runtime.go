@@ -25,9 +25,10 @@ import (
 // hooks. o.SavePath defaults to Config.SavePath and must not name another file. Hooks
 // already set in o run as well: BeforeTick after the zone's (it may not answer
 // server.ErrTickNotReady: the zone has taken in the tick's payloads by then), EndTick,
-// SaveGate and OnSave after the zone's. From then on the zone belongs to the server's loop goroutine: call
-// its methods (Stats, Send, Migrate, Idle) through Server.Do, not directly. Run's error
-// wraps ErrZoneDead when a Fault stopped the zone (no final save is written then).
+// SaveGate and OnSave after the zone's. From then on the zone belongs to the server's
+// loop goroutine: call its methods (Stats, Send, Migrate, Idle) through Server.Do, not
+// directly. Run's error wraps ErrZoneDead when a Fault stopped the zone (no final save is
+// written then). When Run returns, another server may run the zone on (NewServer again).
 func (z *Zone) NewServer(o server.Options) (*server.Server, error) {
 	switch {
 	case o.SavePath == "":

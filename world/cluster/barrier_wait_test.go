@@ -215,3 +215,14 @@ func (h *waitSignal) Handle(_ context.Context, r slog.Record) error {
 	}
 	return nil
 }
+
+// The program's BeforeTick runs after the zone has taken in the tick's payloads and mail,
+// so it may not put the tick off: ErrTickNotReady from it stops Run, saying why.
+func TestProgramBeforeTickMayNotWait(t *testing.T) {
+	_, zs := zonePair(t, nil, nil, nil)
+	srv, err := zs[0].NewServer(server.Options{
+		BeforeTick: func(context.Context, *world.World) error { return server.ErrTickNotReady }})
+	require.NoError(t, err)
+	require.EqualError(t, srv.Run(t.Context()), "server: before tick at tick 0: cluster: zone a: the program's "+
+		"BeforeTick answered server: the tick is not ready after the zone took in the tick's payloads and mail: it may not put the tick off")
+}

@@ -95,7 +95,9 @@
 // (barrier.go) makes every zone finish tick t before any steps past it: a zone announces
 // each tick it has finished once the tick's payloads and letters are stored (key
 // tick.<zone> in stackworld_zones), and at its boundary after tick t waits until every
-// zone of the map has announced t. So lock-step zones repeat their per-zone deep
+// zone of the map has announced t (a zone whose peer has stopped waits until it comes
+// back; on world/server its loop serves Do, SaveNow, Pause and Stop meanwhile, and the
+// zone names the peer in its log, Stats.Waiting and metrics). So lock-step zones repeat their per-zone deep
 // checksums tick by tick whether they are stepped in turn on one goroutine, in any order
 // (TestLockStepZonesRepeat), or run free, each on its own server, goroutine or process
 // (TestLockStepServersRepeat); so does a run in which a zone is killed and restarted

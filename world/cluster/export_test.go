@@ -1,5 +1,7 @@
 package cluster
 
+import "time"
+
 // SkipAcks makes the zone send none of its next n payload acks, as if they were lost.
 func SkipAcks(z *Zone, n int) { z.skipAcks = n }
 
@@ -18,4 +20,14 @@ func SetMailLimit(perZone int64) (restore func()) {
 	old := mailLimits
 	mailLimits.perSubject = perZone
 	return func() { mailLimits = old }
+}
+
+// WarnSchedule returns how long a wait at the barrier has lasted at each of its first n
+// warnings.
+func WarnSchedule(n int) []time.Duration {
+	out := []time.Duration{barrierWarnFirst}
+	for len(out) < n {
+		out = append(out, nextWarn(out[len(out)-1]))
+	}
+	return out
 }

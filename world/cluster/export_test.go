@@ -1,5 +1,7 @@
 package cluster
 
+import "time"
+
 // SkipAcks makes the zone send none of its next n payload acks, as if they were lost.
 func SkipAcks(z *Zone, n int) { z.skipAcks = n }
 
@@ -18,4 +20,12 @@ func SetMailLimit(perZone int64) (restore func()) {
 	old := mailLimits
 	mailLimits.perSubject = perZone
 	return func() { mailLimits = old }
+}
+
+// SetAuditRound sets the shortest time between two rounds of the directory audit and
+// returns the function that puts the default back.
+func SetAuditRound(d time.Duration) (restore func()) {
+	old := auditRound
+	auditRound = d
+	return func() { auditRound = old }
 }

@@ -318,9 +318,9 @@ func (z *Zone) refuseLetter(msg jetstream.Msg, err error) {
 
 // refuseGarbageEntry logs and counts (Stats.MailRefused) a letter dropped because its
 // receiver's directory entry is not an Owner (written by hand): nobody can tell where the
-// receiver is, so waiting would block it forever. The zone that wins the receiver's next
-// move writes the entry again (rewriteEntry); a letter posted where the receiver lives
-// needs no entry.
+// receiver is, so waiting would block it forever. The receiver's zone writes the entry
+// again when its audit reaches it (directory.go), or the zone that wins the receiver's
+// next move does (rewriteEntry); a letter posted where the receiver lives needs no entry.
 func (z *Zone) refuseGarbageEntry(l letter, err error) {
 	z.stats.MailRefused++
 	z.log.Error("cluster: mail dropped: the receiver's directory entry is unreadable", "from", l.From, "to", l.To,

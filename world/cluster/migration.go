@@ -119,6 +119,7 @@ func (z *Zone) endTick(ctx context.Context) error {
 		return err
 	}
 	z.publishUpdates()
+	z.audit(ctx)
 	if err := z.announce(ctx); err != nil {
 		z.log.Warn("cluster: tick not announced; the next boundary tries again", "err", err)
 	}

@@ -120,6 +120,7 @@ type Zone struct {
 	mailOut    []letter             // sent in this tick, published at its end
 	gaps       map[letterKey]uint64 // letters waiting for earlier ones (logged) -> times delivered (mailgap.go)
 	store      storage              // what the buckets and streams no longer need (storage.go)
+	audits     dirAudit             // the directory audit of the entities here (directory.go)
 	dead       error
 	stats      Stats
 

@@ -534,6 +534,11 @@ func (z *Zone) saved(ctx context.Context, tick uint64, covered []string) error {
 
 // recover settles the zone's journal entries after a restart from the last save.
 func (z *Zone) recover(ctx context.Context) error {
+	if !z.cfg.LockStep { // lock-step letters are read again from their own stream (lockmail.go)
+		if err := z.resetMail(ctx); err != nil {
+			return err
+		}
+	}
 	lister, err := z.zones.ListKeysFiltered(ctx, "journal."+z.cfg.Name+".>")
 	if err != nil {
 		return fmt.Errorf("cluster: recover: journal: %w", err)

@@ -234,7 +234,7 @@ func (z *Zone) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	z.mailSt, z.mail, err = z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, 4096)
+	z.mailSt, z.mail, err = z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, mailAckPending)
 	if err != nil {
 		return err
 	}

@@ -29,3 +29,11 @@ func SetAuditRound(d time.Duration) (restore func()) {
 	auditRound = d
 	return func() { auditRound = old }
 }
+
+// SetMigrationLimit sets the most payloads the migration stream holds for one zone (for
+// zones opened from now on) and returns the function that puts the default back.
+func SetMigrationLimit(perZone int64) (restore func()) {
+	old := migrationLimits
+	migrationLimits.perSubject = perZone
+	return func() { migrationLimits = old }
+}

@@ -209,7 +209,7 @@ func (d *directory) get(ctx context.Context, id world.EntityID) (Owner, uint64, 
 
 // auditPerTick is the most entries a zone reads per tick: a world of n entities is read
 // whole in n/auditPerTick ticks, and not more often than once per auditRound.
-const auditPerTick = 32
+const auditPerTick = 8
 
 // auditRound is the shortest time between the starts of two rounds of the audit, so that
 // a small world is not read again at every tick (tests shorten it).

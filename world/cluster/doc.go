@@ -43,6 +43,8 @@
 //	                                 counters, wall-clock time)
 //	                                 key tick.<zone>: the last tick a LockStep zone finished
 //	                                 with its payloads and letters stored (the barrier)
+//	                                 key lockmail.<zone>: the first stackworld_lockmail
+//	                                 sequence a LockStep zone's last save may need
 //	                                 keys journal.<zone>.out.<id>, journal.<zone>.in.<seq>:
 //	                                 migrations begun since the zone's last save
 //	stream stackworld_migrations     subjects stackworld.migrate.<zone>: payloads (CBOR)
@@ -52,8 +54,10 @@
 //	subject stackworld.stats.<zone>  the zone's Report once a second (JSON)
 //	subject stackworld.events.migration  out / in / refused events (JSON)
 //
-// For example: nats kv watch stackworld_dir, nats sub 'stackworld.stats.>', nats stream
-// info stackworld_migrations. Each zone also exports Prometheus metrics (Zone.Collector:
+// A stream holds what a zone has not yet taken in and saved: each save purges the zone's
+// subjects below what it covers (storage.go), and a full stream refuses new messages,
+// logged, rather than dropping old ones. For example: nats kv watch stackworld_dir, nats
+// sub 'stackworld.stats.>', nats stream info stackworld_migrations. Each zone also exports Prometheus metrics (Zone.Collector:
 // migrations in and out, in flight, failures, bytes, mail, silent peers) and logs a peer
 // whose report is older than Config.SilentAfter ("zone stopped answering").
 //

@@ -31,3 +31,19 @@ func WarnSchedule(n int) []time.Duration {
 	}
 	return out
 }
+
+// SetAuditRound sets the shortest time between two rounds of the directory audit and
+// returns the function that puts the default back.
+func SetAuditRound(d time.Duration) (restore func()) {
+	old := auditRound
+	auditRound = d
+	return func() { auditRound = old }
+}
+
+// SetMigrationLimit sets the most payloads the migration stream holds for one zone (for
+// zones opened from now on) and returns the function that puts the default back.
+func SetMigrationLimit(perZone int64) (restore func()) {
+	old := migrationLimits
+	migrationLimits.perSubject = perZone
+	return func() { migrationLimits = old }
+}

@@ -123,6 +123,7 @@ type Zone struct {
 	mailOut    []letter             // sent in this tick, published at its end
 	gaps       map[letterKey]uint64 // letters waiting for earlier ones (logged) -> times delivered (mailgap.go)
 	store      storage              // what the buckets and streams no longer need (storage.go)
+	audits     dirAudit             // the directory audit of the entities here (directory.go)
 	dead       error
 	stats      Stats
 
@@ -238,7 +239,7 @@ func (z *Zone) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	z.mailSt, z.mail, err = z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, 4096)
+	z.mailSt, z.mail, err = z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, mailAckPending)
 	if err != nil {
 		return err
 	}

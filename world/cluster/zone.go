@@ -119,6 +119,7 @@ type Zone struct {
 	skipAcks   int                  // tests: this many acks are not sent
 	mailOut    []letter             // sent in this tick, published at its end
 	gaps       map[letterKey]uint64 // letters waiting for earlier ones (logged) -> times delivered (mailgap.go)
+	store      storage              // what the buckets and streams no longer need (storage.go)
 	dead       error
 	stats      Stats
 
@@ -132,19 +133,21 @@ type Zone struct {
 // Stats are a zone's counters (see also the Prometheus metrics). Their JSON names (in a
 // Report) are snake_case, as the rest of the report's and the metrics' names.
 type Stats struct {
-	MigrationsOut uint64 `json:"migrations_out"` // entities moved out
-	MigrationsIn  uint64 `json:"migrations_in"`  // entities moved in
-	InFlight      int    `json:"in_flight"`      // entities exported whose payload the stream has not acknowledged
-	Failures      uint64 `json:"failures"`       // payloads refused, publishes failed, compare-and-sets lost
-	BytesOut      uint64 `json:"bytes_out"`
-	BytesIn       uint64 `json:"bytes_in"`
-	Aborted       uint64 `json:"aborted"`        // recovery: migrations aborted here
-	Dropped       uint64 `json:"dropped"`        // recovery: stale copies dropped
-	MailIn        uint64 `json:"mail_in"`        // letters posted to entities here
-	MailForwarded uint64 `json:"mail_forwarded"` // letters sent on
-	MailRefused   uint64 `json:"mail_refused"`   // letters refused: not a letter, a message that does not decode, a gap never filled
-	MailGaps      uint64 `json:"mail_gaps"`      // letters that waited for their sender's earlier ones (each counted once)
-	BarrierWaits  uint64 `json:"barrier_waits"`  // LockStep: tick boundaries at which a peer zone was behind
+	MigrationsOut    uint64 `json:"migrations_out"` // entities moved out
+	MigrationsIn     uint64 `json:"migrations_in"`  // entities moved in
+	InFlight         int    `json:"in_flight"`      // entities exported whose payload the stream has not acknowledged
+	Failures         uint64 `json:"failures"`       // payloads refused, publishes failed, compare-and-sets lost
+	BytesOut         uint64 `json:"bytes_out"`
+	BytesIn          uint64 `json:"bytes_in"`
+	Aborted          uint64 `json:"aborted"`           // recovery: migrations aborted here
+	Dropped          uint64 `json:"dropped"`           // recovery: stale copies dropped
+	MailIn           uint64 `json:"mail_in"`           // letters posted to entities here
+	MailForwarded    uint64 `json:"mail_forwarded"`    // letters sent on
+	MailRefused      uint64 `json:"mail_refused"`      // letters refused: not a letter, a message that does not decode, a gap never filled
+	MailGaps         uint64 `json:"mail_gaps"`         // letters that waited for their sender's earlier ones (each counted once)
+	BarrierWaits     uint64 `json:"barrier_waits"`     // LockStep: tick boundaries at which a peer zone was behind
+	StreamFull       uint64 `json:"stream_full"`       // payloads and letters a full stream refused (kept, published again)
+	DirectoryRepairs uint64 `json:"directory_repairs"` // directory entries of entities here found deleted or unreadable, written again
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
@@ -222,25 +225,20 @@ func (z *Zone) connect(ctx context.Context) error {
 		return fmt.Errorf("cluster: jetstream: %w", err)
 	}
 	z.js = js
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DirectoryBucket, History: 1,
-		LimitMarkerTTL: time.Minute}) // per-key TTLs for the commit records
-	if err != nil {
-		return fmt.Errorf("cluster: bucket %s: %w", DirectoryBucket, err)
+	if z.dir, err = openDirectory(ctx, js); err != nil {
+		return err
 	}
-	z.dir = directory{js: js, kv: kv, pre: "$KV." + DirectoryBucket + "."}
 	if z.zones, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ZonesBucket, History: 1}); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}
 	if z.zonesSt, err = js.Stream(ctx, zonesStream); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}
-	z.migSt, z.cons, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
-		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute, MaxMsgSize: -1}, "zone_", MigrateSubject, 1024)
+	z.migSt, z.cons, err = z.streamFor(ctx, migrationStreamConfig(), "zone_", MigrateSubject, 1024)
 	if err != nil {
 		return err
 	}
-	z.mailSt, z.mail, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
-		MaxAge: mailMaxAge, Duplicates: 10 * time.Minute}, "mail_", MailSubject, 4096)
+	z.mailSt, z.mail, err = z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, 4096)
 	if err != nil {
 		return err
 	}

@@ -45,10 +45,10 @@ const (
 // BarrierWait is a LockStep zone's wait at the barrier (Stats.Waiting): the zone has
 // finished tick Tick and waits for zone Peer to finish it too.
 type BarrierWait struct {
-	Tick     uint64    // the zone's tick: its boundary after this tick waits
-	Peer     string    // the zone waited for
-	PeerTick uint64    // the last tick Peer announced (0: none, or a value that is not a tick)
-	Since    time.Time // wall clock at which the wait for Peer began (for operators only)
+	Tick     uint64    `json:"tick"`      // the zone's tick: its boundary after this tick waits
+	Peer     string    `json:"peer"`      // the zone waited for
+	PeerTick uint64    `json:"peer_tick"` // the last tick Peer announced (0: none, or a value that is not a tick)
+	Since    time.Time `json:"since"`     // wall clock at which the wait for Peer began (for operators only)
 }
 
 // barrierState is where a LockStep zone is in its barrier, kept across the slices of a

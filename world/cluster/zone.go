@@ -134,21 +134,26 @@ type Zone struct {
 	mapRefused  atomic.Uint64 // the revision of the zone map last refused (takeMap)
 }
 
-// Stats are a zone's counters (see also the Prometheus metrics).
+// Stats are a zone's counters (see also the Prometheus metrics). Their JSON names (in a
+// Report) are snake_case, as the rest of the report's and the metrics' names.
 type Stats struct {
-	MigrationsOut, MigrationsIn uint64 // entities moved out and in
-	InFlight                    int    // entities exported whose payload the stream has not acknowledged
-	Failures                    uint64 // payloads refused, publishes failed, compare-and-sets lost
-	BytesOut, BytesIn           uint64
-	Aborted, Dropped            uint64 // recovery: migrations aborted here; stale copies dropped
-	MailIn, MailForwarded       uint64 // letters posted to entities here; letters sent on
-	MailRefused                 uint64 // letters refused: not a letter, a message that does not decode, a gap never filled
-	MailGaps                    uint64 // letters that waited for their sender's earlier ones (each counted once)
-	BarrierWaits                uint64 // LockStep: tick boundaries at which a peer zone was behind
-	StreamFull                  uint64 // payloads and letters a full stream refused (kept, published again)
-	DirectoryRepairs            uint64 // directory entries of entities here found deleted or unreadable, written again
+	MigrationsOut    uint64 `json:"migrations_out"` // entities moved out
+	MigrationsIn     uint64 `json:"migrations_in"`  // entities moved in
+	InFlight         int    `json:"in_flight"`      // entities exported whose payload the stream has not acknowledged
+	Failures         uint64 `json:"failures"`       // payloads refused, publishes failed, compare-and-sets lost
+	BytesOut         uint64 `json:"bytes_out"`
+	BytesIn          uint64 `json:"bytes_in"`
+	Aborted          uint64 `json:"aborted"`           // recovery: migrations aborted here
+	Dropped          uint64 `json:"dropped"`           // recovery: stale copies dropped
+	MailIn           uint64 `json:"mail_in"`           // letters posted to entities here
+	MailForwarded    uint64 `json:"mail_forwarded"`    // letters sent on
+	MailRefused      uint64 `json:"mail_refused"`      // letters refused: not a letter, a message that does not decode, a gap never filled
+	MailGaps         uint64 `json:"mail_gaps"`         // letters that waited for their sender's earlier ones (each counted once)
+	BarrierWaits     uint64 `json:"barrier_waits"`     // LockStep: tick boundaries at which a peer zone was behind
+	StreamFull       uint64 `json:"stream_full"`       // payloads and letters a full stream refused (kept, published again)
+	DirectoryRepairs uint64 `json:"directory_repairs"` // directory entries of entities here found deleted or unreadable, written again
 	// Waiting is the LockStep zone's wait at the barrier in progress (zero: none).
-	Waiting BarrierWait `json:",omitzero"`
+	Waiting BarrierWait `json:"waiting,omitzero"`
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -55,6 +56,7 @@ flags:
 // zoneOptions are zone's flags.
 type zoneOptions struct {
 	natsURL, name, save, scenario, metrics, store string
+	checksums                                     string
 	logLevel                                      string
 	region, regions, ticks, saveEvery             int
 	rate                                          float64
@@ -77,6 +79,7 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	fs.StringVar(&o.save, "save", "", "save the zone's world to `FILE` (and load it at start if it exists)")
 	fs.IntVar(&o.saveEvery, "save-every", 200, "ticks between saves with --save")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. :9101)")
+	fs.StringVar(&o.checksums, "checksums", "", "write the world's deep checksum after every tick to `FILE` (lines \"tick N state X\", as replay\n\tprints; one encoding of the world per tick), to compare --lockstep runs tick by tick")
 	fs.StringVar(&o.store, "store", "", "JetStream store `DIR` of --nats embedded (default: a temporary directory)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines")
 	fs.BoolVar(&o.lockstep, "lockstep", false, "run in lock step with every zone on the map (all must): a fixed --seed repeats every zone's\n\tdeep checksum; each tick waits for every zone, so a stopped zone stalls the others (see above)")
@@ -171,7 +174,17 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	if err := runZoneServer(ctx, z, o, m, stderr); err != nil {
+	var sums *tickSums
+	if o.checksums != "" {
+		if sums, err = createTickSums(o.checksums); err != nil {
+			return err
+		}
+	}
+	err = runZoneServer(ctx, z, o, m, sums, stderr)
+	if sums != nil {
+		err = errors.Join(err, sums.close())
+	}
+	if err != nil {
 		return err
 	}
 	return printZoneSummary(stdout, z)
@@ -219,8 +232,9 @@ func zoneWorld(o *zoneOptions, log *slog.Logger) (*world.World, bool, error) {
 // runZoneServer runs the zone on world/server at --rate (with its time dilation), with an
 // autosave every --save-every ticks and a final save when stopped (put off while payloads
 // are on their way to the stream), printing progress once a second. With m, the runtime's
-// metrics (those of stackworld run) are served beside the zone's.
-func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metrics, stderr io.Writer) error {
+// metrics (those of stackworld run) are served beside the zone's; with sums, every tick's
+// deep checksum is written.
+func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metrics, sums *tickSums, stderr io.Writer) error {
 	lastShown := time.Now()
 	var onSave func(server.SaveResult)
 	if m != nil {
@@ -238,8 +252,11 @@ func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metr
 		fmt.Fprintf(stderr, "zone %s: tick %d, %d entities, %d in, %d out, %d failures\n",
 			z.Name(), w.Now(), w.Len(), st.MigrationsIn, st.MigrationsOut, st.Failures)
 	}
-	srv, err := z.NewServer(server.Options{Rate: o.rate, Ticks: uint64(o.ticks), SaveEvery: uint64(o.saveEvery),
-		AfterTick: progress, OnSave: onSave})
+	opts := server.Options{Rate: o.rate, Ticks: uint64(o.ticks), SaveEvery: uint64(o.saveEvery), AfterTick: progress, OnSave: onSave}
+	if sums != nil {
+		opts.EndTick = sums.endTick
+	}
+	srv, err := z.NewServer(opts)
 	if err != nil {
 		return err
 	}

@@ -65,11 +65,11 @@ func cutFlag(args []string, name string) (value string, rest []string, ok bool, 
 // --metrics HOST:PORT serves zone r on PORT+r (each zone is its own process with its own
 // runtime metrics, as Prometheus expects of a target; the zones' metrics carry a zone
 // label too), or on a free port of its own with PORT 0; --save FILE.cbor saves zone r to
-// FILE.z<r>.cbor.
+// FILE.z<r>.cbor, and --checksums FILE.txt writes its checksums to FILE.z<r>.txt.
 type perZone struct {
-	metricsHost string
-	metricsPort int // -1: no --metrics
-	save        string
+	metricsHost     string
+	metricsPort     int // -1: no --metrics
+	save, checksums string
 }
 
 // cutPerZone takes --metrics and --save out of run's arguments and checks them for n zones.
@@ -90,6 +90,9 @@ func cutPerZone(args []string, n int) (perZone, []string, error) {
 	if z.save, args, _, err = cutFlag(args, "save"); err != nil {
 		return z, nil, usageError{err.Error()}
 	}
+	if z.checksums, args, _, err = cutFlag(args, "checksums"); err != nil {
+		return z, nil, usageError{err.Error()}
+	}
 	return z, args, nil
 }
 
@@ -100,7 +103,10 @@ func (z perZone) args(r int) []string {
 		a = append(a, "--metrics", z.metricsAddr(r))
 	}
 	if z.save != "" {
-		a = append(a, "--save", z.savePath(r))
+		a = append(a, "--save", zonePath(z.save, r))
+	}
+	if z.checksums != "" {
+		a = append(a, "--checksums", zonePath(z.checksums, r))
 	}
 	return a
 }
@@ -114,19 +120,20 @@ func (z perZone) metricsAddr(r int) string {
 	return net.JoinHostPort(z.metricsHost, strconv.Itoa(p))
 }
 
-// savePath is zone r's --save file: FILE.z<r>.cbor for FILE.cbor.
-func (z perZone) savePath(r int) string {
-	ext := filepath.Ext(z.save)
-	return strings.TrimSuffix(z.save, ext) + ".z" + strconv.Itoa(r) + ext
+// zonePath is zone r's file for file: FILE.z<r>.cbor for FILE.cbor.
+func zonePath(file string, r int) string {
+	ext := filepath.Ext(file)
+	return strings.TrimSuffix(file, ext) + ".z" + strconv.Itoa(r) + ext
 }
 
-// describe prints where each zone serves its metrics and saves.
+// describe prints where each zone serves its metrics, saves and writes its checksums.
 func (z perZone) describe(w io.Writer, n int) {
-	var m, s []string
+	var m, s, c []string
 	for r := range n {
 		host, port, _ := net.SplitHostPort(z.metricsAddr(r))
 		m = append(m, fmt.Sprintf("z%d http://%s/metrics", r, net.JoinHostPort(cmp.Or(host, "localhost"), port)))
-		s = append(s, fmt.Sprintf("z%d %s", r, z.savePath(r)))
+		s = append(s, fmt.Sprintf("z%d %s", r, zonePath(z.save, r)))
+		c = append(c, fmt.Sprintf("z%d %s", r, zonePath(z.checksums, r)))
 	}
 	switch {
 	case z.metricsPort == 0:
@@ -136,6 +143,9 @@ func (z perZone) describe(w io.Writer, n int) {
 	}
 	if z.save != "" {
 		fmt.Fprintf(w, "saves: %s\n", strings.Join(s, ", "))
+	}
+	if z.checksums != "" {
+		fmt.Fprintf(w, "checksums: %s\n", strings.Join(c, ", "))
 	}
 }
 

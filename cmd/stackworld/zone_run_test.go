@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,11 +39,16 @@ func zoneProcessesInTests(t *testing.T, args ...string) {
 var summaryLine = regexp.MustCompile(`^zone (z\d): tick (\d+), \d+ entities, (\d+) in, (\d+) out, deep checksum [0-9a-f]{16}$`)
 
 // run --zones 2 --lockstep with a fixed seed prints each zone's deep checksum at the end,
-// in zone order, and a rerun prints the same lines, with entities crossing both ways.
+// in zone order, and writes it after every tick with --checksums; a rerun prints and
+// writes the same, with entities crossing both ways.
 func TestRunZonesLockStepRepeats(t *testing.T) {
 	zoneProcessesInTests(t)
-	args := []string{"run", "--zones", "2", "--lockstep", "--ticks", "60", "--rate", "0", "--seed", "7", "--scenario", small(t)}
-	first := runZonesOnce(t, args)
+	dirs := []string{t.TempDir(), t.TempDir()}
+	args := func(run int) []string {
+		return []string{"run", "--zones", "2", "--lockstep", "--ticks", "60", "--rate", "0", "--seed", "7", "--scenario", small(t),
+			"--checksums", filepath.Join(dirs[run], "sums.txt")}
+	}
+	first := runZonesOnce(t, args(0))
 	lines := strings.Split(strings.TrimSuffix(first, "\n"), "\n")
 	require.Len(t, lines, 2, first)
 	for i, l := range lines {
@@ -55,7 +61,18 @@ func TestRunZonesLockStepRepeats(t *testing.T) {
 		require.Positive(t, in, l)
 		require.Positive(t, out, l)
 	}
-	require.Equal(t, first, runZonesOnce(t, args))
+	require.Equal(t, first, runZonesOnce(t, args(1)))
+	for _, name := range []string{"sums.z0.txt", "sums.z1.txt"} {
+		a, err := os.ReadFile(filepath.Join(dirs[0], name))
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(dirs[1], name))
+		require.NoError(t, err)
+		lines := strings.Split(strings.TrimSuffix(string(a), "\n"), "\n")
+		require.Len(t, lines, 60, name)
+		require.Regexp(t, `^tick 1 state [0-9a-f]{16}$`, lines[0])
+		require.Regexp(t, `^tick 60 state [0-9a-f]{16}$`, lines[59])
+		require.Equal(t, string(a), string(b), name)
+	}
 }
 
 // runZonesOnce runs stackworld with args and returns its stdout.
@@ -65,6 +82,7 @@ func runZonesOnce(t *testing.T, args []string) string {
 	var errb lockedBuffer
 	require.Equal(t, 0, runMain(context.Background(), args, &out, &errb), errb.String())
 	require.Contains(t, errb.String(), "NATS: nats://127.0.0.1:")
+	require.Contains(t, errb.String(), "checksums: z0 "+strings.TrimSuffix(args[len(args)-1], ".txt")+".z0.txt, z1 ")
 	return out.String()
 }
 
@@ -110,13 +128,14 @@ func TestRunZonesMetricsPerZone(t *testing.T) {
 }
 
 func TestCutPerZone(t *testing.T) {
-	pz, rest, err := cutPerZone([]string{"--ticks", "5", "--metrics", ":9100", "--save=w.cbor", "--save-every", "9"}, 3)
+	pz, rest, err := cutPerZone([]string{"--ticks", "5", "--metrics", ":9100", "--save=w.cbor", "--save-every", "9", "-checksums", "d/s"}, 3)
 	require.NoError(t, err)
 	require.Equal(t, []string{"--ticks", "5", "--save-every", "9"}, rest)
-	require.Equal(t, []string{"--metrics", ":9102", "--save", "w.z2.cbor"}, pz.args(2))
+	require.Equal(t, []string{"--metrics", ":9102", "--save", "w.z2.cbor", "--checksums", "d/s.z2"}, pz.args(2))
 	var b bytes.Buffer
 	pz.describe(&b, 2)
-	require.Equal(t, "metrics: z0 http://localhost:9100/metrics, z1 http://localhost:9101/metrics\nsaves: z0 w.z0.cbor, z1 w.z1.cbor\n", b.String())
+	require.Equal(t, "metrics: z0 http://localhost:9100/metrics, z1 http://localhost:9101/metrics\nsaves: z0 w.z0.cbor, z1 w.z1.cbor\n"+
+		"checksums: z0 d/s.z0, z1 d/s.z1\n", b.String())
 	pz, _, err = cutPerZone([]string{"-metrics", "127.0.0.1:0"}, 2)
 	require.NoError(t, err)
 	require.Equal(t, []string{"--metrics", "127.0.0.1:0"}, pz.args(1))

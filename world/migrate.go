@@ -52,8 +52,50 @@ const (
 	maxNameBytes = 256
 )
 
-// ErrPinned: an entity cannot move now (see the package's migration notes).
+// ErrPinned: an entity cannot move now (see the package's migration notes). Export and
+// CanExport report it as a *PinnedError.
 var ErrPinned = errors.New("entity is pinned to its world")
+
+// A PinnedError says why entity Entity cannot be exported now. It matches ErrPinned
+// (errors.Is); its message names the entity, its tasklet and the channel that pins it
+// (by id, and by name if it has one).
+type PinnedError struct {
+	Entity  EntityID
+	Tasklet sim.ID     // the entity's tasklet, or 0 if it has none
+	Channel sim.ChanID // the channel that pins it, or 0 if none does (a hard, running or watchdog tasklet, too many mailboxes)
+	Reason  string     // the rest, in words
+}
+
+func (e *PinnedError) Error() string {
+	return fmt.Sprintf("world: export entity %d: %v: %s", e.Entity, ErrPinned, e.Reason)
+}
+
+// Unwrap returns ErrPinned.
+func (e *PinnedError) Unwrap() error { return ErrPinned }
+
+// channelLabel names channel id in a pinned reason: the noun ("channel", "mailbox"), the id
+// and its name, if it has one (a named channel's or a mailbox's): `channel 3 "market"`.
+func (w *World) channelLabel(noun string, id sim.ChanID) string {
+	if name := w.ChannelName(id); name != "" {
+		return fmt.Sprintf("%s %d %q", noun, id, name)
+	}
+	return fmt.Sprintf("%s %d", noun, id)
+}
+
+// pinner makes the PinnedErrors of one entity, its tasklet t (nil if none).
+type pinner struct {
+	id EntityID
+	t  *sim.Tasklet
+}
+
+// at returns the PinnedError of channel ch (0: none) for the reason format, a.
+func (p pinner) at(ch sim.ChanID, format string, a ...any) error {
+	e := &PinnedError{Entity: p.id, Channel: ch, Reason: fmt.Sprintf(format, a...)}
+	if p.t != nil {
+		e.Tasklet = p.t.ID()
+	}
+	return e
+}
 
 // ErrBadPayload: a migration payload is corrupt, hostile or does not fit this world.
 var ErrBadPayload = errors.New("bad migration payload")
@@ -205,9 +247,6 @@ func (w *World) Export(c *persist.Codec, ids []EntityID) ([]byte, error) {
 // emigrant gathers entity id's Migrant and its tasklet (nil if none), checking that it
 // can move.
 func (w *World) emigrant(id EntityID, ix *exportIndex) (Migrant, *sim.Tasklet, error) {
-	pinned := func(format string, a ...any) error {
-		return fmt.Errorf("world: export entity %d: %w: %s", id, ErrPinned, fmt.Sprintf(format, a...))
-	}
 	i, ok := w.index(id)
 	if !ok {
 		return Migrant{}, nil, fmt.Errorf("world: export entity %d: no such entity", id)
@@ -221,12 +260,13 @@ func (w *World) emigrant(id EntityID, ix *exportIndex) (Migrant, *sim.Tasklet, e
 		own[mid] = true
 		m.Mailboxes = append(m.Mailboxes, MailboxSnapshot{ID: mid, Owner: id, Name: q.Name(), Values: q.values()})
 	}
-	if len(m.Mailboxes) > MaxMigrantMailboxes {
-		return m, nil, pinned("it owns %d mailboxes (limit %d)", len(m.Mailboxes), MaxMigrantMailboxes)
-	}
 	t := w.tasks[i]
 	if t != nil && !t.Alive() {
 		t = nil
+	}
+	pinned := pinner{id: id, t: t}
+	if len(m.Mailboxes) > MaxMigrantMailboxes {
+		return m, nil, pinned.at(0, "it owns %d mailboxes (limit %d)", len(m.Mailboxes), MaxMigrantMailboxes)
 	}
 	if t != nil {
 		if err := w.checkTasklet(t, own, pinned); err != nil {
@@ -239,12 +279,12 @@ func (w *World) emigrant(id EntityID, ix *exportIndex) (Migrant, *sim.Tasklet, e
 	}
 	for _, mb := range m.Mailboxes {
 		if ch := w.s.Channel(mb.ID); ch != nil && ch.Balance() != 0 && (t == nil || t.BlockedOn() != mb.ID || ch.Balance() != int(t.BlockedDir())) {
-			return m, nil, pinned("other tasklets wait on its mailbox %d", mb.ID)
+			return m, nil, pinned.at(mb.ID, "tasklet %d, not the entity's, waits on its %s", otherWaiter(ch, t), w.channelLabel("mailbox", mb.ID))
 		}
 	}
 	for _, mb := range ix.boxes[id] {
 		if tid, ok := ix.monitored[mb]; ok {
-			return m, nil, pinned("its mailbox %d receives the exit of tasklet %d, which stays", mb, tid)
+			return m, nil, pinned.at(mb, "its %s receives the exit of tasklet %d, which stays", w.channelLabel("mailbox", mb), tid)
 		}
 	}
 	for _, name := range w.componentNames() {
@@ -255,18 +295,20 @@ func (w *World) emigrant(id EntityID, ix *exportIndex) (Migrant, *sim.Tasklet, e
 		}
 	}
 	refs := map[sim.ChanID]bool{}
+	var foreign sim.ChanID
 	check := func(ch sim.ChanID) (sim.ChanID, error) {
 		switch {
 		case own[ch]:
 		case ix.named[ch] != "":
 			refs[ch] = true
 		default:
-			return ch, fmt.Errorf("channel %d is neither one of the entity's mailboxes nor a named channel", ch)
+			foreign = ch
+			return ch, fmt.Errorf("%s is neither one of the entity's mailboxes nor a named channel", w.channelLabel("channel", ch))
 		}
 		return ch, nil
 	}
 	if err := w.eachHandle(&m, t, check); err != nil {
-		return m, nil, pinned("%v", err)
+		return m, nil, pinned.at(foreign, "%v", err)
 	}
 	for _, ch := range slices.Sorted(maps.Keys(refs)) {
 		m.Named = append(m.Named, NamedChannel{Name: ix.named[ch], ID: ch})
@@ -275,21 +317,32 @@ func (w *World) emigrant(id EntityID, ix *exportIndex) (Migrant, *sim.Tasklet, e
 }
 
 // checkTasklet pins an entity whose tasklet cannot move.
-func (w *World) checkTasklet(t *sim.Tasklet, own map[sim.ChanID]bool, pinned func(string, ...any) error) error {
+func (w *World) checkTasklet(t *sim.Tasklet, own map[sim.ChanID]bool, pinned pinner) error {
 	switch {
 	case !t.Restorable():
-		return pinned("tasklet %d is a hard tasklet", t.ID())
+		return pinned.at(0, "tasklet %d is a hard tasklet", t.ID())
 	case t.IsCurrent():
-		return pinned("tasklet %d is running", t.ID())
+		return pinned.at(0, "tasklet %d is running", t.ID())
 	case t.Blocked() && !own[t.BlockedOn()]:
-		return pinned("tasklet %d waits on channel %d, which is not the entity's own", t.ID(), t.BlockedOn())
+		return pinned.at(t.BlockedOn(), "tasklet %d waits on %s, which is not the entity's own", t.ID(), w.channelLabel("channel", t.BlockedOn()))
 	case t.State() == sim.StateWatching:
-		return pinned("tasklet %d is a watchdog", t.ID())
+		return pinned.at(0, "tasklet %d is a watchdog", t.ID())
 	}
 	if mb, ok := w.monitor[t.ID()]; ok && !own[mb] {
-		return pinned("tasklet %d is monitored by mailbox %d, which stays", t.ID(), mb)
+		return pinned.at(mb, "tasklet %d is monitored by %s, which stays", t.ID(), w.channelLabel("mailbox", mb))
 	}
 	return nil
+}
+
+// otherWaiter returns the id of the first tasklet waiting on ch that is not t.
+func otherWaiter(ch *sim.Channel, t *sim.Tasklet) (id sim.ID) {
+	ch.Queue(func(q *sim.Tasklet) bool {
+		if q != t {
+			id = q.ID()
+		}
+		return id == 0
+	})
+	return id
 }
 
 // eachHandle calls f for every channel handle in m's data and in tasklet t's frames and

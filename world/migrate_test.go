@@ -324,10 +324,32 @@ func TestExportRefusesPinnedEntities(t *testing.T) {
 	before := worldShape(a)
 	_, err := a.Export(c, []world.EntityID{holder, blocked})
 	require.ErrorIs(t, err, world.ErrPinned)
-	require.EqualError(t, err, "world: export entity 1: entity is pinned to its world: tasklet 2 waits on channel 1, which is not the entity's own")
+	require.EqualError(t, err, `world: export entity 1: entity is pinned to its world: tasklet 2 waits on channel 1 "market", which is not the entity's own`)
+	var pe *world.PinnedError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, world.PinnedError{Entity: blocked, Tasklet: 2, Channel: named.ID(), Reason: `tasklet 2 waits on channel 1 "market", which is not the entity's own`}, *pe)
 	_, err = a.Export(c, []world.EntityID{stranger})
-	require.EqualError(t, err, "world: export entity 2: entity is pinned to its world: tasklet 3 waits on channel 2, which is not the entity's own")
+	require.EqualError(t, err, `world: export entity 2: entity is pinned to its world: tasklet 3 waits on channel 2 "nobody's", which is not the entity's own`)
 	require.Equal(t, before, worldShape(a), "nothing left")
+
+	keeper := a.NewEntity(k, world.Vec{}) // no tasklet: a component holds another's mailbox
+	Home.Set(a, keeper, other.ID)
+	err = a.CanExport(keeper)
+	require.ErrorIs(t, err, world.ErrPinned)
+	require.EqualError(t, err, `world: export entity 4: entity is pinned to its world: component "world_test.Home": channel 2 "nobody's" is neither one of the entity's mailboxes nor a named channel`)
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, []any{keeper, sim.ID(0), other.ID}, []any{pe.Entity, pe.Tasklet, pe.Channel})
+	a.Despawn(keeper)
+
+	owner := a.NewEntity(k, world.Vec{}) // no tasklet: another entity's tasklet waits on its mailbox
+	box := world.NewMailbox[string](a, owner, "box")
+	visitor := a.NewEntity(k, world.Vec{})
+	vt, _ := a.Attach(visitor, &diver{Self: visitor, Inbox: box, Depth: 1})
+	tick(t, a, 1)
+	err = a.CanExport(owner)
+	require.EqualError(t, err, fmt.Sprintf(`world: export entity %d: entity is pinned to its world: tasklet %d, not the entity's, waits on its mailbox %d "box"`, owner, vt.ID(), box.ID))
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, []any{owner, sim.ID(0), box.ID}, []any{pe.Entity, pe.Tasklet, pe.Channel})
 	require.NoError(t, a.CanExport(holder))
 
 	data, err := a.Export(c, []world.EntityID{holder})

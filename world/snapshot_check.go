@@ -180,16 +180,22 @@ func (chk *snapshotCheck) component(cs ComponentSnapshot) error {
 	return nil
 }
 
+// channels checks the named channels: each name once, each channel under one name (Chan
+// gives a new channel to a new name, so a world never holds two names of one channel).
 func (chk *snapshotCheck) channels() error {
 	seen := make(map[string]bool, len(chk.st.Channels))
+	byID := make(map[sim.ChanID]string, len(chk.st.Channels))
 	for _, nc := range chk.st.Channels {
+		other, named := byID[nc.ID]
 		switch {
 		case seen[nc.Name]:
 			return fmt.Errorf("named channel %q: saved twice", nc.Name)
 		case nc.ID >= chk.nextChan:
 			return fmt.Errorf("named channel %q: channel %d was never made (channel ids end at %d)", nc.Name, nc.ID, chk.nextChan)
+		case named:
+			return fmt.Errorf("named channels %q and %q: both name channel %d (a channel has one name)", other, nc.Name, nc.ID)
 		}
-		seen[nc.Name] = true
+		seen[nc.Name], byID[nc.ID] = true, nc.Name
 	}
 	return nil
 }

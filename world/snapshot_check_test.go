@@ -136,6 +136,16 @@ func TestLoadRefusesBadWorldSections(t *testing.T) {
 			st.Channels[0].ID = 1 << 31
 			return fmt.Sprintf(sec+"named channel %q: channel 2147483648 was never made (channel ids end at %d)", st.Channels[0].Name, nextChan(s))
 		}},
+		{"two names for one channel", func(st *world.Snapshot, s *sim.Scheduler) string {
+			nc := st.Channels[0]
+			st.Channels = append(st.Channels, world.NamedChannel{Name: nc.Name + "2", ID: nc.ID})
+			return fmt.Sprintf(sec+"named channels %q and %q: both name channel %d (a channel has one name)", nc.Name, nc.Name+"2", nc.ID)
+		}},
+		{"one name for two channels", func(st *world.Snapshot, s *sim.Scheduler) string {
+			nc := st.Channels[0]
+			st.Channels = append(st.Channels, world.NamedChannel{Name: nc.Name, ID: st.Mailboxes[0].ID})
+			return fmt.Sprintf(sec+"named channel %q: saved twice", nc.Name)
+		}},
 		{"next entity id past the serials", func(st *world.Snapshot, s *sim.Scheduler) string {
 			st.NextEntity = world.MakeEntityID(0, world.MaxEntitySerial+1) + 1
 			return fmt.Sprintf(sec+"next entity id %d: serial %d out of range [1, %d]", st.NextEntity, st.NextEntity.Serial(), uint64(world.MaxEntitySerial+1))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,7 +23,9 @@ Loads the snapshot SAVE and runs it forward with the inputs recorded in LOG (run
 printing the state checksum (world.DeepChecksum: every tasklet, frame, channel, mailbox
 and component) after every tick, then the
 summary line run prints. SAVE may be the log's start snapshot (LOG.snap) or any later save of
-the same run. Same snapshot and log: the same lines, on any machine.
+the same run. Same snapshot and log: the same lines, on any machine. Without --to-tick, a
+record more than server.MaxReplayGap ticks after the one before is refused as corrupt (a
+run that went that long without inputs replays with --to-tick).
 
 flags:
 `
@@ -78,7 +81,11 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", logPath, err)
+		err = fmt.Errorf("%s: %w", logPath, err)
+		if ge := (*server.GapError)(nil); errors.As(err, &ge) {
+			return tryError{err: err, try: fmt.Sprintf("stackworld replay --to-tick N %s %s (if the log is right: N the tick to stop after)", savePath, logPath)}
+		}
+		return err
 	}
 	printSummary(stdout, w)
 	return nil

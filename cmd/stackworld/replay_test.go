@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fxamacker/cbor/v2"
 	"github.com/stretchr/testify/require"
 )
 
@@ -66,4 +67,30 @@ func TestRunRecordThenReplayReachesTheSameWorld(t *testing.T) {
 	code, _, stderr = runIt(t, context.Background(), "--scenario", sc, "--ticks", "1", "--record", logPath)
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "file exists (choose a new file: a log is never overwritten)")
+}
+
+// A log whose input names a tick far past the one before (a corrupt tick) is refused with
+// the record named, and the way to replay it anyway, instead of ticking toward it.
+func TestReplayRefusesACorruptTick(t *testing.T) {
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "in.log")
+	code, _, stderr := runIt(t, context.Background(), "--scenario", small(t), "--ticks", "3", "--record", logPath, "--log", "error")
+	require.Equal(t, 0, code, stderr)
+	var bad []byte
+	for _, rec := range [][]any{{0, "stackworld-inputs", 1, 0}, {1, 2, 1, 1, []byte("move 3 9 9")}, {1, uint64(1) << 40, 1, 2, []byte("move 3 9 9")}} {
+		b, err := cbor.Marshal(rec)
+		require.NoError(t, err)
+		bad = append(bad, b...)
+	}
+	corrupt := filepath.Join(dir, "corrupt.log")
+	require.NoError(t, os.WriteFile(corrupt, bad, 0o644))
+	code, out, stderr := replayIt(t, logPath+".snap", corrupt)
+	require.Equal(t, 1, code)
+	require.Regexp(t, `^tick 1 state [0-9a-f]{16}\n$`, out)
+	require.Equal(t, "Error: "+corrupt+": server: input log: record 2: input names tick 1099511627776, 1099511627774 ticks after tick 2, "+
+		"more than a replay runs toward without an explicit last tick (MaxReplayGap 1048576): a corrupt tick? If the recorded run truly had no input for that long, replay to an explicit tick\n"+
+		"Try: stackworld replay --to-tick N "+logPath+".snap "+corrupt+" (if the log is right: N the tick to stop after)\n", stderr)
+	code, out, stderr = replayIt(t, "--to-tick", "3", logPath+".snap", corrupt)
+	require.Equal(t, 0, code, stderr)
+	require.Len(t, strings.Split(strings.TrimSuffix(out, "\n"), "\n"), 4)
 }

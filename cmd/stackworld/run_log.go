@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -34,12 +33,13 @@ const plannedKept = 4096
 type plannedFailures struct {
 	count atomic.Uint64 // planned failures logged at WARN or above
 	mu    sync.Mutex
-	ids   []uint64 // ring of the last plannedKept planned failures' tasklet ids
-	next  int
+	ids   []uint64       // ring of the last plannedKept planned failures' tasklet ids
+	next  int            // the ring's oldest, once it is full
+	kept  map[uint64]int // how many times each id is in the ring
 }
 
 func newPlannedFilter(h slog.Handler) plannedFilter {
-	return plannedFilter{h, &plannedFailures{}}
+	return plannedFilter{h, &plannedFailures{kept: map[uint64]int{}}}
 }
 
 // count returns how many records of planned failures were logged at WARN or above.
@@ -70,7 +70,7 @@ func (h plannedFilter) WithGroup(name string) slog.Handler {
 
 // about reports whether r is about a planned failure: its err attribute is an
 // actors.FlakyError (then its tasklet attribute is remembered), or its tasklet attribute
-// names a remembered planned failure. Cost: O(attributes + plannedKept).
+// names a remembered planned failure. Cost: O(attributes).
 func (p *plannedFailures) about(r slog.Record) bool {
 	var tasklet uint64
 	flaky := false
@@ -91,16 +91,21 @@ func (p *plannedFailures) about(r slog.Record) bool {
 	case flaky && tasklet != 0:
 		p.remember(tasklet)
 	case !flaky && tasklet != 0:
-		return slices.Contains(p.ids, tasklet)
+		return p.kept[tasklet] > 0
 	}
 	return flaky
 }
 
 // remember adds tasklet to the ring of planned failures, over the oldest when it is full.
 func (p *plannedFailures) remember(tasklet uint64) {
+	p.kept[tasklet]++
 	if len(p.ids) < plannedKept {
 		p.ids = append(p.ids, tasklet)
 		return
+	}
+	old := p.ids[p.next]
+	if p.kept[old]--; p.kept[old] == 0 {
+		delete(p.kept, old)
 	}
 	p.ids[p.next] = tasklet
 	p.next = (p.next + 1) % plannedKept

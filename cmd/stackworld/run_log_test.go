@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stackworld/stackworld/actors"
 	"github.com/stretchr/testify/require"
@@ -93,4 +96,50 @@ func TestAFirstRunLooksClean(t *testing.T) {
 	}
 	require.NotRegexp(t, `child="trader-\d+"`, stderr, "a trader's planned failure and its restart are at debug level")
 	require.Regexp(t, `msg="planned failures \(fail_one_in in the scenario\) were logged at debug level" count=[1-9]\d*\n$`, stderr)
+}
+
+// TestPlannedFailuresMatchTheLastKept: with ids repeated and the ring overwritten many
+// times over, the filter knows a tasklet id exactly when it is among the last plannedKept
+// planned failures (what a scan of the ring, the filter's former way, answers), and its
+// set holds no more ids than the ring.
+func TestPlannedFailuresMatchTheLastKept(t *testing.T) {
+	p := newPlannedFilter(slog.DiscardHandler).planned
+	rng := rand.New(rand.NewPCG(1, 2))
+	var last []uint64 // the model: every planned failure, newest last
+	record := func(tasklet uint64, flaky bool) slog.Record {
+		r := slog.NewRecord(time.Time{}, slog.LevelInfo, "supervisor restarts child", 0)
+		r.AddAttrs(slog.Uint64("tasklet", tasklet))
+		if flaky {
+			r.AddAttrs(slog.Any("err", &actors.FlakyError{}))
+		}
+		return r
+	}
+	for step := range 5 * plannedKept {
+		id := rng.Uint64N(3*plannedKept) + 1
+		if rng.IntN(2) == 0 {
+			last = append(last, id)
+			require.True(t, p.about(record(id, true)))
+			continue
+		}
+		want := slices.Contains(last[max(0, len(last)-plannedKept):], id)
+		require.Equal(t, want, p.about(record(id, false)), "step %d, tasklet %d", step, id)
+	}
+	require.Greater(t, len(last), 2*plannedKept, "the ring was overwritten")
+	require.LessOrEqual(t, len(p.kept), plannedKept)
+}
+
+// BenchmarkPlannedFailureLookup is the filter's look-up of a supervisor line's tasklet in
+// a full ring of planned failures, absent (the common case: a real bug's line).
+func BenchmarkPlannedFailureLookup(b *testing.B) {
+	p := newPlannedFilter(slog.DiscardHandler).planned
+	for id := range uint64(plannedKept) {
+		p.remember(id + 1)
+	}
+	r := slog.NewRecord(time.Time{}, slog.LevelInfo, "supervisor restarts child", 0)
+	r.AddAttrs(slog.Uint64("tasklet", plannedKept+1))
+	for b.Loop() {
+		if p.about(r) {
+			b.Fatal("not a planned failure")
+		}
+	}
 }

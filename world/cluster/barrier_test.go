@@ -38,8 +38,8 @@ func lockStepServers(t *testing.T) [][]string {
 	srvs := make([]*server.Server, len(zs))
 	for i, z := range zs {
 		srv, err := z.NewServer(server.Options{Ticks: serverTicks, SaveEvery: 20,
-			BeforeTick: func(w *world.World) error { return sendAll(z, receivers, w.Now()) },
-			EndTick: func(w *world.World) error {
+			BeforeTick: func(_ context.Context, w *world.World) error { return sendAll(z, receivers, w.Now()) },
+			EndTick: func(_ context.Context, w *world.World) error {
 				c, err := w.DeepChecksum()
 				rows[i] = append(rows[i], fmt.Sprintf("%d:%x", w.Now(), c))
 				return err

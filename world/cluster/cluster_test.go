@@ -265,7 +265,7 @@ func TestKillAtAnyStep(t *testing.T) {
 	if testing.Short() {
 		trials = 8
 	}
-	points := []string{"out.journaled", "out.exported", "out.published", "in.journaled", "in.committed", "in.imported", "saved"}
+	points := []string{"out.journaled", "out.exported", "out.published", "in.journaled", "in.committed", "in.imported", "in.purged", "saved"}
 	for trial := range trials {
 		seed := uint64(trial + 1)
 		r := rand.New(rand.NewPCG(seed, 7))

@@ -20,6 +20,7 @@ import (
 // yet answered.
 type dirUpdate struct {
 	from    string // the source zone of the migration
+	mig     string // the migration, whose commit record goes once cs are settled ("": gone)
 	cs      []cas
 	futures []jetstream.PubAckFuture // nil: to publish (again)
 	// published, while a goroutine publishes cs, is closed when futures (or err) is set.
@@ -28,9 +29,10 @@ type dirUpdate struct {
 }
 
 // settleDirectory waits for the answers to the zone's directory updates and records the
-// entities' revisions. An update the server refused is settled by recommit (one that
-// reached the server before a crash, or before a lost answer, is found done). It stops
-// at the first error (NATS away); what is left is published again on the next call.
+// entities' revisions, and then drops each settled batch's commit record. An update the
+// server refused is settled by recommit (one that reached the server before a crash, or
+// before a lost answer, is found done). It stops at the first error (NATS away, or
+// ErrZoneDead from a Fault); what is left is published again on the next call.
 func (z *Zone) settleDirectory(ctx context.Context) error {
 	for len(z.updates) > 0 {
 		u := z.updates[0]
@@ -59,9 +61,33 @@ func (z *Zone) settleDirectory(ctx context.Context) error {
 			}
 			u.cs, u.futures = u.cs[1:], u.futures[1:]
 		}
+		if err := z.dropSettledCommit(ctx, u); err != nil {
+			return err
+		}
 		z.updates = z.updates[1:]
 	}
 	z.updates = nil
+	return nil
+}
+
+// dropSettledCommit removes the commit record of a batch whose entries are settled (see
+// dropCommit); one the server did not remove is tried again at the next settleDirectory
+// (storage.records), and one a crash left waits for commitTTL.
+func (z *Zone) dropSettledCommit(ctx context.Context, u *dirUpdate) error {
+	if u.mig != "" {
+		z.store.records = append(z.store.records, u.mig)
+		u.mig = ""
+	}
+	for len(z.store.records) > 0 {
+		if err := z.dir.dropCommit(ctx, z.store.records[0]); err != nil {
+			z.log.Debug("cluster: commit record kept until the next step", "err", err) // NATS is away
+			return nil
+		}
+		z.store.records = z.store.records[1:]
+		if err := z.fault("in.purged"); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -66,7 +66,23 @@ func (o Owner) encode() []byte {
 type directory struct {
 	js  jetstream.JetStream
 	kv  jetstream.KeyValue
-	pre string // "$KV.<bucket>."
+	st  jetstream.Stream // behind kv: settled commit records are removed from it (storage.go)
+	pre string           // "$KV.<bucket>."
+}
+
+// openDirectory makes (or finds) DirectoryBucket: one revision per key, and per-key TTLs
+// (the commit records') whose expiry leaves a marker for LimitMarkerTTL.
+func openDirectory(ctx context.Context, js jetstream.JetStream) (directory, error) {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DirectoryBucket, History: 1,
+		LimitMarkerTTL: time.Minute})
+	if err != nil {
+		return directory{}, fmt.Errorf("cluster: bucket %s: %w", DirectoryBucket, err)
+	}
+	st, err := js.Stream(ctx, "KV_"+DirectoryBucket)
+	if err != nil {
+		return directory{}, fmt.Errorf("cluster: bucket %s: %w", DirectoryBucket, err)
+	}
+	return directory{js: js, kv: kv, st: st, pre: "$KV." + DirectoryBucket + "."}, nil
 }
 
 // cas is one compare-and-set: key from revision Rev (0: must not exist) to Value.
@@ -133,9 +149,10 @@ func await(ctx context.Context, f jetstream.PubAckFuture) (casResult, error) {
 	}
 }
 
-// commitTTL is how long a commit record is kept: longer than a payload stays in the
-// migration stream (its MaxAge, 24 h), so that no payload can come again to a target that
-// would no longer find who won its migration.
+// commitTTL is how long a commit record is kept at most: longer than a payload stays in
+// the migration stream (its MaxAge, 24 h), so that no payload can come again to a target
+// that would no longer find who won its migration. A settled batch's record goes much
+// sooner (dropCommit, storage.go); the TTL removes those whose settling a crash cut short.
 const commitTTL = 48 * time.Hour
 
 // commitKey is the directory key of migration mig's commit record.

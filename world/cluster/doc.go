@@ -36,7 +36,8 @@
 //
 //	KV bucket stackworld_dir         key e.<entity id>: {"zone":"z1","epoch":3} — the owner
 //	                                 key m.<migration id>: {"zone":"z1"} — the side that won
-//	                                 a batch (its commit record, kept 48 h)
+//	                                 a batch (its commit record, removed once the batch is
+//	                                 settled; a 48 h TTL removes those a crash left)
 //	KV bucket stackworld_zones       key map: {"width":4096,"regions":["z0","z1",...]}
 //	                                 key zone.<zone>: the zone's last Report (tick, entities,
 //	                                 counters, wall-clock time)

@@ -11,3 +11,11 @@ func GapDeliveries(z *Zone) uint64 {
 	}
 	return n
 }
+
+// SetMailLimit sets the most letters the mail stream holds for one zone (for zones opened
+// from now on) and returns the function that puts the default back.
+func SetMailLimit(perZone int64) (restore func()) {
+	old := mailLimits
+	mailLimits.perSubject = perZone
+	return func() { mailLimits = old }
+}

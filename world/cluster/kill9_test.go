@@ -35,7 +35,7 @@ func TestKill9(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("STACKWORLD_KILL9_TRIALS")); err == nil {
 		trials = n
 	}
-	points := []string{"out.journaled", "out.exported", "out.published", "in.journaled", "in.committed", "in.imported", "saved"}
+	points := []string{"out.journaled", "out.exported", "out.published", "in.journaled", "in.committed", "in.imported", "in.purged", "saved"}
 	for trial := range trials {
 		seed := uint64(trial + 1)
 		r := rand.New(rand.NewPCG(seed, 9))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/nats-io/nats.go"
@@ -42,8 +41,7 @@ const (
 // connectLockStepMail makes the lock-step mail stream and the zone's consumer of it,
 // reading from the stream's start (the consumer of an earlier incarnation is replaced).
 func (z *Zone) connectLockStepMail(ctx context.Context) error {
-	st, err := z.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: LockStepMailStream,
-		Subjects: []string{LockStepMailSubject + "*"}, MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute})
+	st, err := z.js.CreateOrUpdateStream(ctx, lockMailStreamConfig())
 	if err != nil {
 		return fmt.Errorf("cluster: stream %s: %w", LockStepMailStream, err)
 	}
@@ -85,7 +83,7 @@ func (z *Zone) postLockStepMail(ctx context.Context) {
 		m.Header.Set(jetstream.MsgIDHeader, strconv.FormatUint(uint64(l.From), 10)+"-"+
 			strconv.FormatUint(uint64(l.To), 10)+"-"+strconv.FormatUint(l.Seq, 10))
 		m.Header.Set(tickHeader, strconv.FormatUint(z.w.Now(), 10))
-		if _, err := z.js.PublishMsg(ctx, m); err != nil {
+		if err := z.publishMail(ctx, LockStepMailStream, m); err != nil {
 			z.mailOut = z.mailOut[i:] // NATS is away: in order, next tick (stamped then)
 			return
 		}

@@ -97,14 +97,23 @@ func Of(w *world.World) *Zone {
 	return nil
 }
 
+// maxMailOut bounds the letters a zone holds before it has published them: the mail
+// stream refuses letters while it is full, and they wait in the zone.
+const maxMailOut = 1 << 16
+
 // Send queues msg for the mailbox named box of entity `to`, wherever it lives, from entity
 // `from` of this zone (whose counter numbers it). Call it from a Step of the zone's world
 // or from the main program between ticks; the zone publishes queued mail at the end of the
-// tick, in the order sent. msg must be of a type persist can save. Cost: one persist
-// encoding.
+// tick, in the order sent. msg must be of a type persist can save. Send refuses a letter
+// while maxMailOut letters wait to be published (NATS away, or the mail stream full).
+// Cost: one persist encoding.
 func (z *Zone) Send(from, to world.EntityID, box string, msg any) error {
 	if !z.w.Alive(from) {
 		return fmt.Errorf("cluster: send from entity %d: no such entity in zone %s", from, z.cfg.Name)
+	}
+	if len(z.mailOut) >= maxMailOut {
+		return fmt.Errorf("cluster: send from entity %d to %d: %d letters of zone %s wait to be published (NATS away, or the mail stream full: see the log); send again later",
+			from, to, len(z.mailOut), z.cfg.Name)
 	}
 	s := sim.NewScheduler(sim.Options{})
 	defer s.Close()
@@ -166,8 +175,20 @@ func (z *Zone) publishLetter(ctx context.Context, zone string, l letter, via str
 	m := &nats.Msg{Subject: MailSubject + zone, Data: b, Header: nats.Header{}}
 	m.Header.Set(jetstream.MsgIDHeader, strconv.FormatUint(uint64(l.From), 10)+"-"+
 		strconv.FormatUint(uint64(l.To), 10)+"-"+strconv.FormatUint(l.Seq, 10)+via)
-	_, err = z.js.PublishMsg(ctx, m)
-	return err
+	return z.publishMail(ctx, MailStream, m)
+}
+
+// publishMail publishes letter m to stream and waits for the stream's ack; a refusal
+// because the stream is full is logged (logFull).
+func (z *Zone) publishMail(ctx context.Context, stream string, m *nats.Msg) error {
+	if _, err := z.js.PublishMsg(ctx, m); err != nil {
+		if streamFull(err) {
+			z.logFull(stream, m.Subject, err)
+		}
+		return err
+	}
+	z.fullAgain(m.Subject)
+	return nil
 }
 
 // takeMail posts the mail waiting for the zone's entities (at a tick boundary).

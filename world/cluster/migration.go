@@ -86,7 +86,9 @@ func (z *Zone) beforeTick(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
 	defer cancel()
-	if err := z.settleDirectory(ctx); err != nil {
+	if err := z.settleDirectory(ctx); errors.Is(err, ErrZoneDead) {
+		return err
+	} else if err != nil {
 		z.stats.Failures++
 		z.log.Warn("cluster: directory updates postponed", "err", err) // NATS is away: next step
 	}
@@ -172,6 +174,9 @@ func (z *Zone) send(ctx context.Context) error {
 	for i, err := range z.w.Exportable(cand) {
 		if err != nil || crossZoneWait(z.w, cand[i]) != nil {
 			continue // pinned: try again next tick
+		}
+		if z.store.full[MigrateSubject+dest[i]] {
+			continue // the stream refused the last payload to that zone: one waits, not more
 		}
 		if byZone[dest[i]] == nil {
 			targets = append(targets, dest[i])
@@ -304,9 +309,14 @@ func (z *Zone) flush(ctx context.Context) error {
 		case <-f.Ok():
 			z.journal = append(z.journal, o.journal)
 			z.event("out", o.id, o.to, o.count)
+			z.fullAgain(o.msg.Subject)
 		case err := <-f.Err():
 			z.stats.Failures++
-			z.log.Warn("cluster: publish failed; retrying", "migration", o.id, "err", err)
+			if streamFull(err) {
+				z.logFull(MigrationStream, o.msg.Subject, err)
+			} else {
+				z.log.Warn("cluster: publish failed; retrying", "migration", o.id, "err", err)
+			}
 			keep = append(keep, o)
 		case <-ctx.Done():
 			keep = append(keep, o)
@@ -354,6 +364,7 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 	}
 	if won != z.cfg.Name {
 		z.journal = append(z.journal, jkey)
+		z.store.dropWithJournal(jkey, env.ID)
 		z.log.Info("cluster: migration taken back by its source", "migration", env.ID, "from", env.From)
 		z.event("abort", env.ID, env.From, len(mig.Entities))
 		return nil
@@ -367,7 +378,7 @@ func (z *Zone) accept(ctx context.Context, data []byte, seq uint64) error {
 			keep = append(keep, m)
 		}
 	}
-	z.updates = append(z.updates, &dirUpdate{from: env.From, cs: cs}) // published at the step's end
+	z.updates = append(z.updates, &dirUpdate{from: env.From, mig: env.ID, cs: cs}) // published at the step's end
 	if err := z.fault("in.committed"); err != nil {
 		return err
 	}
@@ -495,11 +506,14 @@ func (z *Zone) prepareSave(ctx context.Context) ([]string, error) {
 		// would lose them in a crash.
 		return nil, fmt.Errorf("%w: %d payloads not yet in the stream", ErrInFlight, len(z.outbox))
 	}
-	if err := z.settleDirectory(ctx); err != nil {
+	if err := z.settleDirectory(ctx); errors.Is(err, ErrZoneDead) {
+		return nil, err
+	} else if err != nil {
 		// A save holding entities whose entries do not name this zone yet would drop them
 		// on a restart.
 		return nil, fmt.Errorf("%w: directory entries of imported entities not yet written: %w", ErrInFlight, err)
 	}
+	z.markSave(ctx)
 	return slices.Clone(z.journal), nil
 }
 
@@ -513,6 +527,7 @@ func (z *Zone) saved(ctx context.Context, tick uint64, covered []string) error {
 		return err
 	}
 	z.settleJournal(ctx, covered)
+	z.trimStreams(ctx, tick)
 	return nil
 }
 

@@ -102,7 +102,8 @@ type snapshotStats struct {
 // Collector returns the zone's Prometheus metrics, safe to scrape from any goroutine:
 // stackworld_zone_migrations_total{zone,dir="in|out"}, _migration_failures_total,
 // _migration_bytes_total{dir}, _migrations_in_flight, _tick, _entities,
-// _mail_total{kind="in|forwarded|refused"}, _silent_peers, _barrier_waits_total (LockStep).
+// _mail_total{kind="in|forwarded|refused|gap"}, _silent_peers, _barrier_waits_total (LockStep),
+// _recovered_total{kind}, _stream_full_total, _directory_repairs_total.
 func (z *Zone) Collector() prometheus.Collector { return (*collector)(z) }
 
 type collector Zone
@@ -118,10 +119,12 @@ var (
 	descSilent  = prometheus.NewDesc("stackworld_zone_silent_peers", "Zones of the map that stopped answering.", []string{"zone"}, nil)
 	descBarrier = prometheus.NewDesc("stackworld_zone_barrier_waits_total", "LockStep: tick boundaries at which the zone waited for a peer zone to finish the tick.", []string{"zone"}, nil)
 	descAborted = prometheus.NewDesc("stackworld_zone_recovered_total", "Recovery after a restart: moves taken back, stale copies dropped.", []string{"zone", "kind"}, nil)
+	descFull    = prometheus.NewDesc("stackworld_zone_stream_full_total", "Payloads and letters a full stream refused (kept, published again).", []string{"zone"}, nil)
+	descRepairs = prometheus.NewDesc("stackworld_zone_directory_repairs_total", "Directory entries of entities here found deleted or unreadable and written again.", []string{"zone"}, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descMig, descFail, descBytes, descFlight, descTick, descEnts, descMail, descSilent, descAborted, descBarrier} {
+	for _, d := range []*prometheus.Desc{descMig, descFail, descBytes, descFlight, descTick, descEnts, descMail, descSilent, descAborted, descBarrier, descFull, descRepairs} {
 		ch <- d
 	}
 }
@@ -150,6 +153,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descAborted, s.Aborted, "aborted")
 	counter(descAborted, s.Dropped, "dropped")
 	counter(descBarrier, s.BarrierWaits)
+	counter(descFull, s.StreamFull)
+	counter(descRepairs, s.DirectoryRepairs)
 	gauge(descFlight, float64(s.InFlight))
 	gauge(descTick, float64(p.tick))
 	gauge(descEnts, float64(p.entities))

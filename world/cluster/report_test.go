@@ -42,7 +42,7 @@ stackworld_zone_migration_failures_total{zone="a"} 0
 `), "stackworld_zone_migration_failures_total"))
 	n, err := testutil.GatherAndCount(reg)
 	require.NoError(t, err)
-	require.Equal(t, 16, n)
+	require.Equal(t, 18, n)
 
 	// b stops stepping: a reports it once SilentAfter has passed.
 	deadline := time.Now().Add(10 * time.Second)

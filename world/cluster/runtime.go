@@ -52,22 +52,22 @@ type pendingSave struct {
 	covered []string
 }
 
-func (h *hooks) beforeTick(w *world.World) error {
-	if err := h.z.beforeTick(context.Background()); err != nil {
+func (h *hooks) beforeTick(ctx context.Context, w *world.World) error {
+	if err := h.z.beforeTick(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	if h.user.BeforeTick != nil {
-		return h.user.BeforeTick(w)
+		return h.user.BeforeTick(ctx, w)
 	}
 	return nil
 }
 
-func (h *hooks) endTick(w *world.World) error {
-	if err := h.z.endTick(context.Background()); err != nil {
+func (h *hooks) endTick(ctx context.Context, w *world.World) error {
+	if err := h.z.endTick(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	if h.user.EndTick != nil {
-		return h.user.EndTick(w)
+		return h.user.EndTick(ctx, w)
 	}
 	return nil
 }

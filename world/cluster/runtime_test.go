@@ -21,7 +21,7 @@ func TestZonesOnTheRuntime(t *testing.T) {
 	for _, c := range []struct {
 		point  string
 		victim int
-	}{{"out.exported", 0}, {"out.published", 0}, {"in.committed", 1}, {"in.imported", 1}, {"saved", 1}} {
+	}{{"out.exported", 0}, {"out.published", 0}, {"in.committed", 1}, {"in.imported", 1}, {"in.purged", 1}, {"saved", 1}} {
 		t.Run(fmt.Sprintf("%s/zone%d", c.point, c.victim), func(t *testing.T) { runtimeTrial(t, c.point, c.victim) })
 	}
 }

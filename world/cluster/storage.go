@@ -2,7 +2,11 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -19,6 +23,46 @@ import (
 //   - A despawned entity's directory entry is purged (compare-and-set on its revision)
 //     with a marker that expires after dirMarkerTTL: a zone that looks the entity up in
 //     the meantime reads "deleted", afterwards "not found", and treats both alike.
+//   - A batch's commit record ("m.<migration id>") is removed from the directory's stream
+//     by subject once neither side can ask for it again (dropCommit says when), so that
+//     at steady state the directory holds no record at all. Nobody watches records.
+
+// storage is what a zone keeps to remove what the buckets and streams no longer need.
+type storage struct {
+	// records are commit records of settled batches not yet removed (dropSettledCommit).
+	records []string
+	// withJournal maps an incoming journal key to the commit record to remove with it: a
+	// record naming the source, found for a payload the zone then refused (dropCommit).
+	withJournal map[string]string
+	// full holds the subjects whose stream last refused a message as full (logFull).
+	full map[string]bool
+	// marks are what saves whose copy is taken cover in the streams (markSave).
+	marks []saveMark
+	// payloadsBelow, mailBelow and lockBelow are the sequences below which the zone last
+	// purged its payloads, its letters and (LockStep) the lock-step letters.
+	payloadsBelow, mailBelow, lockBelow uint64
+}
+
+// dropWithJournal notes that commit record mig goes when journal key jkey goes.
+func (s *storage) dropWithJournal(jkey, mig string) {
+	if s.withJournal == nil {
+		s.withJournal = map[string]string{}
+	}
+	s.withJournal[jkey] = mig
+}
+
+// journalDropped removes the commit record noted for journal key jkey, which the zone has
+// just dropped (best effort: one left behind goes after commitTTL).
+func (z *Zone) journalDropped(ctx context.Context, jkey string) {
+	mig, ok := z.store.withJournal[jkey]
+	if !ok {
+		return
+	}
+	delete(z.store.withJournal, jkey)
+	if err := z.dir.dropCommit(ctx, mig); err != nil {
+		z.log.Warn("cluster: commit record of a move taken back kept until its TTL", "migration", mig, "err", err)
+	}
+}
 
 // dirMarkerTTL is how long the marker of a purged directory entry stays.
 const dirMarkerTTL = time.Minute
@@ -28,11 +72,13 @@ const zonesStream = "KV_" + ZonesBucket
 
 // dropJournal removes journal key k from the zones bucket, leaving nothing in its stream.
 // Cost: one request to the server.
+// A commit record noted with the key (dropWithJournal) goes after it.
 func (z *Zone) dropJournal(ctx context.Context, k string) error {
 	err := z.zonesSt.Purge(ctx, jetstream.WithPurgeSubject("$KV."+ZonesBucket+"."+k))
 	if err != nil {
 		return fmt.Errorf("cluster: zone %s: journal key %s kept: %w", z.cfg.Name, k, err)
 	}
+	z.journalDropped(ctx, k)
 	return nil
 }
 
@@ -40,4 +86,253 @@ func (z *Zone) dropJournal(ctx context.Context, k string) error {
 // purge marker expires after dirMarkerTTL. Cost: one request to the server.
 func (z *Zone) forgetEntry(ctx context.Context, id world.EntityID, rev uint64) error {
 	return z.dir.kv.Purge(ctx, dirKey(id), jetstream.LastRevision(rev), jetstream.PurgeTTL(dirMarkerTTL))
+}
+
+// dropCommit removes migration mig's commit record from the directory, leaving nothing in
+// its stream. Cost: one request to the server.
+//
+// A record answers one question, who won the batch, for two askers: the target, each
+// time its consumer delivers the payload (again) or its recovery redoes the journaled
+// intake, and the source, when its recovery finds the batch's entities in its restored
+// world with their entries unchanged. So a record may go when neither can ask again:
+//   - A record naming the target goes once the target has settled the batch's entries
+//     (commit.go): the source then finds them changed and never asks. The target may
+//     still ask, after a crash, but a record it does not find it creates for itself, the
+//     answer it would have read.
+//   - A record naming the source (a move it took back after a crash) goes once the target
+//     has dropped the journal entry of the payload it refused for it (settleJournal): by
+//     then the stream can no longer deliver that payload (its ack is confirmed). A record
+//     for a payload that never reached the stream waits for commitTTL.
+func (d *directory) dropCommit(ctx context.Context, mig string) error {
+	if err := d.st.Purge(ctx, jetstream.WithPurgeSubject(d.pre+commitKey(mig))); err != nil {
+		return fmt.Errorf("cluster: directory: commit record of migration %s kept: %w", mig, err)
+	}
+	return nil
+}
+
+// What the streams store is bounded by what is still needed. A zone's payloads and
+// letters are removed from their stream (a purge of the zone's subject up to a sequence)
+// once a written save of the zone covers them, at each save (trimStreams):
+//
+//   - stackworld_migrations: the payloads up to the zone's consumer's ack floor, except
+//     those whose incoming journal entries are not settled (recovery reads them again).
+//     An acknowledged payload is never delivered again.
+//   - stackworld_mail: the letters up to the ack floor the zone's mail consumer had when
+//     the save's copy was taken: each was posted to its mailbox in that copy, forwarded,
+//     or refused.
+//   - stackworld_lockmail, which every LockStep zone reads whole: the letters before the
+//     first one that some zone of the map may still need. Each zone notes, under key
+//     lockmail.<zone> in ZonesBucket, the first sequence its last written save may need
+//     (a zone restarted from that save reads the stream again from there), and purges
+//     below the least of those.
+//
+// Retention by interest or as a work queue would remove a payload at its ack, before a
+// save covers it, and a target killed in between could not redo the intake from its
+// journal; a letter published to a zone whose consumer does not exist yet would be
+// dropped. So the streams keep the limits retention, with MaxAge as a backstop for a zone
+// that never comes back, and with limits (streamLimits) beyond which a stream refuses
+// new messages (DiscardNew): the publisher logs the refusal (logFull) and tries again at
+// each tick, and nothing is dropped unseen.
+
+// streamLimits bounds what a stream holds for a zone that stops taking its messages in.
+type streamLimits struct {
+	maxBytes   int64 // the stream, all subjects
+	perSubject int64 // messages on one subject: to one zone (payloads, mail), from one zone (lock-step mail)
+}
+
+// Limits of the three streams; tests lower them.
+var (
+	migrationLimits = streamLimits{maxBytes: 1 << 30, perSubject: 100_000}
+	mailLimits      = streamLimits{maxBytes: 256 << 20, perSubject: 1_000_000}
+	lockMailLimits  = streamLimits{maxBytes: 256 << 20, perSubject: 1_000_000}
+)
+
+// migrationMaxAge is MigrationStream's MaxAge (and LockStepMailStream's): a backstop.
+const migrationMaxAge = 24 * time.Hour
+
+// limited returns cfg with limits l: a full stream, or a full subject, refuses new messages.
+func (l streamLimits) limited(cfg jetstream.StreamConfig) jetstream.StreamConfig {
+	cfg.MaxBytes, cfg.MaxMsgsPerSubject = l.maxBytes, l.perSubject
+	cfg.Discard, cfg.DiscardNewPerSubject = jetstream.DiscardNew, true
+	return cfg
+}
+
+// migrationStreamConfig is MigrationStream's configuration.
+func migrationStreamConfig() jetstream.StreamConfig {
+	return migrationLimits.limited(jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
+		MaxAge: migrationMaxAge, Duplicates: 10 * time.Minute, MaxMsgSize: -1})
+}
+
+// mailStreamConfig is MailStream's configuration.
+func mailStreamConfig() jetstream.StreamConfig {
+	return mailLimits.limited(jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
+		MaxAge: mailMaxAge, Duplicates: 10 * time.Minute})
+}
+
+// lockMailStreamConfig is LockStepMailStream's configuration.
+func lockMailStreamConfig() jetstream.StreamConfig {
+	return lockMailLimits.limited(jetstream.StreamConfig{Name: LockStepMailStream,
+		Subjects: []string{LockStepMailSubject + "*"}, MaxAge: migrationMaxAge, Duplicates: 10 * time.Minute})
+}
+
+// jsErrStoreFailed is the JetStream error code of a message the stream did not store; a
+// full stream answers it with "maximum messages exceeded", "maximum bytes exceeded" or
+// "maximum messages per subject exceeded".
+const jsErrStoreFailed jetstream.ErrorCode = 10077
+
+// streamFull reports whether err is a stream's refusal of a message because it is full.
+func streamFull(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.ErrorCode == jsErrStoreFailed && strings.Contains(api.Description, "maximum")
+}
+
+// logFull logs, once until a publish to the subject succeeds again (fullAgain), that
+// stream refused a message on subject because it is full, and counts each refusal
+// (Stats.StreamFull).
+func (z *Zone) logFull(stream, subject string, err error) {
+	z.stats.StreamFull++
+	if z.store.full[subject] {
+		return
+	}
+	if z.store.full == nil {
+		z.store.full = map[string]bool{}
+	}
+	z.store.full[subject] = true
+	reason := err.Error()
+	var api *jetstream.APIError
+	if errors.As(err, &api) {
+		reason = api.Description
+	}
+	z.log.Error("cluster: stream full: message refused, kept and published again at each tick", "stream", stream,
+		"subject", subject, "reason", reason,
+		"fix", "the zone reading "+subject+" has not taken its messages in: start it, or raise the stream's limits (nats stream edit "+stream+")")
+}
+
+// fullAgain notes that a publish to subject succeeded; a refusal after it is logged again.
+func (z *Zone) fullAgain(subject string) {
+	if z.store.full[subject] {
+		delete(z.store.full, subject)
+		z.log.Info("cluster: stream takes messages again", "subject", subject)
+	}
+}
+
+// saveMark is what a save's copy covers in the streams, noted when the copy is taken.
+type saveMark struct {
+	tick      uint64
+	mailFloor uint64 // the mail consumer's ack floor: every letter up to it is in the copy (or gone)
+	lockFrom  uint64 // LockStep: the first lock-step letter a restart from the copy may need
+}
+
+// maxSaveMarks bounds the marks of saves whose copy is taken and whose file is not yet
+// written (on world/server, saves are written off the tick goroutine).
+const maxSaveMarks = 16
+
+// markSave notes what a save whose copy is taken now covers in the streams (prepareSave).
+// Cost: one request to the server.
+func (z *Zone) markSave(ctx context.Context) {
+	m := saveMark{tick: z.w.Now()}
+	if info, err := z.mail.Info(ctx); err == nil {
+		m.mailFloor = info.AckFloor.Stream
+	}
+	if z.cfg.LockStep {
+		m.lockFrom = z.letters.seen + 1
+		for _, d := range z.letters.held {
+			m.lockFrom = min(m.lockFrom, d.seq)
+		}
+	}
+	if len(z.store.marks) == maxSaveMarks {
+		z.store.marks = z.store.marks[1:]
+	}
+	z.store.marks = append(z.store.marks, m)
+}
+
+// takeMark returns the mark of the save of tick and forgets it and older ones.
+func (s *storage) takeMark(tick uint64) (saveMark, bool) {
+	var m saveMark
+	found := false
+	for len(s.marks) > 0 && s.marks[0].tick <= tick {
+		m, found = s.marks[0], s.marks[0].tick == tick
+		s.marks = s.marks[1:]
+	}
+	return m, found
+}
+
+// trimStreams removes from the streams what the written save of tick covers (see above).
+// A request that fails leaves the messages for the next save. Cost: a few requests (two
+// per stream; LockStep: one more per zone of the map).
+func (z *Zone) trimStreams(ctx context.Context, tick uint64) {
+	z.trimPayloads(ctx)
+	m, ok := z.store.takeMark(tick)
+	if !ok {
+		return
+	}
+	z.purgeBelow(ctx, z.mailSt, MailSubject+z.cfg.Name, m.mailFloor+1, &z.store.mailBelow)
+	if z.cfg.LockStep {
+		z.trimLockMail(ctx, m.lockFrom)
+	}
+}
+
+// trimPayloads purges the zone's payloads that are acknowledged and not needed by an
+// incoming journal entry.
+func (z *Zone) trimPayloads(ctx context.Context) {
+	info, err := z.cons.Info(ctx)
+	if err != nil {
+		return
+	}
+	below := info.AckFloor.Stream + 1
+	for _, k := range z.journal {
+		if seq, in := inSeq(k); in {
+			below = min(below, seq)
+		}
+	}
+	z.purgeBelow(ctx, z.migSt, MigrateSubject+z.cfg.Name, below, &z.store.payloadsBelow)
+}
+
+// trimLockMail notes the first lock-step letter the zone's written save may need and
+// purges the stream below the least such letter of the zones of the map (none while a
+// zone has not noted one).
+func (z *Zone) trimLockMail(ctx context.Context, from uint64) {
+	if _, err := z.zones.PutString(ctx, lockFromKey(z.cfg.Name), strconv.FormatUint(from, 10)); err != nil {
+		return
+	}
+	peers := slices.Clone(z.zmap.Load().Regions)
+	slices.Sort(peers)
+	below := from
+	for _, p := range slices.Compact(peers) {
+		if p == "" || p == z.cfg.Name {
+			continue
+		}
+		e, err := z.zones.Get(ctx, lockFromKey(p))
+		if err != nil {
+			return // not noted yet (or NATS away): nothing goes
+		}
+		seq, err := strconv.ParseUint(string(e.Value()), 10, 64)
+		if err != nil {
+			return
+		}
+		below = min(below, seq)
+	}
+	z.purgeBelow(ctx, z.lockMailSt, "", below, &z.store.lockBelow)
+}
+
+// lockFromKey is the ZonesBucket key under which a LockStep zone notes the first
+// lock-step letter its last written save may need.
+func lockFromKey(zone string) string { return "lockmail." + zone }
+
+// purgeBelow purges the messages of st on subject ("": all) with sequences below `below`,
+// unless done is at `below` already; done records what was purged.
+func (z *Zone) purgeBelow(ctx context.Context, st jetstream.Stream, subject string, below uint64, done *uint64) {
+	if below <= max(*done, 1) {
+		return
+	}
+	opts := []jetstream.StreamPurgeOpt{jetstream.WithPurgeSequence(below)}
+	if subject != "" {
+		opts = append(opts, jetstream.WithPurgeSubject(subject))
+	}
+	if err := st.Purge(ctx, opts...); err != nil {
+		z.log.Warn("cluster: stream not trimmed; the next save tries again", "stream", st.CachedInfo().Config.Name,
+			"subject", subject, "below", below, "err", err)
+		return
+	}
+	*done = below
 }

@@ -2,25 +2,36 @@ package cluster_test
 
 import (
 	"context"
-	"strings"
+	"slices"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/cluster"
 	"github.com/stretchr/testify/require"
 )
 
 // TestBucketsHoldOnlyLiveKeys runs walkers back and forth across the border for many
-// migrations, saves both zones (which settles their journals) and reads the buckets'
-// streams: each holds exactly one message per live key, no delete marker, no old
-// revision. Before, every settled journal key left a delete marker forever.
+// migrations, with letters between them, saves both zones (which settles their journals
+// and trims the streams) and reads the buckets' streams: each holds exactly one message
+// per live key, no delete marker, no old revision, no commit record; and the payload and
+// mail streams hold nothing. Before, every settled journal key left a delete marker
+// forever, commit records stayed 48 h and payloads and letters 24 h.
 func TestBucketsHoldOnlyLiveKeys(t *testing.T) {
 	ctx := context.Background()
 	wa := walkers(t, 40, 1)
 	all := ids(wa)
+	for _, id := range all {
+		world.NewMailbox[string](wa, id, "inbox")
+	}
 	_, zs := zonePair(t, wa, nil, nil)
-	for range 60 {
+	sent := 0
+	for i := range 60 {
 		for _, z := range zs {
+			if es := z.World().Entities(); len(es) > 0 {
+				require.NoError(t, z.Send(es[0].ID, all[(i*7)%len(all)], "inbox", "hi"))
+				sent++
+			}
 			require.NoError(t, z.Step(ctx))
 		}
 	}
@@ -44,14 +55,27 @@ func TestBucketsHoldOnlyLiveKeys(t *testing.T) {
 	require.Equal(t, uint64(len(zkeys)), streamMsgs(t, js, cluster.ZonesBucket), "zones bucket: one message per live key")
 
 	dkeys := liveKeys(t, js, cluster.DirectoryBucket)
-	entries := 0
-	for _, k := range dkeys {
-		if strings.HasPrefix(k, "e.") {
-			entries++
-		}
+	want := make([]string, len(all))
+	for i, id := range all {
+		want[i] = "e." + itoa(uint64(id))
 	}
-	require.Equal(t, len(all), entries)
-	require.Equal(t, uint64(len(dkeys)), streamMsgs(t, js, cluster.DirectoryBucket), "directory: one message per live key")
+	slices.Sort(want)
+	slices.Sort(dkeys)
+	require.Equal(t, want, dkeys, "one entry per entity, no commit record")
+	require.Equal(t, uint64(len(all)), streamMsgs(t, js, cluster.DirectoryBucket), "directory: one message per entity")
+
+	require.Equal(t, uint64(sent), zs[0].Stats().MailIn+zs[1].Stats().MailIn, "every letter posted once")
+	require.Zero(t, streamInfo(t, js, cluster.MigrationStream).State.Msgs, "payloads: all taken in and saved")
+	require.Zero(t, streamInfo(t, js, cluster.MailStream).State.Msgs, "letters: all posted and saved")
+}
+
+func streamInfo(t *testing.T, js jetstream.JetStream, name string) *jetstream.StreamInfo {
+	t.Helper()
+	st, err := js.Stream(context.Background(), name)
+	require.NoError(t, err)
+	info, err := st.Info(context.Background())
+	require.NoError(t, err)
+	return info
 }
 
 func liveKeys(t *testing.T, js jetstream.JetStream, bucket string) []string {

@@ -119,6 +119,7 @@ type Zone struct {
 	skipAcks   int                  // tests: this many acks are not sent
 	mailOut    []letter             // sent in this tick, published at its end
 	gaps       map[letterKey]uint64 // letters waiting for earlier ones (logged) -> times delivered (mailgap.go)
+	store      storage              // what the buckets and streams no longer need (storage.go)
 	dead       error
 	stats      Stats
 
@@ -140,6 +141,8 @@ type Stats struct {
 	MailRefused                 uint64 // letters refused: not a letter, a message that does not decode, a gap never filled
 	MailGaps                    uint64 // letters that waited for their sender's earlier ones (each counted once)
 	BarrierWaits                uint64 // LockStep: tick boundaries at which a peer zone was behind
+	StreamFull                  uint64 // payloads and letters a full stream refused (kept, published again)
+	DirectoryRepairs            uint64 // directory entries of entities here found deleted or unreadable, written again
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
@@ -217,25 +220,20 @@ func (z *Zone) connect(ctx context.Context) error {
 		return fmt.Errorf("cluster: jetstream: %w", err)
 	}
 	z.js = js
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: DirectoryBucket, History: 1,
-		LimitMarkerTTL: time.Minute}) // per-key TTLs for the commit records
-	if err != nil {
-		return fmt.Errorf("cluster: bucket %s: %w", DirectoryBucket, err)
+	if z.dir, err = openDirectory(ctx, js); err != nil {
+		return err
 	}
-	z.dir = directory{js: js, kv: kv, pre: "$KV." + DirectoryBucket + "."}
 	if z.zones, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ZonesBucket, History: 1}); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}
 	if z.zonesSt, err = js.Stream(ctx, zonesStream); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}
-	z.migSt, z.cons, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
-		MaxAge: 24 * time.Hour, Duplicates: 10 * time.Minute, MaxMsgSize: -1}, "zone_", MigrateSubject, 1024)
+	z.migSt, z.cons, err = z.streamFor(ctx, migrationStreamConfig(), "zone_", MigrateSubject, 1024)
 	if err != nil {
 		return err
 	}
-	z.mailSt, z.mail, err = z.streamFor(ctx, jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
-		MaxAge: mailMaxAge, Duplicates: 10 * time.Minute}, "mail_", MailSubject, 4096)
+	z.mailSt, z.mail, err = z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, 4096)
 	if err != nil {
 		return err
 	}

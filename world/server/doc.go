@@ -43,7 +43,10 @@
 // covers. A world/cluster zone runs on the server through them: it takes in the entities
 // sent to it before a tick, sends those that left after it, keeps a save from being
 // written while exported entities exist only in its memory, and settles its journal once
-// a save covers it.
+// a save covers it. The hooks get a context that ends when Run is stopping (its context
+// ends, or Stop). BeforeTick may answer ErrTickNotReady after a short wait (a LockStep
+// zone whose peer has not finished the tick): the loop then serves the boundary (Do,
+// SaveNow, Pause, Stop) and asks again, and Stats.Waiting says what the tick waits for.
 //
 // # Determinism
 //

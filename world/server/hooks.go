@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -12,9 +13,24 @@ import (
 // so it can settle what it had journaled up to that tick. All run on the loop goroutine,
 // in this order around one tick:
 //
-//	boundary: Do calls, SaveGate + the save's copy (if a save is due)
+//	boundary: Do calls, SaveGate + the save's copy (if a save is due), Pause, Stop
 //	BeforeTick, Deliver (inputs), World.Tick, EndTick, AfterTick
 //	... OnSave when the save's file is written (at a later boundary)
+//
+// BeforeTick may say that the tick may not run yet (ErrTickNotReady: a LockStep zone
+// waiting for a peer zone to finish the tick): the loop then goes back to the boundary and
+// asks again, so Do, SaveNow, Pause and Stop are served while it waits. The hooks' context
+// ends when Run is stopping, so that a hook's wait ends at once. A stop while BeforeTick
+// says not ready is a stop at the boundary, with the final save: the hook changed nothing,
+// and the world is what the last tick left, as at any boundary where an autosave is taken.
+
+// ErrTickNotReady is what BeforeTick returns, wrapped with what the tick waits for, when
+// the next tick may not run yet and the hook has changed nothing. The loop then serves the
+// tick boundary (Do calls, saves, Pause, Stop, the end of Run's context) and calls
+// BeforeTick again; Stats.Waiting shows the error meanwhile. A hook returns it after a
+// short bounded wait for what it waits for (or at once when its context ends): one that
+// returns it at once keeps the loop asking.
+var ErrTickNotReady = errors.New("server: the tick is not ready")
 
 // ErrSaveLater is what a SaveGate returns to put a save off to the next tick boundary.
 var ErrSaveLater = errors.New("server: save put off by the save gate")
@@ -25,23 +41,41 @@ func (s *Server) hookFailed(hook string, err error) error {
 	return tickFailed{fmt.Errorf("server: %s at tick %d: %w", hook, s.w.Now(), err)}
 }
 
-// beforeTick calls Options.BeforeTick.
-func (s *Server) beforeTick() error {
+// beforeTick calls Options.BeforeTick and reports whether the tick may run; on
+// ErrTickNotReady it notes the wait (Stats.Waiting) and the tick does not run.
+func (s *Server) beforeTick(ctx context.Context) (bool, error) {
 	if s.opts.BeforeTick == nil {
-		return nil
+		return true, nil
 	}
-	if err := s.opts.BeforeTick(s.w); err != nil {
-		return s.hookFailed("before tick", err)
+	err := s.opts.BeforeTick(ctx, s.w)
+	switch {
+	case err == nil:
+		s.noteWait("")
+		return true, nil
+	case errors.Is(err, ErrTickNotReady):
+		s.noteWait(err.Error())
+		return false, nil
 	}
-	return nil
+	return false, s.hookFailed("before tick", err)
+}
+
+// noteWait records why the next tick waits ("": it does not), counting each wait once.
+func (s *Server) noteWait(reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if reason != "" && s.stats.Waiting == "" {
+		s.stats.TickWaits++
+		s.opts.Logger.Debug("tick waits", "tick", s.w.Now()+1, "reason", reason)
+	}
+	s.stats.Waiting = reason
 }
 
 // endTick calls Options.EndTick.
-func (s *Server) endTick() error {
+func (s *Server) endTick(ctx context.Context) error {
 	if s.opts.EndTick == nil {
 		return nil
 	}
-	if err := s.opts.EndTick(s.w); err != nil {
+	if err := s.opts.EndTick(ctx, s.w); err != nil {
 		return s.hookFailed("end of tick", err)
 	}
 	return nil

@@ -22,9 +22,15 @@ func TestHooksRunAroundTicksAndTheGatePutsSavesOff(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "w.cbor")
 		var log []string
 		opts := server.Options{Rate: 20, Ticks: 7, SavePath: path, SaveEvery: 3,
-			BeforeTick: func(w *world.World) error { log = append(log, fmt.Sprintf("before %d", w.Now())); return nil },
-			EndTick:    func(w *world.World) error { log = append(log, fmt.Sprintf("end %d", w.Now())); return nil },
-			AfterTick:  func(w *world.World) { log = append(log, fmt.Sprintf("after %d", w.Now())) },
+			BeforeTick: func(_ context.Context, w *world.World) error {
+				log = append(log, fmt.Sprintf("before %d", w.Now()))
+				return nil
+			},
+			EndTick: func(_ context.Context, w *world.World) error {
+				log = append(log, fmt.Sprintf("end %d", w.Now()))
+				return nil
+			},
+			AfterTick: func(w *world.World) { log = append(log, fmt.Sprintf("after %d", w.Now())) },
 			SaveGate: func(w *world.World) error {
 				if w.Now() < 5 {
 					log = append(log, fmt.Sprintf("gate %d: later", w.Now()))
@@ -58,9 +64,9 @@ func TestHookErrorsStopRunWithoutAFinalSave(t *testing.T) {
 		now  uint64
 		want string
 	}{
-		{"before", server.Options{BeforeTick: func(w *world.World) error { return failAt(w, 3, boom) }}, 3,
+		{"before", server.Options{BeforeTick: func(_ context.Context, w *world.World) error { return failAt(w, 3, boom) }}, 3,
 			"server: before tick at tick 3: zone died"},
-		{"end", server.Options{EndTick: func(w *world.World) error { return failAt(w, 3, boom) }}, 3,
+		{"end", server.Options{EndTick: func(_ context.Context, w *world.World) error { return failAt(w, 3, boom) }}, 3,
 			"server: end of tick at tick 3: zone died"},
 		{"gate", server.Options{Ticks: 4, SaveGate: func(*world.World) error { return server.ErrSaveLater }}, 4,
 			"server: final save at tick 4 not written: the save gate refused it (the last save stays): server: save put off by the save gate"},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/fxamacker/cbor/v2"
 	"github.com/stackworld/stackworld/actors"
 	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/server"
@@ -66,10 +67,13 @@ func recordedLog(tb testing.TB) []byte {
 
 // FuzzReplay replays mutated copies of a real input log on the world it was recorded from:
 // ReadLog and Replay must refuse a bad log with a *LogError (or stop at a bad tick with an
-// error) and never panic; an accepted log replays to a world whose invariants hold.
+// error) and never panic; an accepted log replays to a world whose invariants hold. A
+// second replay, to where the log says, must refuse a corrupt tick the same way or run
+// (stopped by the test after fuzzReplayTicks ticks).
 func FuzzReplay(f *testing.F) {
 	f.Add(recordedLog(f))
 	f.Add([]byte{})
+	f.Add(hugeTickLog(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := server.ReadLog(bytes.NewReader(data))
 		if err != nil {
@@ -92,5 +96,42 @@ func FuzzReplay(f *testing.F) {
 		if err := w.Scheduler().CheckInvariants(); err != nil {
 			t.Fatal(err)
 		}
+		replayToTheEnd(t, data)
 	})
+}
+
+// replayToTheEnd replays data (a log ReadLog accepts) to where the log says (toTick 0) on
+// a fresh world, stopping it after fuzzReplayTicks ticks: Replay must refuse a bad log or
+// a record past MaxReplayGap with a *LogError, or run.
+func replayToTheEnd(t *testing.T, data []byte) {
+	l, err := server.ReadLog(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("ReadLog accepted the log once, then refused it: %v", err)
+	}
+	w := replayWorld(t)
+	defer w.Close()
+	ticks := 0
+	err = server.Replay(w, l, teleportAny, 0, func(*world.World) error {
+		if ticks++; ticks == fuzzReplayTicks {
+			return errStop
+		}
+		return nil
+	})
+	var le *server.LogError
+	if err != nil && !errors.Is(err, errStop) && !errors.As(err, &le) {
+		t.Fatalf("Replay to the log's end failed with %v, neither a *LogError nor the test's stop", err)
+	}
+}
+
+// hugeTickLog is recordedLog with its second input's tick made 2^40, as a flipped bit does.
+func hugeTickLog(tb testing.TB) []byte {
+	var buf bytes.Buffer
+	for _, r := range [][]any{{0, "stackworld-inputs", 1, 0}, {1, 3, 1, 1, []byte("100 100")}, {1, uint64(1) << 40, 2, 1, []byte("7 9")}, {2, uint64(1)<<40 + 10}} {
+		b, err := cbor.Marshal(r)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		buf.Write(b)
+	}
+	return buf.Bytes()
 }

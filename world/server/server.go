@@ -79,13 +79,18 @@ type Options struct {
 	// processes (a world/cluster zone) run on the server: see hooks.go.
 
 	// BeforeTick is called on the loop goroutine before each tick, ahead of Deliver: the
-	// place to take in what other processes sent for this tick. An error stops Run
+	// place to take in what other processes sent for this tick. ctx ends when Run is
+	// stopping (its context ended, or Stop). If the tick may not run yet, BeforeTick
+	// returns an error wrapping ErrTickNotReady after a short bounded wait, having changed
+	// nothing: the loop serves the boundary and calls it again. Another error stops Run
 	// without the final save.
-	BeforeTick func(w *world.World) error
+	BeforeTick func(ctx context.Context, w *world.World) error
 	// EndTick is called on the loop goroutine after each tick, before AfterTick: the
-	// place to send what the tick produced for other processes. An error stops Run
-	// without the final save.
-	EndTick func(w *world.World) error
+	// place to send what the tick produced for other processes. ctx is BeforeTick's; the
+	// tick has run, so EndTick finishes its work even when ctx ends (for example with
+	// context.WithoutCancel and its own timeouts). An error stops Run without the final
+	// save.
+	EndTick func(ctx context.Context, w *world.World) error
 	// SaveGate is asked at the tick boundary of each save, before the copy is taken
 	// (autosaves, SaveNow, retries and the final save): nil lets the save go ahead;
 	// ErrSaveLater puts it off to the next tick boundary (SaveNow callers keep waiting);
@@ -181,6 +186,8 @@ type Server struct {
 	in       inputQueue
 	started  bool
 	finished bool
+	stopped  bool               // Stop was called
+	stop     context.CancelFunc // ends Run's context (set while Run runs)
 
 	wake chan struct{} // a control changed: re-read ctl (cap 1, never blocks)
 	done chan struct{} // closed when Run returns
@@ -239,17 +246,24 @@ func Run(ctx context.Context, w *world.World, o Options) error {
 
 // Run first checks SavePath (see ErrNotSnapshot; its folder must take a new file) and
 // removes the temporary files a killed save left beside it (persist.RemoveStaleTemps).
-// It runs the tick loop on the calling goroutine until ctx ends, Options.Ticks ticks have
-// run, or something fails. Then it waits for a save in flight and, with a SavePath, saves
-// the world a last time (unless a tick failed half-way), and closes the input log. It returns nil after a stop by ctx or Ticks; otherwise the tick's,
-// the delivery's or the final save's error. Run may be called once.
+// It runs the tick loop on the calling goroutine until ctx ends, Stop is called,
+// Options.Ticks ticks have run, or something fails. Then it waits for a save in flight
+// and, with a SavePath, saves the world a last time (unless a tick failed half-way), and
+// closes the input log. It returns nil after a stop by ctx, Stop or Ticks; otherwise the
+// tick's, the delivery's or the final save's error. Run may be called once.
 func (s *Server) Run(ctx context.Context) error {
+	outer := ctx // the loop asks it too: a Context may end in its Err before its Done closes
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	s.mu.Lock()
 	if s.started {
 		s.mu.Unlock()
 		return ErrRunning
 	}
-	s.started = true
+	s.started, s.stop = true, stop
+	if s.stopped {
+		stop()
+	}
 	s.mu.Unlock()
 	defer close(s.done)
 	if err := s.saver.prepare(); err != nil {
@@ -262,7 +276,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	s.saver.start()
-	err := s.loop(ctx)
+	err := s.loop(ctx, outer)
 	var tf tickFailed
 	ferr := s.saver.stop(!errors.As(err, &tf)) // a world that failed inside a tick is not saved over the last good save
 	if s.opts.InputLog != nil {
@@ -280,6 +294,21 @@ func (s *Server) Run(ctx context.Context) error {
 		close(c.done)
 	}
 	return errors.Join(err, ferr)
+}
+
+// Stop asks Run to stop as the end of its context does: at the next tick boundary, with
+// the final save. The context the hooks were handed ends at once, so a BeforeTick that
+// waits (ErrTickNotReady) returns. Stop does not wait (receive from Done for that); it may
+// be called from any goroutine, more than once, and before Run (which then stops at its
+// first boundary).
+func (s *Server) Stop() {
+	s.mu.Lock()
+	s.stopped = true
+	stop := s.stop
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // Done returns a channel closed when Run has returned.
@@ -374,6 +403,13 @@ type Stats struct {
 	SaveFailures uint64  // saves that failed (each is logged and retried)
 	LastSave     SaveResult
 	Inputs       InputStats
+	// Waiting is why the next tick has not run: the error of the last BeforeTick, which
+	// wrapped ErrTickNotReady (a world/cluster LockStep zone names the peer zone and the
+	// tick it waits for); "" once BeforeTick lets a tick run.
+	Waiting string
+	// TickWaits counts the ticks that waited: each wait (BeforeTick's first
+	// ErrTickNotReady before a tick) once, however long it lasted.
+	TickWaits uint64
 }
 
 // update changes the control state and wakes the loop.
@@ -415,8 +451,9 @@ type pacing struct {
 	running bool          // ticked since the last pause: next is meaningful
 }
 
-// loop runs ticks until ctx ends, Ticks are done or something fails.
-func (s *Server) loop(ctx context.Context) error {
+// loop runs ticks until ctx or outer (the caller's, which ctx derives from) ends, Ticks are
+// done or something fails.
+func (s *Server) loop(ctx, outer context.Context) error {
 	clock := s.opts.Clock
 	var p pacing
 	var ran uint64
@@ -424,7 +461,7 @@ func (s *Server) loop(ctx context.Context) error {
 		if err := s.boundary(); err != nil {
 			return err
 		}
-		if ctx.Err() != nil || (s.opts.Ticks > 0 && ran >= s.opts.Ticks) {
+		if outer.Err() != nil || ctx.Err() != nil || (s.opts.Ticks > 0 && ran >= s.opts.Ticks) {
 			return nil
 		}
 		paused, steps, rate, gen := s.readControl()
@@ -448,8 +485,12 @@ func (s *Server) loop(ctx context.Context) error {
 				}
 			}
 		}
-		if err := s.tick(); err != nil {
+		ticked, err := s.tick(ctx)
+		if err != nil {
 			return err
+		}
+		if !ticked {
+			continue // BeforeTick is not ready: serve the boundary and ask again
 		}
 		ran++
 		if p.rate > 0 {
@@ -518,19 +559,20 @@ func (s *Server) boundary() error {
 	return nil
 }
 
-// tick delivers the inputs due, runs one tick, and calls the hooks.
-func (s *Server) tick() error {
-	if err := s.beforeTick(); err != nil {
-		return err
+// tick delivers the inputs due, runs one tick, and calls the hooks. It reports false,
+// having run nothing, when BeforeTick says the tick is not ready.
+func (s *Server) tick(ctx context.Context) (bool, error) {
+	if ready, err := s.beforeTick(ctx); !ready {
+		return false, err
 	}
 	if err := s.deliver(); err != nil {
-		return err
+		return false, err
 	}
 	if err := s.w.Tick(); err != nil {
-		return tickFailed{fmt.Errorf("server: tick %d: %w", s.w.Now()+1, err)}
+		return false, tickFailed{fmt.Errorf("server: tick %d: %w", s.w.Now()+1, err)}
 	}
-	if err := s.endTick(); err != nil {
-		return err
+	if err := s.endTick(ctx); err != nil {
+		return false, err
 	}
 	s.mu.Lock()
 	s.stats.Ticks++
@@ -541,5 +583,5 @@ func (s *Server) tick() error {
 	if s.opts.AfterTick != nil {
 		s.opts.AfterTick(s.w)
 	}
-	return nil
+	return true, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 
@@ -28,7 +29,7 @@ func createTickSums(path string) (*tickSums, error) {
 }
 
 // endTick writes the line of the tick w has just run (a server's EndTick hook).
-func (s *tickSums) endTick(w *world.World) error {
+func (s *tickSums) endTick(_ context.Context, w *world.World) error {
 	sum, err := w.DeepChecksum()
 	if err != nil {
 		return fmt.Errorf("--checksums: tick %d: %w", w.Now(), err)

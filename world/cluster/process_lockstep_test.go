@@ -138,8 +138,8 @@ func TestLockStepZoneProcess(t *testing.T) {
 	awaitFullMap(t, nc, len(processZones))
 	var res processResult
 	srv, err := z.NewServer(server.Options{Ticks: processTicks, SaveEvery: 10,
-		BeforeTick: func(w *world.World) error { return sendAll(z, receivers, w.Now()) },
-		EndTick: func(w *world.World) error {
+		BeforeTick: func(_ context.Context, w *world.World) error { return sendAll(z, receivers, w.Now()) },
+		EndTick: func(_ context.Context, w *world.World) error {
 			c, err := w.DeepChecksum()
 			res.Rows = append(res.Rows, fmt.Sprintf("%d:%x", w.Now(), c))
 			return err

@@ -78,11 +78,12 @@ var errHandleDepth = fmt.Errorf("values nested deeper than %d (or a pointer cycl
 // a handle are skipped without a look; a value inside an interface that must change is
 // copied once.
 func mapHandles(v reflect.Value, f func(sim.ChanID) (sim.ChanID, error)) error {
-	return handleWalker{f}.walk(v, 0)
+	return handleWalker{f: f}.walk(v, 0)
 }
 
 type handleWalker struct {
-	f func(sim.ChanID) (sim.ChanID, error)
+	f   func(sim.ChanID) (sim.ChanID, error)
+	box func(sim.ChanID, boxType) // if set, called for each non-zero Mailbox[M] met, before f
 }
 
 func (h handleWalker) walk(v reflect.Value, depth int) error {
@@ -92,6 +93,11 @@ func (h handleWalker) walk(v reflect.Value, depth int) error {
 	t := v.Type()
 	if !canHoldHandle(t) {
 		return nil
+	}
+	if h.box != nil {
+		if b := boxTypeOf(t); b != nil && v.Field(0).Uint() != 0 {
+			h.box(sim.ChanID(v.Field(0).Uint()), b)
+		}
 	}
 	if isHandleType(t) {
 		p := (*sim.ChanID)(unsafe.Pointer(v.UnsafeAddr())) // both kinds are one ChanID

@@ -372,18 +372,18 @@ func (w *World) eachHandle(m *Migrant, t *sim.Tasklet, f func(sim.ChanID) (sim.C
 			}
 		}
 	}
-	return mapMigrantData(m, f)
+	return mapMigrantData(m, handleWalker{f: f})
 }
 
-// mapMigrantData maps the handles in m's mailbox messages and components.
-func mapMigrantData(m *Migrant, f func(sim.ChanID) (sim.ChanID, error)) error {
+// mapMigrantData maps the handles in m's mailbox messages and components with h.
+func mapMigrantData(m *Migrant, h handleWalker) error {
 	for _, mb := range m.Mailboxes {
-		if err := mapHandles(reflect.ValueOf(mb.Values), f); err != nil {
+		if err := h.walk(reflect.ValueOf(mb.Values), 0); err != nil {
 			return fmt.Errorf("mailbox %d: %w", mb.ID, err)
 		}
 	}
 	for k := range m.Components {
-		if err := mapHandles(reflect.ValueOf(&m.Components[k].Value).Elem(), f); err != nil {
+		if err := h.walk(reflect.ValueOf(&m.Components[k].Value).Elem(), 0); err != nil {
 			return fmt.Errorf("component %q: %w", m.Components[k].Name, err)
 		}
 	}

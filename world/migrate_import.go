@@ -9,8 +9,9 @@ import (
 )
 
 // DecodeMigration decodes a payload with c's checked decoder (its limits apply) and checks
-// the migration section's shape, without touching any world: what a zone does with bytes
-// from the network before it decides anything. The scheduler it returns holds the
+// the migration section's shape and each entity's data (channel handles, component
+// values, queued messages against their mailboxes' types), without touching any world:
+// what a zone does with bytes from the network before it decides anything. The scheduler it returns holds the
 // payload's tasklets, paused.
 func DecodeMigration(c *persist.Codec, data []byte) (*sim.Scheduler, *Migration, error) {
 	s, snap, err := c.Load(data, sim.RestoreOptions{})
@@ -30,7 +31,8 @@ func DecodeMigration(c *persist.Codec, data []byte) (*sim.Scheduler, *Migration,
 }
 
 // check validates the section against the payload's scheduler s: ids, names, waits, that
-// every tasklet belongs to one entity and every wait is on one of the entity's mailboxes.
+// every tasklet belongs to one entity and every wait is on one of the entity's mailboxes;
+// then each entity's data (checkMigrantData: handles, components, messages).
 func (mig *Migration) check(s *sim.Scheduler) error {
 	if mig.Version != MigrationVersion {
 		return fmt.Errorf("migration version %d, want %d", mig.Version, MigrationVersion)
@@ -61,6 +63,17 @@ func (mig *Migration) check(s *sim.Scheduler) error {
 	}
 	if len(tasklets) != 0 {
 		return fmt.Errorf("%d tasklets belong to no entity", len(tasklets))
+	}
+	byID := map[sim.ID]*sim.Tasklet{}
+	s.Each(func(t *sim.Tasklet) bool {
+		byID[t.ID()] = t
+		return true
+	})
+	for k := range mig.Entities {
+		m := &mig.Entities[k]
+		if _, err := checkMigrantData(m, byID[m.Tasklet]); err != nil {
+			return fmt.Errorf("entity %d: %w", m.ID, err)
+		}
 	}
 	return nil
 }
@@ -155,8 +168,9 @@ func (wt Wait) check(mbs []MailboxSnapshot) error {
 // Import adds the entities of a payload made by Export (in another world, or in this one
 // to undo an export) and returns their ids in payload order. Call it from the main
 // program between ticks. The payload is untrusted: it is decoded with c's limits and
-// checked whole, and refused with an error matching ErrBadPayload (corrupt, hostile, or
-// naming an entity that is already here, a kind or position this world cannot take)
+// checked whole, and refused with an error matching ErrBadPayload (corrupt, hostile — a
+// message that does not fit its mailbox's type among them — or naming an entity that is
+// already here, a kind or position this world cannot take)
 // before anything changes. Each entity keeps its id; its tasklet gets a new id and resumes
 // where it was, its waits measured from this world's tick; its mailboxes get new channel
 // ids, with their messages; channel handles in its data follow. Cost: one persist load
@@ -186,24 +200,20 @@ func (w *World) ImportDecoded(s *sim.Scheduler, mig *Migration) ([]EntityID, err
 		byID[t.ID()] = t
 		return true
 	})
-	// Every handle must be known before anything is made: mailboxes and named channels of
-	// each entity, checked against the entity's own lists.
+	// Every handle, component and message is checked before anything is made (again, if
+	// DecodeMigration made s and mig: the mailboxes' types are needed here).
+	types := make([]boxTypeSet, len(mig.Entities))
 	for k := range mig.Entities {
 		m := &mig.Entities[k]
-		if err := checkMigrantHandles(m, byID[m.Tasklet]); err != nil {
+		var err error
+		if types[k], err = checkMigrantData(m, byID[m.Tasklet]); err != nil {
 			return nil, fmt.Errorf("world: import: %w: entity %d: %w", ErrBadPayload, m.ID, err)
-		}
-		for _, c := range m.Components {
-			st, _ := newStore(c.Name) // registered: checked by DecodeMigration
-			if err := st.load(ComponentSnapshot{IDs: []EntityID{m.ID}, Values: []any{c.Value}}); err != nil {
-				return nil, fmt.Errorf("world: import: %w: entity %d: component %q: %w", ErrBadPayload, m.ID, c.Name, err)
-			}
 		}
 	}
 	ids := make([]EntityID, 0, len(mig.Entities))
 	for k := range mig.Entities {
 		m := &mig.Entities[k]
-		if err := w.arrive(s, m, byID[m.Tasklet]); err != nil {
+		if err := w.arrive(s, m, byID[m.Tasklet], types[k]); err != nil {
 			return ids, fmt.Errorf("world: import entity %d: %w", m.ID, err) // not reached: checked above
 		}
 		ids = append(ids, m.ID)
@@ -247,9 +257,39 @@ func (w *World) fits(mig *Migration) error {
 	return nil
 }
 
+// checkMigrantData checks m's data against the payload alone: every channel handle of m
+// (and of its tasklet t's frames) is one of its mailboxes or named channels, every
+// component value fits its registered type, and every queued message fits its mailbox's
+// type where m's data tells it (a typed handle, the AoI notify mailbox: see
+// mailbox_type.go). It returns the mailboxes' types. Cost: one walk of m's data and t's
+// frames, one conversion of each component value and message.
+func checkMigrantData(m *Migrant, t *sim.Tasklet) (boxTypeSet, error) {
+	types := boxTypeSet{}
+	if m.Notify != 0 {
+		types.add(m.Notify, aoiBox)
+	}
+	if err := checkMigrantHandles(m, t, types); err != nil {
+		return nil, err
+	}
+	for _, c := range m.Components {
+		st, _ := newStore(c.Name) // registered: checked by Migrant.check
+		if err := st.load(ComponentSnapshot{IDs: []EntityID{m.ID}, Values: []any{c.Value}}); err != nil {
+			return nil, fmt.Errorf("component %q: %w", c.Name, err)
+		}
+	}
+	for _, mb := range m.Mailboxes {
+		if b := types.of(mb.ID); b != nil && len(mb.Values) > 0 {
+			if _, err := b.typedQueue(&loaded{vals: mb.Values}); err != nil {
+				return nil, fmt.Errorf("mailbox %d (%q): %w", mb.ID, mb.Name, err)
+			}
+		}
+	}
+	return types, nil
+}
+
 // checkMigrantHandles checks that every channel handle of m (and its tasklet t) is one of
-// its mailboxes or named channels.
-func checkMigrantHandles(m *Migrant, t *sim.Tasklet) error {
+// its mailboxes or named channels, and adds the typed mailbox handles to types.
+func checkMigrantHandles(m *Migrant, t *sim.Tasklet, types boxTypeSet) error {
 	known := map[sim.ChanID]bool{}
 	for _, mb := range m.Mailboxes {
 		known[mb.ID] = true
@@ -263,16 +303,16 @@ func checkMigrantHandles(m *Migrant, t *sim.Tasklet) error {
 		}
 		return ch, nil
 	}
-	return mapTaskletData(m, t, f)
+	return mapTaskletData(m, t, handleWalker{f: f, box: types.add})
 }
 
-// mapTaskletData maps the handles in t's frames and value slot and in m's data.
-func mapTaskletData(m *Migrant, t *sim.Tasklet, f func(sim.ChanID) (sim.ChanID, error)) error {
+// mapTaskletData maps the handles in t's frames and in m's data with h.
+func mapTaskletData(m *Migrant, t *sim.Tasklet, h handleWalker) error {
 	if t != nil {
 		k := 0
 		var err error
 		t.Frames(func(fr sim.Frame, _ sim.PC) bool {
-			if err = mapHandles(reflect.ValueOf(&fr).Elem(), f); err != nil {
+			if err = h.walk(reflect.ValueOf(&fr).Elem(), 0); err != nil {
 				err = fmt.Errorf("frame %d (%T): %w", k, fr, err)
 			}
 			k++
@@ -282,11 +322,12 @@ func mapTaskletData(m *Migrant, t *sim.Tasklet, f func(sim.ChanID) (sim.ChanID, 
 			return err
 		}
 	}
-	return mapMigrantData(m, f)
+	return mapMigrantData(m, h)
 }
 
-// arrive adds checked migrant m, with its tasklet t of the payload's scheduler, to w.
-func (w *World) arrive(s *sim.Scheduler, m *Migrant, t *sim.Tasklet) error {
+// arrive adds checked migrant m, with its tasklet t of the payload's scheduler and its
+// mailboxes' types, to w.
+func (w *World) arrive(s *sim.Scheduler, m *Migrant, t *sim.Tasklet, types boxTypeSet) error {
 	remap := make(map[sim.ChanID]sim.ChanID, len(m.Mailboxes)+len(m.Named))
 	for _, mb := range m.Mailboxes {
 		remap[mb.ID] = w.s.NewChannel().ID()
@@ -310,11 +351,17 @@ func (w *World) arrive(s *sim.Scheduler, m *Migrant, t *sim.Tasklet) error {
 			return err
 		}
 	}
-	if err := mapMigrantData(m, f); err != nil {
+	if err := mapMigrantData(m, handleWalker{f: f}); err != nil {
 		return err
 	}
 	for _, mb := range m.Mailboxes {
-		w.setMail(remap[mb.ID], &loaded{vals: mb.Values, mailInfo: mailInfo{owner: m.ID, name: mb.Name}})
+		var q mailQueue = &loaded{vals: mb.Values, mailInfo: mailInfo{owner: m.ID, name: mb.Name}}
+		if b := types.of(mb.ID); b != nil {
+			if tq, err := b.typedQueue(q.(*loaded)); err == nil { // checked by ImportDecoded
+				q = tq
+			}
+		}
+		w.setMail(remap[mb.ID], q)
 	}
 	w.touch()
 	i := len(w.ents)

@@ -274,6 +274,16 @@ func TestImportRefusesCraftedPayloads(t *testing.T) {
 		{frame(7), func(m *world.Migrant) { m.Notify = 3 }, "entity 9: AoI notify channel 3 is not one of its mailboxes"},
 		{frame(7), func(m *world.Migrant) { m.Components = []world.EntityComponent{{Name: "nope"}} }, `entity 9: component "nope" is not registered (world.RegisterComponent)`},
 		{frame(7), func(m *world.Migrant) { m.Components = []world.EntityComponent{{Name: Home.Name(), Value: "x"}} }, `entity 9: component "world_test.Home": entity 9: saved message of type string does not fit sim.ChanID`},
+		{frame(7), func(m *world.Migrant) {
+			m.Mailboxes = []world.MailboxSnapshot{{ID: 7, Owner: 9, Name: "inbox", Values: []any{"hi", "ho"}}}
+		}, ""},
+		{frame(7), func(m *world.Migrant) {
+			m.Mailboxes = []world.MailboxSnapshot{{ID: 7, Owner: 9, Name: "inbox", Values: []any{"hi", uint64(5)}}}
+		}, `entity 9: mailbox 7 ("inbox"): message 1: saved message of type uint64 does not fit string`},
+		{frame(7), func(m *world.Migrant) {
+			m.Mailboxes = append(m.Mailboxes, world.MailboxSnapshot{ID: 6, Owner: 9, Name: "aoi", Values: []any{"junk"}})
+			m.Notify = 6
+		}, `entity 9: mailbox 6 ("aoi"): message 0: saved message of type string does not fit world.AoIEvent`},
 		{frame(7), func(m *world.Migrant) { m.ID = 0 }, "entity 0: id with serial 0 out of range [1, 281474976710654]"},
 		{frame(7), func(m *world.Migrant) { m.Wait.Ticks = 1 << 50 }, "entity 9: 1125899906842624 ticks to wait (limit 281474976710656)"},
 	} {

@@ -209,7 +209,8 @@ func (w *World) indexSnapshot() *IndexSnapshot {
 // st is untrusted input (a file, another process's migration): Restore checks every id and
 // reference in it against the others and against s before it builds anything (see
 // checkSnapshot), and refuses what a world never writes with an error naming the object.
-// Then it asks every frame that is a Validator. Beyond what s and st hold, it allocates
+// Then it asks every frame that is a Validator, and converts the messages of each mailbox
+// whose type it can tell, refusing one that does not fit (see mailboxQueues). Beyond what s and st hold, it allocates
 // the entity table and index (about 60 bytes per entity), the areas of interest and the
 // spatial grid (4 bytes per cell: at most MaxLoadGridCells plus LoadGridCellsPerEntity per
 // saved entity, unless cfg names the map).
@@ -231,6 +232,10 @@ func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	if err := validateFrames(s); err != nil {
 		return nil, err
 	}
+	queues, err := chk.mailboxQueues()
+	if err != nil {
+		return nil, fmt.Errorf("world: load: %s: %w", sectionWhere, err)
+	}
 	pcg := &rand.PCG{}
 	if err := pcg.UnmarshalBinary(st.RNG); err != nil {
 		return nil, fmt.Errorf("world: load: %s: rng state: %w", sectionWhere, err)
@@ -248,7 +253,7 @@ func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 		w.names[nc.Name] = nc.ID
 	}
 	for _, m := range st.Mailboxes {
-		w.setMail(m.ID, &loaded{vals: m.Values, mailInfo: mailInfo{owner: m.Owner, name: m.Name}})
+		w.setMail(m.ID, queues[m.ID])
 	}
 	for _, m := range st.Monitors {
 		w.monitor[m.Tasklet] = m.Mailbox

@@ -57,8 +57,8 @@ func benchSavePause(c *benchConfig) (benchRow, error) {
 		capt.P50, capt.Mean, capt.Max, capt.First, sync.P50)
 	return benchRow{"P5", fmt.Sprintf("autosave pause of the tick loop, %s entities, GOMAXPROCS=%d", count(w.Len()), runtime.GOMAXPROCS(0)),
 		"≤5 ms at 100k (p50 and mean), none over a 50 ms tick",
-		fmt.Sprintf("p50 %.1f ms, mean %.1f ms, p99 %.1f ms of %d, first %.1f ms (CPU %.1f ms; the next tick copied %.2g%% of the frames)",
-			capt.P50, capt.Mean, capt.P99, capt.N, capt.First, capt.CPU, capt.CopiedOnTickPct),
+		fmt.Sprintf("p50 %.1f ms, mean %.1f ms, p99 %.1f ms of %d, first %.1f ms (CPU %.1f ms, the first's %.1f ms; the next tick copied %.2g%% of the frames)",
+			capt.P50, capt.Mean, capt.P99, capt.N, capt.First, capt.CPU, capt.FirstCPU, capt.CopiedOnTickPct),
 		fmt.Sprintf("synchronous save p50 %.1f ms, p99 %.1f ms of %d (CPU %.1f ms)", sync.P50, sync.P99, sync.N, sync.CPU),
 		speedup(sync.P50, capt.P50), met(capt.P50 <= 5 && capt.Mean <= 5, max(capt.Max, capt.First) <= 50)}, nil
 }

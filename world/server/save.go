@@ -35,7 +35,7 @@ type saver struct {
 	failing  bool                     // the last save failed: retry at retryAt
 	backoff  time.Duration            // the wait before the next retry
 	retryAt  time.Duration            // clock time of the next retry
-	last     *persist.Capture         // the latest capture: the scheduler's Freezer
+	last     *persist.Capture         // the latest capture: the scheduler's Freezer (or a prepared one)
 	spare    *persist.Capture         // the one before, saved and replaced: its memory is reused
 	prepared chan [2]*persist.Capture // the first two spares, from the writer (cap 1; nil once taken)
 }

@@ -162,8 +162,8 @@ var zoneCommand = func(args []string) (*exec.Cmd, error) {
 // When run --zones stops early (Ctrl-C, a failed zone), a zone process has ownSignal to
 // stop by itself (a Ctrl-C on a terminal reaches every process of the group: a second
 // signal from here would make it exit without its final save), then gets an interrupt,
-// then stopGrace to stop before it is killed (a zone waiting at a lock-step barrier for
-// a zone that is gone may not stop).
+// then stopGrace to stop before it is killed (a zone that hangs: its final save is lost,
+// and it restarts from its last autosave).
 var (
 	ownSignal = 2 * time.Second // tests: 0
 	stopGrace = 30 * time.Second
@@ -290,7 +290,7 @@ func waitZones(ctx context.Context, procs []*zoneProcess) error {
 	for _, p := range procs {
 		switch {
 		case p.killed && p.err != nil:
-			errs = append(errs, fmt.Errorf("zone %s did not stop within %v of the interrupt (waiting at the lock-step barrier for a zone that is gone?): killed", p.zone, stopGrace))
+			errs = append(errs, fmt.Errorf("zone %s did not stop within %v of the interrupt: killed (it restarts from its last save)", p.zone, stopGrace))
 		case p.err != nil:
 			errs = append(errs, fmt.Errorf("zone %s: %w (its error is above)", p.zone, p.err))
 		}

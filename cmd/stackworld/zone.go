@@ -45,10 +45,11 @@ boundary the zone waits until every zone on the map has finished tick t. With a 
 It costs a few NATS requests per tick and runs the cluster at the pace of its slowest
 zone: a zone that stops (killed, paused, cut off from NATS) stalls the others at their
 next boundary. They log "cluster: still waiting at the barrier" with the tick and the
-zone they wait for, every zone's tick stands still in the progress view of
-run --zones (all are marked silent: a zone waiting at the barrier does not report), and
-stackworld_zone_barrier_waits_total counts the waits. They go on when it is back
-(restarted with its --save, it catches up from its saved tick).
+zone they wait for (after 1 s, then at doubling intervals), the progress view of run
+--zones shows them "(waiting for z1 9s)" and the stopped zone "(silent 9s)", and
+stackworld_zone_barrier_waiting_seconds{zone,peer} is set. They go on as soon as it is
+back (resumed, or restarted with its --save: it catches up from its saved tick), and
+Ctrl-C stops them while they wait.
 
 flags:
 `

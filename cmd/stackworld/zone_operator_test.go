@@ -85,13 +85,15 @@ func TestZoneLogFlag(t *testing.T) {
 }
 
 // The progress view of run --zones marks a zone whose last report is older than
-// cluster.DefaultSilentAfter (stopped with SIGSTOP, say) instead of repeating its last tick.
+// cluster.DefaultSilentAfter (stopped with SIGSTOP, say) instead of repeating its last tick,
+// and a lock-step zone waiting at the barrier with the zone it waits for.
 func TestProgressLineMarksSilentZones(t *testing.T) {
 	now := time.UnixMilli(1_000_000)
 	last := map[string]cluster.Report{
-		"z0": {Zone: "z0", Tick: 300, UnixMs: now.UnixMilli() - 900, Entities: 6300, Stats: cluster.Stats{MigrationsIn: 40, MigrationsOut: 41}},
+		"z0": {Zone: "z0", Tick: 300, UnixMs: now.UnixMilli() - 900, Entities: 6300, Stats: cluster.Stats{MigrationsIn: 40, MigrationsOut: 41,
+			Waiting: cluster.BarrierWait{Tick: 300, Peer: "z1", PeerTick: 220, Since: now.Add(-6_600 * time.Millisecond)}}},
 		"z1": {Zone: "z1", Tick: 220, UnixMs: now.UnixMilli() - 7_400, Entities: 6307, Stats: cluster.Stats{MigrationsIn: 37, MigrationsOut: 39}},
 	}
-	require.Equal(t, "zones:  z0: tick 300, 6300 entities, 40 in/41 out  z1: tick 220, 6307 entities, 37 in/39 out (silent 7s)  z2: -",
+	require.Equal(t, "zones:  z0: tick 300, 6300 entities, 40 in/41 out (waiting for z1 7s)  z1: tick 220, 6307 entities, 37 in/39 out (silent 7s)  z2: -",
 		progressLine(last, 3, now))
 }

@@ -35,6 +35,9 @@ type Capture struct {
 	main   *cloner         // copies for the main program's Thaw
 	bg     *cloner         // copies for SaveCapture
 	maxDep int
+
+	prepared bool // made by PrepareCapture: tables only, never saved
+	warm     bool // no table grew in Recapture
 }
 
 // The states of a row's frames.
@@ -94,8 +97,10 @@ func (c *Codec) Recapture(spare *Capture, s *sim.Scheduler, sections ...Section)
 	s.FreezeTable(capt, capt.ft)
 	err := capt.values(cp, c.opts.HardTasklets == OmitHard)
 	<-done
+	states, dense := cap(capt.states), cap(capt.index.dense) // Warm: neither grows
 	capt.states = resize(capt.states, len(capt.ft.Tasklets))
 	capt.index.build(capt.ft.Table.Tasklets)
+	capt.warm = spare != nil && !capt.ft.Grew() && cap(capt.states) == states && (capt.index.dense == nil || cap(capt.index.dense) == dense)
 	capt.main, capt.bg = cp, &cloner{maxDepth: c.opts.MaxNesting}
 	if err = cmp.Or(err, cp.err, sc.err); err != nil {
 		capt.unfreeze(s)
@@ -103,6 +108,96 @@ func (c *Codec) Recapture(spare *Capture, s *sim.Scheduler, sections ...Section)
 	}
 	return capt, nil
 }
+
+// CaptureRoom is the size of the tables a capture holds: PrepareCapture and
+// Capture.Reserve make room for them.
+type CaptureRoom struct {
+	Tasklets int // tasklets (all alive ones, main and hard ones included, is enough)
+	Frames   int // frames of those tasklets
+	Channels int // channel slots
+	IDSpan   int // the largest tasklet ID less the smallest, plus one (0: Tasklets)
+}
+
+// framesPerTasklet is how many frames CaptureRoomOf reserves per tasklet: a tasklet has at
+// least one, and NPCs deep in calls a few.
+const framesPerTasklet = 2
+
+// CaptureRoomOf returns the room a capture of s takes now: its alive tasklets, two frames
+// each, and its channel slots. Call it between ticks on the main program (it reads s's
+// counters); constant time.
+func CaptureRoomOf(s *sim.Scheduler) CaptureRoom {
+	c := s.Counts()
+	n := c.Runnable + c.Paused + c.Watching + c.Sleeping + c.Blocked
+	_, chans := s.NextIDs()
+	return CaptureRoom{Tasklets: n, Frames: framesPerTasklet * n, Channels: int(chans)}
+}
+
+// PrepareCapture returns a capture that holds no moment, only tables with room for r
+// (Reserve): pass it as the spare of a Recapture, which then neither allocates nor faults
+// in a table (Capture.Warm reports it). It reads no scheduler, so it may run on any
+// goroutine, beside the program, while the scheduler runs (a server prepares its first
+// two captures on its writer goroutine when it starts). It must not be saved (SaveCapture
+// refuses it). Cost: Reserve's.
+func PrepareCapture(r CaptureRoom) *Capture {
+	capt := &Capture{ft: &sim.FrozenTable{}, prepared: true}
+	capt.Reserve(r)
+	return capt
+}
+
+// Room returns the size of cp's tables: its tasklets, frames and channels, and the span
+// of its tasklet IDs. Constant time.
+func (cp *Capture) Room() CaptureRoom {
+	tb := &cp.ft.Table
+	return CaptureRoom{Tasklets: len(tb.Tasklets), Frames: len(tb.Frames), Channels: len(tb.Channels), IDSpan: len(cp.index.dense)}
+}
+
+// Reserve gives cp's tables room for r and an eighth more, the memory it adds written once
+// (faulted in), so that a Recapture of a world that size, or a little larger, with cp as
+// its spare neither grows nor faults in a table. Call it only on a capture that is
+// Recapture's spare-to-be: prepared, or one whose SaveCapture has returned and that a
+// later capture has replaced as the scheduler's Freezer; it may run on any goroutine that
+// owns cp (a server's writer, after a save, readies the next capture's spare this way, off
+// the tick loop). Cost: allocation and one store per page of the memory added (about 70
+// bytes per tasklet, 24 per frame, 16 per channel); nothing if cp has the room.
+func (cp *Capture) Reserve(r CaptureRoom) {
+	ahead := func(n int) int { n = max(n, 0); return n + n/8 }
+	cp.ft.Reserve(ahead(r.Tasklets), ahead(r.Frames), ahead(r.Channels))
+	cp.states = reserved(cp.states, ahead(r.Tasklets))
+	cp.index.dense = reserved(cp.index.dense, ahead(max(r.Tasklets, r.IDSpan)))
+}
+
+// reserved returns s with room for n elements: s emptied if it has it, else new memory
+// with an eighth more, faulted in (touched).
+func reserved[E any](s []E, n int) []E {
+	if cap(s) >= n {
+		return s[:0]
+	}
+	return touched(make([]E, 0, n+n/8))
+}
+
+// touched writes a zero byte on each page of s's room beyond its length, fresh from make
+// (zero, and of an element type without pointers: the stores bypass write barriers), and
+// returns s.
+func touched[E any](s []E) []E {
+	room := s[len(s):cap(s)]
+	if len(room) == 0 {
+		return s
+	}
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(room))), uintptr(len(room))*unsafe.Sizeof(room[0]))
+	for i := 0; i < len(b); i += pageBytes {
+		b[i] = 0
+	}
+	return s
+}
+
+// pageBytes is the smallest page size of the systems Go runs on: touched writes once per
+// page (memory fresh from the system is faulted in at its first write).
+const pageBytes = 4096
+
+// Warm reports whether Recapture took all of cp's tables from its spare's memory: no
+// table had to grow (memory the first write faults in, page by page). A Capture made with
+// no spare is not warm. Call it from the main program.
+func (cp *Capture) Warm() bool { return cp.warm }
 
 // unfreeze thaws the tasklets FreezeTable froze for a capture that failed, without copying
 // their frames.
@@ -154,10 +249,11 @@ func (cp *Capture) recycle() *Capture {
 	return &Capture{ft: cp.ft, states: cp.states[:0], index: rowIndex{dense: cp.index.dense[:0]}}
 }
 
-// resize returns s with length n and every element zero, reusing its memory if it can.
+// resize returns s with length n and every element zero, reusing its memory if it can
+// (else with an eighth more room, as sim.FrozenTable's tables grow).
 func resize[E any](s []E, n int) []E {
 	if cap(s) < n {
-		return make([]E, n)
+		return make([]E, n, n+n/8)
 	}
 	s = s[:n]
 	clear(s)
@@ -233,6 +329,9 @@ func (capt *Capture) copyRow(cp *cloner, i int) bool {
 // that, so it may run on any goroutine, beside the scheduler cp was taken from. A Capture
 // may be saved more than once, not concurrently.
 func (c *Codec) SaveCapture(cp *Capture) ([]byte, *Report, error) {
+	if cp.prepared {
+		return nil, nil, errors.New("persist: save: the capture is PrepareCapture's, which holds no moment; pass it to Recapture as the spare")
+	}
 	for i := range cp.ft.Tasklets {
 		cp.copyRow(cp.bg, i)
 	}

@@ -169,3 +169,38 @@ func TestRefusedCaptureLeavesTheTaskletsAsTheyWere(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, want1, got1)
 }
+
+// TestPreparedCapturesAreWarm prepares two captures' tables (as a server's writer does
+// when it starts) and passes them as the spares of a world's first two captures: neither
+// grows a table (Warm), while a capture with no spare does, and every capture, saved while
+// the world runs on, gives the bytes Save gave at its moment. A prepared capture cannot be
+// saved.
+func TestPreparedCapturesAreWarm(t *testing.T) {
+	c := codec(t)
+	s := richWorld(t)
+	room := persist.CaptureRoomOf(s)
+	require.Positive(t, room.Tasklets)
+	prepared := []*persist.Capture{persist.PrepareCapture(room), persist.PrepareCapture(room)}
+	_, _, err := c.SaveCapture(prepared[0])
+	require.EqualError(t, err, "persist: save: the capture is PrepareCapture's, which holds no moment; pass it to Recapture as the spare")
+
+	cold, err := c.Capture(s)
+	require.NoError(t, err)
+	require.False(t, cold.Warm(), "a capture with no spare allocates its tables")
+	last, spare := prepared[1], prepared[0]
+	for i := range 4 {
+		want := save(t, c, s)
+		cp, err := c.Recapture(spare, s)
+		require.NoError(t, err)
+		require.True(t, cp.Warm(), "capture %d takes its tables from its spare", i)
+		var got []byte
+		var wg sync.WaitGroup
+		wg.Go(func() { got, _, err = c.SaveCapture(cp) })
+		run(t, s)
+		wg.Wait()
+		require.NoError(t, err)
+		require.Equal(t, want, got, "capture %d", i)
+		spare, last = last, cp
+	}
+	require.NoError(t, s.CheckInvariants())
+}

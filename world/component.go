@@ -53,6 +53,7 @@ func newStore(name string) (componentStore, bool) {
 type componentStore interface {
 	remove(id EntityID)
 	save() ComponentSnapshot
+	appendPairs(ps []compPair, deep func(any) any) []compPair
 	load(cs ComponentSnapshot) error
 	len() int
 }
@@ -73,6 +74,21 @@ func (s *compStore[C]) save() ComponentSnapshot {
 		vals[i] = s.m[id]
 	}
 	return ComponentSnapshot{IDs: ids, Values: vals}
+}
+
+// compPair is one entity's component value, as a capture copies it.
+type compPair struct {
+	ID EntityID
+	V  any
+}
+
+// appendPairs appends the component's values, each copied by deep, in no order (the
+// capture sorts them by id on its writer: FinishCapture).
+func (s *compStore[C]) appendPairs(ps []compPair, deep func(any) any) []compPair {
+	for id, v := range s.m { // determinism: FinishCapture sorts the pairs by id
+		ps = append(ps, compPair{id, deep(v)})
+	}
+	return ps
 }
 
 func (s *compStore[C]) load(cs ComponentSnapshot) error {

@@ -28,19 +28,30 @@ type mailQueue interface {
 	Name() string
 	each(f func(v any) bool)
 	values() []any
+	info() *mailInfo
 }
+
+// mailInfo is what a mailbox's queue holds beside its messages: its owner and name, fixed
+// when it is made, and its place in the world's lists of mailboxes (World.mailIDs and
+// mailQs, in creation order), which lets the lists be walked without map lookups.
+type mailInfo struct {
+	owner EntityID
+	name  string
+	slot  int // w.mailIDs[slot] is its id, w.mailQs[slot] the queue
+}
+
+func (m *mailInfo) Owner() EntityID { return m.owner }
+func (m *mailInfo) Name() string    { return m.name }
+func (m *mailInfo) info() *mailInfo { return m }
 
 // queue is a FIFO of M: items[head:] are queued.
 type queue[M any] struct {
 	items []M
 	head  int
-	owner EntityID
-	name  string
+	mailInfo
 }
 
-func (q *queue[M]) Len() int        { return len(q.items) - q.head }
-func (q *queue[M]) Owner() EntityID { return q.owner }
-func (q *queue[M]) Name() string    { return q.name }
+func (q *queue[M]) Len() int { return len(q.items) - q.head }
 func (q *queue[M]) each(f func(v any) bool) {
 	for _, v := range q.items[q.head:] {
 		if !f(v) {
@@ -86,14 +97,11 @@ const mailKeptCap = 256
 
 // loaded is a queue as decoded from a snapshot, converted to queue[M] on first typed use.
 type loaded struct {
-	vals  []any
-	owner EntityID
-	name  string
+	vals []any
+	mailInfo
 }
 
-func (q *loaded) Len() int        { return len(q.vals) }
-func (q *loaded) Owner() EntityID { return q.owner }
-func (q *loaded) Name() string    { return q.name }
+func (q *loaded) Len() int { return len(q.vals) }
 func (q *loaded) each(f func(v any) bool) {
 	for _, v := range q.vals {
 		if !f(v) {
@@ -109,13 +117,19 @@ func (q *loaded) values() []any { return q.vals }
 // end of the first tick after it stops waiting): Post to it then reports false.
 func NewMailbox[M any](w *World, owner EntityID, name string) Mailbox[M] {
 	id := w.s.NewChannel().ID()
-	w.setMail(id, &queue[M]{owner: owner, name: name})
+	w.setMail(id, &queue[M]{mailInfo: mailInfo{owner: owner, name: name}})
 	return Mailbox[M]{ID: id}
 }
 
+// setMail makes q mailbox id's queue: a new mailbox goes at the end of the lists, a
+// replaced queue takes its place.
 func (w *World) setMail(id sim.ChanID, q mailQueue) {
-	if w.mail[id] == nil {
-		w.mailIDs = append(w.mailIDs, id)
+	if old := w.mail[id]; old != nil {
+		q.info().slot = old.info().slot
+		w.mailQs[q.info().slot] = q
+	} else {
+		q.info().slot = len(w.mailIDs)
+		w.mailIDs, w.mailQs = append(w.mailIDs, id), append(w.mailQs, q)
 	}
 	w.mail[id] = q
 }
@@ -124,28 +138,43 @@ func (w *World) setMail(id sim.ChanID, q mailQueue) {
 // waits, with their channels and queued messages; the rest keep their creation order. It
 // reports whether an orphan had to stay because a tasklet waits on it.
 func (w *World) dropOrphanMail() (waiting bool) {
-	var live []sim.ChanID // nil until a mailbox is dropped: Mailboxes' slice stays as it was
-	for i, id := range w.mailIDs {
-		owner := w.mail[id].Owner()
-		orphan := owner != 0 && !w.Alive(owner)
+	keep := func(id sim.ChanID, q mailQueue) bool {
+		orphan := q.Owner() != 0 && !w.Alive(q.Owner())
 		if ch := w.s.Channel(id); orphan && ch != nil && ch.Balance() != 0 {
 			orphan, waiting = false, true
 		}
-		switch {
-		case orphan && live == nil:
-			live = append(make([]sim.ChanID, 0, len(w.mailIDs)-1), w.mailIDs[:i]...)
-			fallthrough
-		case orphan:
+		if orphan {
 			_ = w.s.DropChannel(id) // no tasklet waits (checked above); already gone is fine
 			delete(w.mail, id)
-		case live != nil:
-			live = append(live, id)
+		}
+		return !orphan
+	}
+	w.filterMail(keep)
+	return waiting
+}
+
+// filterMail keeps the mailboxes for which keep reports true, in their order, and forgets
+// the others from the lists (keep drops them from w.mail). The lists are copied only when
+// one is dropped, so that a slice Mailboxes returned earlier stays as it was.
+func (w *World) filterMail(keep func(id sim.ChanID, q mailQueue) bool) {
+	var ids []sim.ChanID // nil until a mailbox is dropped
+	var qs []mailQueue
+	for i, id := range w.mailIDs {
+		q := w.mailQs[i]
+		switch {
+		case !keep(id, q):
+			if ids == nil {
+				ids = append(make([]sim.ChanID, 0, len(w.mailIDs)-1), w.mailIDs[:i]...)
+				qs = append(make([]mailQueue, 0, len(w.mailIDs)-1), w.mailQs[:i]...)
+			}
+		case ids != nil:
+			q.info().slot = len(ids)
+			ids, qs = append(ids, id), append(qs, q)
 		}
 	}
-	if live != nil {
-		w.mailIDs = live
+	if ids != nil {
+		w.mailIDs, w.mailQs = ids, qs
 	}
-	return waiting
 }
 
 // q returns the typed queue of mb, converting a loaded one; nil if mb is not a mailbox of
@@ -155,7 +184,7 @@ func (mb Mailbox[M]) q(w *World) *queue[M] {
 	case *queue[M]:
 		return q
 	case *loaded:
-		tq := &queue[M]{owner: q.owner, name: q.name, items: make([]M, 0, len(q.vals))}
+		tq := &queue[M]{mailInfo: q.mailInfo, items: make([]M, 0, len(q.vals))}
 		for _, v := range q.vals {
 			m, err := convert[M](v)
 			if err != nil {
@@ -167,7 +196,7 @@ func (mb Mailbox[M]) q(w *World) *queue[M] {
 			}
 			tq.items = append(tq.items, m)
 		}
-		w.mail[mb.ID] = tq
+		w.mail[mb.ID], w.mailQs[tq.slot] = tq, tq
 		return tq
 	}
 	return nil

@@ -29,7 +29,7 @@ type boxType interface {
 func (Mailbox[M]) msgType() reflect.Type { return reflect.TypeFor[M]() }
 
 func (Mailbox[M]) typedQueue(q *loaded) (mailQueue, error) {
-	tq := &queue[M]{owner: q.owner, name: q.name, items: make([]M, 0, len(q.vals))}
+	tq := &queue[M]{mailInfo: mailInfo{owner: q.owner, name: q.name}, items: make([]M, 0, len(q.vals))}
 	for i, v := range q.vals {
 		m, err := convert[M](v)
 		if err != nil {
@@ -118,7 +118,7 @@ func (chk *snapshotCheck) mailboxQueues() (map[sim.ChanID]mailQueue, error) {
 	types := boxTypeSet{}
 	known := false
 	for _, m := range st.Mailboxes {
-		out[m.ID] = &loaded{vals: m.Values, owner: m.Owner, name: m.Name}
+		out[m.ID] = &loaded{vals: m.Values, mailInfo: mailInfo{owner: m.Owner, name: m.Name}}
 		if len(m.Values) > 0 && !known {
 			chk.knownBoxTypes(types)
 			known = true

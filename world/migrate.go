@@ -239,7 +239,7 @@ func (w *World) Export(c *persist.Codec, ids []EntityID) ([]byte, error) {
 		dropped = w.leave(m) || dropped
 	}
 	if dropped {
-		w.mailIDs = slices.DeleteFunc(w.mailIDs, func(id sim.ChanID) bool { return w.mail[id] == nil })
+		w.filterMail(func(id sim.ChanID, _ mailQueue) bool { return w.mail[id] != nil })
 	}
 	return data, nil
 }

@@ -355,7 +355,7 @@ func (w *World) arrive(s *sim.Scheduler, m *Migrant, t *sim.Tasklet, types boxTy
 		return err
 	}
 	for _, mb := range m.Mailboxes {
-		var q mailQueue = &loaded{vals: mb.Values, owner: m.ID, name: mb.Name}
+		var q mailQueue = &loaded{vals: mb.Values, mailInfo: mailInfo{owner: m.ID, name: mb.Name}}
 		if b := types.of(mb.ID); b != nil {
 			if tq, err := b.typedQueue(q.(*loaded)); err == nil { // checked by ImportDecoded
 				q = tq

@@ -7,7 +7,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
-	"sync"
+	"unsafe"
 
 	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/sim"
@@ -413,11 +413,13 @@ func (st *Snapshot) CaptureCopy(deep func(v any) any) any {
 // (persist.Codec.Capture or Recapture), which must follow at once: a value that saves as
 // the Snapshot of this moment but holds the capture for less. The capture's copy
 // (CaptureCopy, on the capture's own goroutine, beside the walk of the tasklets) takes the
-// entity table in one copy, the components' and mailboxes' values, the index and the
-// monitors; SaveCapture's goroutine then turns the entities into columns and keeps the
-// monitors of the tasklets the capture holds (FinishCapture). Unlike Snapshot it does not
-// drop from the world the monitors of tasklets that are not alive (the save leaves them
-// out all the same). Call it from the main program between ticks; pass it to one capture only.
+// entity table and the mailbox lists in one copy each, the queued messages and the
+// components' values (unsorted), the index and the monitors, into the memory of the
+// capture before (kept by w); SaveCapture's goroutine then turns the entities into
+// columns, makes the mailbox rows, sorts the components and keeps the monitors of the
+// tasklets the capture holds (FinishCapture). Unlike Snapshot it does not drop from the
+// world the monitors of tasklets that are not alive (the save leaves them out all the
+// same). Call it from the main program between ticks; pass it to one capture only.
 // Cost: the world's scalars and named channels; the rest is the capture's.
 func (w *World) CaptureSection() (persist.Section, error) {
 	st, err := w.snapshotHead()
@@ -433,45 +435,154 @@ type worldCopier struct {
 	st *Snapshot // the head CaptureSection made
 }
 
-// CaptureCopy implements persist.CaptureCopier: it copies what the world holds beyond the
-// head into a capturedWorld. The main program waits meanwhile (and changes nothing of the
-// world: the capture's walk touches only the scheduler's tasklets).
-func (c *worldCopier) CaptureCopy(deep func(v any) any) any {
-	w, st := c.w, c.st
-	w.addComponents(st)
-	w.addMailboxes(st)
-	st.Index = w.indexSnapshot()
-	st.CaptureCopy(deep)
-	ents, _ := entityCopies.Get().(*[]Entity)
-	if ents == nil {
-		ents = new([]Entity)
-	}
-	*ents = append((*ents)[:0], w.ents...) // warm memory: a fresh 5 MB would be faulted in page by page
-	return &capturedWorld{st: st, ents: ents, monitors: maps.Clone(w.monitor)}
+// worldCopy is what a capture copies of a world beyond the Snapshot's head, in memory
+// reused from one capture to the next (World.spareCopy).
+type worldCopy struct {
+	ents     []Entity
+	mailIDs  []sim.ChanID
+	mailQs   []mailQueue // the queues, read on the writer only for their owner and name
+	mailVals []mailValues
+	comps    []compCopy
 }
 
-// entityCopies holds the entity tables of finished captures (*[]Entity), for the next.
-var entityCopies sync.Pool
+// mailValues is the copied messages of the mailbox at mailIDs[slot].
+type mailValues struct {
+	slot int
+	vals []any
+}
+
+// compCopy is one component's copied values, in no order.
+type compCopy struct {
+	name  string
+	pairs []compPair
+}
+
+// CaptureCopy implements persist.CaptureCopier: it copies what the world holds beyond the
+// head into a capturedWorld. The main program waits meanwhile (and changes nothing of the
+// world: the capture's walk touches only the scheduler's tasklets). Cost: one copy of the
+// entity table and of the mailbox lists, one look at each mailbox's queue, a deep copy of
+// each queued message and component value; no allocation but for those copies once the
+// memory of earlier captures is there.
+func (c *worldCopier) CaptureCopy(deep func(v any) any) any {
+	w, st := c.w, c.st
+	wc := w.spareCopy.Swap(nil)
+	if wc == nil {
+		wc = &worldCopy{}
+	}
+	wc.ents = append(wc.ents[:0], w.ents...)
+	wc.mailIDs = append(wc.mailIDs[:0], w.mailIDs...)
+	wc.mailQs = append(wc.mailQs[:0], w.mailQs...)
+	wc.mailVals = wc.mailVals[:0]
+	for i, q := range w.mailQs {
+		if q.Len() > 0 {
+			vals := q.values() // a slice of its own
+			for j := range vals {
+				vals[j] = deep(vals[j])
+			}
+			wc.mailVals = append(wc.mailVals, mailValues{slot: i, vals: vals})
+		}
+	}
+	wc.comps = wc.comps[:0]
+	for _, name := range w.componentNames() {
+		if n := len(wc.comps); n < cap(wc.comps) {
+			wc.comps = wc.comps[:n+1]
+			wc.comps[n].name, wc.comps[n].pairs = name, w.comps[name].appendPairs(wc.comps[n].pairs[:0], deep)
+		} else {
+			wc.comps = append(wc.comps, compCopy{name: name, pairs: w.comps[name].appendPairs(nil, deep)})
+		}
+	}
+	st.Index = w.indexSnapshot()
+	return &capturedWorld{w: w, st: st, copy: wc, monitors: maps.Clone(w.monitor)}
+}
+
+// CaptureRoom is the size of what a capture of a world copies beyond its scheduler.
+type CaptureRoom struct {
+	Entities, Mailboxes int
+}
+
+// CaptureRoom returns the room a capture of w takes now. Call it from the main program;
+// constant time.
+func (w *World) CaptureRoom() CaptureRoom {
+	return CaptureRoom{Entities: len(w.ents), Mailboxes: len(w.mailIDs)}
+}
+
+// PrepareCapture gives w's next CaptureSection room for r and an eighth more (the entity
+// table and the mailbox lists), its memory written once (faulted in), unless the memory w
+// keeps from the last capture has that room: a capture then copies them into memory it
+// neither allocates nor faults in (each finished capture leaves its memory for the next,
+// grown off the tick loop when the world nears its room). Unlike w's other methods it may
+// be called from any goroutine, while w runs (a server calls it on its writer goroutine
+// when it starts, with the CaptureRoom it took on the loop). Cost: allocation and one
+// store per page of about 60 bytes per entity and 24 per mailbox, unless the memory is
+// there.
+func (w *World) PrepareCapture(r CaptureRoom) {
+	if old := w.spareCopy.Load(); old != nil && cap(old.ents) >= r.Entities+r.Entities/8 && cap(old.mailQs) >= r.Mailboxes+r.Mailboxes/8 {
+		return
+	}
+	wc := &worldCopy{}
+	wc.reserve(r.Entities, r.Mailboxes)
+	w.spareCopy.Store(wc)
+}
+
+// reserve gives wc room for entities entities and mailboxes mailboxes and a quarter more,
+// unless it has an eighth more, the memory it adds written once (faulted in).
+func (wc *worldCopy) reserve(entities, mailboxes int) {
+	wc.ents = ahead(wc.ents, entities)
+	wc.mailIDs = ahead(wc.mailIDs, mailboxes)
+	wc.mailQs = ahead(wc.mailQs, mailboxes)
+}
+
+// ahead returns s emptied, with room for n and an eighth more: if it has not, new memory
+// with room for n and a quarter more, written once per page (the first write faults a
+// page in).
+func ahead[E any](s []E, n int) []E {
+	n = max(n, 0)
+	if cap(s) >= n+n/8 {
+		return s[:0]
+	}
+	s = make([]E, n+n/4)
+	var zero E
+	for i := 0; i < len(s); i += max(pageBytes/max(int(unsafe.Sizeof(zero)), 1), 1) {
+		s[i] = zero
+	}
+	return s[:0]
+}
+
+// pageBytes is the smallest page size of the systems Go runs on: ahead writes once per
+// page (memory fresh from the system is faulted in at its first write).
+const pageBytes = 4096
 
 // capturedWorld is a world section copied by a capture: its Snapshot but the entity
-// columns and the monitors, which FinishCapture adds.
+// columns, mailboxes, components and monitors, which FinishCapture adds.
 type capturedWorld struct {
+	w        *World // for its spareCopy only
 	st       *Snapshot
-	ents     *[]Entity             // the entity table at the capture (nil once finished)
+	copy     *worldCopy            // the copy at the capture (nil once finished)
 	monitors map[sim.ID]sim.ChanID // the world's monitors at the capture
 	finished bool
 }
 
 // FinishCapture implements persist.CaptureFinisher: it turns the copied entity table into
-// columns and adds the monitors of the alive tasklets, by id, as Snapshot does (once;
-// later calls return the same Snapshot).
+// columns, the mailbox lists and messages into rows, sorts the components' values by
+// entity id, and adds the monitors of the alive tasklets, by id, as Snapshot does (once;
+// later calls return the same Snapshot). Then it leaves the copy's memory to the world's
+// next capture, grown if the world nears its room.
 func (c *capturedWorld) FinishCapture(alive iter.Seq[sim.ID]) any {
 	if c.finished {
 		return c.st
 	}
-	c.st.Entities = entityColumns(*c.ents)
-	entityCopies.Put(c.ents)
-	c.ents = nil
+	wc := c.copy
+	c.st.Entities = entityColumns(wc.ents)
+	c.st.Mailboxes = mailboxRows(wc)
+	c.st.Components = componentColumns(wc.comps)
+	clear(wc.mailQs) // let the queues go
+	clear(wc.mailVals)
+	for i := range wc.comps {
+		clear(wc.comps[i].pairs)
+	}
+	wc.reserve(len(wc.ents), len(wc.mailIDs))
+	c.w.spareCopy.Store(wc) // for the next capture
+	c.copy = nil
 	var ids []sim.ID
 	if len(c.monitors) > 0 {
 		for id := range alive {
@@ -484,4 +595,40 @@ func (c *capturedWorld) FinishCapture(alive iter.Seq[sim.ID]) any {
 	c.st.Monitors = monitorRows(ids, c.monitors)
 	c.finished = true
 	return c.st
+}
+
+// mailboxRows returns the rows of the mailboxes wc copied, in creation order (nil for
+// none, as saves have it): the owner and name, fixed for a queue's life, read from the
+// queues, the messages from the copies.
+func mailboxRows(wc *worldCopy) []MailboxSnapshot {
+	if len(wc.mailIDs) == 0 {
+		return nil
+	}
+	rows := make([]MailboxSnapshot, len(wc.mailIDs))
+	for i, id := range wc.mailIDs {
+		q := wc.mailQs[i]
+		rows[i] = MailboxSnapshot{ID: id, Owner: q.Owner(), Name: q.Name(), Values: []any{}}
+	}
+	for _, mv := range wc.mailVals {
+		rows[mv.slot].Values = mv.vals
+	}
+	return rows
+}
+
+// componentColumns returns the components wc copied, by name (those with values only),
+// each's values sorted by entity id, as Snapshot has them.
+func componentColumns(comps []compCopy) []ComponentSnapshot {
+	var out []ComponentSnapshot
+	for _, cc := range comps {
+		if len(cc.pairs) == 0 {
+			continue
+		}
+		slices.SortFunc(cc.pairs, func(a, b compPair) int { return cmpID(a.ID, b.ID) })
+		cs := ComponentSnapshot{Name: cc.name, IDs: make([]EntityID, len(cc.pairs)), Values: make([]any, len(cc.pairs))}
+		for i, p := range cc.pairs {
+			cs.IDs[i], cs.Values[i] = p.ID, p.V
+		}
+		out = append(out, cs)
+	}
+	return out
 }

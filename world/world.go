@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackworld/stackworld/sim"
@@ -131,11 +132,15 @@ type World struct {
 	named   nameIndex                // names by channel id (named.go)
 	mail    map[sim.ChanID]mailQueue // the live mailboxes' queues
 	mailIDs []sim.ChanID             // the live mailboxes' ids in creation order
+	mailQs  []mailQueue              // their queues, parallel to mailIDs (mailInfo.slot)
 	// orphanMail: a mailbox whose owner despawned is kept because a tasklet waits on it
 	orphanMail bool
 	comps      map[string]componentStore
 	monitor    map[sim.ID]sim.ChanID // tasklet → Exit mailbox
 	seq        uint64                // world sequence counter (correlation ids)
+	// spareCopy is the memory of a finished capture's copy (or PrepareCapture's), for the
+	// next capture: the only field another goroutine (a capture's writer) touches.
+	spareCopy atomic.Pointer[worldCopy]
 
 	events   []Event
 	evMark   int       // events before evMark belong to the last tick; Tick drops them

@@ -38,6 +38,7 @@ type runOptions struct {
 	inputs        string
 	record        string
 	force         bool
+	lockstep      bool // refused: only with --zones N, which runs the zones (zone_run.go)
 }
 
 var runUsage = `usage: stackworld run [flags]
@@ -89,11 +90,16 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.BoolVar(&o.force, "force", false, "let --save overwrite a file that is not a Stackworld snapshot")
 	fs.StringVar(&o.inputs, "inputs", "", "submit the input lines of `FILE` (- for stdin): CLIENT SEQ TICK COMMAND, with the commands\n\tmove ID X Y and despawn ID; TICK 0 is the next tick")
 	fs.StringVar(&o.record, "record", "", "record the delivered inputs in the new input log `LOG`, and the world as it starts in LOG.snap\n\t(stackworld replay LOG.snap LOG re-runs it)")
+	fs.Int("zones", 1, "run N zone processes on this machine over an embedded NATS server (the first is this one); the\n\tflags then are stackworld zone's (see zone -h); each zone prints its deep checksum at the end")
+	fs.BoolVar(&o.lockstep, "lockstep", false, "with --zones: run the zones in lock step, so a fixed --seed repeats every zone's deep checksum;\n\teach tick waits for every zone, and a stopped zone stalls the others (see zone -h)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, usageError{msg: fmt.Sprintf("unexpected argument %q (run takes only flags)", fs.Arg(0))}
+	}
+	if o.lockstep {
+		return nil, usageError{msg: "--lockstep needs --zones N with N >= 2 (one world repeats without it)"}
 	}
 	switch {
 	case o.ticks < 0:

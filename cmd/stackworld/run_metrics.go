@@ -78,9 +78,14 @@ func newMetrics() *metrics {
 }
 
 // serveMetrics listens on addr and serves /metrics and /debug/pprof/ until ctx ends or
-// close is called.
-func serveMetrics(ctx context.Context, addr string, log *slog.Logger) (*metrics, error) {
+// close is called; more collectors (a zone's) are registered before it listens.
+func serveMetrics(ctx context.Context, addr string, log *slog.Logger, more ...prometheus.Collector) (*metrics, error) {
 	m := newMetrics()
+	for _, c := range more {
+		if err := m.reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, tryError{err: fmt.Errorf("--metrics %s: %w", addr, err), try: "--metrics 127.0.0.1:0 picks a free port"}

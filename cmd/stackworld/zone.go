@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/stackworld/stackworld/actors"
 	"github.com/stackworld/stackworld/assets"
 	"github.com/stackworld/stackworld/world"
@@ -38,6 +34,21 @@ embedded starts a NATS server in this process and prints its URL for the other z
 A zone saves to --save as soon as it has joined, every --save-every ticks, and when
 stopped with Ctrl-C or SIGTERM; started again with the same --save (even after kill -9,
 even before its first autosave), it loads it and settles the migrations it had begun.
+When it stops it prints its tick, entities, migrations in and out, and its world's deep
+checksum (world.DeepChecksum) on stdout.
+
+--lockstep runs the zone in lock step with every zone on the map (all of them must use
+it): it starts ticking once every region has a zone, an entity leaving at the end of tick
+t and a letter sent during tick t take effect at the boundary after tick t, and at that
+boundary the zone waits until every zone on the map has finished tick t. With a fixed
+--seed and --ticks, a rerun then gives every zone the same deep checksum at every tick.
+It costs a few NATS requests per tick and runs the cluster at the pace of its slowest
+zone: a zone that stops (killed, paused, cut off from NATS) stalls the others at their
+next boundary. They log "cluster: still waiting at the barrier" with the tick and the
+zone they wait for, every zone's tick stands still in the progress view of
+run --zones (all are marked silent: a zone waiting at the barrier does not report), and
+stackworld_zone_barrier_waits_total counts the waits. They go on when it is back
+(restarted with its --save, it catches up from its saved tick).
 
 flags:
 `
@@ -45,11 +56,12 @@ flags:
 // zoneOptions are zone's flags.
 type zoneOptions struct {
 	natsURL, name, save, scenario, metrics, store string
+	checksums                                     string
 	logLevel                                      string
 	region, regions, ticks, saveEvery             int
 	rate                                          float64
 	seed                                          uint64
-	quiet                                         bool
+	quiet, lockstep                               bool
 	conn                                          cluster.ConnectOptions
 }
 
@@ -67,8 +79,10 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	fs.StringVar(&o.save, "save", "", "save the zone's world to `FILE` (and load it at start if it exists)")
 	fs.IntVar(&o.saveEvery, "save-every", 200, "ticks between saves with --save")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. :9101)")
+	fs.StringVar(&o.checksums, "checksums", "", "write the world's deep checksum after every tick to `FILE` (lines \"tick N state X\", as replay\n\tprints; one encoding of the world per tick), to compare --lockstep runs tick by tick")
 	fs.StringVar(&o.store, "store", "", "JetStream store `DIR` of --nats embedded (default: a temporary directory)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines")
+	fs.BoolVar(&o.lockstep, "lockstep", false, "run in lock step with every zone on the map (all must): a fixed --seed repeats every zone's\n\tdeep checksum; each tick waits for every zone, so a stopped zone stalls the others (see above)")
 	fs.StringVar(&o.logLevel, "log", "info", "log level of the zone's cluster messages (refused payloads, silent zones): debug, info, warn or error")
 	fs.StringVar(&o.conn.Token, "token", "", "NATS token")
 	fs.StringVar(&o.conn.User, "user", "", "NATS user")
@@ -143,22 +157,37 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		save = filepath.Join(dir, o.name+".cbor")
 	}
 	z, err := cluster.Open(ctx, cluster.Config{Name: o.name, Conn: nc, World: w, Regions: o.regions, Region: o.region,
-		SavePath: save, Recovering: recovering, Logger: clusterLog})
+		SavePath: save, Recovering: recovering, Logger: clusterLog, LockStep: o.lockstep})
 	if err != nil {
 		return err
 	}
 	defer z.Close()
 	var m *metrics
 	if o.metrics != "" {
-		if m, err = serveMetrics(ctx, o.metrics, log); err != nil {
+		if m, err = serveMetrics(ctx, o.metrics, clusterLog.With("zone", o.name), z.Collector()); err != nil {
 			return err
 		}
 		defer m.close()
-		if err := m.reg.Register(z.Collector()); err != nil {
+	}
+	if o.lockstep {
+		if err := awaitZones(ctx, nc, o.regions, clusterLog.With("zone", o.name)); err != nil {
 			return err
 		}
 	}
-	return runZoneServer(ctx, z, o, m, stderr)
+	var sums *tickSums
+	if o.checksums != "" {
+		if sums, err = createTickSums(o.checksums); err != nil {
+			return err
+		}
+	}
+	err = runZoneServer(ctx, z, o, m, sums, stderr)
+	if sums != nil {
+		err = errors.Join(err, sums.close())
+	}
+	if err != nil {
+		return err
+	}
+	return printZoneSummary(stdout, z)
 }
 
 // zoneWorld loads --save if it exists, else builds the scenario with the zone's seed (the
@@ -203,8 +232,9 @@ func zoneWorld(o *zoneOptions, log *slog.Logger) (*world.World, bool, error) {
 // runZoneServer runs the zone on world/server at --rate (with its time dilation), with an
 // autosave every --save-every ticks and a final save when stopped (put off while payloads
 // are on their way to the stream), printing progress once a second. With m, the runtime's
-// metrics (those of stackworld run) are served beside the zone's.
-func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metrics, stderr io.Writer) error {
+// metrics (those of stackworld run) are served beside the zone's; with sums, every tick's
+// deep checksum is written.
+func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metrics, sums *tickSums, stderr io.Writer) error {
 	lastShown := time.Now()
 	var onSave func(server.SaveResult)
 	if m != nil {
@@ -222,133 +252,15 @@ func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metr
 		fmt.Fprintf(stderr, "zone %s: tick %d, %d entities, %d in, %d out, %d failures\n",
 			z.Name(), w.Now(), w.Len(), st.MigrationsIn, st.MigrationsOut, st.Failures)
 	}
-	srv, err := z.NewServer(server.Options{Rate: o.rate, Ticks: uint64(o.ticks), SaveEvery: uint64(o.saveEvery),
-		AfterTick: progress, OnSave: onSave})
+	opts := server.Options{Rate: o.rate, Ticks: uint64(o.ticks), SaveEvery: uint64(o.saveEvery), AfterTick: progress, OnSave: onSave}
+	if sums != nil {
+		opts.EndTick = sums.endTick
+	}
+	srv, err := z.NewServer(opts)
 	if err != nil {
 		return err
 	}
 	return srv.Run(ctx)
-}
-
-// ---- stackworld run --zones N ----
-
-// zonesFlag finds --zones N (or --zones=N) in run's arguments and returns N and the
-// other arguments; ok is false when it is absent.
-func zonesFlag(args []string) (n int, rest []string, ok bool, err error) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		var v string
-		switch {
-		case a == "--zones" || a == "-zones":
-			if i+1 >= len(args) {
-				return 0, nil, false, usageError{"--zones needs a number"}
-			}
-			v, i = args[i+1], i+1
-		case len(a) > 8 && (a[:8] == "--zones=" || a[:7] == "-zones="):
-			v = a[slices.Index([]byte(a), '=')+1:]
-		default:
-			rest = append(rest, a)
-			continue
-		}
-		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 64 {
-			return 0, nil, false, usageError{fmt.Sprintf("--zones %s: want a number from 1 to 64", v)}
-		}
-		ok = true
-	}
-	return n, rest, ok, nil
-}
-
-// runZones runs N zones on this machine: this process embeds the NATS server and runs zone
-// 0; N-1 child processes run the others (stackworld zone). One progress view: a line per
-// second with every zone's tick and entities, from their reports on stackworld.stats.*.
-func runZones(ctx context.Context, n int, args []string, stdout, stderr io.Writer) error {
-	s, err := cluster.StartServer(cluster.ServerOptions{})
-	if err != nil {
-		return err
-	}
-	defer stopServer(s, true)
-	url := s.ClientURL()
-	fmt.Fprintf(stdout, "NATS: %s (%d zones; watch with: nats --server %s sub 'stackworld.>')\n", url, n, url)
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	var children []*exec.Cmd
-	defer func() {
-		for _, c := range children {
-			_ = c.Process.Signal(os.Interrupt)
-		}
-		for _, c := range children {
-			_ = c.Wait()
-		}
-	}()
-	for r := 1; r < n; r++ {
-		c := exec.Command(self, append([]string{"zone", "--quiet", "--nats", url, "--region", strconv.Itoa(r), "--regions", strconv.Itoa(n)}, args...)...)
-		c.Stdout, c.Stderr = io.Discard, stderr
-		if err := c.Start(); err != nil {
-			return err
-		}
-		children = append(children, c)
-	}
-	stop := progressView(url, n, stderr)
-	defer stop()
-	zargs := append([]string{"--quiet", "--nats", url, "--region", "0", "--regions", strconv.Itoa(n)}, args...)
-	return runZone(ctx, zargs, io.Discard, stderr)
-}
-
-// progressView prints every zone's last report once a second.
-func progressView(url string, n int, stderr io.Writer) func() {
-	nc, err := nats.Connect(url)
-	if err != nil {
-		return func() {}
-	}
-	var mu sync.Mutex
-	last := map[string]cluster.Report{}
-	_, _ = nc.Subscribe(cluster.StatsSubject+"*", func(m *nats.Msg) {
-		var r cluster.Report
-		if json.Unmarshal(m.Data, &r) == nil {
-			mu.Lock()
-			last[r.Zone] = r
-			mu.Unlock()
-		}
-	})
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-			mu.Lock()
-			line := progressLine(last, n, time.Now())
-			mu.Unlock()
-			fmt.Fprintln(stderr, line)
-		}
-	}()
-	return func() { close(done); nc.Close() }
-}
-
-// progressLine is the progress view's line for zones z0 to z<n-1> from their last reports:
-// tick, entities and migrations of each, "-" before its first report, and "silent Ns" once
-// its last report is older than cluster.DefaultSilentAfter at now.
-func progressLine(last map[string]cluster.Report, n int, now time.Time) string {
-	line := "zones:"
-	for r := range n {
-		name := "z" + strconv.Itoa(r)
-		rep, ok := last[name]
-		if !ok {
-			line += fmt.Sprintf("  %s: -", name)
-			continue
-		}
-		line += fmt.Sprintf("  %s: tick %d, %d entities, %d in/%d out", name, rep.Tick, rep.Entities, rep.Stats.MigrationsIn, rep.Stats.MigrationsOut)
-		if age := now.Sub(time.UnixMilli(rep.UnixMs)); age > cluster.DefaultSilentAfter {
-			line += fmt.Sprintf(" (silent %s)", age.Round(time.Second))
-		}
-	}
-	return line
 }
 
 // stopServer shuts the embedded server down and removes its temporary store.
@@ -359,4 +271,20 @@ func stopServer(s *natsserver.Server, temp bool) {
 	if temp {
 		_ = os.RemoveAll(dir)
 	}
+}
+
+// printZoneSummary prints the zone's last line: its tick, entities, migrations in and
+// out, and its world's deep checksum (world.DeepChecksum: every tasklet, frame, channel,
+// mailbox and entity), which LockStep zones repeat on a rerun with the same seed. Cost:
+// one encoding of the world. Call it after the zone's server has stopped.
+func printZoneSummary(stdout io.Writer, z *cluster.Zone) error {
+	w := z.World()
+	sum, err := w.DeepChecksum()
+	if err != nil {
+		return fmt.Errorf("zone %s: deep checksum: %w", z.Name(), err)
+	}
+	st := z.Stats()
+	fmt.Fprintf(stdout, "zone %s: tick %d, %d entities, %d in, %d out, deep checksum %016x\n",
+		z.Name(), w.Now(), w.Len(), st.MigrationsIn, st.MigrationsOut, sum)
+	return nil
 }

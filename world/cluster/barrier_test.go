@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,42 +27,79 @@ const serverTicks = 60
 // lockStepServers runs the zones on their servers and returns each zone's deep checksum
 // after every tick, then the mail each receiver has.
 func lockStepServers(t *testing.T) [][]string {
+	r := newLockStepRig(t, nil)
+	errs := make([]chan error, len(r.zs))
+	for i := range r.zs {
+		errs[i] = r.run(t.Context(), r.server(i, server.Options{Ticks: serverTicks, SaveEvery: 20}))
+	}
+	for i, c := range errs {
+		require.NoError(t, <-c, "zone %s", r.zs[i].Name())
+	}
+	return r.result()
+}
+
+// lockStepRig is two LockStep zones, a and b, with walkers crossing the border and six
+// receivers of mail, whose servers record each zone's deep checksum after every tick.
+type lockStepRig struct {
+	t         *testing.T
+	zs        []*zone
+	receivers []world.EntityID
+	rows      [][]string // per zone; written by the zone's loop goroutine (one server at a time)
+}
+
+// newLockStepRig opens the zones; tune, if not nil, adjusts each zone's config.
+func newLockStepRig(t *testing.T, tune func(*cluster.Config)) *lockStepRig {
+	t.Helper()
 	wa := walkers(t, 40, 9)
-	receivers := ids(wa)[:6]
-	for _, id := range receivers {
+	r := &lockStepRig{t: t, receivers: ids(wa)[:6], rows: make([][]string, 2)}
+	for _, id := range r.receivers {
 		world.NewMailbox[string](wa, id, "inbox")
 	}
-	_, zs := zonePair(t, wa, nil, func(c *cluster.Config) { c.LockStep, c.AckWait = true, 250*time.Millisecond })
-	rows := make([][]string, len(zs))
-	srvs := make([]*server.Server, len(zs))
-	for i, z := range zs {
-		srv, err := z.NewServer(server.Options{Ticks: serverTicks, SaveEvery: 20,
-			BeforeTick: func(_ context.Context, w *world.World) error { return sendAll(z, receivers, w.Now()) },
-			EndTick: func(_ context.Context, w *world.World) error {
-				c, err := w.DeepChecksum()
-				rows[i] = append(rows[i], fmt.Sprintf("%d:%x", w.Now(), c))
-				return err
-			}})
-		require.NoError(t, err)
-		srvs[i] = srv
+	_, r.zs = zonePair(t, wa, nil, func(c *cluster.Config) {
+		c.LockStep, c.AckWait = true, 250*time.Millisecond
+		if tune != nil {
+			tune(c)
+		}
+	})
+	return r
+}
+
+// server returns a server for zone i with o, whose hooks send a letter from the zone to
+// each receiver before every tick and record the zone's deep checksum after it.
+func (r *lockStepRig) server(i int, o server.Options) *server.Server {
+	r.t.Helper()
+	z := r.zs[i]
+	o.BeforeTick = func(_ context.Context, w *world.World) error { return sendAll(z, r.receivers, w.Now()) }
+	o.EndTick = func(_ context.Context, w *world.World) error {
+		c, err := w.DeepChecksum()
+		r.rows[i] = append(r.rows[i], fmt.Sprintf("%d:%x", w.Now(), c))
+		return err
 	}
-	errs := make([]error, len(zs))
-	var wg sync.WaitGroup
-	for i, srv := range srvs {
-		wg.Go(func() { errs[i] = srv.Run(context.Background()) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		require.NoError(t, err, "zone %s", zs[i].Name())
-	}
-	require.Positive(t, zs[0].Stats().MigrationsOut)
+	srv, err := z.NewServer(o)
+	require.NoError(r.t, err)
+	return srv
+}
+
+// run runs srv on its own goroutine; the channel receives Run's error.
+func (r *lockStepRig) run(ctx context.Context, srv *server.Server) chan error {
+	c := make(chan error, 1)
+	go func() { c <- srv.Run(ctx) }()
+	return c
+}
+
+// result is the rows, with the mail each receiver has after zone a's, once every server
+// has returned; it checks that entities and letters crossed.
+func (r *lockStepRig) result() [][]string {
+	r.t.Helper()
+	require.Positive(r.t, r.zs[0].Stats().MigrationsOut)
+	rows := [][]string{slices.Clone(r.rows[0]), slices.Clone(r.rows[1])}
 	mail := 0
-	for _, id := range receivers {
-		got := inbox(zs, id)
+	for _, id := range r.receivers {
+		got := inbox(r.zs, id)
 		mail += len(got)
 		rows[0] = append(rows[0], fmt.Sprintf("entity %d: %v", id, got))
 	}
-	require.Greater(t, mail, 100, "letters posted")
+	require.Greater(r.t, mail, 100, "letters posted")
 	return rows
 }
 

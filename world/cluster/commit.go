@@ -11,10 +11,11 @@ import (
 // and imports the entities at once; their directory entries then follow: the target
 // publishes their compare-and-sets ({S, k} at the revision S had -> {T, k+1}) at the end
 // of its step without waiting, and settles the answers at its next Step (or Migrate,
-// Save, or recovery). Until then an
-// imported entity is not the zone's in revs: it does not leave again, and mail for it
-// waits, as for an entity on its way. A save waits for them, so that a save holding the
-// entities always has their entries naming the zone.
+// Save, or recovery). Until then an imported entity is not the zone's in revs: it does
+// not leave again, and mail for it waits, as for an entity on its way. A save waits for
+// them, so that a save holding the entities always has their entries naming the zone.
+// Once they are settled the commit record is removed (dropCommit, storage.go): kill point
+// "in.purged".
 
 // dirUpdate is a batch of directory compare-and-sets published after a commit, and not
 // yet answered.

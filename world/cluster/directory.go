@@ -194,3 +194,149 @@ func (d *directory) get(ctx context.Context, id world.EntityID) (Owner, uint64, 
 	o, err := decodeOwner(e.Value())
 	return o, e.Revision(), err == nil, err
 }
+
+// The audit. An entry of an entity the zone owns changes only when the entity leaves
+// (the target's compare-and-set), so one found deleted or not an Owner was written by
+// hand (nats kv del, nats kv put). Until it is repaired, mail to the entity is dropped as
+// to an unknown entity and the entity's next move writes the entry again. So each zone
+// reads, a few per tick, the entries of the entities it owns, going round its world, and
+// writes again (compare-and-set on the revision read) those found broken: logged once
+// and counted once each (Stats.DirectoryRepairs). The reads run on a goroutine between
+// two ticks; their answers are applied at the next tick's end, in the order read. A round
+// of the world starts at most once per auditRound.
+// A KV watch of the directory would do it at once, but every zone would then receive
+// every move of the cluster.
+
+// auditPerTick is the most entries a zone reads per tick: a world of n entities is read
+// whole in n/auditPerTick ticks, and not more often than once per auditRound.
+const auditPerTick = 8
+
+// auditRound is the shortest time between the starts of two rounds of the audit, so that
+// a small world is not read again at every tick (tests shorten it).
+var auditRound = 10 * time.Second
+
+// dirAudit is the audit's state: where it is in the world, and the reads in progress.
+type dirAudit struct {
+	next  int         // index in the world's entities of the next one to read
+	round time.Time   // when the round in progress began
+	batch *auditBatch // reads in progress, or nil
+}
+
+// auditBatch is one tick's reads.
+type auditBatch struct {
+	done  chan struct{} // closed when reads are all answered
+	reads []auditRead
+}
+
+// auditRead is one entry read: the revision the zone had when it asked, and the answer.
+type auditRead struct {
+	id    world.EntityID
+	rev   uint64
+	entry jetstream.KeyValueEntry
+	err   error
+}
+
+// audit applies the last reads if they are answered and starts the next ones. Cost: at
+// most auditPerTick reads, on a goroutine; one compare-and-set per broken entry.
+func (z *Zone) audit(ctx context.Context) {
+	if b := z.audits.batch; b != nil {
+		select {
+		case <-b.done:
+		default:
+			return // still reading: the next tick's end looks again
+		}
+		z.audits.batch = nil
+		for _, r := range b.reads {
+			if err := z.checkEntry(ctx, r); err != nil {
+				z.log.Debug("cluster: directory audit postponed", "err", err) // NATS is away
+				break
+			}
+		}
+	}
+	z.startAudit()
+}
+
+// startAudit reads, on a goroutine, the entries of the next owned entities of the world.
+func (z *Zone) startAudit() {
+	ents := z.w.Entities()
+	if z.audits.next >= len(ents) { // the round is over
+		if time.Since(z.audits.round) < auditRound { // determinism: paces reads of NATS only
+			return
+		}
+		z.audits.next, z.audits.round = 0, time.Now() // determinism: as above
+	}
+	end := min(z.audits.next+auditPerTick, len(ents))
+	var reads []auditRead
+	for _, e := range ents[z.audits.next:end] {
+		if rev, ok := z.revs[e.ID]; ok {
+			reads = append(reads, auditRead{id: e.ID, rev: rev})
+		}
+	}
+	z.audits.next = end
+	if len(reads) == 0 {
+		return
+	}
+	b := &auditBatch{done: make(chan struct{}), reads: reads}
+	z.audits.batch = b
+	kv, timeout := z.dir.kv, z.cfg.OpTimeout
+	go func() { // determinism: it only reads; the answers are applied on the zone's goroutine, in order
+		defer close(b.done)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		for i := range b.reads {
+			r := &b.reads[i]
+			if r.entry, r.err = kv.Get(ctx, dirKey(r.id)); r.err != nil && !errors.Is(r.err, jetstream.ErrKeyNotFound) {
+				return // the rest stay unread (err nil, entry nil): skipped
+			}
+		}
+	}()
+}
+
+// checkEntry repairs entity r.id's entry if it is broken and the entity is still the
+// zone's at the revision it had when the entry was read.
+func (z *Zone) checkEntry(ctx context.Context, r auditRead) error {
+	if rev, ok := z.revs[r.id]; !ok || rev != r.rev {
+		return nil // left, or moved and came back, since the read
+	}
+	switch {
+	case errors.Is(r.err, jetstream.ErrKeyNotFound):
+		return z.repairEntry(ctx, r.id, 0, "deleted")
+	case r.err != nil || r.entry == nil:
+		return nil // not read
+	case r.entry.Revision() == r.rev:
+		return nil // as the zone wrote it
+	}
+	o, err := decodeOwner(r.entry.Value())
+	switch {
+	case err != nil:
+		return z.repairEntry(ctx, r.id, r.entry.Revision(), "not an owner: "+strconv.Quote(string(r.entry.Value()[:min(len(r.entry.Value()), 64)])))
+	case o == Owner{Zone: z.cfg.Name, Epoch: z.epochs[r.id]}:
+		z.revs[r.id] = r.entry.Revision() // the same owner put again by hand
+	default:
+		z.log.Error("cluster: directory entry of an entity here names another owner; left as it is", "entity", r.id,
+			"owner", o.Zone, "epoch", o.Epoch, "epoch_here", z.epochs[r.id], "revision", r.entry.Revision())
+	}
+	return nil
+}
+
+// repairEntry writes entity id's entry, found broken at revision rev (0: deleted), for
+// this zone again, unless it changed since.
+func (z *Zone) repairEntry(ctx context.Context, id world.EntityID, rev uint64, found string) error {
+	v := Owner{Zone: z.cfg.Name, Epoch: z.epochs[id]}
+	var err error
+	if rev == 0 {
+		rev, err = z.dir.kv.Create(ctx, dirKey(id), v.encode())
+	} else {
+		rev, err = z.dir.kv.Update(ctx, dirKey(id), v.encode(), rev)
+	}
+	switch {
+	case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+		return nil // written meanwhile: the next round reads it again
+	case err != nil:
+		return fmt.Errorf("cluster: directory: repair entity %d: %w", id, err)
+	}
+	z.revs[id] = rev
+	z.stats.DirectoryRepairs++
+	z.log.Warn("cluster: directory entry of an entity here repaired", "entity", id, "found", found, "epoch", v.Epoch, "revision", rev)
+	return nil
+}

@@ -43,6 +43,8 @@
 //	                                 counters, wall-clock time)
 //	                                 key tick.<zone>: the last tick a LockStep zone finished
 //	                                 with its payloads and letters stored (the barrier)
+//	                                 key lockmail.<zone>: the first stackworld_lockmail
+//	                                 sequence a LockStep zone's last save may need
 //	                                 keys journal.<zone>.out.<id>, journal.<zone>.in.<seq>:
 //	                                 migrations begun since the zone's last save
 //	stream stackworld_migrations     subjects stackworld.migrate.<zone>: payloads (CBOR)
@@ -52,8 +54,10 @@
 //	subject stackworld.stats.<zone>  the zone's Report once a second (JSON)
 //	subject stackworld.events.migration  out / in / refused events (JSON)
 //
-// For example: nats kv watch stackworld_dir, nats sub 'stackworld.stats.>', nats stream
-// info stackworld_migrations. Each zone also exports Prometheus metrics (Zone.Collector:
+// A stream holds what a zone has not yet taken in and saved: each save purges the zone's
+// subjects below what it covers (storage.go), and a full stream refuses new messages,
+// logged, rather than dropping old ones. For example: nats kv watch stackworld_dir, nats
+// sub 'stackworld.stats.>', nats stream info stackworld_migrations. Each zone also exports Prometheus metrics (Zone.Collector:
 // migrations in and out, in flight, failures, bytes, mail, silent peers) and logs a peer
 // whose report is older than Config.SilentAfter ("zone stopped answering").
 //
@@ -77,7 +81,9 @@
 // goes through the mail stream to the zone the directory names; a zone that no longer has
 // the entity forwards it; one whose entity is still on its way waits for the commit.
 // Numbers per sender and receiver, kept in components that move with the entities, make
-// each letter posted once and in the order sent.
+// each letter posted once and in the order sent. A letter leaves the stream once a save
+// of its zone holds it, so a zone restarted from its last save posts again the letters it
+// had posted after it.
 // Under Config.LockStep letters take another path, at agreed ticks (see Determinism).
 //
 // # Determinism, and what is not deterministic
@@ -95,7 +101,9 @@
 // (barrier.go) makes every zone finish tick t before any steps past it: a zone announces
 // each tick it has finished once the tick's payloads and letters are stored (key
 // tick.<zone> in stackworld_zones), and at its boundary after tick t waits until every
-// zone of the map has announced t. So lock-step zones repeat their per-zone deep
+// zone of the map has announced t (a zone whose peer has stopped waits until it comes
+// back; on world/server its loop serves Do, SaveNow, Pause and Stop meanwhile, and the
+// zone names the peer in its log, Stats.Waiting and metrics). So lock-step zones repeat their per-zone deep
 // checksums tick by tick whether they are stepped in turn on one goroutine, in any order
 // (TestLockStepZonesRepeat), or run free, each on its own server, goroutine or process
 // (TestLockStepServersRepeat); so does a run in which a zone is killed and restarted

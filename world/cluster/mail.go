@@ -30,6 +30,9 @@ import (
 // MailStream holds mail, subject MailSubject+"<zone>".
 const MailStream = "stackworld_mail"
 
+// mailAckPending bounds the letters a zone's mail consumer delivers before their acks.
+const mailAckPending = 4096
+
 // maxMailBytes bounds one message's encoded value.
 const maxMailBytes = 1 << 20
 
@@ -128,6 +131,26 @@ func (z *Zone) Send(from, to world.EntityID, box string, msg any) error {
 	seq := sent.last(to) + 1
 	MailSeq.Set(z.w, from, sent.with(to, seq))
 	z.mailOut = append(z.mailOut, letter{From: from, Seq: seq, To: to, Box: box, Value: v})
+	return nil
+}
+
+// resetMail (a zone restarted from its last save) makes the zone's mail consumer deliver
+// again every letter the stream still holds for the zone. A letter is acknowledged when it
+// is posted, but the world that held it is lost with the process unless a save followed:
+// so the letters the last save holds were trimmed after it (trimStreams), and the others
+// come again; the receivers' MailSeen, restored with the save, posts each once. Letters
+// the stream delivers again that a zone had forwarded or refused are forwarded or refused
+// again (the receiver's MailSeen drops a second copy). Cost: two requests.
+func (z *Zone) resetMail(ctx context.Context) error {
+	name := "mail_" + z.cfg.Name
+	if err := z.mailSt.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("cluster: recover: mail consumer %s: %w", name, err)
+	}
+	_, cons, err := z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, mailAckPending)
+	if err != nil {
+		return fmt.Errorf("cluster: recover: %w", err)
+	}
+	z.mail = cons
 	return nil
 }
 
@@ -318,9 +341,9 @@ func (z *Zone) refuseLetter(msg jetstream.Msg, err error) {
 
 // refuseGarbageEntry logs and counts (Stats.MailRefused) a letter dropped because its
 // receiver's directory entry is not an Owner (written by hand): nobody can tell where the
-// receiver is, so waiting would block it forever. The zone that wins the receiver's next
-// move writes the entry again (rewriteEntry); a letter posted where the receiver lives
-// needs no entry.
+// receiver is, so waiting would block it forever. The receiver's zone writes the entry
+// again when its audit reaches it (directory.go), or the zone that wins the receiver's
+// next move does (rewriteEntry); a letter posted where the receiver lives needs no entry.
 func (z *Zone) refuseGarbageEntry(l letter, err error) {
 	z.stats.MailRefused++
 	z.log.Error("cluster: mail dropped: the receiver's directory entry is unreadable", "from", l.From, "to", l.To,

@@ -119,6 +119,7 @@ func (z *Zone) endTick(ctx context.Context) error {
 		return err
 	}
 	z.publishUpdates()
+	z.audit(ctx)
 	if err := z.announce(ctx); err != nil {
 		z.log.Warn("cluster: tick not announced; the next boundary tries again", "err", err)
 	}
@@ -533,6 +534,11 @@ func (z *Zone) saved(ctx context.Context, tick uint64, covered []string) error {
 
 // recover settles the zone's journal entries after a restart from the last save.
 func (z *Zone) recover(ctx context.Context) error {
+	if !z.cfg.LockStep { // lock-step letters are read again from their own stream (lockmail.go)
+		if err := z.resetMail(ctx); err != nil {
+			return err
+		}
+	}
 	lister, err := z.zones.ListKeysFiltered(ctx, "journal."+z.cfg.Name+".>")
 	if err != nil {
 		return fmt.Errorf("cluster: recover: journal: %w", err)

@@ -103,7 +103,8 @@ type snapshotStats struct {
 // stackworld_zone_migrations_total{zone,dir="in|out"}, _migration_failures_total,
 // _migration_bytes_total{dir}, _migrations_in_flight, _tick, _entities,
 // _mail_total{kind="in|forwarded|refused|gap"}, _silent_peers, _barrier_waits_total (LockStep),
-// _recovered_total{kind}, _stream_full_total, _directory_repairs_total.
+// _recovered_total{kind}, _stream_full_total, _directory_repairs_total,
+// and, while a LockStep zone waits at the barrier, _barrier_waiting_seconds{zone,peer}.
 func (z *Zone) Collector() prometheus.Collector { return (*collector)(z) }
 
 type collector Zone
@@ -118,13 +119,14 @@ var (
 	descMail    = prometheus.NewDesc("stackworld_zone_mail_total", "Letters posted here, forwarded, refused, or put back waiting for their sender's earlier ones (gap, once per letter).", []string{"zone", "kind"}, nil)
 	descSilent  = prometheus.NewDesc("stackworld_zone_silent_peers", "Zones of the map that stopped answering.", []string{"zone"}, nil)
 	descBarrier = prometheus.NewDesc("stackworld_zone_barrier_waits_total", "LockStep: tick boundaries at which the zone waited for a peer zone to finish the tick.", []string{"zone"}, nil)
+	descWaiting = prometheus.NewDesc("stackworld_zone_barrier_waiting_seconds", "LockStep: how long the zone has waited at the barrier for the peer zone to finish the tick (present while it waits).", []string{"zone", "peer"}, nil)
 	descAborted = prometheus.NewDesc("stackworld_zone_recovered_total", "Recovery after a restart: moves taken back, stale copies dropped.", []string{"zone", "kind"}, nil)
 	descFull    = prometheus.NewDesc("stackworld_zone_stream_full_total", "Payloads and letters a full stream refused (kept, published again).", []string{"zone"}, nil)
 	descRepairs = prometheus.NewDesc("stackworld_zone_directory_repairs_total", "Directory entries of entities here found deleted or unreadable and written again.", []string{"zone"}, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descMig, descFail, descBytes, descFlight, descTick, descEnts, descMail, descSilent, descAborted, descBarrier, descFull, descRepairs} {
+	for _, d := range []*prometheus.Desc{descMig, descFail, descBytes, descFlight, descTick, descEnts, descMail, descSilent, descAborted, descBarrier, descFull, descRepairs, descWaiting} {
 		ch <- d
 	}
 }
@@ -159,4 +161,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descTick, float64(p.tick))
 	gauge(descEnts, float64(p.entities))
 	gauge(descSilent, float64(c.silentCount.Load()))
+	if w := s.Waiting; w.Peer != "" {
+		waited := time.Since(w.Since).Seconds() // determinism: a metric
+		ch <- prometheus.MustNewConstMetric(descWaiting, prometheus.GaugeValue, waited, n, w.Peer)
+	}
 }

@@ -15,14 +15,20 @@ import (
 // save; encoded off the tick goroutine), put off by the SaveGate while exported entities
 // are only in memory, and its journal is settled in OnSave once a written save covers it.
 // The server's rate, time dilation, Pause, Resume, Step, SetRate, Do, inputs and metrics
-// hooks all apply to the zone.
+// hooks all apply to the zone. A LockStep zone waits at the barrier a slice at a time
+// (its BeforeTick answers server.ErrTickNotReady meanwhile), so the server serves Do,
+// SaveNow, Pause and Stop while a peer is behind; a stop there takes the final save, which
+// is safe: the zone has finished its tick and taken nothing in, as at any autosave, and a
+// restart from it announces that tick again and takes in what its peers sent for it.
 
 // NewServer returns a server that runs the zone: server.New(z.World(), o) with the zone's
 // hooks. o.SavePath defaults to Config.SavePath and must not name another file. Hooks
-// already set in o run as well: BeforeTick after the zone's, EndTick, SaveGate and OnSave
-// after the zone's. From then on the zone belongs to the server's loop goroutine: call
-// its methods (Stats, Send, Migrate, Idle) through Server.Do, not directly. Run's error
-// wraps ErrZoneDead when a Fault stopped the zone (no final save is written then).
+// already set in o run as well: BeforeTick after the zone's (it may not answer
+// server.ErrTickNotReady: the zone has taken in the tick's payloads by then), EndTick,
+// SaveGate and OnSave after the zone's. From then on the zone belongs to the server's
+// loop goroutine: call its methods (Stats, Send, Migrate, Idle) through Server.Do, not
+// directly. Run's error wraps ErrZoneDead when a Fault stopped the zone (no final save is
+// written then). When Run returns, another server may run the zone on (NewServer again).
 func (z *Zone) NewServer(o server.Options) (*server.Server, error) {
 	switch {
 	case o.SavePath == "":
@@ -52,16 +58,29 @@ type pendingSave struct {
 	covered []string
 }
 
+// beforeTick is the zone's step up to the tick: the barrier (LockStep), a slice at a time,
+// then the intake. Past the barrier a stop does not cut the step short (that would leave
+// the world half-way and Run without its final save): each of its NATS operations is
+// bounded by Config.OpTimeout.
 func (h *hooks) beforeTick(ctx context.Context, w *world.World) error {
+	if err := h.z.tryBarrier(ctx); err != nil {
+		return err
+	}
 	if err := h.z.beforeTick(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
-	if h.user.BeforeTick != nil {
-		return h.user.BeforeTick(ctx, w)
+	if h.user.BeforeTick == nil {
+		return nil
 	}
-	return nil
+	err := h.user.BeforeTick(ctx, w)
+	if errors.Is(err, server.ErrTickNotReady) {
+		return fmt.Errorf("cluster: zone %s: the program's BeforeTick answered %v after the zone took in the tick's payloads and mail: it may not put the tick off", h.z.cfg.Name, err)
+	}
+	return err
 }
 
+// endTick is the zone's step after the tick; the tick has run, so a stop does not cut it
+// short either.
 func (h *hooks) endTick(ctx context.Context, w *world.World) error {
 	if err := h.z.endTick(context.WithoutCancel(ctx)); err != nil {
 		return err

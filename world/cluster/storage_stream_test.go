@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -107,4 +108,58 @@ func TestLockStepMailTrimKeepsWhatARestartNeeds(t *testing.T) {
 	info := streamInfo(t, js, cluster.LockStepMailStream)
 	require.Equal(t, uint64(30*len(receivers)), info.State.LastSeq, "letters sent")
 	require.Zero(t, info.State.Msgs, "letters left in the stream")
+}
+
+// A zone's payload subject that is full refuses a payload: the source keeps it (in
+// flight: no save), logs it once, exports nothing more to that zone, and publishes it
+// again at each tick until the target has taken its payloads in and saved.
+func TestFullMigrationStreamRefusesAndKeeps(t *testing.T) {
+	t.Cleanup(cluster.SetMigrationLimit(1))
+	ctx := context.Background()
+	wa, all := parkedWorld(t, 6) // standing in b's region
+	var logs bytes.Buffer
+	_, zs := zonePair(t, wa, nil, func(c *cluster.Config) {
+		if c.Name == "a" {
+			c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		}
+	})
+	a, b := zs[0], zs[1]
+	js := mustJS(t, a.cfg.Conn)
+	require.NoError(t, a.Migrate(ctx, "b", all[:2]))
+	require.NoError(t, a.Migrate(ctx, "b", all[2:4])) // refused: kept
+	require.Equal(t, 2, a.Stats().InFlight)
+	require.ErrorIs(t, a.Save(ctx), cluster.ErrInFlight)
+	require.NoError(t, a.Step(ctx)) // sends again; exports nothing more to b
+	require.Equal(t, 2, a.World().Len())
+	require.Equal(t, uint64(1), streamInfo(t, js, cluster.MigrationStream).State.Msgs)
+	require.Equal(t, uint64(3), a.Stats().StreamFull, "refused at Migrate, at Save and at the step, each publishing it again")
+	require.Equal(t, 1, strings.Count(logs.String(), "stream full"), "logged once:\n%s", logs.String())
+	require.Contains(t, logs.String(), `stream=stackworld_migrations subject=stackworld.migrate.b reason="maximum messages per subject exceeded"`)
+
+	for b.World().Len() < 2 {
+		require.NoError(t, b.Step(ctx))
+	}
+	require.NoError(t, b.Step(ctx)) // the entries settle
+	require.NoError(t, b.Save(ctx)) // trims what it took in
+	// One payload fits: each waits for b's save after it is taken in.
+	deadline := time.Now().Add(10 * time.Second)
+	for a.World().Len() > 0 || a.Stats().InFlight > 0 {
+		require.True(t, time.Now().Before(deadline), "a: %+v", a.Stats())
+		require.NoError(t, a.Step(ctx))
+		require.NoError(t, b.Step(ctx))
+		if err := b.Save(ctx); !errors.Is(err, cluster.ErrInFlight) {
+			require.NoError(t, err)
+		}
+	}
+	settle(t, zs)
+	require.Equal(t, 0, a.World().Len())
+	require.Equal(t, 6, b.World().Len())
+	for _, id := range all {
+		require.Equal(t, cluster.Owner{Zone: "b", Epoch: 1}, owner(t, js, id))
+	}
+	require.Contains(t, logs.String(), "stream takes messages again")
+	for _, z := range zs {
+		require.NoError(t, z.Save(ctx))
+	}
+	require.Zero(t, streamInfo(t, js, cluster.MigrationStream).State.Msgs)
 }

@@ -64,6 +64,10 @@ func TestBucketsHoldOnlyLiveKeys(t *testing.T) {
 	require.Equal(t, want, dkeys, "one entry per entity, no commit record")
 	require.Equal(t, uint64(len(all)), streamMsgs(t, js, cluster.DirectoryBucket), "directory: one message per entity")
 
+	t.Logf("%d entities moved, %d payloads, %d letters; streams: zones %d, directory %d, payloads %d, letters %d",
+		moves, streamInfo(t, js, cluster.MigrationStream).State.LastSeq, sent, streamMsgs(t, js, cluster.ZonesBucket),
+		streamMsgs(t, js, cluster.DirectoryBucket), streamInfo(t, js, cluster.MigrationStream).State.Msgs,
+		streamInfo(t, js, cluster.MailStream).State.Msgs)
 	require.Equal(t, uint64(sent), zs[0].Stats().MailIn+zs[1].Stats().MailIn, "every letter posted once")
 	require.Zero(t, streamInfo(t, js, cluster.MigrationStream).State.Msgs, "payloads: all taken in and saved")
 	require.Zero(t, streamInfo(t, js, cluster.MailStream).State.Msgs, "letters: all posted and saved")

@@ -47,7 +47,9 @@ type Config struct {
 	// makes each step wait at the barrier until every zone of the map has finished the
 	// zone's tick (barrier.go): zones then repeat their per-zone deep checksums however
 	// they are run (see the package doc on determinism). A zone whose peer has stopped
-	// waits for it (with the step's context; on world/server, until the peer comes back).
+	// waits for it until it comes back (Step: or until the step's context ends); on
+	// world/server the loop serves Do, SaveNow, Pause and Stop meanwhile, and
+	// Stats.Waiting, the log and the metrics name the peer.
 	// Mail then goes through the lock-step mail stream, which every zone reads whole
 	// (lockmail.go): the zones of a cluster must all be LockStep or none. It costs a few
 	// requests per step (the zone map, the two streams' last sequences, the fetches, the
@@ -115,11 +117,13 @@ type Zone struct {
 	letters    tickQueue       // LockStep: letters in tick order (lockmail.go)
 	mailFrom   uint64          // LockStep: letters of earlier ticks were posted before the zone opened
 	announced  uint64          // LockStep: 1 + the tick last announced (barrier.go); 0: none
+	bar        barrierState    // LockStep: the barrier at the current boundary (barrier.go)
 	lockMailSt jetstream.Stream
 	skipAcks   int                  // tests: this many acks are not sent
 	mailOut    []letter             // sent in this tick, published at its end
 	gaps       map[letterKey]uint64 // letters waiting for earlier ones (logged) -> times delivered (mailgap.go)
 	store      storage              // what the buckets and streams no longer need (storage.go)
+	audits     dirAudit             // the directory audit of the entities here (directory.go)
 	dead       error
 	stats      Stats
 
@@ -148,6 +152,8 @@ type Stats struct {
 	BarrierWaits     uint64 `json:"barrier_waits"`     // LockStep: tick boundaries at which a peer zone was behind
 	StreamFull       uint64 `json:"stream_full"`       // payloads and letters a full stream refused (kept, published again)
 	DirectoryRepairs uint64 `json:"directory_repairs"` // directory entries of entities here found deleted or unreadable, written again
+	// Waiting is the LockStep zone's wait at the barrier in progress (zero: none).
+	Waiting BarrierWait `json:"waiting,omitzero"`
 }
 
 // Open joins the cluster: it makes the buckets and the stream if they are missing, claims
@@ -238,7 +244,7 @@ func (z *Zone) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	z.mailSt, z.mail, err = z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, 4096)
+	z.mailSt, z.mail, err = z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, mailAckPending)
 	if err != nil {
 		return err
 	}
@@ -376,6 +382,7 @@ func (z *Zone) Owns(id world.EntityID) bool { _, ok := z.revs[id]; return ok }
 // Close stops watching the zone map. It does not close the connection or the world.
 func (z *Zone) Close() {
 	zones.CompareAndDelete(z.w, z)
+	z.endWait()
 	if z.watch != nil {
 		_ = z.watch.Stop()
 		z.watch = nil

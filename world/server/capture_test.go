@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"path/filepath"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stackworld/stackworld/actors"
 	"github.com/stackworld/stackworld/persist"
 	"github.com/stackworld/stackworld/world"
+	"github.com/stackworld/stackworld/world/server"
 	"github.com/stretchr/testify/require"
 )
 
@@ -75,4 +78,33 @@ func TestCaptureCopiesTheWorldsLiveValues(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want, again, "saved twice, via CaptureSection: %v", viaSection)
 	}
+}
+
+// TestFirstAutosavesAreWarm runs a server that autosaves after every tick: the writer
+// prepares the first two captures' tables when the server starts, so every save, the first
+// two and the final one included, takes its tables from a spare (persist.Capture.Warm),
+// not from fresh memory, and each file loads as the world was at its tick.
+func TestFirstAutosavesAreWarm(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) { // ticks at 20 Hz: each save ends before the next tick
+		w := newWorld(t, 40)
+		path := filepath.Join(t.TempDir(), "w.cbor")
+		var s *server.Server
+		var warm []bool
+		var ticks []uint64
+		sums := map[uint64]uint64{}
+		s, err := server.New(w, server.Options{Rate: 20, Ticks: 5, SavePath: path, SaveEvery: 1,
+			AfterTick: func(w *world.World) { sums[w.Now()] = w.Checksum() },
+			OnSave: func(r server.SaveResult) {
+				require.NoError(t, r.Err)
+				warm, ticks = append(warm, server.LastCaptureWarm(s)), append(ticks, r.Tick)
+			}})
+		require.NoError(t, err)
+		require.NoError(t, s.Run(t.Context()))
+		require.Equal(t, []uint64{1, 2, 3, 4, 5, 5}, ticks)
+		require.Equal(t, []bool{true, true, true, true, true, true}, warm)
+		loaded, err := world.LoadFile(world.DefaultCodec(), path, world.Config{Logger: quiet()})
+		require.NoError(t, err)
+		defer loaded.Close()
+		require.Equal(t, sums[5], loaded.Checksum())
+	})
 }

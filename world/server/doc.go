@@ -9,8 +9,8 @@
 //	err := server.Run(ctx, w, server.Options{Rate: 20, SavePath: "world.cbor", SaveEvery: 100})
 //
 // A Server value is the same loop with controls. Run owns the world's goroutine; Pause,
-// Resume, Step, SetRate, SaveNow, Do, Submit and Stats may be called from any goroutine and
-// take effect at the next tick boundary:
+// Resume, Step, SetRate, SaveNow, Do, Stop, Submit and Stats may be called from any
+// goroutine and take effect at the next tick boundary:
 //
 //	s, _ := server.New(w, server.Options{Rate: 20, Deliver: deliver})
 //	go s.Run(ctx)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stackworld/stackworld/persist"
+	"github.com/stackworld/stackworld/world"
 )
 
 // SaveResult is the outcome of one save.
@@ -27,15 +28,16 @@ type saver struct {
 	jobs     chan saveJob    // to the writer (cap 1: one save in flight)
 	results  chan SaveResult // from the writer (cap 1)
 	exited   chan struct{}
-	busy     bool              // a job is with the writer
-	due      bool              // an autosave is due at the next boundary
-	waiting  []chan SaveResult // SaveNow calls for the next save
-	inFlight []chan SaveResult // SaveNow calls answered by the save being written
-	failing  bool              // the last save failed: retry at retryAt
-	backoff  time.Duration     // the wait before the next retry
-	retryAt  time.Duration     // clock time of the next retry
-	last     *persist.Capture  // the latest capture: the scheduler's Freezer
-	spare    *persist.Capture  // the one before, saved and replaced: its memory is reused
+	busy     bool                     // a job is with the writer
+	due      bool                     // an autosave is due at the next boundary
+	waiting  []chan SaveResult        // SaveNow calls for the next save
+	inFlight []chan SaveResult        // SaveNow calls answered by the save being written
+	failing  bool                     // the last save failed: retry at retryAt
+	backoff  time.Duration            // the wait before the next retry
+	retryAt  time.Duration            // clock time of the next retry
+	last     *persist.Capture         // the latest capture: the scheduler's Freezer
+	spare    *persist.Capture         // the one before, saved and replaced: its memory is reused
+	prepared chan [2]*persist.Capture // the first two spares, from the writer (cap 1; nil once taken)
 }
 
 // saveJob is one snapshot for the writer.
@@ -45,6 +47,9 @@ type saveJob struct {
 	start time.Duration // clock time the copy began
 	pause time.Duration
 	final bool
+	// next is the capture the next save will reuse (saved and replaced), for the writer
+	// to make room in after this save (persist.Capture.Reserve): nil if none.
+	next *persist.Capture
 }
 
 func (sv *saver) init(s *Server) {
@@ -96,10 +101,23 @@ func CheckSavePath(path string, replaceAny bool) error {
 	return nil
 }
 
-// start starts the writer goroutine.
+// start starts the writer goroutine. With a SavePath, the writer first prepares the
+// memory of the first two captures (persist.PrepareCapture, World.PrepareCapture), sized
+// on the loop now, so that no autosave, the first ones included, allocates its tables in
+// the pause (each capture reuses the tables of the one before last).
 func (sv *saver) start() {
+	var room persist.CaptureRoom
+	var worldRoom world.CaptureRoom
+	if sv.s.opts.SavePath != "" {
+		room, worldRoom = persist.CaptureRoomOf(sv.s.w.Scheduler()), sv.s.w.CaptureRoom()
+		sv.prepared = make(chan [2]*persist.Capture, 1)
+	}
 	go func() {
 		defer close(sv.exited)
+		if sv.prepared != nil {
+			sv.s.w.PrepareCapture(worldRoom)
+			sv.prepared <- [2]*persist.Capture{persist.PrepareCapture(room), persist.PrepareCapture(room)}
+		}
 		for job := range sv.jobs {
 			sv.results <- sv.write(job)
 		}
@@ -176,7 +194,13 @@ func (sv *saver) capture(final bool) (saveJob, error) {
 		return saveJob{}, err
 	}
 	// The spare's writer is done (a capture is taken only while the writer is idle) and
-	// the scheduler has asked the last capture, not the spare, since last was taken.
+	// the scheduler has asked the last capture, not the spare, since last was taken. The
+	// first capture waits for the writer's prepared spares (ready long before an autosave
+	// is due; only a SaveNow at once waits): one for it, one (as last) for the second.
+	if sv.prepared != nil {
+		p := <-sv.prepared
+		sv.spare, sv.last, sv.prepared = p[0], p[1], nil
+	}
 	spare := sv.spare
 	sv.spare = nil
 	snap, err := sv.s.opts.Codec.Recapture(spare, sv.s.w.Scheduler(), sec)
@@ -184,7 +208,7 @@ func (sv *saver) capture(final bool) (saveJob, error) {
 		return saveJob{}, fmt.Errorf("server: save at tick %d: %w", sv.s.w.Now(), err)
 	}
 	sv.spare, sv.last = sv.last, snap
-	return saveJob{tick: sv.s.w.Now(), snap: snap, start: t0, pause: clock.Now() - t0, final: final}, nil
+	return saveJob{tick: sv.s.w.Now(), snap: snap, start: t0, pause: clock.Now() - t0, final: final, next: sv.spare}, nil
 }
 
 // write encodes and writes a job (on the writer goroutine, or the loop's for the final save).
@@ -200,6 +224,9 @@ func (sv *saver) write(job saveJob) SaveResult {
 		r.Err = fmt.Errorf("server: save %s at tick %d: %w", o.SavePath, job.tick, err)
 	}
 	r.Took = o.Clock.Now() - job.start
+	if job.next != nil {
+		job.next.Reserve(job.snap.Room()) // the loop takes the next capture after this result only
+	}
 	return r
 }
 

@@ -252,8 +252,7 @@ func Run(ctx context.Context, w *world.World, o Options) error {
 // closes the input log. It returns nil after a stop by ctx, Stop or Ticks; otherwise the
 // tick's, the delivery's or the final save's error. Run may be called once.
 func (s *Server) Run(ctx context.Context) error {
-	outer := ctx // the loop asks it too: a Context may end in its Err before its Done closes
-	ctx, stop := context.WithCancel(ctx)
+	hooks, stop := context.WithCancel(ctx) // the hooks' context: ends with ctx, or at Stop
 	defer stop()
 	s.mu.Lock()
 	if s.started {
@@ -276,7 +275,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	s.saver.start()
-	err := s.loop(ctx, outer)
+	err := s.loop(ctx, hooks)
 	var tf tickFailed
 	ferr := s.saver.stop(!errors.As(err, &tf)) // a world that failed inside a tick is not saved over the last good save
 	if s.opts.InputLog != nil {
@@ -451,9 +450,9 @@ type pacing struct {
 	running bool          // ticked since the last pause: next is meaningful
 }
 
-// loop runs ticks until ctx or outer (the caller's, which ctx derives from) ends, Ticks are
-// done or something fails.
-func (s *Server) loop(ctx, outer context.Context) error {
+// loop runs ticks until ctx ends, Stop ends hooks (ctx's child), Ticks are done or
+// something fails. It asks ctx.Err itself at each boundary, as Run's callers expect.
+func (s *Server) loop(ctx, hooks context.Context) error {
 	clock := s.opts.Clock
 	var p pacing
 	var ran uint64
@@ -461,13 +460,13 @@ func (s *Server) loop(ctx, outer context.Context) error {
 		if err := s.boundary(); err != nil {
 			return err
 		}
-		if outer.Err() != nil || ctx.Err() != nil || (s.opts.Ticks > 0 && ran >= s.opts.Ticks) {
+		if ctx.Err() != nil || hooks.Err() != nil || (s.opts.Ticks > 0 && ran >= s.opts.Ticks) {
 			return nil
 		}
 		paused, steps, rate, gen := s.readControl()
 		if paused && steps == 0 {
 			p.running = false
-			if !s.wait(ctx, nil) {
+			if !s.wait(hooks, nil) {
 				return nil
 			}
 			continue
@@ -477,7 +476,7 @@ func (s *Server) loop(ctx, outer context.Context) error {
 		}
 		if p.rate > 0 {
 			if wait := p.next - clock.Now(); wait > 0 {
-				if !s.wait(ctx, clock.After(wait)) {
+				if !s.wait(hooks, clock.After(wait)) {
 					return nil
 				}
 				if clock.Now() < p.next {
@@ -485,7 +484,7 @@ func (s *Server) loop(ctx, outer context.Context) error {
 				}
 			}
 		}
-		ticked, err := s.tick(ctx)
+		ticked, err := s.tick(hooks)
 		if err != nil {
 			return err
 		}

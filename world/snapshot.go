@@ -252,8 +252,8 @@ func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	for _, nc := range st.Channels {
 		w.names[nc.Name] = nc.ID
 	}
-	for _, m := range st.Mailboxes {
-		w.setMail(m.ID, queues[m.ID])
+	for i, m := range st.Mailboxes {
+		w.setMail(m.ID, queues[i])
 	}
 	for _, m := range st.Monitors {
 		w.monitor[m.Tasklet] = m.Mailbox

@@ -169,7 +169,9 @@ func editMigration(mig *world.Migration, op byte, v uint64) {
 	case 11:
 		m.Notify = sim.ChanID(v)
 	case 12:
-		m.Mailboxes = append(m.Mailboxes, m.Mailboxes...) // duplicate ids and names
+		if len(m.Mailboxes) <= world.MaxMigrantMailboxes { // past the limit once, not 2^200 times
+			m.Mailboxes = append(m.Mailboxes, m.Mailboxes...) // duplicate ids and names
+		}
 	case 13:
 		m.Named = append(m.Named, world.NamedChannel{Name: string(rune(v & 0xffff)), ID: sim.ChanID(v >> 16)})
 	case 14:

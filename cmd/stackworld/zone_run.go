@@ -209,7 +209,10 @@ func runZones(ctx context.Context, n int, args []string, stdout, stderr io.Write
 	}
 	stop := progressView(url, n, stderr)
 	err = runZone(ctx, zoneArgs(0), &outs[0], stderr)
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled):
+		err = nil // stopped while it opened (Ctrl-C, or a zone failed: that error is the one)
+	case err != nil:
 		cancel() // the others stop too
 	}
 	werr := waitZones(ctx, procs)

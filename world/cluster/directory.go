@@ -225,6 +225,11 @@ type dirAudit struct {
 	// the entry's revision: each (entity, revision) is logged once, not once a round.
 	// An entity leaves it when it leaves the zone or its entry is found right again.
 	foreign map[world.EntityID]uint64
+	// unowned holds the entities of the world whose entry recovery found unreadable (not
+	// an Owner), with the revision logged: the zone keeps them without owning them
+	// (unowned.go) until the entry names a zone again. checked is when they were last read.
+	unowned map[world.EntityID]uint64
+	checked time.Time
 }
 
 // reportForeign logs, once per (entity, revision), that entity id's entry names another
@@ -272,6 +277,7 @@ func (z *Zone) audit(ctx context.Context) {
 			}
 		}
 	}
+	z.checkUnowned(ctx)
 	z.startAudit()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +57,9 @@ func (z *Zone) connectLockStepMail(ctx context.Context) error {
 		return fmt.Errorf("cluster: stream %s: %w", LockStepMailStream, err)
 	}
 	name := "lockmail_" + z.cfg.Name
+	if old, err := st.Consumer(ctx, name); err == nil {
+		z.noteFloor(ctx, old) // an earlier incarnation's
+	}
 	if err := st.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return fmt.Errorf("cluster: lock-step mail consumer of zone %s: %w", z.cfg.Name, err)
 	}
@@ -122,8 +126,8 @@ func (z *Zone) hold(l letter) {
 	case h.holds(l):
 		return
 	case h.len() >= maxHeld:
-		z.stats.MailRefused++
-		z.log.Error("cluster: mail refused: too many letters held for the receiver", "from", l.From, "to", l.To,
+		z.tally(&z.stats.MailRefused)
+		z.mailLog(slog.LevelError, "cluster: mail refused: too many letters held for the receiver", "from", l.From, "to", l.To,
 			"box", l.Box, "seq", l.Seq, "held", h.len(),
 			"fix", "the receiver does not take its mail: its mailbox is full and this many letters wait")
 		return
@@ -131,6 +135,7 @@ func (z *Zone) hold(l letter) {
 	h = Held{From: slices.Clone(h.From), Seq: slices.Clone(h.Seq), Box: slices.Clone(h.Box), Value: slices.Clone(h.Value)}
 	h.add(l)
 	MailHeld.Set(z.w, l.To, h)
+	z.tally(&z.stats.MailIn) // taken in: not counted again when posted
 }
 
 // postHeld posts the held letters of the zone's entities that can be posted now, in
@@ -141,6 +146,8 @@ func (z *Zone) postHeld() {
 	if MailHeld.Len(z.w) == 0 {
 		return
 	}
+	z.recount.held = true
+	defer func() { z.recount.held = false }()
 	for _, e := range z.w.Entities() {
 		h, ok := MailHeld.Get(z.w, e.ID)
 		if !ok {
@@ -203,7 +210,9 @@ func (z *Zone) takeLockStepMail(ctx context.Context) {
 		z.log.Debug("cluster: fetch mail", "err", err)
 		return // NATS is away: letters wait in the stream
 	}
+	defer func() { z.recount.again = false }()
 	for _, d := range due {
+		z.handling(d.seq)
 		if d.tick < z.mailFrom {
 			_ = d.msg.Ack() // posted before the save this zone started from
 			continue

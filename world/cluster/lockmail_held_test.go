@@ -82,6 +82,7 @@ func TestLockStepHeldLetterSurvivesARestart(t *testing.T) {
 		require.NoError(t, z.Save(ctx))
 	}
 	stepBoth(t, zs, 2)
+	require.Equal(t, uint64(2), zs[1].Stats().MailIn, "counted when held")
 	zs[1] = restart(t, s, zs[1])
 	for zs[1].World().Now() < zs[0].World().Now() {
 		require.NoError(t, zs[1].Step(ctx))
@@ -91,6 +92,7 @@ func TestLockStepHeldLetterSurvivesARestart(t *testing.T) {
 	require.Equal(t, []any{"m1", "m2"}, letters(zs, receiver))
 	require.Equal(t, world.MaxMailboxLen-10+2, len(inbox(zs, receiver)))
 	require.Zero(t, cluster.MailHeld.Len(zs[1].World()))
+	require.Zero(t, zs[1].Stats().MailIn, "counted by the first incarnation, when held")
 	drain(t, zs, receiver, 10)
 	stepBoth(t, zs, 3)
 	require.Equal(t, []any{"m1", "m2"}, letters(zs, receiver), "posted once")

@@ -122,6 +122,7 @@ type Zone struct {
 	skipAcks   int                  // tests: this many acks are not sent
 	mailOut    []letter             // sent in this tick, published at its end
 	gaps       map[letterKey]uint64 // letters waiting for earlier ones (logged) -> times delivered (mailgap.go)
+	recount    mailRecount          // letters an earlier incarnation counted (mail.go)
 	store      storage              // what the buckets and streams no longer need (storage.go)
 	audits     dirAudit             // the directory audit of the entities here (directory.go)
 	dead       error
@@ -145,7 +146,7 @@ type Stats struct {
 	BytesIn          uint64 `json:"bytes_in"`
 	Aborted          uint64 `json:"aborted"`           // recovery: migrations aborted here
 	Dropped          uint64 `json:"dropped"`           // recovery: stale copies dropped
-	MailIn           uint64 `json:"mail_in"`           // letters posted to entities here
+	MailIn           uint64 `json:"mail_in"`           // letters posted to entities here (LockStep: or held for them); each once across restarts (mail.go)
 	MailForwarded    uint64 `json:"mail_forwarded"`    // letters sent on
 	MailRefused      uint64 `json:"mail_refused"`      // letters refused: not a letter, a message that does not decode, a gap never filled
 	MailGaps         uint64 `json:"mail_gaps"`         // letters that waited for their sender's earlier ones (each counted once)

@@ -62,6 +62,7 @@ type zoneOptions struct {
 	rate                                          float64
 	seed                                          uint64
 	quiet, lockstep                               bool
+	streamBytes                                   byteSize
 	conn                                          cluster.ConnectOptions
 }
 
@@ -83,6 +84,7 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	fs.StringVar(&o.store, "store", "", "JetStream store `DIR` of --nats embedded (default: a temporary directory)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines")
 	fs.BoolVar(&o.lockstep, "lockstep", false, "run in lock step with every zone on the map (all must): a fixed --seed repeats every zone's\n\tdeep checksum; each tick waits for every zone, so a stopped zone stalls the others (see above)")
+	fs.Var(&o.streamBytes, "stream-max-bytes", "JetStream storage `SIZE` the zone's streams reserve together (e.g. 512MiB; 0: 1.25 GiB,\n\t1.5 GiB with --lockstep), split 4:1(:1) between stackworld_migrations, _mail (and _lockmail);\n\tlower it for a NATS account with less storage (all zones must agree)")
 	fs.StringVar(&o.logLevel, "log", "info", "log level of the zone's cluster messages (refused payloads, silent zones): debug, info, warn or error")
 	fs.StringVar(&o.conn.Token, "token", "", "NATS token")
 	fs.StringVar(&o.conn.User, "user", "", "NATS user")
@@ -108,6 +110,8 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 		return nil, usageError{fmt.Sprintf("--rate %g: want a number >= 0", o.rate)}
 	case o.saveEvery < 1:
 		return nil, usageError{fmt.Sprintf("--save-every %d: want at least 1", o.saveEvery)}
+	case o.streamBytes != 0 && o.streamBytes < minStreamBytes:
+		return nil, usageError{fmt.Sprintf("--stream-max-bytes %d: want at least %d (16MiB), or 0 for the defaults", o.streamBytes, minStreamBytes)}
 	}
 	if _, err := parseLevel(o.logLevel); err != nil {
 		return nil, usageError{err.Error()}
@@ -157,7 +161,8 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		save = filepath.Join(dir, o.name+".cbor")
 	}
 	z, err := cluster.Open(ctx, cluster.Config{Name: o.name, Conn: nc, World: w, Regions: o.regions, Region: o.region,
-		SavePath: save, Recovering: recovering, Logger: clusterLog, LockStep: o.lockstep})
+		SavePath: save, Recovering: recovering, Logger: clusterLog, LockStep: o.lockstep,
+		Streams: streamsWithin(int64(o.streamBytes), o.lockstep)})
 	if err != nil {
 		return err
 	}

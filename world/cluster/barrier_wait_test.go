@@ -112,14 +112,10 @@ func TestBarrierRefusesGarbageTick(t *testing.T) {
 	require.NoError(t, a.Step(t.Context()))
 	require.NoError(t, b.Step(t.Context()))
 
-	for _, bad := range []string{"12x", "-1", "123456789012345678901", "99999999999999999999"} {
+	for i, bad := range []string{"12x", "-1", "123456789012345678901", "99999999999999999999"} {
 		_, err := kv.PutString(t.Context(), "tick.b", bad)
 		require.NoError(t, err)
-		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
-		err = a.Step(ctx)
-		cancel()
-		require.ErrorIs(t, err, context.DeadlineExceeded, "tick.b = %q", bad)
-		require.ErrorContains(t, err, "cluster: zone a: at tick 1 waiting for zone b (it announced")
+		stepUntil(t, a, func() bool { return len(log.lines("refused a tick announcement")) > i })
 		require.Equal(t, uint64(1), a.World().Now(), "a did not tick")
 	}
 	var reasons []string
@@ -151,15 +147,30 @@ func TestBarrierWarnsOfALongWait(t *testing.T) {
 	_, zs := zonePair(t, walkers(t, 4, 9), nil, func(c *cluster.Config) { c.LockStep, c.Logger = true, log.logger() })
 	a, b := zs[0], zs[1]
 	require.NoError(t, a.Step(t.Context()))
-	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
-	defer cancel()
-	require.ErrorIs(t, a.Step(ctx), context.DeadlineExceeded)
+	start := time.Now()
+	stepUntil(t, a, func() bool { return len(log.lines("still waiting at the barrier")) > 0 })
+	require.GreaterOrEqual(t, time.Since(start), time.Second)
 	lines := log.lines("still waiting at the barrier")
 	require.Len(t, lines, 1)
 	require.Contains(t, lines[0], `level=WARN msg="cluster: still waiting at the barrier: the peer zone has not finished the tick (stopped, or slow)" zone=a tick=1 for=b at=0 waited=`)
 	require.NoError(t, b.Step(t.Context()))
 	require.NoError(t, a.Step(t.Context()))
 	require.Len(t, log.lines("still waiting at the barrier"), 1)
+}
+
+// stepUntil steps zone z (zone a at tick 1, its peer b behind) 50 ms at a time until done
+// holds; each step must end waiting for b. It fails the test after prompt.
+func stepUntil(t *testing.T, z *zone, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(prompt)
+	for !done() {
+		require.True(t, time.Now().Before(deadline), "not within %v", prompt)
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		err := z.Step(ctx)
+		cancel()
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.ErrorContains(t, err, "cluster: zone a: at tick 1 waiting for zone b (it announced")
+	}
 }
 
 // within returns what c delivers, failing the test if that takes longer than prompt.

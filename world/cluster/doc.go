@@ -81,7 +81,9 @@
 // goes through the mail stream to the zone the directory names; a zone that no longer has
 // the entity forwards it; one whose entity is still on its way waits for the commit.
 // Numbers per sender and receiver, kept in components that move with the entities, make
-// each letter posted once and in the order sent.
+// each letter posted once and in the order sent. A letter leaves the stream once a save
+// of its zone holds it, so a zone restarted from its last save posts again the letters it
+// had posted after it.
 // Under Config.LockStep letters take another path, at agreed ticks (see Determinism).
 //
 // # Determinism, and what is not deterministic

@@ -47,3 +47,7 @@ func SetMigrationLimit(perZone int64) (restore func()) {
 	migrationLimits.PerZone = perZone
 	return func() { migrationLimits = old }
 }
+
+// SaveMarks returns how many saves whose copy is taken the zone still waits to hear
+// are written.
+func SaveMarks(z *Zone) int { return len(z.store.marks) }

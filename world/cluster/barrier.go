@@ -51,6 +51,18 @@ type BarrierWait struct {
 	Since    time.Time `json:"since"`     // wall clock at which the wait for Peer began (for operators only)
 }
 
+// Text describes the wait for an operator's progress line, as "waiting for z1 at tick 41
+// (z1 at 40, 12s)": the zone waits at its boundary after tick 41 for z1, which last
+// announced tick 40, and has waited 12 s at now (rounded to the second). No wait (Peer
+// ""): "". It reads no clock; now is the caller's.
+func (w BarrierWait) Text(now time.Time) string {
+	if w.Peer == "" {
+		return ""
+	}
+	return fmt.Sprintf("waiting for %s at tick %d (%s at %d, %s)", w.Peer, w.Tick, w.Peer, w.PeerTick,
+		max(now.Sub(w.Since), 0).Round(time.Second))
+}
+
 // barrierState is where a LockStep zone is in its barrier, kept across the slices of a
 // wait (the server serves its boundary between them).
 type barrierState struct {

@@ -334,9 +334,9 @@ func progressView(url string, n int, stderr io.Writer) func() {
 }
 
 // progressLine is the progress view's line for zones z0 to z<n-1> from their last reports:
-// tick, entities and migrations of each, "-" before its first report, "waiting for zN Ms"
-// while a lock-step zone waits at the barrier for zone zN (Stats.Waiting), and "silent Ns"
-// once its last report is older than cluster.DefaultSilentAfter at now.
+// tick, entities and migrations of each, "-" before its first report, "silent Ns" once
+// its last report is older than cluster.DefaultSilentAfter at now, and a LockStep zone's
+// wait at the barrier (cluster.BarrierWait.Text).
 func progressLine(last map[string]cluster.Report, n int, now time.Time) string {
 	line := "zones:"
 	for r := range n {
@@ -347,11 +347,11 @@ func progressLine(last map[string]cluster.Report, n int, now time.Time) string {
 			continue
 		}
 		line += fmt.Sprintf("  %s: tick %d, %d entities, %d in/%d out", name, rep.Tick, rep.Entities, rep.Stats.MigrationsIn, rep.Stats.MigrationsOut)
-		if w := rep.Stats.Waiting; w.Peer != "" {
-			line += fmt.Sprintf(" (waiting for %s %s)", w.Peer, now.Sub(w.Since).Round(time.Second))
-		}
 		if age := now.Sub(time.UnixMilli(rep.UnixMs)); age > cluster.DefaultSilentAfter {
 			line += fmt.Sprintf(" (silent %s)", age.Round(time.Second))
+		}
+		if wait := rep.Stats.Waiting.Text(now); wait != "" {
+			line += ", " + wait
 		}
 	}
 	return line

@@ -52,9 +52,9 @@ const (
 // connectLockStepMail makes the lock-step mail stream and the zone's consumer of it,
 // reading from the stream's start (the consumer of an earlier incarnation is replaced).
 func (z *Zone) connectLockStepMail(ctx context.Context) error {
-	st, err := z.js.CreateOrUpdateStream(ctx, lockMailStreamConfig())
+	st, err := z.createStream(ctx, z.lockMailStreamConfig())
 	if err != nil {
-		return fmt.Errorf("cluster: stream %s: %w", LockStepMailStream, err)
+		return err
 	}
 	name := "lockmail_" + z.cfg.Name
 	if old, err := st.Consumer(ctx, name); err == nil {

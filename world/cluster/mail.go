@@ -194,7 +194,7 @@ func (z *Zone) resetMail(ctx context.Context) error {
 	if err := z.mailSt.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return fmt.Errorf("cluster: recover: mail consumer %s: %w", name, err)
 	}
-	_, cons, err := z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, mailAckPending)
+	_, cons, err := z.streamFor(ctx, z.mailStreamConfig(), "mail_", MailSubject, mailAckPending)
 	if err != nil {
 		return fmt.Errorf("cluster: recover: %w", err)
 	}

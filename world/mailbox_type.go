@@ -107,71 +107,79 @@ var (
 
 // ---- restore ----
 
-// mailboxQueues returns the queues of the saved mailboxes by id, each typed if the
-// snapshot tells its type (see the notes above), else as loaded; or an error naming the
-// first message that does not fit its mailbox's type. Only mailboxes that hold messages
-// are looked at: the owner's tasklet is walked for those that neither an entity's notify
-// nor a monitor names, so the cost is O(messages + the frames of their owners' tasklets).
-func (chk *snapshotCheck) mailboxQueues() (map[sim.ChanID]mailQueue, error) {
+// mailboxQueues returns the queues of the saved mailboxes, in st.Mailboxes' order, each
+// typed if the snapshot tells its type (see the notes above), else as loaded; or an error
+// naming the first message that does not fit its mailbox's type. Only mailboxes that hold
+// messages are looked at: one that is neither its owner's notify mailbox nor a monitor's
+// has its owner's tasklet walked, so the cost is O(mailboxes + monitors + messages + the
+// frames of their owners' tasklets), with no table of all mailboxes.
+func (chk *snapshotCheck) mailboxQueues() ([]mailQueue, error) {
 	st := chk.st
-	out := make(map[sim.ChanID]mailQueue, len(st.Mailboxes))
-	types := boxTypeSet{}
-	known := false
-	for _, m := range st.Mailboxes {
-		out[m.ID] = &loaded{vals: m.Values, mailInfo: mailInfo{owner: m.Owner, name: m.Name}}
-		if len(m.Values) > 0 && !known {
-			chk.knownBoxTypes(types)
-			known = true
-		}
-	}
-	walked := map[sim.ID]bool{}
-	for _, m := range st.Mailboxes {
+	out := make([]mailQueue, len(st.Mailboxes))
+	var look *boxLookup // made at the first mailbox that holds messages
+	for i, m := range st.Mailboxes {
+		lq := &loaded{vals: m.Values, mailInfo: mailInfo{owner: m.Owner, name: m.Name}}
+		out[i] = lq
 		if len(m.Values) == 0 {
 			continue
 		}
-		if _, ok := types[m.ID]; !ok {
-			if err := chk.walkOwner(m.Owner, types, walked); err != nil {
-				return nil, fmt.Errorf("mailbox %d (%q): owner %d: %w", m.ID, m.Name, m.Owner, err)
-			}
+		if look == nil {
+			look = chk.newBoxLookup()
 		}
-		b := types.of(m.ID)
+		b, err := look.typeOf(m)
+		if err != nil {
+			return nil, fmt.Errorf("mailbox %d (%q): owner %d: %w", m.ID, m.Name, m.Owner, err)
+		}
 		if b == nil {
 			continue // no typed handle names it: typed on first use
 		}
-		q, err := b.typedQueue(out[m.ID].(*loaded))
+		q, err := b.typedQueue(lq)
 		if err != nil {
 			return nil, fmt.Errorf("mailbox %d (%q): %w", m.ID, m.Name, err)
 		}
-		out[m.ID] = q
+		out[i] = q
 	}
 	return out, nil
 }
 
-// knownBoxTypes adds the types the world section itself gives: notify mailboxes receive
-// AoIEvents, monitors' mailboxes Exits.
-func (chk *snapshotCheck) knownBoxTypes(types boxTypeSet) {
-	for _, id := range chk.st.Entities.Notify {
-		if id != 0 {
-			types.add(id, aoiBox)
-		}
-	}
-	for _, m := range chk.st.Monitors {
-		types.add(m.Mailbox, exitBox)
-	}
+// boxLookup finds the types of saved mailboxes for mailboxQueues.
+type boxLookup struct {
+	chk       *snapshotCheck
+	monitored map[sim.ChanID]bool // the monitors' mailboxes
+	types     boxTypeSet          // the typed handles in the owners' tasklets walked so far
+	walked    map[sim.ID]bool     // those tasklets
 }
 
-// walkOwner adds the mailbox handles in the frames of entity owner's tasklet (once per
-// tasklet; nothing for an owner that is gone or has no tasklet).
-func (chk *snapshotCheck) walkOwner(owner EntityID, types boxTypeSet, walked map[sim.ID]bool) error {
-	row, ok := chk.idx.get(owner)
-	if !ok {
-		return nil
+func (chk *snapshotCheck) newBoxLookup() *boxLookup {
+	look := &boxLookup{chk: chk, monitored: make(map[sim.ChanID]bool, len(chk.st.Monitors)), types: boxTypeSet{}, walked: map[sim.ID]bool{}}
+	for _, m := range chk.st.Monitors {
+		look.monitored[m.Mailbox] = true
+	}
+	return look
+}
+
+// typeOf returns saved mailbox m's type: AoIEvent for its owner's notify mailbox, Exit for
+// a monitor's, else that of the typed handles to it in its owner's tasklet; nil if none
+// tells it or two tell different types.
+func (look *boxLookup) typeOf(m MailboxSnapshot) (boxType, error) {
+	chk := look.chk
+	row, owned := chk.idx.get(m.Owner)
+	known := boxTypeSet{}
+	if owned && chk.st.Entities.Notify[row] == m.ID {
+		known.add(m.ID, aoiBox)
+	}
+	if look.monitored[m.ID] {
+		known.add(m.ID, exitBox)
+	}
+	if _, ok := known[m.ID]; ok || !owned {
+		return known.of(m.ID), nil
 	}
 	tid := chk.st.Entities.Tasklet[row]
-	t := chk.tasklets[tid]
-	if t == nil || walked[tid] {
-		return nil
+	if t := chk.tasklets[tid]; t != nil && !look.walked[tid] {
+		look.walked[tid] = true
+		if err := look.types.walkTasklet(t); err != nil {
+			return nil, err
+		}
 	}
-	walked[tid] = true
-	return types.walkTasklet(t)
+	return look.types.of(m.ID), nil
 }

@@ -11,8 +11,8 @@ import (
 // ever added (a named channel is never dropped), so the index by id is current exactly when
 // it was built from as many names as there are.
 
-// nameIndex is the named channels by id: the least name of the channel (two names of one
-// channel come only from a save that lists them so).
+// nameIndex is the named channels by id. A channel has one name: Chan makes a channel per
+// new name, and Restore refuses a save that gives one channel two.
 type nameIndex struct {
 	byID  map[sim.ChanID]string
 	names int // len(w.names) when byID was last brought up to date
@@ -53,7 +53,7 @@ func (w *World) namedByID() map[sim.ChanID]string {
 		return ix.byID
 	}
 	ix.byID = make(map[sim.ChanID]string, len(w.names))
-	for name, id := range w.names { // determinism: of two names of one channel the least is kept, in any order
+	for name, id := range w.names { // determinism: were a channel to have two names, the least is kept, in any order
 		if had, ok := ix.byID[id]; !ok || name < had {
 			ix.byID[id] = name
 		}

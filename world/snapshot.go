@@ -210,10 +210,10 @@ func (w *World) indexSnapshot() *IndexSnapshot {
 // reference in it against the others and against s before it builds anything (see
 // checkSnapshot), and refuses what a world never writes with an error naming the object.
 // Then it asks every frame that is a Validator, and converts the messages of each mailbox
-// whose type it can tell, refusing one that does not fit (see mailboxQueues). Beyond what s and st hold, it allocates
-// the entity table and index (about 60 bytes per entity), the areas of interest and the
-// spatial grid (4 bytes per cell: at most MaxLoadGridCells plus LoadGridCellsPerEntity per
-// saved entity, unless cfg names the map).
+// whose type it can tell, refusing one that does not fit (see mailboxQueues). Beyond what
+// s and st hold, it allocates the entity table and index (about 60 bytes per entity), the
+// areas of interest and the spatial grid (4 bytes per cell: at most MaxLoadGridCells plus
+// LoadGridCellsPerEntity per saved entity, unless cfg names the map).
 func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	if st == nil {
 		return nil, errors.New("world: load: no world section")
@@ -252,8 +252,8 @@ func Restore(s *sim.Scheduler, st *Snapshot, cfg Config) (*World, error) {
 	for _, nc := range st.Channels {
 		w.names[nc.Name] = nc.ID
 	}
-	for _, m := range st.Mailboxes {
-		w.setMail(m.ID, queues[m.ID])
+	for i, m := range st.Mailboxes {
+		w.setMail(m.ID, queues[i])
 	}
 	for _, m := range st.Monitors {
 		w.monitor[m.Tasklet] = m.Mailbox

@@ -1,7 +1,9 @@
 // Command stackworld runs and inspects Stackworld worlds.
 //
-//	stackworld run [flags]        run the default world headless (see run -h)
-//	stackworld inspect FILE       print a snapshot as readable JSON
+//	stackworld run [flags]        run the default world headless (see run -h); --zones N: as N zones
+//	stackworld zone [flags]       run one zone of a world spread over processes (NATS)
+//	stackworld replay SAVE LOG    re-run a save with its input log, printing every tick's checksum
+//	stackworld inspect FILE       print a snapshot: a summary, or selected parts as JSON
 //	stackworld diff A B           show what changed between two snapshots
 //	stackworld bench [flags]      run the performance benchmarks and print ratios
 //	stackworld simtest [flags]    run seeded simulation tests of whole worlds

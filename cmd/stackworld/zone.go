@@ -45,8 +45,8 @@ boundary the zone waits until every zone on the map has finished tick t. With a 
 It costs a few NATS requests per tick and runs the cluster at the pace of its slowest
 zone: a zone that stops (killed, paused, cut off from NATS) stalls the others at their
 next boundary. They log "cluster: still waiting at the barrier" with the tick and the
-zone they wait for, every zone's tick stands still in the progress view of
-run --zones (all are marked silent: a zone waiting at the barrier does not report), and
+zone they wait for, their progress lines (and run --zones' view) show "waiting for z1
+at tick 41 (z1 at 40, 12s)", the stopped zone is marked silent there, and
 stackworld_zone_barrier_waits_total counts the waits. They go on when it is back
 (restarted with its --save, it catches up from its saved tick).
 
@@ -62,6 +62,7 @@ type zoneOptions struct {
 	rate                                          float64
 	seed                                          uint64
 	quiet, lockstep                               bool
+	streamBytes                                   byteSize
 	conn                                          cluster.ConnectOptions
 }
 
@@ -83,6 +84,7 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	fs.StringVar(&o.store, "store", "", "JetStream store `DIR` of --nats embedded (default: a temporary directory)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines")
 	fs.BoolVar(&o.lockstep, "lockstep", false, "run in lock step with every zone on the map (all must): a fixed --seed repeats every zone's\n\tdeep checksum; each tick waits for every zone, so a stopped zone stalls the others (see above)")
+	fs.Var(&o.streamBytes, "stream-max-bytes", "JetStream storage `SIZE` the zone's streams reserve together (e.g. 512MiB; 0: 1.25 GiB,\n\t1.5 GiB with --lockstep), split 4:1(:1) between stackworld_migrations, _mail (and _lockmail);\n\tlower it for a NATS account with less storage (all zones must agree)")
 	fs.StringVar(&o.logLevel, "log", "info", "log level of the zone's cluster messages (refused payloads, silent zones): debug, info, warn or error")
 	fs.StringVar(&o.conn.Token, "token", "", "NATS token")
 	fs.StringVar(&o.conn.User, "user", "", "NATS user")
@@ -108,6 +110,8 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 		return nil, usageError{fmt.Sprintf("--rate %g: want a number >= 0", o.rate)}
 	case o.saveEvery < 1:
 		return nil, usageError{fmt.Sprintf("--save-every %d: want at least 1", o.saveEvery)}
+	case o.streamBytes != 0 && o.streamBytes < minStreamBytes:
+		return nil, usageError{fmt.Sprintf("--stream-max-bytes %d: want at least %d (16MiB), or 0 for the defaults", o.streamBytes, minStreamBytes)}
 	}
 	if _, err := parseLevel(o.logLevel); err != nil {
 		return nil, usageError{err.Error()}
@@ -157,7 +161,8 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		save = filepath.Join(dir, o.name+".cbor")
 	}
 	z, err := cluster.Open(ctx, cluster.Config{Name: o.name, Conn: nc, World: w, Regions: o.regions, Region: o.region,
-		SavePath: save, Recovering: recovering, Logger: clusterLog, LockStep: o.lockstep})
+		SavePath: save, Recovering: recovering, Logger: clusterLog, LockStep: o.lockstep,
+		Streams: streamsWithin(int64(o.streamBytes), o.lockstep)})
 	if err != nil {
 		return err
 	}
@@ -231,28 +236,16 @@ func zoneWorld(o *zoneOptions, log *slog.Logger) (*world.World, bool, error) {
 
 // runZoneServer runs the zone on world/server at --rate (with its time dilation), with an
 // autosave every --save-every ticks and a final save when stopped (put off while payloads
-// are on their way to the stream), printing progress once a second. With m, the runtime's
+// are on their way to the stream), printing progress once a second (showZoneProgress). With m, the runtime's
 // metrics (those of stackworld run) are served beside the zone's; with sums, every tick's
 // deep checksum is written.
 func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metrics, sums *tickSums, stderr io.Writer) error {
-	lastShown := time.Now()
 	var onSave func(server.SaveResult)
+	var observe func(*world.World)
 	if m != nil {
-		onSave = m.saved
+		onSave, observe = m.saved, m.observe
 	}
-	progress := func(w *world.World) {
-		if m != nil {
-			m.observe(w)
-		}
-		if o.quiet || time.Since(lastShown) < time.Second {
-			return
-		}
-		lastShown = time.Now()
-		st := z.Stats() // on the loop goroutine: the zone is the server's
-		fmt.Fprintf(stderr, "zone %s: tick %d, %d entities, %d in, %d out, %d failures\n",
-			z.Name(), w.Now(), w.Len(), st.MigrationsIn, st.MigrationsOut, st.Failures)
-	}
-	opts := server.Options{Rate: o.rate, Ticks: uint64(o.ticks), SaveEvery: uint64(o.saveEvery), AfterTick: progress, OnSave: onSave}
+	opts := server.Options{Rate: o.rate, Ticks: uint64(o.ticks), SaveEvery: uint64(o.saveEvery), AfterTick: observe, OnSave: onSave}
 	if sums != nil {
 		opts.EndTick = sums.endTick
 	}
@@ -260,7 +253,45 @@ func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metr
 	if err != nil {
 		return err
 	}
+	if !o.quiet {
+		defer showZoneProgress(ctx, srv, z, stderr)()
+	}
 	return srv.Run(ctx)
+}
+
+// showZoneProgress prints the zone's progress line once a second, read between ticks
+// (Server.Do, served while a LockStep zone waits at the barrier too), until the returned
+// function is called.
+func showZoneProgress(ctx context.Context, srv *server.Server, z *cluster.Zone, stderr io.Writer) (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() { // determinism: reads the world between ticks (Do); prints only
+		defer close(exited)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			var line string
+			if srv.Do(ctx, func(w *world.World) { line = zoneProgressLine(z.Name(), w, z.Stats(), time.Now()) }) == nil {
+				fmt.Fprintln(stderr, line)
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
+}
+
+// zoneProgressLine is a zone's progress line at now: its tick, entities, migrations and
+// failures, and a LockStep zone's wait at the barrier (cluster.BarrierWait.Text).
+func zoneProgressLine(name string, w *world.World, st cluster.Stats, now time.Time) string {
+	line := fmt.Sprintf("zone %s: tick %d, %d entities, %d in, %d out, %d failures",
+		name, w.Now(), w.Len(), st.MigrationsIn, st.MigrationsOut, st.Failures)
+	if wait := st.Waiting.Text(now); wait != "" {
+		line += ", " + wait
+	}
+	return line
 }
 
 // stopServer shuts the embedded server down and removes its temporary store.

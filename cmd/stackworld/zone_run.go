@@ -162,8 +162,8 @@ var zoneCommand = func(args []string) (*exec.Cmd, error) {
 // When run --zones stops early (Ctrl-C, a failed zone), a zone process has ownSignal to
 // stop by itself (a Ctrl-C on a terminal reaches every process of the group: a second
 // signal from here would make it exit without its final save), then gets an interrupt,
-// then stopGrace to stop before it is killed (a zone waiting at a lock-step barrier for
-// a zone that is gone may not stop).
+// then stopGrace to stop before it is killed (a zone that hangs: its final save is lost,
+// and it restarts from its last autosave).
 var (
 	ownSignal = 2 * time.Second // tests: 0
 	stopGrace = 30 * time.Second
@@ -290,7 +290,7 @@ func waitZones(ctx context.Context, procs []*zoneProcess) error {
 	for _, p := range procs {
 		switch {
 		case p.killed && p.err != nil:
-			errs = append(errs, fmt.Errorf("zone %s did not stop within %v of the interrupt (waiting at the lock-step barrier for a zone that is gone?): killed", p.zone, stopGrace))
+			errs = append(errs, fmt.Errorf("zone %s did not stop within %v of the interrupt: killed (it restarts from its last save)", p.zone, stopGrace))
 		case p.err != nil:
 			errs = append(errs, fmt.Errorf("zone %s: %w (its error is above)", p.zone, p.err))
 		}
@@ -334,8 +334,9 @@ func progressView(url string, n int, stderr io.Writer) func() {
 }
 
 // progressLine is the progress view's line for zones z0 to z<n-1> from their last reports:
-// tick, entities and migrations of each, "-" before its first report, and "silent Ns" once
-// its last report is older than cluster.DefaultSilentAfter at now.
+// tick, entities and migrations of each, "-" before its first report, "silent Ns" once
+// its last report is older than cluster.DefaultSilentAfter at now, and a LockStep zone's
+// wait at the barrier (cluster.BarrierWait.Text).
 func progressLine(last map[string]cluster.Report, n int, now time.Time) string {
 	line := "zones:"
 	for r := range n {
@@ -348,6 +349,9 @@ func progressLine(last map[string]cluster.Report, n int, now time.Time) string {
 		line += fmt.Sprintf("  %s: tick %d, %d entities, %d in/%d out", name, rep.Tick, rep.Entities, rep.Stats.MigrationsIn, rep.Stats.MigrationsOut)
 		if age := now.Sub(time.UnixMilli(rep.UnixMs)); age > cluster.DefaultSilentAfter {
 			line += fmt.Sprintf(" (silent %s)", age.Round(time.Second))
+		}
+		if wait := rep.Stats.Waiting.Text(now); wait != "" {
+			line += ", " + wait
 		}
 	}
 	return line

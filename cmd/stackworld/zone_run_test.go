@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -258,4 +259,43 @@ func (l *lineWaiter) await(t *testing.T, s string) {
 			t.Fatalf("no %q in:\n%s", s, l.String())
 		}
 	}
+}
+
+// TestZoneHelperHang is a zone process of TestRunZonesKillsAZoneThatDoesNotStop that
+// neither joins nor stops when interrupted (for a minute).
+func TestZoneHelperHang(t *testing.T) {
+	if os.Getenv("STACKWORLD_HANG") == "" {
+		t.Skip("a child process of TestRunZonesKillsAZoneThatDoesNotStop")
+	}
+	signal.Ignore(os.Interrupt)
+	fmt.Fprintln(os.Stderr, "hang: interrupts ignored")
+	<-time.After(time.Minute) // killed long before, unless the test is broken: then it goes by itself
+
+}
+
+// Stopped (Ctrl-C) while zone 0 waits for region 1 (--lockstep), run --zones interrupts
+// the zone process, and kills it when it has not stopped after stopGrace, saying so.
+func TestRunZonesKillsAZoneThatDoesNotStop(t *testing.T) {
+	cmd, own, grace := zoneCommand, ownSignal, stopGrace
+	zoneCommand = func([]string) (*exec.Cmd, error) {
+		c := exec.Command(os.Args[0], "-test.run=^TestZoneHelperHang$")
+		c.Env = append(os.Environ(), "STACKWORLD_HANG=1")
+		return c, nil
+	}
+	ownSignal, stopGrace = 0, 100*time.Millisecond
+	t.Cleanup(func() { zoneCommand, ownSignal, stopGrace = cmd, own, grace })
+	stderr := &lineWaiter{more: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	var out bytes.Buffer
+	go func() {
+		done <- runMain(ctx, []string{"run", "--zones", "2", "--lockstep", "--rate", "0", "--scenario", small(t)}, &out, stderr)
+	}()
+	stderr.await(t, `msg="lock step: waiting for every region to have a zone" zone=z0 regions=1`)
+	stderr.await(t, "hang: interrupts ignored\n")
+	cancel()
+	require.Equal(t, 1, <-done, stderr.String())
+	require.True(t, strings.HasSuffix(stderr.String(), "\nError: zone z1 did not stop within 100ms of the interrupt: killed (it restarts from its last save)\n"), stderr.String())
+	require.Regexp(t, `^zone z0: tick 0, [^\n]*\n$`, out.String())
 }

@@ -51,6 +51,18 @@ type BarrierWait struct {
 	Since    time.Time `json:"since"`     // wall clock at which the wait for Peer began (for operators only)
 }
 
+// Text describes the wait for an operator's progress line, as "waiting for z1 at tick 41
+// (z1 at 40, 12s)": the zone waits at its boundary after tick 41 for z1, which last
+// announced tick 40, and has waited 12 s at now (rounded to the second). No wait (Peer
+// ""): "". It reads no clock; now is the caller's.
+func (w BarrierWait) Text(now time.Time) string {
+	if w.Peer == "" {
+		return ""
+	}
+	return fmt.Sprintf("waiting for %s at tick %d (%s at %d, %s)", w.Peer, w.Tick, w.Peer, w.PeerTick,
+		max(now.Sub(w.Since), 0).Round(time.Second))
+}
+
 // barrierState is where a LockStep zone is in its barrier, kept across the slices of a
 // wait (the server serves its boundary between them).
 type barrierState struct {
@@ -68,8 +80,13 @@ type peerWait struct {
 	peer   string
 	watch  jetstream.KeyWatcher // nil: none (it ended; the next slice starts another)
 	cancel context.CancelFunc   // ends the watch's context
-	warnAt time.Duration        // log a warning once the wait has lasted this long
-	warned bool
+	// reconnects is the connection's count of reconnections when the watch began: a watch
+	// that lived through a reconnection may miss announcements for seconds (its consumer
+	// is made again only after missed heartbeats), so the next slice reads the key and
+	// starts another.
+	reconnects uint64
+	warnAt     time.Duration // log a warning once the wait has lasted this long
+	warned     bool
 }
 
 // stopWatch stops the wait's key watch, if it has one.
@@ -209,6 +226,9 @@ func (z *Zone) peerDone(ctx context.Context, p string, t uint64, slice <-chan ti
 	if w := z.bar.wait; w != nil && w.peer != p {
 		z.endWait()
 	}
+	if w := z.bar.wait; w != nil && w.watch != nil && z.cfg.Conn.Stats().Reconnects != w.reconnects {
+		w.stopWatch()
+	}
 	if w := z.bar.wait; w == nil || w.watch == nil {
 		at, ok, err := z.peerTick(ctx, p)
 		if err == nil && ok && at >= t {
@@ -216,7 +236,7 @@ func (z *Zone) peerDone(ctx context.Context, p string, t uint64, slice <-chan ti
 			return nil
 		}
 		if err == nil {
-			err = z.watchPeer(p, t, at)
+			err = z.watchPeer(ctx, p, t, at)
 		}
 		if err != nil { // NATS is away: try again at the next slice
 			idle(ctx, slice)
@@ -271,7 +291,7 @@ func (z *Zone) waiting(ctx context.Context, t uint64, p string) error {
 
 // watchPeer watches zone p's key, which held at when read. A new wait (none for p yet)
 // begins: it is counted (once per boundary), logged and shown in Stats.Waiting.
-func (z *Zone) watchPeer(p string, t, at uint64) error {
+func (z *Zone) watchPeer(ctx context.Context, p string, t, at uint64) error {
 	if z.bar.wait == nil {
 		z.bar.wait = &peerWait{peer: p, warnAt: barrierWarnFirst}
 		z.stats.Waiting = BarrierWait{Tick: t, Peer: p, PeerTick: at,
@@ -283,14 +303,34 @@ func (z *Zone) watchPeer(p string, t, at uint64) error {
 		z.log.Debug("cluster: waiting at the barrier", "tick", t, "for", p, "at", at)
 	}
 	z.stats.Waiting.PeerTick = at
-	wctx, cancel := context.WithCancel(context.Background()) // the watch lives as long as the wait, across slices
-	wt, err := z.zones.Watch(wctx, tickKey(p))
+	reconnects := z.cfg.Conn.Stats().Reconnects
+	wt, cancel, err := z.watchKey(ctx, tickKey(p))
 	if err != nil {
-		cancel()
 		return fmt.Errorf("watch tick of zone %s: %w", p, err)
 	}
-	z.bar.wait.watch, z.bar.wait.cancel = wt, cancel
+	z.bar.wait.watch, z.bar.wait.cancel, z.bar.wait.reconnects = wt, cancel, reconnects
 	return nil
+}
+
+// watchKey starts a watch of key in ZonesBucket that lives until cancel is called. Its
+// start is bounded by Config.OpTimeout and ctx: a watch's context is also its life, so the
+// start, left to itself, would wait for the library's default request timeout (5 s) when
+// the server goes away with the request.
+func (z *Zone) watchKey(ctx context.Context, key string) (jetstream.KeyWatcher, context.CancelFunc, error) {
+	op, opCancel := context.WithTimeout(ctx, z.cfg.OpTimeout)
+	defer opCancel()
+	wctx, cancel := context.WithCancel(context.Background()) // the watch lives as long as the wait, across slices
+	stop := context.AfterFunc(op, cancel)                    // until it has started: op's end ends it
+	wt, err := z.zones.Watch(wctx, key)
+	if !stop() && err == nil { // op ended as the watch started: it is ended too
+		_ = wt.Stop()
+		err = op.Err()
+	}
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	return wt, cancel, nil
 }
 
 // warnWait logs a long wait as a warning, at a doubling interval.

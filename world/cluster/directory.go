@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -220,6 +221,29 @@ type dirAudit struct {
 	next  int         // index in the world's entities of the next one to read
 	round time.Time   // when the round in progress began
 	batch *auditBatch // reads in progress, or nil
+	// foreign holds the entities here whose entry was found naming another owner, with
+	// the entry's revision: each (entity, revision) is logged once, not once a round.
+	// An entity leaves it when it leaves the zone or its entry is found right again.
+	foreign map[world.EntityID]uint64
+	// unowned holds the entities of the world whose entry recovery found unreadable (not
+	// an Owner), with the revision logged: the zone keeps them without owning them
+	// (unowned.go) until the entry names a zone again. checked is when they were last read.
+	unowned map[world.EntityID]uint64
+	checked time.Time
+}
+
+// reportForeign logs, once per (entity, revision), that entity id's entry names another
+// owner o at revision rev; the entry is left as it is.
+func (a *dirAudit) reportForeign(log *slog.Logger, id world.EntityID, o Owner, epochHere, rev uint64) {
+	if a.foreign[id] == rev {
+		return
+	}
+	if a.foreign == nil {
+		a.foreign = map[world.EntityID]uint64{}
+	}
+	a.foreign[id] = rev
+	log.Error("cluster: directory entry of an entity here names another owner; left as it is", "entity", id,
+		"owner", o.Zone, "epoch", o.Epoch, "epoch_here", epochHere, "revision", rev)
 }
 
 // auditBatch is one tick's reads.
@@ -253,6 +277,7 @@ func (z *Zone) audit(ctx context.Context) {
 			}
 		}
 	}
+	z.checkUnowned(ctx)
 	z.startAudit()
 }
 
@@ -296,6 +321,7 @@ func (z *Zone) startAudit() {
 // zone's at the revision it had when the entry was read.
 func (z *Zone) checkEntry(ctx context.Context, r auditRead) error {
 	if rev, ok := z.revs[r.id]; !ok || rev != r.rev {
+		delete(z.audits.foreign, r.id)
 		return nil // left, or moved and came back, since the read
 	}
 	switch {
@@ -304,6 +330,7 @@ func (z *Zone) checkEntry(ctx context.Context, r auditRead) error {
 	case r.err != nil || r.entry == nil:
 		return nil // not read
 	case r.entry.Revision() == r.rev:
+		delete(z.audits.foreign, r.id)
 		return nil // as the zone wrote it
 	}
 	o, err := decodeOwner(r.entry.Value())
@@ -311,10 +338,10 @@ func (z *Zone) checkEntry(ctx context.Context, r auditRead) error {
 	case err != nil:
 		return z.repairEntry(ctx, r.id, r.entry.Revision(), "not an owner: "+strconv.Quote(string(r.entry.Value()[:min(len(r.entry.Value()), 64)])))
 	case o == Owner{Zone: z.cfg.Name, Epoch: z.epochs[r.id]}:
+		delete(z.audits.foreign, r.id)
 		z.revs[r.id] = r.entry.Revision() // the same owner put again by hand
 	default:
-		z.log.Error("cluster: directory entry of an entity here names another owner; left as it is", "entity", r.id,
-			"owner", o.Zone, "epoch", o.Epoch, "epoch_here", z.epochs[r.id], "revision", r.entry.Revision())
+		z.audits.reportForeign(z.log, r.id, o, z.epochs[r.id], r.entry.Revision())
 	}
 	return nil
 }

@@ -15,7 +15,7 @@ import (
 // those deleted (`nats kv del stackworld_dir e.<id>`) or not an owner (`nats kv put ...
 // garbage`) without waiting for the entity to move: logged and counted once each. An
 // entry put back by hand with the same owner is taken as it is; one naming another owner
-// is logged and left.
+// is logged once per (entity, revision) and left.
 func TestDirectoryAuditRepairsEntries(t *testing.T) {
 	t.Cleanup(cluster.SetAuditRound(0))
 	ctx := context.Background()
@@ -48,20 +48,39 @@ func TestDirectoryAuditRepairsEntries(t *testing.T) {
 		require.NoError(t, a.Step(ctx))
 	}
 	left := `msg="cluster: directory entry of an entity here names another owner; left as it is" zone=a entity=` + itoa(uint64(foreign))
-	for len(log.lines(left)) < 3 { // more rounds of the world (each foreign entry is logged once a round): nothing more to repair
-		require.True(t, time.Now().Before(deadline), "the audit stopped going round")
+	for len(log.lines(left)) < 1 {
+		require.True(t, time.Now().Before(deadline), "the foreign entry was not logged")
 		require.NoError(t, a.Step(ctx))
 	}
-	require.Equal(t, uint64(2), a.Stats().DirectoryRepairs)
+	// Two more rounds reach the foreign entry: each repairs an entry deleted after the
+	// foreign one was logged, read in the same batch of 8 as it.
+	for round := range 2 {
+		require.NoError(t, kv.Delete(ctx, key(all[39])))
+		for a.Stats().DirectoryRepairs < uint64(3+round) {
+			require.True(t, time.Now().Before(deadline), "repairs: %d", a.Stats().DirectoryRepairs)
+			require.NoError(t, a.Step(ctx))
+		}
+	}
+	require.Len(t, log.lines(left), 1, "logged once per (entity, revision), not once a round")
+	_, err = kv.PutString(ctx, key(foreign), `{"zone":"b","epoch":1}`) // a new revision: logged again
+	require.NoError(t, err)
+	for len(log.lines(left)) < 2 {
+		require.True(t, time.Now().Before(deadline), "the foreign entry's new revision was not logged")
+		require.NoError(t, a.Step(ctx))
+	}
+	require.Contains(t, log.lines(left)[1], "owner=b epoch=1 epoch_here=0")
+	require.Equal(t, cluster.Owner{Zone: "a"}, owner(t, js, all[39]))
+	repairs := 4
+	require.Equal(t, uint64(repairs), a.Stats().DirectoryRepairs)
 	repaired := log.lines("repaired")
-	require.Len(t, repaired, 2, "logged once each")
+	require.Len(t, repaired, repairs, "logged once each")
 	for _, want := range []string{`entity=` + itoa(uint64(deleted)) + ` found=deleted epoch=0 revision=`,
 		`entity=` + itoa(uint64(garbage)) + ` found="not an owner: \"garbage\"" epoch=0 revision=`} {
 		require.True(t, containsOne(repaired, want), "no line with %s in %q", want, repaired)
 	}
 	require.Equal(t, cluster.Owner{Zone: "a"}, owner(t, js, deleted))
 	require.Equal(t, cluster.Owner{Zone: "a"}, owner(t, js, garbage))
-	require.Equal(t, cluster.Owner{Zone: "b"}, owner(t, js, foreign), "left as it is")
+	require.Equal(t, cluster.Owner{Zone: "b", Epoch: 1}, owner(t, js, foreign), "left as it is")
 
 	// The entries repaired, and the one put back with the same owner, move as any other
 	// (to b, which sends them back: they stand in a's region).

@@ -18,7 +18,7 @@ func GapDeliveries(z *Zone) uint64 {
 // from now on) and returns the function that puts the default back.
 func SetMailLimit(perZone int64) (restore func()) {
 	old := mailLimits
-	mailLimits.perSubject = perZone
+	mailLimits.PerZone = perZone
 	return func() { mailLimits = old }
 }
 
@@ -44,7 +44,7 @@ func SetAuditRound(d time.Duration) (restore func()) {
 // zones opened from now on) and returns the function that puts the default back.
 func SetMigrationLimit(perZone int64) (restore func()) {
 	old := migrationLimits
-	migrationLimits.perSubject = perZone
+	migrationLimits.PerZone = perZone
 	return func() { migrationLimits = old }
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
@@ -100,6 +101,52 @@ func Of(w *world.World) *Zone {
 	return nil
 }
 
+// Counting letters across a restart. A restarted zone handles again the letters its mail
+// consumers delivered after its last save (resetMail; lock-step: from the save's tick),
+// and a letter it had posted, forwarded or refused is posted, forwarded or refused again
+// (MailSeen keeps the posting to one). The counters MailIn, MailForwarded and MailRefused
+// count each letter once across restarts: when the zone opens, it notes its consumer's
+// ack floor (recount.floor), and a letter at or below it was counted, and logged, by an
+// earlier incarnation: it is handled again without being counted, and logged at debug
+// level. A letter whose ack had not reached the server when the zone died is counted
+// again; MailGaps counts a letter again when its wait starts over in a new incarnation.
+// A letter held in MailHeld (lockmail.go) is counted in MailIn when it is held, not
+// again when it is posted, wherever its receiver is then.
+
+// mailRecount is what keeps a letter from being counted twice (see above).
+type mailRecount struct {
+	floor uint64 // the ack floor of the zone's mail consumer when the zone opened
+	again bool   // the letter in hand is at or below floor: counted and logged already
+	held  bool   // the letter in hand was held in MailHeld: counted in MailIn when held
+}
+
+// tally adds one to counter c for the letter in hand, unless an earlier incarnation
+// counted it.
+func (z *Zone) tally(c *uint64) {
+	if !z.recount.again {
+		*c++
+	}
+}
+
+// mailLog logs msg for the letter in hand at level, or at debug level (with again=true)
+// when an earlier incarnation logged it.
+func (z *Zone) mailLog(level slog.Level, msg string, args ...any) {
+	if z.recount.again {
+		level, args = slog.LevelDebug, append(args, "again", true)
+	}
+	z.log.Log(context.Background(), level, msg, args...)
+}
+
+// handling sets recount.again for the letter at stream sequence seq.
+func (z *Zone) handling(seq uint64) { z.recount.again = seq <= z.recount.floor }
+
+// noteFloor notes the ack floor of consumer cons (of an earlier incarnation), if any.
+func (z *Zone) noteFloor(ctx context.Context, cons jetstream.Consumer) {
+	if info, err := cons.Info(ctx); err == nil {
+		z.recount.floor = info.AckFloor.Stream
+	}
+}
+
 // maxMailOut bounds the letters a zone holds before it has published them: the mail
 // stream refuses letters while it is full, and they wait in the zone.
 const maxMailOut = 1 << 16
@@ -143,10 +190,11 @@ func (z *Zone) Send(from, to world.EntityID, box string, msg any) error {
 // again (the receiver's MailSeen drops a second copy). Cost: two requests.
 func (z *Zone) resetMail(ctx context.Context) error {
 	name := "mail_" + z.cfg.Name
+	z.noteFloor(ctx, z.mail) // the consumer the last incarnation used
 	if err := z.mailSt.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return fmt.Errorf("cluster: recover: mail consumer %s: %w", name, err)
 	}
-	_, cons, err := z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, mailAckPending)
+	_, cons, err := z.streamFor(ctx, z.mailStreamConfig(), "mail_", MailSubject, mailAckPending)
 	if err != nil {
 		return fmt.Errorf("cluster: recover: %w", err)
 	}
@@ -224,7 +272,11 @@ func (z *Zone) takeMail(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	defer func() { z.recount.again = false }()
 	for msg := range batch.Messages() {
+		if md, err := msg.Metadata(); err == nil {
+			z.handling(md.Sequence.Stream)
+		}
 		var l letter
 		if err := letterDec.Unmarshal(msg.Data(), &l); err != nil {
 			z.refuseLetter(msg, err)
@@ -292,7 +344,9 @@ func (z *Zone) post(l letter) mailOutcome {
 		return z.refusePost(l, seen, fmt.Errorf("the message does not fit mailbox %q", l.Box))
 	}
 	MailSeen.Set(z.w, l.To, seen.with(l.From, l.Seq))
-	z.stats.MailIn++
+	if !z.recount.held {
+		z.tally(&z.stats.MailIn)
+	}
 	return mailDone
 }
 
@@ -300,8 +354,8 @@ func (z *Zone) post(l letter) mailOutcome {
 // does not decode or does not fit the mailbox) and marks it taken, so that the sender's
 // later letters are not held behind it.
 func (z *Zone) refusePost(l letter, seen Seen, err error) mailOutcome {
-	z.log.Error("cluster: mail refused", "from", l.From, "to", l.To, "box", l.Box, "err", err)
-	z.stats.MailRefused++
+	z.mailLog(slog.LevelError, "cluster: mail refused", "from", l.From, "to", l.To, "box", l.Box, "err", err)
+	z.tally(&z.stats.MailRefused)
 	MailSeen.Set(z.w, l.To, seen.with(l.From, l.Seq))
 	return mailBad
 }
@@ -323,19 +377,19 @@ func (z *Zone) forward(ctx context.Context, l letter) mailOutcome {
 	if err := z.publishLetter(ctx, o.Zone, l, "-via-"+z.cfg.Name); err != nil {
 		return mailLater
 	}
-	z.stats.MailForwarded++
+	z.tally(&z.stats.MailForwarded)
 	return mailDone
 }
 
 // refuseLetter logs, counts and terminates a message on a mail subject that is not a
 // letter; the zone goes on.
 func (z *Zone) refuseLetter(msg jetstream.Msg, err error) {
-	z.stats.MailRefused++
+	z.tally(&z.stats.MailRefused)
 	seq := uint64(0)
 	if md, mdErr := msg.Metadata(); mdErr == nil {
 		seq = md.Sequence.Stream
 	}
-	z.log.Error("cluster: mail refused", "subject", msg.Subject(), "seq", seq, "err", fmt.Errorf("not a letter (a CBOR array of from, seq, to, box, value): %w", err))
+	z.mailLog(slog.LevelError, "cluster: mail refused", "subject", msg.Subject(), "seq", seq, "err", fmt.Errorf("not a letter (a CBOR array of from, seq, to, box, value): %w", err))
 	_ = msg.Term()
 }
 
@@ -345,7 +399,7 @@ func (z *Zone) refuseLetter(msg jetstream.Msg, err error) {
 // again when its audit reaches it (directory.go), or the zone that wins the receiver's
 // next move does (rewriteEntry); a letter posted where the receiver lives needs no entry.
 func (z *Zone) refuseGarbageEntry(l letter, err error) {
-	z.stats.MailRefused++
-	z.log.Error("cluster: mail dropped: the receiver's directory entry is unreadable", "from", l.From, "to", l.To,
+	z.tally(&z.stats.MailRefused)
+	z.mailLog(slog.LevelError, "cluster: mail dropped: the receiver's directory entry is unreadable", "from", l.From, "to", l.To,
 		"box", l.Box, "seq", l.Seq, "err", err)
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -51,8 +52,8 @@ func (z *Zone) waitForGap(msg jetstream.Msg, l letter, last uint64) {
 	waited := time.Since(md.Timestamp) // determinism: mail outside LockStep is posted when it arrives anyway
 	if waited > gapRefuseAge {
 		delete(z.gaps, k)
-		z.stats.MailRefused++
-		z.log.Error("cluster: letter refused: the letters before it never came", "from", l.From, "to", l.To,
+		z.tally(&z.stats.MailRefused)
+		z.mailLog(slog.LevelError, "cluster: letter refused: the letters before it never came", "from", l.From, "to", l.To,
 			"seq", l.Seq, "missing_from", last+1, "missing_to", l.Seq-1, "waited", waited.Round(time.Second))
 		_ = msg.Term()
 		return

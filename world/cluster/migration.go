@@ -195,12 +195,16 @@ func (z *Zone) send(ctx context.Context) error {
 
 // Migrate moves entities ids to zone `to` now (steps 1-4), whatever their position. An
 // entity whose tasklet waits on a cross-zone channel (world/xchan) cannot move: Migrate
-// then returns an error wrapping world.ErrPinned naming it, and moves none of ids.
+// then returns an error wrapping world.ErrPinned naming it, and moves none of ids; nor
+// can one the zone keeps without an owner (unowned.go).
 func (z *Zone) Migrate(ctx context.Context, to string, ids []world.EntityID) error {
 	if z.dead != nil {
 		return z.dead
 	}
 	for _, id := range ids {
+		if z.isUnowned(id) {
+			return fmt.Errorf("cluster: migrate entity %d: zone %s keeps it without an owner until its directory entry names a zone (see the log)", id, z.cfg.Name)
+		}
 		if err := crossZoneWait(z.w, id); err != nil {
 			return err
 		}
@@ -550,6 +554,10 @@ func (z *Zone) recover(ctx context.Context) error {
 	slices.Sort(keys) // determinism: settle in key order
 	for _, id := range z.entityIDs() {
 		o, rev, ok, err := z.dir.get(ctx, id)
+		if errors.Is(err, errNotOwner) {
+			z.keepUnowned(id, rev, err) // unowned.go
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -591,7 +599,7 @@ func (z *Zone) recover(ctx context.Context) error {
 	// Entities of the restored world that the directory gives to another zone are stale.
 	var stale []world.EntityID
 	for _, id := range z.entityIDs() {
-		if _, ok := z.revs[id]; !ok {
+		if _, ok := z.revs[id]; !ok && !z.isUnowned(id) {
 			stale = append(stale, id)
 		}
 	}
@@ -618,6 +626,10 @@ func (z *Zone) recoverOut(ctx context.Context, j journalEntry) error {
 			continue // the save came after the export: the payload was in the stream
 		}
 		o, rev, ok, err := z.dir.get(ctx, id)
+		if errors.Is(err, errNotOwner) {
+			z.keepUnowned(id, rev, err) // nobody can say whether the move committed: unowned.go
+			continue
+		}
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -134,45 +135,135 @@ func (d *directory) dropCommit(ctx context.Context, mig string) error {
 // new messages (DiscardNew): the publisher logs the refusal (logFull) and tries again at
 // each tick, and nothing is dropped unseen.
 
-// streamLimits bounds what a stream holds for a zone that stops taking its messages in.
-type streamLimits struct {
-	maxBytes   int64 // the stream, all subjects
-	perSubject int64 // messages on one subject: to one zone (payloads, mail), from one zone (lock-step mail)
+// StreamLimits bound what one of the zones' streams holds for zones that stop taking
+// their messages in: beyond them the stream refuses new messages (DiscardNew), and their
+// senders keep them and publish them again at each tick. A zero field takes its default
+// (Streams says which).
+type StreamLimits struct {
+	// MaxBytes bounds the stream, all subjects. JetStream reserves it when the stream is
+	// made: the NATS account (or server) must have that much storage left.
+	MaxBytes int64
+	// PerZone bounds the messages of one subject: to one zone (payloads, mail), from one
+	// zone (lock-step mail).
+	PerZone int64
 }
 
-// Limits of the three streams; tests lower them.
+// Streams are the limits of the zones' streams (Config.Streams). Every zone makes or
+// updates the streams with its own limits when it opens: give the zones of a cluster the
+// same. Together the defaults reserve 1.25 GiB of JetStream storage, 1.5 GiB with LockStep.
+type Streams struct {
+	Migrations StreamLimits // MigrationStream: 1 GiB, 100,000 payloads to one zone
+	Mail       StreamLimits // MailStream: 256 MiB, 1,000,000 letters to one zone
+	LockMail   StreamLimits // LockStepMailStream: 256 MiB, 1,000,000 letters from one zone
+}
+
+// Default limits of the three streams; tests lower them.
 var (
-	migrationLimits = streamLimits{maxBytes: 1 << 30, perSubject: 100_000}
-	mailLimits      = streamLimits{maxBytes: 256 << 20, perSubject: 1_000_000}
-	lockMailLimits  = streamLimits{maxBytes: 256 << 20, perSubject: 1_000_000}
+	migrationLimits = StreamLimits{MaxBytes: 1 << 30, PerZone: 100_000}
+	mailLimits      = StreamLimits{MaxBytes: 256 << 20, PerZone: 1_000_000}
+	lockMailLimits  = StreamLimits{MaxBytes: 256 << 20, PerZone: 1_000_000}
 )
+
+// orDefaults returns s with each zero field set to its default.
+func (s Streams) orDefaults() Streams {
+	or := func(l, d StreamLimits) StreamLimits {
+		return StreamLimits{MaxBytes: cmp.Or(l.MaxBytes, d.MaxBytes), PerZone: cmp.Or(l.PerZone, d.PerZone)}
+	}
+	return Streams{Migrations: or(s.Migrations, migrationLimits), Mail: or(s.Mail, mailLimits),
+		LockMail: or(s.LockMail, lockMailLimits)}
+}
+
+// check reports a negative limit.
+func (s Streams) check() error {
+	for _, l := range []struct {
+		name string
+		l    StreamLimits
+	}{{"Migrations", s.Migrations}, {"Mail", s.Mail}, {"LockMail", s.LockMail}} {
+		if l.l.MaxBytes < 0 || l.l.PerZone < 0 {
+			return fmt.Errorf("cluster: Config.Streams.%s: MaxBytes %d, PerZone %d: want 0 (the default) or more",
+				l.name, l.l.MaxBytes, l.l.PerZone)
+		}
+	}
+	return nil
+}
 
 // migrationMaxAge is MigrationStream's MaxAge (and LockStepMailStream's): a backstop.
 const migrationMaxAge = 24 * time.Hour
 
 // limited returns cfg with limits l: a full stream, or a full subject, refuses new messages.
-func (l streamLimits) limited(cfg jetstream.StreamConfig) jetstream.StreamConfig {
-	cfg.MaxBytes, cfg.MaxMsgsPerSubject = l.maxBytes, l.perSubject
+func (l StreamLimits) limited(cfg jetstream.StreamConfig) jetstream.StreamConfig {
+	cfg.MaxBytes, cfg.MaxMsgsPerSubject = l.MaxBytes, l.PerZone
 	cfg.Discard, cfg.DiscardNewPerSubject = jetstream.DiscardNew, true
 	return cfg
 }
 
 // migrationStreamConfig is MigrationStream's configuration.
-func migrationStreamConfig() jetstream.StreamConfig {
-	return migrationLimits.limited(jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
+func (z *Zone) migrationStreamConfig() jetstream.StreamConfig {
+	return z.cfg.Streams.Migrations.limited(jetstream.StreamConfig{Name: MigrationStream, Subjects: []string{MigrateSubject + "*"},
 		MaxAge: migrationMaxAge, Duplicates: 10 * time.Minute, MaxMsgSize: -1})
 }
 
 // mailStreamConfig is MailStream's configuration.
-func mailStreamConfig() jetstream.StreamConfig {
-	return mailLimits.limited(jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
+func (z *Zone) mailStreamConfig() jetstream.StreamConfig {
+	return z.cfg.Streams.Mail.limited(jetstream.StreamConfig{Name: MailStream, Subjects: []string{MailSubject + "*"},
 		MaxAge: mailMaxAge, Duplicates: 10 * time.Minute})
 }
 
 // lockMailStreamConfig is LockStepMailStream's configuration.
-func lockMailStreamConfig() jetstream.StreamConfig {
-	return lockMailLimits.limited(jetstream.StreamConfig{Name: LockStepMailStream,
+func (z *Zone) lockMailStreamConfig() jetstream.StreamConfig {
+	return z.cfg.Streams.LockMail.limited(jetstream.StreamConfig{Name: LockStepMailStream,
 		Subjects: []string{LockStepMailSubject + "*"}, MaxAge: migrationMaxAge, Duplicates: 10 * time.Minute})
+}
+
+// JetStream error codes of a stream refused for lack of storage: the account's limit
+// (JSStorageResourcesExceededErr, also the server's own MaxStore), the account's
+// resources, and the server's or cluster's resources.
+const (
+	jsErrStorageExceeded      jetstream.ErrorCode = 10047
+	jsErrAccountResources     jetstream.ErrorCode = 10002
+	jsErrInsufficientResource jetstream.ErrorCode = 10023
+)
+
+// createStream makes stream cfg, or updates it to cfg. A refusal for lack of storage names
+// the stream, the storage it asked for and the limit that lowers it.
+func (z *Zone) createStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	st, err := z.js.CreateOrUpdateStream(ctx, cfg)
+	if err == nil {
+		return st, nil
+	}
+	var api *jetstream.APIError
+	if errors.As(err, &api) && (api.ErrorCode == jsErrStorageExceeded || api.ErrorCode == jsErrAccountResources ||
+		api.ErrorCode == jsErrInsufficientResource) {
+		return nil, fmt.Errorf("cluster: zone %s: stream %s asks for MaxBytes %d (%s) of JetStream storage and NATS refused it: "+
+			"lower Config.Streams.%s.MaxBytes (stackworld zone --stream-max-bytes), or give the account more JetStream storage: %w",
+			z.cfg.Name, cfg.Name, cfg.MaxBytes, sizeText(cfg.MaxBytes), streamField(cfg.Name), err)
+	}
+	return nil, fmt.Errorf("cluster: stream %s: %w", cfg.Name, err)
+}
+
+// streamField is the field of Streams that holds stream's limits.
+func streamField(stream string) string {
+	switch stream {
+	case MigrationStream:
+		return "Migrations"
+	case MailStream:
+		return "Mail"
+	}
+	return "LockMail"
+}
+
+// sizeText writes n bytes in the largest binary unit that divides it (GiB, MiB, KiB), or
+// in bytes.
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		name  string
+		shift uint
+	}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}} {
+		if n > 0 && n%(1<<u.shift) == 0 {
+			return strconv.FormatInt(n>>u.shift, 10) + " " + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10) + " B"
 }
 
 // jsErrStoreFailed is the JetStream error code of a message the stream did not store; a

@@ -66,6 +66,9 @@ type Config struct {
 	// SilentAfter is how old a peer's report may be before the zone reports it as not
 	// answering (0: DefaultSilentAfter).
 	ReportEvery, SilentAfter time.Duration
+	// Streams bound what the streams hold for a zone that stops taking its messages in,
+	// and the JetStream storage they reserve (storage.go). Zero fields: the defaults.
+	Streams Streams
 	// Boundary, if set, is called by each Step at the tick boundary, after the zone took in
 	// its payloads and mail and before the world ticks (for example world/xchan's
 	// Link.Boundary); an error from it is Step's error, and the world does not tick.
@@ -122,6 +125,7 @@ type Zone struct {
 	skipAcks   int                  // tests: this many acks are not sent
 	mailOut    []letter             // sent in this tick, published at its end
 	gaps       map[letterKey]uint64 // letters waiting for earlier ones (logged) -> times delivered (mailgap.go)
+	recount    mailRecount          // letters an earlier incarnation counted (mail.go)
 	store      storage              // what the buckets and streams no longer need (storage.go)
 	audits     dirAudit             // the directory audit of the entities here (directory.go)
 	dead       error
@@ -145,7 +149,7 @@ type Stats struct {
 	BytesIn          uint64 `json:"bytes_in"`
 	Aborted          uint64 `json:"aborted"`           // recovery: migrations aborted here
 	Dropped          uint64 `json:"dropped"`           // recovery: stale copies dropped
-	MailIn           uint64 `json:"mail_in"`           // letters posted to entities here
+	MailIn           uint64 `json:"mail_in"`           // letters posted to entities here (LockStep: or held for them); each once across restarts (mail.go)
 	MailForwarded    uint64 `json:"mail_forwarded"`    // letters sent on
 	MailRefused      uint64 `json:"mail_refused"`      // letters refused: not a letter, a message that does not decode, a gap never filled
 	MailGaps         uint64 `json:"mail_gaps"`         // letters that waited for their sender's earlier ones (each counted once)
@@ -194,6 +198,10 @@ func Open(ctx context.Context, cfg Config) (*Zone, error) {
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = 30 * time.Second
 	}
+	if err := cfg.Streams.check(); err != nil {
+		return nil, err
+	}
+	cfg.Streams = cfg.Streams.orDefaults()
 	z := &Zone{cfg: cfg, w: cfg.World, log: cfg.Logger.With("zone", cfg.Name),
 		revs: map[world.EntityID]uint64{}, epochs: map[world.EntityID]uint64{}, life: nuid.Next(), silent: map[string]bool{},
 		taken: map[uint64]bool{}}
@@ -240,11 +248,11 @@ func (z *Zone) connect(ctx context.Context) error {
 	if z.zonesSt, err = js.Stream(ctx, zonesStream); err != nil {
 		return fmt.Errorf("cluster: bucket %s: %w", ZonesBucket, err)
 	}
-	z.migSt, z.cons, err = z.streamFor(ctx, migrationStreamConfig(), "zone_", MigrateSubject, 1024)
+	z.migSt, z.cons, err = z.streamFor(ctx, z.migrationStreamConfig(), "zone_", MigrateSubject, 1024)
 	if err != nil {
 		return err
 	}
-	z.mailSt, z.mail, err = z.streamFor(ctx, mailStreamConfig(), "mail_", MailSubject, mailAckPending)
+	z.mailSt, z.mail, err = z.streamFor(ctx, z.mailStreamConfig(), "mail_", MailSubject, mailAckPending)
 	if err != nil {
 		return err
 	}
@@ -260,9 +268,9 @@ func (z *Zone) connect(ctx context.Context) error {
 // streamFor makes (or finds) stream cfg and the zone's durable consumer of it (name
 // prefix+zone, subject subjectPrefix+zone, explicit acks, at most maxAckPending unacked).
 func (z *Zone) streamFor(ctx context.Context, cfg jetstream.StreamConfig, prefix, subjectPrefix string, maxAckPending int) (jetstream.Stream, jetstream.Consumer, error) {
-	st, err := z.js.CreateOrUpdateStream(ctx, cfg)
+	st, err := z.createStream(ctx, cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cluster: stream %s: %w", cfg.Name, err)
+		return nil, nil, err
 	}
 	cons, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable: prefix + z.cfg.Name, FilterSubject: subjectPrefix + z.cfg.Name,

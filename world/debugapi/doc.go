@@ -11,7 +11,8 @@
 //
 // Paths, under Prefix ("/debug/world/"):
 //
-//	GET  frame               Frame: the map's size, kinds, every entity (id, kind, x, y, outline), the HUD's figures
+//	GET  frame               Frame: the map's size, kinds, every entity (id, kind, x, y, outline), the HUD's figures,
+//	                         what the next tick waits for (a LockStep zone at the barrier)
 //	GET  entity?id=N         Entity: the inspector's lines for entity N (record, components, frames, channel, mailboxes),
 //	                         its area of interest's radius and the entities in it
 //	GET  tasklets?state=S&q=Q  Tasklets: the tasklet list filtered by outline S ("" all) and text Q

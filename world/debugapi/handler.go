@@ -83,6 +83,7 @@ func (h *handler) frame(w http.ResponseWriter, r *http.Request) {
 	}
 	st := h.rt.Stats()
 	f.Stopped, f.Rate, f.Control = st.Paused, st.Rate, h.o.Control
+	f.Waiting, f.TickWaits = clipText(st.Waiting), st.TickWaits
 	writeJSON(w, f)
 }
 

@@ -45,6 +45,11 @@ type Frame struct {
 	Stopped   bool      `json:"stopped"` // the server is paused
 	Rate      float64   `json:"rate"`
 	Control   bool      `json:"control"` // the server takes control requests
+	// Waiting is why the next tick has not run (server.Stats.Waiting: a world/cluster
+	// LockStep zone waiting at the barrier names the peer zone and the tick); "": it does
+	// not wait. TickWaits counts the ticks that waited (server.Stats.TickWaits).
+	Waiting   string `json:"waiting,omitempty"`
+	TickWaits uint64 `json:"tick_waits"`
 }
 
 // A Failure is a tasklet failure as a Frame lists it.
@@ -141,6 +146,9 @@ func (f *Frame) check() error {
 		case o >= uint64(NumOutlines):
 			return fmt.Errorf("debugapi: frame: entity %d: outline %d unknown", id, o)
 		}
+	}
+	if err := checkText(f.Waiting); err != nil {
+		return fmt.Errorf("debugapi: frame: waiting: %w", err)
 	}
 	for i, fl := range f.Failures {
 		if err := checkText(fl.Err); err != nil {

@@ -46,7 +46,8 @@
 // a save covers it. The hooks get a context that ends when Run is stopping (its context
 // ends, or Stop). BeforeTick may answer ErrTickNotReady after a short wait (a LockStep
 // zone whose peer has not finished the tick): the loop then serves the boundary (Do,
-// SaveNow, Pause, Stop) and asks again, and Stats.Waiting says what the tick waits for.
+// SaveNow, Pause, Stop) and asks again (after a short backoff if the answer came at once),
+// and Stats.Waiting says what the tick waits for.
 //
 // # Determinism
 //

@@ -28,8 +28,9 @@ import (
 // the next tick may not run yet and the hook has changed nothing. The loop then serves the
 // tick boundary (Do calls, saves, Pause, Stop, the end of Run's context) and calls
 // BeforeTick again; Stats.Waiting shows the error meanwhile. A hook returns it after a
-// short bounded wait for what it waits for (or at once when its context ends): one that
-// returns it at once keeps the loop asking.
+// short bounded wait for what it waits for (or at once when its context ends); to one that
+// returns it sooner, the loop asks again after a backoff (1 ms doubling to 16 ms, served
+// controls meanwhile), not in a busy loop.
 var ErrTickNotReady = errors.New("server: the tick is not ready")
 
 // ErrSaveLater is what a SaveGate returns to put a save off to the next tick boundary.

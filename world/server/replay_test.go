@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
@@ -91,3 +92,21 @@ func TestReplayMeasuresTheGapFromItsStart(t *testing.T) {
 }
 
 var errStop = errors.New("stop")
+
+// A log whose input names a tick far past the one before, as a flipped bit makes it, is
+// refused before Replay ticks toward it; a replay to an explicit tick runs.
+func ExampleGapError() {
+	w, _ := world.New(world.Config{Seed: 3, Width: 128, Height: 128, Logger: quiet()})
+	defer w.Close()
+	var log bytes.Buffer
+	for _, rec := range [][]any{{0, "stackworld-inputs", 1, 0}, {1, 2, 1, 1, []byte("move")}, {1, uint64(1) << 40, 1, 2, []byte("move")}} {
+		b, _ := cbor.Marshal(rec)
+		log.Write(b)
+	}
+	l, _ := server.ReadLog(bytes.NewReader(log.Bytes()))
+	err := server.Replay(w, l, func(*world.World, []server.Input) error { return nil }, 0, nil)
+	var ge *server.GapError
+	fmt.Println(errors.As(err, &ge), ge.Tick, ge.From, w.Now())
+	// Output:
+	// true 1099511627776 2 1
+}

@@ -455,6 +455,7 @@ type pacing struct {
 func (s *Server) loop(ctx, hooks context.Context) error {
 	clock := s.opts.Clock
 	var p pacing
+	var r retry
 	var ran uint64
 	for {
 		if err := s.boundary(); err != nil {
@@ -471,6 +472,12 @@ func (s *Server) loop(ctx, hooks context.Context) error {
 			}
 			continue
 		}
+		if wait := r.at - clock.Now(); wait > 0 { // BeforeTick answered "not ready" quickly
+			if !s.wait(hooks, clock.After(wait)) {
+				return nil
+			}
+			continue // woken by a control or a save, or the backoff is over: look again
+		}
 		if rate != p.rate || gen != p.gen || !p.running {
 			p = pacing{rate: rate, gen: gen, next: clock.Now(), running: true}
 		}
@@ -484,13 +491,16 @@ func (s *Server) loop(ctx, hooks context.Context) error {
 				}
 			}
 		}
+		asked := clock.Now()
 		ticked, err := s.tick(hooks)
 		if err != nil {
 			return err
 		}
 		if !ticked {
+			r.notReady(asked, clock.Now())
 			continue // BeforeTick is not ready: serve the boundary and ask again
 		}
+		r = retry{}
 		ran++
 		if p.rate > 0 {
 			// The clock slows under load: the next tick is due one dilated interval later,
@@ -506,6 +516,34 @@ func (s *Server) loop(ctx, hooks context.Context) error {
 			s.mu.Unlock()
 		}
 	}
+}
+
+// retry is the loop's backoff after BeforeTick's "not ready" answers (ErrTickNotReady): a
+// hook that answers at once would otherwise be asked again at once, a busy loop. The loop
+// asks again no sooner than backoff after it last asked; backoff starts at
+// notReadyBackoffMin and doubles, up to notReadyBackoffMax, after each answer that came
+// sooner. A hook that waits at least backoff itself (the documented way) is asked again at
+// once. Controls, saves and the end of Run are served during the backoff.
+type retry struct {
+	backoff time.Duration // the least time between two asks (0: notReadyBackoffMin)
+	at      time.Duration // when the loop may ask again (clock time)
+}
+
+// Bounds of the backoff after quick "not ready" answers.
+const (
+	notReadyBackoffMin = time.Millisecond
+	notReadyBackoffMax = 16 * time.Millisecond
+)
+
+// notReady notes a "not ready" answer of a BeforeTick asked at asked and answered at now.
+func (r *retry) notReady(asked, now time.Duration) {
+	r.backoff = cmp.Or(r.backoff, notReadyBackoffMin)
+	if now-asked >= r.backoff {
+		r.at = 0 // the hook waited itself
+		return
+	}
+	r.at = asked + r.backoff
+	r.backoff = min(2*r.backoff, notReadyBackoffMax)
 }
 
 // tickFailed is an error from inside a tick: the world may be half-way through it.

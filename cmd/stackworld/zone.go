@@ -56,12 +56,12 @@ flags:
 // zoneOptions are zone's flags.
 type zoneOptions struct {
 	natsURL, name, save, scenario, metrics, store string
-	checksums                                     string
+	checksums, debug                              string
 	logLevel                                      string
 	region, regions, ticks, saveEvery             int
 	rate                                          float64
 	seed                                          uint64
-	quiet, lockstep                               bool
+	quiet, lockstep, debugControl                 bool
 	streamBytes                                   byteSize
 	conn                                          cluster.ConnectOptions
 }
@@ -80,6 +80,8 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	fs.StringVar(&o.save, "save", "", "save the zone's world to `FILE` (and load it at start if it exists)")
 	fs.IntVar(&o.saveEvery, "save-every", 200, "ticks between saves with --save")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. :9101)")
+	fs.StringVar(&o.debug, "debug", "", "serve the zone's debug endpoint (viewer --attach ADDR) on `ADDR` (host:port; an empty host is\n\t127.0.0.1), the same HTTP server as --metrics")
+	fs.BoolVar(&o.debugControl, "debug-control", false, "let --debug clients pause, resume and step the zone (a paused lock-step zone stalls the others)")
 	fs.StringVar(&o.checksums, "checksums", "", "write the world's deep checksum after every tick to `FILE` (lines \"tick N state X\", as replay\n\tprints; one encoding of the world per tick), to compare --lockstep runs tick by tick")
 	fs.StringVar(&o.store, "store", "", "JetStream store `DIR` of --nats embedded (default: a temporary directory)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines")
@@ -110,6 +112,10 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 		return nil, usageError{fmt.Sprintf("--rate %g: want a number >= 0", o.rate)}
 	case o.saveEvery < 1:
 		return nil, usageError{fmt.Sprintf("--save-every %d: want at least 1", o.saveEvery)}
+	case o.debugControl && o.debug == "":
+		return nil, usageError{"--debug-control without --debug: give the endpoint's address, e.g. --debug 127.0.0.1:6060"}
+	case o.debug != "" && o.metrics != "" && o.metrics != loopbackDefault(o.debug):
+		return nil, usageError{"--debug and --metrics share one HTTP server: give them the same address"}
 	case o.streamBytes != 0 && o.streamBytes < minStreamBytes:
 		return nil, usageError{fmt.Sprintf("--stream-max-bytes %d: want at least %d (16MiB), or 0 for the defaults", o.streamBytes, minStreamBytes)}
 	}
@@ -118,6 +124,9 @@ func parseZoneFlags(args []string, stderr io.Writer) (*zoneOptions, error) {
 	}
 	if o.name == "" {
 		o.name = "z" + strconv.Itoa(o.region)
+	}
+	if o.debug != "" {
+		o.metrics = loopbackDefault(o.debug)
 	}
 	return o, nil
 }
@@ -185,7 +194,7 @@ func runZone(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	err = runZoneServer(ctx, z, o, m, sums, stderr)
+	err = runZoneServer(ctx, z, o, m, sums, clusterLog.With("zone", o.name), stderr)
 	if sums != nil {
 		err = errors.Join(err, sums.close())
 	}
@@ -237,9 +246,9 @@ func zoneWorld(o *zoneOptions, log *slog.Logger) (*world.World, bool, error) {
 // runZoneServer runs the zone on world/server at --rate (with its time dilation), with an
 // autosave every --save-every ticks and a final save when stopped (put off while payloads
 // are on their way to the stream), printing progress once a second (showZoneProgress). With m, the runtime's
-// metrics (those of stackworld run) are served beside the zone's; with sums, every tick's
-// deep checksum is written.
-func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metrics, sums *tickSums, stderr io.Writer) error {
+// metrics (those of stackworld run) are served beside the zone's, and with --debug the
+// debug endpoint too (logged to log); with sums, every tick's deep checksum is written.
+func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metrics, sums *tickSums, log *slog.Logger, stderr io.Writer) error {
 	var onSave func(server.SaveResult)
 	var observe func(*world.World)
 	if m != nil {
@@ -252,6 +261,9 @@ func runZoneServer(ctx context.Context, z *cluster.Zone, o *zoneOptions, m *metr
 	srv, err := z.NewServer(opts)
 	if err != nil {
 		return err
+	}
+	if o.debug != "" {
+		serveDebug(m, srv, o.debugControl, log)
 	}
 	if !o.quiet {
 		defer showZoneProgress(ctx, srv, z, stderr)()

@@ -65,19 +65,32 @@ func cutFlag(args []string, name string) (value string, rest []string, ok bool, 
 // --metrics HOST:PORT serves zone r on PORT+r (each zone is its own process with its own
 // runtime metrics, as Prometheus expects of a target; the zones' metrics carry a zone
 // label too), or on a free port of its own with PORT 0; --save FILE.cbor saves zone r to
-// FILE.z<r>.cbor, and --checksums FILE.txt writes its checksums to FILE.z<r>.txt.
+// FILE.z<r>.cbor, and --checksums FILE.txt writes its checksums to FILE.z<r>.txt. --debug
+// HOST:PORT is --metrics with the debug endpoint on the same servers (an empty HOST is
+// 127.0.0.1, as for run --debug).
 type perZone struct {
 	metricsHost     string
 	metricsPort     int // -1: no --metrics
+	debug           bool
 	save, checksums string
 }
 
-// cutPerZone takes --metrics and --save out of run's arguments and checks them for n zones.
+// cutPerZone takes --metrics, --debug, --save and --checksums out of run's arguments and
+// checks them for n zones.
 func cutPerZone(args []string, n int) (perZone, []string, error) {
 	z := perZone{metricsPort: -1}
 	addr, args, ok, err := cutFlag(args, "metrics")
 	if err != nil {
 		return z, nil, usageError{err.Error()}
+	}
+	debug, args, debugOK, err := cutFlag(args, "debug")
+	switch {
+	case err != nil:
+		return z, nil, usageError{err.Error()}
+	case debugOK && ok && addr != loopbackDefault(debug):
+		return z, nil, usageError{"--debug and --metrics share one HTTP server: give them the same address"}
+	case debugOK:
+		addr, ok, z.debug = loopbackDefault(debug), true, true
 	}
 	if ok {
 		host, port, err := net.SplitHostPort(addr)
@@ -101,6 +114,9 @@ func (z perZone) args(r int) []string {
 	var a []string
 	if z.metricsPort >= 0 {
 		a = append(a, "--metrics", z.metricsAddr(r))
+	}
+	if z.debug {
+		a = append(a, "--debug", z.metricsAddr(r))
 	}
 	if z.save != "" {
 		a = append(a, "--save", zonePath(z.save, r))

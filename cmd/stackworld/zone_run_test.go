@@ -144,6 +144,12 @@ func TestCutPerZone(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"--metrics", "127.0.0.1:0"}, pz.args(1))
 	require.Empty(t, (perZone{metricsPort: -1}).args(1))
+	pz, rest, err = cutPerZone([]string{"--debug", ":6060", "--debug-control"}, 2)
+	require.NoError(t, err)
+	require.Equal(t, []string{"--debug-control"}, rest, "each zone gets --debug-control as given")
+	require.Equal(t, []string{"--metrics", "127.0.0.1:6061", "--debug", "127.0.0.1:6061"}, pz.args(1), "--debug is --metrics with the endpoint, per zone")
+	_, _, err = cutPerZone([]string{"--debug", ":6060", "--metrics", ":6060"}, 2)
+	require.EqualError(t, err, "--debug and --metrics share one HTTP server: give them the same address")
 	for _, c := range []struct {
 		args []string
 		want string

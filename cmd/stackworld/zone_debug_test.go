@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stackworld/stackworld/world/debugapi"
+)
+
+// `zone --debug` serves the zone's debug endpoint on its metrics server, as run --debug
+// does: the viewer attaches to one zone, read-only unless --debug-control.
+func TestZoneDebugEndpoint(t *testing.T) {
+	args := []string{"--nats", "embedded", "--store", t.TempDir(), "--regions", "2", "--region", "0",
+		"--ticks", "2000", "--rate", "50", "--scenario", small(t), "--quiet", "--debug", "127.0.0.1:0", "--debug-control"} // 40 s at most, should the endpoint never be logged
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- runZone(ctx, args, io.Discard, pw); pw.Close() }()
+	sc := bufio.NewScanner(pr)
+	addr := ""
+	for addr == "" && sc.Scan() {
+		if m := regexp.MustCompile(`viewer --attach (127\.0\.0\.1:\d+)`).FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	require.NotEmpty(t, addr, "the log names the endpoint")
+	c, err := debugapi.NewClient(addr)
+	require.NoError(t, err)
+	f, err := c.Frame(ctx)
+	require.NoError(t, err)
+	require.Positive(t, len(f.Entities)/debugapi.EntityFields, "the zone's entities")
+	require.True(t, f.Control)
+	require.NoError(t, c.Control(ctx, "pause", 0))
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestZoneDebugFlags(t *testing.T) {
+	for args, want := range map[string]string{
+		"--nats x --debug-control":                  "--debug-control without --debug",
+		"--nats x --debug :1 --metrics 127.0.0.1:2": "--debug and --metrics share one HTTP server",
+	} {
+		_, err := parseZoneFlags(strings.Fields(args), io.Discard)
+		require.ErrorContains(t, err, want, args)
+	}
+	o, err := parseZoneFlags(strings.Fields("--nats x --debug :6060"), io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:6060", o.metrics, "the debug endpoint's server, private unless asked")
+}

@@ -122,6 +122,7 @@ func (r *remoteSource) fill(g *game) {
 		g.frame.FromDebug(r.frame)
 	}
 	g.hud.Status = model.Status{Paused: r.frame.Stopped, Rate: r.frame.Rate}
+	g.hud.Waiting = r.frame.Waiting
 	r.highlight(&g.hl, g.input.selected)
 	g.inspect = g.inspect[:0]
 	if r.entity != nil && r.entity.ID == g.input.selected {

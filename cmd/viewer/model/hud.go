@@ -15,6 +15,7 @@ type HUD struct {
 	FPS      float64
 	Attached string // the debug server watched, "" when the world runs here
 	Online   bool   // attached: the last poll succeeded
+	Waiting  string // attached: why the server's next tick has not run (a lock-step zone at its barrier), or ""
 	Saved    string // the last snapshot saved (S), or ""
 	Loaded   string // the last snapshot loaded (L), or ""
 	Rewind   string // the last rewind's outcome, or ""
@@ -44,8 +45,11 @@ func HUDLines(f *Frame, h HUD) []string {
 	}
 	if h.Attached != "" {
 		state := "connected"
-		if !h.Online {
+		switch {
+		case !h.Online:
 			state = "DISCONNECTED (reconnecting)"
+		case h.Waiting != "":
+			state += ", the next tick waits: " + h.Waiting
 		}
 		lines = append(lines, fmt.Sprintf("attached to %s: %s", h.Attached, state))
 	}

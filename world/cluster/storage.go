@@ -227,6 +227,7 @@ const (
 // createStream makes stream cfg, or updates it to cfg. A refusal for lack of storage names
 // the stream, the storage it asked for and the limit that lowers it.
 func (z *Zone) createStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	z.warnOtherLimits(ctx, cfg)
 	st, err := z.js.CreateOrUpdateStream(ctx, cfg)
 	if err == nil {
 		return st, nil
@@ -239,6 +240,23 @@ func (z *Zone) createStream(ctx context.Context, cfg jetstream.StreamConfig) (je
 			z.cfg.Name, cfg.Name, cfg.MaxBytes, sizeText(cfg.MaxBytes), streamField(cfg.Name), err)
 	}
 	return nil, fmt.Errorf("cluster: stream %s: %w", cfg.Name, err)
+}
+
+// warnOtherLimits logs a warning when the stream cfg names exists with other limits: an
+// other zone of the cluster opened it with other Config.Streams, and the zone that opens
+// last sets them for all (CreateOrUpdateStream). Cost: one stream info request.
+func (z *Zone) warnOtherLimits(ctx context.Context, cfg jetstream.StreamConfig) {
+	st, err := z.js.Stream(ctx, cfg.Name)
+	if err != nil {
+		return // none yet (or unreadable: CreateOrUpdateStream says why)
+	}
+	had := st.CachedInfo().Config
+	if had.MaxBytes == cfg.MaxBytes && had.MaxMsgsPerSubject == cfg.MaxMsgsPerSubject {
+		return
+	}
+	z.log.Warn("cluster: the stream's limits differ from this zone's; every zone of a cluster must give the same "+
+		"(Config.Streams, stackworld zone --stream-max-bytes): this zone's are applied", "stream", cfg.Name,
+		"max_bytes", had.MaxBytes, "now_max_bytes", cfg.MaxBytes, "per_zone", had.MaxMsgsPerSubject, "now_per_zone", cfg.MaxMsgsPerSubject)
 }
 
 // streamField is the field of Streams that holds stream's limits.

@@ -54,3 +54,24 @@ func TestStreamsRefuseNegativeLimits(t *testing.T) {
 		World: emptyWorld(t), Regions: 1, Streams: cluster.Streams{Mail: cluster.StreamLimits{PerZone: -1}}})
 	require.EqualError(t, err, "cluster: Config.Streams.Mail: MaxBytes 0, PerZone -1: want 0 (the default) or more")
 }
+
+// A zone whose stream limits differ from those another zone opened the stream with says so:
+// the last to open sets them for all.
+func TestStreamsWarnOfOtherLimits(t *testing.T) {
+	s := startServer(t, t.TempDir(), -1)
+	var log logBuffer
+	a := cluster.Config{Name: "a", Conn: connect(t, s.ClientURL()), World: emptyWorld(t), Regions: 3, Region: 0,
+		SavePath: filepath.Join(t.TempDir(), "a.cbor"), Logger: log.logger()}
+	openZone(t, a)
+	b := a
+	b.Name, b.Region, b.World, b.SavePath = "b", 1, emptyWorld(t), filepath.Join(t.TempDir(), "b.cbor")
+	openZone(t, b)
+	require.Empty(t, log.lines("limits differ"), "the same limits")
+	c := b
+	c.Name, c.Region, c.World, c.SavePath = "c", 2, emptyWorld(t), filepath.Join(t.TempDir(), "c.cbor")
+	c.Streams.Mail = cluster.StreamLimits{MaxBytes: 64 << 20}
+	openZone(t, c)
+	require.Equal(t, []string{`level=WARN msg="cluster: the stream's limits differ from this zone's; every zone of a cluster must give the same ` +
+		`(Config.Streams, stackworld zone --stream-max-bytes): this zone's are applied" zone=c stream=stackworld_mail max_bytes=268435456 ` +
+		`now_max_bytes=67108864 per_zone=1000000 now_per_zone=1000000`}, log.lines("limits differ"))
+}

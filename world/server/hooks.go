@@ -61,7 +61,12 @@ func (s *Server) beforeTick(ctx context.Context) (bool, error) {
 }
 
 // noteWait records why the next tick waits ("": it does not), counting each wait once.
+// A tick that did not wait takes no lock here.
 func (s *Server) noteWait(reason string) {
+	if reason == "" && !s.waiting {
+		return
+	}
+	s.waiting = reason != ""
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if reason != "" && s.stats.Waiting == "" {

@@ -187,6 +187,7 @@ type Server struct {
 	started  bool
 	finished bool
 	stopped  bool               // Stop was called
+	waiting  bool               // Stats.Waiting is set (read and written on the loop only)
 	stop     context.CancelFunc // ends Run's context (set while Run runs)
 
 	wake chan struct{} // a control changed: re-read ctl (cap 1, never blocks)

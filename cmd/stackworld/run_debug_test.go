@@ -20,36 +20,49 @@ func TestRunDebugEndpoint(t *testing.T) {
 		if control {
 			args = append(args, "--debug-control")
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		pr, pw := io.Pipe()
-		done := make(chan error, 1)
-		go func() { done <- runCmd(ctx, args, io.Discard, pw); pw.Close() }()
-		sc := bufio.NewScanner(pr)
-		addr := ""
-		for addr == "" && sc.Scan() {
-			if m := regexp.MustCompile(`viewer --attach (127\.0\.0\.1:\d+)`).FindStringSubmatch(sc.Text()); m != nil {
-				addr = m[1]
-			}
-		}
-		go io.Copy(io.Discard, pr)
-		require.NotEmpty(t, addr, "the log names the endpoint")
-		c, err := debugapi.NewClient(addr)
-		require.NoError(t, err)
-		f, err := c.Frame(ctx)
-		require.NoError(t, err)
-		n := len(f.Entities) / debugapi.EntityFields
-		require.Greater(t, n, 250, "the small scenario's 288 NPCs, less those eaten since")
-		require.LessOrEqual(t, n, 288)
-		require.Equal(t, control, f.Control)
-		err = c.Control(ctx, "pause", 0)
-		if control {
+		attachLogged(t, args, runCmd, func(ctx context.Context, c *debugapi.Client) {
+			f, err := c.Frame(ctx)
 			require.NoError(t, err)
-		} else {
-			require.ErrorContains(t, err, "403 Forbidden")
-		}
-		cancel()
-		require.NoError(t, <-done)
+			n := len(f.Entities) / debugapi.EntityFields
+			require.Greater(t, n, 250, "the small scenario's 288 NPCs, less those eaten since")
+			require.LessOrEqual(t, n, 288)
+			require.Equal(t, control, f.Control)
+			err = c.Control(ctx, "pause", 0)
+			if control {
+				require.NoError(t, err)
+			} else {
+				require.ErrorContains(t, err, "403 Forbidden")
+			}
+		})
 	}
+}
+
+// attachLogged runs cmd with args until check returns: it reads the endpoint's address
+// from the "viewer --attach ADDR" log line, hands check a client of it, then cancels cmd
+// and requires it to end without error. cmd must log that line, or end by itself (the
+// test then fails, naming the missing line).
+func attachLogged(t *testing.T, args []string, cmd func(ctx context.Context, args []string, stdout, stderr io.Writer) error,
+	check func(ctx context.Context, c *debugapi.Client)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- cmd(ctx, args, io.Discard, pw); pw.Close() }()
+	sc := bufio.NewScanner(pr)
+	addr := ""
+	for addr == "" && sc.Scan() {
+		if m := regexp.MustCompile(`viewer --attach (127\.0\.0\.1:\d+)`).FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	require.NotEmpty(t, addr, "the log names the endpoint")
+	c, err := debugapi.NewClient(addr)
+	require.NoError(t, err)
+	check(ctx, c)
+	cancel()
+	require.NoError(t, <-done)
 }
 
 func TestRunDebugFlags(t *testing.T) {

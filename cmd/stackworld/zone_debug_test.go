@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -18,29 +16,13 @@ import (
 func TestZoneDebugEndpoint(t *testing.T) {
 	args := []string{"--nats", "embedded", "--store", t.TempDir(), "--regions", "2", "--region", "0",
 		"--ticks", "2000", "--rate", "50", "--scenario", small(t), "--quiet", "--debug", "127.0.0.1:0", "--debug-control"} // 40 s at most, should the endpoint never be logged
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() { done <- runZone(ctx, args, io.Discard, pw); pw.Close() }()
-	sc := bufio.NewScanner(pr)
-	addr := ""
-	for addr == "" && sc.Scan() {
-		if m := regexp.MustCompile(`viewer --attach (127\.0\.0\.1:\d+)`).FindStringSubmatch(sc.Text()); m != nil {
-			addr = m[1]
-		}
-	}
-	go io.Copy(io.Discard, pr)
-	require.NotEmpty(t, addr, "the log names the endpoint")
-	c, err := debugapi.NewClient(addr)
-	require.NoError(t, err)
-	f, err := c.Frame(ctx)
-	require.NoError(t, err)
-	require.Positive(t, len(f.Entities)/debugapi.EntityFields, "the zone's entities")
-	require.True(t, f.Control)
-	require.NoError(t, c.Control(ctx, "pause", 0))
-	cancel()
-	require.NoError(t, <-done)
+	attachLogged(t, args, runZone, func(ctx context.Context, c *debugapi.Client) {
+		f, err := c.Frame(ctx)
+		require.NoError(t, err)
+		require.Positive(t, len(f.Entities)/debugapi.EntityFields, "the zone's entities")
+		require.True(t, f.Control)
+		require.NoError(t, c.Control(ctx, "pause", 0))
+	})
 }
 
 func TestZoneDebugFlags(t *testing.T) {

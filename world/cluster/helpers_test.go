@@ -90,3 +90,15 @@ func inbox(zs []*zone, id world.EntityID) []any {
 	}
 	return got
 }
+
+// letterPair returns zone a's world with a sender entity and zone b's with a receiver that
+// has a string mailbox "inbox", left and right of the map's middle.
+func letterPair(t *testing.T) (wa, wb *world.World, sender, receiver world.EntityID, inbox world.Mailbox[string]) {
+	t.Helper()
+	wa, err := world.New(world.Config{Seed: 1, Zone: 1, Logger: quiet()})
+	require.NoError(t, err)
+	sender = wa.NewEntity(wa.Kind("sender"), world.Vec{X: 100, Y: 100})
+	wb = emptyWorld(t)
+	receiver = wb.NewEntity(wb.Kind("receiver"), world.Vec{X: 700, Y: 100})
+	return wa, wb, sender, receiver, world.NewMailbox[string](wb, receiver, "inbox")
+}

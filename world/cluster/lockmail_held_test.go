@@ -16,12 +16,7 @@ import (
 // with the two entities.
 func heldPair(t *testing.T) (*natsserver.Server, []*zone, world.EntityID, world.EntityID) {
 	t.Helper()
-	wa, err := world.New(world.Config{Seed: 1, Zone: 1, Logger: quiet()})
-	require.NoError(t, err)
-	sender := wa.NewEntity(wa.Kind("sender"), world.Vec{X: 100, Y: 100})
-	wb := emptyWorld(t)
-	receiver := wb.NewEntity(wb.Kind("receiver"), world.Vec{X: 700, Y: 100})
-	mb := world.NewMailbox[string](wb, receiver, "inbox")
+	wa, wb, sender, receiver, mb := letterPair(t)
 	for range world.MaxMailboxLen {
 		require.True(t, mb.Post(wb, ""))
 	}

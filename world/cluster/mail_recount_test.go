@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stackworld/stackworld/world"
 	"github.com/stackworld/stackworld/world/cluster"
 	"github.com/stretchr/testify/require"
 )
@@ -16,12 +15,8 @@ import (
 // letter once across the restart. Before, the restarted zone counted them a second time.
 func TestRestartCountsEachLetterOnce(t *testing.T) {
 	ctx := context.Background()
-	wa, err := world.New(world.Config{Seed: 1, Zone: 1, Logger: quiet()})
-	require.NoError(t, err)
-	sender := wa.NewEntity(wa.Kind("sender"), world.Vec{X: 100, Y: 100})
-	wb := emptyWorld(t)
-	receiver := wb.NewEntity(wb.Kind("receiver"), world.Vec{X: 700, Y: 100})
-	world.NewMailbox[string](wb, receiver, "inbox")
+	wa, wb, sender, receiver, _ := letterPair(t)
+	var err error
 	log := new(logBuffer)
 	s, zs := zonePair(t, wa, wb, func(c *cluster.Config) {
 		if c.Name == "b" {

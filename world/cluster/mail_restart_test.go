@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stackworld/stackworld/world"
 	"github.com/stretchr/testify/require"
 )
 
@@ -17,12 +16,7 @@ import (
 // save were lost.
 func TestMailPostedAfterTheSaveComesAgainAfterARestart(t *testing.T) {
 	ctx := context.Background()
-	wa, err := world.New(world.Config{Seed: 1, Zone: 1, Logger: quiet()})
-	require.NoError(t, err)
-	sender := wa.NewEntity(wa.Kind("sender"), world.Vec{X: 100, Y: 100})
-	wb := emptyWorld(t)
-	receiver := wb.NewEntity(wb.Kind("receiver"), world.Vec{X: 700, Y: 100})
-	world.NewMailbox[string](wb, receiver, "inbox")
+	wa, wb, sender, receiver, _ := letterPair(t)
 	s, zs := zonePair(t, wa, wb, nil)
 	var want []any
 	send := func(from, to int) {

@@ -23,12 +23,7 @@ import (
 func TestFullMailStreamRefusesAndKeeps(t *testing.T) {
 	t.Cleanup(cluster.SetMailLimit(3))
 	ctx := context.Background()
-	wa, err := world.New(world.Config{Seed: 1, Zone: 1, Logger: quiet()})
-	require.NoError(t, err)
-	sender := wa.NewEntity(wa.Kind("sender"), world.Vec{X: 100, Y: 100})
-	wb := emptyWorld(t)
-	receiver := wb.NewEntity(wb.Kind("receiver"), world.Vec{X: 700, Y: 100})
-	world.NewMailbox[string](wb, receiver, "inbox")
+	wa, wb, sender, receiver, _ := letterPair(t)
 	var logs bytes.Buffer
 	_, zs := zonePair(t, wa, wb, func(c *cluster.Config) {
 		if c.Name == "a" {
